@@ -1,0 +1,84 @@
+// Error translation, CancelToken and thread control.
+#include <cstdlib>
+
+#include "pybind.hpp"
+#include "threadx/core/cancel.hpp"
+#include "threadx/core/parallel.hpp"
+
+namespace threadx::bind {
+
+namespace {
+
+py::object errors_module() { return py::module_::import("threadx.errors"); }
+
+void raise_as(const char* cls, const std::exception& e) {
+    py::object type = errors_module().attr(cls);
+    PyErr_SetObject(type.ptr(), py::str(e.what()).ptr());
+}
+
+void translate(std::exception_ptr p) {
+    try {
+        if (p) std::rethrow_exception(p);
+    } catch (const ValidationError& e) {
+        py::list items;
+        for (const auto& fe : e.errors()) {
+            py::dict d;
+            d["field"] = fe.field;
+            d["value"] = fe.value;
+            d["message"] = fe.message;
+            items.append(d);
+        }
+        py::object err = errors_module().attr("ValidationError")(items);
+        PyErr_SetObject(py::type::handle_of(err).ptr(), err.ptr());
+    } catch (const CancelledError& e) {
+        raise_as("CancelledError", e);
+    } catch (const TaskTimeoutError& e) {
+        raise_as("TaskTimeoutError", e);
+    } catch (const DataError& e) {
+        raise_as("DataError", e);
+    } catch (const IndicatorError& e) {
+        raise_as("IndicatorError", e);
+    } catch (const BacktestError& e) {
+        raise_as("BacktestError", e);
+    } catch (const Error& e) {
+        raise_as("ThreadXError", e);
+    } catch (const std::bad_alloc&) {
+        PyErr_SetString(PyExc_MemoryError, "ThreadX: out of memory");
+    }
+}
+
+}  // namespace
+
+std::string dtype_name(const py::array& a) { return py::str(a.dtype()).cast<std::string>(); }
+
+void require_float64(const py::array& a, const char* field, FieldErrors& errors) {
+    if (!a.dtype().is(py::dtype::of<double>())) {
+        errors.add(field, "dtype " + dtype_name(a), "must be float64");
+        return;
+    }
+    for (py::ssize_t d = 0; d < a.ndim(); ++d)
+        if (a.strides(d) % static_cast<py::ssize_t>(sizeof(double)) != 0)
+            errors.add(field, "strides", "must be a multiple of 8 bytes");
+}
+
+void bind_core(py::module_& m) {
+    py::register_exception_translator(&translate);
+
+    py::class_<CancelToken>(m, "CancelToken",
+                            "Cancellation flag plus optional deadline, checked by the C++ loops "
+                            "at chunk boundaries.")
+        .def(py::init<>())
+        .def("cancel", &CancelToken::cancel, "Ask every loop holding this token to stop.")
+        .def_property_readonly("cancelled", &CancelToken::cancelled)
+        .def_property_readonly("expired", &CancelToken::expired)
+        .def("set_timeout", &CancelToken::set_timeout, py::arg("seconds"),
+             "Stop with TaskTimeoutError once `seconds` have passed from now.")
+        .def("clear_timeout", &CancelToken::clear_timeout)
+        .def("check", &CancelToken::check,
+             "Raise CancelledError / TaskTimeoutError if the work should stop.");
+
+    m.def("set_num_threads", &set_num_threads, py::arg("n"));
+    m.def("get_num_threads", &get_num_threads);
+}
+
+}  // namespace threadx::bind

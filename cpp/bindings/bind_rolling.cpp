@@ -1,0 +1,212 @@
+// Rolling statistics: validate -> convert -> release the GIL -> compute.
+// Releasing the GIL is safe: the kernels see only raw pointers into arrays that the
+// call's arguments keep alive, and nothing in the core touches a Python object.
+#include <algorithm>
+#include <mutex>
+#include <optional>
+
+#include "pybind.hpp"
+#include "threadx/core/cancel.hpp"
+#include "threadx/rolling/quantile.hpp"
+#include "threadx/rolling/rolling.hpp"
+
+namespace threadx::bind {
+
+namespace {
+
+using rolling::Spec;
+
+Spec make_spec(const std::string& stat, std::int64_t window, bool time_window,
+               std::int64_t min_periods, std::vector<double> q, const std::string& interpolation,
+               std::int64_t ddof, FieldErrors& errors) {
+    Spec spec;
+    if (auto s = rolling::parse_stat(stat)) spec.stat = *s;
+    else errors.add("stat", repr(stat), "unknown statistic");
+    if (auto i = rolling::parse_interpolation(interpolation)) spec.interpolation = *i;
+    else errors.add("interpolation", repr(interpolation),
+                    "must be one of linear, lower, higher, nearest, midpoint");
+    spec.time_window = time_window;
+    spec.window = window;
+    spec.min_periods = min_periods;
+    spec.q = std::move(q);
+    spec.ddof = ddof;
+    return spec;
+}
+
+// Byte range [lo, hi) an array may touch.
+std::pair<const char*, const char*> extent(const py::array& a) {
+    auto base = static_cast<const char*>(a.data());
+    py::ssize_t lo = 0, hi = a.itemsize();
+    for (py::ssize_t d = 0; d < a.ndim(); ++d) {
+        if (a.shape(d) == 0) return {base, base};
+        py::ssize_t span = (a.shape(d) - 1) * a.strides(d);
+        (span < 0 ? lo : hi) += span;
+    }
+    return {base + lo, base + hi};
+}
+
+bool overlaps(const py::array& a, const py::array& b) {
+    auto [alo, ahi] = extent(a);
+    auto [blo, bhi] = extent(b);
+    return alo < bhi && blo < ahi && alo != ahi && blo != bhi;
+}
+
+ConstMatrix matrix_of(const py::array& v) {
+    ConstMatrix x;
+    x.data = static_cast<const double*>(v.data());
+    x.rows = v.shape(0);
+    x.row_stride = v.strides(0) / 8;
+    x.cols = v.ndim() == 2 ? v.shape(1) : 1;
+    x.col_stride = v.ndim() == 2 ? v.strides(1) / 8 : 0;
+    return x;
+}
+
+OutTensor tensor_of(py::array& o) {
+    OutTensor t;
+    t.data = static_cast<double*>(o.mutable_data());
+    t.rows = o.shape(0);
+    t.cols = o.shape(1);
+    t.k = o.shape(2);
+    t.row_stride = o.strides(0) / 8;
+    t.col_stride = o.strides(1) / 8;
+    t.k_stride = o.strides(2) / 8;
+    return t;
+}
+
+const std::int64_t* times_of(const std::optional<py::array>& times, FieldErrors& errors) {
+    if (!times) return nullptr;
+    const py::array& t = *times;
+    if (!t.dtype().is(py::dtype::of<std::int64_t>()) || t.ndim() != 1 ||
+        (t.shape(0) > 1 && t.strides(0) != 8)) {
+        errors.add("times", "dtype " + dtype_name(t) + ", ndim " + std::to_string(t.ndim()),
+                   "must be a contiguous 1-D int64 array of nanoseconds");
+        return nullptr;
+    }
+    return static_cast<const std::int64_t*>(t.data());
+}
+
+void rolling_run(const py::array& values, py::array out, const std::string& stat,
+                 std::int64_t window, bool time_window, std::int64_t min_periods,
+                 std::vector<double> q, const std::string& interpolation, std::int64_t ddof,
+                 const std::optional<py::array>& times, const CancelToken* token) {
+    FieldErrors errors;
+    Spec spec = make_spec(stat, window, time_window, min_periods, std::move(q), interpolation,
+                          ddof, errors);
+    require_float64(values, "values", errors);
+    if (values.ndim() != 1 && values.ndim() != 2)
+        errors.add("values", "ndim " + std::to_string(values.ndim()), "must be 1-D or 2-D");
+    require_float64(out, "out", errors);
+    if (out.ndim() != 3) errors.add("out", "ndim " + std::to_string(out.ndim()), "must be 3-D");
+    else if (!out.writeable()) errors.add("out", "read-only", "must be writeable");
+    else if (overlaps(values, out)) errors.add("out", "overlaps values", "must not share memory with the input");
+    const std::int64_t* t = times_of(times, errors);
+    std::int64_t n_times = times ? times->shape(0) : 0;
+    errors.throw_if_any();
+
+    ConstMatrix x = matrix_of(values);
+    OutTensor o = tensor_of(out);
+    py::gil_scoped_release release;
+    rolling::run(spec, x, t, n_times, o, token);
+}
+
+void rolling_validate(std::int64_t n_rows, const std::string& stat, std::int64_t window,
+                      bool time_window, std::int64_t min_periods, std::vector<double> q,
+                      const std::string& interpolation, std::int64_t ddof,
+                      const std::optional<py::array>& times) {
+    FieldErrors errors;
+    Spec spec = make_spec(stat, window, time_window, min_periods, std::move(q), interpolation,
+                          ddof, errors);
+    const std::int64_t* t = times_of(times, errors);
+    rolling::validate(spec, n_rows, t, times ? times->shape(0) : 0, errors);
+    errors.throw_if_any();
+}
+
+// The streaming quantile plus a mutex: update_many runs without the GIL, so two
+// Python threads sharing one object must not interleave.
+struct StreamingQuantile {
+    StreamingQuantile(const Spec& spec, std::int64_t max_points) : impl(spec, max_points) {}
+    rolling::RollingQuantile impl;
+    std::mutex mutex;
+};
+
+std::unique_ptr<StreamingQuantile> make_streaming(const std::string& stat, std::int64_t window,
+                                                  bool time_window, std::int64_t min_periods,
+                                                  std::vector<double> q,
+                                                  const std::string& interpolation,
+                                                  std::int64_t max_points) {
+    FieldErrors errors;
+    Spec spec = make_spec(stat, window, time_window, min_periods, std::move(q), interpolation, 1,
+                          errors);
+    if (max_points < 0)
+        errors.add("max_points", repr(static_cast<long long>(max_points)), "must be >= 1 or None");
+    errors.throw_if_any();
+    return std::make_unique<StreamingQuantile>(spec, max_points);
+}
+
+py::array_t<double> streaming_update_many(StreamingQuantile& s, const py::array& values,
+                                          const std::optional<py::array>& times) {
+    FieldErrors errors;
+    require_float64(values, "values", errors);
+    if (values.ndim() != 1) errors.add("values", "ndim " + std::to_string(values.ndim()), "must be 1-D");
+    const std::int64_t* t = times_of(times, errors);
+    if (times && times->shape(0) != (values.ndim() == 1 ? values.shape(0) : 0))
+        errors.add("times", "length " + std::to_string(times->shape(0)), "must match values");
+    errors.throw_if_any();
+    const std::int64_t n = values.shape(0);
+    const auto k = static_cast<py::ssize_t>(s.impl.levels());
+    py::array_t<double> out({static_cast<py::ssize_t>(n), k});
+    const ConstColumn x{static_cast<const double*>(values.data()), values.strides(0) / 8};
+    double* o = out.mutable_data();
+    {
+        py::gil_scoped_release release;
+        std::lock_guard<std::mutex> lock(s.mutex);
+        s.impl.check_times(t, n);
+        for (std::int64_t i = 0; i < n; ++i) s.impl.update(x[i], t ? t + i : nullptr, o + i * k);
+    }
+    return out;
+}
+
+py::object streaming_update(StreamingQuantile& s, double value, std::optional<std::int64_t> time) {
+    std::lock_guard<std::mutex> lock(s.mutex);
+    const auto k = static_cast<py::ssize_t>(s.impl.levels());
+    if (k == 1) {
+        double r;
+        s.impl.update(value, time ? &*time : nullptr, &r);
+        return py::float_(r);
+    }
+    py::array_t<double> out(k);
+    s.impl.update(value, time ? &*time : nullptr, out.mutable_data());
+    return out;
+}
+
+}  // namespace
+
+void bind_rolling(py::module_& m) {
+    m.def("rolling", &rolling_run, py::arg("values"), py::arg("out"), py::arg("stat"),
+          py::arg("window"), py::arg("time_window") = false, py::arg("min_periods") = -1,
+          py::arg("q") = std::vector<double>{}, py::arg("interpolation") = "linear",
+          py::arg("ddof") = 1, py::arg("times") = py::none(), py::arg("token") = nullptr,
+          "Fill out[i, c, j] with the rolling statistic of values[:, c] (level j).");
+    m.def("rolling_validate", &rolling_validate, py::arg("n_rows"), py::arg("stat"),
+          py::arg("window"), py::arg("time_window") = false, py::arg("min_periods") = -1,
+          py::arg("q") = std::vector<double>{}, py::arg("interpolation") = "linear",
+          py::arg("ddof") = 1, py::arg("times") = py::none(),
+          "Raise ValidationError listing every invalid field of a rolling request.");
+
+    py::class_<StreamingQuantile>(m, "RollingQuantile")
+        .def(py::init(&make_streaming), py::arg("stat"), py::arg("window"),
+             py::arg("time_window") = false, py::arg("min_periods") = -1,
+             py::arg("q") = std::vector<double>{}, py::arg("interpolation") = "linear",
+             py::arg("max_points") = 0)
+        .def("update", &streaming_update, py::arg("value"), py::arg("time") = py::none())
+        .def("update_many", &streaming_update_many, py::arg("values"), py::arg("times") = py::none())
+        .def("reset", [](StreamingQuantile& s) {
+            std::lock_guard<std::mutex> lock(s.mutex);
+            s.impl.reset();
+        })
+        .def_property_readonly("nobs", [](StreamingQuantile& s) { return s.impl.nobs(); })
+        .def_property_readonly("stored", [](StreamingQuantile& s) { return s.impl.stored(); })
+        .def_property_readonly("levels", [](StreamingQuantile& s) { return s.impl.levels(); });
+}
+
+}  // namespace threadx::bind

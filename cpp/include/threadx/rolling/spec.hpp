@@ -1,0 +1,42 @@
+#pragma once
+// What a rolling computation is asked to do, and the one place its rules live.
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "threadx/core/errors.hpp"
+
+namespace threadx::rolling {
+
+enum class Stat { sum, mean, var, std, min, max, median, quantile, zscore };
+enum class Interpolation { linear, lower, higher, nearest, midpoint };
+
+// Parses the Python-facing names; nullopt for an unknown name.
+std::optional<Stat> parse_stat(const std::string& name);
+std::optional<Interpolation> parse_interpolation(const std::string& name);
+const char* name_of(Stat s);
+const char* name_of(Interpolation i);
+
+struct Spec {
+    Stat stat = Stat::mean;
+    bool time_window = false;       // window is a duration in ns over `times`
+    std::int64_t window = 0;        // number of rows, or nanoseconds
+    std::int64_t min_periods = -1;  // -1: pandas' default (window for counts, 1 for times)
+    std::vector<double> q;          // quantile levels in [0, 1]; quantile only
+    Interpolation interpolation = Interpolation::linear;
+    std::int64_t ddof = 1;          // var, std, zscore
+
+    // min_periods once defaults are applied (valid specs only)
+    std::int64_t effective_min_periods() const noexcept;
+    // Number of outputs per input column (len(q) for quantile, else 1).
+    std::size_t outputs_per_column() const noexcept;
+};
+
+// Adds one FieldError per broken rule; `times` may be null when n_times == 0.
+void validate(const Spec& spec, std::int64_t n_rows, const std::int64_t* times,
+              std::int64_t n_times, FieldErrors& errors);
+// Spec-only rules (what a streaming window checks before any data arrives).
+void validate_spec(const Spec& spec, FieldErrors& errors);
+
+}  // namespace threadx::rolling

@@ -1,0 +1,97 @@
+#include "threadx/rolling/quantile.hpp"
+
+#include "threadx/core/errors.hpp"
+
+namespace threadx::rolling {
+
+void TreeQuantileAgg::write(std::int64_t minp, double* out, std::int64_t stride) const noexcept {
+    const std::int64_t n = tree_.size();
+    for (std::size_t j = 0; j < levels_.q.size(); ++j) {
+        double r = kNaN;
+        if (n > 0 && n >= minp) {
+            QuantilePos p = QuantilePos::of(levels_.q[j], n);
+            double lo = tree_.kth(p.idx);
+            double hi = needs_upper(p) ? tree_.kth(p.idx + 1) : lo;
+            r = interpolate(levels_.interpolation, p, lo, hi);
+        }
+        out[static_cast<std::int64_t>(j) * stride] = r;
+    }
+}
+
+namespace {
+const Spec& checked(const Spec& spec) {
+    FieldErrors errors;
+    if (spec.stat != Stat::quantile && spec.stat != Stat::median)
+        errors.add("stat", repr(std::string(name_of(spec.stat))),
+                   "a streaming quantile computes quantile or median");
+    validate_spec(spec, errors);
+    errors.throw_if_any();
+    return spec;
+}
+}  // namespace
+
+RollingQuantile::RollingQuantile(const Spec& spec, std::int64_t max_points)
+    : spec_(checked(spec)),
+      max_points_(max_points),
+      levels_(QuantileLevels::of(spec).q.size()),
+      minp_(spec.effective_min_periods()),
+      agg_(QuantileLevels::of(spec)) {}
+
+void RollingQuantile::evict_front() {
+    const Point& p = points_.front();
+    agg_.remove(p.row, p.value);
+    points_.pop_front();
+}
+
+void RollingQuantile::check_times(const std::int64_t* times, std::int64_t n) const {
+    if (!spec_.time_window || n == 0) return;
+    FieldErrors errors;
+    if (times == nullptr) {
+        errors.add("time", "None", "a time window needs a timestamp with every update");
+    } else {
+        bool has_prev = has_time_;
+        std::int64_t prev = last_time_;
+        for (std::int64_t i = 0; i < n; ++i) {
+            if (has_prev && times[i] < prev) {
+                errors.add("time", repr(static_cast<long long>(times[i])),
+                           "timestamps must be non-decreasing (the one before was " +
+                               repr(static_cast<long long>(prev)) + ")");
+                break;
+            }
+            prev = times[i];
+            has_prev = true;
+        }
+    }
+    errors.throw_if_any();
+}
+
+void RollingQuantile::update(double value, const std::int64_t* time, double* out) {
+    std::int64_t t = 0;
+    if (spec_.time_window) {
+        check_times(time, 1);
+        t = *time;
+        last_time_ = t;
+        has_time_ = true;
+        while (!points_.empty() &&
+               static_cast<std::uint64_t>(t) - static_cast<std::uint64_t>(points_.front().time) >=
+                   static_cast<std::uint64_t>(spec_.window))
+            evict_front();
+    }
+    points_.push_back({next_row_, t, value});
+    agg_.add(next_row_, value);
+    ++next_row_;
+    if (!spec_.time_window)
+        while (static_cast<std::int64_t>(points_.size()) > spec_.window) evict_front();
+    if (max_points_ > 0)
+        while (static_cast<std::int64_t>(points_.size()) > max_points_) evict_front();
+    agg_.write(minp_, out, 1);
+}
+
+void RollingQuantile::reset() noexcept {
+    points_.clear();
+    agg_.clear();
+    next_row_ = 0;
+    has_time_ = false;
+}
+
+}  // namespace threadx::rolling

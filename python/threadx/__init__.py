@@ -1,0 +1,79 @@
+"""ThreadX: fast, exact rolling statistics, indicators and backtests with a TBB core."""
+
+from __future__ import annotations
+
+import os
+
+from threadx._runtime import preload_tbb
+
+preload_tbb()
+
+from threadx import _core  # noqa: E402
+from threadx import errors, rolling  # noqa: E402
+from threadx._core import CancelToken  # noqa: E402
+from threadx.errors import (  # noqa: E402
+    BacktestError,
+    CallbackTimeoutError,
+    CancelledError,
+    DataError,
+    IndicatorError,
+    TaskTimeoutError,
+    ThreadXError,
+    ValidationError,
+)
+from threadx.requests import RollingRequest  # noqa: E402
+from threadx.rolling import RollingQuantile  # noqa: E402
+
+__version__: str = _core.__version__
+
+__all__ = [
+    "BacktestError",
+    "CallbackTimeoutError",
+    "CancelToken",
+    "CancelledError",
+    "DataError",
+    "IndicatorError",
+    "RollingQuantile",
+    "RollingRequest",
+    "TaskTimeoutError",
+    "ThreadXError",
+    "ValidationError",
+    "__version__",
+    "errors",
+    "get_num_threads",
+    "rolling",
+    "set_num_threads",
+]
+
+
+def set_num_threads(n: int) -> int:
+    """Cap the threads ThreadX's kernels use (process-wide, shared with other TBB users).
+
+    Returns the cap now in force.  ``THREADX_NUM_THREADS`` sets it at import.
+    """
+    if isinstance(n, bool) or not isinstance(n, int) or n < 1:
+        raise ValidationError([{"field": "n", "value": repr(n), "message": "must be an integer >= 1"}])
+    return int(_core.set_num_threads(n))
+
+
+def get_num_threads() -> int:
+    """The number of threads ThreadX's kernels may use."""
+    return int(_core.get_num_threads())
+
+
+def _threads_from_env() -> None:
+    raw = os.environ.get("THREADX_NUM_THREADS")
+    if raw is None or raw.strip() == "":
+        return
+    try:
+        n = int(raw)
+    except ValueError:
+        n = 0
+    if n < 1:
+        raise ValidationError(
+            [{"field": "THREADX_NUM_THREADS", "value": repr(raw), "message": "must be an integer >= 1"}]
+        )
+    set_num_threads(n)
+
+
+_threads_from_env()

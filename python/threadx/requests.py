@@ -1,0 +1,155 @@
+"""Validated request structs: one definition per struct, one place per rule.
+
+A request is a plain keyword-only dataclass.  ``validate()`` runs exactly the
+checks the function it stands for runs (``threadx.rolling.prepare``, whose
+numeric rules live in the C++ core), so a request can never accept what the
+kernel rejects or the reverse.  ``to_dict()`` / ``from_dict()`` give a JSON-safe
+round trip: arrays travel as dtype, shape and base64 data, pandas objects with
+their index.
+"""
+
+from __future__ import annotations
+
+import base64
+import dataclasses
+from typing import Any, ClassVar
+
+import numpy as np
+import pandas as pd
+
+from threadx import _core
+from threadx import rolling as _rolling
+
+__all__ = ["RollingRequest", "decode", "encode"]
+
+
+def encode(value: Any) -> Any:
+    """A JSON-safe form of a request field (arrays, pandas objects, timedeltas)."""
+    if isinstance(value, np.ndarray):
+        arr = np.ascontiguousarray(value)
+        if arr.dtype.hasobject:
+            raise TypeError("object arrays cannot be encoded")
+        return {"__ndarray__": {"dtype": arr.dtype.str, "shape": list(arr.shape),
+                                "data": base64.b64encode(arr.tobytes()).decode("ascii")}}
+    if isinstance(value, pd.Series):
+        return {"__series__": {"values": encode(value.to_numpy()), "index": _encode_index(value.index),
+                               "name": value.name}}
+    if isinstance(value, pd.DataFrame):
+        return {"__frame__": {"values": encode(value.to_numpy()), "index": _encode_index(value.index),
+                              "columns": [c if isinstance(c, (int, str)) else str(c) for c in value.columns]}}
+    if isinstance(value, pd.Timedelta):
+        return {"__timedelta_ns__": int(value.value)}
+    if isinstance(value, (np.integer,)):
+        return int(value)
+    if isinstance(value, (np.floating,)):
+        return float(value)
+    if isinstance(value, (list, tuple)):
+        return [encode(v) for v in value]
+    return value
+
+
+def _encode_index(index: pd.Index) -> Any:
+    if isinstance(index, pd.DatetimeIndex):
+        return {"__datetimeindex__": {"ns": encode(index.as_unit("ns").asi8.copy()),
+                                      "tz": None if index.tz is None else str(index.tz)}}
+    if isinstance(index, pd.RangeIndex):
+        return {"__rangeindex__": [index.start, index.stop, index.step]}
+    return {"__index__": encode(np.asarray(index))}
+
+
+def _decode_index(obj: Any) -> pd.Index:
+    if "__datetimeindex__" in obj:
+        d = obj["__datetimeindex__"]
+        idx = pd.DatetimeIndex(decode(d["ns"]).astype("datetime64[ns]"))
+        return idx.tz_localize("UTC").tz_convert(d["tz"]) if d["tz"] else idx
+    if "__rangeindex__" in obj:
+        return pd.RangeIndex(*obj["__rangeindex__"])
+    return pd.Index(decode(obj["__index__"]))
+
+
+def decode(value: Any) -> Any:
+    """Inverse of :func:`encode`."""
+    if isinstance(value, dict):
+        if "__ndarray__" in value:
+            d = value["__ndarray__"]
+            data = base64.b64decode(d["data"])
+            return np.frombuffer(data, dtype=np.dtype(d["dtype"])).reshape(d["shape"]).copy()
+        if "__series__" in value:
+            d = value["__series__"]
+            return pd.Series(decode(d["values"]), index=_decode_index(d["index"]), name=d["name"])
+        if "__frame__" in value:
+            d = value["__frame__"]
+            return pd.DataFrame(decode(d["values"]), index=_decode_index(d["index"]), columns=d["columns"])
+        if "__timedelta_ns__" in value:
+            return pd.Timedelta(value["__timedelta_ns__"], unit="ns")
+        return {k: decode(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [decode(v) for v in value]
+    return value
+
+
+def _summary(value: Any) -> str:
+    if isinstance(value, np.ndarray):
+        return f"<{value.dtype} array {value.shape}>"
+    if isinstance(value, (pd.Series, pd.DataFrame)):
+        return f"<{type(value).__name__} {value.shape}>"
+    return repr(value)
+
+
+class _Request:
+    """Shared behaviour of request structs (encoding, repr)."""
+
+    kind: ClassVar[str]
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-safe dict (``json.dumps`` works on it) that ``from_dict`` restores."""
+        out: dict[str, Any] = {"type": self.kind}
+        for f in dataclasses.fields(self):  # type: ignore[arg-type]
+            out[f.name] = encode(getattr(self, f.name))
+        return out
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Any:
+        data = dict(data)
+        kind = data.pop("type", cls.kind)
+        if kind != cls.kind:
+            from threadx.errors import ValidationError
+
+            raise ValidationError([{"field": "type", "value": repr(kind), "message": f"expected {cls.kind!r}"}])
+        return cls(**{k: decode(v) for k, v in data.items()})
+
+    def __repr__(self) -> str:
+        body = ", ".join(f"{f.name}={_summary(getattr(self, f.name))}"
+                         for f in dataclasses.fields(self))  # type: ignore[arg-type]
+        return f"{type(self).__name__}({body})"
+
+
+@dataclasses.dataclass(kw_only=True, repr=False, eq=False)
+class RollingRequest(_Request):
+    """One rolling statistic over ``values``; the job form of ``threadx.rolling.<stat>``."""
+
+    kind: ClassVar[str] = "RollingRequest"
+
+    values: Any
+    window: Any
+    stat: str = "mean"
+    q: Any = None
+    min_periods: int | None = None
+    interpolation: str = "linear"
+    times: Any = None
+    ddof: int = 1
+
+    def _prepare(self) -> _rolling.Prepared:
+        return _rolling.prepare(
+            self.values, self.window, self.stat, q=self.q, min_periods=self.min_periods,
+            interpolation=self.interpolation, ddof=self.ddof, times=self.times,
+        )
+
+    def validate(self) -> RollingRequest:
+        """Raise ValidationError listing every invalid field; return self when valid."""
+        self._prepare()
+        return self
+
+    def run(self, *, out: Any = None, cancel: _core.CancelToken | None = None) -> Any:
+        """Compute the statistic (validating first)."""
+        return _rolling.compute(self._prepare(), out=out, cancel=cancel)

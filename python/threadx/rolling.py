@@ -1,0 +1,405 @@
+"""Rolling statistics and exact rolling quantiles with pandas' semantics.
+
+Every function takes a 1-D/2-D array, a Series or a DataFrame and a window that
+is a number of rows or a time offset (``"15min"``, ``pd.Timedelta``) over a
+DatetimeIndex or ``times=``.  Results equal ``x.rolling(window, min_periods).<stat>()``
+under ThreadX's parity rule: NaN is skipped and not counted; columns of 2-D input
+run in parallel on TBB with the GIL released.
+
+One documented deviation from pandas: once an infinity has left a window, sums,
+means and variances are exact again (pandas' running sums keep NaN there).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any, Union
+
+import numpy as np
+import pandas as pd
+
+from threadx import _core
+from threadx._inputs import (
+    FieldErrors,
+    Values,
+    Window,
+    as_int,
+    as_levels,
+    as_min_periods,
+    as_times,
+    as_values,
+    as_window,
+)
+from threadx.errors import ValidationError
+
+__all__ = [
+    "INTERPOLATIONS",
+    "RollingQuantile",
+    "max",
+    "mean",
+    "median",
+    "min",
+    "quantile",
+    "std",
+    "sum",
+    "var",
+    "zscore",
+]
+
+INTERPOLATIONS = ("linear", "lower", "higher", "nearest", "midpoint")
+STATS = ("sum", "mean", "var", "std", "min", "max", "median", "quantile", "zscore")
+
+ArrayLike = Union[np.ndarray, pd.Series, pd.DataFrame, Sequence[float]]
+WindowLike = Union[int, str, pd.Timedelta, Any]
+Result = Union[np.ndarray, pd.Series, pd.DataFrame]
+
+
+class Prepared:
+    """A validated rolling call: inputs as the core reads them."""
+
+    def __init__(
+        self,
+        values: Values,
+        window: Window,
+        stat: str,
+        levels: list[float],
+        scalar_q: bool,
+        min_periods: int,
+        interpolation: str,
+        ddof: int,
+        times: np.ndarray | None,
+    ) -> None:
+        self.values = values
+        self.window = window
+        self.stat = stat
+        self.levels = levels
+        self.scalar_q = scalar_q
+        self.min_periods = min_periods
+        self.interpolation = interpolation
+        self.ddof = ddof
+        self.times = times
+
+    @property
+    def k(self) -> int:
+        return len(self.levels) if self.stat == "quantile" else 1
+
+    def result_shape(self) -> tuple[int, ...]:
+        n, c = self.values.n_rows, self.values.n_cols
+        one_d = self.values.array.ndim == 1
+        if self.scalar_q or self.stat != "quantile":
+            return (n,) if one_d else (n, c)
+        return (n, self.k) if one_d else (n, c * self.k)
+
+
+def prepare(
+    x: Any,
+    window: Any,
+    stat: str,
+    *,
+    q: Any = None,
+    min_periods: Any = None,
+    interpolation: Any = "linear",
+    ddof: Any = 1,
+    times: Any = None,
+) -> Prepared:
+    """Check every argument of a rolling call, raising one ValidationError for all."""
+    errors = FieldErrors()
+    if stat not in STATS:
+        errors.add("stat", stat, f"must be one of {', '.join(STATS)}")
+    values = as_values(x, errors)
+    win = as_window(window, errors)
+    levels, scalar_q = [], True
+    if stat == "quantile":
+        parsed = as_levels(q, errors)
+        if parsed is not None:
+            levels, scalar_q = parsed
+    mp = as_min_periods(min_periods, errors)
+    dd = as_int(ddof, "ddof", errors, 1)
+    if not isinstance(interpolation, str):
+        errors.add("interpolation", interpolation, f"must be one of {', '.join(INTERPOLATIONS)}")
+        interpolation = "linear"
+    t = None
+    if win is not None and win.is_time:
+        t = as_times(times, values, errors)
+    # the numeric rules live in the core: ask it about the fields that parsed, and
+    # keep what it finds except for fields a Python-side rule already reported
+    if win is not None and stat in STATS:
+        reported = {e["field"] for e in errors.items}
+        try:
+            _core.rolling_validate(
+                values.n_rows if values is not None else 0,
+                stat,
+                win.size,
+                time_window=win.is_time,
+                min_periods=mp,
+                q=levels,
+                interpolation=interpolation,
+                ddof=dd,
+                times=t if values is not None else None,
+            )
+        except ValidationError as exc:
+            errors.items.extend(e for e in exc.errors if e["field"] not in reported)
+    errors.raise_if_any()
+    assert values is not None and win is not None
+    return Prepared(values, win, stat, levels, scalar_q, mp, interpolation, dd, t)
+
+
+def _out_view(p: Prepared, out: Any) -> tuple[np.ndarray, np.ndarray]:
+    """(result array in its final shape, the (rows, cols, k) view of it the core fills)."""
+    n, c, k = p.values.n_rows, p.values.n_cols, p.k
+    shape = p.result_shape()
+    x = p.values.array
+    if out is None:
+        # column-major input (DataFrame blocks) gets column-major output, so each
+        # column is read and written contiguously and pandas wraps it without a copy
+        column_major = x.ndim == 2 and x.flags.f_contiguous and not x.flags.c_contiguous
+        out = np.empty(shape, dtype=np.float64, order="F" if column_major else "C")
+    else:
+        errors = FieldErrors()
+        if not isinstance(out, np.ndarray):
+            errors.add("out", out, "must be a numpy array")
+        elif out.dtype != np.float64:
+            errors.add("out", f"dtype {out.dtype}", "must be float64")
+        elif out.shape != shape:
+            errors.add("out", f"shape {out.shape}", f"must be {shape}")
+        elif not out.flags.writeable:
+            errors.add("out", "read-only", "must be writeable")
+        elif any(s % 8 for s in out.strides):
+            errors.add("out", f"strides {out.strides}", "must be multiples of 8 bytes")
+        elif np.may_share_memory(out, x):
+            errors.add("out", "overlaps values", "must not share memory with the input")
+        errors.raise_if_any()
+    st = out.strides
+    if len(shape) == 1:
+        strides = (st[0], 0, 0)
+    elif x.ndim == 1:
+        strides = (st[0], 0, st[1])
+    else:  # column index c * k + j
+        strides = (st[0], st[1] * k, st[1])
+    view = np.lib.stride_tricks.as_strided(out, shape=(n, c, k), strides=strides, writeable=True)
+    return out, view
+
+
+def compute(p: Prepared, *, out: Any = None, cancel: _core.CancelToken | None = None) -> Result:
+    """Run a prepared call and wrap the result like the input (index, names)."""
+    final, view = _out_view(p, out)
+    _core.rolling(
+        p.values.array,
+        view,
+        p.stat,
+        p.window.size,
+        time_window=p.window.is_time,
+        min_periods=p.min_periods,
+        q=p.levels,
+        interpolation=p.interpolation,
+        ddof=p.ddof,
+        times=p.times,
+        token=cancel,
+    )
+    return _wrap(p, final)
+
+
+def _wrap(p: Prepared, result: np.ndarray) -> Result:
+    v = p.values
+    multi_q = p.stat == "quantile" and not p.scalar_q
+    if v.kind == "series":
+        if multi_q:
+            return pd.DataFrame(result, index=v.index, columns=pd.Index(p.levels, name="q"), copy=False)
+        return pd.Series(result, index=v.index, name=v.name, copy=False)
+    if v.kind == "frame":
+        assert v.columns is not None
+        columns: pd.Index = v.columns
+        if multi_q:
+            columns = pd.MultiIndex.from_product([v.columns, p.levels], names=[v.columns.name, "q"])
+        return pd.DataFrame(result, index=v.index, columns=columns, copy=False)
+    return result
+
+
+def _rolling(stat: str, x: Any, window: Any, *, out: Any, cancel: Any, **kw: Any) -> Result:
+    return compute(prepare(x, window, stat, **kw), out=out, cancel=cancel)
+
+
+def quantile(
+    x: ArrayLike,
+    window: WindowLike,
+    q: float | Sequence[float],
+    *,
+    min_periods: int | None = None,
+    interpolation: str = "linear",
+    times: Any = None,
+    out: np.ndarray | None = None,
+    cancel: _core.CancelToken | None = None,
+) -> Result:
+    """Exact rolling quantile(s): ``x.rolling(window, min_periods).quantile(q, interpolation)``.
+
+    ``q`` may be a sequence: 1-D input then gives an ``(n, len(q))`` array (a
+    DataFrame with one column per level for a Series); 2-D input gives columns
+    ordered (column, q).  Count windows run in O(n log w) with the sorted-blocks
+    algorithm; time windows with an order-statistic tree.
+    """
+    return _rolling(
+        "quantile", x, window, q=q, min_periods=min_periods, interpolation=interpolation,
+        times=times, out=out, cancel=cancel,
+    )
+
+
+def median(x: ArrayLike, window: WindowLike, *, min_periods: int | None = None, times: Any = None,
+           out: np.ndarray | None = None, cancel: _core.CancelToken | None = None) -> Result:
+    """Rolling median: ``x.rolling(window, min_periods).median()``."""
+    return _rolling("median", x, window, min_periods=min_periods, times=times, out=out, cancel=cancel)
+
+
+def sum(x: ArrayLike, window: WindowLike, *, min_periods: int | None = None, times: Any = None,  # noqa: A001
+        out: np.ndarray | None = None, cancel: _core.CancelToken | None = None) -> Result:
+    """Rolling sum (Kahan-compensated): ``x.rolling(window, min_periods).sum()``."""
+    return _rolling("sum", x, window, min_periods=min_periods, times=times, out=out, cancel=cancel)
+
+
+def mean(x: ArrayLike, window: WindowLike, *, min_periods: int | None = None, times: Any = None,
+         out: np.ndarray | None = None, cancel: _core.CancelToken | None = None) -> Result:
+    """Rolling mean: ``x.rolling(window, min_periods).mean()``."""
+    return _rolling("mean", x, window, min_periods=min_periods, times=times, out=out, cancel=cancel)
+
+
+def var(x: ArrayLike, window: WindowLike, *, min_periods: int | None = None, ddof: int = 1,
+        times: Any = None, out: np.ndarray | None = None,
+        cancel: _core.CancelToken | None = None) -> Result:
+    """Rolling variance (Welford): ``x.rolling(window, min_periods).var(ddof)``."""
+    return _rolling("var", x, window, min_periods=min_periods, ddof=ddof, times=times, out=out, cancel=cancel)
+
+
+def std(x: ArrayLike, window: WindowLike, *, min_periods: int | None = None, ddof: int = 1,
+        times: Any = None, out: np.ndarray | None = None,
+        cancel: _core.CancelToken | None = None) -> Result:
+    """Rolling standard deviation: ``x.rolling(window, min_periods).std(ddof)``."""
+    return _rolling("std", x, window, min_periods=min_periods, ddof=ddof, times=times, out=out, cancel=cancel)
+
+
+def min(x: ArrayLike, window: WindowLike, *, min_periods: int | None = None, times: Any = None,  # noqa: A001
+        out: np.ndarray | None = None, cancel: _core.CancelToken | None = None) -> Result:
+    """Rolling minimum: ``x.rolling(window, min_periods).min()``."""
+    return _rolling("min", x, window, min_periods=min_periods, times=times, out=out, cancel=cancel)
+
+
+def max(x: ArrayLike, window: WindowLike, *, min_periods: int | None = None, times: Any = None,  # noqa: A001
+        out: np.ndarray | None = None, cancel: _core.CancelToken | None = None) -> Result:
+    """Rolling maximum: ``x.rolling(window, min_periods).max()``."""
+    return _rolling("max", x, window, min_periods=min_periods, times=times, out=out, cancel=cancel)
+
+
+def zscore(x: ArrayLike, window: WindowLike, *, min_periods: int | None = None, ddof: int = 1,
+           times: Any = None, out: np.ndarray | None = None,
+           cancel: _core.CancelToken | None = None) -> Result:
+    """Rolling z-score ``(x - mean) / std`` over the window that includes x.
+
+    Equals ``(s - s.rolling(w).mean()) / s.rolling(w).std(ddof)``: NaN where x is NaN
+    or the window has fewer than min_periods observations, NaN for a constant window.
+    """
+    return _rolling("zscore", x, window, min_periods=min_periods, ddof=ddof, times=times, out=out, cancel=cancel)
+
+
+def _time_ns(time: Any) -> int | None:
+    if time is None:
+        return None
+    if isinstance(time, (int, np.integer)) and not isinstance(time, (bool, np.bool_)):
+        return int(time)
+    try:
+        ts = pd.Timestamp(time)
+    except (TypeError, ValueError) as exc:
+        raise ValidationError([{"field": "time", "value": repr(time), "message": f"not a timestamp ({exc})"}]) from None
+    if ts is pd.NaT:
+        raise ValidationError([{"field": "time", "value": "NaT", "message": "must not be NaT"}])
+    return int(ts.as_unit("ns").value)
+
+
+class RollingQuantile:
+    """Streaming rolling quantile(s): ``update(value, time=None)`` in O(log w).
+
+    Equals the batch :func:`quantile` on the same stream when ``max_points`` is
+    None.  ``window`` is a row count or a time offset (then every update needs a
+    non-decreasing ``time``).  ``max_points`` caps the points kept: when a new point
+    would exceed it, the oldest points leave first, so a time window may then hold
+    fewer points than its span covers.  Without it a time window keeps every point
+    inside its span.
+    """
+
+    def __init__(
+        self,
+        window: WindowLike,
+        q: float | Sequence[float],
+        *,
+        min_periods: int | None = None,
+        interpolation: str = "linear",
+        max_points: int | None = None,
+    ) -> None:
+        errors = FieldErrors()
+        win = as_window(window, errors)
+        parsed = as_levels(q, errors)
+        mp = as_min_periods(min_periods, errors)
+        mx = 0
+        if max_points is not None:
+            mx = as_int(max_points, "max_points", errors, 0)
+            if mx < 1 and not any(e["field"] == "max_points" for e in errors.items):
+                errors.add("max_points", max_points, "must be >= 1 or None")
+        if not isinstance(interpolation, str):
+            errors.add("interpolation", interpolation, f"must be one of {', '.join(INTERPOLATIONS)}")
+            interpolation = "linear"
+        if win is not None and parsed is not None:
+            try:
+                self._impl = _core.RollingQuantile(
+                    "quantile", win.size, time_window=win.is_time, min_periods=mp,
+                    q=parsed[0], interpolation=interpolation, max_points=mx,
+                )
+            except ValidationError as exc:
+                errors.extend(exc)
+        errors.raise_if_any()
+        assert win is not None and parsed is not None
+        self.window = window
+        self.levels: list[float] = parsed[0]
+        self._scalar = parsed[1]
+        self._is_time = win.is_time
+        self.interpolation = interpolation
+        self.min_periods = min_periods
+        self.max_points = max_points
+
+    def update(self, value: float, time: Any = None) -> float | np.ndarray:
+        """Push one value (NaN allowed: it is skipped) and return the current quantile(s)."""
+        try:
+            v = float(value)
+        except (TypeError, ValueError):
+            raise ValidationError([{"field": "value", "value": repr(value), "message": "must be a number"}]) from None
+        r = self._impl.update(v, _time_ns(time) if self._is_time else None)
+        return r if self._scalar else np.asarray(r)
+
+    def update_many(self, values: Any, times: Any = None) -> np.ndarray:
+        """Push many values; returns one row per value, ``(n,)`` or ``(n, len(q))``."""
+        errors = FieldErrors()
+        vals = as_values(values, errors)
+        if vals is not None and vals.array.ndim != 1:
+            errors.add("values", f"ndim {vals.array.ndim}", "must be 1-D")
+        t = as_times(times, vals, errors) if self._is_time else None
+        if self._is_time and t is None and not errors.items:
+            errors.add("times", "None", "a time window needs one timestamp per value")
+        errors.raise_if_any()
+        assert vals is not None
+        out = self._impl.update_many(vals.array, t)
+        return out[:, 0] if self._scalar else out
+
+    def reset(self) -> None:
+        """Forget every point."""
+        self._impl.reset()
+
+    @property
+    def nobs(self) -> int:
+        """Observations (non-NaN points) in the current window."""
+        return int(self._impl.nobs)
+
+    @property
+    def stored(self) -> int:
+        """Points held in memory (NaN included)."""
+        return int(self._impl.stored)
+
+    def __repr__(self) -> str:
+        q = self.levels[0] if self._scalar else self.levels
+        return (f"RollingQuantile(window={self.window!r}, q={q!r}, min_periods={self.min_periods!r}, "
+                f"interpolation={self.interpolation!r}, max_points={self.max_points!r})")

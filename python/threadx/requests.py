@@ -50,8 +50,9 @@ def encode(value: Any) -> Any:
 
 def _encode_index(index: pd.Index) -> Any:
     if isinstance(index, pd.DatetimeIndex):
-        return {"__datetimeindex__": {"ns": encode(index.as_unit("ns").asi8.copy()),
-                                      "tz": None if index.tz is None else str(index.tz)}}
+        return {"__datetimeindex__": {"ticks": encode(index.asi8.copy()), "unit": index.unit,
+                                      "tz": None if index.tz is None else str(index.tz),
+                                      "name": index.name, "freq": index.freqstr}}
     if isinstance(index, pd.RangeIndex):
         return {"__rangeindex__": [index.start, index.stop, index.step]}
     return {"__index__": encode(np.asarray(index))}
@@ -60,8 +61,10 @@ def _encode_index(index: pd.Index) -> Any:
 def _decode_index(obj: Any) -> pd.Index:
     if "__datetimeindex__" in obj:
         d = obj["__datetimeindex__"]
-        idx = pd.DatetimeIndex(decode(d["ns"]).astype("datetime64[ns]"))
-        return idx.tz_localize("UTC").tz_convert(d["tz"]) if d["tz"] else idx
+        idx = pd.DatetimeIndex(decode(d["ticks"]).astype(f"datetime64[{d['unit']}]"), name=d["name"])
+        if d["tz"]:
+            idx = idx.tz_localize("UTC").tz_convert(d["tz"])
+        return pd.DatetimeIndex(idx, freq=d.get("freq"))
     if "__rangeindex__" in obj:
         return pd.RangeIndex(*obj["__rangeindex__"])
     return pd.Index(decode(obj["__index__"]))

@@ -5,11 +5,12 @@
 
 #include "threadx/core/parallel.hpp"
 #include "threadx/rolling/bounds.hpp"
+#include "threadx/rolling/count_moments.hpp"
 #include "threadx/rolling/minmax.hpp"
 #include "threadx/rolling/moments.hpp"
 #include "threadx/rolling/quantile.hpp"
 #include "threadx/rolling/slide.hpp"
-#include "threadx/rolling/sorted_blocks.hpp"
+#include "threadx/rolling/block_quantile.hpp"
 
 namespace threadx::rolling {
 
@@ -65,7 +66,7 @@ void run_column(const ColumnJob& job, const Bounds& bounds) {
 }
 
 void run_count_quantile(const ColumnJob& job) {
-    SortedBlockQuantile kernel(job.spec.window, QuantileLevels::of(job.spec), job.minp, job.n);
+    BlockQuantile kernel(job.spec.window, QuantileLevels::of(job.spec), job.minp, job.n);
     kernel.run(job.x, job.n, job.out, job.col, job.token);
 }
 
@@ -95,6 +96,9 @@ void run(const Spec& spec, const ConstMatrix& x, const std::int64_t* times, std:
     const CountBounds count_bounds{spec.window};
     const bool sorted_blocks =
         !spec.time_window && (spec.stat == Stat::quantile || spec.stat == Stat::median);
+    const bool moments = !spec.time_window && (spec.stat == Stat::sum || spec.stat == Stat::mean ||
+                                               spec.stat == Stat::var || spec.stat == Stat::std ||
+                                               spec.stat == Stat::zscore);
     const std::int64_t minp = spec.effective_min_periods();
 
     parallel_ranges(static_cast<std::size_t>(x.cols), 1, token,
@@ -103,6 +107,7 @@ void run(const Spec& spec, const ConstMatrix& x, const std::int64_t* times, std:
                             const auto col = static_cast<std::int64_t>(c);
                             ColumnJob job{spec, minp, x.column(col), x.rows, out, col, token};
                             if (sorted_blocks) run_count_quantile(job);
+                            else if (moments) count_moments(spec, minp, job.x, job.n, out.column(col), token);
                             else if (time_bounds) run_column(job, *time_bounds);
                             else run_column(job, count_bounds);
                         }

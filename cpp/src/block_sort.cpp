@@ -1,0 +1,110 @@
+#include "threadx/rolling/block_sort.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+
+namespace threadx::rolling {
+
+namespace {
+
+// A crowded bucket would make the final insertion pass quadratic: sort instead.
+constexpr std::int32_t kMaxBucket = 32;
+// Buckets per value: more buckets, fewer values sharing one, a cheaper final pass.
+constexpr std::int32_t kBucketsPerValue = 2;
+
+// Stable insertion pass over parallel arrays: O(m + inversions).
+void insertion_pass(double* v, std::int32_t* o, std::int32_t m) noexcept {
+    for (std::int32_t i = 1; i < m; ++i) {
+        const double x = v[i];
+        if (!(x < v[i - 1])) continue;
+        const std::int32_t ox = o[i];
+        std::int32_t j = i;
+        do {
+            v[j] = v[j - 1];
+            o[j] = o[j - 1];
+            --j;
+        } while (j > 0 && x < v[j - 1]);
+        v[j] = x;
+        o[j] = ox;
+    }
+}
+
+}  // namespace
+
+void BlockSorter::sort(ConstColumn x, std::int64_t begin, std::int32_t n, SortedBlock& out) {
+    out.values.resize(static_cast<std::size_t>(n));
+    out.offsets.resize(static_cast<std::size_t>(n));
+    double* sv = out.values.data();
+    std::int32_t* so = out.offsets.data();
+
+    // gather the non-NaN values in row order, with the range of the finite ones
+    std::int32_t m = 0;
+    double lo = std::numeric_limits<double>::infinity(), hi = -lo;
+    for (std::int32_t o = 0; o < n; ++o) {
+        const double v = x[begin + o];
+        sv[m] = v;
+        so[m] = o;
+        m += !std::isnan(v);
+        if (std::isfinite(v)) {
+            lo = v < lo ? v : lo;
+            hi = v > hi ? v : hi;
+        }
+    }
+    out.values.resize(static_cast<std::size_t>(m));
+    out.offsets.resize(static_cast<std::size_t>(m));
+
+    const std::int32_t nbuckets = kBucketsPerValue * m;
+    const double scale = static_cast<double>(nbuckets - 1) / (hi - lo);
+    if (m > 2 * kMaxBucket && scale > 0.0 && std::isfinite(scale)) {
+        // distribute by a map monotone in the value (a few buckets per value), stably,
+        // so each bucket keeps row order; then one insertion pass finishes
+        const std::int32_t top = nbuckets - 1;
+        bucket_.resize(static_cast<std::size_t>(m));
+        counts_.assign(static_cast<std::size_t>(nbuckets) + 1, 0);
+        for (std::int32_t i = 0; i < m; ++i) {
+            const double v = sv[i];
+            std::int32_t b;
+            if (v <= lo) b = 0;          // also -inf
+            else if (v >= hi) b = top;   // also +inf
+            else {
+                b = static_cast<std::int32_t>((v - lo) * scale);
+                b = b > top ? top : b;
+            }
+            bucket_[i] = b;
+            ++counts_[b + 1];
+        }
+        std::int32_t crowd = 0;
+        for (std::int32_t b = 0; b < nbuckets; ++b) {
+            crowd = std::max(crowd, counts_[b + 1]);
+            counts_[b + 1] += counts_[b];
+        }
+        if (crowd <= kMaxBucket) {
+            tmp_values_.resize(static_cast<std::size_t>(m));
+            tmp_offsets_.resize(static_cast<std::size_t>(m));
+            for (std::int32_t i = 0; i < m; ++i) {
+                const std::int32_t p = counts_[bucket_[i]]++;
+                tmp_values_[p] = sv[i];
+                tmp_offsets_[p] = so[i];
+            }
+            std::copy(tmp_values_.begin(), tmp_values_.end(), sv);
+            std::copy(tmp_offsets_.begin(), tmp_offsets_.end(), so);
+            insertion_pass(sv, so, m);
+            return;
+        }
+    }
+    if (m <= 2 * kMaxBucket) {
+        insertion_pass(sv, so, m);
+        return;
+    }
+    // crowded or unbounded: a comparison sort on (value, offset)
+    pairs_.resize(static_cast<std::size_t>(m));
+    for (std::int32_t i = 0; i < m; ++i) pairs_[i] = {sv[i], so[i]};
+    std::sort(pairs_.begin(), pairs_.end());
+    for (std::int32_t i = 0; i < m; ++i) {
+        sv[i] = pairs_[i].first;
+        so[i] = pairs_[i].second;
+    }
+}
+
+}  // namespace threadx::rolling

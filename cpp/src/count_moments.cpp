@@ -1,0 +1,286 @@
+#include "threadx/rolling/count_moments.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <type_traits>
+
+#include "threadx/rolling/moments.hpp"
+
+namespace threadx::rolling {
+
+namespace {
+
+constexpr double kInf = std::numeric_limits<double>::infinity();
+
+// Observations and infinities of the window, plus the trailing run of identical
+// values (so a constant window is exactly constant).  Counts change only on the slow
+// path (a NaN or an infinity enters or leaves), where everything derived from them
+// is refreshed, so the fast path is a handful of instructions.
+struct Counts {
+    std::int64_t nobs = 0;  // non-NaN values
+    std::int64_t inf_pos = 0, inf_neg = 0;
+    std::int64_t run = 0;
+    double last = kNaN;
+
+    std::int64_t finite() const noexcept { return nobs - inf_pos - inf_neg; }
+    bool has_inf() const noexcept { return (inf_pos | inf_neg) != 0; }
+    bool constant() const noexcept { return nobs > 0 && run >= nobs; }
+    void track_run(double v) noexcept {
+        const bool same = v == last;
+        run = same ? run + 1 : 1;
+        last = v;
+    }
+    // Returns true for a finite value; infinities are only counted.
+    bool add(double v) noexcept {
+        ++nobs;
+        track_run(v);
+        if (std::isfinite(v)) return true;
+        (v > 0 ? inf_pos : inf_neg) += 1;
+        return false;
+    }
+    bool remove(double v) noexcept {
+        --nobs;
+        if (std::isfinite(v)) return true;
+        (v > 0 ? inf_pos : inf_neg) -= 1;
+        return false;
+    }
+    double inf_sum() const noexcept {
+        if (inf_pos && inf_neg) return kNaN;
+        return inf_pos ? kInf : -kInf;
+    }
+};
+
+struct Settings {
+    std::int64_t minp, ddof;
+};
+
+// Running sum of (x - K), K a finite value near the window: sums stay small, and a
+// mean's rounding error stays relative to the data's spread.
+struct SumWindow {
+    static constexpr std::int64_t kSegmentWindows = 1, kMinSegment = 4096;
+    Counts c;
+    Settings cfg{};
+    double shift = 0.0, s = 0.0;
+    bool ok = false;     // enough observations, no infinity: the fast formulas apply
+    double inv = kNaN;   // 1 / nobs
+
+    void reset(double k) noexcept { c = Counts{}; shift = k; s = 0.0; }
+    void refresh() noexcept {
+        ok = c.nobs >= std::max<std::int64_t>(cfg.minp, 1) && !c.has_inf();
+        inv = 1.0 / static_cast<double>(c.nobs);
+    }
+    void add(double v) noexcept {
+        if (!std::isnan(v) && c.add(v)) s += v - shift;
+    }
+    void remove(double v) noexcept {
+        if (!std::isnan(v) && c.remove(v)) s -= v - shift;
+    }
+    void step(double in, double out) noexcept {
+        if (std::isfinite(in) && std::isfinite(out)) [[likely]] {
+            s += in - out;  // (in - K) - (out - K), one add on the dependency chain
+        } else {
+            remove(out);
+            add(in);
+            refresh();
+        }
+    }
+    // A spike that leaves a sum defines the data's scale, so the parity tolerance
+    // covers its rounding; sums refresh only at segment starts.
+    bool needs_refresh() const noexcept { return false; }
+    double sum() const noexcept {
+        if (ok) [[likely]] return s + shift * static_cast<double>(c.nobs);
+        if (c.nobs < cfg.minp) return kNaN;
+        if (c.nobs == 0) return 0.0;
+        return c.inf_sum();
+    }
+    double mean() const noexcept {
+        if (ok) [[likely]] return shift + s * inv;
+        if (c.nobs < cfg.minp || c.nobs == 0) return kNaN;
+        return c.inf_sum();
+    }
+};
+
+// Welford's mean and sum of squared deviations of (x - K), slid one row at a time
+// the way bottleneck does (one update per row when the count does not change).  The
+// shift K, a value near the window, keeps the state at the scale of the deviations,
+// so data far from zero (prices of 1e6 moving by 1e-3) keeps its precision.
+struct VarWindow {
+    static constexpr std::int64_t kSegmentWindows = 2, kMinSegment = 64;
+    Counts c;
+    Settings cfg{};
+    double shift = 0.0, mean = 0.0, ssq = 0.0;  // mean of x - K
+    double peak = 0.0;  // largest ssq since the last recomputation
+    bool ok = false;    // enough observations, more than ddof, no infinity, not one value
+    double inv = kNaN, inv_dof = kNaN;  // 1 / nobs, 1 / (nobs - ddof)
+
+    void reset(double k) noexcept { c = Counts{}; shift = k; mean = ssq = peak = 0.0; }
+    void refresh() noexcept {
+        ok = c.nobs >= std::max<std::int64_t>(cfg.minp, 1) && c.nobs > cfg.ddof && c.nobs > 1 &&
+             !c.has_inf();
+        inv = 1.0 / static_cast<double>(c.finite());
+        inv_dof = 1.0 / static_cast<double>(c.nobs - cfg.ddof);
+    }
+    void add(double v) noexcept {
+        if (std::isnan(v) || !c.add(v)) return;
+        v -= shift;
+        const double delta = v - mean;
+        mean += delta / static_cast<double>(c.finite());
+        ssq += delta * (v - mean);
+    }
+    void remove(double v) noexcept {
+        if (std::isnan(v) || !c.remove(v)) return;
+        v -= shift;
+        const std::int64_t f = c.finite();
+        if (f == 0) { mean = ssq = 0.0; return; }
+        const double delta = v - mean;
+        mean -= delta / static_cast<double>(f);
+        ssq -= delta * (v - mean);
+    }
+    void step(double in, double out) noexcept {
+        if (std::isfinite(in) && std::isfinite(out)) [[likely]] {
+            c.track_run(in);
+            const double delta = in - out, before = mean;
+            mean += delta * inv;
+            ssq += delta * ((in - shift - mean) + (out - shift - before));
+        } else {
+            remove(out);
+            add(in);
+            refresh();
+        }
+    }
+    // Removing large deviations leaves rounding of their size behind: when ssq has
+    // fallen far below its peak (a spike or a volatile stretch has left), recompute.
+    bool needs_refresh() noexcept {
+        peak = ssq > peak ? ssq : peak;
+        return ssq < peak * 0x1p-10;
+    }
+    double var() const noexcept {
+        if (ok) [[likely]] {
+            if (c.constant()) return 0.0;
+            const double v = ssq * inv_dof;
+            return v < 0.0 ? 0.0 : v;
+        }
+        if (c.nobs < std::max<std::int64_t>(cfg.minp, 1) || c.nobs <= cfg.ddof || c.has_inf())
+            return kNaN;
+        return 0.0;  // a single observation
+    }
+    double window_mean() const noexcept { return c.constant() ? c.last : shift + mean; }
+};
+
+// The window of rows [begin, end), computed from scratch (two passes for the
+// moments) so no rounding carries over from before.  The shift is the window's last
+// finite value or, for an empty window, the first finite value ahead (up to `ahead`).
+template <class W, class In>
+void recompute(W& s, In x, std::int64_t begin, std::int64_t end, std::int64_t ahead) {
+    double shift = 0.0;
+    bool found = false;
+    for (std::int64_t j = end - 1; j >= begin && !found; --j)
+        if (std::isfinite(x[j])) { shift = x[j]; found = true; }
+    for (std::int64_t j = end; j < ahead && !found; ++j)
+        if (std::isfinite(x[j])) { shift = x[j]; found = true; }
+    s.reset(shift);
+    double sum = 0.0;
+    for (std::int64_t j = begin; j < end; ++j) {
+        const double v = x[j];
+        if (!std::isnan(v) && s.c.add(v)) sum += v - shift;
+    }
+    const std::int64_t f = s.c.finite();
+    if constexpr (std::is_same_v<W, SumWindow>) {
+        s.s = sum;
+    } else if (f > 0) {
+        s.mean = sum / static_cast<double>(f);
+        double ssq = 0.0;
+        for (std::int64_t j = begin; j < end; ++j) {
+            const double v = x[j];
+            if (!std::isfinite(v)) continue;
+            const double d = (v - shift) - s.mean;
+            ssq += d * d;
+        }
+        s.ssq = ssq;
+        s.peak = ssq;
+    }
+    s.refresh();
+}
+
+// Unit-stride views: the common layout gets the simplest addressing.
+struct DenseIn {
+    const double* data;
+    double operator[](std::int64_t i) const noexcept { return data[i]; }
+};
+struct DenseOut {
+    double* data;
+    double& operator[](std::int64_t i) const noexcept { return data[i]; }
+};
+
+// Segments of a few windows' length; each starts from an exact recomputation, so
+// rounding cannot build up and the shift stays near the data.
+template <class W, class In, class Out, class Value>
+void run_segments(Settings cfg, std::int64_t w, In x, std::int64_t n, Out out,
+                  const CancelToken* token, Value value) {
+    CancelCheck check(token);
+    const std::int64_t segment = std::max(W::kSegmentWindows * w, W::kMinSegment);
+    const std::int64_t min_gap = w / 16;  // early recomputations cost at most ~16 per row
+    W s;
+    s.cfg = cfg;
+    for (std::int64_t s0 = 0; s0 < n; s0 += segment) {
+        check();
+        const std::int64_t s1 = std::min(n, s0 + segment);
+        recompute(s, x, std::max<std::int64_t>(0, s0 - w), s0, s1);  // the window before row s0
+        std::int64_t i = s0;
+        for (; i < s1 && i < w; ++i) {  // the first window is still filling
+            s.add(x[i]);
+            s.refresh();
+            out[i] = value(s, i);
+        }
+        std::int64_t refreshed = s0;
+        for (; i < s1; ++i) {
+            s.step(x[i], x[i - w]);
+            if (s.needs_refresh() && i - refreshed >= min_gap) [[unlikely]] {
+                recompute(s, x, i - w + 1, i + 1, i + 1);
+                refreshed = i;
+            }
+            out[i] = value(s, i);
+        }
+    }
+}
+
+template <class W, class Value>
+void run_layout(Settings cfg, std::int64_t w, ConstColumn x, std::int64_t n, Column out,
+                const CancelToken* token, Value value) {
+    if (x.stride == 1 && out.stride == 1)
+        run_segments<W>(cfg, w, DenseIn{x.data}, n, DenseOut{out.data}, token, value);
+    else
+        run_segments<W>(cfg, w, x, n, out, token, value);
+}
+
+}  // namespace
+
+void count_moments(const Spec& spec, std::int64_t minp, ConstColumn x, std::int64_t n,
+                   Column out, const CancelToken* token) {
+    const Settings cfg{minp, spec.ddof};
+    const std::int64_t w = spec.window;
+    switch (spec.stat) {
+        case Stat::sum:
+            return run_layout<SumWindow>(cfg, w, x, n, out, token,
+                                         [](const SumWindow& s, std::int64_t) { return s.sum(); });
+        case Stat::mean:
+            return run_layout<SumWindow>(cfg, w, x, n, out, token,
+                                         [](const SumWindow& s, std::int64_t) { return s.mean(); });
+        case Stat::var:
+            return run_layout<VarWindow>(cfg, w, x, n, out, token,
+                                         [](const VarWindow& s, std::int64_t) { return s.var(); });
+        case Stat::std:
+            return run_layout<VarWindow>(cfg, w, x, n, out, token, [](const VarWindow& s, std::int64_t) {
+                return std::sqrt(s.var());
+            });
+        case Stat::zscore:
+            return run_layout<VarWindow>(cfg, w, x, n, out, token, [x](const VarWindow& s, std::int64_t i) {
+                return (x[i] - s.window_mean()) / std::sqrt(s.var());
+            });
+        default:
+            return;
+    }
+}
+
+}  // namespace threadx::rolling

@@ -58,7 +58,7 @@ struct Settings {
 // Running sum of (x - K), K a finite value near the window: sums stay small, and a
 // mean's rounding error stays relative to the data's spread.
 struct SumWindow {
-    static constexpr std::int64_t kSegmentWindows = 1, kMinSegment = 4096;
+    static constexpr std::int64_t kSegmentWindows = 8, kMinSegment = 4096;
     Counts c;
     Settings cfg{};
     double shift = 0.0, s = 0.0;
@@ -106,7 +106,7 @@ struct SumWindow {
 // shift K, a value near the window, keeps the state at the scale of the deviations,
 // so data far from zero (prices of 1e6 moving by 1e-3) keeps its precision.
 struct VarWindow {
-    static constexpr std::int64_t kSegmentWindows = 2, kMinSegment = 64;
+    static constexpr std::int64_t kSegmentWindows = 4, kMinSegment = 256;
     Counts c;
     Settings cfg{};
     double shift = 0.0, mean = 0.0, ssq = 0.0;  // mean of x - K
@@ -180,12 +180,26 @@ void recompute(W& s, In x, std::int64_t begin, std::int64_t end, std::int64_t ah
     for (std::int64_t j = end; j < ahead && !found; ++j)
         if (std::isfinite(x[j])) { shift = x[j]; found = true; }
     s.reset(shift);
+    // branch-free counting pass
+    Counts& c = s.c;
     double sum = 0.0;
     for (std::int64_t j = begin; j < end; ++j) {
         const double v = x[j];
-        if (!std::isnan(v) && s.c.add(v)) sum += v - shift;
+        const bool finite = std::isfinite(v);
+        sum += finite ? v - shift : 0.0;
+        c.nobs += !std::isnan(v);
+        c.inf_pos += v == kInf;
+        c.inf_neg += v == -kInf;
     }
-    const std::int64_t f = s.c.finite();
+    // the trailing run of identical values, NaN skipped
+    for (std::int64_t j = end - 1; j >= begin; --j) {
+        const double v = x[j];
+        if (std::isnan(v)) continue;
+        if (c.run == 0) c.last = v;
+        else if (v != c.last) break;
+        ++c.run;
+    }
+    const std::int64_t f = c.finite();
     if constexpr (std::is_same_v<W, SumWindow>) {
         s.s = sum;
     } else if (f > 0) {
@@ -193,8 +207,7 @@ void recompute(W& s, In x, std::int64_t begin, std::int64_t end, std::int64_t ah
         double ssq = 0.0;
         for (std::int64_t j = begin; j < end; ++j) {
             const double v = x[j];
-            if (!std::isfinite(v)) continue;
-            const double d = (v - shift) - s.mean;
+            const double d = std::isfinite(v) ? (v - shift) - s.mean : 0.0;
             ssq += d * d;
         }
         s.ssq = ssq;
@@ -215,9 +228,9 @@ struct DenseOut {
 
 // Segments of a few windows' length; each starts from an exact recomputation, so
 // rounding cannot build up and the shift stays near the data.
-template <class W, class In, class Out, class Value>
+template <class W, class In, class Out, class Value, class Finish>
 void run_segments(Settings cfg, std::int64_t w, In x, std::int64_t n, Out out,
-                  const CancelToken* token, Value value) {
+                  const CancelToken* token, Value value, Finish finish) {
     CancelCheck check(token);
     const std::int64_t segment = std::max(W::kSegmentWindows * w, W::kMinSegment);
     const std::int64_t min_gap = w / 16;  // early recomputations cost at most ~16 per row
@@ -234,24 +247,50 @@ void run_segments(Settings cfg, std::int64_t w, In x, std::int64_t n, Out out,
             out[i] = value(s, i);
         }
         std::int64_t refreshed = s0;
-        for (; i < s1; ++i) {
-            s.step(x[i], x[i - w]);
-            if (s.needs_refresh() && i - refreshed >= min_gap) [[unlikely]] {
+        while (i < s1) {
+            // the hot loop works on a local copy whose address never escapes, so its
+            // fields live in registers; it leaves only for a rare recomputation
+            W t = s;
+            bool refresh = false;
+            for (; i < s1; ++i) {
+                t.step(x[i], x[i - w]);
+                if (t.needs_refresh() && i - refreshed >= min_gap) [[unlikely]] {
+                    refresh = true;
+                    break;
+                }
+                out[i] = value(t, i);
+            }
+            s = t;
+            if (refresh) {
                 recompute(s, x, i - w + 1, i + 1, i + 1);
                 refreshed = i;
+                out[i] = value(s, i);
+                ++i;
             }
-            out[i] = value(s, i);
         }
+        finish(out, s0, s1);
     }
 }
 
-template <class W, class Value>
+// A second pass over a segment's outputs (sqrt for std): separate, it vectorises.
+struct NoFinish {
+    template <class Out>
+    void operator()(Out, std::int64_t, std::int64_t) const noexcept {}
+};
+struct SqrtFinish {
+    template <class Out>
+    void operator()(Out out, std::int64_t begin, std::int64_t end) const noexcept {
+        for (std::int64_t i = begin; i < end; ++i) out[i] = std::sqrt(out[i]);
+    }
+};
+
+template <class W, class Value, class Finish = NoFinish>
 void run_layout(Settings cfg, std::int64_t w, ConstColumn x, std::int64_t n, Column out,
-                const CancelToken* token, Value value) {
+                const CancelToken* token, Value value, Finish finish = {}) {
     if (x.stride == 1 && out.stride == 1)
-        run_segments<W>(cfg, w, DenseIn{x.data}, n, DenseOut{out.data}, token, value);
+        run_segments<W>(cfg, w, DenseIn{x.data}, n, DenseOut{out.data}, token, value, finish);
     else
-        run_segments<W>(cfg, w, x, n, out, token, value);
+        run_segments<W>(cfg, w, x, n, out, token, value, finish);
 }
 
 }  // namespace
@@ -271,9 +310,9 @@ void count_moments(const Spec& spec, std::int64_t minp, ConstColumn x, std::int6
             return run_layout<VarWindow>(cfg, w, x, n, out, token,
                                          [](const VarWindow& s, std::int64_t) { return s.var(); });
         case Stat::std:
-            return run_layout<VarWindow>(cfg, w, x, n, out, token, [](const VarWindow& s, std::int64_t) {
-                return std::sqrt(s.var());
-            });
+            return run_layout<VarWindow>(
+                cfg, w, x, n, out, token, [](const VarWindow& s, std::int64_t) { return s.var(); },
+                SqrtFinish{});
         case Stat::zscore:
             return run_layout<VarWindow>(cfg, w, x, n, out, token, [x](const VarWindow& s, std::int64_t i) {
                 return (x[i] - s.window_mean()) / std::sqrt(s.var());

@@ -1,0 +1,179 @@
+// C++ unit tests of the rolling core, each fast kernel against a slow oracle
+// (sort every window; two-pass moments).  Plain CTest executable: exit code 0 = pass.
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <random>
+#include <vector>
+
+#include "threadx/core/errors.hpp"
+#include "threadx/rolling/order_tree.hpp"
+#include "threadx/rolling/quantile.hpp"
+#include "threadx/rolling/rolling.hpp"
+
+using namespace threadx;
+using namespace threadx::rolling;
+
+namespace {
+
+int failures = 0;
+
+#define CHECK(cond, ...)                                   \
+    do {                                                   \
+        if (!(cond)) {                                     \
+            ++failures;                                    \
+            std::printf("FAIL %s:%d: ", __FILE__, __LINE__); \
+            std::printf(__VA_ARGS__);                      \
+            std::printf("\n");                             \
+        }                                                  \
+    } while (0)
+
+std::vector<double> random_walk(std::size_t n, double nan_share, std::uint64_t seed, bool ties) {
+    std::mt19937_64 g(seed);
+    std::normal_distribution<double> step;
+    std::uniform_real_distribution<double> u;
+    std::vector<double> x(n);
+    double s = 100;
+    for (auto& v : x) {
+        s += step(g);
+        v = ties ? std::round(s) : s;
+        if (u(g) < nan_share) v = NAN;
+    }
+    return x;
+}
+
+// The oracle: the sorted non-NaN values of each window, pandas' rank arithmetic.
+double slow_quantile(std::vector<double> w, double q, Interpolation how, std::int64_t minp) {
+    w.erase(std::remove_if(w.begin(), w.end(), [](double v) { return std::isnan(v); }), w.end());
+    const auto n = static_cast<std::int64_t>(w.size());
+    if (n == 0 || n < minp) return NAN;
+    std::sort(w.begin(), w.end());
+    const QuantilePos p = QuantilePos::of(q, n);
+    return interpolate(how, p, w[p.idx], p.exact() ? w[p.idx] : w[p.idx + 1]);
+}
+
+bool same(double a, double b, double tol) {
+    if (std::isnan(a) || std::isnan(b)) return std::isnan(a) && std::isnan(b);
+    return std::fabs(a - b) <= tol;
+}
+
+void test_count_quantile() {
+    const Interpolation all[] = {Interpolation::linear, Interpolation::lower, Interpolation::higher,
+                                 Interpolation::nearest, Interpolation::midpoint};
+    for (std::int64_t w : {1, 2, 3, 7, 64, 65, 300}) {
+        for (bool ties : {false, true}) {
+            auto x = random_walk(1500, 0.07, 11 + w, ties);
+            for (Interpolation how : all) {
+                Spec spec;
+                spec.stat = Stat::quantile;
+                spec.window = w;
+                spec.min_periods = w > 2 ? w / 2 : 1;
+                spec.q = {0.0, 0.1, 0.5, 0.9, 1.0};
+                spec.interpolation = how;
+                const auto n = static_cast<std::int64_t>(x.size()), k = static_cast<std::int64_t>(spec.q.size());
+                std::vector<double> out(static_cast<std::size_t>(n * k));
+                run(spec, ConstMatrix{x.data(), n, 1, 1, 0}, nullptr, 0, OutTensor{out.data(), n, 1, k, k, 0, 1}, nullptr);
+                for (std::int64_t i = 0; i < n; ++i) {
+                    std::vector<double> win(x.begin() + std::max<std::int64_t>(0, i - w + 1), x.begin() + i + 1);
+                    for (std::int64_t j = 0; j < k; ++j) {
+                        double want = slow_quantile(win, spec.q[j], how, spec.min_periods);
+                        CHECK(same(out[i * k + j], want, 0.0), "w=%lld i=%lld q=%g how=%s got %.17g want %.17g",
+                              (long long)w, (long long)i, spec.q[j], name_of(how), out[i * k + j], want);
+                    }
+                }
+            }
+        }
+    }
+}
+
+void test_time_quantile_and_tree() {
+    auto x = random_walk(800, 0.1, 5, true);
+    std::vector<std::int64_t> t(x.size());
+    std::mt19937_64 g(3);
+    std::int64_t now = 0;
+    for (auto& v : t) { now += static_cast<std::int64_t>(g() % 4); v = now; }  // gaps and duplicates
+    Spec spec;
+    spec.stat = Stat::quantile;
+    spec.time_window = true;
+    spec.window = 9;
+    spec.q = {0.25};
+    const auto n = static_cast<std::int64_t>(x.size());
+    std::vector<double> out(x.size());
+    run(spec, ConstMatrix{x.data(), n, 1, 1, 0}, t.data(), n, OutTensor{out.data(), n, 1, 1, 1, 0, 0}, nullptr);
+    for (std::int64_t i = 0; i < n; ++i) {
+        std::vector<double> win;
+        for (std::int64_t j = 0; j <= i; ++j)
+            if (t[j] > t[i] - spec.window) win.push_back(x[j]);
+        double want = slow_quantile(win, 0.25, Interpolation::linear, 1);
+        CHECK(same(out[i], want, 0.0), "time i=%lld got %.17g want %.17g", (long long)i, out[i], want);
+    }
+    OrderTree tree;
+    for (int i = 0; i < 100; ++i) tree.insert(i % 10, static_cast<std::uint64_t>(i));
+    CHECK(tree.size() == 100, "size %lld", (long long)tree.size());
+    CHECK(tree.kth(0) == 0 && tree.kth(99) == 9 && tree.kth(55) == 5, "kth");
+    CHECK(tree.erase(3, 3) && !tree.erase(3, 3), "erase once");
+    CHECK(tree.size() == 99, "size after erase");
+}
+
+void test_moments() {
+    for (std::int64_t w : {1, 2, 5, 50, 5000}) {
+        auto x = random_walk(12000, 0.05, 17 + w, false);
+        for (auto& v : x) v = v * 1e-3 + 1e6;  // far from zero, small moves
+        for (Stat stat : {Stat::mean, Stat::var}) {
+            Spec spec;
+            spec.stat = stat;
+            spec.window = w;
+            spec.min_periods = 1;
+            const auto n = static_cast<std::int64_t>(x.size());
+            std::vector<double> out(x.size());
+            run(spec, ConstMatrix{x.data(), n, 1, 1, 0}, nullptr, 0, OutTensor{out.data(), n, 1, 1, 1, 0, 0}, nullptr);
+            for (std::int64_t i = 0; i < n; ++i) {
+                double sum = 0, cnt = 0;
+                for (std::int64_t j = std::max<std::int64_t>(0, i - w + 1); j <= i; ++j)
+                    if (!std::isnan(x[j])) { sum += x[j]; ++cnt; }
+                double mean = sum / cnt, ss = 0;
+                for (std::int64_t j = std::max<std::int64_t>(0, i - w + 1); j <= i; ++j)
+                    if (!std::isnan(x[j])) ss += (x[j] - mean) * (x[j] - mean);
+                double want = cnt == 0 ? NAN : stat == Stat::mean ? mean : (cnt < 2 ? NAN : ss / (cnt - 1));
+                // relative to the deviations' scale, not to 1e6: the shift must keep precision
+                CHECK(same(out[i], want, stat == Stat::mean ? 1e-12 * std::fabs(want) : 1e-9 * std::max(1e-6, std::fabs(want))),
+                      "%s w=%lld i=%lld got %.17g want %.17g", name_of(stat), (long long)w, (long long)i, out[i], want);
+            }
+        }
+    }
+}
+
+void test_validation_and_cancel() {
+    Spec spec;
+    spec.stat = Stat::quantile;
+    spec.window = 0;
+    spec.min_periods = -3;
+    spec.q = {1.5};
+    double x = 1, o = 0;
+    try {
+        run(spec, ConstMatrix{&x, 1, 1, 1, 0}, nullptr, 0, OutTensor{&o, 1, 1, 1, 1, 0, 0}, nullptr);
+        CHECK(false, "no ValidationError");
+    } catch (const ValidationError& e) {
+        CHECK(e.errors().size() == 3, "%zu errors: %s", e.errors().size(), e.what());
+    }
+    CancelToken token;
+    token.cancel();
+    spec = Spec{};
+    spec.window = 2;
+    try {
+        run(spec, ConstMatrix{&x, 1, 1, 1, 0}, nullptr, 0, OutTensor{&o, 1, 1, 1, 1, 0, 0}, &token);
+        CHECK(false, "no CancelledError");
+    } catch (const CancelledError&) {
+    }
+}
+
+}  // namespace
+
+int main() {
+    test_count_quantile();
+    test_time_quantile_and_tree();
+    test_moments();
+    test_validation_and_cancel();
+    std::printf("%s: %d failure(s)\n", failures ? "FAILED" : "OK", failures);
+    return failures ? 1 : 0;
+}

@@ -77,6 +77,7 @@ def as_values(x: Any, errors: FieldErrors, field: str = "values") -> Values | No
     """float64 without a copy where the layout allows it; ints and floats convert once."""
     kind = "array"
     index = columns = name = None
+    arr: np.ndarray
     if isinstance(x, pd.Series):
         kind, index, name = "series", x.index, x.name
         if not _float_dtype_ok(np.dtype(x.dtype) if isinstance(x.dtype, np.dtype) else np.dtype(object)):
@@ -129,12 +130,10 @@ def as_window(window: Any, errors: FieldErrors) -> Window | None:
         errors.add("window", window, "a count window must be an integral number of rows")
         return None
     try:
-        if isinstance(window, str):
-            offset = pd.tseries.frequencies.to_offset(window)
-            ns = pd.Timedelta(offset).value  # raises for non-fixed offsets (months, ...)
+        if isinstance(window, (str, pd.DateOffset)):
+            # .nanos raises for offsets of no fixed length (months, business days)
+            ns = pd.tseries.frequencies.to_offset(window).nanos
         elif isinstance(window, (pd.Timedelta, _dt.timedelta, np.timedelta64)):
-            ns = pd.Timedelta(window).value
-        elif isinstance(window, pd.DateOffset):
             ns = pd.Timedelta(window).value
         else:
             errors.add("window", window, "must be a positive integer or a time offset")

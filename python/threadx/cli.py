@@ -20,6 +20,7 @@ def demo(window: int = 20, levels: Sequence[float] = (0.05, 0.5, 0.95), tail: in
     close = df["close"]
     t0 = time.perf_counter()
     bands = rolling.quantile(close, window, list(levels))
+    assert isinstance(bands, pd.DataFrame)
     elapsed_ms = (time.perf_counter() - t0) * 1e3
     lo, mid, hi = (bands[q] for q in levels)
     # a breakout compares today's close with the band known at yesterday's close: no look-ahead
@@ -36,7 +37,7 @@ def demo(window: int = 20, levels: Sequence[float] = (0.05, 0.5, 0.95), tail: in
         f"q{levels[2]:g}": hi,
         "breakout": np.where(above, "up", np.where(below, "down", "")),
     }).tail(tail)
-    table.index = table.index.strftime("%Y-%m-%d")
+    table.index = pd.DatetimeIndex(table.index).strftime("%Y-%m-%d")
     lines = [
         f"ThreadX {threadx.__version__} demo: rolling {window}-day quantile bands of the close",
         f"data: {data.sample_path()} (daily NASDAQ:GOOG, {len(df)} bars "

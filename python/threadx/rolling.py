@@ -108,7 +108,8 @@ def prepare(
         errors.add("stat", stat, f"must be one of {', '.join(STATS)}")
     values = as_values(x, errors)
     win = as_window(window, errors)
-    levels, scalar_q = [], True
+    levels: list[float] = []
+    scalar_q = True
     if stat == "quantile":
         parsed = as_levels(q, errors)
         if parsed is not None:

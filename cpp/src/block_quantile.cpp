@@ -2,12 +2,14 @@
 
 #include <algorithm>
 #include <bit>
+#include <type_traits>
 
 namespace threadx::rolling {
 
 namespace {
 
 constexpr std::int64_t kCheckEvery = 1 << 14;
+constexpr std::int64_t kMinBlock = 256;
 
 // Bit scans over a bitset of n bits.
 inline std::int32_t next_set(const std::uint64_t* bits, std::int32_t n, std::int32_t from) noexcept {
@@ -39,7 +41,9 @@ inline std::int32_t prev_set(const std::uint64_t* bits, std::int32_t from) noexc
 BlockQuantile::BlockQuantile(std::int64_t window, QuantileLevels levels, std::int64_t min_periods,
                              std::int64_t n_rows)
     : window_(window), levels_(std::move(levels)), minp_(min_periods) {
-    h_ = static_cast<std::int32_t>(std::max<std::int64_t>(1, std::min(window, n_rows)));
+    // Blocks of at least kMinBlock rows: any length >= w works (a window still spans
+    // at most two blocks), and short windows then pay their per-block costs rarely.
+    h_ = static_cast<std::int32_t>(std::max<std::int64_t>(1, std::min(std::max(window, kMinBlock), n_rows)));
     merged_.resize(2 * static_cast<std::size_t>(h_));
     rank_.resize(2 * static_cast<std::size_t>(h_));
     bits_.resize((2 * static_cast<std::size_t>(h_) + 63) / 64);
@@ -132,81 +136,95 @@ void BlockQuantile::run(ConstColumn x, std::int64_t n, const OutTensor& out, std
     prev_.values.clear();
     prev_.offsets.clear();
     std::int64_t nobs = 0;
-    std::int64_t a_begin = 0;
+    std::int64_t a_begin = -static_cast<std::int64_t>(h_);  // A is the (empty) block before row 0
     for (std::int64_t begin = 0; begin < n; begin += h_) {
         const auto size = static_cast<std::int32_t>(std::min<std::int64_t>(h_, n - begin));
         sorter_.sort(x, begin, size, next_);
         merge_pair();
         std::fill(bits_.begin(), bits_.end(), 0);
-        for (std::int32_t k = 0; k < prev_.size(); ++k) set_bit(rank_[prev_.offsets[k]]);
+        // the window before B's first row: A's last w rows
+        const std::int32_t in_window = static_cast<std::int32_t>(std::max<std::int64_t>(0, h_ - window_));
+        for (std::int32_t k = 0; k < prev_.size(); ++k)
+            if (prev_.offsets[k] >= in_window) set_bit(rank_[prev_.offsets[k]]);
         seed_cursors(nobs);
 
         // locals, so the hot loop keeps them in registers
-        std::uint64_t* bits = bits_.data();
+        std::uint64_t* __restrict bits = bits_.data();
         const std::int32_t* rank_a = rank_.data() - a_begin;  // indexed by absolute row
         const std::int32_t* rank_b = rank_.data() + h_;
         const double* mv = merged_.data();
         const std::int32_t n_ranks = n_ranks_;
-        Cursor* cursors = cursors_.data();
         const QuantilePos* pos = positions_.data();
 
-        for (std::int32_t o = 0; o < size; ++o) {
-            const std::int64_t i = begin + o;
-            if ((i & (kCheckEvery - 1)) == 0) check();
-            const std::int64_t old = i - window_;
-            if (old >= 0) {
-                const std::int32_t r = rank_a[old];
+        // The rows of block B.  L > 0 fixes the number of levels at compile time, so a
+        // single level's cursor lives in registers rather than in memory.
+        auto rows = [&]<std::size_t L>(std::integral_constant<std::size_t, L>, Cursor* __restrict cursors) {
+            const std::size_t n_levels = L > 0 ? L : cursors_.size();
+            for (std::int32_t o = 0; o < size; ++o) {
+                const std::int64_t i = begin + o;
+                if ((i & (kCheckEvery - 1)) == 0) check();
+                const std::int64_t old = i - window_;
+                if (old >= 0) {
+                    const std::int32_t r = rank_a[old];
+                    if (r >= 0) {
+                        bits[r >> 6] &= ~(1ull << (r & 63));
+                        --nobs;
+                        for (std::size_t j = 0; j < n_levels; ++j) {
+                            Cursor& c = cursors[j];
+                            c.count -= r <= c.r;
+                            if (r == c.r) [[unlikely]] c.r = prev_set(bits, r - 1);
+                        }
+                    }
+                }
+                const std::int32_t r = rank_b[o];
                 if (r >= 0) {
-                    bits[r >> 6] &= ~(1ull << (r & 63));
-                    --nobs;
-                    for (std::size_t j = 0; j < n_levels; ++j) {
-                        Cursor& c = cursors[j];
-                        c.count -= r <= c.r;
-                        if (r == c.r) [[unlikely]] c.r = prev_set(bits, r - 1);
-                    }
+                    bits[r >> 6] |= 1ull << (r & 63);
+                    ++nobs;
+                    for (std::size_t j = 0; j < n_levels; ++j) cursors[j].count += r < cursors[j].r;
                 }
-            }
-            const std::int32_t r = rank_b[o];
-            if (r >= 0) {
-                bits[r >> 6] |= 1ull << (r & 63);
-                ++nobs;
-                for (std::size_t j = 0; j < n_levels; ++j) cursors[j].count += r < cursors[j].r;
-            }
-            if (nobs != positions_nobs) {
-                for (std::size_t j = 0; j < n_levels; ++j)
-                    positions_[j] = QuantilePos::of(levels_.q[j], nobs > 0 ? nobs : 1);
-                positions_nobs = nobs;
-            }
-            double* row_out = base + i * out.row_stride;
-            for (std::size_t j = 0; j < n_levels; ++j) {
-                Cursor& c = cursors[j];
-                double result = kNaN;
-                if (nobs > 0) {
-                    const QuantilePos& p = pos[j];
-                    const std::int64_t target = p.idx + 1;
-                    const std::int64_t d = target - c.count;
-                    if (d >= -1 && d <= 1) [[likely]] {
-                        // one step either way, or none, chosen without a branch: which
-                        // way the window moved the cursor is as random as the data
-                        const std::int32_t up = next_set(bits, n_ranks, c.r + 1);
-                        const std::int32_t down = prev_set(bits, c.r - 1);
-                        c.r = d > 0 ? up : (d < 0 ? down : c.r);
-                        c.count = target;
+                if (nobs != positions_nobs) [[unlikely]] {
+                    for (std::size_t j = 0; j < n_levels; ++j)
+                        positions_[j] = QuantilePos::of(levels_.q[j], nobs > 0 ? nobs : 1);
+                    positions_nobs = nobs;
+                }
+                double* row_out = base + i * out.row_stride;
+                for (std::size_t j = 0; j < n_levels; ++j) {
+                    Cursor& c = cursors[j];
+                    double result = kNaN;
+                    if (nobs > 0) {
+                        const QuantilePos& p = pos[j];
+                        const std::int64_t target = p.idx + 1;
+                        const std::int64_t d = target - c.count;
+                        if (d >= -1 && d <= 1) [[likely]] {
+                            // one step either way, or none, chosen without a branch: which
+                            // way the window moved the cursor is as random as the data
+                            const std::int32_t up = next_set(bits, n_ranks, c.r + 1);
+                            const std::int32_t down = prev_set(bits, c.r - 1);
+                            c.r = d > 0 ? up : (d < 0 ? down : c.r);
+                            c.count = target;
+                        } else {
+                            for (; c.count < target; ++c.count) c.r = next_set(bits, n_ranks, c.r + 1);
+                            for (; c.count > target; --c.count) c.r = prev_set(bits, c.r - 1);
+                        }
+                        if (nobs >= minp_) {
+                            const double lo = mv[c.r];
+                            const double hi = needs_upper(p) ? mv[next_set(bits, n_ranks, c.r + 1)] : lo;
+                            result = interpolate(levels_.interpolation, p, lo, hi);
+                        }
                     } else {
-                        for (; c.count < target; ++c.count) c.r = next_set(bits, n_ranks, c.r + 1);
-                        for (; c.count > target; --c.count) c.r = prev_set(bits, c.r - 1);
+                        c.r = -1;
+                        c.count = 0;
                     }
-                    if (nobs >= minp_) {
-                        const double lo = mv[c.r];
-                        const double hi = needs_upper(p) ? mv[next_set(bits, n_ranks, c.r + 1)] : lo;
-                        result = interpolate(levels_.interpolation, p, lo, hi);
-                    }
-                } else {
-                    c.r = -1;
-                    c.count = 0;
+                    row_out[static_cast<std::int64_t>(j) * out.k_stride] = result;
                 }
-                row_out[static_cast<std::int64_t>(j) * out.k_stride] = result;
             }
+        };
+        if (cursors_.size() == 1) {
+            Cursor one[1] = {cursors_[0]};
+            rows(std::integral_constant<std::size_t, 1>{}, one);
+            cursors_[0] = one[0];
+        } else {
+            rows(std::integral_constant<std::size_t, 0>{}, cursors_.data());
         }
         std::swap(prev_, next_);
         a_begin = begin;

@@ -33,18 +33,17 @@ void insertion_pass(double* v, std::int32_t* o, std::int32_t m) noexcept {
 }  // namespace
 
 void BlockSorter::sort(ConstColumn x, std::int64_t begin, std::int32_t n, SortedBlock& out) {
-    out.values.resize(static_cast<std::size_t>(n));
-    out.offsets.resize(static_cast<std::size_t>(n));
-    double* sv = out.values.data();
-    std::int32_t* so = out.offsets.data();
-
     // gather the non-NaN values in row order, with the range of the finite ones
+    tmp_values_.resize(static_cast<std::size_t>(n));
+    tmp_offsets_.resize(static_cast<std::size_t>(n));
+    double* gv = tmp_values_.data();
+    std::int32_t* go = tmp_offsets_.data();
     std::int32_t m = 0;
     double lo = std::numeric_limits<double>::infinity(), hi = -lo;
     for (std::int32_t o = 0; o < n; ++o) {
         const double v = x[begin + o];
-        sv[m] = v;
-        so[m] = o;
+        gv[m] = v;
+        go[m] = o;
         m += !std::isnan(v);
         if (std::isfinite(v)) {
             lo = v < lo ? v : lo;
@@ -53,6 +52,8 @@ void BlockSorter::sort(ConstColumn x, std::int64_t begin, std::int32_t n, Sorted
     }
     out.values.resize(static_cast<std::size_t>(m));
     out.offsets.resize(static_cast<std::size_t>(m));
+    double* sv = out.values.data();
+    std::int32_t* so = out.offsets.data();
 
     const std::int32_t nbuckets = kBucketsPerValue * m;
     const double scale = static_cast<double>(nbuckets - 1) / (hi - lo);
@@ -63,7 +64,7 @@ void BlockSorter::sort(ConstColumn x, std::int64_t begin, std::int32_t n, Sorted
         bucket_.resize(static_cast<std::size_t>(m));
         counts_.assign(static_cast<std::size_t>(nbuckets) + 1, 0);
         for (std::int32_t i = 0; i < m; ++i) {
-            const double v = sv[i];
+            const double v = gv[i];
             std::int32_t b;
             if (v <= lo) b = 0;          // also -inf
             else if (v >= hi) b = top;   // also +inf
@@ -80,26 +81,24 @@ void BlockSorter::sort(ConstColumn x, std::int64_t begin, std::int32_t n, Sorted
             counts_[b + 1] += counts_[b];
         }
         if (crowd <= kMaxBucket) {
-            tmp_values_.resize(static_cast<std::size_t>(m));
-            tmp_offsets_.resize(static_cast<std::size_t>(m));
             for (std::int32_t i = 0; i < m; ++i) {
                 const std::int32_t p = counts_[bucket_[i]]++;
-                tmp_values_[p] = sv[i];
-                tmp_offsets_[p] = so[i];
+                sv[p] = gv[i];
+                so[p] = go[i];
             }
-            std::copy(tmp_values_.begin(), tmp_values_.end(), sv);
-            std::copy(tmp_offsets_.begin(), tmp_offsets_.end(), so);
             insertion_pass(sv, so, m);
             return;
         }
     }
     if (m <= 2 * kMaxBucket) {
+        std::copy(gv, gv + m, sv);
+        std::copy(go, go + m, so);
         insertion_pass(sv, so, m);
         return;
     }
     // crowded or unbounded: a comparison sort on (value, offset)
     pairs_.resize(static_cast<std::size_t>(m));
-    for (std::int32_t i = 0; i < m; ++i) pairs_[i] = {sv[i], so[i]};
+    for (std::int32_t i = 0; i < m; ++i) pairs_[i] = {gv[i], go[i]};
     std::sort(pairs_.begin(), pairs_.end());
     for (std::int32_t i = 0; i < m; ++i) {
         sv[i] = pairs_[i].first;

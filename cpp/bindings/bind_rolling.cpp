@@ -73,6 +73,11 @@ OutTensor tensor_of(py::array& o) {
     return t;
 }
 
+// Number of timestamps (0 when absent or not 1-D: times_of reports that).
+std::int64_t n_times_of(const std::optional<py::array>& times) {
+    return times && times->ndim() == 1 ? times->shape(0) : 0;
+}
+
 const std::int64_t* times_of(const std::optional<py::array>& times, FieldErrors& errors) {
     if (!times) return nullptr;
     const py::array& t = *times;
@@ -100,7 +105,13 @@ void rolling_run(const py::array& values, py::array out, const std::string& stat
     else if (!out.writeable()) errors.add("out", "read-only", "must be writeable");
     else if (overlaps(values, out)) errors.add("out", "overlaps values", "must not share memory with the input");
     const std::int64_t* t = times_of(times, errors);
-    std::int64_t n_times = times ? times->shape(0) : 0;
+    const std::int64_t n_times = n_times_of(times);
+    // the spec's own rules, reported together with the arrays' problems
+    const bool values_ok = values.ndim() == 1 || values.ndim() == 2;
+    FieldErrors spec_errors;
+    rolling::validate(spec, values_ok ? values.shape(0) : 0, t, t ? n_times : 0, spec_errors);
+    for (const auto& e : spec_errors.list())
+        if (!(e.field == "times" && (!values_ok || (times && !t)))) errors.add(e.field, e.value, e.message);
     errors.throw_if_any();
 
     ConstMatrix x = matrix_of(values);
@@ -117,7 +128,11 @@ void rolling_validate(std::int64_t n_rows, const std::string& stat, std::int64_t
     Spec spec = make_spec(stat, window, time_window, min_periods, std::move(q), interpolation,
                           ddof, errors);
     const std::int64_t* t = times_of(times, errors);
-    rolling::validate(spec, n_rows, t, times ? times->shape(0) : 0, errors);
+    if (times && !t) {  // malformed times were reported; check the rest without them
+        rolling::validate_spec(spec, errors);
+    } else {
+        rolling::validate(spec, n_rows, t, n_times_of(times), errors);
+    }
     errors.throw_if_any();
 }
 
@@ -137,6 +152,9 @@ std::unique_ptr<StreamingQuantile> make_streaming(const std::string& stat, std::
     FieldErrors errors;
     Spec spec = make_spec(stat, window, time_window, min_periods, std::move(q), interpolation, 1,
                           errors);
+    if (auto st = rolling::parse_stat(stat); st && *st != rolling::Stat::quantile && *st != rolling::Stat::median)
+        errors.add("stat", repr(stat), "a streaming quantile computes quantile or median");
+    rolling::validate_spec(spec, errors);
     if (max_points < 0)
         errors.add("max_points", repr(static_cast<long long>(max_points)), "must be >= 1 or None");
     errors.throw_if_any();
@@ -149,8 +167,8 @@ py::array_t<double> streaming_update_many(StreamingQuantile& s, const py::array&
     require_float64(values, "values", errors);
     if (values.ndim() != 1) errors.add("values", "ndim " + std::to_string(values.ndim()), "must be 1-D");
     const std::int64_t* t = times_of(times, errors);
-    if (times && times->shape(0) != (values.ndim() == 1 ? values.shape(0) : 0))
-        errors.add("times", "length " + std::to_string(times->shape(0)), "must match values");
+    if (t && n_times_of(times) != (values.ndim() == 1 ? values.shape(0) : 0))
+        errors.add("times", "length " + std::to_string(n_times_of(times)), "must match values");
     errors.throw_if_any();
     const std::int64_t n = values.shape(0);
     const auto k = static_cast<py::ssize_t>(s.impl.levels());

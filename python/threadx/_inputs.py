@@ -118,30 +118,41 @@ class Window:
     source: Any = field(default=None, repr=False)
 
 
+INT64_MAX = 2**63 - 1
+
+
+def _is_int(value: Any) -> bool:
+    # np.timedelta64 subclasses np.signedinteger: it is a duration, not a count
+    return (isinstance(value, (int, np.integer)) and not isinstance(value, (bool, np.bool_, np.timedelta64)))
+
+
 def as_window(window: Any, errors: FieldErrors) -> Window | None:
-    if isinstance(window, (bool, np.bool_)):
-        errors.add("window", window, "must be a positive integer or a time offset")
-        return None
-    if isinstance(window, (int, np.integer)):
-        return Window(int(window), False, window)
+    """A count of rows or a fixed-length time offset, in int64 (rows or nanoseconds)."""
+    if _is_int(window) or (isinstance(window, (float, np.floating)) and np.isfinite(window)
+                           and float(window).is_integer()):
+        rows = int(window)
+        if abs(rows) > INT64_MAX:
+            errors.add("window", window, "is out of range")
+            return None
+        return Window(rows, False, window)
     if isinstance(window, (float, np.floating)):
-        if np.isfinite(window) and float(window).is_integer():
-            return Window(int(window), False, window)
         errors.add("window", window, "a count window must be an integral number of rows")
         return None
+    ns: int | None
     try:
         if isinstance(window, (str, pd.DateOffset)):
             # .nanos raises for offsets of no fixed length (months, business days)
             ns = pd.tseries.frequencies.to_offset(window).nanos
         elif isinstance(window, (pd.Timedelta, _dt.timedelta, np.timedelta64)):
-            ns = pd.Timedelta(window).value
+            td = pd.Timedelta(window)
+            ns = None if td is pd.NaT else td.value
         else:
             errors.add("window", window, "must be a positive integer or a time offset")
             return None
-    except (ValueError, TypeError) as exc:
+    except (ValueError, TypeError, OverflowError) as exc:
         errors.add("window", window, f"not a fixed-length time offset ({exc})")
         return None
-    if ns is None or ns == pd.NaT.value:
+    if ns is None:
         errors.add("window", window, "must not be NaT")
         return None
     return Window(int(ns), True, window)
@@ -199,21 +210,24 @@ def as_levels(q: Any, errors: FieldErrors) -> tuple[list[float], bool] | None:
     return None
 
 
-def as_min_periods(min_periods: Any, errors: FieldErrors) -> int:
-    """-1 stands for pandas' default; the core checks the range."""
-    if min_periods is None:
-        return -1
-    if isinstance(min_periods, (bool, np.bool_)) or not isinstance(min_periods, (int, np.integer)):
-        errors.add("min_periods", min_periods, "must be an integer >= 0 or None")
-        return -1
-    if min_periods < 0:
-        errors.add("min_periods", min_periods, "must be >= 0")
-        return -1
-    return int(min_periods)
-
-
-def as_int(value: Any, field: str, errors: FieldErrors, default: int) -> int:
-    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer)):
-        errors.add(field, value, "must be an integer")
+def as_int(value: Any, field: str, errors: FieldErrors, default: int, *, minimum: int | None = None,
+           none: int | None = None) -> int:
+    """An int64; `none` (when given) is what None stands for; `default` replaces a bad value."""
+    if value is None and none is not None:
+        return none
+    if not _is_int(value):
+        errors.add(field, value, "must be an integer" + (" or None" if none is not None else ""))
         return default
-    return int(value)
+    v = int(value)
+    if abs(v) > INT64_MAX:
+        errors.add(field, value, "is out of range")
+        return default
+    if minimum is not None and v < minimum:
+        errors.add(field, value, f"must be >= {minimum}")
+        return default
+    return v
+
+
+def as_min_periods(min_periods: Any, errors: FieldErrors) -> int:
+    """-1 stands for pandas' default; the core checks it against the window."""
+    return as_int(min_periods, "min_periods", errors, -1, minimum=0, none=-1)

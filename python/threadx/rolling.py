@@ -84,11 +84,11 @@ class Prepared:
         return len(self.levels) if self.stat == "quantile" else 1
 
     def result_shape(self) -> tuple[int, ...]:
-        n, c = self.values.n_rows, self.values.n_cols
-        one_d = self.values.array.ndim == 1
-        if self.scalar_q or self.stat != "quantile":
-            return (n,) if one_d else (n, c)
-        return (n, self.k) if one_d else (n, c * self.k)
+        return _result_shape(self.values, self.stat, self.levels, self.scalar_q)
+
+
+# Placeholders that let the core check the fields that did parse when another did not.
+_ANY_WINDOW = 2**62
 
 
 def prepare(
@@ -101,48 +101,83 @@ def prepare(
     interpolation: Any = "linear",
     ddof: Any = 1,
     times: Any = None,
+    out: Any = None,
 ) -> Prepared:
     """Check every argument of a rolling call, raising one ValidationError for all."""
     errors = FieldErrors()
-    if stat not in STATS:
+    known_stat = stat in STATS
+    if not known_stat:
         errors.add("stat", stat, f"must be one of {', '.join(STATS)}")
     values = as_values(x, errors)
     win = as_window(window, errors)
     levels: list[float] = []
     scalar_q = True
+    levels_known = True  # the result's shape is known
     if stat == "quantile":
         parsed = as_levels(q, errors)
         if parsed is not None:
             levels, scalar_q = parsed
+        levels_known = parsed is not None
     mp = as_min_periods(min_periods, errors)
     dd = as_int(ddof, "ddof", errors, 1)
     if not isinstance(interpolation, str):
         errors.add("interpolation", interpolation, f"must be one of {', '.join(INTERPOLATIONS)}")
         interpolation = "linear"
+    # timestamps matter for a time window over values that parsed
     t = None
-    if win is not None and win.is_time:
+    timed = win is not None and win.is_time and values is not None
+    if timed:
         t = as_times(times, values, errors)
-    # the numeric rules live in the core: ask it about the fields that parsed, and
-    # keep what it finds except for fields a Python-side rule already reported
-    if win is not None and stat in STATS:
+    # The numeric rules live in the core: ask it about everything that parsed (with
+    # placeholders for what did not) and keep what it finds, except for fields a
+    # Python-side rule already reported or could not judge.
+    if known_stat:
         reported = {e["field"] for e in errors.items}
+        if not timed:
+            reported.add("times")
         try:
             _core.rolling_validate(
                 values.n_rows if values is not None else 0,
                 stat,
-                win.size,
-                time_window=win.is_time,
+                win.size if win is not None else _ANY_WINDOW,
+                time_window=win is not None and win.is_time,
                 min_periods=mp,
-                q=levels,
+                q=levels if levels else [0.5],
                 interpolation=interpolation,
                 ddof=dd,
-                times=t if values is not None else None,
+                times=t,
             )
         except ValidationError as exc:
             errors.items.extend(e for e in exc.errors if e["field"] not in reported)
+    if out is not None and values is not None and known_stat and levels_known:
+        check_out(values, _result_shape(values, stat, levels, scalar_q), out, errors)
     errors.raise_if_any()
     assert values is not None and win is not None
     return Prepared(values, win, stat, levels, scalar_q, mp, interpolation, dd, t)
+
+
+def _result_shape(values: Values, stat: str, levels: list[float], scalar_q: bool) -> tuple[int, ...]:
+    n, c = values.n_rows, values.n_cols
+    one_d = values.array.ndim == 1
+    if scalar_q or stat != "quantile":
+        return (n,) if one_d else (n, c)
+    return (n, len(levels)) if one_d else (n, c * len(levels))
+
+
+def check_out(values: Values, shape: tuple[int, ...], out: Any, errors: FieldErrors) -> None:
+    """An out= array the core can fill in place: float64, the result's shape, writeable."""
+    if not isinstance(out, np.ndarray):
+        errors.add("out", out, "must be a numpy array")
+    elif out.dtype != np.float64:
+        errors.add("out", f"dtype {out.dtype}", "must be float64")
+    elif out.shape != shape:
+        errors.add("out", f"shape {out.shape}", f"must be {shape}")
+    elif not out.flags.writeable:
+        errors.add("out", "read-only", "must be writeable")
+    elif any(s % 8 for s in out.strides):
+        errors.add("out", f"strides {out.strides}", "must be multiples of 8 bytes")
+    elif np.may_share_memory(out, values.array):
+        errors.add("out", "overlaps values", "must not share memory with the input")
 
 
 def _out_view(p: Prepared, out: Any) -> tuple[np.ndarray, np.ndarray]:
@@ -157,18 +192,7 @@ def _out_view(p: Prepared, out: Any) -> tuple[np.ndarray, np.ndarray]:
         out = np.empty(shape, dtype=np.float64, order="F" if column_major else "C")
     else:
         errors = FieldErrors()
-        if not isinstance(out, np.ndarray):
-            errors.add("out", out, "must be a numpy array")
-        elif out.dtype != np.float64:
-            errors.add("out", f"dtype {out.dtype}", "must be float64")
-        elif out.shape != shape:
-            errors.add("out", f"shape {out.shape}", f"must be {shape}")
-        elif not out.flags.writeable:
-            errors.add("out", "read-only", "must be writeable")
-        elif any(s % 8 for s in out.strides):
-            errors.add("out", f"strides {out.strides}", "must be multiples of 8 bytes")
-        elif np.may_share_memory(out, x):
-            errors.add("out", "overlaps values", "must not share memory with the input")
+        check_out(p.values, shape, out, errors)
         errors.raise_if_any()
     st = out.strides
     if len(shape) == 1:
@@ -217,7 +241,7 @@ def _wrap(p: Prepared, result: np.ndarray) -> Result:
 
 
 def _rolling(stat: str, x: Any, window: Any, *, out: Any, cancel: Any, **kw: Any) -> Result:
-    return compute(prepare(x, window, stat, **kw), out=out, cancel=cancel)
+    return compute(prepare(x, window, stat, out=out, **kw), out=out, cancel=cancel)
 
 
 def quantile(
@@ -337,24 +361,24 @@ class RollingQuantile:
         win = as_window(window, errors)
         parsed = as_levels(q, errors)
         mp = as_min_periods(min_periods, errors)
-        mx = 0
-        if max_points is not None:
-            mx = as_int(max_points, "max_points", errors, 0)
-            if mx < 1 and not any(e["field"] == "max_points" for e in errors.items):
-                errors.add("max_points", max_points, "must be >= 1 or None")
+        mx = as_int(max_points, "max_points", errors, 0, minimum=1, none=0)
         if not isinstance(interpolation, str):
             errors.add("interpolation", interpolation, f"must be one of {', '.join(INTERPOLATIONS)}")
             interpolation = "linear"
-        if win is not None and parsed is not None:
-            try:
-                self._impl = _core.RollingQuantile(
-                    "quantile", win.size, time_window=win.is_time, min_periods=mp,
-                    q=parsed[0], interpolation=interpolation, max_points=mx,
-                )
-            except ValidationError as exc:
-                errors.extend(exc)
+        # the core checks the rest, with placeholders for what did not parse
+        reported = {e["field"] for e in errors.items}
+        try:
+            impl = _core.RollingQuantile(
+                "quantile", win.size if win is not None else _ANY_WINDOW,
+                time_window=win is not None and win.is_time, min_periods=mp,
+                q=[0.5] if parsed is None else parsed[0],  # a placeholder when q did not parse
+                interpolation=interpolation, max_points=mx,
+            )
+        except ValidationError as exc:
+            errors.items.extend(e for e in exc.errors if e["field"] not in reported)
         errors.raise_if_any()
         assert win is not None and parsed is not None
+        self._impl = impl
         self.window = window
         self.levels: list[float] = parsed[0]
         self._scalar = parsed[1]
@@ -370,7 +394,7 @@ class RollingQuantile:
         except (TypeError, ValueError):
             raise ValidationError([{"field": "value", "value": repr(value), "message": "must be a number"}]) from None
         r = self._impl.update(v, _time_ns(time) if self._is_time else None)
-        return r if self._scalar else np.asarray(r)
+        return r if self._scalar else np.atleast_1d(np.asarray(r, dtype=np.float64))
 
     def update_many(self, values: Any, times: Any = None) -> np.ndarray:
         """Push many values; returns one row per value, ``(n,)`` or ``(n, len(q))``."""

@@ -31,7 +31,12 @@ inline double interpolate(Interpolation how, const QuantilePos& p, double lo, do
     if (p.exact()) return lo;
     double frac = p.pos - static_cast<double>(p.idx);
     switch (how) {
-        case Interpolation::linear: return lo + (hi - lo) * frac;
+        case Interpolation::linear:
+            // pandas' formula for finite values; with one infinite neighbour the value
+            // strictly between them is that infinity (the formula would give inf - inf)
+            if (std::isinf(lo) || std::isinf(hi)) [[unlikely]]
+                return lo == hi ? lo : (std::isinf(lo) && std::isinf(hi) ? kNaN : (std::isinf(lo) ? lo : hi));
+            return lo + (hi - lo) * frac;
         case Interpolation::lower: return lo;
         case Interpolation::higher: return hi;
         case Interpolation::nearest:

@@ -5,7 +5,6 @@
 
 #include "threadx/core/parallel.hpp"
 #include "threadx/rolling/bounds.hpp"
-#include "threadx/rolling/count_moments.hpp"
 #include "threadx/rolling/minmax.hpp"
 #include "threadx/rolling/moments.hpp"
 #include "threadx/rolling/quantile.hpp"
@@ -37,17 +36,11 @@ void run_column(const ColumnJob& job, const Bounds& bounds) {
     };
     switch (spec.stat) {
         case Stat::sum:
-            return run_scalar(SumAgg{}, [&](const SumAgg& a, std::int64_t) { return a.sum(minp); });
         case Stat::mean:
-            return run_scalar(SumAgg{}, [&](const SumAgg& a, std::int64_t) { return a.mean(minp); });
         case Stat::var:
-            return run_scalar(VarAgg{spec.ddof}, [&](const VarAgg& a, std::int64_t) { return a.var(minp); });
         case Stat::std:
-            return run_scalar(VarAgg{spec.ddof}, [&](const VarAgg& a, std::int64_t) { return a.std(minp); });
         case Stat::zscore:
-            return run_scalar(VarAgg{spec.ddof}, [&](const VarAgg& a, std::int64_t i) {
-                return (job.x[i] - a.mean()) / a.std(minp);
-            });
+            return window_moments(spec, minp, job.x, job.n, bounds, out, job.token);
         case Stat::min:
             return run_scalar(ExtremumAgg<false>{}, [&](const ExtremumAgg<false>& a, std::int64_t) { return a.value(minp); });
         case Stat::max:
@@ -96,9 +89,6 @@ void run(const Spec& spec, const ConstMatrix& x, const std::int64_t* times, std:
     const CountBounds count_bounds{spec.window};
     const bool sorted_blocks =
         !spec.time_window && (spec.stat == Stat::quantile || spec.stat == Stat::median);
-    const bool moments = !spec.time_window && (spec.stat == Stat::sum || spec.stat == Stat::mean ||
-                                               spec.stat == Stat::var || spec.stat == Stat::std ||
-                                               spec.stat == Stat::zscore);
     const std::int64_t minp = spec.effective_min_periods();
 
     parallel_ranges(static_cast<std::size_t>(x.cols), 1, token,
@@ -107,7 +97,6 @@ void run(const Spec& spec, const ConstMatrix& x, const std::int64_t* times, std:
                             const auto col = static_cast<std::int64_t>(c);
                             ColumnJob job{spec, minp, x.column(col), x.rows, out, col, token};
                             if (sorted_blocks) run_count_quantile(job);
-                            else if (moments) count_moments(spec, minp, job.x, job.n, out.column(col), token);
                             else if (time_bounds) run_column(job, *time_bounds);
                             else run_column(job, count_bounds);
                         }

@@ -6,8 +6,9 @@ DatetimeIndex or ``times=``.  Results equal ``x.rolling(window, min_periods).<st
 under ThreadX's parity rule: NaN is skipped and not counted; columns of 2-D input
 run in parallel on TBB with the GIL released.
 
-One documented deviation from pandas: once an infinity has left a window, sums,
-means and variances are exact again (pandas' running sums keep NaN there).
+Deliberate deviations from pandas (see the README): ±inf are values, counted as
+observations (pandas turns them into NaN first); constant windows have var/std exactly
+0; running sums are recomputed exactly, so no rounding outlives the values it came from.
 """
 
 from __future__ import annotations

@@ -1,17 +1,17 @@
-#include "threadx/rolling/count_moments.hpp"
+#include "threadx/rolling/moments.hpp"
 
 #include <algorithm>
 #include <cmath>
 #include <limits>
 #include <type_traits>
 
-#include "threadx/rolling/moments.hpp"
 
 namespace threadx::rolling {
 
 namespace {
 
 constexpr double kInf = std::numeric_limits<double>::infinity();
+
 
 // Observations and infinities of the window, plus the trailing run of identical
 // values (so a constant window is exactly constant).  Counts change only on the slow
@@ -226,34 +226,50 @@ struct DenseOut {
     double& operator[](std::int64_t i) const noexcept { return data[i]; }
 };
 
+template <class B>
+inline constexpr bool kCountBounds = std::is_same_v<B, CountBounds>;
+
 // Segments of a few windows' length; each starts from an exact recomputation, so
-// rounding cannot build up and the shift stays near the data.
-template <class W, class In, class Out, class Value, class Finish>
-void run_segments(Settings cfg, std::int64_t w, In x, std::int64_t n, Out out,
+// rounding cannot build up and the shift stays near the data.  Count windows slide by
+// one row in, one row out (the fast path); time windows add a row and remove the rows
+// their start has passed.
+template <class W, class Bounds, class In, class Out, class Value, class Finish>
+void run_segments(Settings cfg, const Bounds& bounds, In x, std::int64_t n, Out out,
                   const CancelToken* token, Value value, Finish finish) {
     CancelCheck check(token);
-    const std::int64_t segment = std::max(W::kSegmentWindows * w, W::kMinSegment);
-    const std::int64_t min_gap = w / 16;  // early recomputations cost at most ~16 per row
     W s;
     s.cfg = cfg;
-    for (std::int64_t s0 = 0; s0 < n; s0 += segment) {
+    for (std::int64_t s0 = 0; s0 < n;) {
         check();
-        const std::int64_t s1 = std::min(n, s0 + segment);
-        recompute(s, x, std::max<std::int64_t>(0, s0 - w), s0, s1);  // the window before row s0
-        std::int64_t i = s0;
-        for (; i < s1 && i < w; ++i) {  // the first window is still filling
-            s.add(x[i]);
-            s.refresh();
-            out[i] = value(s, i);
-        }
-        std::int64_t refreshed = s0;
+        const std::int64_t start0 = bounds.start(s0);
+        const std::int64_t length = std::max<std::int64_t>(1, s0 + 1 - start0);
+        const std::int64_t s1 = std::min(n, s0 + std::max(W::kSegmentWindows * length, W::kMinSegment));
+        // the state before row s0 enters: a count window then slides one row in and one
+        // out, so it holds the w rows before s0; a time window holds row s0's window
+        std::int64_t from = start0;
+        if constexpr (kCountBounds<Bounds>) from = std::max<std::int64_t>(0, s0 - bounds.window);
+        recompute(s, x, from, s0, s1);
+        const std::int64_t min_gap = length / 16;  // early recomputations: at most ~16 per row
+        std::int64_t i = s0, lo = start0, refreshed = s0;
         while (i < s1) {
             // the hot loop works on a local copy whose address never escapes, so its
             // fields live in registers; it leaves only for a rare recomputation
             W t = s;
             bool refresh = false;
             for (; i < s1; ++i) {
-                t.step(x[i], x[i - w]);
+                if constexpr (kCountBounds<Bounds>) {
+                    if (i >= bounds.window) {
+                        t.step(x[i], x[i - bounds.window]);
+                    } else {  // the first window is still filling
+                        t.add(x[i]);
+                        t.refresh();
+                    }
+                } else {
+                    const std::int64_t before = t.c.nobs, infs = t.c.inf_pos + t.c.inf_neg;
+                    for (const std::int64_t si = bounds.start(i); lo < si; ++lo) t.remove(x[lo]);
+                    t.add(x[i]);
+                    if (t.c.nobs != before || t.c.inf_pos + t.c.inf_neg != infs) t.refresh();
+                }
                 if (t.needs_refresh() && i - refreshed >= min_gap) [[unlikely]] {
                     refresh = true;
                     break;
@@ -262,13 +278,15 @@ void run_segments(Settings cfg, std::int64_t w, In x, std::int64_t n, Out out,
             }
             s = t;
             if (refresh) {
-                recompute(s, x, i - w + 1, i + 1, i + 1);
+                lo = bounds.start(i);
+                recompute(s, x, lo, i + 1, i + 1);
                 refreshed = i;
                 out[i] = value(s, i);
                 ++i;
             }
         }
         finish(out, s0, s1);
+        s0 = s1;
     }
 }
 
@@ -284,42 +302,52 @@ struct SqrtFinish {
     }
 };
 
-template <class W, class Value, class Finish = NoFinish>
-void run_layout(Settings cfg, std::int64_t w, ConstColumn x, std::int64_t n, Column out,
+template <class W, class Bounds, class Value, class Finish = NoFinish>
+void run_layout(Settings cfg, const Bounds& bounds, ConstColumn x, std::int64_t n, Column out,
                 const CancelToken* token, Value value, Finish finish = {}) {
     if (x.stride == 1 && out.stride == 1)
-        run_segments<W>(cfg, w, DenseIn{x.data}, n, DenseOut{out.data}, token, value, finish);
+        run_segments<W>(cfg, bounds, DenseIn{x.data}, n, DenseOut{out.data}, token, value, finish);
     else
-        run_segments<W>(cfg, w, x, n, out, token, value, finish);
+        run_segments<W>(cfg, bounds, x, n, out, token, value, finish);
 }
 
-}  // namespace
-
-void count_moments(const Spec& spec, std::int64_t minp, ConstColumn x, std::int64_t n,
-                   Column out, const CancelToken* token) {
+template <class Bounds>
+void moments(const Spec& spec, std::int64_t minp, ConstColumn x, std::int64_t n, const Bounds& bounds,
+             Column out, const CancelToken* token) {
     const Settings cfg{minp, spec.ddof};
-    const std::int64_t w = spec.window;
     switch (spec.stat) {
         case Stat::sum:
-            return run_layout<SumWindow>(cfg, w, x, n, out, token,
+            return run_layout<SumWindow>(cfg, bounds, x, n, out, token,
                                          [](const SumWindow& s, std::int64_t) { return s.sum(); });
         case Stat::mean:
-            return run_layout<SumWindow>(cfg, w, x, n, out, token,
+            return run_layout<SumWindow>(cfg, bounds, x, n, out, token,
                                          [](const SumWindow& s, std::int64_t) { return s.mean(); });
         case Stat::var:
-            return run_layout<VarWindow>(cfg, w, x, n, out, token,
+            return run_layout<VarWindow>(cfg, bounds, x, n, out, token,
                                          [](const VarWindow& s, std::int64_t) { return s.var(); });
         case Stat::std:
             return run_layout<VarWindow>(
-                cfg, w, x, n, out, token, [](const VarWindow& s, std::int64_t) { return s.var(); },
+                cfg, bounds, x, n, out, token, [](const VarWindow& s, std::int64_t) { return s.var(); },
                 SqrtFinish{});
         case Stat::zscore:
-            return run_layout<VarWindow>(cfg, w, x, n, out, token, [x](const VarWindow& s, std::int64_t i) {
+            return run_layout<VarWindow>(cfg, bounds, x, n, out, token, [x](const VarWindow& s, std::int64_t i) {
                 return (x[i] - s.window_mean()) / std::sqrt(s.var());
             });
         default:
             return;
     }
+}
+
+}  // namespace
+
+void window_moments(const Spec& spec, std::int64_t minp, ConstColumn x, std::int64_t n,
+                    const CountBounds& bounds, Column out, const CancelToken* token) {
+    moments(spec, minp, x, n, bounds, out, token);
+}
+
+void window_moments(const Spec& spec, std::int64_t minp, ConstColumn x, std::int64_t n,
+                    const TimeBounds& bounds, Column out, const CancelToken* token) {
+    moments(spec, minp, x, n, bounds, out, token);
 }
 
 }  // namespace threadx::rolling

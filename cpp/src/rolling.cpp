@@ -125,6 +125,7 @@ void run(const Spec& spec, const ConstMatrix& x, const std::int64_t* times, std:
     const auto tiles = static_cast<std::size_t>((x.cols + tile - 1) / tile);
     // one scratch pair per thread for the whole call: fresh pages cost ~11 us each here
     tbb::enumerable_thread_specific<std::pair<std::vector<double>, std::vector<double>>> scratch;
+    const CancelCheck check(token);
     parallel_ranges(tiles, 1, token, [&](std::size_t t0, std::size_t t1) {
         auto& [in_buf, out_buf] = scratch.local();
         for (std::size_t t = t0; t < t1; ++t) {
@@ -134,6 +135,7 @@ void run(const Spec& spec, const ConstMatrix& x, const std::int64_t* times, std:
             out_buf.resize(static_cast<std::size_t>(width * n * k));
             // blocked transposes: a block of rows stays in L1 while each column is copied
             for (std::int64_t b = 0; b < n; b += kTileRows) {
+                if (b % (64 * kTileRows) == 0) check();
                 const std::int64_t e = std::min(n, b + kTileRows);
                 for (std::int64_t c = 0; c < width; ++c) {
                     const ConstColumn src = x.column(c0 + c);
@@ -146,6 +148,7 @@ void run(const Spec& spec, const ConstMatrix& x, const std::int64_t* times, std:
             for (std::int64_t c = 0; c < width; ++c)
                 run_one(ColumnJob{spec, minp, gathered.column(c), n, local, c, token});
             for (std::int64_t b = 0; b < n; b += kTileRows) {
+                if (b % (64 * kTileRows) == 0) check();
                 const std::int64_t e = std::min(n, b + kTileRows);
                 for (std::int64_t c = 0; c < width; ++c)
                     for (std::int64_t j = 0; j < k; ++j) {

@@ -2,6 +2,7 @@
 
 #include <cmath>
 #include <algorithm>
+#include <memory>
 #include <optional>
 #include <utility>
 #include <vector>
@@ -23,6 +24,23 @@ namespace {
 // Values per gathered tile row: 8 doubles are one cache line.
 constexpr std::int64_t kTileValues = 8;
 constexpr std::int64_t kTileRows = 512;  // rows per step of the blocked transposes
+
+// Uninitialised scratch that only grows: the transposes overwrite it, so zero-filling
+// (as std::vector::resize does) would be a wasted, uncancellable pass.
+class Scratch {
+public:
+    void reserve(std::int64_t n) {
+        if (n > capacity_) {
+            data_.reset(new double[static_cast<std::size_t>(n)]);
+            capacity_ = n;
+        }
+    }
+    double* data() noexcept { return data_.get(); }
+
+private:
+    std::unique_ptr<double[]> data_;
+    std::int64_t capacity_ = 0;
+};
 
 struct ColumnJob {
     const Spec& spec;
@@ -124,15 +142,15 @@ void run(const Spec& spec, const ConstMatrix& x, const std::int64_t* times, std:
     const std::int64_t tile = std::max<std::int64_t>(1, kTileValues / std::max<std::int64_t>(1, k));
     const auto tiles = static_cast<std::size_t>((x.cols + tile - 1) / tile);
     // one scratch pair per thread for the whole call: fresh pages cost ~11 us each here
-    tbb::enumerable_thread_specific<std::pair<std::vector<double>, std::vector<double>>> scratch;
+    tbb::enumerable_thread_specific<std::pair<Scratch, Scratch>> scratch;
     const CancelCheck check(token);
     parallel_ranges(tiles, 1, token, [&](std::size_t t0, std::size_t t1) {
         auto& [in_buf, out_buf] = scratch.local();
         for (std::size_t t = t0; t < t1; ++t) {
             const std::int64_t c0 = static_cast<std::int64_t>(t) * tile;
             const std::int64_t width = std::min(tile, x.cols - c0), n = x.rows;
-            in_buf.resize(static_cast<std::size_t>(width * n));
-            out_buf.resize(static_cast<std::size_t>(width * n * k));
+            in_buf.reserve(width * n);
+            out_buf.reserve(width * n * k);
             // blocked transposes: a block of rows stays in L1 while each column is copied
             for (std::int64_t b = 0; b < n; b += kTileRows) {
                 if (b % (64 * kTileRows) == 0) check();

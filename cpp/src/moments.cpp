@@ -77,8 +77,9 @@ struct SumWindow {
         if (!std::isnan(v) && c.remove(v)) s -= v - shift;
     }
     void step(double in, double out) noexcept {
-        if (std::isfinite(in) && std::isfinite(out)) [[likely]] {
-            s += in - out;  // (in - K) - (out - K), one add on the dependency chain
+        const double d = in - out;  // (in - K) - (out - K); finite iff both are (or overflow)
+        if (std::isfinite(d)) [[likely]] {
+            s += d;  // one add on the dependency chain
         } else {
             remove(out);
             add(in);
@@ -138,9 +139,10 @@ struct VarWindow {
         ssq -= delta * (v - mean);
     }
     void step(double in, double out) noexcept {
-        if (std::isfinite(in) && std::isfinite(out)) [[likely]] {
+        const double delta = in - out;  // finite iff both are (or the difference overflows)
+        if (std::isfinite(delta)) [[likely]] {
             c.track_run(in);
-            const double delta = in - out, before = mean;
+            const double before = mean;
             mean += delta * inv;
             ssq += delta * ((in - shift - mean) + (out - shift - before));
         } else {

@@ -50,59 +50,54 @@ BlockQuantile::BlockQuantile(std::int64_t window, QuantileLevels levels, std::in
     cursors_.resize(levels_.q.size());
 }
 
+namespace {
+// a if take_a else b, without a branch
+inline double pick(std::uint64_t take_a, double a, double b) noexcept {
+    const std::uint64_t mask = 0 - take_a;
+    return std::bit_cast<double>((std::bit_cast<std::uint64_t>(a) & mask) |
+                                 (std::bit_cast<std::uint64_t>(b) & ~mask));
+}
+}  // namespace
+
 void BlockQuantile::merge_pair() {
     std::fill(rank_.begin(), rank_.end(), -1);
-    const double* av = prev_.values.data();
-    const double* bv = next_.values.data();
-    const std::int32_t* ao = prev_.offsets.data();
-    const std::int32_t* bo = next_.offsets.data();
+    const double* av = prev_.values();
+    const double* bv = next_.values();
+    const std::int32_t* ao = prev_.offsets();
+    const std::int32_t* bo = next_.offsets();
     const std::int32_t na = prev_.size(), nb = next_.size(), m = na + nb;
     double* mv = merged_.data();
     std::int32_t* rank = rank_.data();
     n_ranks_ = m;
-    if (na == 0 || nb == 0) {
-        for (std::int32_t i = 0; i < na; ++i) { mv[i] = av[i]; rank[ao[i]] = i; }
-        for (std::int32_t i = 0; i < nb; ++i) { mv[i] = bv[i]; rank[h_ + bo[i]] = i; }
-        return;
-    }
     // Branch-free merge from both ends at once: the comparison is a coin flip on real
     // data, so both candidates are loaded and one is selected arithmetically, and the
     // two ends are independent dependency chains.  Ties: A's rows are older, so A's
-    // value ranks first (and B's last).
+    // value ranks first (and B's last).  Reading past an exhausted side hits its NaN
+    // sentinel, which never wins (real values are never NaN).
     std::int32_t ia = 0, ib = 0, ja = na - 1, jb = nb - 1;
+    auto front = [&](std::int32_t k) {
+        const double va = av[ia], vb = bv[ib];
+        const std::int32_t ta = (va <= vb) | (vb != vb);
+        const std::int32_t slot_a = ao[ia], slot_b = h_ + bo[ib];
+        mv[k] = pick(static_cast<std::uint64_t>(ta), va, vb);
+        rank[slot_b ^ ((slot_a ^ slot_b) & -ta)] = k;
+        ia += ta;
+        ib += 1 - ta;
+    };
     const std::int32_t half = m / 2;
     for (std::int32_t k = 0; k < half; ++k) {
-        // front: the smaller of A[ia], B[ib]; an exhausted side never wins
-        {
-            const std::int32_t ca = ia < na ? ia : na - 1, cb = ib < nb ? ib : nb - 1;
-            const double va = av[ca], vb = bv[cb];
-            const std::int32_t ta = (ib >= nb) | ((ia < na) & (va <= vb));
-            const std::int32_t slot_a = ao[ca], slot_b = h_ + bo[cb];
-            const double pick[2] = {vb, va};
-            mv[k] = pick[ta];
-            rank[slot_b ^ ((slot_a ^ slot_b) & -ta)] = k;
-            ia += ta;
-            ib += 1 - ta;
-        }
+        front(k);
         // back: the larger of A[ja], B[jb]
-        {
-            const std::int32_t ca = ja >= 0 ? ja : 0, cb = jb >= 0 ? jb : 0;
-            const double va = av[ca], vb = bv[cb];
-            const std::int32_t tb = (ja < 0) | ((jb >= 0) & (va <= vb));
-            const std::int32_t slot_a = ao[ca], slot_b = h_ + bo[cb];
-            const double pick[2] = {va, vb};
-            const std::int32_t r = m - 1 - k;
-            mv[r] = pick[tb];
-            rank[slot_a ^ ((slot_a ^ slot_b) & -tb)] = r;
-            jb -= tb;
-            ja -= 1 - tb;
-        }
+        const double va = av[ja], vb = bv[jb];
+        const std::int32_t tb = (va <= vb) | (va != va);
+        const std::int32_t slot_a = ao[ja], slot_b = h_ + bo[jb];
+        const std::int32_t r = m - 1 - k;
+        mv[r] = pick(static_cast<std::uint64_t>(tb), vb, va);
+        rank[slot_a ^ ((slot_a ^ slot_b) & -tb)] = r;
+        jb -= tb;
+        ja -= 1 - tb;
     }
-    if (m & 1) {  // the middle element: whatever the front has not taken yet
-        const bool ta = ib >= nb || (ia < na && av[ia] <= bv[ib]);
-        mv[half] = ta ? av[ia] : bv[ib];
-        rank[ta ? ao[ia] : h_ + bo[ib]] = half;
-    }
+    if (m & 1) front(half);  // the middle element
 }
 
 std::int32_t BlockQuantile::select(std::int64_t k) const noexcept {
@@ -133,8 +128,7 @@ void BlockQuantile::run(ConstColumn x, std::int64_t n, const OutTensor& out, std
     const std::size_t n_levels = cursors_.size();
     positions_.resize(n_levels);
     std::int64_t positions_nobs = -1;  // nobs the cached positions were computed for
-    prev_.values.clear();
-    prev_.offsets.clear();
+    prev_.resize(0);
     std::int64_t nobs = 0;
     std::int64_t a_begin = -static_cast<std::int64_t>(h_);  // A is the (empty) block before row 0
     for (std::int64_t begin = 0; begin < n; begin += h_) {
@@ -144,8 +138,9 @@ void BlockQuantile::run(ConstColumn x, std::int64_t n, const OutTensor& out, std
         std::fill(bits_.begin(), bits_.end(), 0);
         // the window before B's first row: A's last w rows
         const std::int32_t in_window = static_cast<std::int32_t>(std::max<std::int64_t>(0, h_ - window_));
+        const std::int32_t* a_offsets = prev_.offsets();
         for (std::int32_t k = 0; k < prev_.size(); ++k)
-            if (prev_.offsets[k] >= in_window) set_bit(rank_[prev_.offsets[k]]);
+            if (a_offsets[k] >= in_window) set_bit(rank_[a_offsets[k]]);
         seed_cursors(nobs);
 
         // locals, so the hot loop keeps them in registers

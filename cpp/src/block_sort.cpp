@@ -50,10 +50,9 @@ void BlockSorter::sort(ConstColumn x, std::int64_t begin, std::int32_t n, Sorted
             hi = v > hi ? v : hi;
         }
     }
-    out.values.resize(static_cast<std::size_t>(m));
-    out.offsets.resize(static_cast<std::size_t>(m));
-    double* sv = out.values.data();
-    std::int32_t* so = out.offsets.data();
+    out.resize(m);
+    double* sv = out.values();
+    std::int32_t* so = out.offsets();
 
     const std::int32_t nbuckets = kBucketsPerValue * m;
     const double scale = static_cast<double>(nbuckets - 1) / (hi - lo);

@@ -6,6 +6,7 @@
 // O(m) on typical data and O(m log m) at worst.  The bucket map is monotone in the
 // value, so the order is exact.
 #include <cstdint>
+#include <limits>
 #include <utility>
 #include <vector>
 
@@ -13,10 +14,27 @@
 
 namespace threadx::rolling {
 
-struct SortedBlock {
-    std::vector<double> values;         // sorted non-NaN values
-    std::vector<std::int32_t> offsets;  // their row offsets in the block
-    std::int32_t size() const noexcept { return static_cast<std::int32_t>(values.size()); }
+// Sorted non-NaN values with their row offsets, padded with a NaN sentinel on each
+// side (index -1 and index size()), so a merge reads past either end without a check.
+class SortedBlock {
+public:
+    const double* values() const noexcept { return values_.data() + 1; }
+    double* values() noexcept { return values_.data() + 1; }
+    const std::int32_t* offsets() const noexcept { return offsets_.data() + 1; }
+    std::int32_t* offsets() noexcept { return offsets_.data() + 1; }
+    std::int32_t size() const noexcept { return size_; }
+    void resize(std::int32_t m) {
+        values_.resize(static_cast<std::size_t>(m) + 2);
+        offsets_.resize(static_cast<std::size_t>(m) + 2);
+        values_.front() = values_[static_cast<std::size_t>(m) + 1] = std::numeric_limits<double>::quiet_NaN();
+        offsets_.front() = offsets_[static_cast<std::size_t>(m) + 1] = 0;
+        size_ = m;
+    }
+
+private:
+    std::vector<double> values_;
+    std::vector<std::int32_t> offsets_;
+    std::int32_t size_ = 0;
 };
 
 class BlockSorter {

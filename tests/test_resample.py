@@ -1,0 +1,120 @@
+"""Resampling equals pandas; alignment never shows a coarse bar before it has closed."""
+
+from __future__ import annotations
+
+import pathlib
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from threadx._resample import align, bar_period, resample
+from threadx.errors import ValidationError
+
+DATA = pathlib.Path(__file__).parent / "data"
+AGG = {"open": "first", "high": "max", "low": "min", "close": "last", "volume": "sum"}
+
+
+def read_backtrader(name: str) -> pd.DataFrame:
+    df = pd.read_csv(DATA / name, parse_dates=["Date"], index_col="Date", date_format="%Y-%m-%d")
+    df.columns = [c.lower() for c in df.columns]
+    return df
+
+
+@pytest.fixture(scope="module")
+def daily() -> pd.DataFrame:
+    return read_backtrader("2006-day-001.txt")
+
+
+@pytest.fixture(scope="module")
+def minutes() -> pd.DataFrame:
+    raw = pd.read_csv(DATA / "2006-min-005.txt")
+    idx = pd.to_datetime(raw["Date"] + " " + raw["Time"], format="%Y-%m-%d %H:%M:%S")
+    df = raw.drop(columns=["Date", "Time"]).set_axis(idx)
+    df.columns = [c.lower() for c in df.columns]
+    df.attrs["label"] = "close"  # the file stamps 5-minute bars by their close
+    return df
+
+
+def test_daily_to_weekly_gives_the_weekly_file(daily: pd.DataFrame) -> None:
+    weekly = read_backtrader("2006-week-001.txt")
+    got = resample(daily[list(AGG)], "W-FRI", stamp="last", drop_empty=True)
+    np.testing.assert_array_equal(got[["open", "high", "low", "close"]].to_numpy(),
+                                  weekly[["open", "high", "low", "close"]].to_numpy())
+    # stamped with the week's last trading day, like the file (holiday Fridays included)
+    pd.testing.assert_index_equal(got.index, weekly.index, check_names=False)
+
+
+@pytest.mark.parametrize("rule", ["W-FRI", "MS", "2W"])
+@pytest.mark.parametrize(("label", "closed"), [(None, None), ("left", "left"), ("right", "right"), ("left", "right")])
+def test_equals_pandas_on_daily(daily: pd.DataFrame, rule: str, label: str | None, closed: str | None) -> None:
+    frame = daily[list(AGG) + ["openinterest"]]
+    got = resample(frame, rule, label=label, closed=closed)
+    expected = frame.resample(rule, label=label, closed=closed).agg({**AGG, "openinterest": "last"})
+    pd.testing.assert_frame_equal(got, expected)
+
+
+@pytest.mark.parametrize("rule", ["15min", "1h", "1D"])
+def test_equals_pandas_on_intraday_with_gaps(minutes: pd.DataFrame, rule: str) -> None:
+    frame = minutes[list(AGG)]
+    got = resample(frame, rule)
+    pd.testing.assert_frame_equal(got, frame.resample(rule).agg(AGG))
+    dropped = resample(frame, rule, drop_empty=True)
+    assert dropped["open"].notna().all() and len(dropped) < len(got)
+
+
+def test_closes_are_the_last_bars_close(daily: pd.DataFrame) -> None:
+    got = resample(daily[list(AGG)], "W-FRI")
+    closes = got.attrs["closes"]
+    # daily bars stamped at their open last one day: a week's values are final when
+    # its last trading day is over
+    first_week = daily.loc[:"2006-01-06"]
+    assert closes[0] == first_week.index[-1] + pd.Timedelta("1D")
+    assert bar_period(daily.index) == pd.Timedelta("1D")
+
+
+def test_align_shows_a_coarse_bar_only_after_it_closed(daily: pd.DataFrame) -> None:
+    weekly = resample(daily[list(AGG)], "W-FRI")
+    aligned = align(weekly, daily.index)
+    closes = weekly.attrs["closes"]
+    for t, row in zip(daily.index, aligned.itertuples(index=False)):
+        visible = np.flatnonzero(closes <= t)
+        if visible.size == 0:
+            assert np.isnan(row.close)
+        else:
+            k = visible[-1]
+            assert closes[k] <= t
+            assert row.close == weekly["close"].iloc[k]
+    # the Monday after a week sees that week; the Friday of the week does not
+    assert aligned.loc["2006-01-06", "close"] != weekly.loc["2006-01-06", "close"]
+    assert aligned.loc["2006-01-09", "close"] == weekly.loc["2006-01-06", "close"]
+
+
+def test_no_look_ahead_changing_later_data_changes_nothing_earlier(minutes: pd.DataFrame) -> None:
+    frame = minutes[list(AGG)]
+    cut = frame.index[1000]
+    hourly = resample(frame, "1h")
+    before = align(hourly, frame.index)
+    changed = frame.copy()
+    later = changed.index > cut
+    changed.loc[later, ["open", "high", "low", "close"]] *= 1.5
+    changed.loc[later, "volume"] += 7
+    after = align(resample(changed, "1h"), changed.index)
+    upto = frame.index <= cut
+    pd.testing.assert_frame_equal(before[upto], after[upto])
+    assert not before[~upto].equals(after[~upto])
+
+
+def test_bad_arguments_are_reported_together(daily: pd.DataFrame) -> None:
+    with pytest.raises(ValidationError) as exc:
+        resample(daily, "not-a-rule", label="middle", closed="both", stamp="first")
+    assert set(exc.value.fields) == {"rule", "label", "closed", "stamp"}
+    with pytest.raises(ValidationError) as exc:
+        resample(daily.reset_index(), "W-FRI")
+    assert exc.value.fields == ["df"]
+    with pytest.raises(ValidationError) as exc:
+        align(daily, daily.index)
+    assert exc.value.fields == ["closes"]
+    with pytest.raises(ValidationError) as exc:
+        align(daily, list(daily.index), closes=daily.index[:3])  # type: ignore[arg-type]
+    assert set(exc.value.fields) == {"fine_index", "closes"}

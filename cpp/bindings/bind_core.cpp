@@ -1,4 +1,5 @@
 // Error translation, CancelToken and thread control.
+#include <cmath>
 #include <cstdlib>
 
 #include "pybind.hpp"
@@ -52,7 +53,7 @@ void translate(std::exception_ptr p) {
 std::string dtype_name(const py::array& a) { return py::str(a.dtype()).cast<std::string>(); }
 
 void require_float64(const py::array& a, const char* field, FieldErrors& errors) {
-    if (!a.dtype().is(py::dtype::of<double>())) {
+    if (!a.dtype().equal(py::dtype::of<double>())) {  // equivalent, not identical: metadata allowed
         errors.add(field, "dtype " + dtype_name(a), "must be float64");
         return;
     }
@@ -71,8 +72,16 @@ void bind_core(py::module_& m) {
         .def("cancel", &CancelToken::cancel, "Ask every loop holding this token to stop.")
         .def_property_readonly("cancelled", &CancelToken::cancelled)
         .def_property_readonly("expired", &CancelToken::expired)
-        .def("set_timeout", &CancelToken::set_timeout, py::arg("seconds"),
-             "Stop with TaskTimeoutError once `seconds` have passed from now.")
+        .def("set_timeout",
+             [](CancelToken& t, double seconds) {
+                 if (!(seconds >= 0.0) || !std::isfinite(seconds)) {
+                     FieldErrors errors;
+                     errors.add("seconds", repr(seconds), "must be a finite number >= 0");
+                     errors.throw_if_any();
+                 }
+                 t.set_timeout(seconds);
+             },
+             py::arg("seconds"), "Stop with TaskTimeoutError once `seconds` have passed from now.")
         .def("clear_timeout", &CancelToken::clear_timeout)
         .def("check", &CancelToken::check,
              "Raise CancelledError / TaskTimeoutError if the work should stop.");

@@ -136,12 +136,22 @@ void rolling_validate(std::int64_t n_rows, const std::string& stat, std::int64_t
     errors.throw_if_any();
 }
 
-// The streaming quantile plus a mutex: update_many runs without the GIL, so two
-// Python threads sharing one object must not interleave.
+// The streaming quantile plus a mutex: update_many runs without the GIL, so every
+// access from Python goes through the mutex.  A caller that finds it taken waits
+// with the GIL released (the holder may need the GIL to finish).
 struct StreamingQuantile {
     StreamingQuantile(const Spec& spec, std::int64_t max_points) : impl(spec, max_points) {}
     rolling::RollingQuantile impl;
     std::mutex mutex;
+
+    std::unique_lock<std::mutex> lock() {
+        std::unique_lock<std::mutex> held(mutex, std::try_to_lock);
+        if (!held.owns_lock()) {
+            py::gil_scoped_release release;
+            held.lock();
+        }
+        return held;
+    }
 };
 
 std::unique_ptr<StreamingQuantile> make_streaming(const std::string& stat, std::int64_t window,
@@ -185,7 +195,7 @@ py::array_t<double> streaming_update_many(StreamingQuantile& s, const py::array&
 }
 
 py::object streaming_update(StreamingQuantile& s, double value, std::optional<std::int64_t> time) {
-    std::lock_guard<std::mutex> lock(s.mutex);
+    auto lock = s.lock();
     const auto k = static_cast<py::ssize_t>(s.impl.levels());
     if (k == 1) {
         double r;
@@ -219,11 +229,17 @@ void bind_rolling(py::module_& m) {
         .def("update", &streaming_update, py::arg("value"), py::arg("time") = py::none())
         .def("update_many", &streaming_update_many, py::arg("values"), py::arg("times") = py::none())
         .def("reset", [](StreamingQuantile& s) {
-            std::lock_guard<std::mutex> lock(s.mutex);
+            auto lock = s.lock();
             s.impl.reset();
         })
-        .def_property_readonly("nobs", [](StreamingQuantile& s) { return s.impl.nobs(); })
-        .def_property_readonly("stored", [](StreamingQuantile& s) { return s.impl.stored(); })
+        .def_property_readonly("nobs", [](StreamingQuantile& s) {
+            auto lock = s.lock();
+            return s.impl.nobs();
+        })
+        .def_property_readonly("stored", [](StreamingQuantile& s) {
+            auto lock = s.lock();
+            return s.impl.stored();
+        })
         .def_property_readonly("levels", [](StreamingQuantile& s) { return s.impl.levels(); });
 }
 

@@ -59,8 +59,12 @@ inline double pick(std::uint64_t take_a, double a, double b) noexcept {
 }
 }  // namespace
 
-void BlockQuantile::merge_pair() {
-    std::fill(rank_.begin(), rank_.end(), -1);
+bool BlockQuantile::fits(std::int64_t window, std::int64_t n_rows) noexcept {
+    return std::min(std::max(window, kMinBlock), n_rows) <= (std::int64_t{1} << 30);
+}
+
+void BlockQuantile::merge_pair(const CancelCheck& check) {
+    rank_.fill(-1, check);
     const double* av = prev_.values();
     const double* bv = next_.values();
     const std::int32_t* ao = prev_.offsets();
@@ -86,6 +90,7 @@ void BlockQuantile::merge_pair() {
     };
     const std::int32_t half = m / 2;
     for (std::int32_t k = 0; k < half; ++k) {
+        if ((k & 0xFFFF) == 0) check();
         front(k);
         // back: the larger of A[ja], B[jb]
         const double va = av[ja], vb = bv[jb];
@@ -133,8 +138,8 @@ void BlockQuantile::run(ConstColumn x, std::int64_t n, const OutTensor& out, std
     std::int64_t a_begin = -static_cast<std::int64_t>(h_);  // A is the (empty) block before row 0
     for (std::int64_t begin = 0; begin < n; begin += h_) {
         const auto size = static_cast<std::int32_t>(std::min<std::int64_t>(h_, n - begin));
-        sorter_.sort(x, begin, size, next_);
-        merge_pair();
+        sorter_.sort(x, begin, size, next_, check);
+        merge_pair(check);
         std::fill(bits_.begin(), bits_.end(), 0);
         // the window before B's first row: A's last w rows
         const std::int32_t in_window = static_cast<std::int32_t>(std::max<std::int64_t>(0, h_ - window_));

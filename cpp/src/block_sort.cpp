@@ -13,9 +13,12 @@ constexpr std::int32_t kMaxBucket = 32;
 // Buckets per value: more buckets, fewer values sharing one, a cheaper final pass.
 constexpr std::int32_t kBucketsPerValue = 2;
 
+constexpr std::int32_t kCheckMask = (1 << 16) - 1;
+
 // Stable insertion pass over parallel arrays: O(m + inversions).
-void insertion_pass(double* v, std::int32_t* o, std::int32_t m) noexcept {
+void insertion_pass(double* v, std::int32_t* o, std::int32_t m, const CancelCheck& check) {
     for (std::int32_t i = 1; i < m; ++i) {
+        if ((i & kCheckMask) == 0) check();
         const double x = v[i];
         if (!(x < v[i - 1])) continue;
         const std::int32_t ox = o[i];
@@ -32,7 +35,8 @@ void insertion_pass(double* v, std::int32_t* o, std::int32_t m) noexcept {
 
 }  // namespace
 
-void BlockSorter::sort(ConstColumn x, std::int64_t begin, std::int32_t n, SortedBlock& out) {
+void BlockSorter::sort(ConstColumn x, std::int64_t begin, std::int32_t n, SortedBlock& out,
+                       const CancelCheck& check) {
     // gather the non-NaN values in row order, with the range of the finite ones
     tmp_values_.resize(static_cast<std::size_t>(n));
     tmp_offsets_.resize(static_cast<std::size_t>(n));
@@ -41,6 +45,7 @@ void BlockSorter::sort(ConstColumn x, std::int64_t begin, std::int32_t n, Sorted
     std::int32_t m = 0;
     double lo = std::numeric_limits<double>::infinity(), hi = -lo;
     for (std::int32_t o = 0; o < n; ++o) {
+        if ((o & kCheckMask) == 0) check();
         const double v = x[begin + o];
         gv[m] = v;
         go[m] = o;
@@ -61,8 +66,10 @@ void BlockSorter::sort(ConstColumn x, std::int64_t begin, std::int32_t n, Sorted
         // so each bucket keeps row order; then one insertion pass finishes
         const std::int32_t top = nbuckets - 1;
         bucket_.resize(static_cast<std::size_t>(m));
-        counts_.assign(static_cast<std::size_t>(nbuckets) + 1, 0);
+        counts_.resize(static_cast<std::size_t>(nbuckets) + 1);
+        counts_.fill(0, check);
         for (std::int32_t i = 0; i < m; ++i) {
+            if ((i & kCheckMask) == 0) check();
             const double v = gv[i];
             std::int32_t b;
             if (v <= lo) b = 0;          // also -inf
@@ -81,24 +88,26 @@ void BlockSorter::sort(ConstColumn x, std::int64_t begin, std::int32_t n, Sorted
         }
         if (crowd <= kMaxBucket) {
             for (std::int32_t i = 0; i < m; ++i) {
+                if ((i & kCheckMask) == 0) check();
                 const std::int32_t p = counts_[bucket_[i]]++;
                 sv[p] = gv[i];
                 so[p] = go[i];
             }
-            insertion_pass(sv, so, m);
+            insertion_pass(sv, so, m, check);
             return;
         }
     }
     if (m <= 2 * kMaxBucket) {
         std::copy(gv, gv + m, sv);
         std::copy(go, go + m, so);
-        insertion_pass(sv, so, m);
+        insertion_pass(sv, so, m, check);
         return;
     }
-    // crowded or unbounded: a comparison sort on (value, offset)
+    // crowded or unbounded: a comparison sort on (value, offset), checked before it starts
+    check();
     pairs_.resize(static_cast<std::size_t>(m));
     for (std::int32_t i = 0; i < m; ++i) pairs_[i] = {gv[i], go[i]};
-    std::sort(pairs_.begin(), pairs_.end());
+    std::sort(pairs_.data(), pairs_.data() + m);
     for (std::int32_t i = 0; i < m; ++i) {
         sv[i] = pairs_[i].first;
         so[i] = pairs_[i].second;

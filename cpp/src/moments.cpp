@@ -55,48 +55,67 @@ struct Settings {
     std::int64_t minp, ddof;
 };
 
-// Running sum of (x - K), K a finite value near the window: sums stay small, and a
-// mean's rounding error stays relative to the data's spread.
+// Knuth's TwoSum: a + b == sum + err exactly (no branch, no extended precision).
+struct TwoSum {
+    double sum, err;
+    static TwoSum of(double a, double b) noexcept {
+        const double t = a + b, bp = t - a;
+        return {t, (a - (t - bp)) + (b - bp)};
+    }
+};
+
+// Running sum with every rounding error kept in a compensation term (TwoSum), so values
+// that have left leave no trace: a 1e16 followed by 0.1s sums to 0.3 again once the
+// 1e16 is gone, and finite values whose difference overflows are handled exactly.
+// The terms are the values themselves (no shift: exact terms, exact compensation),
+// and the running sum's dependency chain is still one add per row.
 struct SumWindow {
     static constexpr std::int64_t kSegmentWindows = 8, kMinSegment = 4096;
     Counts c;
     Settings cfg{};
-    double shift = 0.0, s = 0.0;
+    double s = 0.0, comp = 0.0;  // the window's sum is s + comp
+    bool saturated = false;  // even a recomputation overflowed: wait for the next segment
     bool ok = false;     // enough observations, no infinity: the fast formulas apply
     double inv = kNaN;   // 1 / nobs
 
-    void reset(double k) noexcept { c = Counts{}; shift = k; s = 0.0; }
+    void reset(double) noexcept { c = Counts{}; s = comp = 0.0; }
     void refresh() noexcept {
         ok = c.nobs >= std::max<std::int64_t>(cfg.minp, 1) && !c.has_inf();
         inv = 1.0 / static_cast<double>(c.nobs);
     }
+    void accumulate(double hi, double lo) noexcept {  // s + comp += hi + lo
+        const TwoSum t = TwoSum::of(s, hi);
+        s = t.sum;
+        comp += t.err + lo;
+    }
     void add(double v) noexcept {
-        if (!std::isnan(v) && c.add(v)) s += v - shift;
+        if (!std::isnan(v) && c.add(v)) accumulate(v, 0.0);
     }
     void remove(double v) noexcept {
-        if (!std::isnan(v) && c.remove(v)) s -= v - shift;
+        if (!std::isnan(v) && c.remove(v)) accumulate(-v, 0.0);
     }
     void step(double in, double out) noexcept {
-        const double d = in - out;  // (in - K) - (out - K); finite iff both are (or overflow)
-        if (std::isfinite(d)) [[likely]] {
-            s += d;  // one add on the dependency chain
-        } else {
+        const TwoSum d = TwoSum::of(in, -out);  // in - out as an exact pair
+        if (std::isfinite(d.sum)) [[likely]] {
+            accumulate(d.sum, d.err);
+        } else {  // a NaN or an infinity enters or leaves (or a difference overflows)
             remove(out);
             add(in);
             refresh();
         }
     }
-    // A spike that leaves a sum defines the data's scale, so the parity tolerance
-    // covers its rounding; sums refresh only at segment starts.
-    bool needs_refresh() const noexcept { return false; }
+    // Only an overflow of the running sum needs an early recomputation; the
+    // compensation takes care of rounding.
+    bool needs_refresh() const noexcept { return !std::isfinite(s) && !c.has_inf() && !saturated; }
+    double total() const noexcept { return s + comp; }
     double sum() const noexcept {
-        if (ok) [[likely]] return s + shift * static_cast<double>(c.nobs);
+        if (ok) [[likely]] return total();
         if (c.nobs < cfg.minp) return kNaN;
         if (c.nobs == 0) return 0.0;
         return c.inf_sum();
     }
     double mean() const noexcept {
-        if (ok) [[likely]] return shift + s * inv;
+        if (ok) [[likely]] return total() * inv;
         if (c.nobs < cfg.minp || c.nobs == 0) return kNaN;
         return c.inf_sum();
     }
@@ -112,6 +131,7 @@ struct VarWindow {
     Settings cfg{};
     double shift = 0.0, mean = 0.0, ssq = 0.0;  // mean of x - K
     double peak = 0.0;  // largest ssq since the last recomputation
+    bool saturated = false;  // even a recomputation overflowed: wait for the next segment
     bool ok = false;    // enough observations, more than ddof, no infinity, not one value
     double inv = kNaN, inv_dof = kNaN;  // 1 / nobs, 1 / (nobs - ddof)
 
@@ -155,7 +175,7 @@ struct VarWindow {
     // fallen far below its peak (a spike or a volatile stretch has left), recompute.
     bool needs_refresh() noexcept {
         peak = ssq > peak ? ssq : peak;
-        return ssq < peak * 0x1p-10;
+        return ssq < peak * 0x1p-10 || (!std::isfinite(ssq) && !c.has_inf() && !saturated);
     }
     double var() const noexcept {
         if (ok) [[likely]] {
@@ -174,21 +194,17 @@ struct VarWindow {
 // moments) so no rounding carries over from before.  The shift is the window's last
 // finite value or, for an empty window, the first finite value ahead (up to `ahead`).
 template <class W, class In>
-void recompute(W& s, In x, std::int64_t begin, std::int64_t end, std::int64_t ahead) {
-    double shift = 0.0;
-    bool found = false;
-    for (std::int64_t j = end - 1; j >= begin && !found; --j)
-        if (std::isfinite(x[j])) { shift = x[j]; found = true; }
-    for (std::int64_t j = end; j < ahead && !found; ++j)
-        if (std::isfinite(x[j])) { shift = x[j]; found = true; }
-    s.reset(shift);
-    // branch-free counting pass
-    Counts& c = s.c;
-    double sum = 0.0;
+void recompute(W& s, In x, std::int64_t begin, std::int64_t end, std::int64_t ahead,
+               const CancelCheck& check) {
+    // branch-free counting pass, with the finite values' range
+    Counts c;
+    double lo = kInf, hi = -kInf;
     for (std::int64_t j = begin; j < end; ++j) {
+        if (((j - begin) & 0xFFFF) == 0) check();
         const double v = x[j];
         const bool finite = std::isfinite(v);
-        sum += finite ? v - shift : 0.0;
+        lo = finite && v < lo ? v : lo;
+        hi = finite && v > hi ? v : hi;
         c.nobs += !std::isnan(v);
         c.inf_pos += v == kInf;
         c.inf_neg += v == -kInf;
@@ -201,11 +217,32 @@ void recompute(W& s, In x, std::int64_t begin, std::int64_t end, std::int64_t ah
         else if (v != c.last) break;
         ++c.run;
     }
+    // the shift: the window's last finite value, else the first one ahead; none when
+    // the window's range is so wide that (x - K) could overflow
+    double shift = 0.0;
+    bool found = false;
+    for (std::int64_t j = end - 1; j >= begin && !found; --j)
+        if (std::isfinite(x[j])) { shift = x[j]; found = true; }
+    for (std::int64_t j = end; j < ahead && !found; ++j)
+        if (std::isfinite(x[j])) { shift = x[j]; found = true; }
+    if ((hi >= lo && !std::isfinite(hi - lo)) || std::is_same_v<W, SumWindow>) shift = 0.0;
+    s.reset(shift);
+    s.c = c;
+    // compensated sum of the finite (x - K); K is 0 for sums
+    double sum = 0.0, err = 0.0;
+    for (std::int64_t j = begin; j < end; ++j) {
+        const double v = x[j];
+        const TwoSum t = TwoSum::of(sum, std::isfinite(v) ? v - shift : 0.0);
+        sum = t.sum;
+        err += t.err;
+    }
     const std::int64_t f = c.finite();
     if constexpr (std::is_same_v<W, SumWindow>) {
         s.s = sum;
+        s.comp = err;
+        s.saturated = !std::isfinite(sum);
     } else if (f > 0) {
-        s.mean = sum / static_cast<double>(f);
+        s.mean = (sum + err) / static_cast<double>(f);
         double ssq = 0.0;
         for (std::int64_t j = begin; j < end; ++j) {
             const double v = x[j];
@@ -214,6 +251,7 @@ void recompute(W& s, In x, std::int64_t begin, std::int64_t end, std::int64_t ah
         }
         s.ssq = ssq;
         s.peak = ssq;
+        s.saturated = !std::isfinite(ssq);
     }
     s.refresh();
 }
@@ -250,15 +288,15 @@ void run_segments(Settings cfg, const Bounds& bounds, In x, std::int64_t n, Out 
         // out, so it holds the w rows before s0; a time window holds row s0's window
         std::int64_t from = start0;
         if constexpr (kCountBounds<Bounds>) from = std::max<std::int64_t>(0, s0 - bounds.window);
-        recompute(s, x, from, s0, s1);
-        const std::int64_t min_gap = length / 16;  // early recomputations: at most ~16 per row
-        std::int64_t i = s0, lo = start0, refreshed = s0;
+        recompute(s, x, from, s0, s1, check);
+        std::int64_t i = s0, lo = start0;
         while (i < s1) {
             // the hot loop works on a local copy whose address never escapes, so its
             // fields live in registers; it leaves only for a rare recomputation
             W t = s;
             bool refresh = false;
             for (; i < s1; ++i) {
+                if (((i - s0) & 0xFFFF) == 0xFFFF) check();
                 if constexpr (kCountBounds<Bounds>) {
                     if (i >= bounds.window) {
                         t.step(x[i], x[i - bounds.window]);
@@ -272,7 +310,7 @@ void run_segments(Settings cfg, const Bounds& bounds, In x, std::int64_t n, Out 
                     t.add(x[i]);
                     if (t.c.nobs != before || t.c.inf_pos + t.c.inf_neg != infs) t.refresh();
                 }
-                if (t.needs_refresh() && i - refreshed >= min_gap) [[unlikely]] {
+                if (t.needs_refresh()) [[unlikely]] {
                     refresh = true;
                     break;
                 }
@@ -281,8 +319,7 @@ void run_segments(Settings cfg, const Bounds& bounds, In x, std::int64_t n, Out 
             s = t;
             if (refresh) {
                 lo = bounds.start(i);
-                recompute(s, x, lo, i + 1, i + 1);
-                refreshed = i;
+                recompute(s, x, lo, i + 1, i + 1, check);
                 out[i] = value(s, i);
                 ++i;
             }

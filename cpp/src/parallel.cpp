@@ -29,8 +29,10 @@ int set_num_threads(int n) {
 }
 
 int get_num_threads() {
-    return static_cast<int>(
-        tbb::global_control::active_value(tbb::global_control::max_allowed_parallelism));
+    // the cap, or the hardware's threads when the cap is larger
+    const auto cap = tbb::global_control::active_value(tbb::global_control::max_allowed_parallelism);
+    const auto hardware = static_cast<std::size_t>(tbb::info::default_concurrency());
+    return static_cast<int>(cap < hardware ? cap : hardware);
 }
 
 }  // namespace threadx

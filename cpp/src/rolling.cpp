@@ -9,6 +9,7 @@
 
 #include <tbb/enumerable_thread_specific.h>
 
+#include "threadx/core/buffer.hpp"
 #include "threadx/core/parallel.hpp"
 #include "threadx/rolling/bounds.hpp"
 #include "threadx/rolling/minmax.hpp"
@@ -24,23 +25,6 @@ namespace {
 // Values per gathered tile row: 8 doubles are one cache line.
 constexpr std::int64_t kTileValues = 8;
 constexpr std::int64_t kTileRows = 512;  // rows per step of the blocked transposes
-
-// Uninitialised scratch that only grows: the transposes overwrite it, so zero-filling
-// (as std::vector::resize does) would be a wasted, uncancellable pass.
-class Scratch {
-public:
-    void reserve(std::int64_t n) {
-        if (n > capacity_) {
-            data_.reset(new double[static_cast<std::size_t>(n)]);
-            capacity_ = n;
-        }
-    }
-    double* data() noexcept { return data_.get(); }
-
-private:
-    std::unique_ptr<double[]> data_;
-    std::int64_t capacity_ = 0;
-};
 
 struct ColumnJob {
     const Spec& spec;
@@ -86,6 +70,7 @@ void run_column(const ColumnJob& job, const Bounds& bounds) {
 }
 
 void run_count_quantile(const ColumnJob& job) {
+    if (!BlockQuantile::fits(job.spec.window, job.n)) return run_column(job, CountBounds{job.spec.window});
     BlockQuantile kernel(job.spec.window, QuantileLevels::of(job.spec), job.minp, job.n);
     kernel.run(job.x, job.n, job.out, job.col, job.token);
 }
@@ -142,15 +127,15 @@ void run(const Spec& spec, const ConstMatrix& x, const std::int64_t* times, std:
     const std::int64_t tile = std::max<std::int64_t>(1, kTileValues / std::max<std::int64_t>(1, k));
     const auto tiles = static_cast<std::size_t>((x.cols + tile - 1) / tile);
     // one scratch pair per thread for the whole call: fresh pages cost ~11 us each here
-    tbb::enumerable_thread_specific<std::pair<Scratch, Scratch>> scratch;
+    tbb::enumerable_thread_specific<std::pair<Buffer<double>, Buffer<double>>> scratch;
     const CancelCheck check(token);
     parallel_ranges(tiles, 1, token, [&](std::size_t t0, std::size_t t1) {
         auto& [in_buf, out_buf] = scratch.local();
         for (std::size_t t = t0; t < t1; ++t) {
             const std::int64_t c0 = static_cast<std::int64_t>(t) * tile;
             const std::int64_t width = std::min(tile, x.cols - c0), n = x.rows;
-            in_buf.reserve(width * n);
-            out_buf.reserve(width * n * k);
+            in_buf.resize(static_cast<std::size_t>(width * n));
+            out_buf.resize(static_cast<std::size_t>(width * n * k));
             // blocked transposes: a block of rows stays in L1 while each column is copied
             for (std::int64_t b = 0; b < n; b += kTileRows) {
                 if (b % (64 * kTileRows) == 0) check();

@@ -14,6 +14,7 @@
 #include <cstdint>
 #include <vector>
 
+#include "threadx/core/buffer.hpp"
 #include "threadx/core/cancel.hpp"
 #include "threadx/core/strided.hpp"
 #include "threadx/rolling/block_sort.hpp"
@@ -25,6 +26,9 @@ class BlockQuantile {
 public:
     BlockQuantile(std::int64_t window, QuantileLevels levels, std::int64_t min_periods,
                   std::int64_t n_rows);
+    // Whether the blocks this window needs fit the kernel's 32-bit offsets (else the
+    // order-statistic tree serves).
+    static bool fits(std::int64_t window, std::int64_t n_rows) noexcept;
     // out(i, col, j) = the level-j quantile of the window ending at row i.
     void run(ConstColumn x, std::int64_t n, const OutTensor& out, std::int64_t col,
              const CancelToken* token);
@@ -35,7 +39,7 @@ private:
         std::int64_t count;  // set bits at ranks <= r
     };
 
-    void merge_pair();  // ranks and merged values of (prev_, next_)
+    void merge_pair(const CancelCheck& check);  // ranks and merged values of (prev_, next_)
     void seed_cursors(std::int64_t nobs);
     void set_bit(std::int32_t r) noexcept { bits_[r >> 6] |= 1ull << (r & 63); }
     std::int32_t select(std::int64_t k) const noexcept;       // rank of the k-th set bit (0-based)
@@ -46,8 +50,8 @@ private:
     std::int32_t h_;  // block length
     BlockSorter sorter_;
     SortedBlock prev_, next_;            // blocks A and B, sorted
-    std::vector<double> merged_;         // values by rank
-    std::vector<std::int32_t> rank_;     // rank by slot: A's offsets, then B's at +h_; -1 for NaN
+    Buffer<double> merged_;              // values by rank
+    Buffer<std::int32_t> rank_;          // rank by slot: A's offsets, then B's at +h_; -1 for NaN
     std::vector<std::uint64_t> bits_;
     std::int32_t n_ranks_ = 0;
     std::vector<Cursor> cursors_;

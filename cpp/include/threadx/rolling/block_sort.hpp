@@ -10,6 +10,8 @@
 #include <utility>
 #include <vector>
 
+#include "threadx/core/buffer.hpp"
+#include "threadx/core/cancel.hpp"
 #include "threadx/core/strided.hpp"
 
 namespace threadx::rolling {
@@ -26,26 +28,27 @@ public:
     void resize(std::int32_t m) {
         values_.resize(static_cast<std::size_t>(m) + 2);
         offsets_.resize(static_cast<std::size_t>(m) + 2);
-        values_.front() = values_[static_cast<std::size_t>(m) + 1] = std::numeric_limits<double>::quiet_NaN();
-        offsets_.front() = offsets_[static_cast<std::size_t>(m) + 1] = 0;
+        values_[0] = values_[static_cast<std::size_t>(m) + 1] = std::numeric_limits<double>::quiet_NaN();
+        offsets_[0] = offsets_[static_cast<std::size_t>(m) + 1] = 0;
         size_ = m;
     }
 
 private:
-    std::vector<double> values_;
-    std::vector<std::int32_t> offsets_;
+    Buffer<double> values_;
+    Buffer<std::int32_t> offsets_;
     std::int32_t size_ = 0;
 };
 
 class BlockSorter {
 public:
-    // Sorts x[begin .. begin + n) into `out` (out's buffers are reused).
-    void sort(ConstColumn x, std::int64_t begin, std::int32_t n, SortedBlock& out);
+    // Sorts x[begin .. begin + n) into `out` (out's buffers are reused); long blocks
+    // check `check` every few ten thousand values.
+    void sort(ConstColumn x, std::int64_t begin, std::int32_t n, SortedBlock& out, const CancelCheck& check);
 
 private:
-    std::vector<std::int32_t> bucket_, counts_, tmp_offsets_;
-    std::vector<double> tmp_values_;
-    std::vector<std::pair<double, std::int32_t>> pairs_;
+    Buffer<std::int32_t> bucket_, counts_, tmp_offsets_;
+    Buffer<double> tmp_values_;
+    Buffer<std::pair<double, std::int32_t>> pairs_;
 };
 
 }  // namespace threadx::rolling

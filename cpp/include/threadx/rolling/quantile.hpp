@@ -36,12 +36,19 @@ inline double interpolate(Interpolation how, const QuantilePos& p, double lo, do
             // strictly between them is that infinity (the formula would give inf - inf)
             if (std::isinf(lo) || std::isinf(hi)) [[unlikely]]
                 return lo == hi ? lo : (std::isinf(lo) && std::isinf(hi) ? kNaN : (std::isinf(lo) ? lo : hi));
+            if (std::isinf(hi - lo)) [[unlikely]]  // finite neighbours 1e308 apart
+                return lo * (1.0 - frac) + hi * frac;
             return lo + (hi - lo) * frac;
         case Interpolation::lower: return lo;
         case Interpolation::higher: return hi;
         case Interpolation::nearest:
             return ((frac == 0.5 && p.idx % 2 == 0) || frac < 0.5) ? lo : hi;
-        case Interpolation::midpoint: return (lo + hi) / 2.0;
+        case Interpolation::midpoint: {
+            const double mid = (lo + hi) / 2.0;
+            if (std::isinf(mid) && std::isfinite(lo) && std::isfinite(hi)) [[unlikely]]
+                return lo / 2.0 + hi / 2.0;
+            return mid;
+        }
     }
     return kNaN;
 }

@@ -9,7 +9,7 @@ from threadx._runtime import preload_tbb
 preload_tbb()
 
 from threadx import _core  # noqa: E402
-from threadx import errors, rolling  # noqa: E402
+from threadx import data, errors, rolling, sources  # noqa: E402
 from threadx._core import CancelToken  # noqa: E402
 from threadx.errors import (  # noqa: E402
     BacktestError,
@@ -21,7 +21,7 @@ from threadx.errors import (  # noqa: E402
     ThreadXError,
     ValidationError,
 )
-from threadx.requests import RollingRequest  # noqa: E402
+from threadx.requests import DataRequest, RollingRequest  # noqa: E402
 from threadx.rolling import RollingQuantile  # noqa: E402
 
 __version__: str = _core.__version__
@@ -32,6 +32,7 @@ __all__ = [
     "CancelToken",
     "CancelledError",
     "DataError",
+    "DataRequest",
     "IndicatorError",
     "RollingQuantile",
     "RollingRequest",
@@ -39,20 +40,23 @@ __all__ = [
     "ThreadXError",
     "ValidationError",
     "__version__",
+    "data",
     "errors",
     "get_num_threads",
     "rolling",
     "set_num_threads",
+    "sources",
 ]
 
 
 def set_num_threads(n: int) -> int:
     """Cap the threads ThreadX's kernels use (process-wide, shared with other TBB users).
 
-    Returns the cap now in force.  ``THREADX_NUM_THREADS`` sets it at import.
+    Returns the number of threads now in force (the cap, or the machine's threads when
+    the cap is larger).  ``THREADX_NUM_THREADS`` sets it at import.
     """
-    if isinstance(n, bool) or not isinstance(n, int) or n < 1:
-        raise ValidationError([{"field": "n", "value": repr(n), "message": "must be an integer >= 1"}])
+    if isinstance(n, bool) or not isinstance(n, int) or not 1 <= n <= 2**31 - 1:
+        raise ValidationError([{"field": "n", "value": repr(n), "message": "must be an integer in [1, 2**31 - 1]"}])
     return int(_core.set_num_threads(n))
 
 

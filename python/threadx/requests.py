@@ -20,7 +20,7 @@ import pandas as pd
 from threadx import _core
 from threadx import rolling as _rolling
 
-__all__ = ["RollingRequest", "decode", "encode"]
+__all__ = ["DataRequest", "RollingRequest", "decode", "encode"]
 
 
 def encode(value: Any) -> Any:
@@ -156,3 +156,128 @@ class RollingRequest(_Request):
     def run(self, *, out: Any = None, cancel: _core.CancelToken | None = None) -> Any:
         """Compute the statistic (validating first)."""
         return _rolling.compute(self._prepare(), out=out, cancel=cancel)
+
+
+# --------------------------------------------------------------------------- data requests
+
+MAX_SYMBOLS = 100
+
+
+def _as_symbols(value: Any) -> Any:
+    """A tuple of the symbols when ``value`` is a string or an ordered sequence; else ``value``."""
+    if isinstance(value, str):
+        return (value,)
+    if isinstance(value, (list, tuple, pd.Index, pd.Series, np.ndarray)):
+        return tuple(str(v) if isinstance(v, np.str_) else v for v in list(value))
+    return value
+
+
+def _as_timestamp(value: Any) -> Any:
+    """A pd.Timestamp (tz-aware ones converted to UTC) when ``value`` reads as one; else ``value``."""
+    if value is None or isinstance(value, bool):
+        return value
+    try:
+        ts = pd.Timestamp(value)
+    except (ValueError, TypeError, OverflowError):
+        return value
+    if pd.isna(ts):
+        return value
+    return ts if ts.tzinfo is None else ts.tz_convert("UTC")
+
+
+@dataclasses.dataclass(kw_only=True, repr=False)
+class DataRequest(_Request):
+    """Bars of 1-100 symbols in ``[start, end)`` at one timeframe, from a registered source.
+
+    ``start``/``end`` take anything ``pd.Timestamp`` does but must carry a time
+    zone (naive times are never assumed to be UTC); they are kept in UTC.
+    ``source`` names a source registered with ``threadx.sources.register_source``.
+    ``run()`` fetches every symbol through the source's retry and circuit breaker.
+    """
+
+    kind: ClassVar[str] = "DataRequest"
+
+    symbols: Any
+    start: Any
+    end: Any
+    timeframe: str
+    source: str
+
+    def __post_init__(self) -> None:
+        self.symbols = _as_symbols(self.symbols)
+        self.start = _as_timestamp(self.start)
+        self.end = _as_timestamp(self.end)
+
+    def validate(self) -> DataRequest:
+        """Raise ValidationError listing every invalid field; return self when valid."""
+        from threadx import sources as _sources
+        from threadx._inputs import FieldErrors
+
+        errors = FieldErrors()
+        symbols = _as_symbols(self.symbols)
+        if not isinstance(symbols, tuple):
+            errors.add("symbols", symbols, "must be a symbol or a list of symbols")
+        elif not 1 <= len(symbols) <= MAX_SYMBOLS:
+            errors.add("symbols", f"<{len(symbols)} symbols>", f"must hold 1 to {MAX_SYMBOLS} symbols")
+        else:
+            seen: set[str] = set()
+            dupes: list[str] = []
+            for i, sym in enumerate(symbols):
+                one = FieldErrors()
+                if _sources.check_symbol(sym, one, "symbols") is None:
+                    errors.add("symbols", repr(sym), f"symbols[{i}] {one.items[0]['message']}")
+                elif sym in seen:
+                    if sym not in dupes:
+                        dupes.append(sym)
+                else:
+                    seen.add(sym)
+            if dupes:
+                errors.add("symbols", repr(dupes), "symbols must be unique; repeated: " + ", ".join(dupes))
+        start = _sources.as_utc(self.start, "start", errors)
+        end = _sources.as_utc(self.end, "end", errors)
+        if start is not None and end is not None and not start < end:
+            errors.add("end", end.isoformat(), f"must be later than start ({start.isoformat()})")
+        _sources.check_timeframe(self.timeframe, errors)
+        if not isinstance(self.source, str) or not self.source:
+            errors.add("source", self.source, "must be the name of a registered source")
+        elif self.source not in _sources.source_names():
+            known = ", ".join(repr(n) for n in _sources.source_names()) or "none"
+            errors.add("source", self.source,
+                       f"unknown source (registered: {known}); see threadx.sources.register_source")
+        errors.raise_if_any()
+        return self
+
+    def run(self) -> dict[str, pd.DataFrame]:
+        """Validate, then fetch every symbol: ``{symbol: frame}`` in the order asked."""
+        from threadx import sources as _sources
+
+        self.validate()
+        src = _sources.get_source(self.source)
+        return {sym: src.fetch(sym, self.start, self.end, self.timeframe) for sym in self.symbols}
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-safe dict; timestamps travel as ISO strings with their UTC offset."""
+        def ts(value: Any) -> Any:
+            return value.isoformat() if isinstance(value, pd.Timestamp) and value.tzinfo is not None else (
+                str(value) if isinstance(value, pd.Timestamp) else encode(value))
+
+        symbols = self.symbols
+        return {"type": self.kind,
+                "symbols": list(symbols) if isinstance(symbols, tuple) else encode(symbols),
+                "start": ts(self.start), "end": ts(self.end),
+                "timeframe": encode(self.timeframe), "source": encode(self.source)}
+
+    def __repr__(self) -> str:
+        def ts(value: Any) -> str:
+            return value.isoformat() if isinstance(value, pd.Timestamp) else _summary(value)
+
+        symbols = self.symbols
+        if isinstance(symbols, tuple) and len(symbols) > 6:
+            shown = ", ".join(repr(s) for s in symbols[:3])
+            sym = f"[{shown}, ... {len(symbols)} symbols]"
+        elif isinstance(symbols, tuple):
+            sym = repr(list(symbols))
+        else:
+            sym = _summary(symbols)
+        return (f"DataRequest(symbols={sym}, start={ts(self.start)}, end={ts(self.end)}, "
+                f"timeframe={self.timeframe!r}, source={self.source!r})")

@@ -143,7 +143,7 @@ def prepare(
                 win.size if win is not None else _ANY_WINDOW,
                 time_window=win is not None and win.is_time,
                 min_periods=mp,
-                q=levels if levels else [0.5],
+                q=levels if levels_known else [0.5],  # a placeholder only when q did not parse
                 interpolation=interpolation,
                 ddof=dd,
                 times=t,
@@ -277,7 +277,7 @@ def median(x: ArrayLike, window: WindowLike, *, min_periods: int | None = None, 
 
 def sum(x: ArrayLike, window: WindowLike, *, min_periods: int | None = None, times: Any = None,  # noqa: A001
         out: np.ndarray | None = None, cancel: _core.CancelToken | None = None) -> Result:
-    """Rolling sum (Kahan-compensated): ``x.rolling(window, min_periods).sum()``."""
+    """Rolling sum (TwoSum-compensated): ``x.rolling(window, min_periods).sum()``."""
     return _rolling("sum", x, window, min_periods=min_periods, times=times, out=out, cancel=cancel)
 
 

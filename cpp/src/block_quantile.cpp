@@ -43,7 +43,7 @@ BlockQuantile::BlockQuantile(std::int64_t window, QuantileLevels levels, std::in
     : window_(window), levels_(std::move(levels)), minp_(min_periods) {
     // Blocks of at least kMinBlock rows: any length >= w works (a window still spans
     // at most two blocks), and short windows then pay their per-block costs rarely.
-    h_ = static_cast<std::int32_t>(std::max<std::int64_t>(1, std::min(std::max(window, kMinBlock), n_rows)));
+    h_ = static_cast<std::int32_t>(block_rows(window, n_rows));
     merged_.resize(2 * static_cast<std::size_t>(h_));
     rank_.resize(2 * static_cast<std::size_t>(h_));
     bits_.resize((2 * static_cast<std::size_t>(h_) + 63) / 64);
@@ -60,7 +60,7 @@ inline double pick(std::uint64_t take_a, double a, double b) noexcept {
 }  // namespace
 
 bool BlockQuantile::fits(std::int64_t window, std::int64_t n_rows) noexcept {
-    return std::min(std::max(window, kMinBlock), n_rows) <= (std::int64_t{1} << 30);
+    return block_rows(window, n_rows) <= (std::int64_t{1} << 30);
 }
 
 void BlockQuantile::merge_pair(const CancelCheck& check) {
@@ -126,17 +126,29 @@ void BlockQuantile::seed_cursors(std::int64_t nobs) {
     }
 }
 
+std::int64_t BlockQuantile::block_rows(std::int64_t window, std::int64_t n_rows) noexcept {
+    return std::max<std::int64_t>(1, std::min(std::max(window, kMinBlock), n_rows));
+}
+
 void BlockQuantile::run(ConstColumn x, std::int64_t n, const OutTensor& out, std::int64_t col,
-                        const CancelToken* token) {
+                        const CancelToken* token, RowRange rows) {
     CancelCheck check(token);
     double* base = out.data + col * out.col_stride;
     const std::size_t n_levels = cursors_.size();
     positions_.resize(n_levels);
     std::int64_t positions_nobs = -1;  // nobs the cached positions were computed for
-    prev_.resize(0);
+    // A is the block before the first row: empty before row 0, else sorted afresh, with
+    // the observations of the window that ends just before the first row
+    std::int64_t a_begin = rows.begin - h_;
     std::int64_t nobs = 0;
-    std::int64_t a_begin = -static_cast<std::int64_t>(h_);  // A is the (empty) block before row 0
-    for (std::int64_t begin = 0; begin < n; begin += h_) {
+    if (rows.begin == 0) {
+        prev_.resize(0);
+    } else {
+        sorter_.sort(x, a_begin, h_, prev_, check);
+        for (std::int64_t i = std::max(a_begin, rows.begin - window_); i < rows.begin; ++i)
+            nobs += !std::isnan(x[i]);
+    }
+    for (std::int64_t begin = rows.begin; begin < rows.end; begin += h_) {
         const auto size = static_cast<std::int32_t>(std::min<std::int64_t>(h_, n - begin));
         sorter_.sort(x, begin, size, next_, check);
         merge_pair(check);

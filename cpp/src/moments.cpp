@@ -273,17 +273,27 @@ inline constexpr bool kCountBounds = std::is_same_v<B, CountBounds>;
 // rounding cannot build up and the shift stays near the data.  Count windows slide by
 // one row in, one row out (the fast path); time windows add a row and remove the rows
 // their start has passed.
+// Count windows use segments of a fixed length, so a run may start at any multiple of
+// it and produce exactly what one run over all rows does.
+template <class W>
+std::int64_t count_segment(std::int64_t window, std::int64_t n) noexcept {
+    const std::int64_t w = std::min(window, std::max<std::int64_t>(n, 1));
+    return std::max(W::kSegmentWindows * w, W::kMinSegment);
+}
+
 template <class W, class Bounds, class In, class Out, class Value, class Finish>
 void run_segments(Settings cfg, const Bounds& bounds, In x, std::int64_t n, Out out,
-                  const CancelToken* token, Value value, Finish finish) {
+                  const CancelToken* token, Value value, Finish finish, RowRange rows) {
     CancelCheck check(token);
     W s;
     s.cfg = cfg;
-    for (std::int64_t s0 = 0; s0 < n;) {
+    for (std::int64_t s0 = rows.begin; s0 < rows.end;) {
         check();
         const std::int64_t start0 = bounds.start(s0);
-        const std::int64_t length = std::max<std::int64_t>(1, s0 + 1 - start0);
-        const std::int64_t s1 = std::min(n, s0 + std::max(W::kSegmentWindows * length, W::kMinSegment));
+        std::int64_t length;
+        if constexpr (kCountBounds<Bounds>) length = count_segment<W>(bounds.window, n);
+        else length = std::max(W::kSegmentWindows * std::max<std::int64_t>(1, s0 + 1 - start0), W::kMinSegment);
+        const std::int64_t s1 = std::min(rows.end, s0 + length);
         // the state before row s0 enters: a count window then slides one row in and one
         // out, so it holds the w rows before s0; a time window holds row s0's window
         std::int64_t from = start0;
@@ -343,33 +353,33 @@ struct SqrtFinish {
 
 template <class W, class Bounds, class Value, class Finish = NoFinish>
 void run_layout(Settings cfg, const Bounds& bounds, ConstColumn x, std::int64_t n, Column out,
-                const CancelToken* token, Value value, Finish finish = {}) {
+                const CancelToken* token, RowRange rows, Value value, Finish finish = {}) {
     if (x.stride == 1 && out.stride == 1)
-        run_segments<W>(cfg, bounds, DenseIn{x.data}, n, DenseOut{out.data}, token, value, finish);
+        run_segments<W>(cfg, bounds, DenseIn{x.data}, n, DenseOut{out.data}, token, value, finish, rows);
     else
-        run_segments<W>(cfg, bounds, x, n, out, token, value, finish);
+        run_segments<W>(cfg, bounds, x, n, out, token, value, finish, rows);
 }
 
 template <class Bounds>
 void moments(const Spec& spec, std::int64_t minp, ConstColumn x, std::int64_t n, const Bounds& bounds,
-             Column out, const CancelToken* token) {
+             Column out, const CancelToken* token, RowRange rows) {
     const Settings cfg{minp, spec.ddof};
     switch (spec.stat) {
         case Stat::sum:
-            return run_layout<SumWindow>(cfg, bounds, x, n, out, token,
+            return run_layout<SumWindow>(cfg, bounds, x, n, out, token, rows,
                                          [](const SumWindow& s, std::int64_t) { return s.sum(); });
         case Stat::mean:
-            return run_layout<SumWindow>(cfg, bounds, x, n, out, token,
+            return run_layout<SumWindow>(cfg, bounds, x, n, out, token, rows,
                                          [](const SumWindow& s, std::int64_t) { return s.mean(); });
         case Stat::var:
-            return run_layout<VarWindow>(cfg, bounds, x, n, out, token,
+            return run_layout<VarWindow>(cfg, bounds, x, n, out, token, rows,
                                          [](const VarWindow& s, std::int64_t) { return s.var(); });
         case Stat::std:
             return run_layout<VarWindow>(
-                cfg, bounds, x, n, out, token, [](const VarWindow& s, std::int64_t) { return s.var(); },
+                cfg, bounds, x, n, out, token, rows, [](const VarWindow& s, std::int64_t) { return s.var(); },
                 SqrtFinish{});
         case Stat::zscore:
-            return run_layout<VarWindow>(cfg, bounds, x, n, out, token, [x](const VarWindow& s, std::int64_t i) {
+            return run_layout<VarWindow>(cfg, bounds, x, n, out, token, rows, [x](const VarWindow& s, std::int64_t i) {
                 return (x[i] - s.window_mean()) / std::sqrt(s.var());
             });
         default:
@@ -379,14 +389,21 @@ void moments(const Spec& spec, std::int64_t minp, ConstColumn x, std::int64_t n,
 
 }  // namespace
 
+std::int64_t moments_chunk_rows(const Spec& spec, std::int64_t n) {
+    const std::int64_t seg = spec.stat == Stat::sum || spec.stat == Stat::mean
+                                 ? count_segment<SumWindow>(spec.window, n)
+                                 : count_segment<VarWindow>(spec.window, n);
+    return seg * std::max<std::int64_t>(1, kChunkRows / seg);
+}
+
 void window_moments(const Spec& spec, std::int64_t minp, ConstColumn x, std::int64_t n,
-                    const CountBounds& bounds, Column out, const CancelToken* token) {
-    moments(spec, minp, x, n, bounds, out, token);
+                    const CountBounds& bounds, Column out, const CancelToken* token, RowRange rows) {
+    moments(spec, minp, x, n, bounds, out, token, rows);
 }
 
 void window_moments(const Spec& spec, std::int64_t minp, ConstColumn x, std::int64_t n,
                     const TimeBounds& bounds, Column out, const CancelToken* token) {
-    moments(spec, minp, x, n, bounds, out, token);
+    moments(spec, minp, x, n, bounds, out, token, RowRange{0, n});
 }
 
 }  // namespace threadx::rolling

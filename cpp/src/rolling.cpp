@@ -34,6 +34,7 @@ struct ColumnJob {
     const OutTensor& out;
     std::int64_t col;
     const CancelToken* token;
+    RowRange rows;  // count-window moments and quantiles may take part of a column
 };
 
 template <class Bounds>
@@ -51,7 +52,10 @@ void run_column(const ColumnJob& job, const Bounds& bounds) {
         case Stat::var:
         case Stat::std:
         case Stat::zscore:
-            return window_moments(spec, minp, job.x, job.n, bounds, out, job.token);
+            if constexpr (std::is_same_v<Bounds, CountBounds>)
+                return window_moments(spec, minp, job.x, job.n, bounds, out, job.token, job.rows);
+            else
+                return window_moments(spec, minp, job.x, job.n, bounds, out, job.token);
         case Stat::min:
             return run_scalar(ExtremumAgg<false>{}, [&](const ExtremumAgg<false>& a, std::int64_t) { return a.value(minp); });
         case Stat::max:
@@ -72,7 +76,7 @@ void run_column(const ColumnJob& job, const Bounds& bounds) {
 void run_count_quantile(const ColumnJob& job) {
     if (!BlockQuantile::fits(job.spec.window, job.n)) return run_column(job, CountBounds{job.spec.window});
     BlockQuantile kernel(job.spec.window, QuantileLevels::of(job.spec), job.minp, job.n);
-    kernel.run(job.x, job.n, job.out, job.col, job.token);
+    kernel.run(job.x, job.n, job.out, job.col, job.token, job.rows);
 }
 
 void check_out(const Spec& spec, const ConstMatrix& x, const OutTensor& out, FieldErrors& errors) {
@@ -109,12 +113,36 @@ void run(const Spec& spec, const ConstMatrix& x, const std::int64_t* times, std:
         else run_column(job, count_bounds);
     };
 
+    const RowRange all{0, x.rows};
+    // One long column (a Series): split its rows into chunks whose results do not
+    // depend on the split (see moments_chunk_rows, BlockQuantile::run), so a 1-D call
+    // uses every thread and gives the same numbers on any number of them.
+    std::int64_t chunk = 0;
+    if (x.cols == 1 && !spec.time_window) {
+        const bool moments = spec.stat == Stat::sum || spec.stat == Stat::mean || spec.stat == Stat::var ||
+                             spec.stat == Stat::std || spec.stat == Stat::zscore;
+        if (moments) {
+            chunk = moments_chunk_rows(spec, x.rows);
+        } else if (sorted_blocks && BlockQuantile::fits(spec.window, x.rows)) {
+            const std::int64_t h = BlockQuantile::block_rows(spec.window, x.rows);
+            chunk = h * std::max<std::int64_t>(1, kChunkRows / h);
+        }
+    }
+    if (chunk > 0 && x.rows > chunk) {
+        const auto chunks = static_cast<std::size_t>((x.rows + chunk - 1) / chunk);
+        parallel_ranges(chunks, 1, token, [&](std::size_t k0, std::size_t k1) {
+            const RowRange rows{static_cast<std::int64_t>(k0) * chunk,
+                                std::min(x.rows, static_cast<std::int64_t>(k1) * chunk)};
+            run_one(ColumnJob{spec, minp, x.column(0), x.rows, out, 0, token, rows});
+        });
+        return;
+    }
     if (x.row_stride == 1 && out.row_stride == out.k) {
         // columns are contiguous (1-D input, F-ordered arrays, DataFrame blocks)
         parallel_ranges(static_cast<std::size_t>(x.cols), 1, token, [&](std::size_t c0, std::size_t c1) {
             for (std::size_t c = c0; c < c1; ++c) {
                 const auto col = static_cast<std::int64_t>(c);
-                run_one(ColumnJob{spec, minp, x.column(col), x.rows, out, col, token});
+                run_one(ColumnJob{spec, minp, x.column(col), x.rows, out, col, token, all});
             }
         });
         return;
@@ -149,7 +177,7 @@ void run(const Spec& spec, const ConstMatrix& x, const std::int64_t* times, std:
             const OutTensor local{out_buf.data(), n, width, k, k, n * k, 1};
             const ConstMatrix gathered{in_buf.data(), n, width, 1, n};
             for (std::int64_t c = 0; c < width; ++c)
-                run_one(ColumnJob{spec, minp, gathered.column(c), n, local, c, token});
+                run_one(ColumnJob{spec, minp, gathered.column(c), n, local, c, token, RowRange{0, n}});
             for (std::int64_t b = 0; b < n; b += kTileRows) {
                 if (b % (64 * kTileRows) == 0) check();
                 const std::int64_t e = std::min(n, b + kTileRows);

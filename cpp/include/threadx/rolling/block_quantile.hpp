@@ -18,6 +18,7 @@
 #include "threadx/core/cancel.hpp"
 #include "threadx/core/strided.hpp"
 #include "threadx/rolling/block_sort.hpp"
+#include "threadx/rolling/moments.hpp"
 #include "threadx/rolling/quantile.hpp"
 
 namespace threadx::rolling {
@@ -29,9 +30,13 @@ public:
     // Whether the blocks this window needs fit the kernel's 32-bit offsets (else the
     // order-statistic tree serves).
     static bool fits(std::int64_t window, std::int64_t n_rows) noexcept;
-    // out(i, col, j) = the level-j quantile of the window ending at row i.
+    // out(i, col, j) = the level-j quantile of the window ending at row i, for the rows
+    // of `rows` (whose begin is a multiple of block_rows: any split of a column along
+    // those gives the same result as one run).
     void run(ConstColumn x, std::int64_t n, const OutTensor& out, std::int64_t col,
-             const CancelToken* token);
+             const CancelToken* token, RowRange rows);
+    // Rows per block (at least the window, at least kMinBlock, at most the column).
+    static std::int64_t block_rows(std::int64_t window, std::int64_t n_rows) noexcept;
 
 private:
     struct Cursor {

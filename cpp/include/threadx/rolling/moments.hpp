@@ -21,9 +21,21 @@ namespace threadx::rolling {
 
 inline constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 
-// spec.stat is sum, mean, var, std or zscore.
+// Rows [begin, end) of a column, for work split along one long column.
+struct RowRange {
+    std::int64_t begin, end;
+};
+
+// Rows per task when one column is split: ranges starting at multiples of it give
+// exactly the result of one run over all rows (each starts from an exact
+// recomputation), whatever the number of threads.  Count windows only.
+inline constexpr std::int64_t kChunkRows = std::int64_t{1} << 16;
+std::int64_t moments_chunk_rows(const Spec& spec, std::int64_t n);
+
+// spec.stat is sum, mean, var, std or zscore; `rows` starts at a multiple of
+// moments_chunk_rows (or at 0).
 void window_moments(const Spec& spec, std::int64_t min_periods, ConstColumn x, std::int64_t n,
-                    const CountBounds& bounds, Column out, const CancelToken* token);
+                    const CountBounds& bounds, Column out, const CancelToken* token, RowRange rows);
 void window_moments(const Spec& spec, std::int64_t min_periods, ConstColumn x, std::int64_t n,
                     const TimeBounds& bounds, Column out, const CancelToken* token);
 

@@ -129,11 +129,16 @@ void run(const Spec& spec, const ConstMatrix& x, const std::int64_t* times, std:
         }
     }
     if (chunk > 0 && x.rows > chunk) {
-        const auto chunks = static_cast<std::size_t>((x.rows + chunk - 1) / chunk);
-        parallel_ranges(chunks, 1, token, [&](std::size_t k0, std::size_t k1) {
-            const RowRange rows{static_cast<std::int64_t>(k0) * chunk,
-                                std::min(x.rows, static_cast<std::int64_t>(k1) * chunk)};
-            run_one(ColumnJob{spec, minp, x.column(0), x.rows, out, 0, token, rows});
+        // one contiguous run of chunks per thread: a kernel's set-up is paid once per thread
+        const auto chunks = (x.rows + chunk - 1) / chunk;
+        const std::int64_t groups = std::min<std::int64_t>(chunks, get_num_threads());
+        parallel_ranges(static_cast<std::size_t>(groups), 1, token, [&](std::size_t g0, std::size_t g1) {
+            for (std::size_t g = g0; g < g1; ++g) {
+                const auto k = static_cast<std::int64_t>(g);
+                const RowRange rows{chunks * k / groups * chunk,
+                                    std::min(x.rows, chunks * (k + 1) / groups * chunk)};
+                run_one(ColumnJob{spec, minp, x.column(0), x.rows, out, 0, token, rows});
+            }
         });
         return;
     }

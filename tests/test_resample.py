@@ -65,7 +65,7 @@ def test_equals_pandas_on_intraday_with_gaps(minutes: pd.DataFrame, rule: str) -
 
 def test_closes_are_the_last_bars_close(daily: pd.DataFrame) -> None:
     got = resample(daily[list(AGG)], "W-FRI")
-    closes = got.attrs["closes"]
+    closes = pd.DatetimeIndex(got.attrs["closes"])
     # daily bars stamped at their open last one day: a week's values are final when
     # its last trading day is over
     first_week = daily.loc[:"2006-01-06"]
@@ -76,7 +76,7 @@ def test_closes_are_the_last_bars_close(daily: pd.DataFrame) -> None:
 def test_align_shows_a_coarse_bar_only_after_it_closed(daily: pd.DataFrame) -> None:
     weekly = resample(daily[list(AGG)], "W-FRI")
     aligned = align(weekly, daily.index)
-    closes = weekly.attrs["closes"]
+    closes = pd.DatetimeIndex(weekly.attrs["closes"])
     for t, row in zip(daily.index, aligned.itertuples(index=False)):
         visible = np.flatnonzero(closes <= t)
         if visible.size == 0:
@@ -118,3 +118,50 @@ def test_bad_arguments_are_reported_together(daily: pd.DataFrame) -> None:
     with pytest.raises(ValidationError) as exc:
         align(daily, list(daily.index), closes=daily.index[:3])  # type: ignore[arg-type]
     assert set(exc.value.fields) == {"fine_index", "closes"}
+
+
+def test_chained_resample_keeps_close_times(daily: pd.DataFrame) -> None:
+    """Weekly bars from daily bars, then monthly from weekly: the month's values are final
+    when its last daily bar is over, exactly as resampling the daily bars directly."""
+    frame = daily[list(AGG)]
+    via_weeks = resample(resample(frame, "W-FRI", stamp="last", drop_empty=True), "MS", drop_empty=True)
+    direct = resample(frame, "MS", drop_empty=True)
+    # no daily bar sees a month before every daily bar in it is over
+    aligned = align(via_weeks, frame.index)
+    closes = pd.DatetimeIndex(via_weeks.attrs["closes"])
+    for t in frame.index[::7]:
+        row = aligned.loc[t]
+        k = np.flatnonzero(closes <= t)
+        assert (np.isnan(row["close"]) if k.size == 0 else row["close"] == via_weeks["close"].iloc[k[-1]])
+    last_daily = frame.index[-1]
+    assert pd.Timestamp(direct.attrs["closes"][-1]) == last_daily + pd.Timedelta("1D")
+
+
+def test_resampled_frames_combine_and_compare_like_any_frame(daily: pd.DataFrame) -> None:
+    weekly = resample(daily[list(AGG)], "W-FRI")
+    both = pd.concat([weekly, weekly])
+    assert len(both) == 2 * len(weekly)
+    assert weekly.join(weekly.add_suffix("_2")).shape[1] == 2 * weekly.shape[1]
+    assert weekly.equals(resample(daily[list(AGG)], "W-FRI"))
+
+
+@pytest.mark.parametrize(("kw", "field"), [
+    ({"period": "0s"}, "period"), ({"period": "-1D"}, "period"), ({"rule": None}, "rule"),
+    ({"rule": "-1D"}, "rule"), ({"stamp": "last"}, "stamp"),
+])
+def test_bad_resample_arguments(daily: pd.DataFrame, kw: dict, field: str) -> None:
+    args = {"rule": "W-FRI", **kw}
+    rule = args.pop("rule")
+    with pytest.raises(ValidationError) as exc:
+        resample(daily[list(AGG)], rule, **args)
+    assert field in exc.value.fields
+
+
+def test_align_rejects_mismatched_timezones_and_text(daily: pd.DataFrame) -> None:
+    weekly = resample(daily[list(AGG)], "W-FRI")
+    with pytest.raises(ValidationError) as exc:
+        align(weekly, daily.index.tz_localize("UTC"))
+    assert exc.value.fields == ["fine_index"]
+    with pytest.raises(ValidationError) as exc:
+        align(weekly.assign(symbol="X"), daily.index)
+    assert exc.value.fields == ["coarse"]

@@ -3,9 +3,10 @@
 ``resample`` aggregates like pandas' ``resample(rule, label=, closed=).agg(...)``
 (first open, max high, min low, last close, summed volume; other columns take their
 last value) and records when each coarse bar's values became final, in
-``attrs["closes"]``: the close of its last constituent bar.  ``align`` places a coarse
+``attrs["closes"]`` (ISO-8601 strings, so the frame still combines, compares and saves
+like any other): the close of its last constituent bar.  ``align`` places a coarse
 bar's values on a fine bar only once that close has passed, so no fine bar sees a
-coarse value early.
+coarse value early.  Resampling a resampled frame uses its recorded closes.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ import numpy as np
 import pandas as pd
 
 from threadx._inputs import FieldErrors
+from threadx.errors import ValidationError
 
 __all__ = ["align", "bar_period", "resample"]
 
@@ -25,12 +27,14 @@ _OHLCV = {"open": _FIRST, "high": _MAX, "low": _MIN, "close": _LAST, "volume": _
 
 def bar_period(index: pd.DatetimeIndex) -> pd.Timedelta:
     """The bars' length: the most common spacing of the index (gaps and weekends aside)."""
-    if len(index) < 2:
-        raise ValueError("at least two bars are needed to infer their period")
+    if not isinstance(index, pd.DatetimeIndex) or len(index) < 2:
+        raise ValidationError([{"field": "index", "value": repr(type(index).__name__),
+                                "message": "needs a DatetimeIndex of at least two bars to infer their period"}])
     diffs = np.diff(index.asi8)
     values, counts = np.unique(diffs[diffs > 0], return_counts=True)
     if values.size == 0:
-        raise ValueError("the index has no two distinct timestamps")
+        raise ValidationError([{"field": "index", "value": "constant",
+                                "message": "has no two distinct timestamps to infer the bars' period"}])
     return pd.Timedelta(int(values[np.argmax(counts)]), unit=index.unit)
 
 
@@ -79,39 +83,71 @@ def resample(
         errors.add("closed", closed, "must be 'left', 'right' or None")
     if stamp not in ("label", "last"):
         errors.add("stamp", stamp, "must be 'label' or 'last'")
-    kind = bar_label if bar_label is not None else (df.attrs.get("label", "open") if ok else "open")
-    if kind not in ("open", "close"):
-        errors.add("bar_label", kind, "must be 'open' or 'close'")
+    elif stamp == "last" and not drop_empty:
+        errors.add("stamp", stamp, "needs drop_empty=True: an empty bin has no last bar")
     try:
-        pd.tseries.frequencies.to_offset(rule)
-    except (ValueError, TypeError) as exc:
+        offset = pd.tseries.frequencies.to_offset(rule)
+        if offset is None or offset.n <= 0:
+            errors.add("rule", rule, "must be a positive frequency")
+    except (ValueError, TypeError, AttributeError) as exc:
         errors.add("rule", rule, f"not a pandas frequency ({exc})")
-    step = None
-    if ok and kind == "open":
-        try:
-            step = pd.Timedelta(period) if period is not None else bar_period(pd.DatetimeIndex(df.index))
-        except (ValueError, TypeError) as exc:
-            errors.add("period", period, f"cannot tell the bars' length ({exc}); pass period=")
+    # when each input bar's values are final: recorded by a previous resample, else
+    # the stamp (bars labelled by their close) or the stamp plus the bars' length
+    input_closes: pd.DatetimeIndex | None = None
+    if ok:
+        recorded = df.attrs.get("closes")
+        kind = bar_label if bar_label is not None else df.attrs.get("label", "open")
+        if recorded is not None and bar_label is None and period is None:
+            input_closes = _parse_closes(recorded, len(df), "df.attrs['closes']", errors)
+        elif kind not in ("open", "close"):
+            errors.add("bar_label", kind, "must be 'open' or 'close'")
+        elif kind == "close":
+            input_closes = pd.DatetimeIndex(df.index)
+        else:
+            try:
+                step = pd.Timedelta(period) if period is not None else bar_period(pd.DatetimeIndex(df.index))
+            except (ValueError, TypeError) as exc:
+                errors.add("period", period, f"cannot tell the bars' length ({exc}); pass period=")
+            else:
+                if step is pd.NaT or step <= pd.Timedelta(0):
+                    errors.add("period", period, "must be a positive duration")
+                else:
+                    input_closes = pd.DatetimeIndex(df.index) + step
     errors.raise_if_any()
+    assert input_closes is not None
 
     side_label = cast(Literal["left", "right"] | None, label)
     side_closed = cast(Literal["left", "right"] | None, closed)
     how = {c: _OHLCV.get(c, _LAST) for c in df.columns}
-    grouped = df.resample(rule, label=side_label, closed=side_closed)
-    out = grouped.agg(how)
-    stamps = pd.Series(df.index, index=df.index)
-    last_stamp = stamps.resample(rule, label=side_label, closed=side_closed).last()
-    present = last_stamp.notna().to_numpy()
-    last_index = pd.DatetimeIndex(last_stamp)
-    closes = last_index + step if step is not None else last_index
+    out = df.resample(rule, label=side_label, closed=side_closed).agg(how)
+    # per bin: the last bar's stamp and its close (NaT for an empty bin)
+    marks = pd.DataFrame({"stamp": df.index, "close": input_closes}, index=df.index)
+    last = marks.resample(rule, label=side_label, closed=side_closed).last()
+    present = last["stamp"].notna().to_numpy()
+    last_stamp = pd.DatetimeIndex(last["stamp"])
+    closes = pd.DatetimeIndex(last["close"])
     if drop_empty:
-        out, last_index, closes = out[present], last_index[present], closes[present]
+        out, last_stamp, closes = out[present], last_stamp[present], closes[present]
     if stamp == "last":
-        if not drop_empty and not present.all():
-            raise ValueError("stamp='last' needs drop_empty=True: empty bins have no last bar")
-        out.index = pd.DatetimeIndex(last_index, name=df.index.name)
-    out.attrs = {**df.attrs, "closes": pd.DatetimeIndex(closes), "label": "close" if stamp == "last" else label}
+        out.index = pd.DatetimeIndex(last_stamp, name=df.index.name)
+    attrs = {k: v for k, v in df.attrs.items() if k not in ("closes", "label")}
+    out.attrs = {**attrs, "closes": tuple("" if t is pd.NaT else t.isoformat() for t in closes)}
     return out
+
+
+def _parse_closes(closes: Any, n: int, field: str, errors: FieldErrors) -> pd.DatetimeIndex | None:
+    try:
+        idx = pd.DatetimeIndex([pd.NaT if c in ("", None) else c for c in closes])
+    except (TypeError, ValueError) as exc:
+        errors.add(field, closes, f"not a sequence of timestamps ({exc})")
+        return None
+    if len(idx) != n:
+        errors.add(field, f"length {len(idx)}", f"must match the frame ({n})")
+        return None
+    if not idx[idx.notna()].is_monotonic_increasing:
+        errors.add(field, "order", "close times must be non-decreasing")
+        return None
+    return idx
 
 
 def align(coarse: pd.DataFrame, fine_index: pd.DatetimeIndex, *, closes: Any = None) -> pd.DataFrame:
@@ -121,34 +157,33 @@ def align(coarse: pd.DataFrame, fine_index: pd.DatetimeIndex, *, closes: Any = N
     (NaN before the first one closes).  ``closes`` are the coarse bars' close times;
     by default ``coarse.attrs["closes"]`` as :func:`resample` records them.  Give
     ``fine_index`` as the times decisions are made on the fine bars (their opens for
-    bars labelled by their open).
+    bars labelled by their open).  Numeric columns only.
     """
     errors = FieldErrors()
     ok = _check_frame(coarse, "coarse", errors)
     if not isinstance(fine_index, pd.DatetimeIndex):
         errors.add("fine_index", type(fine_index).__name__, "must be a DatetimeIndex")
-    if closes is None and ok:
-        closes = coarse.attrs.get("closes")
-        if closes is None:
+    parsed: pd.DatetimeIndex | None = None
+    if ok:
+        source = closes if closes is not None else coarse.attrs.get("closes")
+        if source is None:
             errors.add("closes", "None", "coarse has no attrs['closes']: pass the bars' close times")
-    if closes is not None and ok:
-        closes = pd.DatetimeIndex(closes)
-        if len(closes) != len(coarse):
-            errors.add("closes", f"length {len(closes)}", f"must match coarse ({len(coarse)})")
-        elif not closes[closes.notna()].is_monotonic_increasing:
-            errors.add("closes", "order", "close times must be non-decreasing")
+        else:
+            parsed = _parse_closes(source, len(coarse), "closes", errors)
+        text = [str(c) for c, d in coarse.dtypes.items() if not pd.api.types.is_numeric_dtype(d)]
+        if text:
+            errors.add("coarse", f"columns {text}", "must be numeric")
+    if parsed is not None and isinstance(fine_index, pd.DatetimeIndex) and (parsed.tz is None) != (fine_index.tz is None):
+        errors.add("fine_index", f"tz {fine_index.tz}", f"must be timezone-aware like the closes (tz {parsed.tz})"
+                   if parsed.tz is not None else "must be naive like the closes")
     errors.raise_if_any()
+    assert parsed is not None
     # bins without bars (NaT close) hold nothing to show
-    have = np.asarray(pd.DatetimeIndex(closes).notna())
-    coarse, closes = coarse[have], pd.DatetimeIndex(closes)[have]
-    assert isinstance(closes, pd.DatetimeIndex)
-    fine = fine_index
-    if (closes.tz is None) != (fine.tz is None):
-        raise ValueError("closes and fine_index must both be timezone-aware or both naive")
-    c = closes.as_unit("ns").asi8
-    f = fine.as_unit("ns").asi8
+    have = np.asarray(parsed.notna())
+    values = coarse.to_numpy(dtype=np.float64, na_value=np.nan)[have]
+    c = parsed[have].as_unit("ns").asi8
+    f = fine_index.as_unit("ns").asi8
     pos = np.searchsorted(c, f, side="right") - 1  # last coarse bar closed at or before t
-    values = coarse.to_numpy(dtype=np.float64, na_value=np.nan)
     out = np.full((len(f), values.shape[1]), np.nan)
     seen = pos >= 0
     out[seen] = values[pos[seen]]

@@ -96,7 +96,7 @@ class _Rows:
     problems: list[dict[str, Any]] = field(default_factory=list)  # structural, per row
     notes: list[str] = field(default_factory=list)
     time_index: pd.Index | None = None  # a DatetimeIndex carried by the source (Parquet)
-    epoch_unit: _Unit | None = None  # the JSON array layout fixes epoch milliseconds
+    epoch_unit: _Unit | None = None  # None: chosen by the values' magnitude
     stored: dict[str, Any] = field(default_factory=dict)  # attrs saved by save()
 
     @property
@@ -297,7 +297,7 @@ def _read_json(text: str, source: str) -> _Rows:
     width = max(lengths.most_common(1)[0][0] if lengths else 6, 5)  # the usual row length
     names: list[Any] = ["time", "open", "high", "low", "close", "volume",
                         *[f"field_{k + 1}" for k in range(6, width)]][:width]
-    rows = _Rows(names=names, cols=[], lines=None, epoch_unit="ms")
+    rows = _Rows(names=names, cols=[], lines=None)
     good: list[list[Any]] = []
     for i, r in enumerate(payload):
         if not isinstance(r, list) or len(r) != width:
@@ -308,6 +308,12 @@ def _read_json(text: str, source: str) -> _Rows:
         else:
             good.append(r)
     rows.cols = [pd.Series(list(c), dtype=object) for c in zip(*good)]
+    # the layout documents epoch milliseconds; seconds (or finer units) are recognised
+    # by their magnitude rather than read as dates in 1970
+    stamps = np.array([r[0] for r in good if isinstance(r[0], (int, float)) and not isinstance(r[0], bool)],
+                      dtype=np.float64)
+    stamps = stamps[np.isfinite(stamps)]
+    rows.epoch_unit = _epoch_unit(stamps) if stamps.size else "ms"
     return rows
 
 
@@ -620,7 +626,7 @@ def _build(rows: _Rows, source: str, fmt: str, *, tz: Any, label: str | None,
 
     # --- time
     idx, used, time_label = _times(rows, names, pos, source, problems)
-    idx = _to_utc(rows, idx, idx.tz is None, tz, source, problems).as_unit("ns")
+    idx = _in_ns_range(rows, _to_utc(rows, idx, idx.tz is None, tz, source, problems), problems)
 
     # --- values
     missing_std = [c for c in _PRICES if c not in pos]
@@ -762,10 +768,23 @@ def _fast_float(col: pd.Series) -> np.ndarray | None:
         return None
 
 
+def _in_ns_range(rows: _Rows, idx: pd.DatetimeIndex, problems: list[dict[str, Any]]) -> pd.DatetimeIndex:
+    """The index in nanoseconds; stamps outside 1677-2262 become NaT, each row reported."""
+    lo, hi = pd.Timestamp.min.tz_localize("UTC"), pd.Timestamp.max.tz_localize("UTC")
+    aware = idx if idx.tz is not None else idx.tz_localize("UTC")
+    bad = np.asarray(aware.notna() & ((aware < lo) | (aware > hi)))
+    for i in np.flatnonzero(bad):
+        problems.append(_problem(rows, int(i), "unparseable",
+                                 f"timestamp {idx[int(i)]} is outside 1677-09-21..2262-04-11", column="time"))
+    if bad.any():
+        idx = pd.DatetimeIndex([pd.NaT if b else t for t, b in zip(idx, bad)], tz=idx.tz)
+    return idx.as_unit("ns")
+
+
 def _times(rows: _Rows, names: list[str], pos: dict[str, int], source: str,
            problems: list[dict[str, Any]]) -> tuple[pd.DatetimeIndex, set[str], str]:
     """The rows' timestamps (naive or UTC), the source columns they used, and their label."""
-    if rows.time_index is not None and not any(x in pos for x in _TIME_NAMES + _DATE_NAMES):
+    if rows.time_index is not None:  # a stored DatetimeIndex (Parquet) is the time, whatever the columns
         return pd.DatetimeIndex(rows.time_index), set(), "index"
     time_col = next((x for x in _TIME_NAMES if x in pos), None)
     date_col = next((x for x in _DATE_NAMES if x in pos), None)

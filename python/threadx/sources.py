@@ -433,6 +433,8 @@ class CircuitBreaker:
 
     # callers hold self._lock
     def _refresh(self, now: float) -> None:
+        if self._opened_at is not None and now < self._opened_at:
+            self._opened_at = now  # the clock went back: never wait longer than the cooldown
         if self._state == OPEN and self._opened_at is not None and now - self._opened_at >= self.cooldown:
             self._state = HALF_OPEN
             self._probing = False
@@ -445,21 +447,29 @@ class CircuitBreaker:
 
     def acquire(self) -> float | None:
         """None when a call may go ahead (in half-open: the one probe), else seconds until the probe."""
+        return self.acquire_ticket()[0]
+
+    def acquire_ticket(self) -> tuple[float | None, bool]:
+        """Like :meth:`acquire`, plus whether the caller now holds the half-open probe."""
         with self._lock:
             now = self.clock()
             self._refresh(now)
             if self._state == CLOSED:
-                return None
+                return None, False
             if self._state == HALF_OPEN:
                 if self._probing:
-                    return 0.0  # a probe is in flight; its outcome decides
+                    return 0.0, False  # a probe is in flight; its outcome decides
                 self._probing = True
-                return None
+                return None, True
             assert self._opened_at is not None
-            return max(0.0, self._opened_at + self.cooldown - now)
+            return max(0.0, self._opened_at + self.cooldown - now), False
 
-    def record_success(self) -> None:
+    def record_success(self, probe: bool = True) -> None:
+        """A call got an answer.  Only the probe (or any call while closed) closes the
+        circuit: a straggler that started before the circuit opened proves nothing."""
         with self._lock:
+            if self._state != CLOSED and not probe:
+                return
             if self._state != CLOSED:
                 log.info("circuit closed")
             self._state = CLOSED
@@ -474,8 +484,11 @@ class CircuitBreaker:
             if self._state == HALF_OPEN or (self._state == CLOSED and self._failures >= self.failure_threshold):
                 self._open(now)
 
-    def release(self) -> None:
-        """Give back a probe whose outcome is unknown (the call was interrupted)."""
+    def release(self, probe: bool = True) -> None:
+        """Give back a probe whose outcome is unknown (the call was interrupted); a caller
+        that did not hold the probe gives back nothing."""
+        if not probe:
+            return
         with self._lock:
             self._probing = False
 
@@ -562,7 +575,7 @@ class ResilientSource:
         last: BaseException | None = None
         attempt = 0
         while True:
-            wait = self.breaker.acquire()
+            wait, probe = self.breaker.acquire_ticket()
             if wait is not None:
                 err: DataError = CircuitOpenError(self._open_message(wait, last))
                 # refused before reaching the source: a fast failure; refused mid-retry: a failure
@@ -573,7 +586,7 @@ class ResilientSource:
                 result = self.source.fetch(symbol, t0, t1, timeframe)
             except Exception as exc:  # noqa: BLE001 - classified below
                 if not is_transient(exc):
-                    self.breaker.record_success()  # the source answered
+                    self.breaker.record_success(probe)  # the source answered
                     err = self._permanent(exc, symbol)
                     self._count("_failures", err)
                     if err is exc:
@@ -594,9 +607,9 @@ class ResilientSource:
                 self.retry.sleep(self.retry.delay(attempt))
                 continue
             except BaseException:
-                self.breaker.release()
+                self.breaker.release(probe)
                 raise
-            self.breaker.record_success()
+            self.breaker.record_success(probe)
             try:
                 df = _slice(check_frame(result, source=self.name, symbol=symbol), t0, t1)
             except DataError as exc:

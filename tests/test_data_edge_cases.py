@@ -17,7 +17,7 @@ from threadx.sources import CircuitBreaker
 
 
 def frame() -> pd.DataFrame:
-    idx = pd.date_range("2020-01-01 21:00", periods=3, freq="D", tz="UTC", name="time")
+    idx = pd.date_range("2020-01-01 21:00", periods=3, freq="D", tz="UTC", name="time", unit="ns")
     return pd.DataFrame({"open": [1.0, 2, 3], "high": [2.0, 3, 4], "low": [0.5, 1, 2],
                          "close": [1.5, 2.5, 3.5], "volume": [1.0, 1, 1]}, index=idx)
 
@@ -27,7 +27,7 @@ def test_parquet_index_wins_over_a_date_named_column(tmp_path: pathlib.Path) -> 
     df["date"] = df.index.strftime("%Y-%m-%d")
     data.save(df, tmp_path / "x.parquet")
     back = data.load(tmp_path / "x.parquet")
-    pd.testing.assert_index_equal(back.index, df.index.as_unit("ns"), check_freq=False)  # load gives ns
+    pd.testing.assert_index_equal(back.index, df.index, check_freq=False)
     assert list(back["date"]) == list(df["date"])
 
 
@@ -86,3 +86,22 @@ def test_a_clock_going_back_never_extends_the_cooldown() -> None:
     assert wait is not None and wait <= 30.0
     clock.now += 30
     assert b.acquire() is None  # the probe
+
+
+@pytest.mark.parametrize("change", ["berlin", "name", "int_volume", "column_name"])
+def test_save_refuses_frames_it_cannot_give_back_identical(tmp_path: pathlib.Path, change: str) -> None:
+    from threadx.errors import ValidationError
+
+    df = frame()
+    if change == "berlin":
+        df.index = df.index.tz_convert("Europe/Berlin")
+    elif change == "name":
+        df.index = df.index.rename("ts")
+    elif change == "int_volume":
+        df["volume"] = df["volume"].astype("int64")
+    else:
+        df["Symbol"] = "X"
+    with pytest.raises(ValidationError) as exc:
+        data.save(df, tmp_path / "x.parquet")
+    assert exc.value.fields == ["df"]
+    assert not (tmp_path / "x.parquet").exists()

@@ -852,6 +852,18 @@ def save(df: pd.DataFrame, path: str | os.PathLike[str]) -> None:
         errors.add("df", df, "must be a DataFrame")
     elif not isinstance(df.index, pd.DatetimeIndex) or df.index.tz is None:
         errors.add("df", f"index {type(df.index).__name__}", "must have a tz-aware DatetimeIndex (use load())")
+    else:
+        # only load()'s own form comes back identical: refuse the rest up front
+        index = df.index
+        if str(index.tz) != "UTC" or index.name != "time" or index.unit != "ns":
+            errors.add("df", f"index tz={index.tz} name={index.name!r} unit={index.unit}",
+                       "must be load()'s form: UTC, named 'time', nanoseconds (use load() or tz_convert)")
+        bad_prices = [c for c in OHLCV if c not in df.columns or df[c].dtype != np.float64]
+        if bad_prices:
+            errors.add("df", f"columns {bad_prices}", "open, high, low, close and volume must be float64 columns")
+        renamed = [c for c in df.columns if not isinstance(c, str) or _snake(c) != c]
+        if renamed:
+            errors.add("df", f"columns {renamed}", "column names must be load()'s snake_case names")
     if not isinstance(path, (str, os.PathLike)):
         errors.add("path", path, "must be a file path")
     errors.raise_if_any()

@@ -74,11 +74,12 @@ struct SumWindow {
     Counts c;
     Settings cfg{};
     double s = 0.0, comp = 0.0;  // the window's sum is s + comp
+    double bound = 0.0, cap = 0.0;  // the plain update's range: |x| <= bound, |s| <= cap
     bool saturated = false;  // even a recomputation overflowed: wait for the next segment
     bool ok = false;     // enough observations, no infinity: the fast formulas apply
     double inv = kNaN;   // 1 / nobs
 
-    void reset(double) noexcept { c = Counts{}; s = comp = 0.0; }
+    void reset(double) noexcept { c = Counts{}; s = comp = bound = cap = 0.0; }
     void refresh() noexcept {
         ok = c.nobs >= std::max<std::int64_t>(cfg.minp, 1) && !c.has_inf();
         inv = 1.0 / static_cast<double>(c.nobs);
@@ -95,8 +96,15 @@ struct SumWindow {
         if (!std::isnan(v) && c.remove(v)) accumulate(-v, 0.0);
     }
     void step(double in, double out) noexcept {
+        // Values no larger than the window's were at the last recomputation, and a sum
+        // that holds no spike: a plain update, whose rounding (at most a few ulps of that
+        // scale per row, for at most one segment) cannot hide a value that has left.
+        if (std::fabs(in) <= bound && std::fabs(out) <= bound && std::fabs(s) <= cap) [[likely]] {
+            s += in - out;
+            return;
+        }
         const TwoSum d = TwoSum::of(in, -out);  // in - out as an exact pair
-        if (std::isfinite(d.sum)) [[likely]] {
+        if (std::isfinite(d.sum)) {
             accumulate(d.sum, d.err);
         } else {  // a NaN or an infinity enters or leaves (or a difference overflows)
             remove(out);
@@ -241,6 +249,13 @@ void recompute(W& s, In x, std::int64_t begin, std::int64_t end, std::int64_t ah
         s.s = sum;
         s.comp = err;
         s.saturated = !std::isfinite(sum);
+        // the plain update's range: values up to twice the window's largest, sums up to
+        // that times the window's length (no fast path until a window has been seen)
+        const double largest = std::max(std::fabs(lo), std::fabs(hi));
+        if (hi >= lo && largest < 1e300) {
+            s.bound = 2.0 * largest;
+            s.cap = s.bound * static_cast<double>(end - begin + 2);
+        }
     } else if (f > 0) {
         s.mean = (sum + err) / static_cast<double>(f);
         double ssq = 0.0;

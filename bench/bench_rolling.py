@@ -142,6 +142,9 @@ def build_cases(quick: bool) -> list[Case]:
                 cases.append(Case(stat, "1d", w, "bottleneck", bn_targets.get((stat, w))))
         if stat == "quantile":
             cases += [Case(stat, "small", w, "numpy") for w in SMALL_WINDOWS]
+            # one long series split across two threads: against pandas, and 2 vs 1 thread
+            cases += [Case(stat, "1d", 1000, "pandas", threads=(2, 1)),
+                      Case(stat, "1d", 1000, "threadx", threads=(2, 1))]
     if not quick:
         cases += [Case("mean", "2d", WINDOW_2D, "bottleneck", 5.0, repeats=3),
                   Case("mean", "2d", WINDOW_2D, "threadx", 1.6, threads=(2, 1), repeats=3)]

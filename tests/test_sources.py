@@ -111,6 +111,15 @@ def resilient(source: Any, *, attempts: int = 4, threshold: int = 5, cooldown: f
 # --------------------------------------------------------------------------- retry
 
 
+
+def run_threads(work: Any, threads: int) -> None:
+    """Start `threads` threads running `work` and wait for all of them."""
+    pool = [threading.Thread(target=work) for _ in range(threads)]
+    for t in pool:
+        t.start()
+    for t in pool:
+        t.join()
+
 def test_flaky_source_is_retried_to_success() -> None:
     sleeps = Sleeps()
     src = Scripted(TransientDataError("busy"), TransientDataError("busy"), TransientDataError("busy"))
@@ -506,11 +515,7 @@ def test_concurrent_calls_add_up() -> None:
             except TransientDataError as exc:
                 errors.append(exc)
 
-    pool = [threading.Thread(target=work) for _ in range(threads)]
-    for t in pool:
-        t.start()
-    for t in pool:
-        t.join()
+    run_threads(work, threads)
     s = rs.stats()
     assert s["calls"] == threads * per_thread
     assert s["successes"] + s["failures"] + s["rejected"] == s["calls"]
@@ -535,11 +540,7 @@ def test_concurrent_calls_on_a_dead_source_open_it_once() -> None:
                 with seen_lock:
                     seen.append(type(exc))
 
-    pool = [threading.Thread(target=work) for _ in range(threads)]
-    for t in pool:
-        t.start()
-    for t in pool:
-        t.join()
+    run_threads(work, threads)
     s = rs.stats()
     assert len(seen) == s["calls"] == threads * per_thread
     assert s["failures"] + s["rejected"] == s["calls"] and s["successes"] == 0

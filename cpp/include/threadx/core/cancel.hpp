@@ -30,7 +30,7 @@ private:
     std::atomic<std::int64_t> deadline_ns_{kNoDeadline};
 };
 
-// Checks `token` (which may be null) at most once every `every` calls.
+// Checks `token`, which may be null (then it never stops anything).
 class CancelCheck {
 public:
     explicit CancelCheck(const CancelToken* token) noexcept : token_(token) {}

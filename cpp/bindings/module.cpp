@@ -9,4 +9,5 @@ PYBIND11_MODULE(_core, m) {
     m.attr("__version__") = THREADX_VERSION;
     threadx::bind::bind_core(m);
     threadx::bind::bind_rolling(m);
+    threadx::bind::bind_ta(m);
 }

@@ -1,0 +1,226 @@
+// Indicators: the registry's table, grid runs (GIL released) and streaming states.
+#include <cmath>
+
+#include "pybind.hpp"
+#include "threadx/ta/registry.hpp"
+
+namespace threadx::bind {
+
+namespace {
+
+using ta::Info;
+
+const Info& info_of(const std::string& name) {
+    const Info* info = ta::find(name);
+    if (!info) {
+        FieldErrors e;
+        e.add("function", repr(name), "is not an indicator ThreadX provides");
+        e.throw_if_any();
+    }
+    return *info;
+}
+
+const char* kind_name(ta::ParamKind k) {
+    switch (k) {
+        case ta::ParamKind::Int: return "int";
+        case ta::ParamKind::Real: return "real";
+        case ta::ParamKind::MaType: return "matype";
+    }
+    return "?";
+}
+
+py::list functions() {
+    py::list out;
+    for (const Info& i : ta::registry()) {
+        py::list params;
+        for (const auto& p : i.params)
+            params.append(py::make_tuple(p.name, kind_name(p.kind), p.def, p.lo, p.hi));
+        py::dict d;
+        d["name"] = i.name;
+        d["group"] = i.group;
+        d["doc"] = i.doc;
+        d["inputs"] = i.inputs;
+        d["params"] = params;
+        d["outputs"] = i.outputs;
+        out.append(d);
+    }
+    return out;
+}
+
+// A (sets x params) float64 C-contiguous matrix, every row validated.
+const double* params_of(const Info& info, const py::array& params, FieldErrors& errors) {
+    require_float64(params, "params", errors);
+    const auto np = static_cast<py::ssize_t>(info.params.size());
+    if (params.ndim() != 2 || params.shape(1) != np) {
+        errors.add("params", "shape", "must be (sets, " + std::to_string(np) + ")");
+        return nullptr;
+    }
+    if (!errors.empty()) return nullptr;
+    if (!(params.flags() & py::array::c_style)) {
+        errors.add("params", "layout", "must be C-contiguous");
+        return nullptr;
+    }
+    const auto* p = static_cast<const double*>(params.data());
+    for (py::ssize_t g = 0; g < params.shape(0); ++g) {
+        FieldErrors row;
+        ta::validate_params(info, p + g * np, row);
+        for (const auto& e : row.list()) errors.add(e.field, e.value, e.message);
+        if (!row.empty()) break;  // one bad set is reported, not every set that repeats it
+    }
+    return p;
+}
+
+void validate(const std::string& name, const py::array& params) {
+    FieldErrors errors;
+    params_of(info_of(name), params, errors);
+    errors.throw_if_any();
+}
+
+py::array_t<double> run(const std::string& name, const std::vector<py::array>& inputs,
+                        const py::array& params, const CancelToken* token) {
+    const Info& info = info_of(name);
+    FieldErrors errors;
+    const double* p = params_of(info, params, errors);
+    if (inputs.size() != info.inputs.size())
+        errors.add("inputs", std::to_string(inputs.size()) + " arrays",
+                   name + " takes " + std::to_string(info.inputs.size()));
+    std::vector<ConstMatrix> in;
+    for (std::size_t k = 0; k < inputs.size() && k < info.inputs.size(); ++k) {
+        const py::array& a = inputs[k];
+        const std::string& field = info.inputs[k];
+        require_float64(a, field.c_str(), errors);
+        if (a.ndim() != 2) {
+            errors.add(field, "ndim " + std::to_string(a.ndim()), "must be 2-D (rows x assets)");
+            continue;
+        }
+        ConstMatrix m;
+        m.data = static_cast<const double*>(a.data());
+        m.rows = a.shape(0);
+        m.cols = a.shape(1);
+        m.row_stride = a.strides(0) / 8;
+        m.col_stride = a.strides(1) / 8;
+        if (!in.empty() && (m.rows != in[0].rows || m.cols != in[0].cols))
+            errors.add(field, "shape (" + std::to_string(m.rows) + ", " + std::to_string(m.cols) + ")",
+                       "must match " + info.inputs[0] + " (" + std::to_string(in[0].rows) + ", " +
+                           std::to_string(in[0].cols) + ")");
+        in.push_back(m);
+    }
+    errors.throw_if_any();
+    const std::int64_t sets = params.shape(0);
+    const std::int64_t rows = in[0].rows, cols = in[0].cols * sets;
+    const auto n_out = static_cast<py::ssize_t>(info.outputs.size());
+    py::array_t<double> out({n_out, static_cast<py::ssize_t>(cols), static_cast<py::ssize_t>(rows)});
+    ta::GridOut o;
+    for (py::ssize_t j = 0; j < n_out; ++j) o.data.push_back(out.mutable_data(j, 0, 0));
+    o.col_stride = rows;
+    o.row_stride = 1;
+    {
+        py::gil_scoped_release release;
+        ta::run_grid(info, in, p, sets, o, token);
+    }
+    return out;
+}
+
+// A streaming indicator.  Python holds the GIL through every call, which serialises access.
+struct TaStream {
+    std::string name;
+    std::vector<double> params;
+    std::unique_ptr<ta::Stream> impl;
+
+    TaStream(std::string n, std::vector<double> p) : name(std::move(n)), params(std::move(p)) {
+        const Info& info = info_of(name);
+        FieldErrors errors;
+        if (params.size() != info.params.size())
+            errors.add("params", std::to_string(params.size()) + " values",
+                       name + " takes " + std::to_string(info.params.size()));
+        else
+            ta::validate_params(info, params.data(), errors);
+        errors.throw_if_any();
+        impl = info.stream(params.data());
+    }
+    TaStream(const TaStream& o) : name(o.name), params(o.params), impl(o.impl->clone()) {}
+
+    py::object result(const double* y) const {
+        const int k = impl->n_outputs();
+        if (k == 1) return py::float_(y[0]);
+        py::tuple t(k);
+        for (int j = 0; j < k; ++j) t[j] = py::float_(y[j]);
+        return t;
+    }
+    void arity(int n) const {
+        if (n != impl->n_inputs()) {
+            FieldErrors e;
+            e.add("inputs", std::to_string(n) + " values",
+                  name + ".update takes " + std::to_string(impl->n_inputs()));
+            e.throw_if_any();
+        }
+    }
+    template <class... X>
+    py::object update(X... xs) {
+        arity(sizeof...(X));
+        const double x[] = {xs...};
+        double y[16];
+        impl->update(x, y);
+        return result(y);
+    }
+    py::array_t<double> update_many(const std::vector<py::array_t<double, py::array::forcecast>>& cols) {
+        arity(static_cast<int>(cols.size()));
+        FieldErrors errors;
+        py::ssize_t n = cols.empty() ? 0 : cols[0].size();
+        for (std::size_t k = 0; k < cols.size(); ++k) {
+            if (cols[k].ndim() != 1) errors.add("inputs", "ndim " + std::to_string(cols[k].ndim()), "must be 1-D");
+            else if (cols[k].size() != n)
+                errors.add("inputs", "length " + std::to_string(cols[k].size()), "must all be " + std::to_string(n));
+        }
+        errors.throw_if_any();
+        const int k_out = impl->n_outputs();
+        py::array_t<double> out({n, static_cast<py::ssize_t>(k_out)});
+        double* o = out.mutable_data();
+        double x[16];
+        for (py::ssize_t i = 0; i < n; ++i) {
+            for (std::size_t k = 0; k < cols.size(); ++k) x[k] = cols[k].at(i);
+            impl->update(x, o + i * k_out);
+        }
+        return out;
+    }
+};
+
+}  // namespace
+
+void bind_ta(py::module_& m) {
+    m.def("ta_functions", &functions, "The indicator table (name, group, inputs, params, outputs).");
+    m.def("ta_validate", &validate, py::arg("name"), py::arg("params"),
+          "Raise ValidationError for any invalid parameter set (rows of params).");
+    m.def("ta_run", &run, py::arg("name"), py::arg("inputs"), py::arg("params"),
+          py::arg("token") = nullptr,
+          "Compute `name` for every (asset, parameter set); returns (outputs, assets*sets, rows).");
+    m.def("ta_unstable_names", &ta::unstable_names);
+    m.def("ta_set_unstable_period", [](const std::string& id, int n) {
+        const auto names = ta::unstable_names();
+        for (std::size_t k = 0; k < names.size(); ++k)
+            if (names[k] == id || id == "ALL") ta::set_unstable_period(static_cast<ta::Unstable>(k), n);
+    });
+    m.def("ta_get_unstable_period", [](const std::string& id) {
+        const auto names = ta::unstable_names();
+        for (std::size_t k = 0; k < names.size(); ++k)
+            if (names[k] == id) return ta::unstable_period(static_cast<ta::Unstable>(k));
+        return -1;
+    });
+
+    py::class_<TaStream>(m, "TaStream", py::dynamic_attr())
+        .def(py::init<std::string, std::vector<double>>(), py::arg("name"), py::arg("params"))
+        .def("update1", &TaStream::update<double>)
+        .def("update2", &TaStream::update<double, double>)
+        .def("update3", &TaStream::update<double, double, double>)
+        .def("update4", &TaStream::update<double, double, double, double>)
+        .def("update5", &TaStream::update<double, double, double, double, double>)
+        .def("update_many", &TaStream::update_many, py::arg("inputs"))
+        .def("_copy", [](const TaStream& s) { return TaStream(s); })
+        .def("_save", [](TaStream& s) { return py::bytes(s.impl->save()); })
+        .def("_load", [](TaStream& s, const py::bytes& b) { s.impl->load(std::string(b)); })
+        .def_readonly("_name", &TaStream::name)
+        .def_readonly("_params", &TaStream::params)
+        .def_property_readonly("bars", [](const TaStream& s) { return s.impl->bars(); });
+}
+
+}  // namespace threadx::bind

@@ -1,0 +1,215 @@
+#pragma once
+// Building blocks of the TA-Lib-compatible indicators.
+//
+// Every indicator is one *state* type S with
+//     static constexpr int n_inputs, n_outputs;
+//     explicit S(const double* params);               // params in the registry's order
+//     void update(const double* x, double* y);        // one bar in, latest outputs out
+//     template <class Ar> void fields(Ar& ar);         // every member, for snapshots
+// The batch kernel runs the same state over a column (run_column), so the streaming
+// twin equals the batch result at every bar by construction.  A state emits NaN
+// until its warm-up (TA-Lib's lookback, unstable period included) is over.
+#include <cmath>
+#include <cstdint>
+#include <cstring>
+#include <limits>
+#include <memory>
+#include <string>
+#include <type_traits>
+#include <vector>
+
+#include "threadx/core/cancel.hpp"
+#include "threadx/core/errors.hpp"
+#include "threadx/core/strided.hpp"
+
+namespace threadx::ta {
+
+inline constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
+
+// TA-Lib's TA_IS_ZERO: an absolute threshold of 1e-8, used before its divisions.
+inline bool is_zero(double v) noexcept { return -0.00000001 < v && v < 0.00000001; }
+
+// TA-Lib's periods are ints; the registry has checked range and integrality.
+inline int as_period(double p) noexcept { return static_cast<int>(p); }
+
+// ---------------------------------------------------------------- snapshots
+
+template <class T, class Ar>
+concept HasFields = requires(T& t, Ar& ar) { t.fields(ar); };
+
+// Appends every field's bytes.
+struct Writer {
+    std::string bytes;
+    template <class... T>
+    void operator()(T&... t) { (put(t), ...); }
+
+private:
+    template <class T>
+    void put(T& t) {
+        if constexpr (HasFields<T, Writer>) {
+            t.fields(*this);
+        } else if constexpr (std::is_arithmetic_v<T> || std::is_enum_v<T>) {
+            bytes.append(reinterpret_cast<const char*>(&t), sizeof(T));
+        } else {  // std::vector of arithmetic or of states
+            std::uint64_t n = t.size();
+            put(n);
+            for (auto& e : t) put(e);
+        }
+    }
+};
+
+// Reads fields back in the same order; a snapshot of another shape is rejected.
+struct Reader {
+    const std::string& bytes;
+    std::size_t pos = 0;
+    template <class... T>
+    void operator()(T&... t) { (get(t), ...); }
+    void finish() const {
+        if (pos != bytes.size()) bad();
+    }
+
+private:
+    [[noreturn]] static void bad() {
+        FieldErrors e;
+        e.add("state", "snapshot", "does not belong to this indicator and parameters");
+        e.throw_if_any();
+        throw Error("unreachable");
+    }
+    template <class T>
+    void get(T& t) {
+        if constexpr (HasFields<T, Reader>) {
+            t.fields(*this);
+        } else if constexpr (std::is_arithmetic_v<T> || std::is_enum_v<T>) {
+            if (pos + sizeof(T) > bytes.size()) bad();
+            std::memcpy(&t, bytes.data() + pos, sizeof(T));
+            pos += sizeof(T);
+        } else {
+            std::uint64_t n = 0;
+            get(n);
+            if (n != t.size()) bad();  // sizes follow from the parameters
+            for (auto& e : t) get(e);
+        }
+    }
+};
+
+// ---------------------------------------------------------------- windows
+
+// The last `cap` values, oldest first at `head`.
+struct Ring {
+    std::vector<double> v;
+    std::int64_t head = 0;
+    explicit Ring(std::int64_t cap = 1) : v(static_cast<std::size_t>(cap < 1 ? 1 : cap), 0.0) {}
+    std::int64_t capacity() const noexcept { return static_cast<std::int64_t>(v.size()); }
+    // The value `age` pushes ago (0 = the last pushed); valid for age < capacity.
+    double back(std::int64_t age) const noexcept {
+        std::int64_t i = head - 1 - age;
+        if (i < 0) i += capacity();
+        return v[static_cast<std::size_t>(i)];
+    }
+    // Stores x over the oldest value and returns the value it replaced.
+    double push(double x) noexcept {
+        double old = v[static_cast<std::size_t>(head)];
+        v[static_cast<std::size_t>(head)] = x;
+        if (++head == capacity()) head = 0;
+        return old;
+    }
+    template <class Ar>
+    void fields(Ar& ar) { ar(v, head); }
+};
+
+// ---------------------------------------------------------------- drivers
+
+// TA-Lib's Python wrapper starts every function at the first bar where no input is
+// NaN; the state never sees the leading NaN bars.
+template <int NI>
+inline bool any_nan(const double* x) noexcept {
+    bool nan = false;
+    for (int k = 0; k < NI; ++k) nan |= std::isnan(x[k]);
+    return nan;
+}
+
+inline constexpr std::int64_t kCheckEvery = 1 << 16;
+
+// Runs a fresh state over rows [0, n) of the input columns.
+template <class S>
+void run_column(const double* params, const ConstColumn* in, std::int64_t n, const Column* out,
+                const CancelCheck& check) {
+    constexpr int NI = S::n_inputs, NO = S::n_outputs;
+    double x[NI], y[NO];
+    auto load = [&](std::int64_t i) {
+        for (int k = 0; k < NI; ++k) x[k] = in[k][i];
+    };
+    std::int64_t start = 0;
+    for (; start < n; ++start) {
+        load(start);
+        if (!any_nan<NI>(x)) break;
+    }
+    // no complete bar: the wrapper then starts at the last bar (TA-Lib's check_begidx)
+    if (start == n && n > 0) start = n - 1;
+    for (std::int64_t i = 0; i < start; ++i)
+        for (int j = 0; j < NO; ++j) out[j][i] = kNaN;
+    S s(params);
+    std::int64_t i = start;
+    while (i < n) {
+        const std::int64_t stop = n - i > kCheckEvery ? i + kCheckEvery : n;
+        for (; i < stop; ++i) {
+            load(i);
+            s.update(x, y);
+            for (int j = 0; j < NO; ++j) out[j][i] = y[j];
+        }
+        if (i < n) check();
+    }
+}
+
+// The streaming side, behind one virtual interface for the bindings.
+class Stream {
+public:
+    virtual ~Stream() = default;
+    virtual int n_inputs() const noexcept = 0;
+    virtual int n_outputs() const noexcept = 0;
+    virtual void update(const double* x, double* y) = 0;
+    virtual std::unique_ptr<Stream> clone() const = 0;
+    virtual std::string save() = 0;
+    virtual void load(const std::string& bytes) = 0;
+    virtual std::int64_t bars() const noexcept = 0;
+};
+
+template <class S>
+class StreamOf final : public Stream {
+public:
+    explicit StreamOf(const double* params) : s_(params) {}
+    int n_inputs() const noexcept override { return S::n_inputs; }
+    int n_outputs() const noexcept override { return S::n_outputs; }
+    void update(const double* x, double* y) override {
+        ++bars_;
+        if (!started_) {
+            if (any_nan<S::n_inputs>(x)) {
+                for (int j = 0; j < S::n_outputs; ++j) y[j] = kNaN;
+                return;
+            }
+            started_ = true;
+        }
+        s_.update(x, y);
+    }
+    std::unique_ptr<Stream> clone() const override { return std::make_unique<StreamOf>(*this); }
+    std::string save() override {
+        Writer w;
+        w(started_, bars_, s_);
+        return std::move(w.bytes);
+    }
+    void load(const std::string& bytes) override {
+        StreamOf copy = *this;  // all or nothing
+        Reader r{bytes};
+        r(copy.started_, copy.bars_, copy.s_);
+        r.finish();
+        *this = std::move(copy);
+    }
+    std::int64_t bars() const noexcept override { return bars_; }
+
+private:
+    S s_;
+    bool started_ = false;
+    std::int64_t bars_ = 0;
+};
+
+}  // namespace threadx::ta

@@ -1,0 +1,95 @@
+#pragma once
+// The indicator table: names, inputs, parameters (with TA-Lib's defaults and ranges),
+// outputs, and the batch and streaming entry points of every indicator.
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "threadx/core/cancel.hpp"
+#include "threadx/core/errors.hpp"
+#include "threadx/core/strided.hpp"
+#include "threadx/ta/kernel.hpp"
+
+namespace threadx::ta {
+
+enum class ParamKind { Int, Real, MaType };
+
+struct ParamSpec {
+    std::string name;
+    ParamKind kind = ParamKind::Int;
+    double def = 0, lo = 0, hi = 0;  // TA-Lib's default and inclusive range
+};
+
+using ColumnFn = void (*)(const double* params, const ConstColumn* in, std::int64_t n,
+                          const Column* out, const CancelCheck& check);
+using StreamFn = std::unique_ptr<Stream> (*)(const double* params);
+using CheckFn = void (*)(const double* params, FieldErrors& errors);
+
+struct Info {
+    std::string name;
+    std::string group;  // TA-Lib's group ("Overlap Studies", ...) or "ThreadX"
+    std::string doc;    // one line
+    std::vector<std::string> inputs;
+    std::vector<ParamSpec> params;
+    std::vector<std::string> outputs;
+    ColumnFn column = nullptr;
+    StreamFn stream = nullptr;
+    CheckFn check = nullptr;  // rules beyond the ranges (e.g. matype 7); may be null
+};
+
+// Registers state S under `info` (its column and stream entry points are filled in).
+template <class S>
+Info make_info(Info info) {
+    info.column = &run_column<S>;
+    info.stream = [](const double* p) -> std::unique_ptr<Stream> {
+        return std::make_unique<StreamOf<S>>(p);
+    };
+    return info;
+}
+
+// Shorthands for the parameter table.
+inline ParamSpec period(std::string name, double def, double lo = 2, double hi = 100000) {
+    return {std::move(name), ParamKind::Int, def, lo, hi};
+}
+inline ParamSpec real(std::string name, double def, double lo, double hi) {
+    return {std::move(name), ParamKind::Real, def, lo, hi};
+}
+inline ParamSpec matype(std::string name, double def = 0) {
+    return {std::move(name), ParamKind::MaType, def, 0, 8};
+}
+
+const std::vector<Info>& registry();
+const Info* find(const std::string& name);  // null when unknown
+
+// Every invalid parameter of one call (kind, range, the indicator's own rule).
+void validate_params(const Info& info, const double* params, FieldErrors& errors);
+
+// TA-Lib's global unstable periods (TA_SetUnstablePeriod), read when a state is made.
+enum class Unstable : int {
+    ADX, ADXR, ATR, CMO, DX, EMA, HT_DCPERIOD, HT_DCPHASE, HT_PHASOR, HT_SINE, HT_TRENDLINE,
+    HT_TRENDMODE, IMI, KAMA, MAMA, MFI, MINUS_DI, MINUS_DM, NATR, PLUS_DI, PLUS_DM, RSI,
+    STOCHRSI, T3, count
+};
+int unstable_period(Unstable id) noexcept;
+void set_unstable_period(Unstable id, int n) noexcept;
+std::vector<std::string> unstable_names();
+
+// One call over assets x parameter sets.  inputs[k] is an (n x assets) matrix;
+// params holds n_sets rows of info.params.size() values; output j of (asset a, set g)
+// goes to out[j] + (a * n_sets + g) * col_stride + i * row_stride.
+struct GridOut {
+    std::vector<double*> data;  // one base pointer per output
+    std::int64_t col_stride = 0, row_stride = 1;
+};
+void run_grid(const Info& info, const std::vector<ConstMatrix>& inputs, const double* params,
+              std::int64_t n_sets, const GridOut& out, const CancelToken* token);
+
+// Family registration (one per source file under cpp/src/ta).
+void register_basic(std::vector<Info>& r);
+void register_overlap(std::vector<Info>& r);
+void register_directional(std::vector<Info>& r);
+void register_misc(std::vector<Info>& r);
+void register_extra(std::vector<Info>& r);
+
+}  // namespace threadx::ta

@@ -1,0 +1,9 @@
+#include "threadx/ta/ma.hpp"
+#include "threadx/ta/registry.hpp"
+#include "threadx/ta/window.hpp"
+
+namespace threadx::ta {
+
+void register_directional(std::vector<Info>& r) { (void)r; }
+
+}  // namespace threadx::ta

@@ -1,0 +1,63 @@
+"""Compare one ThreadX indicator with TA-Lib (and its own streaming twin) on the test datasets.
+
+    PYTHONPATH=build/<name>/py python tools/ta_check.py STOCH '{"fastk_period": 9}'
+
+Prints the worst difference per dataset; exit status 1 on any parity failure.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import numpy as np
+import talib
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
+import ta_support  # noqa: E402
+from conftest import parity_failures  # noqa: E402
+
+from threadx import _core  # noqa: E402
+
+
+def info(name: str) -> dict:
+    return next(f for f in _core.ta_functions() if f["name"] == name)
+
+
+def run(name: str, kwargs: dict, d: dict[str, np.ndarray]) -> tuple[list[np.ndarray], list[np.ndarray], list[np.ndarray]]:
+    f = info(name)
+    params = [float(kwargs.get(p[0], p[2])) for p in f["params"]]
+    inputs = [d[k] for k in f["inputs"]]
+    got = _core.ta_run(name, [x[:, None] for x in inputs], np.array([params]))
+    got = [got[j, 0] for j in range(got.shape[0])]
+    exp = getattr(talib, name)(*inputs, **kwargs)
+    exp = list(exp) if isinstance(exp, tuple) else [exp]
+    s = _core.TaStream(name, params)
+    streamed = s.update_many(inputs)
+    return got, exp, [streamed[:, j] for j in range(streamed.shape[1])]
+
+
+def main() -> int:
+    name = sys.argv[1]
+    kwargs = json.loads(sys.argv[2]) if len(sys.argv) > 2 else {}
+    sets = dict(ta_support.synthetic())
+    sets["interior_nan"] = ta_support.interior_nan(ta_support.random_walk())
+    for f in ta_support.REAL_FILES:
+        sets[f] = ta_support.real(f)
+    bad = 0
+    for key, d in sets.items():
+        got, exp, streamed = run(name, kwargs, d)
+        scale = np.concatenate([d[k] for k in info(name)["inputs"]])
+        for j, (g, e, s) in enumerate(zip(got, exp, streamed)):
+            p = parity_failures(g, e, scale)
+            same = np.array_equal(g, s, equal_nan=True)
+            print(f"{key:22s} out{j}: {'ok' if p is None else 'PARITY FAIL'}; stream {'==' if same else '!='} batch")
+            if p is not None:
+                print("   " + p.replace("\n", "\n   "))
+            bad += (p is not None and key != "interior_nan") or not same
+    return 1 if bad else 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,62 @@
+"""TA-Lib's function API, computed by ThreadX's C++ core.
+
+``import threadx.ta as talib`` runs a TA-Lib script unchanged for the functions
+listed in ``get_functions()``: same names, parameter names, defaults, output order
+and warm-up NaNs, same values (tested against TA-Lib under DESIGN.md's parity rule).
+On top of TA-Lib:
+
+* **Grids:** any parameter takes a sequence; several sequences form their cartesian
+  product, one output column per combination (``RSI(close, timeperiod=range(5, 51))``).
+* **Universes:** 2-D input (rows x assets, numpy or DataFrame) computes every column;
+  with a grid you get assets x parameter sets.  Columns are computed in parallel and are
+  bit-identical to one call per column, whatever the thread count.
+* **pandas:** a Series comes back as a Series on the same index; grids and 2-D input
+  give a DataFrame whose columns are a MultiIndex (asset, swept parameters...).
+* **OHLCV frames:** multi-input functions take a DataFrame or dict with
+  open/high/low/close/volume columns (any case) in place of separate arrays.
+
+Where TA-Lib's own result is an artefact, ThreadX differs and says so (see the README,
+"Indicators"): a NaN *inside* the input poisons a running state from that bar on and
+makes a window that holds it NaN, whereas TA-Lib's compiled comparisons give
+build-dependent numbers there.
+"""
+
+from __future__ import annotations
+
+from threadx.ta._api import (
+    MA_Type,
+    UnknownIndicatorError,
+    describe,
+    get_function_groups,
+    get_functions,
+    get_unstable_period,
+    set_unstable_period,
+)
+from threadx.ta._api import function as _function
+from threadx.ta._api import talib_name as _talib_name
+from threadx.ta.pipeline import Node, Pipeline
+
+__all__ = [
+    "MA_Type",
+    "Node",
+    "Pipeline",
+    "UnknownIndicatorError",
+    "describe",
+    "get_function_groups",
+    "get_functions",
+    "get_unstable_period",
+    "set_unstable_period",
+    *get_functions(),
+]
+
+globals().update({name: _function(name) for name in get_functions()})
+
+
+def __getattr__(name: str):  # noqa: ANN202 - module hook
+    if _talib_name(name):
+        raise UnknownIndicatorError(name)
+    raise AttributeError(f"module 'threadx.ta' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted(__all__)

@@ -1,0 +1,363 @@
+"""The machinery behind threadx.ta: argument binding, grids, universes, wrapping."""
+
+from __future__ import annotations
+
+import inspect
+import itertools
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, Callable
+
+import numpy as np
+import pandas as pd
+
+from threadx import _core
+from threadx._inputs import FieldErrors, as_values
+from threadx.errors import IndicatorError, ValidationError
+
+# Every function name of TA-Lib 0.8 (C library 0.8.1); names here that ThreadX lacks
+# raise UnknownIndicatorError naming the function instead of a bare AttributeError.
+TALIB_NAMES = frozenset(
+    """HT_DCPERIOD HT_DCPHASE HT_PHASOR HT_SINE HT_TRENDMODE ADD CUMSUM DIV MAX MAXINDEX MIN
+    MININDEX MINMAX MINMAXINDEX MULT SUB SUM ACOS ASIN ATAN CEIL COS COSH EXP FLOOR LN LOG10
+    SIN SINH SQRT TAN TANH AC ADX ADXR AO APO AROON AROONOSC BOP CCI CMO CMOU COPPOCK DPO DX
+    ER ERI FOSC FRACTAL IMI KDJ MACD MACDEXT MACDFIX MFI MINUS_DI MINUS_DM MOM PLUS_DI PLUS_DM
+    PPO QSTICK ROC ROCP ROCR ROCR100 RSI SMI STOCH STOCHF STOCHRSI TRIX TSI ULTOSC VHF VORTEX
+    WAD WILLR ACCBANDS BBANDS DEMA DONCHIAN EMA HMA HT_TRENDLINE KAMA KC MA MAMA MAVP MIDPOINT
+    MIDPRICE RMA SAR SAREXT SMA SUPERTREND T3 TEMA TRIMA VWMA WMA ZLEMA CDL2CROWS
+    CDL3BLACKCROWS CDL3INSIDE CDL3LINESTRIKE CDL3OUTSIDE CDL3STARSINSOUTH CDL3WHITESOLDIERS
+    CDLABANDONEDBABY CDLADVANCEBLOCK CDLBELTHOLD CDLBREAKAWAY CDLCLOSINGMARUBOZU
+    CDLCONCEALBABYSWALL CDLCOUNTERATTACK CDLDARKCLOUDCOVER CDLDOJI CDLDOJISTAR
+    CDLDRAGONFLYDOJI CDLENGULFING CDLEVENINGDOJISTAR CDLEVENINGSTAR CDLGAPSIDESIDEWHITE
+    CDLGRAVESTONEDOJI CDLHAMMER CDLHANGINGMAN CDLHARAMI CDLHARAMICROSS CDLHIGHWAVE CDLHIKKAKE
+    CDLHIKKAKEMOD CDLHOMINGPIGEON CDLIDENTICAL3CROWS CDLINNECK CDLINVERTEDHAMMER CDLKICKING
+    CDLKICKINGBYLENGTH CDLLADDERBOTTOM CDLLONGLEGGEDDOJI CDLLONGLINE CDLMARUBOZU
+    CDLMATCHINGLOW CDLMATHOLD CDLMORNINGDOJISTAR CDLMORNINGSTAR CDLONNECK CDLPIERCING
+    CDLRICKSHAWMAN CDLRISEFALL3METHODS CDLSEPARATINGLINES CDLSHOOTINGSTAR CDLSHORTLINE
+    CDLSPINNINGTOP CDLSTALLEDPATTERN CDLSTICKSANDWICH CDLTAKURI CDLTASUKIGAP CDLTHRUSTING
+    CDLTRISTAR CDLUNIQUE3RIVER CDLUPSIDEGAP2CROWS CDLXSIDEGAP3METHODS AVGDEV AVGPRICE HA
+    MEDPRICE TYPPRICE WCLPRICE BETA CORREL LINEARREG LINEARREG_ANGLE LINEARREG_INTERCEPT
+    LINEARREG_SLOPE PERCENTILE PERCENTRANK STDDEV TSF VAR ADR ATR CVI MASSI NATR RVI TRANGE AD
+    ADOSC CMF EFI MARKETFI NVI OBV PVI PVO PVT RVOL VWAP""".split()
+)
+
+
+class UnknownIndicatorError(IndicatorError, AttributeError):
+    """A TA-Lib function ThreadX does not implement (also an AttributeError, so hasattr works)."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+        super().__init__(
+            f"threadx.ta does not implement TA-Lib's {name}; the functions it implements are "
+            f"listed by threadx.ta.get_functions()"
+        )
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (type(self), (self.name,))
+
+
+class _MAType:
+    """TA-Lib's ``MA_Type``: ``MA_Type.EMA == 1`` and ``MA_Type[1]`` is its description."""
+
+    SMA, EMA, WMA, DEMA, TEMA, TRIMA, KAMA, MAMA, T3 = range(9)
+    _lookup = {
+        0: "Simple Moving Average",
+        1: "Exponential Moving Average",
+        2: "Weighted Moving Average",
+        3: "Double Exponential Moving Average",
+        4: "Triple Exponential Moving Average",
+        5: "Triangular Moving Average",
+        6: "Kaufman Adaptive Moving Average",
+        7: "MESA Adaptive Moving Average (not implemented by ThreadX: rejected)",
+        8: "Triple Generalized Double Exponential Moving Average",
+    }
+
+    def __getitem__(self, type_: int) -> str:
+        return self._lookup[type_]
+
+    def __repr__(self) -> str:
+        return "MA_Type(" + ", ".join(f"{k}={v}" for v, k in enumerate(
+            ["SMA", "EMA", "WMA", "DEMA", "TEMA", "TRIMA", "KAMA", "MAMA", "T3"])) + ")"
+
+
+MA_Type = _MAType()
+
+
+@dataclass(frozen=True)
+class Param:
+    name: str
+    kind: str  # "int" | "real" | "matype"
+    default: float
+    lo: float
+    hi: float
+
+    @property
+    def default_value(self) -> int | float:
+        return int(self.default) if self.kind != "real" else float(self.default)
+
+
+@dataclass(frozen=True)
+class Spec:
+    name: str
+    group: str
+    doc: str
+    inputs: tuple[str, ...]
+    params: tuple[Param, ...]
+    outputs: tuple[str, ...]
+
+
+def _load_specs() -> dict[str, Spec]:
+    out = {}
+    for f in _core.ta_functions():
+        if f["name"].startswith("_"):
+            continue
+        out[f["name"]] = Spec(
+            f["name"], f["group"], f["doc"], tuple(f["inputs"]),
+            tuple(Param(*p) for p in f["params"]), tuple(f["outputs"]),
+        )
+    return out
+
+
+SPECS: dict[str, Spec] = _load_specs()
+
+
+def talib_name(name: str) -> bool:
+    return name in TALIB_NAMES and name not in SPECS
+
+
+def get_functions() -> list[str]:
+    """Names of the implemented indicators (sorted)."""
+    return sorted(SPECS)
+
+
+def get_function_groups() -> dict[str, list[str]]:
+    """TA-Lib's groups of the implemented indicators."""
+    groups: dict[str, list[str]] = {}
+    for s in SPECS.values():
+        groups.setdefault(s.group, []).append(s.name)
+    return {g: sorted(v) for g, v in sorted(groups.items())}
+
+
+def spec(name: str) -> Spec:
+    try:
+        return SPECS[name]
+    except KeyError:
+        if talib_name(name):
+            raise UnknownIndicatorError(name) from None
+        raise ValidationError([{"field": "function", "value": repr(name),
+                                "message": "is not an indicator of threadx.ta"}]) from None
+
+
+def describe(name: str) -> dict[str, Any]:
+    """Inputs, parameters (default and allowed range) and outputs of an indicator."""
+    s = spec(name)
+    return {
+        "name": s.name, "group": s.group, "doc": s.doc, "inputs": list(s.inputs),
+        "params": {p.name: {"kind": p.kind, "default": p.default_value, "min": p.lo, "max": p.hi}
+                   for p in s.params},
+        "outputs": list(s.outputs),
+    }
+
+
+# ------------------------------------------------------------------ unstable periods
+
+def set_unstable_period(func_id: str, period: int) -> None:
+    """TA-Lib's ``set_unstable_period``: extra warm-up bars for recursive indicators.
+
+    ``func_id`` is a TA-Lib function ID (``"EMA"``, ``"RSI"``, ...) or ``"ALL"``.  The
+    setting is process-wide, as in TA-Lib, and is read when a computation or a
+    streaming state starts.
+    """
+    errors = FieldErrors()
+    names = set(_core.ta_unstable_names())
+    if func_id != "ALL" and func_id not in names:
+        errors.add("func_id", func_id, f"must be 'ALL' or one of {sorted(names)}")
+    if isinstance(period, bool) or not isinstance(period, (int, np.integer)) or not 0 <= period <= 100000:
+        errors.add("period", period, "must be an integer in [0, 100000]")
+    errors.raise_if_any()
+    _core.ta_set_unstable_period(func_id, int(period))
+
+
+def get_unstable_period(func_id: str) -> int:
+    """The unstable period set for ``func_id``."""
+    n = int(_core.ta_get_unstable_period(func_id))
+    if n < 0:
+        raise ValidationError([{"field": "func_id", "value": repr(func_id),
+                                "message": f"must be one of {sorted(_core.ta_unstable_names())}"}])
+    return n
+
+
+# ------------------------------------------------------------------ arguments
+
+def _is_grid(v: Any) -> bool:
+    return isinstance(v, (Sequence, range, np.ndarray, pd.Index)) and not isinstance(v, (str, bytes))
+
+
+def _number(p: Param, v: Any, errors: FieldErrors) -> float | None:
+    if isinstance(v, (bool, np.bool_)) or not isinstance(v, (int, float, np.integer, np.floating)):
+        errors.add(p.name, v, "must be a number" if p.kind == "real" else "must be an integer")
+        return None
+    return float(v)
+
+
+def param_grid(s: Spec, given: Mapping[str, Any], errors: FieldErrors) -> tuple[np.ndarray, list[str], list[tuple[Any, ...]]]:
+    """(sets x params) matrix, the swept parameter names, and each set's swept values."""
+    columns: list[list[float]] = []
+    labels: list[list[Any]] = []
+    swept: list[str] = []
+    for p in s.params:
+        v = given.get(p.name, p.default_value)
+        values = list(v) if _is_grid(v) else [v]
+        if _is_grid(v):
+            swept.append(p.name)
+            if not values:
+                errors.add(p.name, v, "an empty sequence gives no parameter sets")
+        nums = [_number(p, x, errors) for x in values]
+        columns.append([x for x in nums if x is not None])
+        if _is_grid(v):
+            labels.append([x.item() if isinstance(x, np.generic) else x for x in values])
+    if errors.items:
+        return np.empty((0, len(s.params))), swept, []
+    sets = np.array(list(itertools.product(*columns)), dtype=np.float64).reshape(-1, len(s.params))
+    return np.ascontiguousarray(sets), swept, list(itertools.product(*labels))
+
+
+@dataclass
+class Inputs:
+    arrays: list[np.ndarray]  # each (rows, assets), float64
+    kind: str  # "array" | "series" | "frame"
+    one_d: bool
+    index: pd.Index | None
+    assets: pd.Index | None
+    name: Any = None  # a Series' name: its asset label in grid output
+
+
+def _frame_column(frame: Any, name: str, errors: FieldErrors) -> Any:
+    keys = {str(k).lower(): k for k in (frame.columns if isinstance(frame, pd.DataFrame) else frame.keys())}
+    if name not in keys:
+        errors.add(name, f"columns {list(keys.values())!r}", f"the frame has no {name!r} column (any case)")
+        return None
+    return frame[keys[name]]
+
+
+def gather_inputs(s: Spec, given: list[Any], errors: FieldErrors) -> Inputs | None:
+    """Inputs as (rows, assets) float64 arrays, plus what is needed to wrap the outputs."""
+    if len(given) == 1 and isinstance(given[0], (pd.DataFrame, Mapping)) and (
+        len(s.inputs) > 1 or isinstance(given[0], Mapping)
+    ):
+        frame = given[0]
+        given = [_frame_column(frame, name, errors) for name in s.inputs]
+        if errors.items:
+            return None
+    if len(given) != len(s.inputs):
+        errors.add("inputs", f"{len(given)} given", f"{s.name} takes {', '.join(s.inputs)}")
+        return None
+    vals = [as_values(x, errors, field=name) for name, x in zip(s.inputs, given)]
+    if errors.items:
+        return None
+    first = vals[0]
+    assert first is not None
+    for name, v in zip(s.inputs[1:], vals[1:]):
+        assert v is not None
+        if v.array.shape != first.array.shape:
+            errors.add(name, f"shape {v.array.shape}", f"must match {s.inputs[0]} {first.array.shape}")
+    if errors.items:
+        return None
+    arrays = []
+    for v in vals:
+        assert v is not None
+        a = v.array
+        arrays.append(a[:, None] if a.ndim == 1 else np.asfortranarray(a))
+    return Inputs(arrays, first.kind, first.array.ndim == 1, first.index,
+                  first.columns if first.kind == "frame" else None, first.name)
+
+
+# ------------------------------------------------------------------ running
+
+def run(s: Spec, inputs: Inputs, sets: np.ndarray, token: Any = None) -> np.ndarray:
+    """(outputs, assets * sets, rows): the raw grid result."""
+    return _core.ta_run(s.name, inputs.arrays, sets, token)
+
+
+def wrap(s: Spec, inputs: Inputs, raw: np.ndarray, swept: list[str], labels: list[tuple[Any, ...]]) -> Any:
+    grid = bool(swept)
+    outs = []
+    for j in range(raw.shape[0]):
+        block = raw[j]  # (assets * sets, rows), each column contiguous
+        if inputs.one_d and not grid:
+            arr: Any = block[0]
+            if inputs.kind == "series":
+                arr = pd.Series(arr, index=inputs.index)  # unnamed, as TA-Lib returns it
+        else:
+            arr = block.T
+            if inputs.kind in ("series", "frame"):
+                assets = list(inputs.assets) if inputs.assets is not None else [inputs.name]
+                if grid:
+                    tuples = [(a, *lab) for a in assets for lab in labels]
+                    columns: Any = pd.MultiIndex.from_tuples(tuples, names=["asset", *swept])
+                else:
+                    columns = inputs.assets
+                arr = pd.DataFrame(arr, index=inputs.index, columns=columns)
+        outs.append(arr)
+    return outs[0] if len(outs) == 1 else tuple(outs)
+
+
+def compute(name: str, given: list[Any], params: Mapping[str, Any], token: Any = None) -> Any:
+    """Validate, run and wrap: the one path every public function takes."""
+    s = spec(name)
+    errors = FieldErrors()
+    unknown = set(params) - {p.name for p in s.params}
+    for k in sorted(unknown):
+        errors.add(k, params[k], f"is not a parameter of {name} ({', '.join(p.name for p in s.params) or 'none'})")
+    inputs = gather_inputs(s, list(given), errors)
+    sets, swept, labels = param_grid(s, params, errors)
+    if not errors.items:
+        try:
+            _core.ta_validate(name, sets)
+        except ValidationError as exc:
+            errors.extend(exc)
+    errors.raise_if_any()
+    assert inputs is not None
+    return wrap(s, inputs, run(s, inputs, sets, token), swept, labels)
+
+
+def function(name: str) -> Callable[..., Any]:
+    """The TA-Lib-style function for `name`, with TA-Lib's signature and a docstring."""
+    s = spec(name)
+    inputs = [inspect.Parameter(i, inspect.Parameter.POSITIONAL_OR_KEYWORD) for i in s.inputs]
+    params = [inspect.Parameter(p.name, inspect.Parameter.POSITIONAL_OR_KEYWORD, default=p.default_value)
+              for p in s.params]
+    sig = inspect.Signature(inputs + params)
+
+    def fn(*args: Any, **kwargs: Any) -> Any:
+        try:
+            bound = sig.bind(*args, **kwargs)
+        except TypeError as exc:
+            raise TypeError(f"{name}{sig}: {exc}") from None
+        given = [bound.arguments[i] for i in s.inputs if i in bound.arguments]
+        # an OHLCV frame may stand in for every input: ATR(df)
+        if len(given) < len(s.inputs) and not (len(given) == 1 and isinstance(given[0], (pd.DataFrame, Mapping))):
+            missing = [i for i in s.inputs if i not in bound.arguments]
+            raise ValidationError([{"field": m, "value": "missing", "message": f"{name} needs {m}"} for m in missing])
+        params = {k: v for k, v in bound.arguments.items() if k not in s.inputs}
+        return compute(name, given, params)
+
+    fn.__name__ = fn.__qualname__ = name
+    fn.__signature__ = sig  # type: ignore[attr-defined]
+    fn.__module__ = "threadx.ta"
+    fn.__doc__ = _docstring(s)
+    return fn
+
+
+def _docstring(s: Spec) -> str:
+    lines = [f"{s.name}({', '.join(s.inputs)}{''.join(f', {p.name}={p.default_value}' for p in s.params)})", "",
+             f"{s.doc} ({s.group})", "", "Inputs:"]
+    lines += [f"    {i}: array, Series or (rows x assets) 2-D" for i in s.inputs]
+    if s.params:
+        lines.append("Parameters (each may be a sequence: a grid):")
+        for p in s.params:
+            rng = f"[{int(p.lo)}, {int(p.hi)}]" if p.kind != "real" else f"[{p.lo:g}, {p.hi:g}]"
+            lines.append(f"    {p.name}: {p.default_value} (range {rng})")
+    lines.append("Outputs:")
+    lines += [f"    {o}" for o in s.outputs]
+    return "\n".join(lines)

@@ -51,6 +51,8 @@ __all__ = [
 
 globals().update({name: _function(name) for name in get_functions()})
 
+from threadx.ta._extras import VWAP  # noqa: E402  (TA-Lib's VWAP plus rolling and sessions)
+
 
 def __getattr__(name: str):  # noqa: ANN202 - module hook
     if _talib_name(name):

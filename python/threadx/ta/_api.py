@@ -218,7 +218,8 @@ def param_grid(s: Spec, given: Mapping[str, Any], errors: FieldErrors) -> tuple[
             labels.append([x.item() if isinstance(x, np.generic) else x for x in values])
     if errors.items:
         return np.empty((0, len(s.params))), swept, []
-    sets = np.array(list(itertools.product(*columns)), dtype=np.float64).reshape(-1, len(s.params))
+    combos = list(itertools.product(*columns))
+    sets = np.array(combos, dtype=np.float64).reshape(len(combos), len(s.params))
     return np.ascontiguousarray(sets), swept, list(itertools.product(*labels))
 
 

@@ -21,7 +21,7 @@ from threadx.errors import (  # noqa: E402
     ThreadXError,
     ValidationError,
 )
-from threadx.requests import DataRequest, RollingRequest  # noqa: E402
+from threadx.requests import DataRequest, IndicatorRequest, RollingRequest  # noqa: E402
 from threadx.rolling import RollingQuantile  # noqa: E402
 
 __version__: str = _core.__version__
@@ -34,6 +34,7 @@ __all__ = [
     "DataError",
     "DataRequest",
     "IndicatorError",
+    "IndicatorRequest",
     "RollingQuantile",
     "RollingRequest",
     "TaskTimeoutError",

@@ -20,7 +20,7 @@ import pandas as pd
 from threadx import _core
 from threadx import rolling as _rolling
 
-__all__ = ["DataRequest", "RollingRequest", "decode", "encode"]
+__all__ = ["DataRequest", "IndicatorRequest", "RollingRequest", "decode", "encode"]
 
 
 def encode(value: Any) -> Any:
@@ -45,6 +45,8 @@ def encode(value: Any) -> Any:
         return float(value)
     if isinstance(value, (list, tuple)):
         return [encode(v) for v in value]
+    if isinstance(value, dict):
+        return {str(k): encode(v) for k, v in value.items()}
     return value
 
 
@@ -92,6 +94,8 @@ def decode(value: Any) -> Any:
 
 
 def _summary(value: Any) -> str:
+    if isinstance(value, (list, tuple)) and any(isinstance(v, (np.ndarray, pd.Series, pd.DataFrame)) for v in value):
+        return "[" + ", ".join(_summary(v) for v in value) + "]"
     if isinstance(value, np.ndarray):
         return f"<{value.dtype} array {value.shape}>"
     if isinstance(value, (pd.Series, pd.DataFrame)):
@@ -156,6 +160,47 @@ class RollingRequest(_Request):
     def run(self, *, out: Any = None, cancel: _core.CancelToken | None = None) -> Any:
         """Compute the statistic (validating first)."""
         return _rolling.compute(self._prepare(), out=out, cancel=cancel)
+
+
+@dataclasses.dataclass(kw_only=True, repr=False, eq=False)
+class IndicatorRequest(_Request):
+    """One indicator call: the job form of ``threadx.ta.<function>(*inputs, **params)``.
+
+    ``inputs`` is a list of arrays/Series/2-D frames in the function's input order, or
+    one OHLCV DataFrame/dict; ``params`` maps parameter names to values or sequences
+    (a grid), exactly as the function takes them.
+    """
+
+    kind: ClassVar[str] = "IndicatorRequest"
+
+    function: str
+    inputs: Any
+    params: Any = dataclasses.field(default_factory=dict)
+
+    def _given(self) -> list[Any]:
+        if isinstance(self.inputs, (list, tuple)):
+            return list(self.inputs)
+        return [self.inputs]
+
+    def _prepare(self) -> Any:
+        from threadx.errors import ValidationError
+        from threadx.ta import _api
+
+        if not isinstance(self.function, str):
+            raise ValidationError([{"field": "function", "value": repr(self.function),
+                                    "message": "must be the name of a threadx.ta function"}])
+        return _api.prepare(self.function, self._given(), self.params if self.params is not None else {})
+
+    def validate(self) -> IndicatorRequest:
+        """Raise ValidationError listing every invalid field; return self when valid."""
+        self._prepare()
+        return self
+
+    def run(self, *, cancel: _core.CancelToken | None = None) -> Any:
+        """Compute the indicator (validating first); the result is what the function returns."""
+        from threadx.ta import _api
+
+        return _api.execute(self._prepare(), cancel)
 
 
 # --------------------------------------------------------------------------- data requests

@@ -216,7 +216,7 @@ def param_grid(s: Spec, given: Mapping[str, Any], errors: FieldErrors) -> tuple[
         columns.append([x for x in nums if x is not None])
         if _is_grid(v):
             labels.append([x.item() if isinstance(x, np.generic) else x for x in values])
-    if errors.items:
+    if any(e["field"] in {p.name for p in s.params} for e in errors.items):
         return np.empty((0, len(s.params))), swept, []
     combos = list(itertools.product(*columns))
     sets = np.array(combos, dtype=np.float64).reshape(len(combos), len(s.params))
@@ -303,23 +303,48 @@ def wrap(s: Spec, inputs: Inputs, raw: np.ndarray, swept: list[str], labels: lis
     return outs[0] if len(outs) == 1 else tuple(outs)
 
 
-def compute(name: str, given: list[Any], params: Mapping[str, Any], token: Any = None) -> Any:
-    """Validate, run and wrap: the one path every public function takes."""
+@dataclass
+class Prepared:
+    """A validated call: what ``execute`` needs."""
+
+    spec: Spec
+    inputs: Inputs
+    sets: np.ndarray
+    swept: list[str]
+    labels: list[tuple[Any, ...]]
+
+
+def prepare(name: str, given: Sequence[Any], params: Mapping[str, Any]) -> Prepared:
+    """Every check of a call (inputs and parameters, all reported at once); nothing runs."""
     s = spec(name)
     errors = FieldErrors()
+    if not isinstance(params, Mapping):
+        errors.add("params", params, "must be a mapping of parameter names to values")
+        params = {}
     unknown = set(params) - {p.name for p in s.params}
-    for k in sorted(unknown):
+    for k in sorted(map(str, unknown)):
         errors.add(k, params[k], f"is not a parameter of {name} ({', '.join(p.name for p in s.params) or 'none'})")
     inputs = gather_inputs(s, list(given), errors)
+    before = len(errors.items)
     sets, swept, labels = param_grid(s, params, errors)
-    if not errors.items:
+    if len(errors.items) == before and sets.shape[0]:
         try:
             _core.ta_validate(name, sets)
         except ValidationError as exc:
             errors.extend(exc)
     errors.raise_if_any()
     assert inputs is not None
-    return wrap(s, inputs, run(s, inputs, sets, token), swept, labels)
+    return Prepared(s, inputs, sets, swept, labels)
+
+
+def execute(p: Prepared, token: Any = None) -> Any:
+    """Run a prepared call (GIL released, cancellable through ``token``) and wrap it."""
+    return wrap(p.spec, p.inputs, run(p.spec, p.inputs, p.sets, token), p.swept, p.labels)
+
+
+def compute(name: str, given: Sequence[Any], params: Mapping[str, Any], token: Any = None) -> Any:
+    """Validate, run and wrap: the one path every public function takes."""
+    return execute(prepare(name, given, params), token)
 
 
 def function(name: str) -> Callable[..., Any]:

@@ -39,6 +39,7 @@ def _ohlcv(close: np.ndarray, rng: np.random.Generator, volume_scale: float = 1e
 def finish(d: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
     d = {k: np.ascontiguousarray(v, dtype=np.float64) for k, v in d.items()}
     d["real"], d["real0"], d["real1"] = d["close"], d["high"], d["low"]
+    d["session"] = (np.arange(d["close"].size) // 24).astype(np.float64)  # VWAP_SESSION
     return d
 
 
@@ -58,14 +59,14 @@ def random_walk(n: int = 600, seed: int = 0) -> dict[str, np.ndarray]:
 
 
 def leading_nan(d: dict[str, np.ndarray], k: int = 7) -> dict[str, np.ndarray]:
-    out = {key: v.copy() for key, v in d.items() if key not in ("real", "real0", "real1")}
+    out = {key: v.copy() for key, v in d.items() if key not in ("real", "real0", "real1", "session")}
     out["close"][:k] = np.nan
     out["high"][: k // 2] = np.nan
     return finish(out)
 
 
 def interior_nan(d: dict[str, np.ndarray], at: int = 300) -> dict[str, np.ndarray]:
-    out = {key: v.copy() for key, v in d.items() if key not in ("real", "real0", "real1")}
+    out = {key: v.copy() for key, v in d.items() if key not in ("real", "real0", "real1", "session")}
     for k in ("open", "high", "low", "close", "volume"):
         out[k][at] = np.nan
     return finish(out)

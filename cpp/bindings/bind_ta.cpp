@@ -111,7 +111,8 @@ py::array_t<double> run(const std::string& name, const std::vector<py::array>& i
     const auto n_out = static_cast<py::ssize_t>(info.outputs.size());
     py::array_t<double> out({n_out, static_cast<py::ssize_t>(cols), static_cast<py::ssize_t>(rows)});
     ta::GridOut o;
-    for (py::ssize_t j = 0; j < n_out; ++j) o.data.push_back(out.mutable_data(j, 0, 0));
+    double* base = out.mutable_data();  // (outputs, cols, rows) C-ordered; any extent may be 0
+    for (py::ssize_t j = 0; j < n_out; ++j) o.data.push_back(base + j * cols * rows);
     o.col_stride = rows;
     o.row_stride = 1;
     {

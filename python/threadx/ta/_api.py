@@ -357,7 +357,7 @@ def function(name: str) -> Callable[..., Any]:
 
     def fn(*args: Any, **kwargs: Any) -> Any:
         try:
-            bound = sig.bind(*args, **kwargs)
+            bound = sig.bind_partial(*args, **kwargs)
         except TypeError as exc:
             raise TypeError(f"{name}{sig}: {exc}") from None
         given = [bound.arguments[i] for i in s.inputs if i in bound.arguments]

@@ -26,8 +26,12 @@ namespace threadx::ta {
 
 inline constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 
-// TA-Lib's TA_IS_ZERO: an absolute threshold of 1e-8, used before its divisions.
-inline bool is_zero(double v) noexcept { return -0.00000001 < v && v < 0.00000001; }
+// TA-Lib's TA_IS_ZERO / TA_IS_ZERO_OR_NEG, used before its divisions.  TA-Lib 0.8
+// (the pinned peer) uses an absolute epsilon of 1e-14 (0.4 used 1e-8): a flat
+// stretch decays RSI's gain + loss below 1e-8 long before it reaches 1e-14.
+inline constexpr double kEpsilon = 1e-14;
+inline bool is_zero(double v) noexcept { return -kEpsilon < v && v < kEpsilon; }
+inline bool is_zero_or_neg(double v) noexcept { return v < kEpsilon; }
 
 // TA-Lib's periods are ints; the registry has checked range and integrality.
 inline int as_period(double p) noexcept { return static_cast<int>(p); }

@@ -1,0 +1,263 @@
+"""threadx.ta's API beyond the values: signatures, grids, universes, pandas, frames,
+threads, validation, unstable periods, cancellation."""
+
+from __future__ import annotations
+
+import inspect
+import itertools
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import ta_support
+import threadx
+import threadx.ta as ta
+from ta_cases import CASES
+from threadx.errors import CancelledError, IndicatorError, ValidationError
+
+talib = pytest.importorskip("talib")
+import talib.abstract  # noqa: E402
+
+FUNCS = ta.get_functions()
+TALIB_FUNCS = [f for f in FUNCS if f not in ("VWAP_ROLLING", "VWAP_SESSION")]
+WALK = ta_support.random_walk(400, seed=3)
+
+
+def inputs_of(name: str, d: dict = WALK) -> list[np.ndarray]:
+    return [d[k] for k in ta.describe(name)["inputs"]]
+
+
+def as_list(result) -> list:
+    return list(result) if isinstance(result, tuple) else [result]
+
+
+def _grid_params(name: str) -> dict:
+    """Two values for every parameter (a small cartesian product)."""
+    out = {}
+    for p, info in ta.describe(name)["params"].items():
+        lo, default = info["min"], info["default"]
+        if info["kind"] == "matype":
+            out[p] = [0, 1]
+        elif info["kind"] == "int":
+            out[p] = sorted({default, int(max(lo, 2))})
+        else:
+            out[p] = sorted({default, default / 2 if default else 0.5})
+    return out
+
+
+# --------------------------------------------------------------------------- signatures
+
+
+@pytest.mark.parametrize("name", TALIB_FUNCS)
+def test_signature_matches_talib(name: str) -> None:
+    info = talib.abstract.Function(name).info
+    ours = ta.describe(name)
+    assert ours["outputs"] == info["output_names"]
+    assert list(ours["params"]) == list(info["parameters"])
+    for p, default in info["parameters"].items():
+        assert ours["params"][p]["default"] == default, p
+    names = [p for p in inspect.signature(getattr(talib, name)).parameters]
+    assert list(inspect.signature(getattr(ta, name)).parameters)[: len(names)] == names
+
+
+def test_unknown_talib_names_are_named() -> None:
+    for name in ("CDLDOJI", "HT_SINE", "MAMA", "SAREXT"):
+        with pytest.raises(ta.UnknownIndicatorError, match=name):
+            getattr(ta, name)
+        assert not hasattr(ta, name)
+        assert issubclass(ta.UnknownIndicatorError, IndicatorError)
+    with pytest.raises(AttributeError):
+        ta.NOT_A_FUNCTION  # noqa: B018
+    with pytest.raises(ta.UnknownIndicatorError, match="CDLDOJI"):
+        threadx.IndicatorRequest(function="CDLDOJI", inputs=[WALK["close"]]).validate()
+
+
+def test_ma_type_matches_talib() -> None:
+    for attr in ("SMA", "EMA", "WMA", "DEMA", "TEMA", "TRIMA", "KAMA", "MAMA", "T3"):
+        assert getattr(ta.MA_Type, attr) == getattr(talib.MA_Type, attr)
+    assert ta.MA_Type[ta.MA_Type.EMA] == talib.MA_Type[talib.MA_Type.EMA]
+
+
+def test_mama_matype_rejected() -> None:
+    with pytest.raises(ValidationError, match="MAMA") as info:
+        ta.MA(WALK["close"], timeperiod=10, matype=7)
+    assert info.value.fields == ["matype"]
+
+
+# --------------------------------------------------------------------------- grids and universes
+
+
+@pytest.mark.parametrize("name", FUNCS)
+def test_grid_equals_loop(name: str) -> None:
+    grid = _grid_params(name)
+    x = inputs_of(name)
+    got = as_list(getattr(ta, name)(*x, **grid))
+    combos = list(itertools.product(*grid.values())) or [()]
+    for j, combo in enumerate(combos):
+        single = as_list(getattr(ta, name)(*x, **dict(zip(grid, combo))))
+        for g, s in zip(got, single):
+            col = g[:, j] if grid else g
+            assert np.array_equal(col, s, equal_nan=True), (name, combo)
+
+
+@pytest.mark.parametrize("name", FUNCS)
+def test_universe_equals_columns(name: str) -> None:
+    sets = [ta_support.random_walk(300, seed=s) for s in range(3)]
+    cols = [inputs_of(name, d) for d in sets]
+    stacked = [np.column_stack([c[k] for c in cols]) for k in range(len(cols[0]))]
+    got = as_list(getattr(ta, name)(*stacked))
+    for a, c in enumerate(cols):
+        for g, s in zip(got, as_list(getattr(ta, name)(*c))):
+            assert g.shape == (300, 3)
+            assert np.array_equal(g[:, a], s, equal_nan=True)
+
+
+def test_universe_times_grid_layout_and_labels() -> None:
+    idx = pd.date_range("2024-01-01", periods=300, freq="D")
+    frame = pd.DataFrame({s: ta_support.random_walk(300, seed=i)["close"] for i, s in enumerate("AB")}, index=idx)
+    out = ta.RSI(frame, timeperiod=[5, 14, 30])
+    assert isinstance(out, pd.DataFrame) and out.index.equals(idx)
+    assert list(out.columns) == [(a, p) for a in "AB" for p in (5, 14, 30)]
+    assert out.columns.names == ["asset", "timeperiod"]
+    np.testing.assert_array_equal(out[("B", 30)].to_numpy(), ta.RSI(frame["B"].to_numpy(), 30))
+    plain = ta.RSI(frame.to_numpy(), timeperiod=[5, 14, 30])
+    assert plain.shape == (300, 6)
+    np.testing.assert_array_equal(plain, out.to_numpy())
+    bb = ta.BBANDS(frame, timeperiod=[10, 20], nbdevup=[1.5, 2.0]) if "BBANDS" in FUNCS else None
+    if bb is not None:
+        assert len(bb) == 3 and bb[0].columns.names == ["asset", "timeperiod", "nbdevup"]
+
+
+def test_bit_identical_across_thread_counts() -> None:
+    x = np.column_stack([ta_support.random_walk(2000, seed=s)["close"] for s in range(8)])
+    before = threadx.get_num_threads()
+    try:
+        threadx.set_num_threads(1)
+        one = ta.EMA(x, timeperiod=list(range(2, 40)))
+        threadx.set_num_threads(2)
+        two = ta.EMA(x, timeperiod=list(range(2, 40)))
+    finally:
+        threadx.set_num_threads(before)
+    assert np.array_equal(one, two, equal_nan=True)
+
+
+# --------------------------------------------------------------------------- pandas and frames
+
+
+def test_series_keeps_index() -> None:
+    idx = pd.date_range("2020-01-01", periods=400, freq="h", tz="UTC")
+    s = pd.Series(WALK["close"], index=idx, name="close")
+    out = ta.SMA(s, 10)
+    assert isinstance(out, pd.Series) and out.index.equals(idx)
+    np.testing.assert_array_equal(out.to_numpy(), talib.SMA(WALK["close"], 10))
+    grid = ta.SMA(s, [5, 10])
+    assert list(grid.columns) == [("close", 5), ("close", 10)]
+
+
+@pytest.mark.parametrize("container", ["frame", "dict", "upper"])
+def test_ohlcv_frame_input(container: str) -> None:
+    cols = {k: WALK[k] for k in ("open", "high", "low", "close", "volume")}
+    if container == "frame":
+        data = pd.DataFrame(cols)
+    elif container == "dict":
+        data = cols
+    else:
+        data = pd.DataFrame({k.title(): v for k, v in cols.items()})
+    for name in [f for f in FUNCS if len(ta.describe(f)["inputs"]) > 1 and f != "VWAP_SESSION"]:
+        spec = ta.describe(name)
+        if not set(spec["inputs"]) <= set(cols):
+            continue
+        got = as_list(getattr(ta, name)(data))
+        exp = as_list(getattr(ta, name)(*inputs_of(name)))
+        for g, e in zip(got, exp):
+            np.testing.assert_array_equal(np.asarray(g), e)
+    with pytest.raises(ValidationError, match="volume"):
+        ta.OBV(pd.DataFrame({"close": WALK["close"]})) if "OBV" in FUNCS else ta.VWAP(pd.DataFrame({"close": 1.0}, index=[0]))
+
+
+def test_integer_input_converts() -> None:
+    x = np.arange(100, dtype=np.int64)
+    np.testing.assert_array_equal(ta.SMA(x, 5), talib.SMA(x.astype(float), 5))
+
+
+# --------------------------------------------------------------------------- validation
+
+
+@pytest.mark.parametrize("kwargs, field", [
+    ({"timeperiod": 1}, "timeperiod"),
+    ({"timeperiod": 100001}, "timeperiod"),
+    ({"timeperiod": 2.5}, "timeperiod"),
+    ({"timeperiod": True}, "timeperiod"),
+    ({"timeperiod": "14"}, "timeperiod"),
+    ({"timeperiod": []}, "timeperiod"),
+    ({"timeperiod": [5, 1]}, "timeperiod"),
+])
+def test_bad_parameters(kwargs: dict, field: str) -> None:
+    with pytest.raises(ValidationError) as info:
+        ta.RSI(WALK["close"], **kwargs)
+    assert info.value.fields == [field]
+    assert str(info.value).startswith("1 invalid field: timeperiod=")
+
+
+def test_bad_inputs() -> None:
+    with pytest.raises(ValidationError) as info:
+        ta.DONCHIAN(WALK["high"], WALK["low"][:-1])
+    assert info.value.fields == ["low"]
+    with pytest.raises(ValidationError, match="real"):
+        ta.SMA(np.array(["a", "b"]))
+    with pytest.raises(ValidationError, match="ndim"):
+        ta.SMA(np.zeros((2, 2, 2)))
+    with pytest.raises(ValidationError, match="high"):
+        ta.DONCHIAN(low=WALK["low"])
+    with pytest.raises(TypeError):
+        ta.SMA(WALK["close"], 5, 6)
+
+
+def test_empty_and_short_input() -> None:
+    assert ta.SMA(np.array([], dtype=float)).shape == (0,)
+    np.testing.assert_array_equal(ta.SMA(np.arange(3.0), 5), talib.SMA(np.arange(3.0), 5))
+    np.testing.assert_array_equal(ta.SMA(np.full(10, np.nan), 3), talib.SMA(np.full(10, np.nan), 3))
+
+
+# --------------------------------------------------------------------------- unstable periods
+
+
+@pytest.fixture
+def unstable():
+    yield
+    ta.set_unstable_period("ALL", 0)
+    talib.set_unstable_period("ALL", 0)
+
+
+@pytest.mark.parametrize("name, func_id", [("EMA", "EMA"), ("RSI", "RSI"), ("ATR", "ATR"), ("ADX", "ADX"),
+                                           ("KAMA", "KAMA"), ("T3", "T3"), ("MFI", "MFI"), ("CMO", "CMO")])
+def test_unstable_period_matches_talib(unstable, name: str, func_id: str) -> None:
+    if name not in FUNCS:
+        pytest.skip(f"{name} not implemented yet")
+    for n in (0, 5, 40):
+        ta.set_unstable_period(func_id, n)
+        talib.set_unstable_period(func_id, n)
+        assert ta.get_unstable_period(func_id) == n
+        for g, e in zip(as_list(getattr(ta, name)(*inputs_of(name))), as_list(getattr(talib, name)(*inputs_of(name)))):
+            np.testing.assert_allclose(g, e, rtol=1e-9, atol=1e-9 * 150)
+            assert np.array_equal(np.isnan(g), np.isnan(e))
+
+
+def test_unstable_period_validation(unstable) -> None:
+    with pytest.raises(ValidationError, match="func_id"):
+        ta.set_unstable_period("SMA", 3)
+    with pytest.raises(ValidationError, match="period"):
+        ta.set_unstable_period("EMA", -1)
+
+
+# --------------------------------------------------------------------------- cancellation
+
+
+def test_cancelled_token_stops_the_run() -> None:
+    from threadx.ta import _api
+
+    token = threadx.CancelToken()
+    token.cancel()
+    with pytest.raises(CancelledError):
+        _api.compute("SMA", [np.ones((10, 4))], {"timeperiod": 3}, token)

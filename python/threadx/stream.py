@@ -68,6 +68,9 @@ class Indicator(_core.TaStream):
     def update_many(self, *inputs: Any) -> Any:  # type: ignore[override]
         """Feed a block of bars (one 1-D array per input); returns the outputs of every bar."""
         errors = FieldErrors()
+        if len(inputs) != len(self.spec.inputs):
+            errors.add("inputs", f"{len(inputs)} arrays", f"{self.spec.name} takes {', '.join(self.spec.inputs)}")
+        errors.raise_if_any()
         cols = []
         for name, x in zip(self.spec.inputs, inputs):
             a = np.asarray(x)

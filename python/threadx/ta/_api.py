@@ -355,7 +355,38 @@ def function(name: str) -> Callable[..., Any]:
               for p in s.params]
     sig = inspect.Signature(inputs + params)
 
+    n_in = len(s.inputs)
+    names = [p.name for p in s.params]
+    defaults = [float(p.default) for p in s.params]
+    position = {p.name: k for k, p in enumerate(s.params)}
+    n_out = len(s.outputs)
+
+    def fast(args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
+        """1-D float64 arrays and scalar parameters: straight to the core (None: not this case)."""
+        if len(args) < n_in or len(args) > n_in + len(names):
+            return None
+        n = -1
+        for a in args[:n_in]:
+            if type(a) is not np.ndarray or a.dtype != np.float64 or a.ndim != 1 or (n >= 0 and a.shape[0] != n):
+                return None
+            n = a.shape[0]
+        values = defaults.copy()
+        for k, v in enumerate(args[n_in:]):
+            if type(v) is not int and type(v) is not float:
+                return None
+            values[k] = float(v)
+        for key, v in kwargs.items():
+            k = position.get(key, -1)
+            if k < 0 or (type(v) is not int and type(v) is not float) or k < len(args) - n_in:
+                return None
+            values[k] = float(v)
+        raw = _core.ta_run(name, [a[:, None] for a in args[:n_in]], np.array([values]))
+        return raw[0, 0] if n_out == 1 else tuple(raw[j, 0] for j in range(n_out))
+
     def fn(*args: Any, **kwargs: Any) -> Any:
+        out = fast(args, kwargs)
+        if out is not None:
+            return out
         try:
             bound = sig.bind_partial(*args, **kwargs)
         except TypeError as exc:

@@ -56,6 +56,10 @@ struct WindowExtreme {
     static constexpr int n_inputs = 1, n_outputs = 1;
     Extreme<IsMax> e;
     explicit WindowExtreme(const double* p) : e(as_period(p[0])) {}
+    static void batch(const double* p, const ConstColumn* in, std::int64_t start, std::int64_t n,
+                      const Column* out, const CancelCheck& check) {
+        window_extreme<IsMax>(in[0], start, n, as_period(p[0]), out[0], check);
+    }
     void update(const double* x, double* y) {
         e.push(x[0]);
         y[0] = e.t >= e.period ? e.value() : kNaN;

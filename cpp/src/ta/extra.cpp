@@ -15,6 +15,12 @@ struct Donchian {
     Highest hi;
     Lowest lo;
     explicit Donchian(const double* p) : hi(as_period(p[0])), lo(as_period(p[0])) {}
+    static void batch(const double* p, const ConstColumn* in, std::int64_t start, std::int64_t n,
+                      const Column* out, const CancelCheck& check) {
+        window_extreme<true>(in[0], start, n, as_period(p[0]), out[0], check);
+        window_extreme<false>(in[1], start, n, as_period(p[0]), out[2], check);
+        for (std::int64_t i = start; i < n; ++i) out[1][i] = (out[0][i] + out[2][i]) / 2.0;
+    }
     void update(const double* x, double* y) {
         hi.push(x[0]);
         lo.push(x[1]);

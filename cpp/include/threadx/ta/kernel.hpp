@@ -134,6 +134,15 @@ inline bool any_nan(const double* x) noexcept {
 
 inline constexpr std::int64_t kCheckEvery = 1 << 16;
 
+// A state may add a faster batch path with the same results (exact selections such as
+// window extremes, whose values do not depend on the algorithm):
+//     static void batch(const double* params, const ConstColumn* in, std::int64_t start,
+//                       std::int64_t n, const Column* out, const CancelCheck& check);
+// filling rows [start, n) as the state would, fed from row `start`.
+template <class S>
+concept HasBatch = requires(const double* p, const ConstColumn* in, const Column* out,
+                            const CancelCheck& c) { S::batch(p, in, std::int64_t{}, std::int64_t{}, out, c); };
+
 // Runs a fresh state over rows [0, n) of the input columns.
 template <class S>
 void run_column(const double* params, const ConstColumn* in, std::int64_t n, const Column* out,
@@ -152,6 +161,10 @@ void run_column(const double* params, const ConstColumn* in, std::int64_t n, con
     if (start == n && n > 0) start = n - 1;
     for (std::int64_t i = 0; i < start; ++i)
         for (int j = 0; j < NO; ++j) out[j][i] = kNaN;
+    if constexpr (HasBatch<S>) {
+        S::batch(params, in, start, n, out, check);
+        return;
+    }
     S s(params);
     std::int64_t i = start;
     while (i < n) {

@@ -62,4 +62,44 @@ private:
 using Highest = Extreme<true>;
 using Lowest = Extreme<false>;
 
+// Batch twin of Extreme: out[i] = extreme of x[i-period+1 .. i] for i >= start+period-1
+// (NaN before, and NaN while the window holds a NaN), by van Herk / Gil-Werman blocks:
+// prefix extremes of the current block against suffix extremes of the previous one,
+// about three branch-free operations per value whatever the data (the deque's pops and
+// TA-Lib's rescans are data-dependent).  Same values as Extreme by definition.
+template <bool IsMax>
+void window_extreme(const ConstColumn& x, std::int64_t start, std::int64_t n, std::int64_t period,
+                    const Column& out, const CancelCheck& check) {
+    constexpr double kFloor = IsMax ? -std::numeric_limits<double>::infinity()
+                                    : std::numeric_limits<double>::infinity();
+    auto pick = [](double a, double b) { return IsMax ? (a < b ? b : a) : (b < a ? b : a); };
+    auto clean = [](double v) { return v != v ? kFloor : v; };
+    const std::int64_t w = period < 1 ? 1 : period;
+    std::vector<double> suffix(static_cast<std::size_t>(w), kFloor);  // of the previous block
+    std::int64_t last_nan = start - w - 1;
+    std::int64_t done = 0;
+    for (std::int64_t s = start; s < n; s += w) {
+        const std::int64_t e = s + w < n ? s + w : n;
+        double prefix = kFloor;
+        for (std::int64_t i = s; i < e; ++i) {
+            const double v = x[i];
+            if (v != v) last_nan = i;
+            prefix = pick(prefix, clean(v));
+            const std::int64_t j = i - w + 1;  // window start, in the previous block unless i = s+w-1
+            double m = j >= s ? prefix : pick(suffix[static_cast<std::size_t>(j - (s - w))], prefix);
+            if (i - last_nan < w) m = kNaN;
+            out[i] = j >= start ? m : kNaN;
+        }
+        double acc = kFloor;
+        for (std::int64_t i = e - 1; i >= s; --i) {
+            acc = pick(acc, clean(x[i]));
+            suffix[static_cast<std::size_t>(i - s)] = acc;
+        }
+        if ((done += e - s) >= kCheckEvery) {
+            done = 0;
+            check();
+        }
+    }
+}
+
 }  // namespace threadx::ta

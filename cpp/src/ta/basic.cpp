@@ -8,14 +8,18 @@ namespace threadx::ta {
 namespace {
 
 // RSI (Wilder), TA-Lib's default: average gain and loss seeded with the plain mean
-// of the first `period` changes; a flat window (gain + loss within 1e-8) gives 0.
+// of the first `period` changes; a flat window (gain + loss within 1e-14) gives 0.
+// Divisions by the period are multiplications by its reciprocal, as TA-Lib's build
+// compiles them (bit-identical values, and off the critical path).
 struct Rsi {
     static constexpr int n_inputs = 1, n_outputs = 1;
     int period;
+    double keep, inv;  // period - 1 and 1 / period
     std::int64_t lookback, count = 0;
     double prev = 0, gain = 0, loss = 0;
     explicit Rsi(const double* p)
-        : period(as_period(p[0])), lookback(period + unstable_period(Unstable::RSI)) {}
+        : period(as_period(p[0])), keep(period - 1), inv(1.0 / period),
+          lookback(period + unstable_period(Unstable::RSI)) {}
     void update(const double* x, double* y) {
         const std::int64_t bar = count++;
         if (bar == 0) {
@@ -25,20 +29,19 @@ struct Rsi {
         }
         const double diff = x[0] - prev;
         prev = x[0];
+        // branch-free split of the change (a random walk mispredicts half the branches);
+        // same sums as TA-Lib's if/else, and a NaN still reaches both
+        const double up = max0(diff), down = max0(-diff);
         if (bar <= period) {
-            if (diff < 0) loss -= diff;
-            else gain += diff;
+            gain += up;
+            loss += down;
             if (bar == period) {
-                loss /= period;
-                gain /= period;
+                loss *= inv;
+                gain *= inv;
             }
         } else {
-            loss *= (period - 1);
-            gain *= (period - 1);
-            if (diff < 0) loss -= diff;
-            else gain += diff;
-            loss /= period;
-            gain /= period;
+            loss = (loss * keep + down) * inv;
+            gain = (gain * keep + up) * inv;
         }
         if (bar < lookback) {
             y[0] = kNaN;

@@ -231,7 +231,8 @@ def unstable():
 
 
 @pytest.mark.parametrize("name, func_id", [("EMA", "EMA"), ("RSI", "RSI"), ("ATR", "ATR"), ("ADX", "ADX"),
-                                           ("KAMA", "KAMA"), ("T3", "T3"), ("MFI", "MFI"), ("CMO", "CMO")])
+                                           ("KAMA", "KAMA"), ("T3", "T3"), ("CMO", "CMO"),
+                                           ("NATR", "NATR"), ("PLUS_DI", "PLUS_DI"), ("DX", "DX")])
 def test_unstable_period_matches_talib(unstable, name: str, func_id: str) -> None:
     if name not in FUNCS:
         pytest.skip(f"{name} not implemented yet")

@@ -30,12 +30,11 @@ namespace threadx::ta {
 
 inline constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 
-// TA-Lib's TA_IS_ZERO / TA_IS_ZERO_OR_NEG, used before its divisions.  TA-Lib 0.8
-// (the pinned peer) uses an absolute epsilon of 1e-14 (0.4 used 1e-8): a flat
-// stretch decays RSI's gain + loss below 1e-8 long before it reaches 1e-14.
-inline constexpr double kEpsilon = 1e-14;
-inline bool is_zero(double v) noexcept { return -kEpsilon < v && v < kEpsilon; }
-inline bool is_zero_or_neg(double v) noexcept { return v < kEpsilon; }
+// TA-Lib's TA_IS_ZERO / TA_IS_ZERO_OR_NEG, used before its divisions.  The pinned
+// TA-Lib 0.8 (C 0.8.1) tests for an exact zero (probed: a gain + loss of 1e-17 or a true
+// range of 1e-300 is divided by), where older sources used an absolute 1e-8.
+inline bool is_zero(double v) noexcept { return v == 0.0; }
+inline bool is_zero_or_neg(double v) noexcept { return v <= 0.0; }
 
 // v < 0 ? 0 : v without a branch (a NaN stays NaN).  For splitting a change into gain
 // and loss: on a random walk the branch TA-Lib writes is mispredicted half the time.

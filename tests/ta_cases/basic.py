@@ -8,4 +8,6 @@ CASES = {
     "MIN": [{}, {"timeperiod": 2}, {"timeperiod": 13}],
     "DONCHIAN": [{}, {"timeperiod": 2}, {"timeperiod": 55}],
     "VWAP": [{}],
+    "KC": [{}, {"timeperiod": 5, "atrperiod": 30, "nbdev": 1.5}, {"timeperiod": 30, "atrperiod": 1},
+           {"timeperiod": 2, "atrperiod": 2, "nbdev": -0.5}],
 }

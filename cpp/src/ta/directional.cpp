@@ -20,6 +20,7 @@
 #include <utility>
 #include <vector>
 
+#include "threadx/ta/ma.hpp"
 #include "threadx/ta/registry.hpp"
 
 namespace threadx::ta {
@@ -135,6 +136,38 @@ struct Atr {
     }
     template <class Ar>
     void fields(Ar& ar) { ar(count, pc, atr); }
+};
+
+// KC (Keltner channels, TA-Lib 0.8): middle = EMA(timeperiod) of the typical price
+// (H+L+C)/3, bands = middle +- nbdev * ATR(atrperiod).  As TA-Lib, each leg starts at its
+// own lookback before the first output (max of the two lookbacks), so the shorter one
+// is seeded late rather than warmed longer.
+struct Kc {
+    static constexpr int n_inputs = 3, n_outputs = 3;
+    Ema ema;
+    Atr<false> atr;
+    double nbdev;
+    std::int64_t lookback, ema_from, atr_from, count = 0;
+    explicit Kc(const double* p)
+        : ema(as_period(p[0])), atr(p + 1), nbdev(p[2]),
+          lookback(std::max(ema.lookback, atr.lookback)),
+          ema_from(lookback - ema.lookback), atr_from(lookback - atr.lookback) {}
+    void update(const double* x, double* y) {
+        const std::int64_t bar = count++;
+        double mid = kNaN, range = kNaN;
+        if (bar >= ema_from) mid = ema.step((x[0] + x[1] + x[2]) / 3.0);
+        if (bar >= atr_from) atr.update(x, &range);
+        if (bar < lookback) {
+            y[0] = y[1] = y[2] = kNaN;
+            return;
+        }
+        const double d = range * nbdev;
+        y[0] = mid + d;
+        y[1] = mid;
+        y[2] = mid - d;
+    }
+    template <class Ar>
+    void fields(Ar& ar) { ar(ema, atr, count); }
 };
 
 // ---------------------------------------------------------------- directional movement
@@ -779,6 +812,10 @@ void register_directional(std::vector<Info>& r) {
     const char* vol = "Volatility Indicators";
     const char* mom = "Momentum Indicators";
     r.push_back(make_info<Trange>({"TRANGE", vol, "True Range", kHLC, {}, {"real"}}));
+    r.push_back(make_info<Kc>({"KC", "Overlap Studies", "Keltner Channels", kHLC,
+                                   {period("timeperiod", 20), period("atrperiod", 10, 1),
+                                    real("nbdev", 2.0, -3e37, 3e37)},
+                                   {"upperband", "middleband", "lowerband"}}));
     r.push_back(make_info_fma<Atr<false>>({"ATR", vol, "Average True Range", kHLC,
                                        {period("timeperiod", 14, 1)}, {"real"}}));
     r.push_back(make_info_fma<Atr<true>>({"NATR", vol, "Normalized Average True Range", kHLC,

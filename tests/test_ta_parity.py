@@ -78,5 +78,5 @@ def test_interior_nan(case: tuple[str, dict]) -> None:
     for g, e, c in zip(got, exp, clean):
         assert parity_failures(g[:at], e[:at], np.concatenate(inputs)) is None
         assert np.array_equal(g[:at], c, equal_nan=True)  # nothing after a bar changes it
-        if name not in NAN_SKIPPING and not np.isnan(e[: at]).all():
+        if name not in NAN_SKIPPING and g.dtype.kind == "f" and not np.isnan(e[: at]).all():
             assert np.isnan(g[at]), f"{name}: bar {at} holds a NaN input but gave {g[at]}"

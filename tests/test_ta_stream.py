@@ -38,7 +38,10 @@ def streamed(obj, d: dict, name: str, start: int = 0, stop: int | None = None) -
     for i in range(start, stop):
         r = obj.update(*[float(c[i]) for c in cols])
         rows.append(r if isinstance(r, tuple) else (r,))
-    return np.array(rows, dtype=float).reshape(stop - start, -1)
+    out = np.array(rows, dtype=float).reshape(stop - start, -1)
+    if ta.describe(name)["outputs"] == ["integer"]:  # the batch function returns int32, 0 in the warm-up
+        out = np.nan_to_num(out, nan=0.0)
+    return out
 
 
 @pytest.mark.parametrize("case", CASE_IDS, ids=_id)

@@ -285,6 +285,8 @@ def wrap(s: Spec, inputs: Inputs, raw: np.ndarray, swept: list[str], labels: lis
     outs = []
     for j in range(raw.shape[0]):
         block = raw[j]  # (assets * sets, rows), each column contiguous
+        if s.outputs[j] == "integer":  # positions: int32 with 0 in the warm-up, as TA-Lib
+            block = np.nan_to_num(block, nan=0.0).astype(np.int32)
         if inputs.one_d and not grid:
             arr: Any = block[0]
             if inputs.kind == "series":
@@ -360,6 +362,7 @@ def function(name: str) -> Callable[..., Any]:
     defaults = [float(p.default) for p in s.params]
     position = {p.name: k for k, p in enumerate(s.params)}
     n_out = len(s.outputs)
+    integer = s.outputs == ("integer",)
 
     def fast(args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
         """1-D float64 arrays and scalar parameters: straight to the core (None: not this case)."""
@@ -381,6 +384,8 @@ def function(name: str) -> Callable[..., Any]:
                 return None
             values[k] = float(v)
         raw = _core.ta_run(name, [a[:, None] for a in args[:n_in]], np.array([values]))
+        if integer:
+            raw = np.nan_to_num(raw, nan=0.0).astype(np.int32)
         return raw[0, 0] if n_out == 1 else tuple(raw[j, 0] for j in range(n_out))
 
     def fn(*args: Any, **kwargs: Any) -> Any:

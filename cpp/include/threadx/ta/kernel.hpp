@@ -157,6 +157,12 @@ template <class S>
 concept HasBatch = requires(const double* p, const ConstColumn* in, const Column* out,
                             const CancelCheck& c) { S::batch(p, in, std::int64_t{}, std::int64_t{}, out, c); };
 
+// A state that reports positions (MAXINDEX, MININDEX) counts them from the start of
+// the series, as TA-Lib does, so it is told how many leading bars the driver skipped:
+//     void skipped(std::int64_t bars);
+template <class S>
+concept WantsSkipped = requires(S& s) { s.skipped(std::int64_t{}); };
+
 // Runs a fresh state over rows [0, n) of the input columns.
 template <class S>
 void run_column(const double* params, const ConstColumn* in, std::int64_t n, const Column* out,
@@ -180,6 +186,7 @@ void run_column(const double* params, const ConstColumn* in, std::int64_t n, con
         return;
     }
     S s(params);
+    if constexpr (WantsSkipped<S>) s.skipped(start);
     std::int64_t i = start;
     while (i < n) {
         const std::int64_t stop = n - i > kCheckEvery ? i + kCheckEvery : n;
@@ -219,6 +226,7 @@ public:
                 return;
             }
             started_ = true;
+            if constexpr (WantsSkipped<S>) s_.skipped(bars_ - 1);
         }
         s_.update(x, y);
     }

@@ -1,12 +1,30 @@
 #pragma once
 // TA-Lib's moving averages as single-input states (step(x) -> latest value or NaN),
 // and MaState, the run-time choice by MA_Type used by MA, BBANDS, MACDEXT, STOCH, ...
+#include <cmath>
+#include <type_traits>
+#include <utility>
 #include <variant>
 
 #include "threadx/ta/kernel.hpp"
 #include "threadx/ta/registry.hpp"
 
 namespace threadx::ta {
+
+// Forces the per-bar step into its caller's loop (the batch kernel keeps the state in
+// registers only when the whole step is inlined).
+#define THREADX_TA_INLINE [[gnu::always_inline]] inline
+
+// Fused multiply-add, exactly rounded on every CPU.  TA-Lib 0.8 is built twice and runs
+// its FMA build where the CPU has FMA: its EMA-family recursions (EMA steps, KAMA, T3,
+// SAR, ...) are then fused.  ThreadX spells those steps with fused() - the same values
+// on every CPU, streaming and batch alike - and compiles their batch loop twice the
+// same way (fma_batch below), so the fused steps are single instructions where the CPU
+// has FMA and exact library calls elsewhere.
+THREADX_TA_INLINE double fused(double a, double b, double c) { return std::fma(a, b, c); }
+
+// One EMA step as TA-Lib's FMA build computes it: (x - prev) * k + prev, fused.
+THREADX_TA_INLINE double ema_next(double prev, double x, double k) { return fused(x - prev, k, prev); }
 
 enum class MaType : int { SMA = 0, EMA = 1, WMA = 2, DEMA = 3, TEMA = 4, TRIMA = 5, KAMA = 6, MAMA = 7, T3 = 8 };
 
@@ -18,7 +36,7 @@ struct Sma {
     double sum = 0;
     Ring window;
     explicit Sma(int p) : period(p), window(p) {}
-    double step(double x) {
+    THREADX_TA_INLINE double step(double x) {
         sum += x;
         window.push(x);
         if (++count < period) return kNaN;
@@ -40,7 +58,7 @@ struct Ema {
     Ema(int p, int unstable, double k_ = 0)
         : period(p), k(k_ != 0 ? k_ : 2.0 / (p + 1)), lookback(p - 1 + unstable) {}
     explicit Ema(int p) : Ema(p, unstable_period(Unstable::EMA)) {}
-    double step(double x) {
+    THREADX_TA_INLINE double step(double x) {
         if (count < period) {
             prev += x;
             if (count == period - 1) prev /= period;
@@ -55,17 +73,380 @@ struct Ema {
 
 // Period 1 through MA() is the identity, as in TA-Lib.
 struct Identity {
-    double step(double x) { return x; }
+    THREADX_TA_INLINE double step(double x) { return x; }
     template <class Ar>
     void fields(Ar&) {}
 };
 
+// EMA with TA-Lib 0.8's fused step (ema_next): seeded with the mean of the first
+// `period` values (summed from 0.0 in order), the first `lookback` values withheld (NaN).
+// k may be given (MACDFIX).  The EMA of DEMA, TEMA, TRIX and MACD.
+struct EmaF {
+    int period = 2;
+    double k = 0;
+    std::int64_t lookback = 1, count = 0;
+    double prev = 0;
+    EmaF(int p, int unstable, double k_ = 0)
+        : period(p), k(k_ != 0 ? k_ : 2.0 / (p + 1)), lookback(p - 1 + unstable) {}
+    explicit EmaF(int p) : EmaF(p, unstable_period(Unstable::EMA)) {}
+    bool ready() const noexcept { return count > lookback; }
+    THREADX_TA_INLINE double step(double x) {
+        if (count >= period) {
+            prev = ema_next(prev, x, k);
+        } else {
+            prev += x;
+            if (count == period - 1) prev /= period;
+        }
+        return count++ >= lookback ? prev : kNaN;
+    }
+    // The step once ready() (no bookkeeping): the composites' steady state.
+    THREADX_TA_INLINE double next(double x) { return prev = ema_next(prev, x, k); }
+    template <class Ar>
+    void fields(Ar& ar) { ar(count, prev); }
+};
+
+// Weighted moving average (weights 1..period, newest heaviest), TA-Lib 0.8's running
+// form: a weighted sum and a plain sum of the window updated in TA-Lib's order, both
+// recomputed from the window (in order, from 0) on every 8*period-th output.  Period 1
+// is the identity.
+struct Wma {
+    int period = 2;
+    double divider = 1;
+    std::int64_t count = 0, until_rebuild = 0;
+    double sum = 0, sub = 0, trailing = 0;
+    Ring window;
+    [[gnu::always_inline]] explicit Wma(int p)
+        : period(p),
+          divider(static_cast<double>(p + 1) * static_cast<double>(p) * 0.5),
+          until_rebuild(8LL * p),
+          window(p) {}
+    THREADX_TA_INLINE double step(double x) {
+        if (period == 1) return x;
+        window.push(x);
+        if (count < period - 1) {
+            ++count;
+            sub += x;
+            sum += x * static_cast<double>(count);
+            return kNaN;
+        }
+        count = period;
+        double out;
+        if (--until_rebuild != 0) {
+            sub += x;
+            sub -= trailing;
+            sum += x * static_cast<double>(period);
+            out = sum / divider;
+        } else {  // the sums afresh from the window (a static helper: the state stays local)
+            until_rebuild = 8LL * period;
+            const Sums r = window_sums(window.v.data(), window.v.size(), static_cast<std::size_t>(window.head));
+            sub = r.sub;
+            sum = r.sum;
+            out = sum / divider;
+        }
+        sum -= sub;
+        trailing = window.v[static_cast<std::size_t>(window.head)];  // oldest of this window
+        return out;
+    }
+    template <class Ar>
+    void fields(Ar& ar) { ar(count, until_rebuild, sum, sub, trailing, window); }
+
+private:
+    struct Sums {
+        double sub, sum;
+    };
+    // Plain and weighted sums of a ring's values, oldest first (weights 1..n), from 0.
+    THREADX_TA_INLINE static Sums window_sums(const double* v, std::size_t n, std::size_t h) {
+        Sums r{0.0, 0.0};
+        for (std::size_t j = 0; j < n; ++j) {
+            const double x = v[h + j < n ? h + j : h + j - n];
+            r.sub += x;
+            r.sum += x * static_cast<double>(j + 1);
+        }
+        return r;
+    }
+};
+
+// Double EMA: 2*EMA1 - EMA2, EMA2 being the EMA of EMA1's outputs (seeded with the mean
+// of EMA1's first `period` outputs); each EMA withholds TA-Lib's unstable period.
+// Period 1 copies the input after the lookback, as TA-Lib 0.8 does.
+struct Dema {
+    EmaF e1, e2;
+    bool warm = false;
+    explicit Dema(int p) : e1(p), e2(p) {}
+    THREADX_TA_INLINE double step(double x) {
+        if (warm) {
+            const double a = e1.next(x);
+            return 2.0 * a - e2.next(a);
+        }
+        if (e1.period == 1) return e1.count++ >= 2 * e1.lookback ? x : kNaN;
+        const double a = e1.step(x);
+        if (!e1.ready()) return kNaN;
+        const double b = e2.step(a);
+        if (!e2.ready()) return kNaN;
+        warm = true;
+        return 2.0 * a - b;
+    }
+    template <class Ar>
+    void fields(Ar& ar) { ar(e1, e2, warm); }
+};
+
+// Triple EMA: 3*EMA1 - 3*EMA2 + EMA3 (TA-Lib's grouping); period 1 copies the input
+// after the lookback.
+struct Tema {
+    EmaF e1, e2, e3;
+    bool warm = false;
+    explicit Tema(int p) : e1(p), e2(p), e3(p) {}
+    THREADX_TA_INLINE double step(double x) {
+        if (warm) {
+            const double a = e1.next(x);
+            const double b = e2.next(a);
+            return e3.next(b) + (3.0 * a - 3.0 * b);
+        }
+        if (e1.period == 1) return e1.count++ >= 3 * e1.lookback ? x : kNaN;
+        const double a = e1.step(x);
+        if (!e1.ready()) return kNaN;
+        const double b = e2.step(a);
+        if (!e2.ready()) return kNaN;
+        const double c = e3.step(b);
+        if (!e3.ready()) return kNaN;
+        warm = true;
+        return c + (3.0 * a - 3.0 * b);
+    }
+    template <class Ar>
+    void fields(Ar& ar) { ar(e1, e2, e3, warm); }
+};
+
+// Triangular moving average, TA-Lib's incremental form: the numerator is adjusted by a
+// rising and a falling partial sum (their split differs for odd and even periods).
+struct Trima {
+    int period = 2, half = 1;
+    bool odd = false;
+    double factor = 1;
+    std::int64_t count = 0;
+    double num = 0, sub = 0, add = 0;
+    Ring window;  // the last period+1 values
+    [[gnu::always_inline]] explicit Trima(int p) : period(p), half(p >> 1), odd(p % 2 == 1), window(p + 1) {
+        const std::int64_t h = half;
+        factor = 1.0 / static_cast<double>(odd ? (h + 1) * (h + 1) : h * (h + 1));
+    }
+    THREADX_TA_INLINE double step(double x) {
+        window.push(x);
+        if (count < period - 1) {
+            ++count;
+            return kNaN;
+        }
+        if (count == period - 1) {  // first window: TA-Lib's initial sums
+            ++count;
+            const int mid = odd ? half : half - 1;  // last index of the falling part
+            // window.back(k) is the value k bars ago; bar j of the window is back(period-1-j)
+            for (int j = mid; j >= 0; --j) {
+                sub += window.back(period - 1 - j);
+                num += sub;
+            }
+            for (int j = mid + 1; j <= period - 1; ++j) {
+                add += window.back(period - 1 - j);
+                num += add;
+            }
+            return num * factor;
+        }
+        const double old = window.back(period);     // left the window
+        const double middle = window.back(half);   // moves from the rising to the falling part
+        num -= sub;
+        sub -= old;
+        sub += middle;
+        if (odd) {
+            num += add;
+            add -= middle;
+        } else {
+            add -= middle;
+            num += add;
+        }
+        add += x;
+        num += x;
+        return num * factor;
+    }
+    template <class Ar>
+    void fields(Ar& ar) { ar(count, num, sub, add, window); }
+};
+
+// Kaufman adaptive MA (TA-Lib 0.8): efficiency ratio |x - x[-period]| / sum of the
+// `period` absolute changes (1 when that sum is <= 0 or <= the signed change, at most
+// 1), smoothing between the 2- and 30-bar EMA constants, seeded with the previous value.
+// The running sum is reset to exactly 0 once `period` consecutive changes are exactly 0
+// (a flat window).  TA-Lib's unstable period; period 1 copies the input after it.
+struct Kama {
+    int period = 2;
+    std::int64_t lookback = 2, count = 0, null_run = 0;
+    double roc_sum = 0, prev = 0, trailing = 0, kama = 0;
+    bool warm = false;
+    Ring window;  // the last `period` values
+    [[gnu::always_inline]] explicit Kama(int p)
+        : period(p),
+          lookback((p == 1 ? 0 : p) + unstable_period(Unstable::KAMA)),
+          window(p) {}
+    THREADX_TA_INLINE double step(double x) {
+        if (warm) return advance(x, window.push(x));
+        const std::int64_t bar = count++;
+        if (period == 1) return bar >= lookback ? x : kNaN;
+        const double old = window.push(x);  // the value `period` bars ago, once full
+        if (bar == 0) {
+            prev = x;
+            return kNaN;
+        }
+        if (bar > period) {
+            advance(x, old);
+            if (bar < lookback) return kNaN;
+            warm = true;
+            return kama;
+        }
+        // the first window: changes summed in order
+        const double d = prev - x;
+        roc_sum += std::fabs(d);
+        null_run = d == 0.0 ? null_run + 1 : 0;
+        if (bar < period) {
+            prev = x;
+            return kNaN;
+        }
+        kama = prev;  // the previous value seeds the KAMA
+        adapt(x, old);
+        if (bar < lookback) return kNaN;
+        warm = true;
+        return kama;
+    }
+    template <class Ar>
+    void fields(Ar& ar) { ar(count, null_run, roc_sum, prev, trailing, kama, warm, window); }
+
+private:
+    // One bar after the first window: slide the sum of changes, then adapt.
+    THREADX_TA_INLINE double advance(double x, double old) {
+        roc_sum -= std::fabs(trailing - old);
+        const double d = x - prev;
+        roc_sum += std::fabs(d);
+        null_run = d == 0.0 ? null_run + 1 : 0;
+        if (null_run >= period) {
+            null_run = period;
+            roc_sum = 0.0;
+        }
+        return adapt(x, old);
+    }
+    THREADX_TA_INLINE double adapt(double x, double old) {
+        trailing = old;
+        const double change = x - old;
+        double er = 1.0;
+        if (!(roc_sum <= 0.0 || roc_sum <= change)) {
+            er = std::fabs(change / roc_sum);
+            if (er > 1.0) er = 1.0;
+        }
+        constexpr double kMax = 2.0 / (30.0 + 1.0);
+        constexpr double kDiff = 2.0 / (2.0 + 1.0) - kMax;
+        double sc = fused(er, kDiff, kMax);
+        sc *= sc;
+        kama = fused(x - kama, sc, kama);
+        prev = x;
+        return kama;
+    }
+};
+
+// Tillson's T3: six chained EMAs e = (1-k)*e + k*input (fused as TA-Lib's FMA build
+// does), each seeded with the mean of the first `period` outputs of the one before,
+// combined as c1*e6 + c2*e5 + c3*e4 + c4*e3; TA-Lib's unstable period.  Period 1
+// copies the input after the unstable period.
+struct T3 {
+    int period = 2;
+    double k = 0, omk = 0, c1 = 0, c2 = 0, c3 = 0, c4 = 0;
+    std::int64_t lookback = 0, count = 0;
+    int stage = 0;  // EMAs seeded so far
+    bool warm = false;
+    double sum = 0, e1 = 0, e2 = 0, e3 = 0, e4 = 0, e5 = 0, e6 = 0;  // scalars: kept in registers
+    T3(int p, double v)
+        : period(p),
+          k(2.0 / (p + 1.0)),
+          omk(1.0 - k),
+          lookback(6 * static_cast<std::int64_t>(p - 1) + unstable_period(Unstable::T3)) {
+        const double v2 = v * v;
+        c1 = 0 - v2 * v;
+        c2 = 3.0 * (v2 - c1);
+        c3 = (0 - 6.0) * v2 - 3.0 * (v - c1);
+        c4 = fused(3.0, v2, fused(3.0, v, 1.0) - c1);
+    }
+    THREADX_TA_INLINE double step(double x) {
+        if (warm) {
+            advance(x, 6);
+            return out();
+        }
+        const std::int64_t bar = count++;
+        if (period == 1) return bar >= lookback ? x : kNaN;
+        if (stage == 0) {
+            sum = bar == 0 ? x : sum + x;
+            if (bar == period - 1) seed();
+        } else {
+            advance(x, stage);
+            if (stage < 6) {
+                sum += stage == 1 ? e1 : stage == 2 ? e2 : stage == 3 ? e3 : stage == 4 ? e4 : e5;
+                if (bar == static_cast<std::int64_t>(stage + 1) * (period - 1)) seed();
+            }
+        }
+        if (stage < 6 || bar < lookback) return kNaN;
+        warm = true;
+        return out();
+    }
+    template <class Ar>
+    void fields(Ar& ar) { ar(count, stage, warm, sum, e1, e2, e3, e4, e5, e6); }
+
+private:
+    // Steps the first `n` seeded EMAs (TA-Lib's FMA build: (1-k)*e fused with k*input).
+    THREADX_TA_INLINE void advance(double x, int n) {
+        e1 = fused(omk, e1, k * x);
+        if (n < 2) return;
+        e2 = fused(omk, e2, k * e1);
+        if (n < 3) return;
+        e3 = fused(omk, e3, k * e2);
+        if (n < 4) return;
+        e4 = fused(omk, e4, k * e3);
+        if (n < 5) return;
+        e5 = fused(omk, e5, k * e4);
+        if (n < 6) return;
+        e6 = fused(omk, e6, k * e5);
+    }
+    THREADX_TA_INLINE double out() const { return fused(c4, e3, fused(c3, e4, fused(c1, e6, c2 * e5))); }
+    void seed() {
+        const double m = sum / period;
+        switch (stage++) {
+            case 0: e1 = m; break;
+            case 1: e2 = m; break;
+            case 2: e3 = m; break;
+            case 3: e4 = m; break;
+            case 4: e5 = m; break;
+            default: e6 = m; break;
+        }
+        sum = m;  // the next EMA's seed sum starts with this one's first output
+    }
+};
+
+// TA-Lib's lookback of MA(period, type) (MA_Type as in MaState).
+inline std::int64_t ma_lookback(int type, int period) {
+    if (period <= 1) return 0;
+    const std::int64_t p = period;
+    const std::int64_t ema = p - 1 + unstable_period(Unstable::EMA);
+    switch (static_cast<MaType>(type)) {
+        case MaType::SMA: return p - 1;
+        case MaType::EMA: return ema;
+        case MaType::WMA: return p - 1;
+        case MaType::DEMA: return 2 * ema;
+        case MaType::TEMA: return 3 * ema;
+        case MaType::TRIMA: return p - 1;
+        case MaType::KAMA: return p + unstable_period(Unstable::KAMA);
+        case MaType::T3: return 6 * (p - 1) + unstable_period(Unstable::T3);
+        default: return 0;
+    }
+}
+
 // The MA chosen by MA_Type.  Add a type: a state with step(x) and fields(ar), an
 // alternative here, and a case in make().
 struct MaState {
-    std::variant<Identity, Sma, Ema> v;
+    std::variant<Identity, Sma, Ema, Wma, Dema, Tema, Trima, Kama, T3> v;
     MaState(int type, int period) : v(make(type, period)) {}
-    double step(double x) {
+    THREADX_TA_INLINE double step(double x) {
         return std::visit([x](auto& m) { return m.step(x); }, v);
     }
     template <class Ar>
@@ -79,6 +460,12 @@ private:
         switch (static_cast<MaType>(type)) {
             case MaType::SMA: return Sma(period);
             case MaType::EMA: return Ema(period);
+            case MaType::WMA: return Wma(period);
+            case MaType::DEMA: return Dema(period);
+            case MaType::TEMA: return Tema(period);
+            case MaType::TRIMA: return Trima(period);
+            case MaType::KAMA: return Kama(period);
+            case MaType::T3: return T3(period, 0.7);  // MA() uses vfactor 0.7
             default:
                 throw IndicatorError("MA_Type " + std::to_string(type) + " is not available");
         }
@@ -95,5 +482,97 @@ struct SingleMa {
     template <class Ar>
     void fields(Ar& ar) { ar(m); }
 };
+
+// ---------------------------------------------------------------- batch kernels
+
+// The batch loop of run_column, fed from row `start` (the rows before it are filled).
+template <class S>
+THREADX_TA_INLINE void state_rows(const double* params, const ConstColumn* in, std::int64_t start,
+                                  std::int64_t n, const Column* out, const CancelCheck& check) {
+    constexpr int NI = S::n_inputs, NO = S::n_outputs;
+    double x[NI], y[NO];
+    // The state's constructor may pass its address out of line (allocations); a moved
+    // copy whose address never escapes keeps its scalars in registers across the loop.
+    S init(params);
+    S s(std::move(init));
+    ConstColumn src[NI];
+    Column dst[NO];
+    for (int k = 0; k < NI; ++k) src[k] = in[k];
+    for (int j = 0; j < NO; ++j) dst[j] = out[j];
+    std::int64_t i = start;
+    while (i < n) {
+        const std::int64_t stop = n - i > kCheckEvery ? i + kCheckEvery : n;
+        for (; i < stop; ++i) {
+            for (int k = 0; k < NI; ++k) x[k] = src[k][i];
+            s.update(x, y);
+            for (int j = 0; j < NO; ++j) dst[j][i] = y[j];
+        }
+        if (i < n) check();
+    }
+}
+
+#if defined(__GNUC__) && (defined(__x86_64__) || defined(__i386__))
+#define THREADX_TA_FMA_CLONE 1
+// The FMA build of a batch loop: only the explicit fused() steps may fuse (no
+// contraction of a*b + c elsewhere, which would part batch from streaming).
+#if defined(__clang__)
+#pragma clang fp contract(off)
+#define THREADX_TA_FMA_BUILD [[gnu::target("fma")]]
+#else
+#define THREADX_TA_FMA_BUILD [[gnu::target("fma"), gnu::optimize("fp-contract=off")]]
+#endif
+inline bool cpu_has_fma() noexcept {
+    static const bool has = __builtin_cpu_supports("fma") && __builtin_cpu_supports("avx");
+    return has;
+}
+template <class S>
+THREADX_TA_FMA_BUILD void state_rows_fma(const double* params, const ConstColumn* in,
+                                         std::int64_t start, std::int64_t n, const Column* out,
+                                         const CancelCheck& check) {
+    state_rows<S>(params, in, start, n, out, check);
+}
+#endif
+
+// A batch hook for states with fused steps: the same loop, compiled for FMA where the
+// CPU has it (same values either way: fused() is exactly rounded).  The state's
+// update() must be THREADX_TA_INLINE so the fused steps land in the FMA build.
+template <class S>
+void fma_batch(const double* params, const ConstColumn* in, std::int64_t start, std::int64_t n,
+               const Column* out, const CancelCheck& check) {
+#ifdef THREADX_TA_FMA_CLONE
+    if (cpu_has_fma()) {
+        state_rows_fma<S>(params, in, start, n, out, check);
+        return;
+    }
+#endif
+    state_rows<S>(params, in, start, n, out, check);
+}
+
+// The concrete MA state for (type, period): what MaState holds, by type.
+template <class M>
+M make_ma(int type, int period) {
+    if constexpr (std::is_same_v<M, MaState>) return MaState(type, period);
+    else if constexpr (std::is_same_v<M, Identity>) return Identity{};
+    else if constexpr (std::is_same_v<M, T3>) return T3(period, 0.7);
+    else return M(period);
+}
+
+// Calls f.template operator()<M>() with M the concrete type MaState(type, period) holds,
+// so a batch kernel can run an MA without the variant dispatch per bar.
+template <class F>
+decltype(auto) with_ma_type(int type, int period, F&& f) {
+    if (period == 1) return f.template operator()<Identity>();
+    switch (static_cast<MaType>(type)) {
+        case MaType::SMA: return f.template operator()<Sma>();
+        case MaType::EMA: return f.template operator()<Ema>();
+        case MaType::WMA: return f.template operator()<Wma>();
+        case MaType::DEMA: return f.template operator()<Dema>();
+        case MaType::TEMA: return f.template operator()<Tema>();
+        case MaType::TRIMA: return f.template operator()<Trima>();
+        case MaType::KAMA: return f.template operator()<Kama>();
+        case MaType::T3: return f.template operator()<T3>();
+        default: return f.template operator()<MaState>();  // MaState reports the bad type
+    }
+}
 
 }  // namespace threadx::ta

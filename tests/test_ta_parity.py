@@ -17,8 +17,10 @@ talib = pytest.importorskip("talib")
 # Order statistics select input values: 1e-12 (DESIGN.md).
 ORDER_STATS = {"MAX", "MIN", "DONCHIAN", "MIDPOINT", "MIDPRICE", "MEDPRICE"}
 
-# Functions that skip a non-finite bar instead of propagating it (TA-Lib 0.8's VWAP rule).
-NAN_SKIPPING = {"VWAP"}
+# Functions that skip a non-finite bar instead of propagating it: VWAP (TA-Lib 0.8's
+# rule) and SAR, whose value at a bar is the stop set from earlier bars and whose
+# comparisons ignore a NaN bar (README, "Deviations from TA-Lib").
+NAN_SKIPPING = {"VWAP", "SAR"}
 
 CASE_IDS = [(name, kw) for name, kws in sorted(CASES.items()) for kw in kws]
 

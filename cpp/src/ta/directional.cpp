@@ -22,6 +22,7 @@
 
 #include "threadx/ta/ma.hpp"
 #include "threadx/ta/registry.hpp"
+#include "threadx/ta/wilder.hpp"
 
 namespace threadx::ta {
 
@@ -725,50 +726,23 @@ struct Bop {
     void fields(Ar&) {}
 };
 
-// CMO: RSI's Wilder averages of gains and losses, 100 * (gain - loss) / (gain + loss).
+// CMO: 100 * (gain - loss) / (gain + loss) of RSI's Wilder averages.
 struct Cmo {
     static constexpr int n_inputs = 1, n_outputs = 1;
-    int period;
-    double pd, pm1;
-    std::int64_t lookback, count = 0;
-    double prev = 0, gain = 0, loss = 0;
+    WilderMoves<false> m;
+    std::int64_t lookback;
     explicit Cmo(const double* p)
-        : period(as_period(p[0])), pd(period), pm1(period - 1),
-          lookback(period + unstable_period(Unstable::CMO)) {}
+        : m(as_period(p[0])), lookback(as_period(p[0]) + unstable_period(Unstable::CMO)) {}
     void update(const double* x, double* y) {
-        const std::int64_t bar = count++;
-        if (bar == 0) {
-            prev = x[0];
+        if (m.step(x[0]) < lookback) {
             y[0] = kNaN;
             return;
         }
-        const double diff = x[0] - prev;
-        prev = x[0];
-        // TA-Lib's "loss -= diff" or "gain += diff" as selects (adding 0.0 to the
-        // non-negative sums is exact; a coin-flip branch is not cheap)
-        const bool down = diff < 0;
-        const double dn = down ? -diff : 0.0;
-        const double up = down ? 0.0 : diff;
-        if (bar > period) [[likely]] {
-            loss = (loss * pm1 + dn) / pd;
-            gain = (gain * pm1 + up) / pd;
-        } else {
-            loss += dn;
-            gain += up;
-            if (bar == period) {
-                loss /= pd;
-                gain /= pd;
-            }
-        }
-        if (bar < lookback) {
-            y[0] = kNaN;
-            return;
-        }
-        const double total = gain + loss;
-        y[0] = !ta_zero(total) ? 100.0 * ((gain - loss) / total) : 0.0;
+        const double total = m.gain + m.loss;
+        y[0] = !ta_zero(total) ? 100.0 * ((m.gain - m.loss) / total) : 0.0;
     }
     template <class Ar>
-    void fields(Ar& ar) { ar(count, prev, gain, loss); }
+    void fields(Ar& ar) { ar(m); }
 };
 
 enum class Change { Mom, Roc, Rocp, Rocr };

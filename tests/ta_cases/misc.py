@@ -76,9 +76,4 @@ CASES: dict[str, list[dict]] = {
     ],
 }
 
-STREAM_ONLY_NOTES: dict[str, str] = {
-    "MAXINDEX": "TA-Lib returns an int array: 0 during the warm-up (ThreadX: NaN) and indices "
-    "counted from the start of the whole series, leading NaN bars included (ThreadX counts "
-    "from the first complete bar unless the driver calls set_origin).",
-    "MININDEX": "Same as MAXINDEX.",
-}
+STREAM_ONLY_NOTES: dict[str, str] = {}

@@ -10,6 +10,9 @@
 #include <cmath>
 #include <cstdint>
 #include <vector>
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 #include "threadx/ta/ma.hpp"
 #include "threadx/ta/registry.hpp"
@@ -56,23 +59,37 @@ struct WclPrice {
 // ---------------------------------------------------------------- volume
 
 // On Balance Volume: starts at the first bar's volume; a NaN close or volume poisons it.
+// 1, -1 or 0 as a > b, a < b or neither, without a branch (compilers turn the plain
+// comparisons back into jumps, which mispredict on prices).
+inline double up_down(double a, double b) noexcept {
+#if defined(__SSE2__)
+    const __m128d x = _mm_set_sd(a), y = _mm_set_sd(b), one = _mm_set_sd(1.0);
+    const __m128d up = _mm_and_pd(_mm_cmpgt_sd(x, y), one), down = _mm_and_pd(_mm_cmplt_sd(x, y), one);
+    return _mm_cvtsd_f64(_mm_sub_sd(up, down));
+#else
+    return static_cast<double>(a > b) - static_cast<double>(a < b);
+#endif
+}
+
 struct Obv {
     static constexpr int n_inputs = 2, n_outputs = 1;  // real, volume
     bool started = false;
     double prev = 0, obv = 0;
     explicit Obv(const double*) {}
-    void update(const double* x, double* y) {
-        const double r = x[0];
+    THREADX_TA_INLINE void update(const double* x, double* y) {
+        const double r = x[0], v = x[1];
         if (!started) {
             started = true;
-            obv = x[1];
+            obv = v;
             prev = r;
         }
-        if (r != r || x[1] != x[1]) obv = kNaN;
-        else if (r > prev) obv += x[1];
-        else if (r < prev) obv -= x[1];
+        // Branch-free (up/down is a coin flip on real data): obv + {1, -1, 0} * volume is
+        // exactly obv + volume, obv - volume or obv for a finite volume.
+        double next = obv + up_down(r, prev) * v;
+        if (r != r || v != v) next = kNaN;
+        obv = next;
         prev = r;
-        y[0] = obv;
+        y[0] = next;
     }
     template <class Ar>
     void fields(Ar& ar) { ar(started, prev, obv); }
@@ -173,24 +190,38 @@ struct LinRegCore {
         }
     }
 
-    // Adds v; true (and the slope m) once a full window is in.
-    THREADX_TA_INLINE bool step(double v, double& m) {
+    // Adds v; true (with the slope m and the window sum sy) once a full window is in.
+    // The sums are read before the ring's store, so they can stay in registers.
+    THREADX_TA_INLINE bool step(double v, double& m, double& sy) {
+        const std::int64_t t = count;
+        double sxy = sum_xy, sa = sum_abs;
+        sy = sum_y;
+        std::int64_t left = since_reseed;
         const double trailing = window.push(v);
-        const std::int64_t t = count++;
+        count = t + 1;
         if (t < period - 1) return false;
-        if (t == period - 1) {
-            rebuild();
-        } else {
+        bool reseed = t == period - 1;
+        if (!reseed) {
             const double weighted = pd * trailing;
-            sum_xy = sum_xy + sum_y - weighted;
-            sum_y = sum_y - trailing + v;
-            sum_abs = sum_abs - std::fabs(trailing) + std::fabs(v);
-            if (--since_reseed <= 0 || std::fabs(weighted) > 100.0 * sum_abs) rebuild();
+            sxy = sxy + sy - weighted;
+            sy = sy - trailing + v;
+            sa = sa - std::fabs(trailing) + std::fabs(v);
+            reseed = --left <= 0 || std::fabs(weighted) > 100.0 * sa;
         }
-        m = (pd * sum_xy - sum_x * sum_y) / divisor;
+        if (reseed) {
+            rebuild();
+            sy = sum_y;
+            sxy = sum_xy;
+        } else {
+            sum_y = sy;
+            sum_xy = sxy;
+            sum_abs = sa;
+            since_reseed = left;
+        }
+        m = (pd * sxy - sum_x * sy) / divisor;
         return true;
     }
-    double intercept(double m) const { return (sum_y - m * sum_x) / pd; }
+    double intercept(double m, double sy) const { return (sy - m * sum_x) / pd; }
 
     template <class Ar>
     void fields(Ar& ar) { ar(count, since_reseed, sum_y, sum_xy, sum_abs, window); }
@@ -204,16 +235,16 @@ struct LinReg {
     LinRegCore c;
     explicit LinReg(const double* p) : c(as_period(p[0])) {}
     THREADX_TA_INLINE void update(const double* x, double* y) {
-        double m;
-        if (!c.step(x[0], m)) {
+        double m, sy;
+        if (!c.step(x[0], m, sy)) {
             y[0] = kNaN;
             return;
         }
-        if constexpr (K == LinOut::Value) y[0] = fused(m, static_cast<double>(c.period - 1), c.intercept(m));
+        if constexpr (K == LinOut::Value) y[0] = fused(m, static_cast<double>(c.period - 1), c.intercept(m, sy));
         else if constexpr (K == LinOut::Slope) y[0] = m;
         else if constexpr (K == LinOut::Angle) y[0] = std::atan(m) * (180.0 / 3.14159265358979323846);
-        else if constexpr (K == LinOut::Intercept) y[0] = c.intercept(m);
-        else y[0] = fused(m, c.pd, c.intercept(m));
+        else if constexpr (K == LinOut::Intercept) y[0] = c.intercept(m, sy);
+        else y[0] = fused(m, c.pd, c.intercept(m, sy));
     }
     static void batch(const double* p, const ConstColumn* in, std::int64_t start, std::int64_t n,
                       const Column* out, const CancelCheck& check) {
@@ -229,93 +260,110 @@ struct LinReg {
 // = period).  TA-Lib measures the returns against a shift (the first return, later the
 // window mean) and rebuilds the sums when the denominator has cancelled below 1e-6 of
 // its scale, when a leaving squared term outweighs 1000x the remaining sum, or every
-// 32*period bars.  A zero base price gives a zero return.
+// 32*period bars.  A zero base price gives a zero return.  (The running values are
+// locals of update(), read before the ring's stores, so they stay in registers.)
 struct Beta {
     static constexpr int n_inputs = 2, n_outputs = 1;  // real0 (x), real1 (y)
-    int period;
+    std::int64_t period;
     double n;
-    std::int64_t count = 0, since_reseed = 0;
+    std::int64_t count = 0, since_reseed = 0, head = 0;
     double last_x = 0, last_y = 0, shift_x = 0, shift_y = 0;
     double s_xx = 0, s_yy = 0, s_xy = 0, s_x = 0, s_y = 0, leaving_xx = 0, leaving_yy = 0;
-    Ring rx, ry;  // the raw returns of the window
+    std::vector<double> rx, ry;  // the raw returns of the window (ring, oldest at head)
 
-    explicit Beta(const double* p) : period(as_period(p[0])), n(period), rx(period), ry(period) {}
-
-    void add(double x, double y) {
-        s_xx += x * x;
-        s_yy += y * y;
-        s_xy += x * y;
-        s_x += x;
-        s_y += y;
-    }
-    template <class F>
-    void each(F&& f) const {  // oldest first
-        const std::size_t m = rx.v.size(), h = static_cast<std::size_t>(rx.head);
-        for (std::size_t k = h; k < m; ++k) f(rx.v[k], ry.v[k]);
-        for (std::size_t k = 0; k < h; ++k) f(rx.v[k], ry.v[k]);
-    }
-    void rebuild(double& denom, double& denom_scale) {
-        since_reseed = 32 * static_cast<std::int64_t>(period);
-        double tx = 0.0, ty = 0.0;
-        each([&](double a, double b) {
-            tx += a;
-            ty += b;
-        });
-        shift_x = tx / n;
-        shift_y = ty / n;
-        s_xx = s_yy = s_xy = s_x = s_y = 0.0;
-        each([&](double a, double b) { add(a - shift_x, b - shift_y); });
-        denom_scale = n * s_xx;
-        denom = denom_scale - (s_x * s_x);
-        if (denom < 0.0) denom = 0.0;
-    }
+    explicit Beta(const double* p)
+        : period(as_period(p[0])), n(static_cast<double>(period)),
+          rx(static_cast<std::size_t>(period), 0.0), ry(static_cast<std::size_t>(period), 0.0) {}
 
     THREADX_TA_INLINE void update(const double* in, double* out) {
-        const std::int64_t t = count++;
+        const std::int64_t t = count, p = period;
         const double px = in[0], py = in[1];
+        count = t + 1;
         if (t == 0) {
             last_x = px;
             last_y = py;
             out[0] = kNaN;
             return;
         }
-        const double rxv = last_x != 0.0 ? (px - last_x) / last_x : 0.0;
-        const double ryv = last_y != 0.0 ? (py - last_y) / last_y : 0.0;
+        double shx = shift_x, shy = shift_y;
+        double xx = s_xx, yy = s_yy, xy = s_xy, sx = s_x, sy = s_y;
+        const double lxx = leaving_xx, lyy = leaving_yy;
+        std::int64_t left = since_reseed;
+        const double lx = last_x, ly = last_y;
+        const double rxv = lx != 0.0 ? (px - lx) / lx : 0.0;
+        const double ryv = ly != 0.0 ? (py - ly) / ly : 0.0;
         last_x = px;
         last_y = py;
         if (t == 1) {
-            shift_x = rxv;
-            shift_y = ryv;
+            shx = rxv;
+            shy = ryv;
         }
-        rx.push(rxv);
-        ry.push(ryv);
-        add(rxv - shift_x, ryv - shift_y);
-        if (t < period) {
-            out[0] = kNaN;
-            return;
+        double* bx = rx.data();
+        double* by = ry.data();
+        const std::int64_t h = head, hn = h + 1 == p ? 0 : h + 1;
+        bx[h] = rxv;
+        by[h] = ryv;
+        head = hn;
+        {
+            const double x = rxv - shx, y = ryv - shy;
+            xx += x * x;
+            yy += y * y;
+            xy += x * y;
+            sx += x;
+            sy += y;
         }
-        double denom_scale = n * s_xx;
-        double denom = denom_scale - (s_x * s_x);
-        if (t == period) since_reseed = 32 * static_cast<std::int64_t>(period);
-        if (--since_reseed <= 0 || denom < 0.000001 * denom_scale || leaving_xx > 1000.0 * s_xx ||
-            leaving_yy > 1000.0 * s_yy)
-            rebuild(denom, denom_scale);
-        // the oldest return of the window leaves after this bar's output
-        const double x = rx.v[static_cast<std::size_t>(rx.head)] - shift_x;
-        const double y = ry.v[static_cast<std::size_t>(ry.head)] - shift_y;
-        if (denom > 0.00000000000001 * denom_scale) out[0] = ((n * s_xy) - (s_x * s_y)) / denom;
-        else out[0] = denom != denom ? kNaN : 0.0;  // a NaN return gives NaN, not "flat"
-        leaving_xx = x * x;
-        leaving_yy = y * y;
-        s_xx -= x * x;
-        s_yy -= y * y;
-        s_xy -= x * y;
-        s_x -= x;
-        s_y -= y;
+        double value = kNaN;
+        if (t >= p) {
+            double denom_scale = n * xx;
+            double denom = denom_scale - (sx * sx);
+            if (t == p) left = 32 * p;
+            if (--left <= 0 || denom < 0.000001 * denom_scale || lxx > 1000.0 * xx || lyy > 1000.0 * yy) {
+                left = 32 * p;
+                double tx = 0.0, ty = 0.0;
+                for (std::int64_t k = 0, j = hn; k < p; ++k, j = j + 1 == p ? 0 : j + 1) {
+                    tx += bx[j];
+                    ty += by[j];
+                }
+                shx = tx / n;
+                shy = ty / n;
+                xx = yy = xy = sx = sy = 0.0;
+                for (std::int64_t k = 0, j = hn; k < p; ++k, j = j + 1 == p ? 0 : j + 1) {
+                    const double x = bx[j] - shx, y = by[j] - shy;
+                    xx += x * x;
+                    yy += y * y;
+                    xy += x * y;
+                    sx += x;
+                    sy += y;
+                }
+                denom_scale = n * xx;
+                denom = denom_scale - (sx * sx);
+                if (denom < 0.0) denom = 0.0;
+            }
+            // the oldest return of the window leaves after this bar's output
+            const double x = bx[hn] - shx, y = by[hn] - shy;
+            if (denom > 0.00000000000001 * denom_scale) value = ((n * xy) - (sx * sy)) / denom;
+            else value = denom != denom ? kNaN : 0.0;  // a NaN return gives NaN, not "flat"
+            leaving_xx = x * x;
+            leaving_yy = y * y;
+            xx -= x * x;
+            yy -= y * y;
+            xy -= x * y;
+            sx -= x;
+            sy -= y;
+        }
+        shift_x = shx;
+        shift_y = shy;
+        s_xx = xx;
+        s_yy = yy;
+        s_xy = xy;
+        s_x = sx;
+        s_y = sy;
+        since_reseed = left;
+        out[0] = value;
     }
     template <class Ar>
     void fields(Ar& ar) {
-        ar(count, since_reseed, last_x, last_y, shift_x, shift_y, s_xx, s_yy, s_xy, s_x, s_y,
+        ar(count, since_reseed, head, last_x, last_y, shift_x, shift_y, s_xx, s_yy, s_xy, s_x, s_y,
            leaving_xx, leaving_yy, rx, ry);
     }
 };
@@ -327,87 +375,105 @@ struct Beta {
 // 1e-6 of its raw sum, a leaving squared term above 1e6x the sum, every 32*period bars).
 struct Correl {
     static constexpr int n_inputs = 2, n_outputs = 1;
-    int period;
+    std::int64_t period;
     double inv;
-    std::int64_t count = 0, since_reseed = 0;
+    std::int64_t count = 0, since_reseed = 0, head = 0;
     double shift_x = 0, shift_y = 0;
     double sx = 0, sy = 0, sxx = 0, syy = 0, sxy = 0, leaving_x = 0, leaving_y = 0;
-    Ring wx, wy;
+    std::vector<double> wx, wy;  // the window (ring, oldest at head once full)
 
     explicit Correl(const double* p)
-        : period(as_period(p[0])), inv(1.0 / static_cast<double>(period)), wx(period), wy(period) {}
-
-    void add(double x, double y) {
-        sx += x;
-        sxx += x * x;
-        sxy += x * y;
-        sy += y;
-        syy += y * y;
-    }
-    template <class F>
-    void each(F&& f) const {
-        const std::size_t m = wx.v.size(), h = static_cast<std::size_t>(wx.head);
-        for (std::size_t k = h; k < m; ++k) f(wx.v[k], wy.v[k]);
-        for (std::size_t k = 0; k < h; ++k) f(wx.v[k], wy.v[k]);
-    }
+        : period(as_period(p[0])), inv(1.0 / static_cast<double>(period)),
+          wx(static_cast<std::size_t>(period), 0.0), wy(static_cast<std::size_t>(period), 0.0) {}
 
     THREADX_TA_INLINE void update(const double* in, double* out) {
-        const std::int64_t t = count++;
+        const std::int64_t t = count, p = period;
         const double xv = in[0], yv = in[1];
+        double shx = shift_x, shy = shift_y;
+        double ax = sx, ay = sy, axx = sxx, ayy = syy, axy = sxy;
+        const double lx = leaving_x, ly = leaving_y;
+        std::int64_t left = since_reseed;
         if (t == 0) {
-            shift_x = xv;
-            shift_y = yv;
-            since_reseed = 32 * static_cast<std::int64_t>(period);
+            shx = xv;
+            shy = yv;
+            left = 32 * p;
         }
-        wx.push(xv);
-        wy.push(yv);
-        add(xv - shift_x, yv - shift_y);
-        if (t < period - 1) {
-            out[0] = kNaN;
-            return;
+        double* bx = wx.data();
+        double* by = wy.data();
+        const std::int64_t h = head, hn = h + 1 == p ? 0 : h + 1;
+        bx[h] = xv;
+        by[h] = yv;
+        head = hn;
+        count = t + 1;
+        {
+            const double x = xv - shx, y = yv - shy;
+            ax += x;
+            axx += x * x;
+            axy += x * y;
+            ay += y;
+            ayy += y * y;
         }
-        double ss_x = sxx - ((sx * sx) * inv);
-        double ss_y = syy - ((sy * sy) * inv);
-        double sp = sxy - ((sx * sy) * inv);
-        if (--since_reseed <= 0 || ss_x < 0.000001 * sxx || ss_y < 0.000001 * syy ||
-            leaving_x > 1000000.0 * sxx || leaving_y > 1000000.0 * syy) {
-            since_reseed = 32 * static_cast<std::int64_t>(period);
-            double tx = 0.0, ty = 0.0;
-            each([&](double a, double b) {
-                tx += a;
-                ty += b;
-            });
-            shift_x = tx * inv;
-            shift_y = ty * inv;
-            sx = sy = sxx = syy = sxy = 0.0;
-            each([&](double a, double b) { add(a - shift_x, b - shift_y); });
-            ss_x = sxx - ((sx * sx) * inv);
-            ss_y = syy - ((sy * sy) * inv);
-            sp = sxy - ((sx * sy) * inv);
-            if (ss_x < 0.0) ss_x = 0.0;
-            if (ss_y < 0.0) ss_y = 0.0;
+        double value = kNaN;
+        if (t >= p - 1) {
+            double ss_x = axx - ((ax * ax) * inv);
+            double ss_y = ayy - ((ay * ay) * inv);
+            double sp = axy - ((ax * ay) * inv);
+            if (--left <= 0 || ss_x < 0.000001 * axx || ss_y < 0.000001 * ayy || lx > 1000000.0 * axx ||
+                ly > 1000000.0 * ayy) {
+                left = 32 * p;
+                double tx = 0.0, ty = 0.0;
+                for (std::int64_t k = 0, j = hn; k < p; ++k, j = j + 1 == p ? 0 : j + 1) {
+                    tx += bx[j];
+                    ty += by[j];
+                }
+                shx = tx * inv;
+                shy = ty * inv;
+                ax = ay = axx = ayy = axy = 0.0;
+                for (std::int64_t k = 0, j = hn; k < p; ++k, j = j + 1 == p ? 0 : j + 1) {
+                    const double x = bx[j] - shx, y = by[j] - shy;
+                    ax += x;
+                    axx += x * x;
+                    axy += x * y;
+                    ay += y;
+                    ayy += y * y;
+                }
+                ss_x = axx - ((ax * ax) * inv);
+                ss_y = ayy - ((ay * ay) * inv);
+                sp = axy - ((ax * ay) * inv);
+                if (ss_x < 0.0) ss_x = 0.0;
+                if (ss_y < 0.0) ss_y = 0.0;
+            }
+            const double tx = bx[hn] - shx, ty = by[hn] - shy;  // leaves after this bar
+            if (ss_x > 0.00000000000001 * axx && ss_y > 0.00000000000001 * ayy) {
+                double r = sp / std::sqrt(ss_x * ss_y);
+                if (r > 1.0) r = 1.0;
+                else if (r < -1.0) r = -1.0;
+                value = r;
+            } else {
+                value = ss_x != ss_x || ss_y != ss_y ? kNaN : 0.0;  // a NaN gives NaN, not "flat"
+            }
+            const double qx = tx * tx, qy = ty * ty;
+            leaving_x = qx;
+            leaving_y = qy;
+            ax -= tx;
+            axx -= qx;
+            axy -= tx * ty;
+            ay -= ty;
+            ayy -= qy;
         }
-        const double tx = wx.v[static_cast<std::size_t>(wx.head)] - shift_x;
-        const double ty = wy.v[static_cast<std::size_t>(wy.head)] - shift_y;
-        if (ss_x > 0.00000000000001 * sxx && ss_y > 0.00000000000001 * syy) {
-            double r = sp / std::sqrt(ss_x * ss_y);
-            if (r > 1.0) r = 1.0;
-            else if (r < -1.0) r = -1.0;
-            out[0] = r;
-        } else {
-            out[0] = ss_x != ss_x || ss_y != ss_y ? kNaN : 0.0;  // a NaN gives NaN, not "flat"
-        }
-        leaving_x = tx * tx;
-        leaving_y = ty * ty;
-        sx -= tx;
-        sxx -= leaving_x;
-        sxy -= tx * ty;
-        sy -= ty;
-        syy -= leaving_y;
+        shift_x = shx;
+        shift_y = shy;
+        sx = ax;
+        sy = ay;
+        sxx = axx;
+        syy = ayy;
+        sxy = axy;
+        since_reseed = left;
+        out[0] = value;
     }
     template <class Ar>
     void fields(Ar& ar) {
-        ar(count, since_reseed, shift_x, shift_y, sx, sy, sxx, syy, sxy, leaving_x, leaving_y, wx, wy);
+        ar(count, since_reseed, head, shift_x, shift_y, sx, sy, sxx, syy, sxy, leaving_x, leaving_y, wx, wy);
     }
 };
 
@@ -498,8 +564,8 @@ THREADX_TA_INLINE Found rescan(const W& w, std::int64_t count) {
 // MAXINDEX / MININDEX with TA-Lib's tracking of the window extreme: while the extreme is
 // in the window, a new value equal or beyond it takes over (the latest of ties); once it
 // has left, the window is rescanned (the earliest of ties).  The index counts bars from
-// the first one the state saw, plus `origin` (see set_origin).  A NaN in the window
-// gives NaN.
+// the start of the series, as TA-Lib's wrapper does (the driver reports the leading bars
+// it skipped through skipped()).  A NaN in the window gives NaN.
 template <bool IsMax>
 struct ExtremeIndex {
     static constexpr int n_inputs = 1, n_outputs = 1;
@@ -513,10 +579,8 @@ struct ExtremeIndex {
     std::vector<double> buf;
     explicit ExtremeIndex(const double* p)
         : period(as_period(p[0])), buf(static_cast<std::size_t>(period), 0.0) {}
-    // Bars of the series before the first one passed to update(): TA-Lib's wrapper counts
-    // indices from the start of the whole series, leading NaN bars included.
-    void set_origin(std::int64_t bars) noexcept { origin = bars; }
-    void skipped(std::int64_t bars) noexcept { origin = bars; }  // the driver's hook (kernel.hpp)
+    // Bars of the series before the first one passed to update() (kernel.hpp's hook).
+    void skipped(std::int64_t bars) noexcept { origin = bars; }
 
     THREADX_TA_INLINE void update(const double* x, double* y) {
         const double v = x[0];
@@ -549,8 +613,8 @@ struct ExtremeIndex {
         y[0] = now - last_nan < p ? kNaN : static_cast<double>(idx + origin);
     }
 
-    // The same scan straight over the input column (no ring), rows counted from `start`;
-    // long windows find the extreme with the two-pass scan (same answer).
+    // The same scan straight over the input column (no ring), indices being rows; long
+    // windows find the extreme with the two-pass scan (same answer).
     static void batch(const double* p, const ConstColumn* in, std::int64_t start, std::int64_t n,
                       const Column* out, const CancelCheck& check) {
         if (as_period(p[0]) >= 24) batch_rows<true>(p, in, start, n, out, check);
@@ -615,17 +679,21 @@ struct BlockWindow {
           suf_min(WantMin ? static_cast<std::size_t>(p) : 0, 0.0) {}
 
     THREADX_TA_INLINE void push(double v) noexcept {
-        ++t;
-        if (v != v) last_nan = t;
-        if (pos == 0) {
-            if (t >= period && period > 1) suffixes();
-            pre_max = pre_min = v;
+        const std::int64_t now = t + 1, pos0 = pos;
+        double hi = pre_max, lo = pre_min;  // read before the buffer's store
+        t = now;
+        if (v != v) last_nan = now;
+        if (pos0 == 0) {
+            if (now >= period && period > 1) suffixes();
+            hi = lo = v;
         } else {
-            if constexpr (WantMax) pre_max = v > pre_max ? v : pre_max;
-            if constexpr (WantMin) pre_min = v < pre_min ? v : pre_min;
+            if constexpr (WantMax) hi = v > hi ? v : hi;
+            if constexpr (WantMin) lo = v < lo ? v : lo;
         }
-        buf[static_cast<std::size_t>(pos)] = v;
-        if (++pos == period) pos = 0;
+        buf[static_cast<std::size_t>(pos0)] = v;
+        pos = pos0 + 1 == period ? 0 : pos0 + 1;
+        pre_max = hi;
+        pre_min = lo;
     }
     bool full() const noexcept { return t >= period - 1; }
     bool has_nan() const noexcept { return t - last_nan < period; }

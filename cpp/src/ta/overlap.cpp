@@ -45,7 +45,6 @@ struct RollingVar {
         d *= d;
         s2 -= d;
         if (--until_reseed <= 0 || var < 0.000001 * (s2 * inv) || d > 1000000.0 * s2) {
-            // a static helper, so the state stays a local of the batch loop
             const Reseed r = reseed(window.v.data(), window.v.size(),
                                     static_cast<std::size_t>(window.head), inv);
             until_reseed = 32LL * period;
@@ -62,10 +61,9 @@ struct RollingVar {
     struct Reseed {
         double shift, s1, s2, var;
     };
-    // The window's mean as the new shift, the deviation sums afresh (two passes, in
-    // order), the variance floored at 1e-12 of the mean squared deviation, and the
-    // oldest value removed again for the next bar.
-public:
+    // The window's mean (of ring v, oldest at h) as the new shift, the deviation sums
+    // afresh (two passes, in order), the variance floored at 1e-12 of the mean squared
+    // deviation, and the oldest value removed again for the next bar.  Out of line: rare.
     [[gnu::noinline]] static Reseed reseed(const double* v, std::size_t n, std::size_t h, double inv) {
         auto at = [&](std::size_t j) { return v[h + j < n ? h + j : h + j - n]; };
         Reseed r{0.0, 0.0, 0.0, 0.0};
@@ -125,8 +123,7 @@ void ma_column(int type, int period, ConstColumn src, Column dst, std::int64_t f
 
 // ---------------------------------------------------------------- moving averages
 
-// A single-input MA state M as an indicator whose first parameter is the period (and,
-// for MA(), the second the MA type), with an FMA-built batch loop.
+// MA(period, matype) with the concrete MA type M (MaFn's batch kernel).
 template <class M>
 struct MaFnOf {
     static constexpr int n_inputs = 1, n_outputs = 1;
@@ -177,7 +174,10 @@ struct MaFn {
     static void batch(const double* p, const ConstColumn* in, std::int64_t start, std::int64_t n,
                       const Column* out, const CancelCheck& check) {
         with_ma_type(as_matype(p[1]), as_period(p[0]), [&]<class M>() {
-            fma_batch<MaFnOf<M>>(p, in, start, n, out, check);
+            if constexpr (std::is_same_v<M, Sma>)  // SMA's own kernel (basic.cpp's loop)
+                run_column<SingleMa<Sma>>(p, in, n, out, check);
+            else
+                fma_batch<MaFnOf<M>>(p, in, start, n, out, check);
         });
     }
     template <class Ar>

@@ -15,12 +15,15 @@ from threadx.errors import (  # noqa: E402
     BacktestError,
     CallbackTimeoutError,
     CancelledError,
+    CoordinatorClosedError,
     DataError,
     IndicatorError,
+    QueueFullError,
     TaskTimeoutError,
     ThreadXError,
     ValidationError,
 )
+from threadx.coordinator import Coordinator, Job, JobStatus, gather_jobs, run_jobs  # noqa: E402
 from threadx.requests import DataRequest, IndicatorRequest, RollingRequest  # noqa: E402
 from threadx.rolling import RollingQuantile  # noqa: E402
 
@@ -31,10 +34,15 @@ __all__ = [
     "CallbackTimeoutError",
     "CancelToken",
     "CancelledError",
+    "Coordinator",
+    "CoordinatorClosedError",
     "DataError",
     "DataRequest",
     "IndicatorError",
     "IndicatorRequest",
+    "Job",
+    "JobStatus",
+    "QueueFullError",
     "RollingQuantile",
     "RollingRequest",
     "TaskTimeoutError",
@@ -43,8 +51,10 @@ __all__ = [
     "__version__",
     "data",
     "errors",
+    "gather_jobs",
     "get_num_threads",
     "rolling",
+    "run_jobs",
     "set_num_threads",
     "sources",
 ]

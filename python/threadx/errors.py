@@ -13,9 +13,11 @@ __all__ = [
     "BacktestError",
     "CallbackTimeoutError",
     "CancelledError",
+    "CoordinatorClosedError",
     "DataError",
     "FieldError",
     "IndicatorError",
+    "QueueFullError",
     "TaskTimeoutError",
     "ThreadXError",
     "ValidationError",
@@ -88,3 +90,11 @@ class CallbackTimeoutError(ThreadXError):
 
 class CancelledError(ThreadXError):
     """A job was cancelled (explicitly or by a shutdown) before it finished."""
+
+
+class QueueFullError(ThreadXError):
+    """A coordinator's queue already holds ``max_queue`` waiting jobs (``submit(block=False)``)."""
+
+
+class CoordinatorClosedError(ThreadXError, RuntimeError):
+    """The coordinator is shutting down or shut down and takes no new jobs."""

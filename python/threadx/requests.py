@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import base64
 import dataclasses
+import hashlib
 from typing import Any, ClassVar
 
 import numpy as np
@@ -103,10 +104,73 @@ def _summary(value: Any) -> str:
     return repr(value)
 
 
+class _Unhashable(Exception):
+    pass
+
+
+def _feed(h: Any, value: Any) -> None:
+    """Add ``value`` to the hash ``h``; raise _Unhashable for anything not plain data."""
+    if isinstance(value, np.ndarray):
+        if value.dtype.hasobject:
+            raise _Unhashable
+        h.update(f"nd{value.dtype.str}{value.shape}".encode())
+        h.update(np.ascontiguousarray(value).view(np.uint8).reshape(-1).data)
+    elif isinstance(value, pd.Series):
+        h.update(b"series")
+        _feed(h, value.to_numpy())
+        _feed(h, value.index)
+        _feed(h, value.name)
+    elif isinstance(value, pd.DataFrame):
+        h.update(b"frame")
+        _feed(h, value.to_numpy())
+        _feed(h, value.index)
+        _feed(h, [str(c) for c in value.columns])
+    elif isinstance(value, pd.DatetimeIndex):
+        h.update(f"dtindex{value.tz}{value.unit}".encode())
+        _feed(h, value.asi8)
+    elif isinstance(value, pd.Index):
+        h.update(b"index")
+        _feed(h, np.asarray(value))
+    elif isinstance(value, (list, tuple)):
+        h.update(f"seq{len(value)}(".encode())
+        for v in value:
+            _feed(h, v)
+        h.update(b")")
+    elif isinstance(value, dict):
+        h.update(f"map{len(value)}(".encode())
+        for k in sorted(value, key=str):
+            _feed(h, str(k))
+            _feed(h, value[k])
+        h.update(b")")
+    elif value is None or isinstance(value, (bool, int, float, str, range, np.generic, pd.Timedelta, pd.Timestamp)):
+        h.update(f"{type(value).__name__}:{value!r};".encode())
+    else:
+        raise _Unhashable
+
+
 class _Request:
-    """Shared behaviour of request structs (encoding, repr)."""
+    """Shared behaviour of request structs (encoding, repr, fingerprint)."""
 
     kind: ClassVar[str]
+    # whether equal fingerprints mean equal results (False for requests that read
+    # the outside world, such as DataRequest)
+    cacheable: ClassVar[bool] = True
+
+    def fingerprint(self) -> str | None:
+        """A hash of the request's data and parameters, or None when it holds other objects.
+
+        Two requests with the same fingerprint compute the same result; the coordinator
+        keys its result cache on it.
+        """
+        h = hashlib.sha256()
+        h.update(self.kind.encode())
+        try:
+            for f in dataclasses.fields(self):  # type: ignore[arg-type]
+                h.update(f.name.encode())
+                _feed(h, getattr(self, f.name))
+        except _Unhashable:
+            return None
+        return h.hexdigest()
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-safe dict (``json.dumps`` works on it) that ``from_dict`` restores."""
@@ -241,6 +305,7 @@ class DataRequest(_Request):
     """
 
     kind: ClassVar[str] = "DataRequest"
+    cacheable: ClassVar[bool] = False
 
     symbols: Any
     start: Any

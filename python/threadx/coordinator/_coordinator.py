@@ -1,0 +1,691 @@
+"""``Coordinator``: many jobs at once, bounded, cancellable, observable, cleanly shut down."""
+
+from __future__ import annotations
+
+import asyncio
+import enum
+import inspect
+import itertools
+import logging
+import math
+import os
+import threading
+import time
+from collections import OrderedDict, deque
+from collections.abc import AsyncIterator, Callable, Generator, Iterable
+from dataclasses import asdict, dataclass, field
+from typing import Any, Protocol
+
+import numpy as np
+
+from threadx import _core
+from threadx._inputs import FieldErrors
+from threadx.coordinator._cache import ResultCache
+from threadx.coordinator._executor import BoundedExecutor
+from threadx.coordinator._queue import JobQueue
+from threadx.coordinator._tasks import TaskRegistry
+from threadx.errors import (
+    CallbackTimeoutError,
+    CancelledError,
+    CoordinatorClosedError,
+    TaskTimeoutError,
+    ThreadXError,
+    ValidationError,
+)
+
+__all__ = ["Coordinator", "CoordinatorStats", "Job", "JobStatus", "Request", "ShutdownSummary"]
+
+log = logging.getLogger("threadx.coordinator")
+
+DEFAULT_CACHE_BYTES = 0  # off: hashing the input costs ~0.7 ms per MB, more than many kernels
+_LATENCY_WINDOW = 10_000  # latencies kept for the percentiles
+_DONE_KEPT = 1_000  # finished jobs whose result nobody took, kept for lookups by id
+
+
+class Request(Protocol):
+    """What ``Coordinator.submit`` takes: every ``threadx.requests`` struct fits.
+
+    ``validate()`` raises ``ValidationError`` (before anything is queued); ``run()``
+    computes the result and, when it takes ``cancel=``, stops with the token.
+    """
+
+    def validate(self) -> Any: ...
+
+    def run(self, *args: Any, **kwargs: Any) -> Any: ...
+
+
+class JobStatus(str, enum.Enum):
+    QUEUED = "queued"
+    RUNNING = "running"
+    SUCCEEDED = "succeeded"
+    FAILED = "failed"
+    CANCELLED = "cancelled"
+    TIMED_OUT = "timed_out"
+
+
+Callback = Callable[["Job"], Any]
+
+
+class Job:
+    """One submitted request.  Awaitable: ``result = await job``.
+
+    ``await job`` raises the job's error: ``threadx.errors.CancelledError`` after
+    ``cancel()`` or a shutdown, ``TaskTimeoutError`` after its timeout, or what the
+    request raised.  Cancelling the task that awaits a job cancels the job too and
+    raises ``asyncio.CancelledError`` in that task.
+    """
+
+    __slots__ = ("id", "request", "status", "timeout", "callback", "submitted_at", "started_at",
+                 "finished_at", "_future", "_token", "_co", "_taken", "_timer", "__weakref__")
+
+    def __init__(self, co: Coordinator, job_id: int, request: Any, timeout: float | None,
+                 callback: Callback | None) -> None:
+        self.id = job_id
+        self.request = request
+        self.status = JobStatus.QUEUED
+        self.timeout = timeout
+        self.callback = callback
+        self.submitted_at = time.perf_counter()
+        self.started_at: float | None = None
+        self.finished_at: float | None = None
+        self._co = co
+        self._future: asyncio.Future[Any] = co._loop_now().create_future()
+        self._future.add_done_callback(_mark_retrieved)
+        self._token = _core.CancelToken()
+        self._taken = False
+        self._timer: asyncio.TimerHandle | None = None
+
+    def __repr__(self) -> str:
+        return f"<Job {self.id} {self.status.value} {type(self.request).__name__}>"
+
+    def done(self) -> bool:
+        return self._future.done()
+
+    def cancel(self) -> bool:
+        """Cancel the job (queued or running); False when it had already finished.
+
+        Safe to call from any thread: the native loops see the token at once.
+        """
+        if self._future.done():
+            return False
+        self._token.cancel()
+        self._co._call_in_loop(self._co._cancel, self, "cancelled")
+        return True
+
+    def result(self) -> Any:
+        """The result of a finished job (raises its error); InvalidStateError if not finished."""
+        self._taken = True
+        self._co._forget(self)
+        return self._future.result()
+
+    def exception(self) -> BaseException | None:
+        """The error of a finished job, or None."""
+        self._taken = True
+        self._co._forget(self)
+        return self._future.exception()
+
+    @property
+    def latency(self) -> float | None:
+        """Seconds from submission to completion (None while not finished)."""
+        return None if self.finished_at is None else self.finished_at - self.submitted_at
+
+    async def _wait(self) -> Any:
+        try:
+            await asyncio.shield(self._future)
+        except asyncio.CancelledError:
+            if not self._future.done():  # the awaiting task was cancelled, not the job
+                self.cancel()
+                raise
+        return self.result()
+
+    def __await__(self) -> Generator[Any, None, Any]:
+        return self._wait().__await__()
+
+
+def _mark_retrieved(fut: asyncio.Future[Any]) -> None:
+    # the outcome is counted in stats and reported to whoever awaits the job; reading
+    # it here keeps asyncio from logging "exception was never retrieved"
+    if not fut.cancelled():
+        fut.exception()
+
+
+@dataclass(frozen=True)
+class CoordinatorStats:
+    """Counters since the coordinator started (see ``Coordinator.stats``)."""
+
+    submitted: int
+    queued: int
+    running: int
+    succeeded: int
+    failed: int
+    cancelled: int
+    timed_out: int
+    callback_timeouts: int
+    callback_errors: int
+    queue_depth: int
+    latency_p50: float | None
+    latency_p95: float | None
+    latency_p99: float | None
+    cache_hits: int
+    cache_misses: int
+    cache_bytes: int
+    cache_entries: int
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class ShutdownSummary:
+    """What a shutdown did: jobs finished and cancelled, and what it had to abandon."""
+
+    drained: bool
+    succeeded: int
+    failed: int
+    cancelled: int
+    timed_out: int
+    abandoned_jobs: list[str] = field(default_factory=list)
+    abandoned_callbacks: list[str] = field(default_factory=list)
+    elapsed: float = 0.0
+
+
+def _positive_or_none(errors: FieldErrors, name: str, value: Any) -> None:
+    if value is None:
+        return
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value) or value <= 0:
+        errors.add(name, value, "must be a finite number of seconds > 0, or None")
+
+
+def _positive_int(errors: FieldErrors, name: str, value: Any, *, allow_none: bool = False) -> None:
+    if value is None and allow_none:
+        return
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
+        errors.add(name, value, "must be an integer >= 1" + (", or None" if allow_none else ""))
+
+
+class Coordinator:
+    """Runs request jobs on a bounded pool of threads calling the GIL-free C++ core.
+
+    ``async with Coordinator() as co: job = await co.submit(request); result = await job``
+
+    - ``max_workers`` threads run jobs (default: ThreadX's thread count); they and the
+      result cache are made once per coordinator and reused by every job.
+    - At most ``max_queue`` jobs wait; ``submit`` waits for room (``block=False``:
+      ``QueueFullError``).
+    - ``task_timeout`` (per job: ``submit(timeout=)``) counts from the job's start;
+      the job's cancel token stops the native loops, and the job raises
+      ``TaskTimeoutError``.
+    - Callbacks ``callback(job)`` run after the job, sync ones on ``callback_workers``
+      dedicated daemon threads, coroutines on the loop, each bounded by
+      ``callback_timeout``; failures and overruns are logged, counted and passed to
+      ``on_callback_error(job, exc)``, never to the job's result.
+    - ``cache_bytes`` > 0 turns on an LRU of results, at most that many bytes, keyed by
+      the request's fingerprint (a SHA-256 of its data and parameters).  Off by default:
+      hashing costs about 0.7 ms per MB of input, more than many kernels take, so turn
+      it on where the same requests recur (dashboards, repeated sweeps).
+    """
+
+    def __init__(self, max_workers: int | None = None, max_queue: int = 1000,
+                 task_timeout: float | None = None, callback_timeout: float = 5.0,
+                 callback_workers: int = 2, *, cache_bytes: int = DEFAULT_CACHE_BYTES,
+                 on_callback_error: Callable[[Job, BaseException], Any] | None = None) -> None:
+        errors = FieldErrors()
+        _positive_int(errors, "max_workers", max_workers, allow_none=True)
+        _positive_int(errors, "max_queue", max_queue)
+        _positive_or_none(errors, "task_timeout", task_timeout)
+        if callback_timeout is None:
+            errors.add("callback_timeout", callback_timeout, "must be a finite number of seconds > 0")
+        else:
+            _positive_or_none(errors, "callback_timeout", callback_timeout)
+        _positive_int(errors, "callback_workers", callback_workers)
+        if isinstance(cache_bytes, bool) or not isinstance(cache_bytes, (int, np.integer)) or cache_bytes < 0:
+            errors.add("cache_bytes", cache_bytes, "must be an integer >= 0 (0: no cache)")
+        if on_callback_error is not None and not callable(on_callback_error):
+            errors.add("on_callback_error", on_callback_error, "must be callable or None")
+        errors.raise_if_any()
+        self.max_workers = int(max_workers) if max_workers is not None else max(1, _core.get_num_threads())
+        self.max_queue = int(max_queue)
+        self.task_timeout = None if task_timeout is None else float(task_timeout)
+        self.callback_timeout = float(callback_timeout)
+        self.callback_workers = int(callback_workers)
+        self.on_callback_error = on_callback_error
+        self._cache = ResultCache(int(cache_bytes))
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._loop_thread: int | None = None
+        self._queue: JobQueue[Job] = JobQueue(self.max_queue)
+        self._pool = BoundedExecutor(self.max_workers, "threadx-worker")
+        self._callback_pool = BoundedExecutor(self.callback_workers, "threadx-callback")
+        self._log = log
+        self._tasks = TaskRegistry(log)
+        self._workers: list[asyncio.Task[Any]] = []
+        self._callbacks_pending: set[asyncio.Task[Any]] = set()
+        self._ids = itertools.count(1)
+        self._active: dict[int, Job] = {}  # queued and running
+        self._done: OrderedDict[int, Job] = OrderedDict()  # finished, result not yet taken
+        self._latencies: deque[float] = deque(maxlen=_LATENCY_WINDOW)
+        self._counts = dict.fromkeys(("submitted", "succeeded", "failed", "cancelled", "timed_out",
+                                      "callback_timeouts", "callback_errors"), 0)
+        self._running = 0
+        self._accepting = True
+        self._shutdown: asyncio.Future[ShutdownSummary] | None = None
+        self._runs_with_cancel: dict[type, bool] = {}
+
+    # ------------------------------------------------------------------ lifecycle
+    async def __aenter__(self) -> Coordinator:
+        self._start()
+        return self
+
+    async def __aexit__(self, exc_type: Any, exc: Any, tb: Any) -> None:
+        if exc_type is None:
+            await self.shutdown(drain=True)
+        else:  # an error or a cancellation (Ctrl+C) in the body: stop at once
+            await self.shutdown(drain=False, timeout=1.0)
+
+    def _start(self) -> None:
+        loop = asyncio.get_running_loop()
+        if self._loop is None:
+            self._loop = loop
+            self._loop_thread = threading.get_ident()
+            self._workers = [self._tasks.spawn(self._work(), f"threadx-dispatch-{i}")
+                             for i in range(self.max_workers)]
+        elif self._loop is not loop:
+            raise ThreadXError("this Coordinator belongs to another event loop; create one per loop")
+
+    def _loop_now(self) -> asyncio.AbstractEventLoop:
+        assert self._loop is not None
+        return self._loop
+
+    def _call_in_loop(self, fn: Callable[..., Any], *args: Any) -> None:
+        loop = self._loop_now()
+        if threading.get_ident() == self._loop_thread:
+            fn(*args)
+        elif not loop.is_closed():
+            loop.call_soon_threadsafe(fn, *args)
+
+    # ------------------------------------------------------------------ submitting
+    async def submit(self, request: Request, *, callback: Callback | None = None,
+                     timeout: float | None = None, block: bool = True) -> Job:
+        """Validate ``request`` and queue it; returns its ``Job`` (await it for the result).
+
+        A request that fails validation raises ``ValidationError`` here and leaves no
+        trace.  When ``max_queue`` jobs wait, this waits for room, or with
+        ``block=False`` raises ``QueueFullError``.  After shutdown began it raises
+        ``CoordinatorClosedError``.
+        """
+        if not self._accepting:
+            raise CoordinatorClosedError("the coordinator is shutting down and takes no new jobs")
+        errors = FieldErrors()
+        if not (callable(getattr(request, "validate", None)) and callable(getattr(request, "run", None))):
+            errors.add("request", request, "must be a request struct (with validate() and run()), "
+                       "for example threadx.RollingRequest or threadx.IndicatorRequest")
+        if callback is not None and not callable(callback):
+            errors.add("callback", callback, "must be callable (sync or async) or None")
+        _positive_or_none(errors, "timeout", timeout)
+        errors.raise_if_any()
+        request.validate()
+        self._start()
+        job = Job(self, next(self._ids), request, self.task_timeout if timeout is None else float(timeout),
+                  callback)
+        if block:
+            await self._queue.put(job)
+        else:
+            self._queue.put_nowait(job)
+        self._active[job.id] = job
+        self._counts["submitted"] += 1
+        return job
+
+    async def map(self, requests: Iterable[Request], *, ordered: bool = False,
+                  return_exceptions: bool = False, timeout: float | None = None,
+                  callback: Callback | None = None) -> AsyncIterator[Any]:
+        """Results of ``requests`` as they finish (``ordered=True``: in input order).
+
+        Requests are submitted as room frees up, so an iterable of any length runs in
+        bounded memory.  A failure (an invalid request included) is raised, after the
+        jobs still in flight are cancelled; with ``return_exceptions=True`` it is
+        yielded in the result's place instead.
+        """
+        window = self.max_queue + self.max_workers
+        source = iter(requests)
+        inflight: deque[Job | BaseException] = deque()
+        exhausted = False
+
+        async def refill() -> None:
+            nonlocal exhausted
+            while not exhausted and len(inflight) < window:
+                try:
+                    req = next(source)
+                except StopIteration:
+                    exhausted = True
+                    return
+                try:
+                    inflight.append(await self.submit(req, callback=callback, timeout=timeout))
+                except ValidationError as exc:
+                    if not return_exceptions:
+                        raise
+                    inflight.append(exc)
+
+        def outcome(item: Job | BaseException) -> Any:
+            if isinstance(item, BaseException):
+                return item
+            exc = item.exception()
+            if exc is None:
+                return item.result()
+            if return_exceptions:
+                return exc
+            raise exc
+
+        try:
+            await refill()
+            while inflight:
+                if ordered:
+                    head = inflight[0]
+                    if isinstance(head, Job):
+                        await asyncio.wait([head._future])
+                    inflight.popleft()
+                    ready: list[Job | BaseException] = [head]
+                else:
+                    done_now = [it for it in inflight if not isinstance(it, Job) or it.done()]
+                    if not done_now:
+                        futs = [it._future for it in inflight if isinstance(it, Job)]
+                        await asyncio.wait(futs, return_when=asyncio.FIRST_COMPLETED)
+                        done_now = [it for it in inflight if not isinstance(it, Job) or it.done()]
+                    for it in done_now:
+                        inflight.remove(it)
+                    ready = done_now
+                for it in ready:
+                    yield outcome(it)
+                await refill()
+        finally:
+            for it in inflight:
+                if isinstance(it, Job):
+                    it.cancel()
+
+    # ------------------------------------------------------------------ running
+    async def _work(self) -> None:
+        loop = self._loop_now()
+        while True:
+            job = await self._queue.get()
+            if job is None:
+                return
+            if job.done():
+                continue
+            job.status = JobStatus.RUNNING
+            job.started_at = time.perf_counter()
+            self._running += 1
+            if job.timeout is not None:
+                job._token.set_timeout(job.timeout)
+                job._timer = loop.call_later(job.timeout, self._time_out, job)
+            try:
+                try:
+                    result = await loop.run_in_executor(self._pool, self._execute, job)
+                except asyncio.CancelledError:
+                    raise
+                except BaseException as exc:  # noqa: BLE001
+                    self._finish(job, exc=exc)
+                else:
+                    self._finish(job, result=result)
+            finally:
+                self._running -= 1
+
+    def _execute(self, job: Job) -> Any:
+        """On a worker thread: the cached result or a fresh run (GIL released in the core)."""
+        token = job._token
+        token.check()
+        request = job.request
+        key = request.fingerprint() if self._cache.max_bytes and getattr(request, "cacheable", False) \
+            and callable(getattr(request, "fingerprint", None)) else None
+        if key is not None:
+            hit, value = self._cache.get(key)
+            if hit:
+                return value
+        kind = type(request)
+        takes_cancel = self._runs_with_cancel.get(kind)
+        if takes_cancel is None:
+            try:
+                takes_cancel = "cancel" in inspect.signature(request.run).parameters
+            except (TypeError, ValueError):
+                takes_cancel = False
+            self._runs_with_cancel[kind] = takes_cancel
+        result = request.run(cancel=token) if takes_cancel else request.run()
+        token.check()  # a job cancelled while running discards its result
+        if key is not None:
+            self._cache.put(key, result)
+        return result
+
+    def _time_out(self, job: Job) -> None:
+        if not job.done():
+            job._token.cancel()
+            self._finish(job, exc=TaskTimeoutError(f"job {job.id} ran past its timeout of {job.timeout:g} s; "
+                                                   "its partial results were discarded"))
+
+    def _cancel(self, job: Job, why: str) -> None:
+        if job.done():
+            return
+        job._token.cancel()
+        self._queue.remove(job)
+        self._finish(job, exc=CancelledError(f"job {job.id} was {why}"))
+
+    def _finish(self, job: Job, *, result: Any = None, exc: BaseException | None = None) -> None:
+        if job.done():
+            return  # cancelled or timed out while running: the late outcome is discarded
+        if job._timer is not None:
+            job._timer.cancel()
+            job._timer = None
+        if exc is None:
+            status = JobStatus.SUCCEEDED
+        elif isinstance(exc, TaskTimeoutError):
+            status = JobStatus.TIMED_OUT
+        elif isinstance(exc, CancelledError):
+            status = JobStatus.CANCELLED
+        else:
+            status = JobStatus.FAILED
+            self._log.debug("job %s failed: %r", job.id, exc)
+        job.status = status
+        job.finished_at = time.perf_counter()
+        self._counts[status.value] += 1
+        self._latencies.append(job.finished_at - job.submitted_at)
+        if exc is None:
+            job._future.set_result(result)
+        else:
+            job._future.set_exception(exc)
+        del exc
+        self._active.pop(job.id, None)
+        if not job._taken:
+            self._done[job.id] = job
+            while len(self._done) > _DONE_KEPT:
+                self._done.popitem(last=False)
+        if job.callback is not None:
+            task = self._tasks.spawn(self._run_callback(job), f"threadx-callback-job-{job.id}")
+            self._callbacks_pending.add(task)
+            task.add_done_callback(self._callbacks_pending.discard)
+
+    def _forget(self, job: Job) -> None:
+        if job.done():
+            self._done.pop(job.id, None)
+
+    def job(self, job_id: int) -> Job | None:
+        """A queued, running, or finished-but-not-yet-collected job by id."""
+        return self._active.get(job_id) or self._done.get(job_id)
+
+    # ------------------------------------------------------------------ callbacks
+    async def _run_callback(self, job: Job) -> None:
+        cb = job.callback
+        assert cb is not None
+        name = getattr(cb, "__qualname__", repr(cb))
+        timeout = self.callback_timeout
+        try:
+            if inspect.iscoroutinefunction(cb):
+                await self._await_bounded(cb(job), name, job)
+            else:
+                if self._callback_pool.overdue() >= self.callback_workers:
+                    raise CallbackTimeoutError(
+                        f"callback {name} of job {job.id} not run: all {self.callback_workers} callback "
+                        "threads are stuck in callbacks that ran past callback_timeout")
+                cf = self._callback_pool.submit(cb, job, _label=f"job {job.id}: {name}", _timeout=timeout)
+                result = await self._await_bounded(asyncio.wrap_future(cf), name, job)
+                if inspect.isawaitable(result):  # a sync callable that returned a coroutine
+                    await self._await_bounded(result, name, job)
+        except CallbackTimeoutError as exc:
+            self._counts["callback_timeouts"] += 1
+            self._log.warning("job %s: %s", job.id, exc)
+            self._report_callback_error(job, exc)
+        except Exception as exc:  # noqa: BLE001 - reported, never lost
+            self._counts["callback_errors"] += 1
+            self._log.error("job %s: callback %s raised %r", job.id, name, exc, exc_info=exc)
+            self._report_callback_error(job, exc)
+
+    async def _await_bounded(self, aw: Any, name: str, job: Job) -> Any:
+        """``await aw`` for at most ``callback_timeout`` s, then CallbackTimeoutError."""
+        fut = self._tasks.spawn(aw, f"threadx-callback-{job.id}") if inspect.iscoroutine(aw) \
+            else asyncio.ensure_future(aw)
+        done, _ = await asyncio.wait([fut], timeout=self.callback_timeout)
+        if not done:
+            fut.cancel()  # a coroutine stops; a thread's work cannot, its thread counts as stuck
+            await asyncio.wait([fut], timeout=1.0)
+            raise CallbackTimeoutError(
+                f"callback {name} of job {job.id} ran past callback_timeout={self.callback_timeout:g} s")
+        return fut.result()
+
+    def _report_callback_error(self, job: Job, exc: BaseException) -> None:
+        hook = self.on_callback_error
+        if hook is None:
+            return
+        try:
+            hook(job, exc)
+        except Exception:  # noqa: BLE001
+            self._log.exception("job %s: on_callback_error hook raised", job.id)
+
+    # ------------------------------------------------------------------ shutdown
+    async def shutdown(self, *, drain: bool = True, timeout: float | None = None) -> ShutdownSummary:
+        """Stop taking jobs, then finish (``drain``) or cancel what is queued and running.
+
+        Waits for callbacks up to ``timeout`` (at most ``callback_timeout`` each) and
+        returns a summary; jobs not finished when ``timeout`` runs out are cancelled.
+        Idempotent: later calls return the first call's summary.
+        """
+        errors = FieldErrors()
+        _positive_or_none(errors, "timeout", timeout)
+        errors.raise_if_any()
+        if self._shutdown is not None:
+            return await asyncio.shield(self._shutdown)
+        if self._loop is None:
+            self._start()
+        self._accepting = False
+        self._shutdown = self._loop_now().create_future()
+        try:
+            summary = await self._close(drain, timeout)
+        except BaseException as exc:
+            self._shutdown.set_exception(exc)
+            self._shutdown.exception()
+            raise
+        self._shutdown.set_result(summary)
+        return summary
+
+    async def _close(self, drain: bool, timeout: float | None) -> ShutdownSummary:
+        t0 = time.monotonic()
+        end = None if timeout is None else t0 + timeout
+
+        def left() -> float | None:
+            return None if end is None else max(0.0, end - time.monotonic())
+
+        before = dict(self._counts)
+        self._queue.close()
+        if not drain:
+            self._cancel_everything()
+        if self._workers:
+            _, pending = await asyncio.wait(self._workers, timeout=left())
+            if pending:  # the deadline came first: cancel what still runs
+                drain = False
+                self._cancel_everything()
+                _, pending = await asyncio.wait(self._workers, timeout=0.5)
+        abandoned_jobs = [f"job {j.id} ({type(j.request).__name__})" for j in self._active.values()]
+        for j in list(self._active.values()):
+            self._cancel(j, "abandoned by the shutdown")
+        if self._callbacks_pending:
+            cb_wait = self.callback_timeout if end is None else min(self.callback_timeout, left() or 0.0)
+            await asyncio.wait(list(self._callbacks_pending), timeout=cb_wait + 0.05)
+        await self._tasks.cancel_all()
+        self._pool.shutdown(wait=False, cancel_futures=True)
+        self._callback_pool.shutdown(wait=False, cancel_futures=True)
+        now = time.monotonic()
+        stuck = [f"{r.label} (running {now - r.started:.1f} s)" for r in self._callback_pool.join(0.05)]
+        abandoned_jobs += [f"{r.label} (running {now - r.started:.1f} s)" for r in self._pool.join(0.5)]
+        self._cache.clear()
+        after = self._counts
+        summary = ShutdownSummary(
+            drained=drain, succeeded=after["succeeded"] - before["succeeded"],
+            failed=after["failed"] - before["failed"], cancelled=after["cancelled"] - before["cancelled"],
+            timed_out=after["timed_out"] - before["timed_out"], abandoned_jobs=abandoned_jobs,
+            abandoned_callbacks=stuck, elapsed=time.monotonic() - t0)
+        if stuck or abandoned_jobs:
+            self._log.warning("shutdown abandoned %d job(s) and %d callback(s): %s", len(abandoned_jobs),
+                              len(stuck), "; ".join(abandoned_jobs + stuck))
+        return summary
+
+    def _cancel_everything(self) -> None:
+        for job in self._queue.take_all():
+            self._cancel(job, "cancelled by the shutdown")
+        for job in list(self._active.values()):
+            self._cancel(job, "cancelled by the shutdown")
+
+    @property
+    def closed(self) -> bool:
+        """True once shutdown began (``submit`` raises ``CoordinatorClosedError``)."""
+        return not self._accepting
+
+    # ------------------------------------------------------------------ observability
+    def stats(self) -> CoordinatorStats:
+        """Counters, queue depth, submit-to-finish latency percentiles (s) and cache figures."""
+        lat = np.fromiter(self._latencies, dtype=np.float64, count=len(self._latencies))
+        p50, p95, p99 = (np.percentile(lat, [50, 95, 99]).tolist() if lat.size else (None, None, None))
+        c = self._counts
+        return CoordinatorStats(
+            submitted=c["submitted"], queued=len(self._queue), running=self._running,
+            succeeded=c["succeeded"], failed=c["failed"], cancelled=c["cancelled"], timed_out=c["timed_out"],
+            callback_timeouts=c["callback_timeouts"], callback_errors=c["callback_errors"],
+            queue_depth=len(self._queue), latency_p50=p50, latency_p95=p95, latency_p99=p99,
+            cache_hits=self._cache.hits, cache_misses=self._cache.misses, cache_bytes=self._cache.bytes,
+            cache_entries=len(self._cache))
+
+    def health(self) -> dict[str, Any]:
+        """A quick status: ``ok``, ``degraded`` (queue full or every callback thread stuck) or ``closed``."""
+        stuck = self._callback_pool.overdue()
+        if not self._accepting:
+            status = "closed"
+        elif self._queue.full() or stuck >= self.callback_workers:
+            status = "degraded"
+        else:
+            status = "ok"
+        return {"status": status, "accepting": self._accepting, "workers": self.max_workers,
+                "running": self._running, "queue_depth": len(self._queue), "max_queue": self.max_queue,
+                "stuck_callback_threads": stuck, "callback_workers": self.callback_workers,
+                "tracked_tasks": len(self._tasks), "pid": os.getpid()}
+
+    def prometheus_collector(self) -> Any:
+        """A ``prometheus_client`` collector of ``stats()``: ``REGISTRY.register(co.prometheus_collector())``."""
+        try:
+            from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
+        except ImportError as exc:
+            raise ImportError("prometheus_collector() needs prometheus_client: pip install prometheus-client") \
+                from exc
+        co = self
+        counters = ("submitted", "succeeded", "failed", "cancelled", "timed_out", "callback_timeouts",
+                    "callback_errors", "cache_hits", "cache_misses")
+        gauges = ("queued", "running", "queue_depth", "cache_bytes", "cache_entries")
+
+        class _Collector:
+            def collect(self) -> Iterable[Any]:
+                s = co.stats().as_dict()
+                for name in counters:
+                    yield CounterMetricFamily(f"threadx_{name}", f"ThreadX coordinator: {name}", value=s[name])
+                for name in gauges:
+                    yield GaugeMetricFamily(f"threadx_{name}", f"ThreadX coordinator: {name}", value=s[name])
+                lat = GaugeMetricFamily("threadx_latency_seconds", "Submit-to-finish latency percentiles",
+                                        labels=["quantile"])
+                for q in ("50", "95", "99"):
+                    v = s[f"latency_p{q}"]
+                    lat.add_metric([f"0.{q}"], math.nan if v is None else v)
+                yield lat
+
+        return _Collector()
+

@@ -22,7 +22,7 @@ from threadx import _core
 from threadx._inputs import FieldErrors
 from threadx.coordinator._cache import ResultCache
 from threadx.coordinator._executor import BoundedExecutor
-from threadx.coordinator._queue import JobQueue
+from threadx.coordinator._queue import Slots
 from threadx.coordinator._tasks import TaskRegistry
 from threadx.errors import (
     CallbackTimeoutError,
@@ -76,7 +76,8 @@ class Job:
     """
 
     __slots__ = ("id", "request", "status", "timeout", "callback", "submitted_at", "started_at",
-                 "finished_at", "_future", "_token", "_co", "_taken", "_timer", "__weakref__")
+                 "finished_at", "_future", "_token", "_co", "_taken", "_timer", "_holds_slot", "_on_thread",
+                 "__weakref__")
 
     def __init__(self, co: Coordinator, job_id: int, request: Any, timeout: float | None,
                  callback: Callback | None) -> None:
@@ -94,6 +95,8 @@ class Job:
         self._token = _core.CancelToken()
         self._taken = False
         self._timer: asyncio.TimerHandle | None = None
+        self._holds_slot = False  # a place in the queue, until the job starts or is cancelled
+        self._on_thread = False  # a worker thread runs it (counted in stats().running)
 
     def __repr__(self) -> str:
         return f"<Job {self.id} {self.status.value} {type(self.request).__name__}>"
@@ -252,12 +255,12 @@ class Coordinator:
         self._cache = ResultCache(int(cache_bytes))
         self._loop: asyncio.AbstractEventLoop | None = None
         self._loop_thread: int | None = None
-        self._queue: JobQueue[Job] = JobQueue(self.max_queue)
+        self._slots = Slots(self.max_queue)
         self._pool = BoundedExecutor(self.max_workers, "threadx-worker")
         self._callback_pool = BoundedExecutor(self.callback_workers, "threadx-callback")
         self._log = log
         self._tasks = TaskRegistry(log)
-        self._workers: list[asyncio.Task[Any]] = []
+        self._quiet: asyncio.Event | None = None  # set while no job is active and no worker busy
         self._callbacks_pending: set[asyncio.Task[Any]] = set()
         self._ids = itertools.count(1)
         self._active: dict[int, Job] = {}  # queued and running
@@ -286,8 +289,8 @@ class Coordinator:
         if self._loop is None:
             self._loop = loop
             self._loop_thread = threading.get_ident()
-            self._workers = [self._tasks.spawn(self._work(), f"threadx-dispatch-{i}")
-                             for i in range(self.max_workers)]
+            self._quiet = asyncio.Event()
+            self._quiet.set()
         elif self._loop is not loop:
             raise ThreadXError("this Coordinator belongs to another event loop; create one per loop")
 
@@ -299,8 +302,15 @@ class Coordinator:
         loop = self._loop_now()
         if threading.get_ident() == self._loop_thread:
             fn(*args)
-        elif not loop.is_closed():
-            loop.call_soon_threadsafe(fn, *args)
+        else:
+            self._post(fn, *args)
+
+    def _post(self, fn: Callable[..., Any], *args: Any) -> None:
+        """From a worker thread: run ``fn(*args)`` on the loop (dropped once the loop is closed)."""
+        try:
+            self._loop_now().call_soon_threadsafe(fn, *args)
+        except RuntimeError:  # the loop is closed: the job was abandoned by a shutdown
+            pass
 
     # ------------------------------------------------------------------ submitting
     async def submit(self, request: Request, *, callback: Callback | None = None,
@@ -327,11 +337,15 @@ class Coordinator:
         job = Job(self, next(self._ids), request, self.task_timeout if timeout is None else float(timeout),
                   callback)
         if block:
-            await self._queue.put(job)
+            await self._slots.acquire()
         else:
-            self._queue.put_nowait(job)
+            self._slots.acquire_nowait()
+        job._holds_slot = True
         self._active[job.id] = job
+        assert self._quiet is not None
+        self._quiet.clear()
         self._counts["submitted"] += 1
+        self._pool.submit(self._execute, job, _label=f"job {job.id} ({type(request).__name__})")
         return job
 
     async def map(self, requests: Iterable[Request], *, ordered: bool = False,
@@ -401,36 +415,28 @@ class Coordinator:
                     it.cancel()
 
     # ------------------------------------------------------------------ running
-    async def _work(self) -> None:
-        loop = self._loop_now()
-        while True:
-            job = await self._queue.get()
-            if job is None:
-                return
-            if job.done():
-                continue
-            job.status = JobStatus.RUNNING
-            job.started_at = time.perf_counter()
-            self._running += 1
-            if job.timeout is not None:
-                job._token.set_timeout(job.timeout)
-                job._timer = loop.call_later(job.timeout, self._time_out, job)
-            try:
-                try:
-                    result = await loop.run_in_executor(self._pool, self._execute, job)
-                except asyncio.CancelledError:
-                    raise
-                except BaseException as exc:  # noqa: BLE001
-                    self._finish(job, exc=exc)
-                else:
-                    self._finish(job, result=result)
-            finally:
-                self._running -= 1
+    def _execute(self, job: Job) -> None:
+        """On a worker thread: run the job and post the outcome to the loop.
 
-    def _execute(self, job: Job) -> Any:
-        """On a worker thread: the cached result or a fresh run (GIL released in the core)."""
+        Worker threads take the next job straight from the pool's queue, so a busy
+        coordinator costs its workers no round trip through the event loop.
+        """
         token = job._token
-        token.check()
+        if token.cancelled:  # cancelled while it waited: already finished on the loop
+            return
+        job.started_at = time.perf_counter()
+        if job.timeout is not None:
+            token.set_timeout(job.timeout)
+        self._post(self._started, job)
+        try:
+            result, exc = self._compute(job), None
+        except BaseException as e:  # noqa: BLE001 - every outcome goes to the job
+            result, exc = None, e
+        self._post(self._returned, job, result, exc)
+
+    def _compute(self, job: Job) -> Any:
+        """The cached result or a fresh run (the core releases the GIL)."""
+        token = job._token
         request = job.request
         key = request.fingerprint() if self._cache.max_bytes and getattr(request, "cacheable", False) \
             and callable(getattr(request, "fingerprint", None)) else None
@@ -452,6 +458,34 @@ class Coordinator:
             self._cache.put(key, result)
         return result
 
+    def _started(self, job: Job) -> None:
+        job._on_thread = True
+        self._running += 1
+        self._release_slot(job)
+        if job.done():
+            return
+        job.status = JobStatus.RUNNING
+        if job.timeout is not None:
+            assert job.started_at is not None
+            left = job.timeout - (time.perf_counter() - job.started_at)
+            job._timer = self._loop_now().call_later(max(0.0, left), self._time_out, job)
+
+    def _returned(self, job: Job, result: Any, exc: BaseException | None) -> None:
+        if job._on_thread:
+            job._on_thread = False
+            self._running -= 1
+        self._finish(job, result=result, exc=exc)
+        self._check_quiet()
+
+    def _release_slot(self, job: Job) -> None:
+        if job._holds_slot:
+            job._holds_slot = False
+            self._slots.release()
+
+    def _check_quiet(self) -> None:
+        if not self._active and self._running == 0 and self._quiet is not None:
+            self._quiet.set()
+
     def _time_out(self, job: Job) -> None:
         if not job.done():
             job._token.cancel()
@@ -462,8 +496,9 @@ class Coordinator:
         if job.done():
             return
         job._token.cancel()
-        self._queue.remove(job)
+        self._release_slot(job)
         self._finish(job, exc=CancelledError(f"job {job.id} was {why}"))
+        self._check_quiet()
 
     def _finish(self, job: Job, *, result: Any = None, exc: BaseException | None = None) -> None:
         if job.done():
@@ -589,18 +624,20 @@ class Coordinator:
             return None if end is None else max(0.0, end - time.monotonic())
 
         before = dict(self._counts)
-        self._queue.close()
+        self._slots.close()
         if not drain:
             self._cancel_everything()
-        if self._workers:
-            _, pending = await asyncio.wait(self._workers, timeout=left())
-            if pending:  # the deadline came first: cancel what still runs
-                drain = False
-                self._cancel_everything()
-                _, pending = await asyncio.wait(self._workers, timeout=0.5)
-        abandoned_jobs = [f"job {j.id} ({type(j.request).__name__})" for j in self._active.values()]
-        for j in list(self._active.values()):
-            self._cancel(j, "abandoned by the shutdown")
+        assert self._quiet is not None
+        try:
+            await asyncio.wait_for(self._quiet.wait(), left())
+        except asyncio.TimeoutError:  # the deadline came first: cancel what still runs
+            drain = False
+            self._cancel_everything()
+            try:
+                await asyncio.wait_for(self._quiet.wait(), 0.5)
+            except asyncio.TimeoutError:
+                pass
+        abandoned_jobs: list[str] = []
         if self._callbacks_pending:
             cb_wait = self.callback_timeout if end is None else min(self.callback_timeout, left() or 0.0)
             await asyncio.wait(list(self._callbacks_pending), timeout=cb_wait + 0.05)
@@ -623,8 +660,6 @@ class Coordinator:
         return summary
 
     def _cancel_everything(self) -> None:
-        for job in self._queue.take_all():
-            self._cancel(job, "cancelled by the shutdown")
         for job in list(self._active.values()):
             self._cancel(job, "cancelled by the shutdown")
 
@@ -640,10 +675,10 @@ class Coordinator:
         p50, p95, p99 = (np.percentile(lat, [50, 95, 99]).tolist() if lat.size else (None, None, None))
         c = self._counts
         return CoordinatorStats(
-            submitted=c["submitted"], queued=len(self._queue), running=self._running,
+            submitted=c["submitted"], queued=self._slots.used, running=self._running,
             succeeded=c["succeeded"], failed=c["failed"], cancelled=c["cancelled"], timed_out=c["timed_out"],
             callback_timeouts=c["callback_timeouts"], callback_errors=c["callback_errors"],
-            queue_depth=len(self._queue), latency_p50=p50, latency_p95=p95, latency_p99=p99,
+            queue_depth=self._slots.used, latency_p50=p50, latency_p95=p95, latency_p99=p99,
             cache_hits=self._cache.hits, cache_misses=self._cache.misses, cache_bytes=self._cache.bytes,
             cache_entries=len(self._cache))
 
@@ -652,12 +687,12 @@ class Coordinator:
         stuck = self._callback_pool.overdue()
         if not self._accepting:
             status = "closed"
-        elif self._queue.full() or stuck >= self.callback_workers:
+        elif self._slots.full() or stuck >= self.callback_workers:
             status = "degraded"
         else:
             status = "ok"
         return {"status": status, "accepting": self._accepting, "workers": self.max_workers,
-                "running": self._running, "queue_depth": len(self._queue), "max_queue": self.max_queue,
+                "running": self._running, "queue_depth": self._slots.used, "max_queue": self.max_queue,
                 "stuck_callback_threads": stuck, "callback_workers": self.callback_workers,
                 "tracked_tasks": len(self._tasks), "pid": os.getpid()}
 

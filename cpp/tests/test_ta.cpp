@@ -4,9 +4,11 @@
 #include <cmath>
 #include <cstdio>
 #include <cstring>
+#include <mutex>
 #include <random>
 #include <vector>
 
+#include "threadx/core/parallel.hpp"
 #include "threadx/ta/registry.hpp"
 
 using namespace threadx;
@@ -127,6 +129,111 @@ void test_grid_equals_single_runs() {
     CHECK(ok, "grid result differs from single runs");
 }
 
+// Every combination of the given values, one parameter set per row.
+std::vector<double> cartesian(const std::vector<std::vector<double>>& axes, std::int64_t& n_sets) {
+    std::vector<double> sets = {};
+    n_sets = 1;
+    for (const auto& a : axes) n_sets *= static_cast<std::int64_t>(a.size());
+    for (std::int64_t g = 0; g < n_sets; ++g) {
+        std::int64_t r = g;
+        std::vector<double> row(axes.size());
+        for (std::size_t k = axes.size(); k-- > 0;) {
+            row[k] = axes[k][static_cast<std::size_t>(r % static_cast<std::int64_t>(axes[k].size()))];
+            r /= static_cast<std::int64_t>(axes[k].size());
+        }
+        sets.insert(sets.end(), row.begin(), row.end());
+    }
+    return sets;
+}
+
+// The sharing hook of the indicator under test, wrapped to record the size of every group.
+GridFn g_real_grid = nullptr;
+std::mutex g_calls_mutex;
+std::vector<std::int64_t> g_calls;
+void counting_grid(const double* const* sets, std::int64_t k, const ConstColumn* in, std::int64_t n,
+                   const Column* out, const CancelCheck& check) {
+    {
+        std::lock_guard<std::mutex> lock(g_calls_mutex);
+        g_calls.push_back(k);
+    }
+    g_real_grid(sets, k, in, n, out, check);
+}
+
+// A grid with repeated share keys (2-D input with NaNs) equals single runs bit for bit,
+// on 1 and 2 threads, and its groups go through the indicator's sharing hook.
+void check_shared_grid(const char* name, const std::vector<std::vector<double>>& axes,
+                       std::size_t n_groups, std::int64_t group_size) {
+    const Info* found = find(name);
+    CHECK(found && found->grid, "%s has a sharing hook", name);
+    if (!found || !found->grid) return;
+    std::int64_t n_sets = 0;
+    const std::vector<double> sets = cartesian(axes, n_sets);
+    const auto groups = share_groups(*found, sets.data(), n_sets);
+    bool sizes = groups.size() == n_groups;
+    for (const auto& g : groups) sizes &= static_cast<std::int64_t>(g.size()) == group_size;
+    CHECK(sizes, "%s: %zu share groups (expected %zu of %lld)", name, groups.size(), n_groups,
+          static_cast<long long>(group_size));
+
+    Info info = *found;  // the same indicator with a counting hook
+    g_real_grid = info.grid;
+    info.grid = &counting_grid;
+    const std::int64_t n = 600, assets = 3, no = static_cast<std::int64_t>(info.outputs.size());
+    std::vector<double> x(static_cast<std::size_t>(n * assets));
+    std::mt19937_64 gen(11);
+    std::normal_distribution<double> step;
+    for (std::int64_t a = 0; a < assets; ++a) {
+        double s = 100;
+        for (std::int64_t i = 0; i < n; ++i) x[static_cast<std::size_t>(a * n + i)] = s += step(gen);
+    }
+    for (std::int64_t i = 0; i < 40; ++i) x[static_cast<std::size_t>(n + i)] = NAN;  // asset 1 starts late
+    x[static_cast<std::size_t>(2 * n + 300)] = NAN;                                   // asset 2 has a gap
+    ConstMatrix m{x.data(), n, assets, 1, n};
+    CancelCheck check(nullptr);
+    const int threads_before = get_num_threads();
+    for (int threads : {1, 2}) {
+        set_num_threads(threads);
+        g_calls.clear();
+        std::vector<std::vector<double>> out(static_cast<std::size_t>(no),
+                                             std::vector<double>(static_cast<std::size_t>(n * assets * n_sets)));
+        GridOut o{{}, n, 1};
+        for (auto& v : out) o.data.push_back(v.data());
+        run_grid(info, {m}, sets.data(), n_sets, o, nullptr);
+        bool hook = g_calls.size() == static_cast<std::size_t>(assets) * n_groups;
+        for (std::int64_t k : g_calls) hook &= k == group_size;
+        CHECK(hook, "%s on %d threads: the sharing hook ran %zu times", name, threads, g_calls.size());
+        bool ok = true;
+        for (std::int64_t a = 0; a < assets; ++a)
+            for (std::int64_t g = 0; g < n_sets; ++g) {
+                std::vector<std::vector<double>> one(static_cast<std::size_t>(no), std::vector<double>(static_cast<std::size_t>(n)));
+                std::vector<Column> oc;
+                for (auto& v : one) oc.push_back({v.data(), 1});
+                const ConstColumn c = m.column(a);
+                found->column(&sets[static_cast<std::size_t>(g * static_cast<std::int64_t>(axes.size()))], &c, n, oc.data(), check);
+                for (std::int64_t j = 0; j < no; ++j)
+                    for (std::int64_t i = 0; i < n; ++i) {
+                        const double want = one[static_cast<std::size_t>(j)][static_cast<std::size_t>(i)];
+                        const double got = out[static_cast<std::size_t>(j)][static_cast<std::size_t>((a * n_sets + g) * n + i)];
+                        ok &= std::memcmp(&want, &got, sizeof(double)) == 0 || (std::isnan(want) && std::isnan(got));
+                    }
+            }
+        CHECK(ok, "%s on %d threads: a shared grid differs from single runs", name, threads);
+    }
+    set_num_threads(threads_before);
+}
+
+void test_grid_sharing() {
+    check_shared_grid("BBANDS", {{10, 20}, {1, 2, 2.5}, {1, 3}, {0, 1}}, 4, 6);
+    check_shared_grid("MACD", {{8, 12}, {26, 30}, {5, 9, 12}}, 4, 3);
+    // MACDEXT: all-EMA sets (MACD's path) and others in one group
+    check_shared_grid("MACDEXT", {{8, 12}, {1}, {26}, {0, 1}, {1, 5, 9}, {0, 1}}, 4, 6);
+    check_shared_grid("STDDEV", {{5, 20}, {1, 2, -0.5}}, 2, 3);
+    const Info* ema = find("EMA");
+    CHECK(ema && !ema->grid, "EMA has no sharing hook");
+    std::int64_t n_sets = 0;
+    const auto sets = cartesian({{5, 5, 9}}, n_sets);
+    CHECK(share_groups(*ema, sets.data(), n_sets).size() == 3, "no hook: one group per set");
+}
+
 void test_validation_and_cancel() {
     const Info* sma = find("SMA");
     FieldErrors e;
@@ -152,6 +259,19 @@ void test_validation_and_cancel() {
         threw = true;
     }
     CHECK(threw, "a cancelled token stops run_grid");
+
+    const Info* bb = find("BBANDS");  // a shared group is cancelled too
+    std::vector<double> out3(3000);
+    GridOut o3{{out3.data(), out3.data() + 1000, out3.data() + 2000}, 500, 1};
+    double sets[] = {20, 1, 1, 0, 20, 2, 2, 0};
+    ConstMatrix m1{x.data(), 500, 1, 1, 500};
+    threw = false;
+    try {
+        run_grid(*bb, {m1}, sets, 2, o3, &token);
+    } catch (const CancelledError&) {
+        threw = true;
+    }
+    CHECK(threw, "a cancelled token stops a shared group");
 }
 
 }  // namespace
@@ -159,6 +279,7 @@ void test_validation_and_cancel() {
 int main() {
     test_batch_equals_stream_and_snapshots();
     test_grid_equals_single_runs();
+    test_grid_sharing();
     test_validation_and_cancel();
     std::printf("%s: %d failure(s)\n", failures ? "FAILED" : "OK", failures);
     return failures ? 1 : 0;

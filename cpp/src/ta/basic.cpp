@@ -8,26 +8,6 @@ namespace threadx::ta {
 
 namespace {
 
-// RSI (Wilder), TA-Lib's default: 100 * gain / (gain + loss) of Wilder's averages; a
-// flat stretch (gain + loss exactly 0) gives 0.
-struct Rsi {
-    static constexpr int n_inputs = 1, n_outputs = 1;
-    WilderMoves<true> m;
-    std::int64_t lookback;
-    explicit Rsi(const double* p)
-        : m(as_period(p[0])), lookback(as_period(p[0]) + unstable_period(Unstable::RSI)) {}
-    void update(const double* x, double* y) {
-        if (m.step(x[0]) < lookback) {
-            y[0] = kNaN;
-            return;
-        }
-        const double total = m.gain + m.loss;
-        y[0] = !is_zero(total) ? 100.0 * (m.gain / total) : 0.0;
-    }
-    template <class Ar>
-    void fields(Ar& ar) { ar(m); }
-};
-
 template <bool IsMax>
 struct WindowExtreme {
     static constexpr int n_inputs = 1, n_outputs = 1;
@@ -52,7 +32,7 @@ void register_basic(std::vector<Info>& r) {
                                           {"real"}, {period("timeperiod", 30)}, {"real"}}));
     r.push_back(make_info<SingleMa<Ema>>({"EMA", "Overlap Studies", "Exponential Moving Average",
                                           {"real"}, {period("timeperiod", 30)}, {"real"}}));
-    r.push_back(make_info<Rsi>({"RSI", "Momentum Indicators", "Relative Strength Index",
+    r.push_back(make_info<SingleMa<RsiSeries>>({"RSI", "Momentum Indicators", "Relative Strength Index",
                                 {"real"}, {period("timeperiod", 14)}, {"real"}}));
     r.push_back(make_info<WindowExtreme<true>>({"MAX", "Math Operators",
                                                 "Highest value over a specified period", {"real"},

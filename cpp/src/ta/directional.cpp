@@ -20,6 +20,7 @@
 #include <utility>
 #include <vector>
 
+#include "threadx/ta/dense.hpp"
 #include "threadx/ta/ma.hpp"
 #include "threadx/ta/registry.hpp"
 #include "threadx/ta/wilder.hpp"
@@ -89,6 +90,13 @@ struct Trange {
         return tr;
     }
     void update(const double* x, double* y) { y[0] = step(x); }
+    static void batch(const double*, const ConstColumn* in, std::int64_t start, std::int64_t n,
+                      const Column* out, const CancelCheck& check) {
+        if (start < n) out[0][start] = kNaN;
+        map_rows<3>(in, start + 1, n, out[0], check, [](const double* const* x, std::int64_t i) {
+            return true_range(x[0][i], x[1][i], x[2][i - 1]);
+        });
+    }
     template <class Ar>
     void fields(Ar& ar) { ar(count, pc); }
 };
@@ -109,7 +117,7 @@ struct Atr {
         : period(as_period(p[0])), pd(period), beta(static_cast<double>(period - 1) / pd), alpha(1.0 - beta),
           lookback(period + unstable_period(Normalize ? Unstable::NATR : Unstable::ATR)),
           steady(period > 1 ? period + 1 : std::numeric_limits<std::int64_t>::max()) {}
-    double out(double c) const noexcept {
+    static double value(double atr, double c) noexcept {
         if constexpr (Normalize) return !ta_zero(c) ? atr / c * 100.0 : 0.0;
         return atr;
     }
@@ -119,7 +127,7 @@ struct Atr {
         const std::int64_t bar = count++;
         if (bar >= steady) [[likely]] {
             atr = std::fma(beta, atr, alpha * tr);
-            y[0] = bar >= lookback ? out(x[2]) : kNaN;
+            y[0] = bar >= lookback ? value(atr, x[2]) : kNaN;
             return;
         }
         if (bar == 0) {
@@ -133,7 +141,57 @@ struct Atr {
         }
         atr += tr;
         if (bar == period) atr /= pd;
-        y[0] = bar >= lookback ? out(x[2]) : kNaN;
+        y[0] = bar >= lookback ? value(atr, x[2]) : kNaN;
+    }
+    // Batch: the true ranges first (vectorised, into the output), then the same steps as
+    // update() over them in place.
+    static void batch(const double* p, const ConstColumn* in, std::int64_t start, std::int64_t n,
+                      const Column* out, const CancelCheck& check) {
+        const Atr s(p);
+        if (s.period == 1 || n - start <= s.steady) {
+            state_rows<Atr>(p, in, start, n, out, check);
+            return;
+        }
+        Trange::batch(p, in, start, n, out, check);
+        const Dense dc(in[2], n);
+        const double* c = dc.p;
+        const Column o = out[0];
+        double atr = 0;
+        for (std::int64_t bar = 1; bar <= s.period; ++bar) {  // the seed (lookback >= period)
+            const std::int64_t i = start + bar;
+            atr += o[i];
+            if (bar == s.period) atr /= s.pd;
+            o[i] = bar >= s.lookback ? value(atr, c[i]) : kNaN;
+        }
+        const std::int64_t warm = start + s.lookback < n ? start + s.lookback : n;
+        std::int64_t i = start + s.steady;
+        for (; i < warm; ++i) {
+            atr = std::fma(s.beta, atr, s.alpha * o[i]);
+            o[i] = kNaN;
+        }
+        if (o.stride != 1) {
+            for (; i < n; ++i) {
+                atr = std::fma(s.beta, atr, s.alpha * o[i]);
+                o[i] = value(atr, c[i]);
+            }
+            return;
+        }
+        while (i < n) {
+            const std::int64_t stop = n - i > kCheckEvery ? i + kCheckEvery : n;
+            atr = chain(o.data, c, i, stop, atr, s.beta, s.alpha);
+            if ((i = stop) < n) check();
+        }
+    }
+    // The steady rows [from, to) of batch, out of line so the average stays in a register
+    // (a call in the loop, the cancellation check, would keep it in memory), and built
+    // for FMA where the CPU has it.
+    [[gnu::target_clones("fma", "default"), gnu::noinline]] static double chain(
+        double* o, const double* c, std::int64_t from, std::int64_t to, double atr, double beta, double alpha) {
+        for (std::int64_t i = from; i < to; ++i) {
+            atr = std::fma(beta, atr, alpha * o[i]);
+            o[i] = value(atr, c[i]);
+        }
+        return atr;
     }
     template <class Ar>
     void fields(Ar& ar) { ar(count, pc, atr); }
@@ -715,34 +773,13 @@ struct Ultosc {
 
 // ---------------------------------------------------------------- BOP CMO MOM ROC*
 
-struct Bop {
+struct Bop : Pointwise<Bop> {
     static constexpr int n_inputs = 4, n_outputs = 1;
     explicit Bop(const double*) {}
     void update(const double* x, double* y) {
         const double range = x[1] - x[2];
         y[0] = ta_zero_or_neg(range) ? 0.0 : (x[3] - x[0]) / range;
     }
-    template <class Ar>
-    void fields(Ar&) {}
-};
-
-// CMO: 100 * (gain - loss) / (gain + loss) of RSI's Wilder averages.
-struct Cmo {
-    static constexpr int n_inputs = 1, n_outputs = 1;
-    WilderMoves<false> m;
-    std::int64_t lookback;
-    explicit Cmo(const double* p)
-        : m(as_period(p[0])), lookback(as_period(p[0]) + unstable_period(Unstable::CMO)) {}
-    void update(const double* x, double* y) {
-        if (m.step(x[0]) < lookback) {
-            y[0] = kNaN;
-            return;
-        }
-        const double total = m.gain + m.loss;
-        y[0] = !ta_zero(total) ? 100.0 * ((m.gain - m.loss) / total) : 0.0;
-    }
-    template <class Ar>
-    void fields(Ar& ar) { ar(m); }
 };
 
 enum class Change { Mom, Roc, Rocp, Rocr };
@@ -756,6 +793,12 @@ struct PriceChange {
     Ring w;
     std::int64_t count = 0;
     explicit PriceChange(const double* p) : period(as_period(p[0])), w(period) {}
+    static double value(double v, double old) noexcept {
+        if constexpr (K == Change::Mom) return v - old;
+        else if constexpr (K == Change::Roc) return old != 0.0 ? ((v / old) - 1.0) * 100.0 : 0.0;
+        else if constexpr (K == Change::Rocp) return old != 0.0 ? (v - old) / old : 0.0;
+        else return old != 0.0 ? v / old : 0.0;
+    }
     void update(const double* x, double* y) {
         const double v = x[0];
         const double old = w.push(v);
@@ -764,15 +807,16 @@ struct PriceChange {
             y[0] = kNaN;
             return;
         }
-        if constexpr (K == Change::Mom) {
-            y[0] = v - old;
-        } else if constexpr (K == Change::Roc) {
-            y[0] = old != 0.0 ? ((v / old) - 1.0) * 100.0 : 0.0;
-        } else if constexpr (K == Change::Rocp) {
-            y[0] = old != 0.0 ? (v - old) / old : 0.0;
-        } else {
-            y[0] = old != 0.0 ? v / old : 0.0;
-        }
+        y[0] = value(v, old);
+    }
+    // Straight over the column: row i against row i - period (vectorised).
+    static void batch(const double* p, const ConstColumn* in, std::int64_t start, std::int64_t n,
+                      const Column* out, const CancelCheck& check) {
+        const std::int64_t lag = as_period(p[0]);
+        const std::int64_t from = start + lag < n ? start + lag : n;
+        for (std::int64_t i = start; i < from; ++i) out[0][i] = kNaN;
+        map_rows<1>(in, from, n, out[0], check,
+                    [lag](const double* const* x, std::int64_t i) { return value(x[0][i], x[0][i - lag]); });
     }
     template <class Ar>
     void fields(Ar& ar) { ar(w, count); }
@@ -824,7 +868,7 @@ void register_directional(std::vector<Info>& r) {
                                    {"real"}}));
     r.push_back(make_info<Bop>({"BOP", mom, "Balance Of Power", {"open", "high", "low", "close"}, {},
                                 {"real"}}));
-    r.push_back(make_info<Cmo>({"CMO", mom, "Chande Momentum Oscillator", {"real"},
+    r.push_back(make_info<SingleMa<CmoSeries>>({"CMO", mom, "Chande Momentum Oscillator", {"real"},
                                 {period("timeperiod", 14)}, {"real"}}));
     r.push_back(make_info<PriceChange<Change::Mom>>({"MOM", mom, "Momentum", {"real"},
                                                      {period("timeperiod", 10, 1)}, {"real"}}));

@@ -14,8 +14,10 @@
 #include <emmintrin.h>
 #endif
 
+#include "threadx/ta/dense.hpp"
 #include "threadx/ta/ma.hpp"
 #include "threadx/ta/registry.hpp"
+#include "threadx/ta/wilder.hpp"
 
 namespace threadx::ta {
 
@@ -23,37 +25,29 @@ namespace {
 
 // ---------------------------------------------------------------- price transforms
 
-struct AvgPrice {
+struct AvgPrice : Pointwise<AvgPrice> {
     static constexpr int n_inputs = 4, n_outputs = 1;  // open, high, low, close
     explicit AvgPrice(const double*) {}
     void update(const double* x, double* y) { y[0] = (x[1] + x[2] + x[3] + x[0]) / 4; }
-    template <class Ar>
-    void fields(Ar&) {}
 };
 
-struct MedPrice {
+struct MedPrice : Pointwise<MedPrice> {
     static constexpr int n_inputs = 2, n_outputs = 1;  // high, low
     explicit MedPrice(const double*) {}
     void update(const double* x, double* y) { y[0] = (x[0] + x[1]) / 2.0; }
-    template <class Ar>
-    void fields(Ar&) {}
 };
 
-struct TypPrice {
+struct TypPrice : Pointwise<TypPrice> {
     static constexpr int n_inputs = 3, n_outputs = 1;  // high, low, close
     explicit TypPrice(const double*) {}
     void update(const double* x, double* y) { y[0] = (x[0] + x[1] + x[2]) / 3.0; }
-    template <class Ar>
-    void fields(Ar&) {}
 };
 
-struct WclPrice {
+struct WclPrice : Pointwise<WclPrice> {
     static constexpr int n_inputs = 3, n_outputs = 1;  // high, low, close
     explicit WclPrice(const double*) {}
     // TA-Lib fuses close*2 into the sum; the doubling is exact, so the plain form is equal.
     void update(const double* x, double* y) { y[0] = (x[0] + x[1] + x[2] * 2.0) / 4.0; }
-    template <class Ar>
-    void fields(Ar&) {}
 };
 
 // ---------------------------------------------------------------- volume
@@ -229,6 +223,16 @@ struct LinRegCore {
 
 enum class LinOut { Value, Slope, Angle, Intercept, Forecast };
 
+// The output of the line (m: slope, sy: window sum).
+template <LinOut K>
+THREADX_TA_INLINE double linreg_out(const LinRegCore& c, double m, double sy) {
+    if constexpr (K == LinOut::Value) return fused(m, static_cast<double>(c.period - 1), c.intercept(m, sy));
+    else if constexpr (K == LinOut::Slope) return m;
+    else if constexpr (K == LinOut::Angle) return std::atan(m) * (180.0 / 3.14159265358979323846);
+    else if constexpr (K == LinOut::Intercept) return c.intercept(m, sy);
+    else return fused(m, c.pd, c.intercept(m, sy));
+}
+
 template <LinOut K>
 struct LinReg {
     static constexpr int n_inputs = 1, n_outputs = 1;
@@ -236,15 +240,7 @@ struct LinReg {
     explicit LinReg(const double* p) : c(as_period(p[0])) {}
     THREADX_TA_INLINE void update(const double* x, double* y) {
         double m, sy;
-        if (!c.step(x[0], m, sy)) {
-            y[0] = kNaN;
-            return;
-        }
-        if constexpr (K == LinOut::Value) y[0] = fused(m, static_cast<double>(c.period - 1), c.intercept(m, sy));
-        else if constexpr (K == LinOut::Slope) y[0] = m;
-        else if constexpr (K == LinOut::Angle) y[0] = std::atan(m) * (180.0 / 3.14159265358979323846);
-        else if constexpr (K == LinOut::Intercept) y[0] = c.intercept(m, sy);
-        else y[0] = fused(m, c.pd, c.intercept(m, sy));
+        y[0] = c.step(x[0], m, sy) ? linreg_out<K>(c, m, sy) : kNaN;
     }
     static void batch(const double* p, const ConstColumn* in, std::int64_t start, std::int64_t n,
                       const Column* out, const CancelCheck& check) {
@@ -624,7 +620,8 @@ struct ExtremeIndex {
     static void batch_rows(const double* p, const ConstColumn* in, std::int64_t start, std::int64_t n,
                            const Column* out, const CancelCheck& check) {
         const std::int64_t period = as_period(p[0]);
-        const ConstColumn x = in[0];
+        const Dense dx(in[0], n);
+        const double* x = dx.p;
         const Column y = out[0];
         std::int64_t idx = -1, last_nan = -(std::int64_t(1) << 62);
         double ext = 0;
@@ -837,48 +834,6 @@ struct StochF : StochFOf<MaState> {
             fma_batch<StochFOf<M>>(p, in, start, n, out, check);
         });
     }
-};
-
-// Wilder's RSI as this TA-Lib build computes it: the averages scaled by a hoisted
-// 1/period, a total of exactly 0 giving 0.  Emits NaN before its lookback.
-struct RsiSeries {
-    int period;
-    double inv, pm1;
-    std::int64_t lookback, count = 0;
-    double prev = 0, gain = 0, loss = 0;
-    explicit RsiSeries(int p)
-        : period(p), inv(1.0 / static_cast<double>(p)), pm1(static_cast<double>(p - 1)),
-          lookback(p + unstable_period(Unstable::RSI)) {}
-    THREADX_TA_INLINE double step(double v) {
-        const std::int64_t bar = count++;
-        if (bar == 0) {
-            prev = v;
-            return kNaN;
-        }
-        const double d = v - prev;
-        prev = v;
-        const double g = d > 0.0 ? d : 0.0;
-        if (bar <= period) {
-            gain += g;
-            loss += g - d;
-            if (bar == period) {
-                loss *= inv;
-                gain *= inv;
-            }
-        } else {
-            loss *= pm1;
-            gain *= pm1;
-            gain += g;
-            loss += g - d;
-            loss *= inv;
-            gain *= inv;
-        }
-        if (bar < lookback) return kNaN;
-        const double total = gain + loss;  // >= 0 (a NaN propagates)
-        return total != 0.0 ? 100.0 * (gain / total) : 0.0;
-    }
-    template <class Ar>
-    void fields(Ar& ar) { ar(count, prev, gain, loss); }
 };
 
 template <class M>

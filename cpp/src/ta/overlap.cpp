@@ -1,6 +1,7 @@
 // Overlap studies and the MA-based oscillators: WMA DEMA TEMA TRIMA KAMA T3 MA BBANDS
 // MIDPOINT MIDPRICE SAR, MACD MACDEXT MACDFIX APO PPO TRIX, STDDEV VAR.
 #include <algorithm>
+#include <array>
 #include <limits>
 #include <utility>
 
@@ -91,34 +92,21 @@ struct RollingVar {
 // (the same steps as MaState, without its dispatch per bar), FMA-built where the CPU
 // has FMA.  The state is a local of the loop so it stays in registers.
 template <class M>
-THREADX_TA_INLINE void ma_rows(int type, int period, ConstColumn src, Column dst, std::int64_t from,
-                               std::int64_t to, const CancelCheck& check) {
-    M m = make_ma<M>(type, period);
-    std::int64_t i = from;
-    while (i < to) {
-        const std::int64_t stop = to - i > kCheckEvery ? i + kCheckEvery : to;
-        for (; i < stop; ++i) dst[i] = m.step(src[i]);
-        if (i < to) check();
-    }
-}
-#ifdef THREADX_TA_FMA_CLONE
-template <class M>
-THREADX_TA_FMA_BUILD void ma_rows_fma(int type, int period, ConstColumn src, Column dst,
+struct MaRows {
+    THREADX_TA_INLINE static void run(int type, int period, ConstColumn src, Column dst,
                                       std::int64_t from, std::int64_t to, const CancelCheck& check) {
-    ma_rows<M>(type, period, src, dst, from, to, check);
-}
-#endif
+        M m = make_ma<M>(type, period);
+        std::int64_t i = from;
+        while (i < to) {
+            const std::int64_t stop = to - i > kCheckEvery ? i + kCheckEvery : to;
+            for (; i < stop; ++i) dst[i] = m.step(src[i]);
+            if (i < to) check();
+        }
+    }
+};
 void ma_column(int type, int period, ConstColumn src, Column dst, std::int64_t from, std::int64_t to,
                const CancelCheck& check) {
-    with_ma_type(type, period, [&]<class M>() {
-#ifdef THREADX_TA_FMA_CLONE
-        if (cpu_has_fma()) {
-            ma_rows_fma<M>(type, period, src, dst, from, to, check);
-            return;
-        }
-#endif
-        ma_rows<M>(type, period, src, dst, from, to, check);
-    });
+    with_ma_type(type, period, [&]<class M>() { fma_run<MaRows<M>>(type, period, src, dst, from, to, check); });
 }
 
 // ---------------------------------------------------------------- moving averages
@@ -174,10 +162,7 @@ struct MaFn {
     static void batch(const double* p, const ConstColumn* in, std::int64_t start, std::int64_t n,
                       const Column* out, const CancelCheck& check) {
         with_ma_type(as_matype(p[1]), as_period(p[0]), [&]<class M>() {
-            if constexpr (std::is_same_v<M, Sma>)  // SMA's own kernel (basic.cpp's loop)
-                run_column<SingleMa<Sma>>(p, in, n, out, check);
-            else
-                fma_batch<MaFnOf<M>>(p, in, start, n, out, check);
+            fma_batch<MaFnOf<M>>(p, in, start, n, out, check);
         });
     }
     template <class Ar>
@@ -187,6 +172,20 @@ struct MaFn {
 // Bollinger Bands: the MA as middle band, +- the population standard deviation times
 // nbdevup/nbdevdn.  As in TA-Lib, the deviation's running sums start with the window
 // that ends on the MA's first output bar.
+
+// The bands of one bar from the middle band and the standard deviation (NaN in: NaN out).
+THREADX_TA_INLINE void bbands_out(double mid, double sd, double up, double dn, double* y) {
+    if (up == dn) {  // TA-Lib's branches: one product when the multipliers are equal
+        const double t = up == 1.0 ? sd : sd * up;
+        y[0] = mid + t;
+        y[2] = mid - t;
+    } else {  // else the upper band is fused in TA-Lib's FMA build
+        y[0] = up == 1.0 ? mid + sd : fused(sd, up, mid);
+        y[2] = dn == 1.0 ? mid - sd : mid - sd * dn;
+    }
+    y[1] = mid;
+}
+
 template <class M>
 struct BbandsOf {
     static constexpr int n_inputs = 1, n_outputs = 3;
@@ -201,28 +200,54 @@ struct BbandsOf {
           dn(p[2]),
           lookback(ma_lookback(as_matype(p[3]), as_period(p[0]))),
           var_start(lookback - (as_period(p[0]) - 1)) {}
-    THREADX_TA_INLINE void update(const double* x, double* y) {
+    // The middle band and the standard deviation of one bar (NaN before the lookback).
+    THREADX_TA_INLINE void middle(double x, double& mid, double& sd) {
         const std::int64_t bar = count++;
-        const double mid = ma.step(x[0]);
+        mid = ma.step(x);
         double v = kNaN;
-        if (bar >= var_start) v = var.step(x[0]);
-        if (bar < lookback) {
-            y[0] = y[1] = y[2] = kNaN;
-            return;
-        }
-        const double sd = std::sqrt(v);
-        if (up == dn) {  // TA-Lib's branches: one product when the multipliers are equal
-            const double t = up == 1.0 ? sd : sd * up;
-            y[0] = mid + t;
-            y[2] = mid - t;
-        } else {  // else the upper band is fused in TA-Lib's FMA build
-            y[0] = up == 1.0 ? mid + sd : fused(sd, up, mid);
-            y[2] = dn == 1.0 ? mid - sd : mid - sd * dn;
-        }
-        y[1] = mid;
+        if (bar >= var_start) v = var.step(x);
+        if (bar < lookback) mid = v = kNaN;
+        sd = std::sqrt(v);
+    }
+    THREADX_TA_INLINE void update(const double* x, double* y) {
+        double mid, sd;
+        middle(x[0], mid, sd);
+        bbands_out(mid, sd, up, dn, y);
     }
     template <class Ar>
     void fields(Ar& ar) { ar(ma, var, count); }
+};
+
+// The middle band and the standard deviation as two outputs (BBANDS' shared part).
+template <class M>
+struct BbandsMiddle : BbandsOf<M> {
+    static constexpr int n_outputs = 2;
+    using BbandsOf<M>::BbandsOf;
+    THREADX_TA_INLINE void update(const double* x, double* y) { this->middle(x[0], y[0], y[1]); }
+};
+
+// The bands of k sets from the middle band in out[1] and the deviation in out[0] (set
+// 0's columns, overwritten last, row by row).
+struct BbandsSpread {
+    THREADX_TA_INLINE static void run(const double* const* sets, std::int64_t k, std::int64_t start,
+                                      std::int64_t n, const Column* out, const CancelCheck& check) {
+        const Column sd = out[0], mid = out[1];
+        for (std::int64_t s = k - 1; s >= 0; --s) {
+            const double up = sets[s][1], dn = sets[s][2];
+            const Column* o = out + 3 * s;
+            for (std::int64_t i = start; i < n;) {
+                const std::int64_t stop = n - i > kCheckEvery ? i + kCheckEvery : n;
+                for (; i < stop; ++i) {
+                    double y[3];
+                    bbands_out(mid[i], sd[i], up, dn, y);
+                    o[0][i] = y[0];
+                    o[1][i] = y[1];
+                    o[2][i] = y[2];
+                }
+                check();
+            }
+        }
+    }
 };
 
 struct Bbands : BbandsOf<MaState> {
@@ -232,6 +257,17 @@ struct Bbands : BbandsOf<MaState> {
         with_ma_type(as_matype(p[3]), as_period(p[0]), [&]<class M>() {
             fma_batch<BbandsOf<M>>(p, in, start, n, out, check);
         });
+    }
+    // Sets of one period and MA type: the middle band and the deviation once.
+    static constexpr int share[] = {0, 3};
+    static void group(const double* const* sets, std::int64_t k, const ConstColumn* in, std::int64_t start,
+                      std::int64_t n, const Column* out, const CancelCheck& check) {
+        const double* p = sets[0];
+        const Column shared[2] = {out[1], out[0]};  // set 0's middle band and upper band (the deviation)
+        with_ma_type(as_matype(p[3]), as_period(p[0]), [&]<class M>() {
+            fma_batch<BbandsMiddle<M>>(p, in, start, n, shared, check);
+        });
+        fma_run<BbandsSpread>(sets, k, start, n, out, check);
     }
 };
 
@@ -444,37 +480,53 @@ struct Sar {
 // on the window that ends where the slow one's seed window ends (TA-Lib starts it
 // `slow - fast` bars late), so both emit first on the same bar; the signal EMA runs on
 // the MACD line from there.  `fast_k`/`slow_k` override 2/(p+1) (MACDFIX).
+
+// The MACD line: NaN before line_start, after which both EMAs are past their warm-up.
+struct MacdLine {
+    Ema fast, slow;
+    std::int64_t fast_start, line_start, count = 0;
+    MacdLine(int f, int s, double fast_k, double slow_k)
+        : fast(f, unstable_period(Unstable::EMA), fast_k),
+          slow(s, unstable_period(Unstable::EMA), slow_k),
+          fast_start(s - f),
+          line_start(slow.lookback) {}
+    THREADX_TA_INLINE double step(double x) {
+        const std::int64_t bar = count++;
+        const double sv = slow.step(x);
+        double fv = kNaN;
+        if (bar >= fast_start) fv = fast.step(x);
+        return bar < line_start ? kNaN : fv - sv;
+    }
+    // The step from line_start on (no bookkeeping).
+    THREADX_TA_INLINE double next(double x) { return fast.next(x) - slow.next(x); }
+};
+
 struct MacdCore {
-    EmaF fast, slow, signal;
-    std::int64_t fast_start, line_start, lookback, count = 0;
+    MacdLine line;
+    Ema signal;
+    std::int64_t lookback;
     bool copy_signal;  // signal period 1: the signal is the MACD line (TA-Lib 0.8)
     bool warm = false;
     MacdCore(int f, int s, int sig, double fast_k, double slow_k, bool copy)
-        : fast(f, unstable_period(Unstable::EMA), fast_k),
-          slow(s, unstable_period(Unstable::EMA), slow_k),
+        : line(f, s, fast_k, slow_k),
           signal(sig, unstable_period(Unstable::EMA)),
-          fast_start(s - f),
-          line_start(slow.lookback),
-          lookback(slow.lookback + signal.lookback),
+          lookback(line.line_start + signal.lookback),
           copy_signal(copy) {}
     THREADX_TA_INLINE void step(double x, double* y) {
         if (warm) {
-            const double macd = fast.next(x) - slow.next(x);
+            const double macd = line.next(x);
             const double sig = copy_signal ? macd : signal.next(macd);
             y[0] = macd;
             y[1] = sig;
             y[2] = macd - sig;
             return;
         }
-        const std::int64_t bar = count++;
-        const double sv = slow.step(x);
-        double fv = kNaN;
-        if (bar >= fast_start) fv = fast.step(x);
-        if (bar < line_start) {
+        const std::int64_t bar = line.count;
+        const double macd = line.step(x);
+        if (bar < line.line_start) {
             y[0] = y[1] = y[2] = kNaN;
             return;
         }
-        const double macd = fv - sv;
         const double sig = copy_signal ? macd : signal.step(macd);
         if (bar < lookback) {
             y[0] = y[1] = y[2] = kNaN;
@@ -486,7 +538,59 @@ struct MacdCore {
         y[2] = macd - sig;
     }
     template <class Ar>
-    void fields(Ar& ar) { ar(fast, slow, signal, count, warm); }
+    void fields(Ar& ar) { ar(line.fast, line.slow, signal, line.count, warm); }
+};
+
+// The MACD line alone (MACD's shared part): parameters as MACD's.
+struct MacdLineOnly {
+    static constexpr int n_inputs = 1, n_outputs = 1;
+    MacdLine line;
+    bool warm = false;
+    static MacdLine make(const double* p) {
+        const int f = as_period(p[0]), s = as_period(p[1]);
+        return s < f ? MacdLine(s, f, 0, 0) : MacdLine(f, s, 0, 0);
+    }
+    explicit MacdLineOnly(const double* p) : line(make(p)) {}
+    THREADX_TA_INLINE void update(const double* x, double* y) {
+        if (warm) {
+            y[0] = line.next(x[0]);
+            return;
+        }
+        y[0] = line.step(x[0]);
+        warm = line.count > line.line_start;
+    }
+};
+
+// The signal EMAs and outputs of k MACD sets from the line in rows [from, n) of out[0]
+// (set 0's macd column, overwritten last); rows [start, from) are NaN.
+struct MacdSignals {
+    THREADX_TA_INLINE static void run(const double* const* sets, std::int64_t k, std::int64_t start,
+                                      std::int64_t from, std::int64_t n, const Column* out,
+                                      const CancelCheck& check) {
+        const Column line = out[0];
+        for (std::int64_t s = k - 1; s >= 0; --s) {
+            const Column* o = out + 3 * s;
+            const int sig = as_period(sets[s][2]);
+            Ema signal(sig, unstable_period(Unstable::EMA));
+            const std::int64_t lookback = from + signal.lookback;
+            for (std::int64_t i = start; i < from; ++i) o[0][i] = o[1][i] = o[2][i] = kNaN;
+            for (std::int64_t i = from; i < n;) {
+                const std::int64_t stop = n - i > kCheckEvery ? i + kCheckEvery : n;
+                for (; i < stop; ++i) {
+                    const double macd = line[i];
+                    const double v = sig == 1 ? macd : signal.step(macd);
+                    if (i < lookback) {
+                        o[0][i] = o[1][i] = o[2][i] = kNaN;
+                    } else {
+                        o[0][i] = macd;
+                        o[1][i] = v;
+                        o[2][i] = macd - v;
+                    }
+                }
+                check();
+            }
+        }
+    }
 };
 
 struct Macd {
@@ -502,6 +606,14 @@ struct Macd {
     static void batch(const double* p, const ConstColumn* in, std::int64_t start, std::int64_t n,
                       const Column* out, const CancelCheck& check) {
         fma_batch<Macd>(p, in, start, n, out, check);
+    }
+    // Sets of one fast and slow period: the MACD line once.
+    static constexpr int share[] = {0, 1};
+    static void group(const double* const* sets, std::int64_t k, const ConstColumn* in, std::int64_t start,
+                      std::int64_t n, const Column* out, const CancelCheck& check) {
+        fma_batch<MacdLineOnly>(sets[0], in, start, n, out, check);
+        const std::int64_t from = std::min(start + MacdLineOnly::make(sets[0]).line_start, n);
+        fma_run<MacdSignals>(sets, k, start, from, n, out, check);
     }
     template <class Ar>
     void fields(Ar& ar) { ar(c); }
@@ -570,12 +682,23 @@ struct Macdext {
             fma_batch<Macd>(q, in, start, n, out, check);
             return;
         }
+        signal_rows(p, start, line_rows(p, in[0], start, n, out, check), n, out, check);
+    }
+    // The MACD line into rows [first, n) of out[0] (out[1]: the slow MA); returns first.
+    static std::int64_t line_rows(const double* p, ConstColumn x, std::int64_t start, std::int64_t n,
+                                  const Column* out, const CancelCheck& check) {
         const Spec s = spec(p);
         const Macdext m(p);
-        const std::int64_t first = start + m.first, lookback = first + m.signal_lookback;
-        ma_column(s.ft, s.fp, in[0], out[0], std::min(start + m.fast_start, n), n, check);
-        ma_column(s.st, s.sp, in[0], out[1], std::min(start + m.slow_start, n), n, check);
+        const std::int64_t first = start + m.first;
+        ma_column(s.ft, s.fp, x, out[0], std::min(start + m.fast_start, n), n, check);
+        ma_column(s.st, s.sp, x, out[1], std::min(start + m.slow_start, n), n, check);
         for (std::int64_t i = first; i < n; ++i) out[0][i] = out[0][i] - out[1][i];
+        return first;
+    }
+    // The signal and the outputs from the line in out[0], rows [start, n).
+    static void signal_rows(const double* p, std::int64_t start, std::int64_t first, std::int64_t n,
+                            const Column* out, const CancelCheck& check) {
+        const std::int64_t lookback = first + ma_lookback(as_matype(p[5]), as_period(p[4]));
         ma_column(as_matype(p[5]), as_period(p[4]), ConstColumn{out[0].data, out[0].stride}, out[1],
                   std::min(first, n), n, check);
         for (std::int64_t i = start; i < n; ++i) {
@@ -585,6 +708,46 @@ struct Macdext {
                 out[2][i] = out[0][i] - out[1][i];
             }
         }
+    }
+    // Sets of one fast and slow MA: the MACD line once (the all-EMA sets: MACD's group).
+    static constexpr int share[] = {0, 1, 2, 3};
+    static void group(const double* const* sets, std::int64_t k, const ConstColumn* in, std::int64_t start,
+                      std::int64_t n, const Column* out, const CancelCheck& check) {
+        std::vector<std::array<double, 3>> q;  // the all-EMA sets as MACD parameters
+        std::vector<const double*> macd_sets, ext_sets;
+        std::vector<Column> macd_out, ext_out;
+        for (std::int64_t s = 0; s < k; ++s) {
+            const double* p = sets[s];
+            const bool ema = all_ema(p);
+            if (ema) q.push_back({p[0], p[2], p[4]});
+            else ext_sets.push_back(p);
+            auto& o = ema ? macd_out : ext_out;
+            o.insert(o.end(), out + 3 * s, out + 3 * s + 3);
+        }
+        for (const auto& p : q) macd_sets.push_back(p.data());
+        run_sets(&Macd::batch, &Macd::group, macd_sets, in, start, n, macd_out.data(), check);
+        run_sets(&Macdext::batch, &ext_group, ext_sets, in, start, n, ext_out.data(), check);
+    }
+    // Sets that are not all-EMA: one line, copied into every set's macd column.
+    static void ext_group(const double* const* sets, std::int64_t k, const ConstColumn* in, std::int64_t start,
+                          std::int64_t n, const Column* out, const CancelCheck& check) {
+        const std::int64_t first = line_rows(sets[0], in[0], start, n, out, check);
+        for (std::int64_t s = 1; s < k; ++s) {
+            const Column* o = out + 3 * s;
+            for (std::int64_t i = first; i < n; ++i) o[0][i] = out[0][i];
+            signal_rows(sets[s], start, first, n, o, check);
+        }
+        signal_rows(sets[0], start, first, n, out, check);
+    }
+    // None, one set alone (batch) or several together (group).
+    using BatchFn = void (*)(const double*, const ConstColumn*, std::int64_t, std::int64_t, const Column*,
+                             const CancelCheck&);
+    using SetsFn = void (*)(const double* const*, std::int64_t, const ConstColumn*, std::int64_t, std::int64_t,
+                            const Column*, const CancelCheck&);
+    static void run_sets(BatchFn one, SetsFn many, const std::vector<const double*>& sets, const ConstColumn* in,
+                         std::int64_t start, std::int64_t n, const Column* out, const CancelCheck& check) {
+        if (sets.size() == 1) one(sets[0], in, start, n, out, check);
+        if (sets.size() > 1) many(sets.data(), static_cast<std::int64_t>(sets.size()), in, start, n, out, check);
     }
     void update(const double* x, double* y) {
         if (as_macd) {
@@ -651,7 +814,7 @@ struct PriceOsc : PriceOscOf<Percent, MaState> {
 // TRIX: the 1-bar rate of change (in %) of a triple-smoothed EMA; 0 after a zero EMA3.
 struct Trix {
     static constexpr int n_inputs = 1, n_outputs = 1;
-    EmaF e1, e2, e3;
+    Ema e1, e2, e3;
     double prev = 0;
     bool warm = false;
     explicit Trix(const double* p) : e1(as_period(p[0])), e2(as_period(p[0])), e3(as_period(p[0])) {}
@@ -746,6 +909,11 @@ void var_rows(const ConstColumn& col, std::int64_t start, std::int64_t n, int pe
     }
 }
 
+// The standard deviation times nbdev, TA-Lib's way (no product when nbdev is 1).
+THREADX_TA_INLINE double scaled_sd(double var, double nbdev) {
+    return nbdev != 1.0 ? std::sqrt(var) * nbdev : std::sqrt(var);
+}
+
 struct Stddev {
     static constexpr int n_inputs = 1, n_outputs = 1;
     RollingVar var;
@@ -756,14 +924,24 @@ struct Stddev {
         const double nbdev = p[1];
         const Column o = out[0];
         if (nbdev != 1.0)
-            var_rows(in[0], start, n, as_period(p[0]), [o, nbdev](std::int64_t i, double v) { o[i] = std::sqrt(v) * nbdev; }, check);
+            var_rows(in[0], start, n, as_period(p[0]), [o, nbdev](std::int64_t i, double v) { o[i] = scaled_sd(v, nbdev); }, check);
         else
-            var_rows(in[0], start, n, as_period(p[0]), [o](std::int64_t i, double v) { o[i] = std::sqrt(v); }, check);
+            var_rows(in[0], start, n, as_period(p[0]), [o](std::int64_t i, double v) { o[i] = scaled_sd(v, 1.0); }, check);
     }
-    THREADX_TA_INLINE void update(const double* x, double* y) {
-        const double v = var.step(x[0]);
-        y[0] = nbdev != 1.0 ? std::sqrt(v) * nbdev : std::sqrt(v);
+    // Sets of one period: the variance once (in set 0's column, which is scaled last).
+    static constexpr int share[] = {0};
+    static void group(const double* const* sets, std::int64_t k, const ConstColumn* in, std::int64_t start,
+                      std::int64_t n, const Column* out, const CancelCheck& check) {
+        const Column v = out[0];
+        var_rows(in[0], start, n, as_period(sets[0][0]), [v](std::int64_t i, double x) { v[i] = x; }, check);
+        for (std::int64_t s = k - 1; s >= 0; --s) {
+            const double nbdev = sets[s][1];
+            const Column o = out[s];
+            for (std::int64_t i = start; i < n; ++i) o[i] = scaled_sd(v[i], nbdev);
+            check();
+        }
     }
+    THREADX_TA_INLINE void update(const double* x, double* y) { y[0] = scaled_sd(var.step(x[0]), nbdev); }
     template <class Ar>
     void fields(Ar& ar) { ar(var); }
 };

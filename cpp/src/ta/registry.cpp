@@ -4,6 +4,7 @@
 #include <array>
 #include <atomic>
 #include <cmath>
+#include <numeric>
 
 #include "threadx/core/parallel.hpp"
 
@@ -78,25 +79,79 @@ std::vector<std::string> unstable_names() {
     return {std::begin(kUnstableNames), std::end(kUnstableNames)};
 }
 
+std::vector<std::vector<std::int64_t>> share_groups(const Info& info, const double* params,
+                                                    std::int64_t n_sets) {
+    const std::int64_t np = static_cast<std::int64_t>(info.params.size());
+    auto key = [&](std::int64_t g, int k) { return params[g * np + k]; };
+    auto less = [&](std::int64_t a, std::int64_t b) {
+        for (int k : info.share)
+            if (key(a, k) != key(b, k)) return key(a, k) < key(b, k);
+        return false;
+    };
+    std::vector<std::int64_t> order(static_cast<std::size_t>(n_sets));
+    std::iota(order.begin(), order.end(), std::int64_t{0});
+    std::vector<std::vector<std::int64_t>> groups;
+    if (!info.grid) {
+        for (std::int64_t g : order) groups.push_back({g});
+        return groups;
+    }
+    std::stable_sort(order.begin(), order.end(), less);
+    for (std::size_t t = 0; t < order.size(); ++t) {
+        if (t == 0 || less(order[t - 1], order[t])) groups.emplace_back();
+        groups.back().push_back(order[t]);
+    }
+    return groups;
+}
+
+namespace {
+
+// Fewer tasks than threads: the groups split into parts (each set's values do not depend
+// on the sets computed with it), so that every thread gets work.
+std::vector<std::vector<std::int64_t>> split_for_threads(std::vector<std::vector<std::int64_t>> groups,
+                                                         std::int64_t assets) {
+    const std::int64_t threads = get_num_threads();
+    const std::int64_t tasks = assets * static_cast<std::int64_t>(groups.size());
+    if (tasks == 0 || tasks >= threads) return groups;
+    const std::int64_t parts = (threads + tasks - 1) / tasks;
+    std::vector<std::vector<std::int64_t>> out;
+    for (const auto& g : groups) {
+        const std::int64_t m = static_cast<std::int64_t>(g.size()), p = std::min(parts, m);
+        for (std::int64_t q = 0; q < p; ++q)
+            out.emplace_back(g.begin() + q * m / p, g.begin() + (q + 1) * m / p);
+    }
+    return out;
+}
+
+}  // namespace
+
 void run_grid(const Info& info, const std::vector<ConstMatrix>& inputs, const double* params,
               std::int64_t n_sets, const GridOut& out, const CancelToken* token) {
-    const std::int64_t n_in = static_cast<std::int64_t>(info.inputs.size());
+    const std::size_t n_in = info.inputs.size(), n_out = info.outputs.size();
     const std::int64_t n_params = static_cast<std::int64_t>(info.params.size());
-    const std::int64_t n_out = static_cast<std::int64_t>(info.outputs.size());
     const std::int64_t rows = inputs.empty() ? 0 : inputs[0].rows;
     const std::int64_t assets = inputs.empty() ? 0 : inputs[0].cols;
-    const std::int64_t tasks = assets * n_sets;
+    const auto groups = split_for_threads(share_groups(info, params, n_sets), assets);
+    const std::int64_t n_groups = static_cast<std::int64_t>(groups.size());
     CancelCheck check(token);
-    parallel_ranges(static_cast<std::size_t>(tasks), 1, token, [&](std::size_t b, std::size_t e) {
-        std::vector<ConstColumn> in(static_cast<std::size_t>(n_in));
-        std::vector<Column> o(static_cast<std::size_t>(n_out));
+    parallel_ranges(static_cast<std::size_t>(assets * n_groups), 1, token, [&](std::size_t b, std::size_t e) {
+        std::vector<ConstColumn> in(n_in);
+        std::vector<Column> o;
+        std::vector<const double*> sets;
         for (std::size_t t = b; t < e; ++t) {
-            const auto task = static_cast<std::int64_t>(t);
-            const std::int64_t a = task / n_sets, g = task % n_sets;
-            for (std::int64_t k = 0; k < n_in; ++k) in[k] = inputs[k].column(a);
-            for (std::int64_t j = 0; j < n_out; ++j)
-                o[j] = {out.data[j] + task * out.col_stride, out.row_stride};
-            info.column(params + g * n_params, in.data(), rows, o.data(), check);
+            const std::int64_t a = static_cast<std::int64_t>(t) / n_groups;
+            const auto& group = groups[t % static_cast<std::size_t>(n_groups)];
+            for (std::size_t k = 0; k < n_in; ++k) in[k] = inputs[k].column(a);
+            o.clear();
+            sets.clear();
+            for (std::int64_t g : group) {
+                sets.push_back(params + g * n_params);
+                for (std::size_t j = 0; j < n_out; ++j)
+                    o.push_back({out.data[j] + (a * n_sets + g) * out.col_stride, out.row_stride});
+            }
+            if (group.size() == 1)
+                info.column(sets[0], in.data(), rows, o.data(), check);
+            else
+                info.grid(sets.data(), static_cast<std::int64_t>(group.size()), in.data(), rows, o.data(), check);
         }
     });
 }

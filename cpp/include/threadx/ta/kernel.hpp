@@ -163,6 +163,34 @@ concept HasBatch = requires(const double* p, const ConstColumn* in, const Column
 template <class S>
 concept WantsSkipped = requires(S& s) { s.skipped(std::int64_t{}); };
 
+// A state may also compute several parameter sets at once, sharing what they have in
+// common.  The sets given together agree on the parameters S::share lists (indices):
+//     static constexpr int share[] = {0, 3};
+//     static void group(const double* const* sets, std::int64_t k, const ConstColumn* in,
+//                       std::int64_t start, std::int64_t n, const Column* out,
+//                       const CancelCheck& check);
+// fills rows [start, n) of output j of set s (parameters sets[s]) at out[s * n_outputs + j],
+// bit for bit what the state computes for each set alone.
+template <class S>
+concept HasGroup = requires(const double* const* sets, const ConstColumn* in, const Column* out,
+                            const CancelCheck& c) {
+    S::share[0];
+    S::group(sets, std::int64_t{}, in, std::int64_t{}, std::int64_t{}, out, c);
+};
+
+// The first row where no input is NaN (TA-Lib's wrapper starts there); with no complete
+// row, the last row (TA-Lib's check_begidx).
+template <int NI>
+std::int64_t first_row(const ConstColumn* in, std::int64_t n) {
+    double x[NI];
+    std::int64_t start = 0;
+    for (; start < n; ++start) {
+        for (int k = 0; k < NI; ++k) x[k] = in[k][start];
+        if (!any_nan<NI>(x)) break;
+    }
+    return start == n && n > 0 ? n - 1 : start;
+}
+
 // Runs a fresh state over rows [0, n) of the input columns.
 template <class S>
 void run_column(const double* params, const ConstColumn* in, std::int64_t n, const Column* out,
@@ -172,13 +200,7 @@ void run_column(const double* params, const ConstColumn* in, std::int64_t n, con
     auto load = [&](std::int64_t i) {
         for (int k = 0; k < NI; ++k) x[k] = in[k][i];
     };
-    std::int64_t start = 0;
-    for (; start < n; ++start) {
-        load(start);
-        if (!any_nan<NI>(x)) break;
-    }
-    // no complete bar: the wrapper then starts at the last bar (TA-Lib's check_begidx)
-    if (start == n && n > 0) start = n - 1;
+    const std::int64_t start = first_row<NI>(in, n);
     for (std::int64_t i = 0; i < start; ++i)
         for (int j = 0; j < NO; ++j) out[j][i] = kNaN;
     if constexpr (HasBatch<S>) {
@@ -197,6 +219,16 @@ void run_column(const double* params, const ConstColumn* in, std::int64_t n, con
         }
         if (i < n) check();
     }
+}
+
+// Runs k parameter sets of a HasGroup state over rows [0, n) (out as in S::group).
+template <class S>
+void run_group(const double* const* sets, std::int64_t k, const ConstColumn* in, std::int64_t n,
+               const Column* out, const CancelCheck& check) {
+    const std::int64_t start = first_row<S::n_inputs>(in, n);
+    for (std::int64_t c = 0; c < k * S::n_outputs; ++c)
+        for (std::int64_t i = 0; i < start; ++i) out[c][i] = kNaN;
+    S::group(sets, k, in, start, n, out, check);
 }
 
 // The streaming side, behind one virtual interface for the bindings.

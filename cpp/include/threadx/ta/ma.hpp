@@ -37,19 +37,30 @@ struct Sma {
     Ring window;
     explicit Sma(int p) : period(p), window(p) {}
     THREADX_TA_INLINE double step(double x) {
-        sum += x;
-        window.push(x);
-        if (++count < period) return kNaN;
-        const double out = sum / period;
-        sum -= window.v[static_cast<std::size_t>(window.head)];  // oldest of this window
-        return out;
+        // the members into locals before the ring store (which may alias them as far as
+        // the compiler knows): the running sum then stays in a register across bars
+        double* v = window.v.data();
+        const std::int64_t h = window.head, c = count + 1;
+        const std::int64_t next = h + 1 == period ? 0 : h + 1;
+        const double s = sum + x;
+        v[h] = x;
+        window.head = next;
+        count = c;
+        if (c < period) {
+            sum = s;
+            return kNaN;
+        }
+        sum = s - v[next];  // the oldest of this window
+        return s / period;
     }
     template <class Ar>
     void fields(Ar& ar) { ar(count, sum, window); }
 };
 
-// Exponential moving average, TA-Lib's default: k = 2 / (period + 1), seeded with the
-// SMA of the first `period` values; the first `unstable` values are withheld.
+// Exponential moving average, TA-Lib's default: k = 2 / (period + 1) (or given: MACDFIX),
+// seeded with the mean of the first `period` values (summed from 0.0 in order), the
+// first `lookback` values (TA-Lib's unstable period included) withheld (NaN); then
+// TA-Lib 0.8's fused step (ema_next).  The EMA of EMA, MA, DEMA, TEMA, TRIX, MACD, ...
 struct Ema {
     int period = 2;
     double k = 0;
@@ -58,37 +69,6 @@ struct Ema {
     Ema(int p, int unstable, double k_ = 0)
         : period(p), k(k_ != 0 ? k_ : 2.0 / (p + 1)), lookback(p - 1 + unstable) {}
     explicit Ema(int p) : Ema(p, unstable_period(Unstable::EMA)) {}
-    THREADX_TA_INLINE double step(double x) {
-        if (count < period) {
-            prev += x;
-            if (count == period - 1) prev /= period;
-        } else {
-            prev = (x - prev) * k + prev;
-        }
-        return count++ >= lookback ? prev : kNaN;
-    }
-    template <class Ar>
-    void fields(Ar& ar) { ar(count, prev); }
-};
-
-// Period 1 through MA() is the identity, as in TA-Lib.
-struct Identity {
-    THREADX_TA_INLINE double step(double x) { return x; }
-    template <class Ar>
-    void fields(Ar&) {}
-};
-
-// EMA with TA-Lib 0.8's fused step (ema_next): seeded with the mean of the first
-// `period` values (summed from 0.0 in order), the first `lookback` values withheld (NaN).
-// k may be given (MACDFIX).  The EMA of DEMA, TEMA, TRIX and MACD.
-struct EmaF {
-    int period = 2;
-    double k = 0;
-    std::int64_t lookback = 1, count = 0;
-    double prev = 0;
-    EmaF(int p, int unstable, double k_ = 0)
-        : period(p), k(k_ != 0 ? k_ : 2.0 / (p + 1)), lookback(p - 1 + unstable) {}
-    explicit EmaF(int p) : EmaF(p, unstable_period(Unstable::EMA)) {}
     bool ready() const noexcept { return count > lookback; }
     THREADX_TA_INLINE double step(double x) {
         if (count >= period) {
@@ -103,6 +83,13 @@ struct EmaF {
     THREADX_TA_INLINE double next(double x) { return prev = ema_next(prev, x, k); }
     template <class Ar>
     void fields(Ar& ar) { ar(count, prev); }
+};
+
+// Period 1 through MA() is the identity, as in TA-Lib.
+struct Identity {
+    THREADX_TA_INLINE double step(double x) { return x; }
+    template <class Ar>
+    void fields(Ar&) {}
 };
 
 // Weighted moving average (weights 1..period, newest heaviest), TA-Lib 0.8's running
@@ -170,7 +157,7 @@ private:
 // of EMA1's first `period` outputs); each EMA withholds TA-Lib's unstable period.
 // Period 1 copies the input after the lookback, as TA-Lib 0.8 does.
 struct Dema {
-    EmaF e1, e2;
+    Ema e1, e2;
     bool warm = false;
     explicit Dema(int p) : e1(p), e2(p) {}
     THREADX_TA_INLINE double step(double x) {
@@ -193,7 +180,7 @@ struct Dema {
 // Triple EMA: 3*EMA1 - 3*EMA2 + EMA3 (TA-Lib's grouping); period 1 copies the input
 // after the lookback.
 struct Tema {
-    EmaF e1, e2, e3;
+    Ema e1, e2, e3;
     bool warm = false;
     explicit Tema(int p) : e1(p), e2(p), e3(p) {}
     THREADX_TA_INLINE double step(double x) {
@@ -472,17 +459,6 @@ private:
     }
 };
 
-// Adapter: a single-input MA state as a registry state whose first parameter is the period.
-template <class M>
-struct SingleMa {
-    static constexpr int n_inputs = 1, n_outputs = 1;
-    M m;
-    explicit SingleMa(const double* p) : m(as_period(p[0])) {}
-    void update(const double* x, double* y) { y[0] = m.step(x[0]); }
-    template <class Ar>
-    void fields(Ar& ar) { ar(m); }
-};
-
 // ---------------------------------------------------------------- batch kernels
 
 // The batch loop of run_column, fed from row `start` (the rows before it are filled).
@@ -491,11 +467,8 @@ THREADX_TA_INLINE void state_rows(const double* params, const ConstColumn* in, s
                                   std::int64_t n, const Column* out, const CancelCheck& check) {
     constexpr int NI = S::n_inputs, NO = S::n_outputs;
     double x[NI], y[NO];
-    // The state's constructor may pass its address out of line (allocations); a moved
-    // copy whose address never escapes keeps its scalars in registers across the loop.
-    S init(params);
-    S s(std::move(init));
-    ConstColumn src[NI];
+    S s(params);
+    ConstColumn src[NI];  // local copies: the output stores cannot alias them
     Column dst[NO];
     for (int k = 0; k < NI; ++k) src[k] = in[k];
     for (int j = 0; j < NO; ++j) dst[j] = out[j];
@@ -525,28 +498,59 @@ inline bool cpu_has_fma() noexcept {
     static const bool has = __builtin_cpu_supports("fma") && __builtin_cpu_supports("avx");
     return has;
 }
-template <class S>
-THREADX_TA_FMA_BUILD void state_rows_fma(const double* params, const ConstColumn* in,
-                                         std::int64_t start, std::int64_t n, const Column* out,
-                                         const CancelCheck& check) {
-    state_rows<S>(params, in, start, n, out, check);
+template <class K, class... A>
+THREADX_TA_FMA_BUILD void fma_run_clone(A&&... a) {
+    K::run(a...);
 }
 #endif
 
-// A batch hook for states with fused steps: the same loop, compiled for FMA where the
-// CPU has it (same values either way: fused() is exactly rounded).  The state's
-// update() must be THREADX_TA_INLINE so the fused steps land in the FMA build.
-template <class S>
-void fma_batch(const double* params, const ConstColumn* in, std::int64_t start, std::int64_t n,
-               const Column* out, const CancelCheck& check) {
+// Calls K::run(a...), compiled for FMA where the CPU has it (same values either way:
+// fused() is exactly rounded).  K::run and every step it calls with fused operations
+// must be THREADX_TA_INLINE, so that the fused steps land in the FMA build.
+template <class K, class... A>
+void fma_run(A&&... a) {
 #ifdef THREADX_TA_FMA_CLONE
     if (cpu_has_fma()) {
-        state_rows_fma<S>(params, in, start, n, out, check);
+        fma_run_clone<K>(a...);
         return;
     }
 #endif
-    state_rows<S>(params, in, start, n, out, check);
+    K::run(a...);
 }
+
+// A batch hook for states with fused steps: state_rows through fma_run (the state's
+// update() must be THREADX_TA_INLINE).
+template <class S>
+struct StateRows {
+    THREADX_TA_INLINE static void run(const double* params, const ConstColumn* in, std::int64_t start,
+                                      std::int64_t n, const Column* out, const CancelCheck& check) {
+        state_rows<S>(params, in, start, n, out, check);
+    }
+};
+template <class S>
+void fma_batch(const double* params, const ConstColumn* in, std::int64_t start, std::int64_t n,
+               const Column* out, const CancelCheck& check) {
+    fma_run<StateRows<S>>(params, in, start, n, out, check);
+}
+
+// Adapter: a single-input MA state as a registry state whose first parameter is the
+// period.  SMA and EMA get the batch loop of state_rows, FMA-built where the CPU has FMA
+// (EMA's fused steps); other states (RSI, CMO) keep run_column's loop.
+template <class M>
+struct SingleMa {
+    static constexpr int n_inputs = 1, n_outputs = 1;
+    M m;
+    explicit SingleMa(const double* p) : m(as_period(p[0])) {}
+    THREADX_TA_INLINE void update(const double* x, double* y) { y[0] = m.step(x[0]); }
+    static void batch(const double* p, const ConstColumn* in, std::int64_t start, std::int64_t n,
+                      const Column* out, const CancelCheck& check)
+        requires(std::is_same_v<M, Sma> || std::is_same_v<M, Ema>)
+    {
+        fma_batch<SingleMa>(p, in, start, n, out, check);
+    }
+    template <class Ar>
+    void fields(Ar& ar) { ar(m); }
+};
 
 // The concrete MA state for (type, period): what MaState holds, by type.
 template <class M>

@@ -2,6 +2,7 @@
 // The indicator table: names, inputs, parameters (with TA-Lib's defaults and ranges),
 // outputs, and the batch and streaming entry points of every indicator.
 #include <cstdint>
+#include <iterator>
 #include <memory>
 #include <string>
 #include <vector>
@@ -25,6 +26,10 @@ using ColumnFn = void (*)(const double* params, const ConstColumn* in, std::int6
                           const Column* out, const CancelCheck& check);
 using StreamFn = std::unique_ptr<Stream> (*)(const double* params);
 using CheckFn = void (*)(const double* params, FieldErrors& errors);
+// k parameter sets (sets[s]: a row of params) of one asset at once; output j of set s
+// goes to out[s * outputs + j].  Bit for bit `column` run per set.
+using GridFn = void (*)(const double* const* sets, std::int64_t k, const ConstColumn* in,
+                         std::int64_t n, const Column* out, const CancelCheck& check);
 
 struct Info {
     std::string name;
@@ -36,12 +41,21 @@ struct Info {
     ColumnFn column = nullptr;
     StreamFn stream = nullptr;
     CheckFn check = nullptr;  // rules beyond the ranges (e.g. matype 7); may be null
+    // Grid sharing (may be null): the sets of a grid that agree on the parameters `share`
+    // lists are computed together by `grid`, their common intermediates once.
+    GridFn grid = nullptr;
+    std::vector<int> share = {};
 };
 
-// Registers state S under `info` (its column and stream entry points are filled in).
+// Registers state S under `info` (its column, stream and, when S has them, group entry
+// points are filled in).
 template <class S>
 Info make_info(Info info) {
     info.column = &run_column<S>;
+    if constexpr (HasGroup<S>) {
+        info.grid = &run_group<S>;
+        info.share.assign(std::begin(S::share), std::end(S::share));
+    }
     info.stream = [](const double* p) -> std::unique_ptr<Stream> {
         return std::make_unique<StreamOf<S>>(p);
     };
@@ -82,8 +96,13 @@ struct GridOut {
     std::vector<double*> data;  // one base pointer per output
     std::int64_t col_stride = 0, row_stride = 1;
 };
+// Sets sharing intermediates run as one task per (asset, group): share_groups lists the
+// groups (set indices, ascending; one set each when info.group is null).  Results do not
+// depend on the grouping nor on the number of threads.
 void run_grid(const Info& info, const std::vector<ConstMatrix>& inputs, const double* params,
               std::int64_t n_sets, const GridOut& out, const CancelToken* token);
+std::vector<std::vector<std::int64_t>> share_groups(const Info& info, const double* params,
+                                                    std::int64_t n_sets);
 
 // Family registration (one per source file under cpp/src/ta).
 void register_basic(std::vector<Info>& r);

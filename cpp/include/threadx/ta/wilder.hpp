@@ -6,6 +6,7 @@
 #include <cstdint>
 
 #include "threadx/ta/kernel.hpp"
+#include "threadx/ta/registry.hpp"
 
 namespace threadx::ta {
 
@@ -45,5 +46,27 @@ struct WilderMoves {
 private:
     double scale(double v) const noexcept { return Reciprocal ? v * inv : v / pd; }
 };
+
+// RSI (IsRsi: 100 * gain / (gain + loss)) and CMO (100 * (gain - loss) / (gain + loss))
+// of Wilder's averages, TA-Lib's defaults; a flat stretch (gain + loss exactly 0) gives
+// 0.  NaN before the lookback (period plus the unstable period).  RSI is also the input
+// series of STOCHRSI.
+template <bool IsRsi>
+struct WilderOscillator {
+    WilderMoves<IsRsi> m;
+    std::int64_t lookback;
+    explicit WilderOscillator(int p)
+        : m(p), lookback(p + unstable_period(IsRsi ? Unstable::RSI : Unstable::CMO)) {}
+    double step(double x) {
+        if (m.step(x) < lookback) return kNaN;
+        const double total = m.gain + m.loss;
+        return !is_zero(total) ? 100.0 * ((IsRsi ? m.gain : m.gain - m.loss) / total) : 0.0;
+    }
+    template <class Ar>
+    void fields(Ar& ar) { ar(m); }
+};
+
+using RsiSeries = WilderOscillator<true>;
+using CmoSeries = WilderOscillator<false>;
 
 }  // namespace threadx::ta

@@ -10,4 +10,5 @@ PYBIND11_MODULE(_core, m) {
     threadx::bind::bind_core(m);
     threadx::bind::bind_rolling(m);
     threadx::bind::bind_ta(m);
+    threadx::bind::bind_backtest(m);
 }

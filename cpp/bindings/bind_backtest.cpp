@@ -1,0 +1,219 @@
+// Backtests: parameters from a dict, bars and (n, sims) signal/level arrays in, the
+// equity/cash/position matrices and the order and trade records out (GIL released).
+#include <cmath>
+#include <string>
+#include <vector>
+
+#include "pybind.hpp"
+#include "threadx/bt/engine.hpp"
+
+namespace threadx::bind {
+
+namespace {
+
+using namespace threadx::bt;
+
+template <class E>
+E choice(const py::dict& d, const char* key, std::initializer_list<const char*> names, FieldErrors& errors) {
+    if (!d.contains(key)) return E{};
+    const std::string v = py::str(d[key]);
+    int k = 0;
+    std::string all;
+    for (const char* n : names) {
+        if (v == n) return static_cast<E>(k);
+        all += (k ? ", " : "") + std::string("'") + n + "'";
+        ++k;
+    }
+    errors.add(key, repr(v), "must be one of " + all);
+    return E{};
+}
+
+double number(const py::dict& d, const char* key, double def) {
+    if (!d.contains(key) || d[key].is_none()) return def;
+    return py::cast<double>(d[key]);
+}
+
+Params params_from(const py::dict& d, FieldErrors& errors) {
+    Params p;
+    p.init_cash = number(d, "init_cash", p.init_cash);
+    p.fees = number(d, "fees", p.fees);
+    p.fixed_fees = number(d, "fixed_fees", p.fixed_fees);
+    p.slippage = number(d, "slippage", p.slippage);
+    p.size = number(d, "size", p.size);
+    p.size_type = choice<SizeType>(d, "size_type", {"percent", "value", "units"}, errors);
+    p.fractional = d.contains("fractional") && py::cast<bool>(d["fractional"]);
+    p.leverage = number(d, "leverage", p.leverage);
+    p.execution = choice<Execution>(d, "execution", {"open", "close"}, errors);
+    p.order_type = choice<OrderType>(d, "order_type", {"market", "limit", "stop", "stop_limit"}, errors);
+    p.expiry_bars = static_cast<std::int64_t>(number(d, "expiry_bars", 0));
+    p.expiry_ns = static_cast<std::int64_t>(number(d, "expiry_ns", 0));
+    p.sl_stop = number(d, "sl_stop", kNaN);
+    p.tp_stop = number(d, "tp_stop", kNaN);
+    p.tsl_stop = number(d, "tsl_stop", kNaN);
+    p.intrabar = choice<Intrabar>(d, "intrabar", {"backtesting", "nearest", "ohlc", "olhc"}, errors);
+    p.close_at_end = !d.contains("close_at_end") || py::cast<bool>(d["close_at_end"]);
+    validate(p, errors);
+    return p;
+}
+
+// A (n, sims) array view of `a` (uint8 for signals, float64 for levels), any strides.
+template <class T>
+struct View {
+    const T* data = nullptr;
+    std::int64_t rs = 0, cs = 0;  // element strides
+};
+
+template <class T>
+View<T> view_of(const py::object& obj, const char* field, std::int64_t n, std::int64_t sims, FieldErrors& errors) {
+    if (obj.is_none()) return {};
+    const py::array a = py::cast<py::array>(obj);
+    const bool dtype_ok = a.dtype().is(py::dtype::of<T>());
+    if (!dtype_ok || a.ndim() != 2 || a.shape(0) != n || a.shape(1) != sims ||
+        a.strides(0) % static_cast<py::ssize_t>(sizeof(T)) || a.strides(1) % static_cast<py::ssize_t>(sizeof(T))) {
+        errors.add(field, dtype_name(a) + " " + std::to_string(a.ndim()) + "-D",
+                   "must be a (" + std::to_string(n) + ", " + std::to_string(sims) + ") " +
+                       (sizeof(T) == 1 ? "uint8" : "float64") + " array");
+        return {};
+    }
+    return {static_cast<const T*>(a.data()), a.strides(0) / static_cast<py::ssize_t>(sizeof(T)),
+            a.strides(1) / static_cast<py::ssize_t>(sizeof(T))};
+}
+
+const double* bars_column(const py::array& a, const char* field, std::int64_t n, FieldErrors& errors) {
+    require_float64(a, field, errors);
+    if (a.ndim() != 1 || a.shape(0) != n || !(a.flags() & py::array::c_style)) {
+        errors.add(field, "shape", "must be a contiguous 1-D float64 array of " + std::to_string(n) + " bars");
+        return nullptr;
+    }
+    return static_cast<const double*>(a.data());
+}
+
+template <class Rec, class F>
+py::array_t<F> column_of(const std::vector<Rec>& recs, F (*get)(const Rec&)) {
+    py::array_t<F> out(static_cast<py::ssize_t>(recs.size()));
+    F* p = out.mutable_data();
+    for (std::size_t k = 0; k < recs.size(); ++k) p[k] = get(recs[k]);
+    return out;
+}
+
+py::dict orders_dict(const std::vector<OrderRecord>& r) {
+    py::dict d;
+    d["sim"] = column_of<OrderRecord, std::int64_t>(r, [](const OrderRecord& x) { return x.sim; });
+    d["kind"] = column_of<OrderRecord, std::int8_t>(r, [](const OrderRecord& x) { return static_cast<std::int8_t>(x.kind); });
+    d["side"] = column_of<OrderRecord, std::int8_t>(r, [](const OrderRecord& x) { return x.side; });
+    d["status"] = column_of<OrderRecord, std::int8_t>(r, [](const OrderRecord& x) { return static_cast<std::int8_t>(x.status); });
+    d["reason"] = column_of<OrderRecord, std::int8_t>(r, [](const OrderRecord& x) { return static_cast<std::int8_t>(x.reason); });
+    d["size"] = column_of<OrderRecord, double>(r, [](const OrderRecord& x) { return x.size; });
+    d["placed_bar"] = column_of<OrderRecord, std::int64_t>(r, [](const OrderRecord& x) { return x.placed_bar; });
+    d["fill_bar"] = column_of<OrderRecord, std::int64_t>(r, [](const OrderRecord& x) { return x.fill_bar; });
+    d["fill_price"] = column_of<OrderRecord, double>(r, [](const OrderRecord& x) { return x.fill_price; });
+    d["fees"] = column_of<OrderRecord, double>(r, [](const OrderRecord& x) { return x.fees; });
+    return d;
+}
+
+py::dict trades_dict(const std::vector<TradeRecord>& r) {
+    py::dict d;
+    d["sim"] = column_of<TradeRecord, std::int64_t>(r, [](const TradeRecord& x) { return x.sim; });
+    d["side"] = column_of<TradeRecord, std::int8_t>(r, [](const TradeRecord& x) { return x.side; });
+    d["size"] = column_of<TradeRecord, double>(r, [](const TradeRecord& x) { return x.size; });
+    d["entry_bar"] = column_of<TradeRecord, std::int64_t>(r, [](const TradeRecord& x) { return x.entry_bar; });
+    d["entry_price"] = column_of<TradeRecord, double>(r, [](const TradeRecord& x) { return x.entry_price; });
+    d["exit_bar"] = column_of<TradeRecord, std::int64_t>(r, [](const TradeRecord& x) { return x.exit_bar; });
+    d["exit_price"] = column_of<TradeRecord, double>(r, [](const TradeRecord& x) { return x.exit_price; });
+    d["fees"] = column_of<TradeRecord, double>(r, [](const TradeRecord& x) { return x.fees; });
+    d["pnl"] = column_of<TradeRecord, double>(r, [](const TradeRecord& x) { return x.pnl; });
+    d["return"] = column_of<TradeRecord, double>(r, [](const TradeRecord& x) { return x.ret; });
+    d["exit_reason"] = column_of<TradeRecord, std::int8_t>(r, [](const TradeRecord& x) { return static_cast<std::int8_t>(x.exit_reason); });
+    return d;
+}
+
+template <class Rec>
+std::vector<Rec> concat(std::vector<SimOut>& outs, std::vector<Rec> SimOut::*member) {
+    std::size_t total = 0;
+    for (auto& o : outs) total += (o.*member).size();
+    std::vector<Rec> all;
+    all.reserve(total);
+    for (auto& o : outs) {
+        all.insert(all.end(), (o.*member).begin(), (o.*member).end());
+        std::vector<Rec>().swap(o.*member);
+    }
+    return all;
+}
+
+py::dict run(const py::array& open, const py::array& high, const py::array& low, const py::array& close,
+             const py::object& times, std::int64_t sims, const py::tuple& signals, const py::tuple& levels,
+             const py::dict& params, const CancelToken* cancel) {
+    FieldErrors errors;
+    const std::int64_t n = open.ndim() == 1 ? open.shape(0) : 0;
+    Bars bars;
+    bars.n = n;
+    bars.open = bars_column(open, "open", n, errors);
+    bars.high = bars_column(high, "high", n, errors);
+    bars.low = bars_column(low, "low", n, errors);
+    bars.close = bars_column(close, "close", n, errors);
+    py::array_t<std::int64_t> t;
+    if (!times.is_none()) {
+        t = py::cast<py::array_t<std::int64_t, py::array::c_style | py::array::forcecast>>(times);
+        if (t.ndim() != 1 || t.shape(0) != n) errors.add("times", "shape", "must be one int64 per bar");
+        else bars.times = t.data();
+    }
+    if (sims < 1) errors.add("sims", repr(static_cast<long long>(sims)), "must be >= 1");
+    const Params p = params_from(params, errors);
+    if (p.expiry_ns > 0 && times.is_none()) errors.add("expiry", "timedelta", "needs a DatetimeIndex on the data");
+    static const char* sig_names[4] = {"entries", "exits", "short_entries", "short_exits"};
+    static const char* lvl_names[4] = {"limit_price", "stop_price", "sl_price", "tp_price"};
+    View<std::uint8_t> sv[4];
+    View<double> lv[4];
+    if (signals.size() != 4 || levels.size() != 4) throw std::invalid_argument("signals and levels take 4 arrays each");
+    for (int k = 0; k < 4; ++k) sv[k] = view_of<std::uint8_t>(signals[k], sig_names[k], n, sims, errors);
+    for (int k = 0; k < 4; ++k) lv[k] = view_of<double>(levels[k], lvl_names[k], n, sims, errors);
+    errors.throw_if_any();
+    if (bars.open) validate(bars, errors);
+    errors.throw_if_any();
+
+    // (sims, n) C-order: each simulation writes its own contiguous rows
+    py::array_t<double> equity({sims, n}), cash({sims, n}), position({sims, n});
+    std::vector<SimInputs> ins(static_cast<std::size_t>(sims));
+    std::vector<SimOut> outs(static_cast<std::size_t>(sims));
+    for (std::int64_t c = 0; c < sims; ++c) {
+        SimInputs& in = ins[static_cast<std::size_t>(c)];
+        Signal* sp[4] = {&in.entries, &in.exits, &in.short_entries, &in.short_exits};
+        Level* lp[4] = {&in.limit_price, &in.stop_price, &in.sl_price, &in.tp_price};
+        for (int k = 0; k < 4; ++k) {
+            if (sv[k].data) *sp[k] = {sv[k].data + c * sv[k].cs, sv[k].rs};
+            if (lv[k].data) *lp[k] = {lv[k].data + c * lv[k].cs, lv[k].rs};
+        }
+        SimOut& o = outs[static_cast<std::size_t>(c)];
+        o.equity = {equity.mutable_data() + c * n, 1};
+        o.cash = {cash.mutable_data() + c * n, 1};
+        o.position = {position.mutable_data() + c * n, 1};
+    }
+    {
+        py::gil_scoped_release release;
+        simulate_many(bars, ins, p, outs, cancel);
+    }
+    const auto orders = concat(outs, &SimOut::orders);
+    const auto trades = concat(outs, &SimOut::trades);
+    py::dict out;
+    out["equity"] = equity;
+    out["cash"] = cash;
+    out["position"] = position;
+    out["orders"] = orders_dict(orders);
+    out["trades"] = trades_dict(trades);
+    return out;
+}
+
+}  // namespace
+
+void bind_backtest(py::module_& m) {
+    m.def("bt_validate", [](const py::dict& params) {
+        FieldErrors errors;
+        params_from(params, errors);
+        errors.throw_if_any();
+    }, py::arg("params"), "Raise ValidationError listing every invalid backtest parameter.");
+    m.def("bt_run", &run, py::arg("open"), py::arg("high"), py::arg("low"), py::arg("close"), py::arg("times"),
+          py::arg("sims"), py::arg("signals"), py::arg("levels"), py::arg("params"), py::arg("cancel") = nullptr,
+          "Run `sims` simulations on one set of bars (see threadx.backtest.run).");
+}
+
+}  // namespace threadx::bind

@@ -1,0 +1,12 @@
+"""Backtests on OHLC bars: ``run`` (signals and orders) and ``BacktestResult``.
+
+The engine is C++ (GIL released, one simulation per signal column, run in parallel);
+its rules, bar by bar, are in ``docs/backtest.md``.
+"""
+
+from __future__ import annotations
+
+from threadx.backtest._engine import BacktestResult, run
+from threadx.backtest._stats import compute_stats
+
+__all__ = ["BacktestResult", "compute_stats", "run"]

@@ -1,0 +1,377 @@
+"""``threadx.backtest.run``: inputs in, ``BacktestResult`` out (the rules: docs/backtest.md)."""
+
+from __future__ import annotations
+
+import datetime as _dt
+import hashlib
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from threadx import _core
+from threadx._inputs import FieldErrors
+from threadx.errors import ValidationError
+
+__all__ = ["BacktestResult", "run"]
+
+SIGNALS = ("entries", "exits", "short_entries", "short_exits")
+LEVELS = ("limit_price", "stop_price", "sl_price", "tp_price")
+KINDS = ("market", "limit", "stop", "stop_limit", "stop_loss", "take_profit", "trailing_stop")
+STATUSES = ("filled", "cancelled", "expired", "rejected")
+REASONS = ("signal", "stop_loss", "take_profit", "trailing_stop", "limit", "stop", "expiry", "end_of_data",
+           "replaced", "insufficient_cash")
+OHLC = ("open", "high", "low", "close")
+
+
+@dataclass(frozen=True)
+class Bars:
+    open: np.ndarray
+    high: np.ndarray
+    low: np.ndarray
+    close: np.ndarray
+    index: pd.Index
+    volume: np.ndarray | None = None
+
+    @property
+    def times(self) -> np.ndarray | None:
+        if isinstance(self.index, pd.DatetimeIndex):
+            return np.asarray(self.index.as_unit("ns").asi8, dtype=np.int64)
+        return None
+
+    def fingerprint(self) -> str:
+        h = hashlib.sha256()
+        for a in (self.open, self.high, self.low, self.close):
+            h.update(a.view(np.uint8).data)
+        h.update(np.asarray(self.index.astype("int64") if isinstance(self.index, pd.DatetimeIndex)
+                            else np.arange(len(self.index))).view(np.uint8).data)
+        return h.hexdigest()
+
+
+def bars_of(data: Any, errors: FieldErrors) -> Bars | None:
+    """OHLC(V) from a DataFrame or dict (any case) or an (open, high, low, close) tuple."""
+    cols: dict[str, Any] = {}
+    index: pd.Index | None = None
+    if isinstance(data, pd.DataFrame):
+        lower = {str(c).lower(): c for c in data.columns}
+        cols = {k: data[lower[k]] for k in (*OHLC, "volume") if k in lower}
+        index = data.index
+    elif isinstance(data, dict):
+        lower = {str(k).lower(): k for k in data}
+        cols = {k: data[lower[k]] for k in (*OHLC, "volume") if k in lower}
+    elif isinstance(data, (tuple, list)) and len(data) in (4, 5):
+        cols = dict(zip((*OHLC, "volume"), data, strict=False))
+    else:
+        errors.add("data", data, "must be a DataFrame or dict with open/high/low/close columns, "
+                   "or an (open, high, low, close) tuple")
+        return None
+    missing = [k for k in OHLC if k not in cols]
+    if missing:
+        errors.add("data", f"<columns {sorted(cols)}>", f"lacks {', '.join(missing)}")
+        return None
+    arrays: dict[str, np.ndarray] = {}
+    for k, v in cols.items():
+        if index is None and isinstance(v, pd.Series):
+            index = v.index
+        a = np.asarray(v)
+        if a.ndim != 1 or not (np.issubdtype(a.dtype, np.number) and not np.issubdtype(a.dtype, np.complexfloating)):
+            errors.add(k, f"<{a.dtype} array {a.shape}>", "must be a 1-D real numeric column")
+            continue
+        arrays[k] = np.ascontiguousarray(a, dtype=np.float64)
+    if len(arrays) < len(cols):
+        return None
+    n = len(arrays["close"])
+    bad = [k for k, a in arrays.items() if len(a) != n]
+    if bad:
+        errors.add(bad[0], f"<{len(arrays[bad[0]])} bars>", f"must have as many bars as close ({n})")
+        return None
+    if n == 0:
+        errors.add("data", "<0 bars>", "must hold at least one bar")
+        return None
+    if index is None:
+        index = pd.RangeIndex(n)
+    return Bars(arrays["open"], arrays["high"], arrays["low"], arrays["close"], index, arrays.get("volume"))
+
+
+def _columns_of(value: Any) -> pd.Index | None:
+    return value.columns if isinstance(value, pd.DataFrame) else None
+
+
+def _matrix(name: str, value: Any, n: int, dtype: Any, errors: FieldErrors) -> np.ndarray | None:
+    """A 1-D or 2-D array of ``n`` rows (a scalar for levels), validated."""
+    if value is None:
+        return None
+    if dtype is np.float64 and np.ndim(value) == 0:
+        v = float(value)
+        return np.full((n, 1), v)
+    a = np.asarray(value)
+    if a.ndim not in (1, 2) or a.shape[0] != n:
+        errors.add(name, value, f"must be 1-D or 2-D with {n} rows (one per bar)")
+        return None
+    if dtype is bool:
+        if a.dtype != bool:
+            errors.add(name, value, f"must be boolean, not {a.dtype}")
+            return None
+    elif not np.issubdtype(a.dtype, np.number) or np.issubdtype(a.dtype, np.complexfloating):
+        errors.add(name, value, f"must be real numbers (NaN: no level), not {a.dtype}")
+        return None
+    a = a.astype(np.uint8 if dtype is bool else np.float64, copy=False)
+    return a.reshape(n, 1) if a.ndim == 1 else a
+
+
+def _expiry(value: Any, bars: Bars | None, errors: FieldErrors) -> tuple[int, int]:
+    if value is None:
+        return 0, 0
+    if isinstance(value, (bool, np.bool_)):
+        errors.add("expiry", value, "must be a number of bars (int >= 1) or a timedelta")
+        return 0, 0
+    if isinstance(value, (int, np.integer)):
+        if value < 1:
+            errors.add("expiry", value, "must be >= 1 bar")
+        return int(value), 0
+    if isinstance(value, (_dt.timedelta, pd.Timedelta, np.timedelta64, str)):
+        try:
+            td = pd.Timedelta(value)
+        except ValueError:
+            errors.add("expiry", value, "must be a number of bars (int >= 1) or a timedelta")
+            return 0, 0
+        if td <= pd.Timedelta(0):
+            errors.add("expiry", value, "must be a positive timedelta")
+        elif bars is not None and not isinstance(bars.index, pd.DatetimeIndex):
+            errors.add("expiry", value, "a timedelta needs a DatetimeIndex on the data; give a number of bars")
+        return 0, int(td.value)
+    errors.add("expiry", value, "must be a number of bars (int >= 1) or a timedelta")
+    return 0, 0
+
+
+def _stop(name: str, value: Any, errors: FieldErrors) -> float | None:
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
+        errors.add(name, value, "must be a fraction (0.05 = 5 %) or None")
+        return None
+    return float(value)
+
+
+@dataclass
+class Prepared:
+    bars: Bars
+    sims: int
+    labels: pd.Index | None  # simulation labels (columns), None for one 1-D simulation
+    signals: tuple[np.ndarray | None, ...]
+    levels: tuple[np.ndarray | None, ...]
+    params: dict[str, Any]
+    periods_per_year: float | None
+
+
+def prepare(data: Any, arrays: dict[str, Any], options: dict[str, Any]) -> Prepared:
+    """Validate everything of one call (every bad field reported at once)."""
+    errors = FieldErrors()
+    bars = bars_of(data, errors)
+    n = len(bars.close) if bars is not None else -1
+    mats: dict[str, np.ndarray | None] = {}
+    labels: pd.Index | None = None
+    for name in (*SIGNALS, *LEVELS):
+        value = arrays.get(name)
+        if isinstance(value, (pd.Series, pd.DataFrame)) and bars is not None and not value.index.equals(bars.index):
+            errors.add(name, value, "must have the same index as the data")
+            continue
+        mats[name] = _matrix(name, value, n, bool if name in SIGNALS else np.float64, errors) if n >= 0 else None
+        cols = _columns_of(value)
+        if cols is not None and labels is None:
+            labels = cols
+    widths = {m.shape[1] for m in mats.values() if m is not None and m.shape[1] != 1}
+    if len(widths) > 1:
+        errors.add("signals", sorted(widths), "2-D signals and levels must all have the same number of columns")
+    sims = widths.pop() if len(widths) == 1 else 1
+    if labels is not None and len(labels) != sims:
+        labels = None
+    two_d = any(np.ndim(arrays.get(k)) == 2 for k in (*SIGNALS, *LEVELS))
+    if two_d and labels is None:
+        labels = pd.RangeIndex(sims, name="sim")
+    expiry_bars, expiry_ns = _expiry(options.get("expiry"), bars, errors)
+    params: dict[str, Any] = {}
+    for key in ("init_cash", "fees", "fixed_fees", "slippage", "leverage"):
+        v = options[key]
+        if isinstance(v, bool) or not isinstance(v, (int, float, np.integer, np.floating)):
+            errors.add(key, v, "must be a number")
+        else:
+            params[key] = float(v)
+    size, size_type = options.get("size"), options.get("size_type", "percent")
+    if size is None:
+        if size_type != "percent":
+            errors.add("size", size, f"is required with size_type={size_type!r}")
+        size = 1.0
+    if isinstance(size, bool) or not isinstance(size, (int, float, np.integer, np.floating)):
+        errors.add("size", size, "must be a number")
+    else:
+        params["size"] = float(size)
+    for key in ("size_type", "execution", "order_type", "intrabar"):
+        params[key] = options[key] if isinstance(options[key], str) else repr(options[key])
+    for key in ("fractional", "close_at_end"):
+        if not isinstance(options[key], (bool, np.bool_)):
+            errors.add(key, options[key], "must be True or False")
+        params[key] = bool(options[key])
+    for key in ("sl_stop", "tp_stop", "tsl_stop"):
+        v = _stop(key, options.get(key), errors)
+        if v is not None:
+            params[key] = v
+    params["expiry_bars"], params["expiry_ns"] = expiry_bars, expiry_ns
+    if params.get("order_type") in ("limit", "stop_limit") and mats.get("limit_price") is None:
+        errors.add("limit_price", None, f"is required with order_type={params['order_type']!r}")
+    if params.get("order_type") in ("stop", "stop_limit") and mats.get("stop_price") is None:
+        errors.add("stop_price", None, f"is required with order_type={params['order_type']!r}")
+    ppy = options.get("periods_per_year")
+    if ppy is not None and (isinstance(ppy, bool) or not isinstance(ppy, (int, float)) or not ppy > 0):
+        errors.add("periods_per_year", ppy, "must be a number > 0, or None to infer it from the index")
+    try:
+        _core.bt_validate(params)
+    except ValidationError as exc:
+        errors.extend(exc)
+    errors.raise_if_any()
+    assert bars is not None
+
+    def widen(m: np.ndarray | None) -> np.ndarray | None:
+        return None if m is None else (np.broadcast_to(m, (n, sims)) if m.shape[1] == 1 else m)
+
+    return Prepared(bars, sims, labels, tuple(widen(mats[k]) for k in SIGNALS),
+                    tuple(widen(mats[k]) for k in LEVELS), params, None if ppy is None else float(ppy))
+
+
+class BacktestResult:
+    """What one ``run`` gives: series per bar, order and trade records, stats, provenance.
+
+    ``equity``, ``cash``, ``position``: a Series for one simulation (1-D signals), else a
+    DataFrame with one column per simulation.  ``orders`` and ``trades``: DataFrames with
+    a ``sim`` column.  ``stats``: a Series (one simulation) or a DataFrame (a row each).
+    """
+
+    def __init__(self, prep: Prepared, raw: dict[str, Any]) -> None:
+        self._prep = prep
+        self._raw = raw
+        bars = prep.bars
+        self.index = bars.index
+        self.provenance: dict[str, Any] = {
+            "threadx": _core.__version__, "params": dict(prep.params), "bars": len(bars.close),
+            "start": bars.index[0], "end": bars.index[-1], "data_sha256": bars.fingerprint(),
+            "simulations": prep.sims}
+
+    def _series(self, key: str) -> pd.Series | pd.DataFrame:
+        m = self._raw[key]  # (sims, n)
+        if self._prep.labels is None:
+            return pd.Series(m[0], index=self.index, name=key)
+        return pd.DataFrame(m.T, index=self.index, columns=self._prep.labels)
+
+    @cached_property
+    def equity(self) -> pd.Series | pd.DataFrame:
+        return self._series("equity")
+
+    @cached_property
+    def cash(self) -> pd.Series | pd.DataFrame:
+        return self._series("cash")
+
+    @cached_property
+    def position(self) -> pd.Series | pd.DataFrame:
+        return self._series("position")
+
+    def _time(self, bars: np.ndarray) -> Any:
+        idx = self.index
+        out = idx.take(np.where(bars >= 0, bars, 0))
+        if isinstance(idx, pd.DatetimeIndex):
+            return out.where(bars >= 0, pd.NaT)
+        return np.where(bars >= 0, np.asarray(out), -1)
+
+    def _sim_labels(self, sims: np.ndarray) -> Any:
+        return sims if self._prep.labels is None else np.asarray(self._prep.labels)[sims]
+
+    @cached_property
+    def orders(self) -> pd.DataFrame:
+        o = self._raw["orders"]
+        return pd.DataFrame({
+            "sim": self._sim_labels(o["sim"]),
+            "kind": pd.Categorical.from_codes(o["kind"], KINDS),
+            "side": np.where(o["side"] > 0, "buy", "sell"),
+            "size": o["size"],
+            "placed_bar": o["placed_bar"], "placed_time": self._time(o["placed_bar"]),
+            "status": pd.Categorical.from_codes(o["status"], STATUSES),
+            "fill_bar": o["fill_bar"], "fill_time": self._time(o["fill_bar"]),
+            "fill_price": o["fill_price"], "fees": o["fees"],
+            "reason": pd.Categorical.from_codes(o["reason"], REASONS),
+        })
+
+    @cached_property
+    def trades(self) -> pd.DataFrame:
+        t = self._raw["trades"]
+        entry_time, exit_time = self._time(t["entry_bar"]), self._time(t["exit_bar"])
+        duration = (pd.Series(exit_time) - pd.Series(entry_time)).to_numpy() \
+            if isinstance(self.index, pd.DatetimeIndex) else t["exit_bar"] - t["entry_bar"]
+        return pd.DataFrame({
+            "sim": self._sim_labels(t["sim"]),
+            "side": np.where(t["side"] > 0, "long", "short"),
+            "size": t["size"],
+            "entry_bar": t["entry_bar"], "entry_time": entry_time, "entry_price": t["entry_price"],
+            "exit_bar": t["exit_bar"], "exit_time": exit_time, "exit_price": t["exit_price"],
+            "fees": t["fees"], "pnl": t["pnl"], "return": t["return"], "duration": duration,
+            "exit_reason": pd.Categorical.from_codes(t["exit_reason"], REASONS),
+        })
+
+    @cached_property
+    def stats(self) -> pd.Series | pd.DataFrame:
+        from threadx.backtest._stats import compute_stats
+
+        close = pd.Series(self._prep.bars.close, index=self.index)
+        eq = self._raw["equity"]
+        trades = self.trades
+        rows = []
+        labels = self._prep.labels
+        for k in range(self._prep.sims):
+            tk = trades[trades["sim"] == (k if labels is None else labels[k])]
+            rows.append(compute_stats(pd.Series(eq[k], index=self.index), tk, close,
+                                      periods_per_year=self._prep.periods_per_year))
+        if labels is None:
+            return rows[0]
+        return pd.DataFrame(rows, index=labels)
+
+    def __repr__(self) -> str:
+        p = self._prep
+        return (f"<BacktestResult {p.sims} simulation{'s' if p.sims != 1 else ''} x {len(p.bars.close)} bars, "
+                f"{len(self._raw['trades']['sim'])} trades>")
+
+
+def run(data: Any, *, entries: Any = None, exits: Any = None, short_entries: Any = None,
+        short_exits: Any = None, limit_price: Any = None, stop_price: Any = None, sl_price: Any = None,
+        tp_price: Any = None, init_cash: float = 10_000.0, fees: float = 0.0, fixed_fees: float = 0.0,
+        slippage: float = 0.0, size: float | None = None, size_type: str = "percent",
+        fractional: bool = False, leverage: float = 1.0, execution: str = "open",
+        order_type: str = "market", expiry: Any = None, sl_stop: float | None = None,
+        tp_stop: float | None = None, tsl_stop: float | None = None, intrabar: str = "backtesting",
+        close_at_end: bool = True, periods_per_year: float | None = None,
+        cancel: _core.CancelToken | None = None) -> BacktestResult:
+    """Simulate signals on OHLC bars; every rule is in docs/backtest.md.
+
+    ``data``: a DataFrame or dict with open/high/low/close (any case), or a tuple.
+    Signals are boolean arrays, Series or DataFrames; 2-D ones (bars x columns) run
+    one independent simulation per column, in parallel.  Market orders fill at the
+    next bar's open (``execution="open"``) or at the signal bar's close
+    (``execution="close"``).  Levels (``limit_price``, ``stop_price``, ``sl_price``,
+    ``tp_price``) are per-bar prices set by the signal bar (NaN: none) or scalars.
+    ``expiry``: bars (int) or a timedelta for resting entry orders.  Stops
+    ``sl_stop``/``tp_stop``/``tsl_stop`` are fractions of the entry price.
+    """
+    options = dict(init_cash=init_cash, fees=fees, fixed_fees=fixed_fees, slippage=slippage, size=size,
+                   size_type=size_type, fractional=fractional, leverage=leverage, execution=execution,
+                   order_type=order_type, expiry=expiry, sl_stop=sl_stop, tp_stop=tp_stop, tsl_stop=tsl_stop,
+                   intrabar=intrabar, close_at_end=close_at_end, periods_per_year=periods_per_year)
+    arrays = dict(entries=entries, exits=exits, short_entries=short_entries, short_exits=short_exits,
+                  limit_price=limit_price, stop_price=stop_price, sl_price=sl_price, tp_price=tp_price)
+    prep = prepare(data, arrays, options)
+    return execute(prep, cancel)
+
+
+def execute(prep: Prepared, cancel: _core.CancelToken | None = None) -> BacktestResult:
+    b = prep.bars
+    raw = _core.bt_run(b.open, b.high, b.low, b.close, b.times, prep.sims, prep.signals, prep.levels,
+                       prep.params, cancel)
+    return BacktestResult(prep, raw)

@@ -100,3 +100,18 @@ class TaStream:
     def _params(self) -> list[float]: ...
     @property
     def bars(self) -> int: ...
+
+# backtests (cpp/bindings/bind_backtest.cpp)
+def bt_validate(params: dict[str, Any]) -> None: ...
+def bt_run(
+    open: npt.NDArray[np.float64],
+    high: npt.NDArray[np.float64],
+    low: npt.NDArray[np.float64],
+    close: npt.NDArray[np.float64],
+    times: npt.NDArray[np.int64] | None,
+    sims: int,
+    signals: tuple[npt.NDArray[np.uint8] | None, ...],
+    levels: tuple[npt.NDArray[np.float64] | None, ...],
+    params: dict[str, Any],
+    cancel: CancelToken | None = ...,
+) -> dict[str, Any]: ...

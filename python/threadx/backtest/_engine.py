@@ -188,7 +188,7 @@ def prepare(data: Any, arrays: dict[str, Any], options: dict[str, Any]) -> Prepa
     sims = widths.pop() if len(widths) == 1 else 1
     if labels is not None and len(labels) != sims:
         labels = None
-    two_d = any(np.ndim(arrays.get(k)) == 2 for k in (*SIGNALS, *LEVELS))
+    two_d = any(arrays.get(k) is not None and np.ndim(arrays[k]) == 2 for k in (*SIGNALS, *LEVELS))
     if two_d and labels is None:
         labels = pd.RangeIndex(sims, name="sim")
     expiry_bars, expiry_ns = _expiry(options.get("expiry"), bars, errors)
@@ -291,14 +291,14 @@ class BacktestResult:
         o = self._raw["orders"]
         return pd.DataFrame({
             "sim": self._sim_labels(o["sim"]),
-            "kind": pd.Categorical.from_codes(o["kind"], KINDS),
+            "kind": pd.Categorical.from_codes(o["kind"], categories=pd.Index(KINDS)),
             "side": np.where(o["side"] > 0, "buy", "sell"),
             "size": o["size"],
             "placed_bar": o["placed_bar"], "placed_time": self._time(o["placed_bar"]),
-            "status": pd.Categorical.from_codes(o["status"], STATUSES),
+            "status": pd.Categorical.from_codes(o["status"], categories=pd.Index(STATUSES)),
             "fill_bar": o["fill_bar"], "fill_time": self._time(o["fill_bar"]),
             "fill_price": o["fill_price"], "fees": o["fees"],
-            "reason": pd.Categorical.from_codes(o["reason"], REASONS),
+            "reason": pd.Categorical.from_codes(o["reason"], categories=pd.Index(REASONS)),
         })
 
     @cached_property
@@ -314,12 +314,12 @@ class BacktestResult:
             "entry_bar": t["entry_bar"], "entry_time": entry_time, "entry_price": t["entry_price"],
             "exit_bar": t["exit_bar"], "exit_time": exit_time, "exit_price": t["exit_price"],
             "fees": t["fees"], "pnl": t["pnl"], "return": t["return"], "duration": duration,
-            "exit_reason": pd.Categorical.from_codes(t["exit_reason"], REASONS),
+            "exit_reason": pd.Categorical.from_codes(t["exit_reason"], categories=pd.Index(REASONS)),
         })
 
     @cached_property
     def stats(self) -> pd.Series | pd.DataFrame:
-        from threadx.backtest._stats import compute_stats
+        from threadx.backtest._stats import compute_stats, stats_frame
 
         close = pd.Series(self._prep.bars.close, index=self.index)
         eq = self._raw["equity"]
@@ -332,7 +332,9 @@ class BacktestResult:
                                       periods_per_year=self._prep.periods_per_year))
         if labels is None:
             return rows[0]
-        return pd.DataFrame(rows, index=labels)
+        frame = stats_frame(rows)
+        frame.index = labels
+        return frame
 
     def __repr__(self) -> str:
         p = self._prep

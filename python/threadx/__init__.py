@@ -24,13 +24,14 @@ from threadx.errors import (  # noqa: E402
     ValidationError,
 )
 from threadx.coordinator import Coordinator, Job, JobStatus, gather_jobs, run_jobs  # noqa: E402
-from threadx.requests import DataRequest, IndicatorRequest, RollingRequest  # noqa: E402
+from threadx.requests import BacktestRequest, DataRequest, IndicatorRequest, RollingRequest  # noqa: E402
 from threadx.rolling import RollingQuantile  # noqa: E402
 
 __version__: str = _core.__version__
 
 __all__ = [
     "BacktestError",
+    "BacktestRequest",
     "CallbackTimeoutError",
     "CancelToken",
     "CancelledError",

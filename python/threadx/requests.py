@@ -21,7 +21,7 @@ import pandas as pd
 from threadx import _core
 from threadx import rolling as _rolling
 
-__all__ = ["DataRequest", "IndicatorRequest", "RollingRequest", "decode", "encode"]
+__all__ = ["BacktestRequest", "DataRequest", "IndicatorRequest", "RollingRequest", "decode", "encode"]
 
 
 def encode(value: Any) -> Any:
@@ -265,6 +265,65 @@ class IndicatorRequest(_Request):
         from threadx.ta import _api
 
         return _api.execute(self._prepare(), cancel)
+
+
+@dataclasses.dataclass(kw_only=True, repr=False, eq=False)
+class BacktestRequest(_Request):
+    """One backtest: the job form of ``threadx.backtest.run(data, **fields)``.
+
+    Validated by the engine's own rules (fees and slippage in [0, 1), fixed fees >= 0,
+    leverage in (0, 10], init_cash > 0, stops > 0, start < end, ...), every bad field
+    reported at once.
+    """
+
+    kind: ClassVar[str] = "BacktestRequest"
+
+    data: Any
+    entries: Any = None
+    exits: Any = None
+    short_entries: Any = None
+    short_exits: Any = None
+    limit_price: Any = None
+    stop_price: Any = None
+    sl_price: Any = None
+    tp_price: Any = None
+    init_cash: float = 10_000.0
+    fees: float = 0.0
+    fixed_fees: float = 0.0
+    slippage: float = 0.0
+    size: float | None = None
+    size_type: str = "percent"
+    fractional: bool = False
+    leverage: float = 1.0
+    execution: str = "open"
+    order_type: str = "market"
+    expiry: Any = None
+    sl_stop: float | None = None
+    tp_stop: float | None = None
+    tsl_stop: float | None = None
+    intrabar: str = "backtesting"
+    close_at_end: bool = True
+    periods_per_year: float | None = None
+    start: Any = None
+    end: Any = None
+
+    def _prepare(self) -> Any:
+        from threadx.backtest import _engine
+
+        arrays = {k: getattr(self, k) for k in (*_engine.SIGNALS, *_engine.LEVELS)}
+        options = {k: getattr(self, k) for k in _engine.OPTIONS}
+        return _engine.prepare(self.data, arrays, options)
+
+    def validate(self) -> BacktestRequest:
+        """Raise ValidationError listing every invalid field; return self when valid."""
+        self._prepare()
+        return self
+
+    def run(self, *, cancel: _core.CancelToken | None = None) -> Any:
+        """Run the backtest (validating first): a ``threadx.backtest.BacktestResult``."""
+        from threadx.backtest import _engine
+
+        return _engine.execute(self._prepare(), cancel)
 
 
 # --------------------------------------------------------------------------- data requests

@@ -112,9 +112,10 @@ private:
               double tp_level, std::int64_t stops_from) {
         const double f = fill_price(side, x);
         const double u = units_for(f);
-        const double need = u * f + fee(u, f);
-        if (!(u > 0) || !(need <= cash_ * p_.leverage)) {
-            record(kind, side, Status::Rejected, Reason::InsufficientCash, u, placed, -1, kNaN, 0.0);
+        // what the fill costs; a fractional size spends the whole budget, give or take rounding
+        const double need = u * f + fee(u, f), power = cash_ * p_.leverage;
+        if (!(u > 0) || !(need <= power + std::abs(power) * 1e-12)) {
+            record(kind, side, Status::Rejected, Reason::InsufficientCash, u, placed, bar, kNaN, 0.0);
             return false;
         }
         const double fe = fee(u, f);

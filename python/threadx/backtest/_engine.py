@@ -223,6 +223,7 @@ def prepare(data: Any, arrays: dict[str, Any], options: dict[str, Any]) -> Prepa
         errors.add("limit_price", None, f"is required with order_type={params['order_type']!r}")
     if params.get("order_type") in ("stop", "stop_limit") and mats.get("stop_price") is None:
         errors.add("stop_price", None, f"is required with order_type={params['order_type']!r}")
+    window = _window(options.get("start"), options.get("end"), bars, errors)
     ppy = options.get("periods_per_year")
     if ppy is not None and (isinstance(ppy, bool) or not isinstance(ppy, (int, float)) or not ppy > 0):
         errors.add("periods_per_year", ppy, "must be a number > 0, or None to infer it from the index")
@@ -233,11 +234,51 @@ def prepare(data: Any, arrays: dict[str, Any], options: dict[str, Any]) -> Prepa
     errors.raise_if_any()
     assert bars is not None
 
-    def widen(m: np.ndarray | None) -> np.ndarray | None:
-        return None if m is None else (np.broadcast_to(m, (n, sims)) if m.shape[1] == 1 else m)
+    lo, hi = window
 
+    def widen(m: np.ndarray | None) -> np.ndarray | None:
+        return None if m is None else (np.broadcast_to(m, (n, sims)) if m.shape[1] == 1 else m)[lo:hi]
+
+    if (lo, hi) != (0, n):
+        vol = bars.volume
+        bars = Bars(bars.open[lo:hi], bars.high[lo:hi], bars.low[lo:hi], bars.close[lo:hi], bars.index[lo:hi],
+                    None if vol is None else vol[lo:hi])
     return Prepared(bars, sims, labels, tuple(widen(mats[k]) for k in SIGNALS),
                     tuple(widen(mats[k]) for k in LEVELS), params, None if ppy is None else float(ppy))
+
+
+def _window(start: Any, end: Any, bars: Bars | None, errors: FieldErrors) -> tuple[int, int]:
+    """Bar positions [lo, hi) of ``start <= time < end`` (either may be None)."""
+    n = 0 if bars is None else len(bars.close)
+    if start is None and end is None or bars is None:
+        return 0, n
+    idx = bars.index
+    bounds: list[int] = []
+    for name, value, default in (("start", start, 0), ("end", end, n)):
+        if value is None:
+            bounds.append(default)
+            continue
+        if isinstance(idx, pd.DatetimeIndex):
+            try:
+                ts = pd.Timestamp(value)
+            except (ValueError, TypeError):
+                errors.add(name, value, "must be a timestamp")
+                return 0, n
+            if (ts.tzinfo is None) != (idx.tz is None):
+                errors.add(name, value, f"must be {'tz-aware' if idx.tz is not None else 'naive'} like the index")
+                return 0, n
+            bounds.append(int(idx.searchsorted(ts, side="left")))
+        elif isinstance(value, (int, np.integer)) and not isinstance(value, bool):
+            bounds.append(int(np.clip(value, 0, n)))
+        else:
+            errors.add(name, value, "must be a bar position (the data has no DatetimeIndex)")
+            return 0, n
+    if start is not None and end is not None and not (
+            pd.Timestamp(start) < pd.Timestamp(end) if isinstance(idx, pd.DatetimeIndex) else start < end):
+        errors.add("end", end, f"must be later than start ({start})")
+    elif bounds[1] <= bounds[0]:
+        errors.add("start", start, "leaves no bar between start and end")
+    return bounds[0], bounds[1]
 
 
 class BacktestResult:
@@ -349,8 +390,8 @@ def run(data: Any, *, entries: Any = None, exits: Any = None, short_entries: Any
         fractional: bool = False, leverage: float = 1.0, execution: str = "open",
         order_type: str = "market", expiry: Any = None, sl_stop: float | None = None,
         tp_stop: float | None = None, tsl_stop: float | None = None, intrabar: str = "backtesting",
-        close_at_end: bool = True, periods_per_year: float | None = None,
-        cancel: _core.CancelToken | None = None) -> BacktestResult:
+        close_at_end: bool = True, periods_per_year: float | None = None, start: Any = None,
+        end: Any = None, cancel: _core.CancelToken | None = None) -> BacktestResult:
     """Simulate signals on OHLC bars; every rule is in docs/backtest.md.
 
     ``data``: a DataFrame or dict with open/high/low/close (any case), or a tuple.
@@ -360,16 +401,23 @@ def run(data: Any, *, entries: Any = None, exits: Any = None, short_entries: Any
     (``execution="close"``).  Levels (``limit_price``, ``stop_price``, ``sl_price``,
     ``tp_price``) are per-bar prices set by the signal bar (NaN: none) or scalars.
     ``expiry``: bars (int) or a timedelta for resting entry orders.  Stops
-    ``sl_stop``/``tp_stop``/``tsl_stop`` are fractions of the entry price.
+    ``sl_stop``/``tp_stop``/``tsl_stop`` are fractions of the entry price.  ``start``
+    / ``end`` keep the bars with ``start <= time < end``.
     """
     options = dict(init_cash=init_cash, fees=fees, fixed_fees=fixed_fees, slippage=slippage, size=size,
                    size_type=size_type, fractional=fractional, leverage=leverage, execution=execution,
                    order_type=order_type, expiry=expiry, sl_stop=sl_stop, tp_stop=tp_stop, tsl_stop=tsl_stop,
-                   intrabar=intrabar, close_at_end=close_at_end, periods_per_year=periods_per_year)
+                   intrabar=intrabar, close_at_end=close_at_end, periods_per_year=periods_per_year,
+                   start=start, end=end)
     arrays = dict(entries=entries, exits=exits, short_entries=short_entries, short_exits=short_exits,
                   limit_price=limit_price, stop_price=stop_price, sl_price=sl_price, tp_price=tp_price)
     prep = prepare(data, arrays, options)
     return execute(prep, cancel)
+
+
+OPTIONS = ("init_cash", "fees", "fixed_fees", "slippage", "size", "size_type", "fractional", "leverage",
+           "execution", "order_type", "expiry", "sl_stop", "tp_stop", "tsl_stop", "intrabar", "close_at_end",
+           "periods_per_year", "start", "end")
 
 
 def execute(prep: Prepared, cancel: _core.CancelToken | None = None) -> BacktestResult:

@@ -115,3 +115,25 @@ def bt_run(
     params: dict[str, Any],
     cancel: CancelToken | None = ...,
 ) -> dict[str, Any]: ...
+
+class SweepProgress:
+    def __init__(self) -> None: ...
+    @property
+    def done(self) -> int: ...
+
+def bt_strategies() -> dict[str, list[str]]: ...
+def bt_sweep(
+    open: npt.NDArray[np.float64],
+    high: npt.NDArray[np.float64],
+    low: npt.NDArray[np.float64],
+    close: npt.NDArray[np.float64],
+    strategy: str,
+    short: bool,
+    combos: npt.NDArray[np.float64],
+    params: dict[str, Any],
+    periods_per_year: float,
+    keep_equity: bool = ...,
+    keep_trades: bool = ...,
+    progress: SweepProgress | None = ...,
+    cancel: CancelToken | None = ...,
+) -> dict[str, Any]: ...

@@ -8,5 +8,6 @@ from __future__ import annotations
 
 from threadx.backtest._engine import BacktestResult, run
 from threadx.backtest._stats import compute_stats
+from threadx.backtest._sweep import STRATEGIES, sweep
 
-__all__ = ["BacktestResult", "compute_stats", "run"]
+__all__ = ["STRATEGIES", "BacktestResult", "compute_stats", "run", "sweep"]

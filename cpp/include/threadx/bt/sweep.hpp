@@ -1,0 +1,46 @@
+#pragma once
+// Parameter sweeps of built-in strategies: each distinct indicator is computed once
+// per call, then every parameter combination makes its signals in a per-thread buffer,
+// runs the engine and keeps only a row of stats (or also its equity), so memory does
+// not grow with the number of combinations.
+#include <atomic>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "threadx/bt/engine.hpp"
+
+namespace threadx::bt {
+
+enum class Strategy : int { SmaCross, EmaCross, RsiThreshold, BbandsReversion, DonchianBreakout, QuantileBand };
+
+// Parameter names of a strategy, in the order the combination rows hold them.
+const std::vector<std::string>& strategy_params(Strategy s);
+// Adds a field error for every invalid combination value (first bad row per field).
+void validate_combos(Strategy s, const double* combos, std::int64_t n_combos, std::int64_t n_bars,
+                     FieldErrors& errors);
+
+// The stats a sweep keeps per combination (names as in threadx.backtest.compute_stats
+// with periods_per_year given: per-bar returns).
+const std::vector<std::string>& sweep_stat_names();
+
+struct SweepSpec {
+    Strategy strategy = Strategy::SmaCross;
+    bool short_side = false;    // mirrored short side (reversals)
+    const double* combos = nullptr;  // n_combos x n_params, row-major
+    std::int64_t n_combos = 0;
+    Params params;
+    double periods_per_year = 252.0;
+};
+
+struct SweepOut {
+    double* stats = nullptr;          // n_combos x sweep_stat_names().size(), row-major
+    double* equity = nullptr;         // optional: n_combos x n_bars, row-major
+    std::vector<TradeRecord>* trades = nullptr;  // optional: every trade, sim = combination row
+    std::atomic<std::int64_t>* done = nullptr;   // optional progress counter
+};
+
+// Throws ValidationError (bad combinations or parameters) before any work.
+void sweep(const Bars& bars, const SweepSpec& spec, const SweepOut& out, const CancelToken* token);
+
+}  // namespace threadx::bt

@@ -1,0 +1,383 @@
+// Parameter sweeps of the built-in strategies (see threadx/bt/sweep.hpp).
+#include "threadx/bt/sweep.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <map>
+#include <tuple>
+
+#include "threadx/core/parallel.hpp"
+#include "threadx/rolling/rolling.hpp"
+#include "threadx/ta/registry.hpp"
+
+namespace threadx::bt {
+
+namespace {
+
+// ---------------------------------------------------------------- indicators
+enum class Ind : int { Sma, Ema, Rsi, MaxHigh, MinLow, Quantile, Bbands };
+
+struct Key {
+    Ind ind;
+    double a, b;  // period (window), and q for quantiles
+    bool operator<(const Key& o) const { return std::tie(ind, a, b) < std::tie(o.ind, o.a, o.b); }
+};
+
+// One indicator column of the bars, computed with the same kernels as threadx.ta and
+// threadx.rolling (so a sweep and a run() fed with those indicators agree).
+void compute(const Bars& bars, const Key& k, double* out, const CancelToken* token) {
+    const std::int64_t n = bars.n;
+    const CancelCheck check(token);
+    auto ta_run = [&](const char* name, const double* src, std::vector<double> params) {
+        const ta::Info* info = ta::find(name);
+        const ConstColumn in[1] = {{src, 1}};
+        const Column o[1] = {{out, 1}};
+        info->column(params.data(), in, n, o, check);
+    };
+    switch (k.ind) {
+        case Ind::Sma: ta_run("SMA", bars.close, {k.a}); break;
+        case Ind::Ema: ta_run("EMA", bars.close, {k.a}); break;
+        case Ind::Rsi: ta_run("RSI", bars.close, {k.a}); break;
+        case Ind::MaxHigh: ta_run("MAX", bars.high, {k.a}); break;
+        case Ind::MinLow: ta_run("MIN", bars.low, {k.a}); break;
+        case Ind::Quantile: {
+            rolling::Spec spec;
+            spec.stat = rolling::Stat::quantile;
+            spec.window = static_cast<std::int64_t>(k.a);
+            spec.q = {k.b};
+            const ConstMatrix x{bars.close, n, 1, 1, n};
+            const OutTensor o{out, n, 1, 1, 1, n, n};
+            rolling::run(spec, x, nullptr, 0, o, token);
+            break;
+        }
+        case Ind::Bbands: break;  // per combination (three outputs), see Signals
+    }
+}
+
+// ---------------------------------------------------------------- strategies
+struct StrategyDef {
+    std::vector<std::string> params;
+};
+
+const StrategyDef& def_of(Strategy s) {
+    static const StrategyDef defs[] = {
+        {{"fast", "slow"}},
+        {{"fast", "slow"}},
+        {{"timeperiod", "lower", "upper"}},
+        {{"timeperiod", "nbdev"}},
+        {{"entry", "exit"}},
+        {{"window", "lower_q", "upper_q"}},
+    };
+    return defs[static_cast<int>(s)];
+}
+
+// The shared indicators one combination reads.
+std::vector<Key> keys_of(Strategy s, const double* c) {
+    switch (s) {
+        case Strategy::SmaCross: return {{Ind::Sma, c[0], 0}, {Ind::Sma, c[1], 0}};
+        case Strategy::EmaCross: return {{Ind::Ema, c[0], 0}, {Ind::Ema, c[1], 0}};
+        case Strategy::RsiThreshold: return {{Ind::Rsi, c[0], 0}};
+        case Strategy::BbandsReversion: return {};
+        case Strategy::DonchianBreakout:
+            return {{Ind::MaxHigh, c[0], 0}, {Ind::MinLow, c[0], 0}, {Ind::MaxHigh, c[1], 0}, {Ind::MinLow, c[1], 0}};
+        case Strategy::QuantileBand: return {{Ind::Quantile, c[0], c[1]}, {Ind::Quantile, c[0], c[2]}};
+    }
+    return {};
+}
+
+class Indicators {
+public:
+    Indicators(const Bars& bars, Strategy s, const double* combos, std::int64_t n_combos, std::int64_t n_params,
+               const CancelToken* token) {
+        for (std::int64_t r = 0; r < n_combos; ++r)
+            for (const Key& k : keys_of(s, combos + r * n_params)) slot_.emplace(k, 0);
+        std::vector<Key> keys;
+        for (auto& [k, slot] : slot_) {
+            slot = static_cast<std::int64_t>(keys.size());
+            keys.push_back(k);
+        }
+        data_.assign(keys.size() * static_cast<std::size_t>(bars.n), 0.0);
+        parallel_ranges(keys.size(), 1, token, [&](std::size_t b, std::size_t e) {
+            for (std::size_t j = b; j < e; ++j) compute(bars, keys[j], data_.data() + j * bars.n, token);
+        });
+        n_ = bars.n;
+    }
+    const double* get(const Key& k) const { return data_.data() + slot_.at(k) * n_; }
+
+private:
+    std::map<Key, std::int64_t> slot_;
+    std::vector<double> data_;
+    std::int64_t n_ = 0;
+};
+
+// Signals of one combination into four byte columns (entries, exits, short entries, short exits).
+class Signals {
+public:
+    explicit Signals(std::int64_t n) : n_(n), buf_(static_cast<std::size_t>(4 * n)), bb_(static_cast<std::size_t>(3 * n)) {}
+
+    SimInputs make(const Bars& bars, Strategy s, bool short_side, const double* c, const Indicators& ind) {
+        std::fill(buf_.begin(), buf_.end(), std::uint8_t{0});
+        std::uint8_t* up = buf_.data();           // long entry
+        std::uint8_t* down = buf_.data() + n_;    // long exit
+        std::uint8_t* sup = buf_.data() + 2 * n_;   // short entry
+        std::uint8_t* sdown = buf_.data() + 3 * n_; // short exit
+        const double* close = bars.close;
+        switch (s) {
+            case Strategy::SmaCross:
+            case Strategy::EmaCross: {
+                const Ind kind = s == Strategy::SmaCross ? Ind::Sma : Ind::Ema;
+                const double* f = ind.get({kind, c[0], 0});
+                const double* sl = ind.get({kind, c[1], 0});
+                for (std::int64_t i = 1; i < n_; ++i) {
+                    up[i] = f[i] > sl[i] && f[i - 1] <= sl[i - 1];
+                    down[i] = f[i] < sl[i] && f[i - 1] >= sl[i - 1];
+                }
+                mirror(up, down, sup, sdown, short_side);
+                break;
+            }
+            case Strategy::RsiThreshold: {
+                const double* r = ind.get({Ind::Rsi, c[0], 0});
+                const double lo = c[1], hi = c[2];
+                for (std::int64_t i = 1; i < n_; ++i) {
+                    up[i] = r[i - 1] < lo && r[i] >= lo;    // crosses up through lower
+                    down[i] = r[i - 1] < hi && r[i] >= hi;  // crosses up through upper
+                    if (short_side) {
+                        sup[i] = r[i - 1] > hi && r[i] <= hi;    // crosses down through upper
+                        sdown[i] = r[i - 1] > lo && r[i] <= lo;  // crosses down through lower
+                    }
+                }
+                break;
+            }
+            case Strategy::BbandsReversion: {
+                const ta::Info* info = ta::find("BBANDS");
+                const double p[4] = {c[0], c[1], c[1], 0.0};
+                const ConstColumn in[1] = {{close, 1}};
+                const Column o[3] = {{bb_.data(), 1}, {bb_.data() + n_, 1}, {bb_.data() + 2 * n_, 1}};
+                info->column(p, in, n_, o, CancelCheck(nullptr));
+                const double *upper = bb_.data(), *mid = bb_.data() + n_, *lower = bb_.data() + 2 * n_;
+                for (std::int64_t i = 0; i < n_; ++i) {
+                    up[i] = close[i] < lower[i];
+                    down[i] = close[i] > mid[i];
+                    if (short_side) {
+                        sup[i] = close[i] > upper[i];
+                        sdown[i] = close[i] < mid[i];
+                    }
+                }
+                break;
+            }
+            case Strategy::DonchianBreakout: {
+                const double* hi_in = ind.get({Ind::MaxHigh, c[0], 0});
+                const double* lo_in = ind.get({Ind::MinLow, c[0], 0});
+                const double* hi_out = ind.get({Ind::MaxHigh, c[1], 0});
+                const double* lo_out = ind.get({Ind::MinLow, c[1], 0});
+                for (std::int64_t i = 1; i < n_; ++i) {  // channels of the previous bars
+                    up[i] = close[i] > hi_in[i - 1];
+                    down[i] = close[i] < lo_out[i - 1];
+                    if (short_side) {
+                        sup[i] = close[i] < lo_in[i - 1];
+                        sdown[i] = close[i] > hi_out[i - 1];
+                    }
+                }
+                break;
+            }
+            case Strategy::QuantileBand: {
+                const double* ql = ind.get({Ind::Quantile, c[0], c[1]});
+                const double* qu = ind.get({Ind::Quantile, c[0], c[2]});
+                for (std::int64_t i = 0; i < n_; ++i) {
+                    up[i] = close[i] < ql[i];
+                    down[i] = close[i] > qu[i];
+                    if (short_side) {
+                        sup[i] = close[i] > qu[i];
+                        sdown[i] = close[i] < ql[i];
+                    }
+                }
+                break;
+            }
+        }
+        SimInputs in;
+        in.entries = {up, 1};
+        in.exits = {down, 1};
+        if (short_side) {
+            in.short_entries = {sup, 1};
+            in.short_exits = {sdown, 1};
+        }
+        return in;
+    }
+
+private:
+    // a crossover's short side: enter on the downward cross, leave on the upward one
+    void mirror(const std::uint8_t* up, const std::uint8_t* down, std::uint8_t* sup, std::uint8_t* sdown,
+                bool short_side) const {
+        if (!short_side) return;
+        std::copy(down, down + n_, sup);
+        std::copy(up, up + n_, sdown);
+    }
+
+    std::int64_t n_;
+    std::vector<std::uint8_t> buf_;
+    std::vector<double> bb_;
+};
+
+// ---------------------------------------------------------------- stats
+enum StatCol {
+    kFinal, kReturn, kAnnReturn, kAnnVol, kSharpe, kSortino, kCalmar, kMaxDD, kTrades, kWinRate, kProfitFactor,
+    kExpectancy, kSQN, kExposure, kNStats
+};
+
+void stats_row(const double* eq, std::int64_t n, const std::vector<TradeRecord>& trades, double N, double* row) {
+    const double nan = kNaN;
+    row[kFinal] = eq[n - 1];
+    row[kReturn] = (eq[n - 1] - eq[0]) / eq[0] * 100;
+    // per-bar returns (NaN dropped): geometric mean, then variance in a second pass
+    double log_sum = 0, sum = 0, down2 = 0;
+    std::int64_t m = 0;
+    bool nonpos = false;
+    for (std::int64_t i = 1; i < n; ++i) {
+        const double r = eq[i] / eq[i - 1] - 1.0;
+        if (std::isnan(r)) continue;
+        ++m;
+        sum += r;
+        const double neg = std::min(r, 0.0);
+        down2 += neg * neg;
+        if (1.0 + r <= 0) nonpos = true;
+        else log_sum += std::log(1.0 + r);
+    }
+    const double g = m == 0 ? nan : nonpos ? 0.0 : std::exp(log_sum / static_cast<double>(m)) - 1.0;
+    const double ann = std::pow(1 + g, N) - 1;
+    double var = nan;
+    if (m > 1) {
+        const double mean = sum / static_cast<double>(m);
+        double ss = 0;
+        for (std::int64_t i = 1; i < n; ++i) {
+            const double r = eq[i] / eq[i - 1] - 1.0;
+            if (!std::isnan(r)) ss += (r - mean) * (r - mean);
+        }
+        var = ss / static_cast<double>(m - 1);
+    }
+    const double vol = std::sqrt(std::pow(var + (1 + g) * (1 + g), N) - std::pow(1 + g, 2 * N));
+    row[kAnnReturn] = ann * 100;
+    row[kAnnVol] = vol * 100;
+    row[kSharpe] = vol != 0 ? (ann * 100) / (vol * 100) : nan;
+    const double downside = m ? std::sqrt(down2 / static_cast<double>(m)) : nan;
+    row[kSortino] = ann / (downside * std::sqrt(N));
+    double peak = -INFINITY, max_dd = 0;
+    for (std::int64_t i = 0; i < n; ++i) {
+        peak = std::max(peak, eq[i]);
+        const double dd = 1 - eq[i] / peak;
+        if (dd > max_dd) max_dd = dd;
+    }
+    row[kMaxDD] = -max_dd * 100;
+    row[kCalmar] = max_dd != 0 ? ann / max_dd : nan;
+    const auto nt = static_cast<std::int64_t>(trades.size());
+    row[kTrades] = static_cast<double>(nt);
+    double wins = 0, gain = 0, loss = 0, rsum = 0, pl_sum = 0;
+    std::int64_t covered = 0, last = -1;
+    for (const TradeRecord& t : trades) {
+        wins += t.pnl > 0;
+        if (t.ret > 0) gain += t.ret;
+        if (t.ret < 0) loss += t.ret;
+        rsum += t.ret;
+        pl_sum += t.pnl;
+        const std::int64_t from = std::max(t.entry_bar, last + 1);  // trades are in time order
+        if (t.exit_bar >= from) covered += t.exit_bar - from + 1;
+        last = std::max(last, t.exit_bar);
+    }
+    const double ntd = static_cast<double>(nt);
+    row[kWinRate] = nt ? wins / ntd * 100 : nan;
+    row[kProfitFactor] = loss != 0 ? gain / std::abs(loss) : nan;
+    row[kExpectancy] = nt ? rsum / ntd * 100 : nan;
+    double sqn = nan;
+    if (nt > 1) {
+        const double mean = pl_sum / ntd;
+        double ss = 0;
+        for (const TradeRecord& t : trades) ss += (t.pnl - mean) * (t.pnl - mean);
+        const double sd = std::sqrt(ss / (ntd - 1));
+        if (sd != 0) sqn = std::sqrt(ntd) * mean / sd;
+    }
+    row[kSQN] = sqn;
+    row[kExposure] = static_cast<double>(covered) / static_cast<double>(n) * 100;
+}
+
+}  // namespace
+
+const std::vector<std::string>& strategy_params(Strategy s) { return def_of(s).params; }
+
+const std::vector<std::string>& sweep_stat_names() {
+    static const std::vector<std::string> names = {
+        "Equity Final [$]", "Return [%]", "Return (Ann.) [%]", "Volatility (Ann.) [%]", "Sharpe Ratio",
+        "Sortino Ratio", "Calmar Ratio", "Max. Drawdown [%]", "# Trades", "Win Rate [%]", "Profit Factor",
+        "Expectancy [%]", "SQN", "Exposure Time [%]"};
+    return names;
+}
+
+void validate_combos(Strategy s, const double* combos, std::int64_t n_combos, std::int64_t n_bars,
+                     FieldErrors& errors) {
+    const auto& names = strategy_params(s);
+    const auto np = static_cast<std::int64_t>(names.size());
+    std::vector<bool> reported(names.size(), false);
+    auto bad = [&](std::int64_t j, double v, const std::string& why) {
+        if (reported[static_cast<std::size_t>(j)]) return;
+        reported[static_cast<std::size_t>(j)] = true;
+        errors.add(names[static_cast<std::size_t>(j)], repr(v), why);
+    };
+    for (std::int64_t r = 0; r < n_combos; ++r) {
+        const double* c = combos + r * np;
+        for (std::int64_t j = 0; j < np; ++j) {
+            const double v = c[j];
+            const std::string& name = names[static_cast<std::size_t>(j)];
+            const bool is_period = name == "fast" || name == "slow" || name == "timeperiod" || name == "entry" ||
+                                   name == "exit" || name == "window";
+            if (is_period) {
+                const double lo = (name == "entry" || name == "exit" || name == "window") ? 1 : 2;
+                if (!(v == std::floor(v) && v >= lo && v <= 100000))
+                    bad(j, v, "must be a whole number of bars in [" + repr(lo) + ", 100000]");
+                else if (v > static_cast<double>(n_bars)) bad(j, v, "is longer than the data");
+            } else if (name == "lower" || name == "upper") {
+                if (!(v >= 0 && v <= 100)) bad(j, v, "must be an RSI level in [0, 100]");
+            } else if (name == "nbdev") {
+                if (!(std::isfinite(v) && v > 0)) bad(j, v, "must be a finite number of deviations > 0");
+            } else if (!(v >= 0 && v <= 1)) {
+                bad(j, v, "must be a quantile level in [0, 1]");
+            }
+        }
+        if (s == Strategy::RsiThreshold && !(c[1] < c[2])) bad(2, c[2], "must be above lower");
+        if (s == Strategy::QuantileBand && !(c[1] < c[2])) bad(2, c[2], "must be above lower_q");
+    }
+}
+
+void sweep(const Bars& bars, const SweepSpec& spec, const SweepOut& out, const CancelToken* token) {
+    FieldErrors errors;
+    validate(spec.params, errors);
+    const auto np = static_cast<std::int64_t>(strategy_params(spec.strategy).size());
+    validate_combos(spec.strategy, spec.combos, spec.n_combos, bars.n, errors);
+    if (!(spec.periods_per_year > 0)) errors.add("periods_per_year", repr(spec.periods_per_year), "must be > 0");
+    errors.throw_if_any();
+    const Indicators ind(bars, spec.strategy, spec.combos, spec.n_combos, np, token);
+    const std::int64_t n = bars.n, ns = static_cast<std::int64_t>(sweep_stat_names().size());
+    std::vector<std::vector<TradeRecord>> trades_of(out.trades ? static_cast<std::size_t>(spec.n_combos) : 0);
+    const CancelCheck check(token);
+    parallel_ranges(static_cast<std::size_t>(spec.n_combos), 1, token, [&](std::size_t b, std::size_t e) {
+        Signals sig(n);
+        std::vector<double> eq(out.equity ? 0 : static_cast<std::size_t>(n)), cash(static_cast<std::size_t>(n)),
+            pos(static_cast<std::size_t>(n));
+        SimOut so;
+        for (std::size_t r = b; r < e; ++r) {
+            const auto row = static_cast<std::int64_t>(r);
+            const SimInputs in = sig.make(bars, spec.strategy, spec.short_side, spec.combos + row * np, ind);
+            double* equity = out.equity ? out.equity + row * n : eq.data();
+            so.equity = {equity, 1};
+            so.cash = {cash.data(), 1};
+            so.position = {pos.data(), 1};
+            so.orders.clear();
+            so.trades.clear();
+            simulate(bars, in, spec.params, row, so, check);
+            stats_row(equity, n, so.trades, spec.periods_per_year, out.stats + row * ns);
+            if (out.trades) trades_of[r] = so.trades;
+            if (out.done) out.done->fetch_add(1, std::memory_order_relaxed);
+        }
+    });
+    if (out.trades)
+        for (auto& t : trades_of) out.trades->insert(out.trades->end(), t.begin(), t.end());
+}
+
+}  // namespace threadx::bt

@@ -1,0 +1,290 @@
+"""``threadx.sweep``: a built-in strategy over a parameter grid, in C++, in bounded memory."""
+
+from __future__ import annotations
+
+import itertools
+import sys
+import threading
+from collections.abc import Callable, Mapping
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from threadx import _core
+from threadx._inputs import FieldErrors
+from threadx.backtest import _engine
+from threadx.errors import ValidationError
+
+__all__ = ["STRATEGIES", "sweep"]
+
+STRATEGIES: dict[str, list[str]] = {str(k): list(v) for k, v in _core.bt_strategies().items()}
+METRICS = {
+    "sharpe": "Sharpe Ratio", "sortino": "Sortino Ratio", "calmar": "Calmar Ratio", "return": "Return [%]",
+    "annual_return": "Return (Ann.) [%]", "max_drawdown": "Max. Drawdown [%]", "win_rate": "Win Rate [%]",
+    "profit_factor": "Profit Factor", "expectancy": "Expectancy [%]", "sqn": "SQN",
+    "final_equity": "Equity Final [$]", "cagr": "CAGR [%]",
+}
+# options of threadx.backtest.run a sweep passes on (signals and levels come from the strategy)
+BACKTEST_OPTIONS = ("init_cash", "fees", "fixed_fees", "slippage", "size", "size_type", "fractional", "leverage",
+                    "execution", "sl_stop", "tp_stop", "tsl_stop", "intrabar", "close_at_end")
+
+
+def infer_periods_per_year(index: pd.Index) -> float | None:
+    """Bars per year from a DatetimeIndex: backtesting.py's rule for daily and coarser bars
+    (252 or 365 by weekend trading, 52, 12, 1), days per year times bars per day below."""
+    if not isinstance(index, pd.DatetimeIndex) or len(index) < 2:
+        return None
+    tail = index[-100:].as_unit("ns").asi8
+    period = pd.Timedelta(int(np.median(np.diff(tail))), unit="ns")
+    days = period.days
+    if days == 7:
+        return 52.0
+    if days == 31:
+        return 12.0
+    if days == 365:
+        return 1.0
+    wall = index.tz_localize(None) if index.tz is not None else index
+    weekend = float((wall.day_of_week >= 5).mean()) > 2 / 7 * 0.6
+    per_day = 365.0 if weekend else 252.0
+    if period >= pd.Timedelta(days=1) or period <= pd.Timedelta(0):
+        return per_day
+    bars_per_day = float(np.median(np.unique(wall.normalize(), return_counts=True)[1]))
+    return per_day * bars_per_day
+
+
+def _grid(strategy: str, grid: Mapping[str, Any], errors: FieldErrors) -> pd.DataFrame | None:
+    names = STRATEGIES[strategy]
+    axes = []
+    for name in names:
+        if name not in grid:
+            errors.add(name, None, f"is a parameter of {strategy!r}: give a value or a sequence")
+            continue
+        v = grid[name]
+        values = list(v) if isinstance(v, (list, tuple, range, np.ndarray, pd.Index)) else [v]
+        if not values:
+            errors.add(name, v, "is an empty sequence")
+            continue
+        try:
+            axes.append(np.asarray(values, dtype=np.float64))
+        except (TypeError, ValueError):
+            errors.add(name, v, "must be numbers")
+    if len(axes) != len(names):
+        return None
+    mesh = np.meshgrid(*axes, indexing="ij")
+    frame = pd.DataFrame({n: m.ravel() for n, m in zip(names, mesh, strict=True)})
+    for name, axis in zip(names, axes, strict=True):  # whole-number axes stay integers
+        if np.all(axis == np.round(axis)) and name not in ("lower", "upper", "nbdev", "lower_q", "upper_q"):
+            frame[name] = frame[name].astype(np.int64)
+    return frame
+
+
+def _progress_printer(total: int) -> Callable[[int, int], None]:
+    def show(done: int, total_: int) -> None:
+        width = 30
+        filled = int(width * done / max(total_, 1))
+        sys.stderr.write(f"\rsweep [{'#' * filled}{'.' * (width - filled)}] {done}/{total_}")
+        if done >= total_:
+            sys.stderr.write("\n")
+        sys.stderr.flush()
+    return show
+
+
+def _call(fn: Callable[[], Any], counter: Any, total: int, progress: Callable[[int, int], None] | None,
+          token: Any) -> Any:
+    """Run ``fn`` (a GIL-free core call) on a thread, reporting progress from this one."""
+    if progress is None:
+        return fn()
+    box: dict[str, Any] = {}
+
+    def target() -> None:
+        try:
+            box["value"] = fn()
+        except BaseException as exc:  # noqa: BLE001 - re-raised on the calling thread
+            box["error"] = exc
+
+    worker = threading.Thread(target=target, name="threadx-sweep", daemon=True)
+    worker.start()
+    try:
+        while worker.is_alive():
+            worker.join(0.1)
+            progress(int(counter.done), total)
+    except BaseException:
+        token.cancel()  # Ctrl+C: stop the core, then let the thread end
+        worker.join()
+        raise
+    if "error" in box:
+        raise box["error"]
+    return box["value"]
+
+
+def sweep(strategy: str, data: Any, *, constraint: Callable[[pd.DataFrame], Any] | None = None,
+          metric: str = "sharpe", keep: str = "stats", top_k: int | None = None, short: bool = False,
+          periods_per_year: float | None = None, progress: bool | Callable[[int, int], None] | None = None,
+          cancel: _core.CancelToken | None = None, **kwargs: Any) -> Any:
+    """Backtest a built-in strategy over every combination of its parameter grid.
+
+    ``strategy``: one of ``threadx.backtest.STRATEGIES`` (``sma_cross(fast, slow)``,
+    ``ema_cross(fast, slow)``, ``rsi_threshold(timeperiod, lower, upper)``,
+    ``bbands_reversion(timeperiod, nbdev)``, ``donchian_breakout(entry, exit)``,
+    ``quantile_band(window, lower_q, upper_q)``); each parameter takes a value or a
+    sequence, and the sequences form their cartesian product.  ``data``: one OHLC frame,
+    or a dict ``{symbol: frame}``.  Other keywords are ``threadx.backtest.run``'s options
+    (fees, slippage, init_cash, execution, sl_stop, ...).
+
+    ``constraint(params) -> bool mask`` filters the combinations before the core runs.
+    Returns a DataFrame of stats, one row per combination (index: the parameters, plus
+    ``symbol`` for a dict), sorted by ``metric`` (best first) and cut to ``top_k`` rows;
+    ``keep="equity"`` returns ``(stats, equity)`` and ``keep="trades"`` ``(stats, trades)``.
+    Stats use per-bar returns with ``periods_per_year`` (inferred from a DatetimeIndex).
+    ``progress``: True for a text bar on stderr, or a callable ``(done, total)``.
+    """
+    errors = FieldErrors()
+    if strategy not in STRATEGIES:
+        errors.add("strategy", strategy, "must be one of " + ", ".join(repr(s) for s in STRATEGIES))
+        errors.raise_if_any()
+    names = STRATEGIES[strategy]
+    grid = {k: v for k, v in kwargs.items() if k in names}
+    options = {k: v for k, v in kwargs.items() if k not in names}
+    for k in options:
+        if k not in BACKTEST_OPTIONS:
+            errors.add(k, options[k], f"is neither a parameter of {strategy!r} ({', '.join(names)}) nor a "
+                       "backtest option")
+    combos = _grid(strategy, grid, errors)
+    key = METRICS.get(metric, metric)
+    if keep not in ("stats", "equity", "trades"):
+        errors.add("keep", keep, "must be 'stats', 'equity' or 'trades'")
+    if top_k is not None and (isinstance(top_k, bool) or not isinstance(top_k, (int, np.integer)) or top_k < 1):
+        errors.add("top_k", top_k, "must be an integer >= 1, or None")
+    if not isinstance(short, bool):
+        errors.add("short", short, "must be True or False")
+    symbols = dict(data) if isinstance(data, Mapping) and not isinstance(data, pd.DataFrame) \
+        and all(isinstance(v, pd.DataFrame) for v in data.values()) else {None: data}
+    bars: dict[Any, _engine.Bars] = {}
+    for sym, frame in symbols.items():
+        b = _engine.bars_of(frame, errors)
+        if b is not None:
+            bars[sym] = b
+    if combos is not None and constraint is not None:
+        mask = np.asarray(constraint(combos.copy()), dtype=bool)
+        if mask.shape != (len(combos),):
+            errors.add("constraint", constraint, f"must return one boolean per combination ({len(combos)})")
+        else:
+            combos = combos[mask].reset_index(drop=True)
+            if combos.empty:
+                errors.add("constraint", constraint, "leaves no combination")
+    params = _backtest_params(options, errors)
+    ppy: dict[Any, float] = {}
+    for sym, b in bars.items():
+        n = periods_per_year if periods_per_year is not None else infer_periods_per_year(b.index)
+        if n is None:
+            errors.add("periods_per_year", None, "is needed: the data has no DatetimeIndex to infer it from")
+        elif isinstance(n, bool) or not n > 0:
+            errors.add("periods_per_year", n, "must be a number > 0")
+        else:
+            ppy[sym] = float(n)
+    errors.raise_if_any()
+    assert combos is not None
+    stat_cols = list(_core_stat_names())
+    if key not in [*stat_cols, "CAGR [%]", "Buy & Hold Return [%]"]:
+        errors.add("metric", metric, "must be a stat name or one of " + ", ".join(METRICS))
+        errors.raise_if_any()
+
+    token = cancel if cancel is not None else _core.CancelToken()
+    show = _progress_printer(len(combos) * len(bars)) if progress is True else progress or None
+    matrix = np.ascontiguousarray(combos.to_numpy(dtype=np.float64))
+    frames, equities, trades = [], {}, []
+    done_before = 0
+    for sym, b in bars.items():
+        counter = _core.SweepProgress()
+        keep_eq = keep == "equity" and top_k is None
+        report = None if show is None else (lambda d, t, base=done_before: show(base + d, len(combos) * len(bars)))
+        def call(b: _engine.Bars = b, sym: Any = sym, counter: Any = counter, keep_eq: bool = keep_eq) -> Any:
+            return _core.bt_sweep(b.open, b.high, b.low, b.close, strategy, short, matrix, params, ppy[sym],
+                                  keep_equity=keep_eq, keep_trades=keep == "trades", progress=counter,
+                                  cancel=token)
+
+        raw = _call(call, counter, len(combos), report, token)
+        done_before += len(combos)
+        st = pd.DataFrame(raw["stats"], columns=stat_cols)
+        st["# Trades"] = st["# Trades"].astype(np.int64)
+        _add_calendar_stats(st, b, ppy[sym])
+        frame = pd.concat([combos, st], axis=1)
+        if sym is not None:
+            frame.insert(len(names), "symbol", sym)
+        frames.append(frame)
+        if keep_eq:
+            equities[sym] = raw["equity"]
+        if keep == "trades":
+            t = pd.DataFrame(raw["trades"])
+            t.insert(0, "symbol", sym)
+            trades.append(t)
+    out = pd.concat(frames, ignore_index=True)
+    order = np.argsort(-out[key].to_numpy(dtype=np.float64), kind="stable")  # NaN last
+    out = out.iloc[order].reset_index(drop=True)
+    if top_k is not None:
+        out = out.iloc[:top_k]
+    index_cols = [*names, "symbol"] if None not in bars else names
+    result = out.set_index(index_cols)
+    if keep == "stats":
+        return result
+    if keep == "trades":
+        return result, pd.concat(trades, ignore_index=True)
+    if top_k is not None:  # rerun only the kept combinations for their equity
+        equity = {}
+        for sym, b in bars.items():
+            rows = out if sym is None else out[out["symbol"] == sym]
+            sub = np.ascontiguousarray(rows[names].to_numpy(dtype=np.float64))
+            if len(sub):
+                equity[sym] = (rows, _core.bt_sweep(b.open, b.high, b.low, b.close, strategy, short, sub, params,
+                                                    ppy[sym], keep_equity=True, cancel=token)["equity"])
+        return result, _equity_frame(equity, bars, names)
+    return result, _equity_frame({s: (combos, e) for s, e in equities.items()}, bars, names)
+
+
+def _equity_frame(parts: dict[Any, tuple[pd.DataFrame, np.ndarray]], bars: dict[Any, _engine.Bars],
+                  names: list[str]) -> pd.DataFrame:
+    cols = []
+    for sym, (rows, eq) in parts.items():
+        labels = [tuple(r) + ((sym,) if sym is not None else ()) for r in rows[names].itertuples(index=False)]
+        cols.append(pd.DataFrame(eq.T, index=bars[sym].index,
+                                 columns=pd.MultiIndex.from_tuples(labels, names=names + (["symbol"] if sym is not None
+                                                                                          else []))))
+    return pd.concat(cols, axis=1) if len(cols) > 1 else cols[0]
+
+
+def _core_stat_names() -> list[str]:
+    return list(_core.bt_sweep(np.ones(1), np.ones(1), np.ones(1), np.ones(1), "sma_cross", False,
+                               np.empty((0, 2)), {}, 1.0)["stat_names"])
+
+
+def _add_calendar_stats(st: pd.DataFrame, b: _engine.Bars, ppy: float) -> None:
+    """CAGR and Buy & Hold, which need the bars' dates rather than the equity alone."""
+    c = b.close
+    st["Buy & Hold Return [%]"] = (c[-1] - c[0]) / c[0] * 100
+    if isinstance(b.index, pd.DatetimeIndex):
+        d = b.index[-1] - b.index[0]
+        years = (d.days + d.seconds / 86400) / 365.25
+    else:
+        years = (len(c) - 1) / ppy
+    final = st["Equity Final [$]"].to_numpy()
+    first = final / (1 + st["Return [%]"].to_numpy() / 100)  # the equity of the first bar
+    with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
+        st["CAGR [%]"] = ((final / first) ** (1 / years) - 1) * 100 if years else np.nan
+
+
+def _backtest_params(options: dict[str, Any], errors: FieldErrors) -> dict[str, Any]:
+    """The engine's parameter dict, validated by the same code as ``run``."""
+    full = {k: v for k, v in {
+        "init_cash": 10_000.0, "fees": 0.0, "fixed_fees": 0.0, "slippage": 0.0, "size": None, "size_type": "percent",
+        "fractional": False, "leverage": 1.0, "execution": "open", "order_type": "market", "expiry": None,
+        "sl_stop": None, "tp_stop": None, "tsl_stop": None, "intrabar": "backtesting", "close_at_end": True,
+        "periods_per_year": None, "start": None, "end": None}.items()}
+    full.update(options)
+    one_bar = pd.DataFrame({"open": [1.0], "high": [1.0], "low": [1.0], "close": [1.0]})
+    try:
+        prep = _engine.prepare(one_bar, {}, full)
+    except ValidationError as exc:
+        errors.extend(exc)
+        return {}
+    return prep.params

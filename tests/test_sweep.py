@@ -1,0 +1,154 @@
+"""threadx.backtest.sweep: every row equals run() on signals built from threadx.ta / rolling."""
+
+from __future__ import annotations
+
+import itertools
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import threadx
+import threadx.ta as ta
+from threadx import backtest
+from threadx.errors import CancelledError, ValidationError
+
+BARS = threadx.data.sample()
+CLOSE = BARS["close"]
+PPY = 252.0
+
+
+def cross_up(a: pd.Series, b: pd.Series | float) -> pd.Series:
+    b_prev = b.shift() if isinstance(b, pd.Series) else b
+    return ((a > b) & (a.shift() <= b_prev)).fillna(False).astype(bool)
+
+
+def cross_down(a: pd.Series, b: pd.Series | float) -> pd.Series:
+    b_prev = b.shift() if isinstance(b, pd.Series) else b
+    return ((a < b) & (a.shift() >= b_prev)).fillna(False).astype(bool)
+
+
+def signals(strategy: str, p: dict[str, Any], short: bool) -> dict[str, pd.Series]:
+    """The strategy's rules written out with pandas (the sweep makes them in C++)."""
+    c, h, lo = CLOSE, BARS["high"], BARS["low"]
+    out: dict[str, pd.Series] = {}
+    if strategy in ("sma_cross", "ema_cross"):
+        fn = ta.SMA if strategy == "sma_cross" else ta.EMA
+        f, s = fn(c, timeperiod=p["fast"]), fn(c, timeperiod=p["slow"])
+        out = {"entries": cross_up(f, s), "exits": cross_down(f, s)}
+        if short:
+            out |= {"short_entries": out["exits"], "short_exits": out["entries"]}
+    elif strategy == "rsi_threshold":
+        r = ta.RSI(c, timeperiod=p["timeperiod"])
+        prev = r.shift()
+        out = {"entries": (prev < p["lower"]) & (r >= p["lower"]), "exits": (prev < p["upper"]) & (r >= p["upper"])}
+        if short:
+            out |= {"short_entries": (prev > p["upper"]) & (r <= p["upper"]),
+                    "short_exits": (prev > p["lower"]) & (r <= p["lower"])}
+    elif strategy == "bbands_reversion":
+        up, mid, low = ta.BBANDS(c, timeperiod=p["timeperiod"], nbdevup=p["nbdev"], nbdevdn=p["nbdev"])
+        out = {"entries": c < low, "exits": c > mid}
+        if short:
+            out |= {"short_entries": c > up, "short_exits": c < mid}
+    elif strategy == "donchian_breakout":
+        out = {"entries": c > ta.MAX(h, timeperiod=p["entry"]).shift(), "exits": c < ta.MIN(lo, timeperiod=p["exit"]).shift()}
+        if short:
+            out |= {"short_entries": c < ta.MIN(lo, timeperiod=p["entry"]).shift(),
+                    "short_exits": c > ta.MAX(h, timeperiod=p["exit"]).shift()}
+    elif strategy == "quantile_band":
+        ql = threadx.rolling.quantile(c, p["window"], p["lower_q"])
+        qu = threadx.rolling.quantile(c, p["window"], p["upper_q"])
+        out = {"entries": c < ql, "exits": c > qu}
+        if short:
+            out |= {"short_entries": c > qu, "short_exits": c < ql}
+    return {k: v.fillna(False).astype(bool) if v.dtype != bool else v for k, v in out.items()}
+
+
+GRIDS = {
+    "sma_cross": {"fast": [5, 10], "slow": [20, 50]},
+    "ema_cross": {"fast": [8, 12], "slow": [26, 40]},
+    "rsi_threshold": {"timeperiod": [7, 14], "lower": [25.0, 30.0], "upper": [70.0]},
+    "bbands_reversion": {"timeperiod": [10, 20], "nbdev": [1.5, 2.0]},
+    "donchian_breakout": {"entry": [20, 55], "exit": [10, 20]},
+    "quantile_band": {"window": [20, 60], "lower_q": [0.1], "upper_q": [0.8, 0.9]},
+}
+COLUMNS = ["Equity Final [$]", "Return [%]", "Return (Ann.) [%]", "Volatility (Ann.) [%]", "Sharpe Ratio",
+           "Sortino Ratio", "Calmar Ratio", "Max. Drawdown [%]", "Win Rate [%]", "Profit Factor", "Expectancy [%]",
+           "SQN", "Exposure Time [%]", "Buy & Hold Return [%]", "CAGR [%]"]
+
+
+@pytest.mark.parametrize("short", [False, True], ids=["long", "long_short"])
+@pytest.mark.parametrize("strategy", list(GRIDS))
+def test_each_row_equals_run_on_the_same_signals(strategy: str, short: bool) -> None:
+    opts = {"fees": 0.001, "slippage": 0.0005}
+    got = backtest.sweep(strategy, BARS, short=short, periods_per_year=PPY, **GRIDS[strategy], **opts)
+    names = list(GRIDS[strategy])
+    combos = list(itertools.product(*GRIDS[strategy].values()))
+    assert len(got) == len(combos) and got.index.names == names
+    for combo in combos:
+        p = dict(zip(names, combo, strict=True))
+        res = backtest.run(BARS, **signals(strategy, p, short), **opts)
+        want = backtest.compute_stats(res.equity, res.trades, CLOSE, periods_per_year=PPY)
+        row = got.loc[combo]
+        assert row["# Trades"] == want["# Trades"], p
+        for col in COLUMNS:
+            np.testing.assert_allclose(float(row[col]), float(want[col]), rtol=1e-9, atol=1e-12,
+                                       err_msg=f"{strategy} {p} {col}")
+
+
+def test_sorted_by_metric_top_k_constraint_and_equity() -> None:
+    grid = {"fast": range(5, 30, 5), "slow": range(10, 60, 10)}
+    full = backtest.sweep("sma_cross", BARS, **grid, constraint=lambda p: p.fast < p.slow, metric="sortino")
+    assert all(f < s for f, s in full.index) and full["Sortino Ratio"].is_monotonic_decreasing
+    top, equity = backtest.sweep("sma_cross", BARS, **grid, constraint=lambda p: p.fast < p.slow,
+                                 metric="sortino", top_k=3, keep="equity")
+    pd.testing.assert_frame_equal(top, full.iloc[:3])
+    assert list(equity.columns) == list(top.index) and equity.index.equals(BARS.index)
+    np.testing.assert_allclose(equity.iloc[-1].to_numpy(), top["Equity Final [$]"].to_numpy(), rtol=0)
+    _, trades = backtest.sweep("sma_cross", BARS, fast=10, slow=20, keep="trades")
+    assert len(trades) == full.loc[(10, 20), "# Trades"]
+
+
+def test_many_symbols_and_thread_count() -> None:
+    data = {"A": BARS, "B": BARS.iloc[::-1].set_axis(BARS.index)}
+    got = backtest.sweep("donchian_breakout", data, entry=[10, 20], exit=[5, 10])
+    assert got.index.names == ["entry", "exit", "symbol"] and len(got) == 8
+    threadx.set_num_threads(1)
+    try:
+        one = backtest.sweep("donchian_breakout", data, entry=[10, 20], exit=[5, 10])
+    finally:
+        threadx.set_num_threads(2)
+    pd.testing.assert_frame_equal(got, one)
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "field"),
+    [({"strategy": "magic"}, "strategy"), ({"fast": 1}, "fast"), ({"slow": 10**6}, "slow"),
+     ({"fees": 2}, "fees"), ({"colour": "red"}, "colour"), ({"metric": "luck"}, "metric"),
+     ({"keep": "all"}, "keep"), ({"top_k": 0}, "top_k"), ({"constraint": lambda p: p.fast > 100}, "constraint")],
+)
+def test_bad_arguments_name_the_field(kwargs: dict[str, Any], field: str) -> None:
+    args = {"strategy": "sma_cross", "fast": [5, 10], "slow": 20} | kwargs
+    with pytest.raises(ValidationError) as exc:
+        backtest.sweep(args.pop("strategy"), BARS, **args)
+    assert field in exc.value.fields
+
+
+def test_rsi_levels_are_checked_and_periods_per_year_needs_an_index() -> None:
+    with pytest.raises(ValidationError) as exc:
+        backtest.sweep("rsi_threshold", BARS, timeperiod=14, lower=[30, 80], upper=70)
+    assert exc.value.fields == ["upper"]
+    with pytest.raises(ValidationError) as exc:
+        backtest.sweep("sma_cross", BARS.reset_index(drop=True), fast=5, slow=20)
+    assert exc.value.fields == ["periods_per_year"]
+
+
+def test_progress_and_cancel() -> None:
+    seen: list[tuple[int, int]] = []
+    backtest.sweep("sma_cross", BARS, fast=range(5, 25), slow=range(30, 50), progress=lambda d, t: seen.append((d, t)))
+    assert seen and seen[-1] == (400, 400)
+    token = threadx.CancelToken()
+    token.cancel()
+    with pytest.raises(CancelledError):
+        backtest.sweep("sma_cross", BARS, fast=range(5, 25), slow=range(30, 50), cancel=token)

@@ -107,6 +107,18 @@ def test_demo_prints_bands_and_breakouts() -> None:
     assert main(["demo", "--window", "0"]) == 2
 
 
+def test_demo_runs_a_backtest_and_a_sweep() -> None:
+    from threadx import backtest, data
+    from threadx.cli import backtest_demo
+
+    text = backtest_demo()
+    assert "backtest: SMA(10) x SMA(20)" in text and "sweep: sma_cross over 175" in text
+    best = backtest.sweep("sma_cross", data.sample(), fast=range(5, 51, 5), slow=range(10, 201, 10), fees=0.002,
+                          short=True, constraint=lambda p: p.fast < p.slow, top_k=1)
+    fast, slow = best.index[0]
+    assert text.splitlines()[-5].split()[:2] == [str(fast), str(slow)]  # the best row comes first
+
+
 def test_demo_numbers_match_pandas() -> None:
     import pandas as pd
 

@@ -1,4 +1,4 @@
-"""``threadx`` command line: ``threadx demo``."""
+"""``threadx`` command line: ``threadx demo``, ``threadx sweep``."""
 
 from __future__ import annotations
 
@@ -56,10 +56,42 @@ def demo(window: int = 20, levels: Sequence[float] = (0.05, 0.5, 0.95), tail: in
     return "\n".join(lines)
 
 
+def backtest_demo(fast: int = 10, slow: int = 20, fees: float = 0.002, progress: bool = False) -> str:
+    """An SMA-crossover backtest and a small sweep on the bundled bars."""
+    import threadx.ta as ta
+    from threadx import backtest, data
+
+    df = data.sample()
+    close = df["close"]
+    f, s = ta.SMA(close, timeperiod=fast), ta.SMA(close, timeperiod=slow)
+    up = ((f > s) & (f.shift() <= s.shift())).astype(bool)
+    down = ((f < s) & (f.shift() >= s.shift())).astype(bool)
+    t0 = time.perf_counter()
+    res = backtest.run(df, entries=up, short_entries=down, fees=fees)
+    run_ms = (time.perf_counter() - t0) * 1e3
+    keys = ["Return [%]", "Buy & Hold Return [%]", "Sharpe Ratio", "Max. Drawdown [%]", "# Trades", "Win Rate [%]"]
+    stats = res.stats[keys]
+    t0 = time.perf_counter()
+    grid = backtest.sweep("sma_cross", df, fast=range(5, 51, 5), slow=range(10, 201, 10), fees=fees, short=True,
+                          constraint=lambda p: p.fast < p.slow, top_k=5, progress=progress)
+    sweep_ms = (time.perf_counter() - t0) * 1e3
+    n_combos = sum(1 for a in range(5, 51, 5) for b in range(10, 201, 10) if a < b)
+    lines = [
+        f"backtest: SMA({fast}) x SMA({slow}) crossover, long and short, fees {fees:.1%}, fills at the next open "
+        f"({run_ms:.1f} ms)",
+        stats.to_string(),
+        "",
+        f"sweep: sma_cross over {n_combos} (fast, slow) pairs in {sweep_ms:.0f} ms; best by Sharpe ratio:",
+        grid[["Sharpe Ratio", "Return [%]", "Max. Drawdown [%]", "# Trades"]].to_string(
+            float_format=lambda v: f"{v:,.2f}"),
+    ]
+    return "\n".join(lines)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="threadx", description="ThreadX command line")
     sub = parser.add_subparsers(dest="command", required=True)
-    p_demo = sub.add_parser("demo", help="rolling quantile bands on the bundled daily data")
+    p_demo = sub.add_parser("demo", help="quantile bands, a backtest and a sweep on the bundled daily data")
     p_demo.add_argument("--window", type=int, default=20, help="window in bars (default 20)")
     p_demo.add_argument("--tail", type=int, default=10, help="rows to print (default 10)")
     args = parser.parse_args(argv)
@@ -68,6 +100,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if args.command == "demo":
             print(demo(window=args.window, tail=args.tail))
+            print()
+            print(backtest_demo(progress=sys.stderr.isatty()))
     except ThreadXError as exc:
         print(f"threadx: error: {exc}", file=sys.stderr)
         return 2

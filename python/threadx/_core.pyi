@@ -137,3 +137,20 @@ def bt_sweep(
     progress: SweepProgress | None = ...,
     cancel: CancelToken | None = ...,
 ) -> dict[str, Any]: ...
+def bt_rebalance(
+    open: npt.NDArray[np.float64],
+    high: npt.NDArray[np.float64],
+    low: npt.NDArray[np.float64],
+    close: npt.NDArray[np.float64],
+    weights: npt.NDArray[np.float64],
+    params: dict[str, Any],
+    cancel: CancelToken | None = ...,
+) -> dict[str, Any]: ...
+def bt_weights(
+    close: npt.NDArray[np.float64],
+    rule: str,
+    window: int,
+    every: int,
+    ridge: float,
+    cancel: CancelToken | None = ...,
+) -> npt.NDArray[np.float64]: ...

@@ -1,0 +1,180 @@
+"""``threadx.backtest.rebalance``: several symbols, one cash account, target weights."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from functools import cached_property
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from threadx import _core
+from threadx._inputs import FieldErrors
+from threadx.backtest import _engine
+from threadx.errors import ValidationError
+
+__all__ = ["PortfolioResult", "WEIGHT_RULES", "rebalance", "target_weights"]
+
+WEIGHT_RULES = ("equal", "inverse_vol", "min_variance", "min_variance_long")
+
+
+def _panel(data: Any, errors: FieldErrors) -> tuple[list[Any], pd.Index, dict[str, np.ndarray]] | None:
+    if not isinstance(data, Mapping) or not data or not all(isinstance(v, pd.DataFrame) for v in data.values()):
+        errors.add("data", data, "must be a dict {symbol: OHLC DataFrame} with at least one symbol")
+        return None
+    symbols = list(data)
+    bars = {}
+    for sym in symbols:
+        one = FieldErrors()
+        b = _engine.bars_of(data[sym], one)
+        for e in one.items:
+            errors.add(f"data[{sym!r}]", e["value"], f"{e['field']}: {e['message']}")
+        if b is not None:
+            bars[sym] = b
+    if len(bars) != len(symbols):
+        return None
+    index = bars[symbols[0]].index
+    for sym in symbols[1:]:
+        if not bars[sym].index.equals(index):
+            errors.add(f"data[{sym!r}]", "<index>", f"must have the same index as {symbols[0]!r} "
+                       "(align the frames first, e.g. with threadx.data.align)")
+            return None
+    fields = {f: np.ascontiguousarray(np.column_stack([getattr(bars[s], f) for s in symbols]))
+              for f in ("open", "high", "low", "close")}
+    return symbols, index, fields
+
+
+def target_weights(data: Mapping[Any, pd.DataFrame], rule: str, *, window: int = 60, every: int = 21,
+                   ridge: float = 1e-4, cancel: _core.CancelToken | None = None) -> pd.DataFrame:
+    """Target weights of a built-in rule: a row every ``every`` bars from bar ``window`` on.
+
+    Computed from the last ``window`` close-to-close returns at each rebalancing bar:
+    ``equal`` (1/k), ``inverse_vol`` (proportional to 1 / standard deviation; a flat
+    asset gets 0), ``min_variance`` (``S^-1 1 / 1' S^-1 1`` with ``S`` the sample
+    covariance plus ``ridge * trace(S) / k`` on its diagonal; may be short), and
+    ``min_variance_long`` (the same, then the most negative asset is dropped and the
+    rest solved again until no weight is negative).  Other rows are NaN (no rebalance).
+    """
+    errors = FieldErrors()
+    panel = _panel(data, errors)
+    errors.raise_if_any()
+    assert panel is not None
+    symbols, index, fields = panel
+    for name, v in (("window", window), ("every", every)):
+        if isinstance(v, bool) or not isinstance(v, (int, np.integer)):
+            errors.add(name, v, "must be an integer")
+    errors.raise_if_any()
+    w = _core.bt_weights(fields["close"], rule, int(window), int(every), float(ridge), cancel)
+    return pd.DataFrame(w, index=index, columns=pd.Index(symbols, name="symbol"))
+
+
+class PortfolioResult:
+    """A rebalanced portfolio: ``equity``, ``cash``, ``positions`` (units), ``weights``
+    (the target rows), ``orders`` (with ``symbol``) and ``stats``."""
+
+    def __init__(self, symbols: list[Any], index: pd.Index, weights: pd.DataFrame, raw: dict[str, Any],
+                 closes: np.ndarray, periods_per_year: float | None, params: dict[str, Any]) -> None:
+        self.symbols = symbols
+        self.index = index
+        self.weights = weights
+        self._raw = raw
+        self._closes = closes
+        self._ppy = periods_per_year
+        self.provenance = {"threadx": _core.__version__, "params": params, "symbols": list(symbols),
+                           "bars": len(index)}
+
+    @cached_property
+    def equity(self) -> pd.Series:
+        return pd.Series(self._raw["equity"], index=self.index, name="equity")
+
+    @cached_property
+    def cash(self) -> pd.Series:
+        return pd.Series(self._raw["cash"], index=self.index, name="cash")
+
+    @cached_property
+    def positions(self) -> pd.DataFrame:
+        return pd.DataFrame(self._raw["positions"], index=self.index, columns=pd.Index(self.symbols, name="symbol"))
+
+    @cached_property
+    def orders(self) -> pd.DataFrame:
+        o = self._raw["orders"]
+        idx = self.index
+        return pd.DataFrame({
+            "symbol": np.asarray(self.symbols, dtype=object)[o["sim"]],
+            "side": np.where(o["side"] > 0, "buy", "sell"), "size": o["size"],
+            "placed_bar": o["placed_bar"], "placed_time": idx.take(o["placed_bar"]),
+            "fill_bar": o["fill_bar"], "fill_time": idx.take(o["fill_bar"]),
+            "fill_price": o["fill_price"], "fees": o["fees"],
+        })
+
+    @cached_property
+    def stats(self) -> pd.Series:
+        """backtesting.py's stats of the equity; Buy & Hold is an equal-weight buy and hold;
+        trade stats are NaN (a rebalanced portfolio has fills, not round trips)."""
+        from threadx.backtest._stats import compute_stats
+
+        bench = (self._closes / self._closes[0]).mean(axis=1)
+        return compute_stats(self.equity, None, pd.Series(bench, index=self.index), periods_per_year=self._ppy)
+
+    def __repr__(self) -> str:
+        return f"<PortfolioResult {len(self.symbols)} symbols x {len(self.index)} bars, {len(self._raw['orders']['sim'])} fills>"
+
+
+def rebalance(data: Mapping[Any, pd.DataFrame], weights: Any = "equal", *, window: int = 60, every: int = 21,
+              ridge: float = 1e-4, init_cash: float = 10_000.0, fees: float = 0.0, fixed_fees: float = 0.0,
+              slippage: float = 0.0, leverage: float = 1.0, fractional: bool = False, execution: str = "open",
+              periods_per_year: float | None = None, cancel: _core.CancelToken | None = None) -> PortfolioResult:
+    """Several symbols sharing one cash account, rebalanced to target weights.
+
+    ``weights``: a DataFrame (the data's index, one column per symbol) or an (n, k)
+    array whose rows with any finite value are rebalancing targets (NaN entries of such
+    a row are 0; ``sum(|w|) <= leverage``; negative = short); or a rule name (see
+    :func:`target_weights`, with ``window``, ``every``, ``ridge``).  A target decided at
+    a bar's close fills at the next open (``execution="close"``: at that close): sells
+    first, then buys, scaled down together when the cash (times leverage) does not
+    cover them; units are whole unless ``fractional``.
+    """
+    errors = FieldErrors()
+    panel = _panel(data, errors)
+    errors.raise_if_any()
+    assert panel is not None
+    symbols, index, fields = panel
+    n, k = fields["close"].shape
+    if isinstance(weights, str):
+        w = target_weights(data, weights, window=window, every=every, ridge=ridge, cancel=cancel).to_numpy()
+    else:
+        if isinstance(weights, pd.DataFrame):
+            if not weights.index.equals(index):
+                errors.add("weights", weights, "must have the data's index")
+            missing = [s for s in symbols if s not in weights.columns]
+            if missing:
+                errors.add("weights", weights, f"lacks columns for {missing}")
+            errors.raise_if_any()
+            weights = weights[symbols]
+        w = np.asarray(weights, dtype=np.float64)
+        if w.shape != (n, k):
+            errors.add("weights", weights, f"must be ({n}, {k}): one row per bar, one column per symbol")
+        else:
+            gross = np.nansum(np.abs(w), axis=1)
+            bad = np.flatnonzero(gross > leverage * (1 + 1e-9)) if isinstance(leverage, (int, float)) else []
+            if len(bad):
+                errors.add("weights", f"row {bad[0]}", f"sum(|w|) = {gross[bad[0]]:g} exceeds leverage={leverage}")
+            if np.isinf(w).any():
+                errors.add("weights", "inf", "must be finite (NaN: no rebalance at that bar)")
+    params = {"init_cash": init_cash, "fees": fees, "fixed_fees": fixed_fees, "slippage": slippage,
+              "leverage": leverage, "fractional": fractional, "execution": execution}
+    for key in ("init_cash", "fees", "fixed_fees", "slippage", "leverage"):
+        if isinstance(params[key], bool) or not isinstance(params[key], (int, float, np.integer, np.floating)):
+            errors.add(key, params[key], "must be a number")
+    if not isinstance(fractional, bool):
+        errors.add("fractional", fractional, "must be True or False")
+    errors.raise_if_any()
+    try:
+        raw = _core.bt_rebalance(fields["open"], fields["high"], fields["low"], fields["close"],
+                                 np.ascontiguousarray(w), params, cancel)
+    except ValidationError:
+        raise
+    targets = pd.DataFrame(w, index=index, columns=pd.Index(symbols, name="symbol")).dropna(how="all")
+    ppy = periods_per_year
+    return PortfolioResult(symbols, index, targets, raw, fields["close"], ppy, params)

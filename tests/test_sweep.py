@@ -152,3 +152,34 @@ def test_progress_and_cancel() -> None:
     token.cancel()
     with pytest.raises(CancelledError):
         backtest.sweep("sma_cross", BARS, fast=range(5, 25), slow=range(30, 50), cancel=token)
+
+
+RSS_SCRIPT = """
+import resource, sys
+import threadx
+from threadx import backtest, data
+bars = data.sample().iloc[:600]
+side = int(sys.argv[1])
+out = backtest.sweep("sma_cross", bars, fast=range(2, 2 + side), slow=range(3, 3 + side), fees=0.001)
+table = int(out.memory_usage(index=True, deep=True).sum())
+print(len(out), resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024, table)
+"""
+
+
+@pytest.mark.skipif(not hasattr(__import__("resource"), "getrusage"), reason="needs resource.getrusage")
+def test_memory_stays_flat_with_the_number_of_combinations() -> None:
+    import subprocess
+    import sys
+
+    def peak(side: int) -> tuple[int, int, int]:
+        r = subprocess.run([sys.executable, "-c", RSS_SCRIPT, str(side)], capture_output=True, text=True, timeout=600)
+        assert r.returncode == 0, r.stderr
+        n, rss, table = (int(v) for v in r.stdout.split())
+        return n, rss, table
+
+    n_small, rss_small, _ = peak(32)  # 1,024 combinations
+    n_big, rss_big, table = peak(317)  # 100,489 combinations
+    assert (n_small, n_big) == (32 * 32, 317 * 317)
+    # beyond the result table (and pandas' copies of it while sorting and indexing)
+    # nothing may grow with the number of combinations
+    assert rss_big - rss_small < 4 * table + 16 * 2**20, (rss_big - rss_small) / 2**20

@@ -116,12 +116,12 @@ public:
     explicit Signals(std::int64_t n) : n_(n), buf_(static_cast<std::size_t>(4 * n)), bb_(static_cast<std::size_t>(3 * n)) {}
 
     SimInputs make(const Bars& bars, Strategy s, bool short_side, const double* c, const Indicators& ind) {
-        std::fill(buf_.begin(), buf_.end(), std::uint8_t{0});
         std::uint8_t* up = buf_.data();           // long entry
         std::uint8_t* down = buf_.data() + n_;    // long exit
         std::uint8_t* sup = buf_.data() + 2 * n_;   // short entry
         std::uint8_t* sdown = buf_.data() + 3 * n_; // short exit
         const double* close = bars.close;
+        up[0] = down[0] = sup[0] = sdown[0] = 0;  // every loop below writes the rest of its columns
         switch (s) {
             case Strategy::SmaCross:
             case Strategy::EmaCross: {
@@ -224,23 +224,25 @@ enum StatCol {
     kExpectancy, kSQN, kExposure, kNStats
 };
 
-void stats_row(const double* eq, std::int64_t n, const std::vector<TradeRecord>& trades, double N, double* row) {
+// `r` is scratch space of n doubles.
+void stats_row(const double* eq, std::int64_t n, const std::vector<TradeRecord>& trades, double N, double* r,
+               double* row) {
     const double nan = kNaN;
     row[kFinal] = eq[n - 1];
     row[kReturn] = (eq[n - 1] - eq[0]) / eq[0] * 100;
-    // per-bar returns (NaN dropped): geometric mean, then variance in a second pass.
-    // With a positive equity throughout, the mean of log(1 + r) telescopes to
+    // per-bar returns (NaN dropped), kept for the variance's second pass.  With a
+    // positive equity throughout, the mean of log(1 + r) telescopes to
     // log(E[n-1] / E[0]) / (n - 1), which saves a log per bar.
     double sum = 0, down2 = 0;
     std::int64_t m = 0;
     bool positive = eq[0] > 0;
     for (std::int64_t i = 1; i < n; ++i) {
-        const double r = eq[i] / eq[i - 1] - 1.0;
+        const double ri = eq[i] / eq[i - 1] - 1.0;
         positive &= eq[i] > 0;
-        if (std::isnan(r)) continue;
-        ++m;
-        sum += r;
-        const double neg = std::min(r, 0.0);
+        if (std::isnan(ri)) continue;
+        r[m++] = ri;
+        sum += ri;
+        const double neg = std::min(ri, 0.0);
         down2 += neg * neg;
     }
     double g = nan;
@@ -249,11 +251,9 @@ void stats_row(const double* eq, std::int64_t n, const std::vector<TradeRecord>&
     } else if (m > 0) {
         double log_sum = 0;
         bool nonpos = false;
-        for (std::int64_t i = 1; i < n; ++i) {
-            const double r = eq[i] / eq[i - 1] - 1.0;
-            if (std::isnan(r)) continue;
-            if (1.0 + r <= 0) nonpos = true;
-            else log_sum += std::log(1.0 + r);
+        for (std::int64_t t = 0; t < m; ++t) {
+            if (1.0 + r[t] <= 0) nonpos = true;
+            else log_sum += std::log(1.0 + r[t]);
         }
         g = nonpos ? 0.0 : std::exp(log_sum / static_cast<double>(m)) - 1.0;
     }
@@ -262,10 +262,7 @@ void stats_row(const double* eq, std::int64_t n, const std::vector<TradeRecord>&
     if (m > 1) {
         const double mean = sum / static_cast<double>(m);
         double ss = 0;
-        for (std::int64_t i = 1; i < n; ++i) {
-            const double r = eq[i] / eq[i - 1] - 1.0;
-            if (!std::isnan(r)) ss += (r - mean) * (r - mean);
-        }
+        for (std::int64_t t = 0; t < m; ++t) ss += (r[t] - mean) * (r[t] - mean);
         var = ss / static_cast<double>(m - 1);
     }
     const double vol = std::sqrt(std::pow(var + (1 + g) * (1 + g), N) - std::pow(1 + g, 2 * N));
@@ -274,11 +271,16 @@ void stats_row(const double* eq, std::int64_t n, const std::vector<TradeRecord>&
     row[kSharpe] = vol != 0 ? (ann * 100) / (vol * 100) : nan;
     const double downside = m ? std::sqrt(down2 / static_cast<double>(m)) : nan;
     row[kSortino] = ann / (downside * std::sqrt(N));
-    double peak = -INFINITY, max_dd = 0;
+    // deepest drawdown 1 - E / peak; divide only when a bar may set a new depth
+    double peak = -INFINITY, max_dd = 0, floor_ratio = 1;
     for (std::int64_t i = 0; i < n; ++i) {
         peak = std::max(peak, eq[i]);
+        if (!(eq[i] < floor_ratio * peak)) continue;
         const double dd = 1 - eq[i] / peak;
-        if (dd > max_dd) max_dd = dd;
+        if (dd > max_dd) {
+            max_dd = dd;
+            floor_ratio = 1 - max_dd;
+        }
     }
     row[kMaxDD] = -max_dd * 100;
     row[kCalmar] = max_dd != 0 ? ann / max_dd : nan;
@@ -373,7 +375,7 @@ void sweep(const Bars& bars, const SweepSpec& spec, const SweepOut& out, const C
     parallel_ranges(static_cast<std::size_t>(spec.n_combos), 1, token, [&](std::size_t b, std::size_t e) {
         Signals sig(n);
         std::vector<double> eq(out.equity ? 0 : static_cast<std::size_t>(n)), cash(static_cast<std::size_t>(n)),
-            pos(static_cast<std::size_t>(n));
+            pos(static_cast<std::size_t>(n)), scratch(static_cast<std::size_t>(n));
         SimOut so;
         for (std::size_t r = b; r < e; ++r) {
             const auto row = static_cast<std::int64_t>(r);
@@ -385,7 +387,7 @@ void sweep(const Bars& bars, const SweepSpec& spec, const SweepOut& out, const C
             so.orders.clear();
             so.trades.clear();
             simulate(bars, in, spec.params, row, so, check);
-            stats_row(equity, n, so.trades, spec.periods_per_year, out.stats + row * ns);
+            stats_row(equity, n, so.trades, spec.periods_per_year, scratch.data(), out.stats + row * ns);
             if (out.trades) trades_of[r] = so.trades;
             if (out.done) out.done->fetch_add(1, std::memory_order_relaxed);
         }

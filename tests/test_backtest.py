@@ -172,7 +172,10 @@ def test_short_side_reversal_and_insufficient_cash() -> None:
     assert r.orders.status.tolist() == ["rejected"] and r.orders.reason.tolist() == ["insufficient_cash"]
     r = backtest.run(df, entries=flags(5, 0), size=50, size_type="units", init_cash=100, leverage=5,
                      close_at_end=False)
-    assert r.cash.iloc[-1] == pytest.approx(100 - 500) and r.equity.iloc[2] == pytest.approx(100 - 100)
+    assert r.cash.iloc[1] == pytest.approx(100 - 500)  # borrowed within the leverage
+    # at bar 2 the equity is 100 - 50 * 2 = 0: liquidated at that close, and the run stops
+    assert r.trades.exit_reason.tolist() == ["liquidation"] and r.trades.exit_bar.tolist() == [2]
+    assert r.equity.tolist() == [100, 100, 0, 0, 0] and r.position.tolist() == [0, 50, 0, 0, 0]
 
 
 # ---------------------------------------------------------------- properties

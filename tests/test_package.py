@@ -129,3 +129,13 @@ def test_demo_numbers_match_pandas() -> None:
     for q in (0.05, 0.95):
         expected = close.rolling(20).quantile(q)
         pd.testing.assert_series_equal(got[q], expected, check_names=False, rtol=0, atol=1e-12)
+
+
+def test_cli_sweep() -> None:
+    from threadx.cli import main, sweep_command
+
+    text = sweep_command("sma_cross", None, ["fast=5:30:5", "slow=40,80"], fees=0.001, short=False, top=3,
+                         metric="sharpe", progress=False)
+    assert "top 3 by sharpe" in text and len(text.splitlines()) == 2 + 1 + 3
+    assert main(["sweep", "sma_cross", "fast=1", "slow=20"]) == 2  # a ValidationError: exit code 2
+    assert main(["sweep", "sma_cross", "fast"]) == 2

@@ -88,12 +88,58 @@ def backtest_demo(fast: int = 10, slow: int = 20, fees: float = 0.002, progress:
     return "\n".join(lines)
 
 
+def _grid_value(text: str) -> list[float] | float:
+    """``5:105`` / ``5:105:5`` (a range, end excluded), ``10,20,50`` (a list) or ``14``."""
+    if ":" in text:
+        parts = [float(v) for v in text.split(":")]
+        start, stop = parts[0], parts[1]
+        step = parts[2] if len(parts) > 2 else 1.0
+        return list(np.arange(start, stop, step))
+    if "," in text:
+        return [float(v) for v in text.split(",")]
+    return float(text)
+
+
+def sweep_command(strategy: str, data_path: str | None, params: Sequence[str], *, fees: float, short: bool,
+                  top: int, metric: str, progress: bool) -> str:
+    """``threadx sweep``: a built-in strategy over a grid, best rows first."""
+    from threadx import backtest, data
+    from threadx.errors import ValidationError
+
+    bars = data.load(data_path, tz="UTC") if data_path else data.sample()
+    grid: dict[str, object] = {}
+    for item in params:
+        name, sep, value = item.partition("=")
+        if not sep:
+            raise ValidationError([{"field": "param", "value": item, "message": "must be NAME=VALUES"}])
+        try:
+            grid[name] = _grid_value(value)
+        except ValueError:
+            raise ValidationError([{"field": name, "value": value,
+                                    "message": "must be a number, a list 10,20,50 or a range 5:105[:5]"}]) from None
+    t0 = time.perf_counter()
+    out = backtest.sweep(strategy, bars, fees=fees, short=short, metric=metric, top_k=top, progress=progress, **grid)
+    ms = (time.perf_counter() - t0) * 1e3
+    cols = ["Sharpe Ratio", "Return [%]", "Max. Drawdown [%]", "# Trades", "Win Rate [%]"]
+    return (f"sweep {strategy} on {data_path or data.sample_path()} ({len(bars)} bars) in {ms:.0f} ms; "
+            f"top {len(out)} by {metric}:\n" + out[cols].to_string(float_format=lambda v: f"{v:,.3f}"))
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="threadx", description="ThreadX command line")
     sub = parser.add_subparsers(dest="command", required=True)
     p_demo = sub.add_parser("demo", help="quantile bands, a backtest and a sweep on the bundled daily data")
     p_demo.add_argument("--window", type=int, default=20, help="window in bars (default 20)")
     p_demo.add_argument("--tail", type=int, default=10, help="rows to print (default 10)")
+    p_sweep = sub.add_parser("sweep", help="a built-in strategy over a parameter grid")
+    p_sweep.add_argument("strategy", help="sma_cross, ema_cross, rsi_threshold, bbands_reversion, "
+                         "donchian_breakout or quantile_band")
+    p_sweep.add_argument("params", nargs="*", help="NAME=VALUES: 14, 10,20,50 or 5:105[:5] (end excluded)")
+    p_sweep.add_argument("--data", help="an OHLC(V) file threadx.data.load reads (default: the bundled GOOG)")
+    p_sweep.add_argument("--fees", type=float, default=0.001)
+    p_sweep.add_argument("--short", action="store_true", help="add the mirrored short side")
+    p_sweep.add_argument("--top", type=int, default=10)
+    p_sweep.add_argument("--metric", default="sharpe")
     args = parser.parse_args(argv)
     from threadx.errors import ThreadXError
 
@@ -102,6 +148,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(demo(window=args.window, tail=args.tail))
             print()
             print(backtest_demo(progress=sys.stderr.isatty()))
+        elif args.command == "sweep":
+            print(sweep_command(args.strategy, args.data, args.params, fees=args.fees, short=args.short,
+                                top=args.top, metric=args.metric, progress=sys.stderr.isatty()))
     except ThreadXError as exc:
         print(f"threadx: error: {exc}", file=sys.stderr)
         return 2

@@ -75,6 +75,7 @@ private:
     Position pos_;
     Resting rest_;
     Intent intent_;
+    bool broke_ = false;
 
     // ---------------------------------------------------------------- fills
     double fill_price(int side, double x) const { return side > 0 ? x * (1 + p_.slippage) : x * (1 - p_.slippage); }
@@ -318,6 +319,8 @@ private:
         rest_.sl = sl;
         rest_.tp = tp;
         rest_.placed = i;
+        // a timedelta shorter than the next bar's distance: it can never fill
+        if (p_.expiry_ns > 0 && resting_expires_after(i)) cancel_resting(i, Status::Expired, Reason::Expiry);
     }
 
     void signals(std::int64_t i) {
@@ -326,9 +329,10 @@ private:
         if (L && S) L = S = false;
         int close_side = 0, open_side = 0;
         if (pos_.side == 0) {
-            open_side = L ? 1 : S ? -1 : 0;
-            if (!open_side && rest_.active && ((XL && rest_.side > 0) || (XS && rest_.side < 0)))
+            // an exit signal cancels a pending entry of its side, before any new entry
+            if (rest_.active && ((XL && rest_.side > 0) || (XS && rest_.side < 0)))
                 cancel_resting(i, Status::Cancelled, Reason::Signal);
+            open_side = L ? 1 : S ? -1 : 0;
         } else if (pos_.side > 0) {
             if (S) close_side = 1, open_side = -1;
             else if (XL) close_side = 1;
@@ -350,6 +354,10 @@ private:
     // ---------------------------------------------------------------- one bar
     void bar(std::int64_t i) {
         const double o = b_.open[i], c = b_.close[i];
+        if (broke_) {  // equity reached zero: nothing more happens (backtesting.py stops too)
+            out_.equity[i] = out_.cash[i] = out_.position[i] = 0.0;
+            return;
+        }
         if (intent_.placed >= 0) {  // market orders of the previous close, at this open
             const Intent it = intent_;
             intent_ = Intent{};
@@ -358,16 +366,28 @@ private:
                 open(it.open_side, o, i, it.placed, Kind::Market, Reason::Signal, it.sl, it.tp, i);
         }
         if (rest_.active && pos_.side == 0 && i > rest_.placed) fill_resting(i);
-        if (pos_.side != 0 && pos_.stops_from <= i) check_stops(i);
-        if (pos_.side != 0 && pos_.stops_from <= i + 1)  // the trailing peak, after the checks
-            pos_.peak = pos_.side > 0 ? std::max(pos_.peak, b_.high[i]) : std::min(pos_.peak, b_.low[i]);
-        signals(i);
+        if (pos_.side != 0 && pos_.stops_from <= i) {
+            // the trailing peak moves after the bar's checks, on bars whose stops were checked
+            if (!check_stops(i))
+                pos_.peak = pos_.side > 0 ? std::max(pos_.peak, b_.high[i]) : std::min(pos_.peak, b_.low[i]);
+        }
         if (rest_.active && resting_expires_after(i)) cancel_resting(i, Status::Expired, Reason::Expiry);
+        signals(i);
         if (i == b_.n - 1) {
             if (p_.close_at_end && pos_.side != 0) close(c, i, i, Kind::Market, Reason::EndOfData);
             if (rest_.active) cancel_resting(i, Status::Cancelled, Reason::EndOfData);
         }
-        out_.equity[i] = cash_ + pos_.side * pos_.units * c;
+        const double equity = cash_ + pos_.side * pos_.units * c;
+        if (!(equity > 0)) {  // out of money: liquidate at this close, then stop
+            if (pos_.side != 0) close(c, i, i, Kind::Market, Reason::Liquidation);
+            if (rest_.active) cancel_resting(i, Status::Cancelled, Reason::Liquidation);
+            intent_ = Intent{};
+            cash_ = 0.0;
+            broke_ = true;
+            out_.equity[i] = out_.cash[i] = out_.position[i] = 0.0;
+            return;
+        }
+        out_.equity[i] = equity;
         out_.cash[i] = cash_;
         out_.position[i] = pos_.side * pos_.units;
     }

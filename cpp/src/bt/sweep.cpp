@@ -221,7 +221,7 @@ private:
 // ---------------------------------------------------------------- stats
 enum StatCol {
     kFinal, kReturn, kAnnReturn, kAnnVol, kSharpe, kSortino, kCalmar, kMaxDD, kTrades, kWinRate, kProfitFactor,
-    kExpectancy, kSQN, kExposure, kNStats
+    kExpectancy, kSQN, kExposure, kStart, kNStats
 };
 
 // `r` is scratch space of n doubles.
@@ -229,6 +229,7 @@ void stats_row(const double* eq, std::int64_t n, const std::vector<TradeRecord>&
                double* row) {
     const double nan = kNaN;
     row[kFinal] = eq[n - 1];
+    row[kStart] = eq[0];
     row[kReturn] = (eq[n - 1] - eq[0]) / eq[0] * 100;
     // per-bar returns (NaN dropped), kept for the variance's second pass.  With a
     // positive equity throughout, the mean of log(1 + r) telescopes to
@@ -322,7 +323,7 @@ const std::vector<std::string>& sweep_stat_names() {
     static const std::vector<std::string> names = {
         "Equity Final [$]", "Return [%]", "Return (Ann.) [%]", "Volatility (Ann.) [%]", "Sharpe Ratio",
         "Sortino Ratio", "Calmar Ratio", "Max. Drawdown [%]", "# Trades", "Win Rate [%]", "Profit Factor",
-        "Expectancy [%]", "SQN", "Exposure Time [%]"};
+        "Expectancy [%]", "SQN", "Exposure Time [%]", "Equity Start [$]"};
     return names;
 }
 

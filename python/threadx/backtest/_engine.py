@@ -22,7 +22,7 @@ LEVELS = ("limit_price", "stop_price", "sl_price", "tp_price")
 KINDS = ("market", "limit", "stop", "stop_limit", "stop_loss", "take_profit", "trailing_stop")
 STATUSES = ("filled", "cancelled", "expired", "rejected")
 REASONS = ("signal", "stop_loss", "take_profit", "trailing_stop", "limit", "stop", "expiry", "end_of_data",
-           "replaced", "insufficient_cash")
+           "replaced", "insufficient_cash", "liquidation")
 OHLC = ("open", "high", "low", "close")
 
 

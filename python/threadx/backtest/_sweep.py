@@ -268,7 +268,7 @@ def _add_calendar_stats(st: pd.DataFrame, b: _engine.Bars, ppy: float) -> None:
     else:
         years = (len(c) - 1) / ppy
     final = st["Equity Final [$]"].to_numpy()
-    first = final / (1 + st["Return [%]"].to_numpy() / 100)  # the equity of the first bar
+    first = st.pop("Equity Start [$]").to_numpy()  # the first bar's equity (CAGR's base)
     with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
         st["CAGR [%]"] = ((final / first) ** (1 / years) - 1) * 100 if years else np.nan
 

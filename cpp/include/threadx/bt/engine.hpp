@@ -72,7 +72,8 @@ struct SimInputs {
 enum class Kind : std::int8_t { Market, Limit, Stop, StopLimit, StopLoss, TakeProfit, TrailingStop };
 enum class Status : std::int8_t { Filled, Cancelled, Expired, Rejected };
 enum class Reason : std::int8_t {
-    Signal, StopLoss, TakeProfit, TrailingStop, Limit, Stop, Expiry, EndOfData, Replaced, InsufficientCash
+    Signal, StopLoss, TakeProfit, TrailingStop, Limit, Stop, Expiry, EndOfData, Replaced, InsufficientCash,
+    Liquidation
 };
 
 struct OrderRecord {

@@ -122,6 +122,15 @@ py::array_t<double> run(const std::string& name, const std::vector<py::array>& i
     return out;
 }
 
+// How run_grid groups the parameter sets (set indices sharing intermediates).
+std::vector<std::vector<std::int64_t>> share_groups(const std::string& name, const py::array& params) {
+    const Info& info = info_of(name);
+    FieldErrors errors;
+    const double* p = params_of(info, params, errors);
+    errors.throw_if_any();
+    return ta::share_groups(info, p, params.shape(0));
+}
+
 // A streaming indicator.  Python holds the GIL through every call, which serialises access.
 struct TaStream {
     std::string name;
@@ -195,6 +204,8 @@ void bind_ta(py::module_& m) {
     m.def("ta_run", &run, py::arg("name"), py::arg("inputs"), py::arg("params"),
           py::arg("token") = nullptr,
           "Compute `name` for every (asset, parameter set); returns (outputs, assets*sets, rows).");
+    m.def("_ta_share_groups", &share_groups, py::arg("name"), py::arg("params"),
+          "The groups of parameter sets (rows of params) that ta_run computes together (for tests).");
     m.def("ta_unstable_names", &ta::unstable_names);
     m.def("ta_set_unstable_period", [](const std::string& id, int n) {
         const auto names = ta::unstable_names();

@@ -226,7 +226,6 @@ void test_grid_sharing() {
     check_shared_grid("MACD", {{8, 12}, {26, 30}, {5, 9, 12}}, 4, 3);
     // MACDEXT: all-EMA sets (MACD's path) and others in one group
     check_shared_grid("MACDEXT", {{8, 12}, {1}, {26}, {0, 1}, {1, 5, 9}, {0, 1}}, 4, 6);
-    check_shared_grid("STDDEV", {{5, 20}, {1, 2, -0.5}}, 2, 3);
     const Info* ema = find("EMA");
     CHECK(ema && !ema->grid, "EMA has no sharing hook");
     std::int64_t n_sets = 0;

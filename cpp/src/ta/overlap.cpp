@@ -17,73 +17,83 @@ namespace {
 
 inline int as_matype(double v) noexcept { return static_cast<int>(v); }
 
-// Rolling population variance, TA-Lib 0.8's cancellation-free form: running sums of the
-// deviations from a shift (first the window's first value), re-anchored on the window
-// mean with a fresh two-pass when the variance becomes small against the squared
-// deviations it is extracted from, when a removed value dwarfs the remaining sum, and at
-// least every 32 windows.  Emits from the period-th value on.
-struct RollingVar {
-    int period = 1;
-    double inv = 1;
-    std::int64_t count = 0, until_reseed = 0;
+// The running sums of a rolling population variance: the deviations from `shift` and
+// their squares, added and removed in TA-Lib 0.8's order.
+struct VarSums {
     double shift = 0, s1 = 0, s2 = 0;
-    Ring window;
-    [[gnu::always_inline]] explicit RollingVar(int p)
-        : period(p), inv(1.0 / static_cast<double>(p)), until_reseed(32LL * p), window(p) {}
-    THREADX_TA_INLINE double step(double x) {
-        if (count == 0) shift = x;
-        window.push(x);
+    THREADX_TA_INLINE void add(double x) {
         double d = x - shift;
         s1 += d;
         d *= d;
         s2 += d;
-        if (++count < period) return kNaN;
-        const double m = s1 * inv;
-        double var = s2 * inv - m * m;
-        const double oldest = window.v[static_cast<std::size_t>(window.head)];
-        d = oldest - shift;
+    }
+    // Removes x; returns its squared deviation.
+    THREADX_TA_INLINE double remove(double x) {
+        double d = x - shift;
         s1 -= d;
         d *= d;
         s2 -= d;
-        if (--until_reseed <= 0 || var < 0.000001 * (s2 * inv) || d > 1000000.0 * s2) {
+        return d;
+    }
+    THREADX_TA_INLINE double var(double inv) const {
+        const double m = s1 * inv;
+        return s2 * inv - m * m;
+    }
+    // After a removal (d: its squared deviation): whether `var`, computed before it, is
+    // small against the squared deviations it is extracted from, or the removed value
+    // dwarfs the remaining sum (TA-Lib's reseed tests).
+    THREADX_TA_INLINE bool unreliable(double var, double d, double inv) const {
+        return var < 0.000001 * (s2 * inv) || d > 1000000.0 * s2;
+    }
+};
+
+// Rolling population variance, TA-Lib 0.8's cancellation-free form: running sums of the
+// deviations from a shift (first the window's first value), re-anchored on the window
+// mean with a fresh two-pass when the sums become unreliable (VarSums) and at least
+// every 32 windows.  Emits from the period-th value on.
+struct RollingVar {
+    int period = 1;
+    double inv = 1;
+    std::int64_t count = 0, until_reseed = 0;
+    VarSums sums;
+    Ring window;
+    [[gnu::always_inline]] explicit RollingVar(int p)
+        : period(p), inv(1.0 / static_cast<double>(p)), until_reseed(32LL * p), window(p) {}
+    THREADX_TA_INLINE double step(double x) {
+        if (count == 0) sums.shift = x;
+        window.push(x);
+        sums.add(x);
+        if (++count < period) return kNaN;
+        double var = sums.var(inv);
+        const double d = sums.remove(window.v[static_cast<std::size_t>(window.head)]);  // the oldest
+        if (--until_reseed <= 0 || sums.unreliable(var, d, inv)) {
             const Reseed r = reseed(window.v.data(), window.v.size(),
                                     static_cast<std::size_t>(window.head), inv);
             until_reseed = 32LL * period;
-            shift = r.shift;
-            s1 = r.s1;
-            s2 = r.s2;
+            sums = r.sums;
             var = r.var;
         }
         return var;
     }
     template <class Ar>
-    void fields(Ar& ar) { ar(count, until_reseed, shift, s1, s2, window); }
+    void fields(Ar& ar) { ar(count, until_reseed, sums.shift, sums.s1, sums.s2, window); }
 
     struct Reseed {
-        double shift, s1, s2, var;
+        VarSums sums;
+        double var;
     };
     // The window's mean (of ring v, oldest at h) as the new shift, the deviation sums
     // afresh (two passes, in order), the variance floored at 1e-12 of the mean squared
     // deviation, and the oldest value removed again for the next bar.  Out of line: rare.
     [[gnu::noinline]] static Reseed reseed(const double* v, std::size_t n, std::size_t h, double inv) {
         auto at = [&](std::size_t j) { return v[h + j < n ? h + j : h + j - n]; };
-        Reseed r{0.0, 0.0, 0.0, 0.0};
         double t = 0.0;
         for (std::size_t j = 0; j < n; ++j) t += at(j);
-        r.shift = t * inv;
-        for (std::size_t j = 0; j < n; ++j) {
-            double e = at(j) - r.shift;
-            r.s1 += e;
-            e *= e;
-            r.s2 += e;
-        }
-        const double m = r.s1 * inv;
-        r.var = r.s2 * inv - m * m;
-        if (r.var < 0.000000000001 * (r.s2 * inv)) r.var = 0.0;
-        double e = at(0) - r.shift;
-        r.s1 -= e;
-        e *= e;
-        r.s2 -= e;
+        Reseed r{{t * inv, 0.0, 0.0}, 0.0};
+        for (std::size_t j = 0; j < n; ++j) r.sums.add(at(j));
+        r.var = r.sums.var(inv);
+        if (r.var < 0.000000000001 * (r.sums.s2 * inv)) r.var = 0.0;
+        r.sums.remove(at(0));
         return r;
     }
 };
@@ -562,33 +572,65 @@ struct MacdLineOnly {
 };
 
 // The signal EMAs and outputs of k MACD sets from the line in rows [from, n) of out[0]
-// (set 0's macd column, overwritten last); rows [start, from) are NaN.
+// (set 0's macd column, overwritten last); rows [start, from) are NaN.  The signals are
+// stepped up to four sets at a time, so that their latency chains overlap.
 struct MacdSignals {
     THREADX_TA_INLINE static void run(const double* const* sets, std::int64_t k, std::int64_t start,
                                       std::int64_t from, std::int64_t n, const Column* out,
                                       const CancelCheck& check) {
-        const Column line = out[0];
-        for (std::int64_t s = k - 1; s >= 0; --s) {
-            const Column* o = out + 3 * s;
-            const int sig = as_period(sets[s][2]);
-            Ema signal(sig, unstable_period(Unstable::EMA));
-            const std::int64_t lookback = from + signal.lookback;
-            for (std::int64_t i = start; i < from; ++i) o[0][i] = o[1][i] = o[2][i] = kNaN;
-            for (std::int64_t i = from; i < n;) {
-                const std::int64_t stop = n - i > kCheckEvery ? i + kCheckEvery : n;
-                for (; i < stop; ++i) {
-                    const double macd = line[i];
-                    const double v = sig == 1 ? macd : signal.step(macd);
-                    if (i < lookback) {
-                        o[0][i] = o[1][i] = o[2][i] = kNaN;
-                    } else {
-                        o[0][i] = macd;
-                        o[1][i] = v;
-                        o[2][i] = macd - v;
-                    }
-                }
-                check();
+        for (std::int64_t hi = k; hi > 0; hi -= 4) {  // set 0's block last
+            const std::int64_t lo = hi > 4 ? hi - 4 : 0;
+            switch (hi - lo) {
+                case 4: block<4>(sets + lo, start, from, n, out + 3 * lo, out[0], check); break;
+                case 3: block<3>(sets + lo, start, from, n, out + 3 * lo, out[0], check); break;
+                case 2: block<2>(sets + lo, start, from, n, out + 3 * lo, out[0], check); break;
+                default: block<1>(sets + lo, start, from, n, out + 3 * lo, out[0], check); break;
             }
+        }
+    }
+    template <int B>
+    THREADX_TA_INLINE static void block(const double* const* sets, std::int64_t start, std::int64_t from,
+                                        std::int64_t n, const Column* out, const Column line,
+                                        const CancelCheck& check) {
+        Ema signal[B];
+        std::int64_t lookback[B];
+        bool copy[B];
+        Column m[B], sg[B], h[B];
+        std::int64_t warm = from;  // the first row where every signal is past its warm-up
+        for (int b = 0; b < B; ++b) {
+            const int sig = as_period(sets[b][2]);
+            signal[b] = Ema(sig, unstable_period(Unstable::EMA));
+            lookback[b] = from + signal[b].lookback;
+            copy[b] = sig == 1;
+            m[b] = out[3 * b];
+            sg[b] = out[3 * b + 1];
+            h[b] = out[3 * b + 2];
+            for (std::int64_t i = start; i < from; ++i) m[b][i] = sg[b][i] = h[b][i] = kNaN;
+            warm = std::max(warm, lookback[b] + 1);
+        }
+        warm = std::min(warm, n);
+        for (std::int64_t i = from; i < warm; ++i) {
+            const double macd = line[i];
+            for (int b = 0; b < B; ++b) {
+                const double v = copy[b] ? macd : signal[b].step(macd);
+                const bool ready = i >= lookback[b];
+                m[b][i] = ready ? macd : kNaN;
+                sg[b][i] = ready ? v : kNaN;
+                h[b][i] = ready ? macd - v : kNaN;
+            }
+        }
+        for (std::int64_t i = warm; i < n;) {
+            const std::int64_t stop = n - i > kCheckEvery ? i + kCheckEvery : n;
+            for (; i < stop; ++i) {
+                const double macd = line[i];
+                for (int b = 0; b < B; ++b) {
+                    const double v = copy[b] ? macd : signal[b].next(macd);
+                    m[b][i] = macd;
+                    sg[b][i] = v;
+                    h[b][i] = macd - v;
+                }
+            }
+            check();
         }
     }
 };
@@ -851,7 +893,7 @@ struct Trix {
 // VAR/STDDEV batch: RollingVar's steps with the window read from the input column
 // instead of a ring (the same operations in the same order).
 struct VarCarry {
-    double shift, s1, s2;
+    VarSums sums;
     std::int64_t until_reseed, i;
     bool reseed;
 };
@@ -861,24 +903,16 @@ struct VarCarry {
 template <class Emit>
 [[gnu::noinline]] VarCarry var_run(VarCarry c, const double* x, std::int64_t stop, int period,
                                    double inv, Emit emit) {
-    double shift = c.shift, s1 = c.s1, s2 = c.s2;
+    VarSums s = c.sums;
     std::int64_t until = c.until_reseed, i = c.i;
     for (; i < stop; ++i) {
-        double d = x[i] - shift;
-        s1 += d;
-        d *= d;
-        s2 += d;
-        const double m = s1 * inv;
-        const double var = s2 * inv - m * m;
-        d = x[i - period + 1] - shift;
-        s1 -= d;
-        d *= d;
-        s2 -= d;
-        if (--until <= 0 || var < 0.000001 * (s2 * inv) || d > 1000000.0 * s2)
-            return {shift, s1, s2, until, i, true};
+        s.add(x[i]);
+        const double var = s.var(inv);
+        const double d = s.remove(x[i - period + 1]);
+        if (--until <= 0 || s.unreliable(var, d, inv)) return {s, until, i, true};
         emit(i, var);
     }
-    return {shift, s1, s2, until, i, false};
+    return {s, until, i, false};
 }
 
 template <class Emit>
@@ -887,12 +921,9 @@ void var_rows(const ConstColumn& col, std::int64_t start, std::int64_t n, int pe
     const Contiguous cx(col, n);
     const double* x = cx.p;
     const double inv = 1.0 / static_cast<double>(period);
-    VarCarry c{start < n ? x[start] : 0.0, 0, 0, 32LL * period, start, false};
+    VarCarry c{{start < n ? x[start] : 0.0, 0, 0}, 32LL * period, start, false};
     for (; c.i < n && c.i - start + 1 < period; ++c.i) {
-        double d = x[c.i] - c.shift;
-        c.s1 += d;
-        d *= d;
-        c.s2 += d;
+        c.sums.add(x[c.i]);
         emit(c.i, kNaN);
     }
     while (c.i < n) {
@@ -901,17 +932,12 @@ void var_rows(const ConstColumn& col, std::int64_t start, std::int64_t n, int pe
         if (c.reseed) {
             const RollingVar::Reseed r =
                 RollingVar::reseed(x + (c.i - period + 1), static_cast<std::size_t>(period), 0, inv);
-            c = {r.shift, r.s1, r.s2, 32LL * period, c.i + 1, false};
+            c = {r.sums, 32LL * period, c.i + 1, false};
             emit(c.i - 1, r.var);
         } else if (c.i < n) {
             check();
         }
     }
-}
-
-// The standard deviation times nbdev, TA-Lib's way (no product when nbdev is 1).
-THREADX_TA_INLINE double scaled_sd(double var, double nbdev) {
-    return nbdev != 1.0 ? std::sqrt(var) * nbdev : std::sqrt(var);
 }
 
 struct Stddev {
@@ -924,24 +950,14 @@ struct Stddev {
         const double nbdev = p[1];
         const Column o = out[0];
         if (nbdev != 1.0)
-            var_rows(in[0], start, n, as_period(p[0]), [o, nbdev](std::int64_t i, double v) { o[i] = scaled_sd(v, nbdev); }, check);
+            var_rows(in[0], start, n, as_period(p[0]), [o, nbdev](std::int64_t i, double v) { o[i] = std::sqrt(v) * nbdev; }, check);
         else
-            var_rows(in[0], start, n, as_period(p[0]), [o](std::int64_t i, double v) { o[i] = scaled_sd(v, 1.0); }, check);
+            var_rows(in[0], start, n, as_period(p[0]), [o](std::int64_t i, double v) { o[i] = std::sqrt(v); }, check);
     }
-    // Sets of one period: the variance once (in set 0's column, which is scaled last).
-    static constexpr int share[] = {0};
-    static void group(const double* const* sets, std::int64_t k, const ConstColumn* in, std::int64_t start,
-                      std::int64_t n, const Column* out, const CancelCheck& check) {
-        const Column v = out[0];
-        var_rows(in[0], start, n, as_period(sets[0][0]), [v](std::int64_t i, double x) { v[i] = x; }, check);
-        for (std::int64_t s = k - 1; s >= 0; --s) {
-            const double nbdev = sets[s][1];
-            const Column o = out[s];
-            for (std::int64_t i = start; i < n; ++i) o[i] = scaled_sd(v[i], nbdev);
-            check();
-        }
+    THREADX_TA_INLINE void update(const double* x, double* y) {
+        const double v = var.step(x[0]);
+        y[0] = nbdev != 1.0 ? std::sqrt(v) * nbdev : std::sqrt(v);
     }
-    THREADX_TA_INLINE void update(const double* x, double* y) { y[0] = scaled_sd(var.step(x[0]), nbdev); }
     template <class Ar>
     void fields(Ar& ar) { ar(var); }
 };

@@ -66,6 +66,7 @@ struct Ema {
     double k = 0;
     std::int64_t lookback = 1, count = 0;
     double prev = 0;
+    Ema() = default;
     Ema(int p, int unstable, double k_ = 0)
         : period(p), k(k_ != 0 ? k_ : 2.0 / (p + 1)), lookback(p - 1 + unstable) {}
     explicit Ema(int p) : Ema(p, unstable_period(Unstable::EMA)) {}

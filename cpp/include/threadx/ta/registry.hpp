@@ -47,8 +47,8 @@ struct Info {
     std::vector<int> share = {};
 };
 
-// Registers state S under `info` (its column, stream and, when S has them, group entry
-// points are filled in).
+// Registers state S under `info` (its column and stream entry points, and its grid hook
+// when S has share and group, are filled in).
 template <class S>
 Info make_info(Info info) {
     info.column = &run_column<S>;
@@ -96,9 +96,10 @@ struct GridOut {
     std::vector<double*> data;  // one base pointer per output
     std::int64_t col_stride = 0, row_stride = 1;
 };
-// Sets sharing intermediates run as one task per (asset, group): share_groups lists the
-// groups (set indices, ascending; one set each when info.group is null).  Results do not
-// depend on the grouping nor on the number of threads.
+// Sets sharing intermediates run as one task per (asset, group) through info.grid:
+// share_groups lists the groups (set indices; one set each when info.grid is null), which
+// run_grid splits further when there are fewer tasks than threads.  Results depend
+// neither on the grouping nor on the number of threads.
 void run_grid(const Info& info, const std::vector<ConstMatrix>& inputs, const double* params,
               std::int64_t n_sets, const GridOut& out, const CancelToken* token);
 std::vector<std::vector<std::int64_t>> share_groups(const Info& info, const double* params,

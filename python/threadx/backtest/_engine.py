@@ -292,12 +292,15 @@ class BacktestResult:
     def __init__(self, prep: Prepared, raw: dict[str, Any]) -> None:
         self._prep = prep
         self._raw = raw
-        bars = prep.bars
-        self.index = bars.index
-        self.provenance: dict[str, Any] = {
-            "threadx": _core.__version__, "params": dict(prep.params), "bars": len(bars.close),
-            "start": bars.index[0], "end": bars.index[-1], "data_sha256": bars.fingerprint(),
-            "simulations": prep.sims}
+        self.index = prep.bars.index
+
+    @cached_property
+    def provenance(self) -> dict[str, Any]:
+        """ThreadX version, parameters, bars and a SHA-256 of the OHLC data (hashed on first use)."""
+        bars = self._prep.bars
+        return {"threadx": _core.__version__, "params": dict(self._prep.params), "bars": len(bars.close),
+                "start": bars.index[0], "end": bars.index[-1], "data_sha256": bars.fingerprint(),
+                "simulations": self._prep.sims}
 
     def _series(self, key: str) -> pd.Series | pd.DataFrame:
         m = self._raw[key]  # (sims, n)

@@ -1,0 +1,525 @@
+#!/usr/bin/env python
+"""Benchmark threadx.backtest against vectorbt and backtesting.py, doing the same work on each side.
+
+    python bench/bench_backtest.py                 # full run (~3-5 min, most of it vectorbt compiling)
+    python bench/bench_backtest.py --quick         # smaller sizes, no cold-cache vectorbt process (< 60 s)
+    python bench/bench_backtest.py --cases 1,3     # only some of the five cases
+
+1. one symbol x 1,000,000 bars (geometric random walk OHLC, random entries/exits at ~1 %):
+   ``threadx.backtest.run(execution="close", fractional=True, close_at_end=False)`` against
+   ``vbt.Portfolio.from_signals(close, entries, exits, fees)`` (warm), both computing the final
+   value and the number of trades.  Parity: final value, filled orders, closed trades.
+2. the same with a 1000 x 1000 signal matrix (1000 bars x 1000 columns, vectorbt's own
+   benchmark shape; one close series shared by the columns): final value and trade count per column.
+3. the sma_cross grid, windows 5-104 with fast < slow (4,950 combinations) on the bundled GOOG
+   bars: ``threadx.backtest.sweep(keep="stats")`` against vectorbt (``MA.run_combs`` +
+   ``ma_crossed_above/below`` + ``from_signals`` over all columns + the same metrics, warm), and
+   per combination against backtesting.py ``Backtest.optimize`` on ~100 random combinations of
+   the same grid (one worker thread: ``backtesting.Pool`` is replaced, see the notes printed).
+4. peak RSS (``ru_maxrss``) of a 100,000-combination threadx sweep in a fresh process, and of
+   vectorbt's 4,950-combination grid in a fresh process.
+5. first call in a new process: vectorbt with an empty numba cache (``NUMBA_CACHE_DIR`` = a fresh
+   temp dir) and with its normal on-disk cache, against threadx; import times apart.
+
+Timings are the median of ``repeats`` interleaved runs after one warm-up call per side;
+ratio = other_ms / threadx_ms (> 1: threadx is faster).  vectorbt gets tz-naive indexes: with a
+tz-aware one its wrapper converts the index to an object array on every call (noted in the output).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import textwrap
+import time
+import warnings
+from typing import Any, Callable
+
+import numpy as np
+import pandas as pd
+
+import threadx
+import threadx.data
+from threadx import backtest as txbt
+
+SEED = 7
+FEES = 0.001
+INIT_CASH = 10_000.0
+# the options that make threadx's rules match vectorbt's from_signals defaults: fill at the signal
+# bar's close, fractional units, no forced close at the end (vectorbt leaves the last trade open)
+TX_OPTS = dict(fees=FEES, init_cash=INIT_CASH, execution="close", fractional=True, close_at_end=False)
+
+ROW = "{:<4} {:<58} {:>12} {:>11} {:>9} {:>8} {:>7}"
+results: list[tuple[str, bool]] = []  # (target, met)
+
+
+def row(case: str, command: str, n: str, ms: float | None, ratio: float | None = None,
+        target: float | None = None, unit: str = "x") -> None:
+    met = ""
+    if target is not None and ratio is not None:
+        ok = ratio >= target
+        met = "met" if ok else "MISSED"
+        results.append((f"case {case}: {command} >= {target:g}{unit}", ok))
+    print(ROW.format(case, command, n, "" if ms is None else f"{ms:,.2f}",
+                     "" if ratio is None else f"{ratio:,.1f}x",
+                     "" if target is None else f">={target:g}{unit}", met), flush=True)
+
+
+def note(text: str) -> None:
+    print(textwrap.indent(textwrap.fill(text, 118), "     # "), flush=True)
+
+
+def bench(calls: list[Callable[[], Any]], repeats: int, warm: bool = True) -> list[float]:
+    """Median ms per call, the calls run alternately (after one untimed warm-up each)."""
+    times: list[list[float]] = [[] for _ in calls]
+    for rep in range(repeats + (1 if warm else 0)):
+        for t, call in zip(times, calls):
+            t0 = time.perf_counter()
+            call()
+            dt = time.perf_counter() - t0
+            if rep or not warm:
+                t.append(dt * 1e3)
+    return [statistics.median(t) for t in times]
+
+
+def rel(a: float, b: float) -> float:
+    return abs(a - b) / max(abs(a), abs(b), 1e-300)
+
+
+# ---------------------------------------------------------------- data
+
+def random_ohlc(n: int, seed: int = SEED) -> pd.DataFrame:
+    """Geometric random walk, open = previous close, high/low a little outside; minute bars."""
+    rng = np.random.default_rng(seed)
+    close = 100.0 * np.exp(np.cumsum(rng.standard_normal(n) * 0.001))
+    open_ = np.concatenate([[100.0], close[:-1]])
+    high = np.maximum(open_, close) * (1 + np.abs(rng.standard_normal(n)) * 5e-4)
+    low = np.minimum(open_, close) * (1 - np.abs(rng.standard_normal(n)) * 5e-4)
+    idx = pd.date_range("2020-01-01", periods=n, freq="1min")  # tz-naive: see the module docstring
+    return pd.DataFrame({"open": open_, "high": high, "low": low, "close": close}, index=idx)
+
+
+def random_signals(shape: tuple[int, ...], p: float = 0.01, seed: int = SEED + 1) -> tuple[np.ndarray, np.ndarray]:
+    rng = np.random.default_rng(seed)
+    return rng.random(shape) < p, rng.random(shape) < p
+
+
+# ---------------------------------------------------------------- cases
+
+def case_signals(case: str, vbt: Any, bars: int, cols: int, repeats: int, target: float) -> None:
+    df = random_ohlc(bars)
+    shape = (bars,) if cols == 1 else (bars, cols)
+    en, ex = random_signals(shape)
+    close = df["close"]
+    wrap = (lambda a: pd.Series(a, index=df.index)) if cols == 1 else (lambda a: pd.DataFrame(a, index=df.index))
+    ven, vex = wrap(en), wrap(ex)
+    label = f"{bars:,}" if cols == 1 else f"{bars}x{cols}"
+
+    def tx() -> tuple[Any, Any]:
+        r = txbt.run(df, entries=en, exits=ex, **TX_OPTS)
+        if cols == 1:
+            return float(r.equity.iloc[-1]), len(r.trades)
+        return r.equity.iloc[-1].to_numpy(), np.bincount(r.trades["sim"].to_numpy(), minlength=cols)
+
+    def vb() -> tuple[Any, Any]:
+        pf = vbt.Portfolio.from_signals(close, ven, vex, fees=FEES, init_cash=INIT_CASH)
+        if cols == 1:
+            return float(pf.final_value()), int(pf.trades.count())
+        return pf.final_value().to_numpy(), pf.trades.count().to_numpy()
+
+    # parity, outside the timing: vectorbt counts the open last trade, threadx (close_at_end=False)
+    # records closed trades only, so closed trades and filled orders are compared
+    r = txbt.run(df, entries=en, exits=ex, **TX_OPTS)
+    pf = vbt.Portfolio.from_signals(close, ven, vex, fees=FEES, init_cash=INIT_CASH)
+    tx_fv = np.atleast_1d(r.equity.iloc[-1].to_numpy() if cols > 1 else r.equity.iloc[-1])
+    vb_fv = np.atleast_1d(np.asarray(pf.final_value()))
+    tx_orders = int((r.orders["status"] == "filled").sum())
+    vb_orders = int(np.sum(pf.orders.count()))
+    tx_trades = len(r.trades)
+    vb_closed = int(np.sum(pf.trades.closed.count()))
+    worst = float(np.max(np.abs(tx_fv - vb_fv) / np.maximum(np.abs(vb_fv), 1e-300)))
+
+    t_tx, t_vb = bench([tx, vb], repeats)
+    row(case, "threadx run(execution=close, fractional) + final + #trades", label, t_tx)
+    row(case, "vectorbt from_signals + final_value + trades.count (warm)", label, t_vb, t_vb / t_tx, target)
+    if cols > 1:
+        nthr = threadx.get_num_threads()
+        threadx.set_num_threads(1)
+        try:
+            (t1,) = bench([tx], repeats)
+        finally:
+            threadx.set_num_threads(nthr)
+        row(case, "threadx, same, 1 thread (info)", label, t1, t_vb / t1)
+    ok = worst <= 1e-9 and tx_orders == vb_orders and tx_trades == vb_closed
+    note(f"parity {'OK' if ok else 'DIFFERS'}: final value max rel diff {worst:.1e}; filled orders threadx "
+         f"{tx_orders:,} vs vectorbt {vb_orders:,}; closed trades {tx_trades:,} vs {vb_closed:,} "
+         f"(vectorbt trades.count() also counts the {int(np.sum(pf.trades.open.count())):,} still-open trades)")
+    if cols == 1:
+        _breakdown(df, en, ex)
+
+
+def _breakdown(df: pd.DataFrame, en: np.ndarray, ex: np.ndarray) -> None:
+    """Where threadx's time goes on one long series (uses two private helpers, info only)."""
+    try:
+        from threadx.backtest import _engine
+    except ImportError:
+        return
+    opts = dict(init_cash=INIT_CASH, fees=FEES, fixed_fees=0.0, slippage=0.0, size=None, size_type="percent",
+                fractional=True, leverage=1.0, execution="close", order_type="market", expiry=None,
+                sl_stop=None, tp_stop=None, tsl_stop=None, intrabar="backtesting", close_at_end=False,
+                periods_per_year=None, start=None, end=None)
+    try:
+        prep = _engine.prepare(df, dict(entries=en, exits=ex), opts)
+        b = prep.bars
+        t_core, t_hash = [], []
+        for _ in range(3):
+            t0 = time.perf_counter()
+            _engine._core.bt_run(b.open, b.high, b.low, b.close, b.times, prep.sims, prep.signals, prep.levels,
+                                 prep.params, None)
+            t1 = time.perf_counter()
+            b.fingerprint()
+            t2 = time.perf_counter()
+            t_core.append((t1 - t0) * 1e3)
+            t_hash.append((t2 - t1) * 1e3)
+        note(f"threadx breakdown: core simulation (bt_run) {statistics.median(t_core):.1f} ms; the result's "
+             f"provenance data_sha256 (hashed eagerly in BacktestResult.__init__) {statistics.median(t_hash):.1f} ms")
+    except Exception as exc:  # noqa: BLE001 - private API, info only
+        note(f"threadx breakdown unavailable: {exc!r}")
+
+
+def vbt_grid(vbt: Any, close: pd.Series, windows: np.ndarray) -> pd.DataFrame:
+    """The vectorbt way to the sma_cross grid: every fast<slow pair, signals, one portfolio, metrics."""
+    fast, slow = vbt.MA.run_combs(close, window=windows, r=2, short_names=["fast", "slow"])
+    entries = fast.ma_crossed_above(slow)
+    exits = fast.ma_crossed_below(slow)
+    pf = vbt.Portfolio.from_signals(close, entries, exits, fees=FEES, init_cash=INIT_CASH, freq="1D")
+    tr = pf.trades
+    return pd.DataFrame({  # the metrics threadx's sweep computes per combination
+        "final": pf.final_value(), "return": pf.total_return(), "ann_return": pf.annualized_return(),
+        "ann_vol": pf.annualized_volatility(), "sharpe": pf.sharpe_ratio(), "sortino": pf.sortino_ratio(),
+        "calmar": pf.calmar_ratio(), "max_dd": pf.max_drawdown(), "trades": tr.count(),
+        "closed": tr.closed.count(), "win_rate": tr.win_rate(), "profit_factor": tr.profit_factor(),
+        "expectancy": tr.expectancy(), "sqn": tr.sqn(),
+    })
+
+
+def case_sweep(vbt: Any, hi: int, bt_tries: int, repeats: int) -> None:
+    goog = threadx.data.sample()
+    windows = np.arange(5, hi)
+    w = range(5, hi)
+    n_combos = len(windows) * (len(windows) - 1) // 2
+    close_naive = pd.Series(goog["close"].to_numpy(), index=goog.index.tz_localize(None), name="close")
+    vbt.settings.returns["year_freq"] = "252 days"  # threadx infers 252 bars a year for these daily bars
+
+    def tx() -> pd.DataFrame:
+        return txbt.sweep("sma_cross", goog, fast=w, slow=w, constraint=lambda p: p.fast < p.slow, keep="stats",
+                          **TX_OPTS)
+
+    def vb() -> pd.DataFrame:
+        return vbt_grid(vbt, close_naive, windows)
+
+    st, vs = tx(), vb()
+    t_tx, t_vb = bench([tx, vb], repeats)
+    label = f"{n_combos:,} combos"
+    row("3", f"threadx sweep('sma_cross', {hi - 5} windows, keep='stats')", label, t_tx)
+    row("3", "vectorbt MA.run_combs + crossed + from_signals + metrics", label, t_vb, t_vb / t_tx, 10)
+
+    # vectorbt's simulation alone, on the signals it already has (info)
+    fast, slow = vbt.MA.run_combs(close_naive, window=windows, r=2, short_names=["fast", "slow"])
+    ent, exi = fast.ma_crossed_above(slow), fast.ma_crossed_below(slow)
+    (t_sim,) = bench([lambda: vbt.Portfolio.from_signals(close_naive, ent, exi, fees=FEES, init_cash=INIT_CASH,
+                                                         freq="1D").final_value()], repeats)
+    row("3", "  vectorbt from_signals + final_value only (info)", label, t_sim, t_sim / t_tx)
+    # threadx's engine on vectorbt's own signal matrix (info): the same simulations through run()
+    ent_np, exi_np = ent.to_numpy(), exi.to_numpy()
+    (t_run,) = bench([lambda: txbt.run(goog, entries=ent_np, exits=exi_np, **TX_OPTS).equity.iloc[-1]], repeats)
+    row("3", "  threadx run() on vectorbt's signal matrix + final (info)", label, t_run, t_sim / t_run)
+
+    # parity per combination: final value and closed trades
+    a = st.reset_index().set_index(["fast", "slow"]).sort_index()
+    b = vs.copy()
+    b.index = b.index.set_names(["fast", "slow"])
+    b = b.sort_index()
+    fv = np.abs(a["Equity Final [$]"].to_numpy() - b["final"].to_numpy()) / b["final"].to_numpy()
+    n_tr = int(np.sum(a["# Trades"].to_numpy() != b["closed"].to_numpy()))
+    note(f"parity vs vectorbt over {n_combos:,} combos: final value max rel diff {fv.max():.1e} "
+         f"({int(np.sum(fv > 1e-9))} combos > 1e-9); closed-trade count differs in {n_tr} combos "
+         "(the crossing rules agree except when the two SMAs tie exactly, and each library's rolling-mean rounding "
+         "decides near-ties within ~1e-13)")
+
+    # backtesting.py: Backtest.optimize on ~bt_tries random combinations of the same grid, one worker
+    import backtesting
+    from backtesting import Backtest, Strategy
+    from backtesting.lib import crossover
+    from backtesting.test import GOOG, SMA
+    from multiprocessing.dummy import Pool as ThreadPool
+
+    class SmaCross(Strategy):
+        fast, slow, runs = 10, 20, 0
+
+        def init(self) -> None:
+            type(self).runs += 1
+            self.f = self.I(SMA, self.data.Close, self.fast)
+            self.s = self.I(SMA, self.data.Close, self.slow)
+
+        def next(self) -> None:
+            if crossover(self.f, self.s):
+                self.position.close()
+                self.buy()
+            elif crossover(self.s, self.f):
+                self.position.close()
+
+    import backtesting.backtesting as bt_mod
+    saved_pool, saved_tqdm = backtesting.Pool, bt_mod._tqdm
+    backtesting.Pool = lambda processes=None, initializer=None, initargs=(): ThreadPool(1, initializer, initargs)
+    bt_mod._tqdm = lambda seq, **_: seq  # no progress bars (they also cost backtesting.py time)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            bt = Backtest(GOOG, SmaCross, cash=INIT_CASH, commission=FEES, finalize_trades=True)
+            t_bt = []
+            for _ in range(max(1, repeats // 3)):
+                SmaCross.runs = 0
+                t0 = time.perf_counter()
+                # a float max_tries is the sampled fraction: an int is divided by the unconstrained grid size
+                # (backtesting.py counts the constrained grid only below 10,000 raw combinations)
+                bt.optimize(fast=w, slow=w, constraint=lambda p: p.fast < p.slow, max_tries=bt_tries / n_combos,
+                            random_state=0, maximize="Equity Final [$]", return_heatmap=False)
+                t_bt.append((time.perf_counter() - t0) * 1e3 / SmaCross.runs)
+            runs = SmaCross.runs
+    finally:
+        backtesting.Pool, bt_mod._tqdm = saved_pool, saved_tqdm
+    per_tx = t_tx / n_combos
+    per_bt = statistics.median(t_bt)
+    row("3", "threadx sweep, per combination", "1 combo", per_tx)
+    row("3", f"backtesting.py optimize(~{bt_tries} of the grid), per combination", f"{runs} runs", per_bt,
+        per_bt / per_tx, 1000)
+    note(f"backtesting.py {backtesting.__version__}: optimize() maps batches of combinations over "
+         "backtesting.Pool(), a multiprocessing.Pool (fork) with one process per CPU plus a SharedMemoryManager "
+         "process; here backtesting.Pool is replaced by a 1-thread multiprocessing.dummy.Pool so the run is "
+         f"single-worker. It runs {runs - 1} sampled combinations + 1 rerun of the best; per combination = "
+         "total / runs. Its rules differ (next-open fills, whole units) but the work per combination is the "
+         "same kind: one simulation + its stats.")
+
+
+HWM = ("int(next(ln.split()[1] for ln in open('/proc/self/status') if ln.startswith('VmHWM:')))")
+
+CHILD_TX_SWEEP = """
+import resource, time, sys
+import numpy as np, pandas as pd
+import threadx, threadx.data
+from threadx import backtest as txbt
+goog = threadx.data.sample()
+base = {hwm}
+fast, slow = {fast}, {slow}
+t0 = time.perf_counter()
+st = txbt.sweep("sma_cross", goog, fast=fast, slow=slow, constraint=lambda p: p.fast < p.slow, keep="stats",
+                **{opts})
+dt = time.perf_counter() - t0
+print(len(st), base, {hwm}, dt, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
+"""
+
+CHILD_VBT_GRID = """
+import resource, time, sys, warnings
+warnings.simplefilter("ignore")
+import numpy as np, pandas as pd
+sys.path.insert(0, {bench_dir!r})
+import vectorbt as vbt
+import threadx.data
+from bench_backtest import vbt_grid
+goog = threadx.data.sample()
+close = pd.Series(goog["close"].to_numpy(), index=goog.index.tz_localize(None), name="close")
+base = {hwm}
+t0 = time.perf_counter()
+out = vbt_grid(vbt, close, np.arange(5, {hi}))
+dt = time.perf_counter() - t0
+print(len(out), base, {hwm}, dt, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
+"""
+
+
+def run_child(code: str, env: dict[str, str] | None = None, timeout: float = 900) -> list[str]:
+    p = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=timeout)
+    if p.returncode != 0:
+        raise RuntimeError(f"child failed ({p.returncode}): {p.stderr.strip()[-2000:]}")
+    return p.stdout.split()
+
+
+def case_rss(quick: bool) -> None:
+    """Peak RSS as VmHWM of the child's own address space.  ru_maxrss is also printed, but Linux keeps
+    it across fork+exec, so a child of this (by now large) process inherits the parent's peak."""
+    opts = repr(TX_OPTS)
+    if quick:
+        fast, slow = "range(5, 15)", "range(110, 1110)"  # 10,000 combinations
+    else:
+        fast, slow = "range(5, 105)", "range(110, 1110)"  # 100,000 combinations, all fast < slow
+    n, base, peak, dt, maxrss = run_child(CHILD_TX_SWEEP.format(fast=fast, slow=slow, opts=opts, hwm=HWM))
+    peak_mb, base_mb = int(peak) / 1024, int(base) / 1024
+    ok = peak_mb < 300
+    results.append((f"case 4: threadx {int(n):,}-combination sweep peak RSS < 300 MB", ok))
+    print(ROW.format("4", f"threadx sweep fast={fast} slow={slow}", f"{int(n):,} combos", f"{float(dt) * 1e3:,.0f}",
+                     f"{peak_mb:,.0f}MB", "<300MB", "met" if ok else "MISSED"))
+    note(f"peak RSS (VmHWM) {peak_mb:,.0f} MB: {base_mb:,.0f} MB after imports + data, the sweep adds "
+         f"{peak_mb - base_mb:,.0f} MB; ru_maxrss {int(maxrss) / 1024:,.0f} MB (inherited from this parent "
+         "process across fork+exec when larger); ms column = the sweep's wall time in that process")
+    if quick:
+        note("vectorbt 4,950-combination RSS: skipped in --quick")
+        return
+    try:
+        n, base, peak, dt, maxrss = run_child(CHILD_VBT_GRID.format(
+            bench_dir=os.path.dirname(os.path.abspath(__file__)), hi=105, hwm=HWM))
+    except Exception as exc:  # noqa: BLE001
+        note(f"vectorbt RSS run failed: {exc}")
+        return
+    print(ROW.format("4", "vectorbt grid (run_combs + from_signals + metrics)", f"{int(n):,} combos",
+                     f"{float(dt) * 1e3:,.0f}", f"{int(peak) / 1024:,.0f}MB", "", ""))
+    note(f"vectorbt peak RSS (VmHWM) {int(peak) / 1024:,.0f} MB ({int(base) / 1024:,.0f} MB before the grid); the "
+         "ms column includes its first-call compilation (numba's on-disk cache in place)")
+    n, base, peak, dt, maxrss = run_child(CHILD_TX_SWEEP.format(fast="range(5, 105)", slow="range(5, 105)",
+                                                                opts=opts, hwm=HWM))
+    print(ROW.format("4", "threadx sweep, the same 4,950 combos (info)", f"{int(n):,} combos",
+                     f"{float(dt) * 1e3:,.0f}", f"{int(peak) / 1024:,.0f}MB", "", ""))
+
+
+CHILD_FIRST = """
+import time, sys, warnings
+warnings.simplefilter("ignore")
+t0 = time.perf_counter()
+import numpy as np, pandas as pd
+t1 = time.perf_counter()
+{import_}
+t2 = time.perf_counter()
+n = 2000
+rng = np.random.default_rng(1)
+close = 100 * np.exp(np.cumsum(rng.standard_normal(n) * 0.01))
+idx = pd.date_range("2020-01-01", periods=n, freq="D")
+df = pd.DataFrame({{"open": close, "high": close * 1.01, "low": close * 0.99, "close": close}}, index=idx)
+en, ex = rng.random(n) < 0.01, rng.random(n) < 0.01
+def call():
+{call}
+t3 = time.perf_counter()
+a = call()
+t4 = time.perf_counter()
+b = call()
+t5 = time.perf_counter()
+print(t1 - t0, t2 - t1, t4 - t3, t5 - t4, a[0], a[1])
+"""
+TX_FIRST = ("from threadx import backtest as txbt",
+            "    r = txbt.run(df, entries=en, exits=ex, **%r)\n    return float(r.equity.iloc[-1]), len(r.trades)"
+            % TX_OPTS)
+VB_FIRST = ("import vectorbt as vbt",
+            "    pf = vbt.Portfolio.from_signals(df['close'], pd.Series(en, index=idx), pd.Series(ex, index=idx), "
+            "fees=%r, init_cash=%r)\n    return float(pf.final_value()), int(pf.trades.closed.count())"
+            % (FEES, INIT_CASH))
+
+
+def case_first(quick: bool) -> None:
+    def child(spec: tuple[str, str], env: dict[str, str] | None = None) -> list[float]:
+        out = run_child(CHILD_FIRST.format(import_=spec[0], call=spec[1]), env=env)
+        return [float(v) for v in out]
+
+    tx = child(TX_FIRST)
+    row("5", "threadx: first run() + final + #trades in a new process", "2,000", tx[2] * 1e3)
+    note(f"threadx process: numpy+pandas import {tx[0] * 1e3:,.0f} ms, `from threadx import backtest` "
+         f"{tx[1] * 1e3:,.0f} ms, second call {tx[3] * 1e3:.2f} ms")
+    if quick:
+        note("vectorbt first-call processes: skipped in --quick (~20 s with numba's cache, ~45 s+ without)")
+        return
+    vb_warm = child(VB_FIRST)
+    row("5", "vectorbt: first call, numba on-disk cache present (info)", "2,000", vb_warm[2] * 1e3,
+        vb_warm[2] / tx[2])
+    cold = None
+    if True:
+        tmp = tempfile.mkdtemp(prefix="bench_backtest_numba_")
+        try:
+            env = dict(os.environ, NUMBA_CACHE_DIR=tmp)
+            cold = child(VB_FIRST, env)
+        finally:
+            shutil.rmtree(tmp, ignore_errors=True)
+        row("5", "vectorbt: first call, empty numba cache (NUMBA_CACHE_DIR=tmp)", "2,000", cold[2] * 1e3,
+            cold[2] / tx[2], 100)
+    v = cold or vb_warm
+    note(f"vectorbt process: numpy+pandas import {v[0] * 1e3:,.0f} ms, `import vectorbt` {v[1] * 1e3:,.0f} ms "
+         f"(warm-cache process: {vb_warm[1] * 1e3:,.0f} ms), second call {v[3] * 1e3:.2f} ms. "
+         f"Parity: final value {tx[4]:.6f} vs {v[4]:.6f}, closed trades {tx[5]:.0f} vs {v[5]:.0f}. numba caches "
+         "vectorbt's @njit(cache=True) functions in site-packages/vectorbt/**/__pycache__/*.nbi/*.nbc unless "
+         "NUMBA_CACHE_DIR points elsewhere.")
+    note(f"first call + import: threadx {(tx[1] + tx[2]) * 1e3:,.0f} ms vs vectorbt {(v[1] + v[2]) * 1e3:,.0f} ms "
+         f"({(v[1] + v[2]) / (tx[1] + tx[2]):,.0f}x)")
+
+
+# ---------------------------------------------------------------- main
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--quick", action="store_true", help="small sizes, 3 repeats, no cold-cache vectorbt process")
+    ap.add_argument("--cases", default="1,2,3,4,5", help="comma-separated case numbers (default all)")
+    ap.add_argument("--repeats", type=int, default=None, help="timed runs per side (default 7, quick 3)")
+    args = ap.parse_args()
+    repeats = args.repeats or (3 if args.quick else 7)
+    cases = {c.strip() for c in args.cases.split(",") if c.strip()}
+    t_start = time.perf_counter()
+
+    import backtesting
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        t0 = time.perf_counter()
+        import vectorbt as vbt
+        t_vbt_import = time.perf_counter() - t0
+
+    cpu = next((ln.split(":", 1)[1].strip() for ln in open("/proc/cpuinfo") if ln.startswith("model name")),
+               platform.processor()) if os.path.exists("/proc/cpuinfo") else platform.processor()
+    load = os.getloadavg()
+    print(f"# nproc={len(os.sched_getaffinity(0))} (cpu_count={os.cpu_count()})  cpu={cpu}  "
+          f"python={platform.python_version()}  load average {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}")
+    print(f"# numpy={np.__version__}  pandas={pd.__version__}  vectorbt={vbt.__version__}  "
+          f"backtesting={backtesting.__version__}  threadx from {os.path.dirname(threadx.__file__)}  "
+          f"threadx threads={threadx.get_num_threads()}")
+    print(f"# fees={FEES}, init_cash={INIT_CASH:,.0f}; threadx options {TX_OPTS}; median of {repeats} interleaved "
+          f"runs after a warm-up; ratio = other_ms / threadx_ms")
+    print(ROW.format("case", "command", "n", "median ms", "ratio", "target", "met"))
+
+    if "1" in cases or "2" in cases:  # vectorbt's first call compiles (or loads) its kernels: keep it out
+        t0 = time.perf_counter()
+        df = random_ohlc(100)
+        e, x = random_signals((100, 2))
+        vbt.Portfolio.from_signals(df["close"], pd.DataFrame(e, index=df.index), pd.DataFrame(x, index=df.index),
+                                   fees=FEES).trades.count()
+        note(f"vectorbt import {t_vbt_import * 1e3:,.0f} ms; its first from_signals in this process "
+             f"{(time.perf_counter() - t0) * 1e3:,.0f} ms (loads/compiles numba kernels), not timed below")
+    if "1" in cases:
+        case_signals("1", vbt, 100_000 if args.quick else 1_000_000, 1, repeats, 2)
+        if not args.quick:  # the tz-aware index cost on vectorbt's side (info)
+            df = random_ohlc(100_000)
+            e, x = random_signals((100_000,))
+            c = df["close"].tz_localize("UTC")
+            es, xs = pd.Series(e, index=c.index), pd.Series(x, index=c.index)
+            t_aw, t_nv = bench([lambda: vbt.Portfolio.from_signals(c, es, xs, fees=FEES).final_value(),
+                                lambda: vbt.Portfolio.from_signals(df["close"], pd.Series(e, index=df.index),
+                                                                   pd.Series(x, index=df.index),
+                                                                   fees=FEES).final_value()], 3)
+            note(f"vectorbt on a tz-aware (UTC) index, 100,000 bars: {t_aw:,.0f} ms vs {t_nv:,.0f} ms tz-naive "
+                 "(its wrapper turns the index into an object array); vectorbt gets tz-naive data everywhere here")
+    if "2" in cases:
+        case_signals("2", vbt, 1000, 1000, repeats, 2)
+    if "3" in cases:
+        case_sweep(vbt, 55 if args.quick else 105, 10 if args.quick else 100, repeats)
+    if "4" in cases:
+        case_rss(args.quick)
+    if "5" in cases:
+        case_first(args.quick)
+
+    print(f"\n# targets ({time.perf_counter() - t_start:,.0f} s, load average now "
+          f"{' '.join(f'{v:.2f}' for v in os.getloadavg())}):")
+    for name, ok in results:
+        print(f"#   {'met   ' if ok else 'MISSED'}  {name}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -19,6 +19,7 @@ import ta_support  # noqa: E402
 from conftest import parity_failures  # noqa: E402
 
 from threadx import _core  # noqa: E402
+from threadx.ta import _api  # noqa: E402
 
 
 def info(name: str) -> dict:
@@ -26,16 +27,22 @@ def info(name: str) -> dict:
 
 
 def run(name: str, kwargs: dict, d: dict[str, np.ndarray]) -> tuple[list[np.ndarray], list[np.ndarray], list[np.ndarray]]:
+    """Batch and streamed outputs as the public API returns them (``_api.wrap``: e.g.
+    MAXINDEX's positions as int32 with 0 in the warm-up), and TA-Lib's."""
     f = info(name)
-    params = [float(kwargs.get(p[0], p[2])) for p in f["params"]]
     inputs = [d[k] for k in f["inputs"]]
-    got = _core.ta_run(name, [x[:, None] for x in inputs], np.array([params]))
-    got = [got[j, 0] for j in range(got.shape[0])]
+    p = _api.prepare(name, inputs, kwargs)
+    raw = _api.run(p.spec, p.inputs, p.sets)
+    s = _core.TaStream(name, [float(v) for v in p.sets[0]])
+    streamed = s.update_many(inputs).T[:, None, :]  # (outputs, 1, rows), as run() returns
+
+    def outputs(r: np.ndarray) -> list[np.ndarray]:
+        out = _api.wrap(p.spec, p.inputs, r, p.swept, p.labels)
+        return list(out) if isinstance(out, tuple) else [out]
+
     exp = getattr(talib, name)(*inputs, **kwargs)
     exp = list(exp) if isinstance(exp, tuple) else [exp]
-    s = _core.TaStream(name, params)
-    streamed = s.update_many(inputs)
-    return got, exp, [streamed[:, j] for j in range(streamed.shape[1])]
+    return outputs(raw), exp, outputs(streamed)
 
 
 def main() -> int:

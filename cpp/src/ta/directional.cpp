@@ -19,6 +19,9 @@
 #include <limits>
 #include <utility>
 #include <vector>
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 #include "threadx/ta/dense.hpp"
 #include "threadx/ta/ma.hpp"
@@ -143,8 +146,7 @@ struct Atr {
         if (bar == period) atr /= pd;
         y[0] = bar >= lookback ? value(atr, x[2]) : kNaN;
     }
-    // Batch: the true ranges first (vectorised, into the output), then the same steps as
-    // update() over them in place.
+    // Batch: update()'s steps straight over the columns, the steady rows in chain().
     static void batch(const double* p, const ConstColumn* in, std::int64_t start, std::int64_t n,
                       const Column* out, const CancelCheck& check) {
         const Atr s(p);
@@ -152,33 +154,27 @@ struct Atr {
             state_rows<Atr>(p, in, start, n, out, check);
             return;
         }
-        Trange::batch(p, in, start, n, out, check);
-        const Dense dc(in[2], n);
-        const double* c = dc.p;
+        Dense dense[3];
+        const double* x[3];
+        for (int k = 0; k < 3; ++k) x[k] = dense[k].bind(in[k], n);
         const Column o = out[0];
+        o[start] = kNaN;
         double atr = 0;
         for (std::int64_t bar = 1; bar <= s.period; ++bar) {  // the seed (lookback >= period)
             const std::int64_t i = start + bar;
-            atr += o[i];
+            atr += true_range(x[0][i], x[1][i], x[2][i - 1]);
             if (bar == s.period) atr /= s.pd;
-            o[i] = bar >= s.lookback ? value(atr, c[i]) : kNaN;
+            o[i] = bar >= s.lookback ? value(atr, x[2][i]) : kNaN;
         }
         const std::int64_t warm = start + s.lookback < n ? start + s.lookback : n;
         std::int64_t i = start + s.steady;
         for (; i < warm; ++i) {
-            atr = std::fma(s.beta, atr, s.alpha * o[i]);
+            atr = std::fma(s.beta, atr, s.alpha * true_range(x[0][i], x[1][i], x[2][i - 1]));
             o[i] = kNaN;
-        }
-        if (o.stride != 1) {
-            for (; i < n; ++i) {
-                atr = std::fma(s.beta, atr, s.alpha * o[i]);
-                o[i] = value(atr, c[i]);
-            }
-            return;
         }
         while (i < n) {
             const std::int64_t stop = n - i > kCheckEvery ? i + kCheckEvery : n;
-            atr = chain(o.data, c, i, stop, atr, s.beta, s.alpha);
+            atr = chain(o, x[0], x[1], x[2], i, stop, atr, s.beta, s.alpha);
             if ((i = stop) < n) check();
         }
     }
@@ -186,9 +182,10 @@ struct Atr {
     // (a call in the loop, the cancellation check, would keep it in memory), and built
     // for FMA where the CPU has it.
     [[gnu::target_clones("fma", "default"), gnu::noinline]] static double chain(
-        double* o, const double* c, std::int64_t from, std::int64_t to, double atr, double beta, double alpha) {
+        Column o, const double* h, const double* l, const double* c, std::int64_t from, std::int64_t to,
+        double atr, double beta, double alpha) {
         for (std::int64_t i = from; i < to; ++i) {
-            atr = std::fma(beta, atr, alpha * o[i]);
+            atr = std::fma(beta, atr, alpha * true_range(h[i], l[i], c[i - 1]));
             o[i] = value(atr, c[i]);
         }
         return atr;
@@ -231,6 +228,21 @@ struct Kc {
 
 // ---------------------------------------------------------------- directional movement
 
+// TA-Lib's one-bar movements from the high's rise diffP and the low's fall diffM: +DM1 =
+// diffP when it is positive and beyond diffM, -DM1 = diffM when it is positive and
+// beyond diffP, else 0 (also for a NaN).  As SSE masks: which side wins is a coin flip on
+// prices, and the branches the compiler makes of the selects mispredict half the time.
+inline void dm1(double diffP, double diffM, double& plus1, double& minus1) noexcept {
+#if defined(__SSE2__)
+    const __m128d p = _mm_set_sd(diffP), m = _mm_set_sd(diffM), z = _mm_setzero_pd();
+    plus1 = _mm_cvtsd_f64(_mm_and_pd(_mm_and_pd(_mm_cmpgt_sd(p, z), _mm_cmpgt_sd(p, m)), p));
+    minus1 = _mm_cvtsd_f64(_mm_and_pd(_mm_and_pd(_mm_cmpgt_sd(m, z), _mm_cmplt_sd(p, m)), m));
+#else
+    plus1 = (diffP > 0) & (diffP > diffM) ? diffP : 0.0;
+    minus1 = (diffM > 0) & (diffP < diffM) ? diffM : 0.0;
+#endif
+}
+
 // +DM / -DM / TR with TA-Lib's seeding: the sums of the first (period - 1) one-bar
 // values (bars 1 .. period-1), then Wilder's x - x/period + today from bar `period`.
 // Plus/Minus/Tr select what is kept (DX and ADX need all three).
@@ -242,17 +254,22 @@ struct DirCore {
     double ph = 0, pl = 0, pc = 0, pdm = 0, mdm = 0, tr = 0;
     explicit DirCore(int p) : period(p), pd(p) {}
     // Returns the bar just processed (0 = the first one).
-    std::int64_t step(double h, double l, double c) {
-        const std::int64_t bar = count++;
-        const double diffP = h - ph, diffM = pl - l;
+    // Takes the bar's high and low: its bar number, the high's rise and the low's fall.
+    std::int64_t moves(double h, double l, double& diffP, double& diffM) noexcept {
+        diffP = h - ph;
+        diffM = pl - l;
         ph = h;
         pl = l;
-        // the one-bar movements as selects; adding 0.0 to the non-negative sums is
-        // exact.  Without a true range (PLUS_DM, MINUS_DM), nan0 (0, or NaN when a leg
-        // is NaN) poisons the sums instead of skipping the bar; with one, the true
-        // range's own NaN does that for every output.
-        double plus1 = (diffP > 0) & (diffP > diffM) ? diffP : 0.0;
-        double minus1 = (diffM > 0) & (diffP < diffM) ? diffM : 0.0;
+        return count++;
+    }
+    std::int64_t step(double h, double l, double c) {
+        double diffP, diffM, plus1, minus1;
+        const std::int64_t bar = moves(h, l, diffP, diffM);
+        // adding a 0 one-bar movement to the non-negative sums is exact.  Without a true
+        // range (PLUS_DM, MINUS_DM), nan0 (0, or NaN when a leg is NaN) poisons the sums
+        // instead of skipping the bar; with one, the true range's own NaN does that for
+        // every output.
+        dm1(diffP, diffM, plus1, minus1);
         if constexpr (!Tr) {
             const double nan0 = (diffP - diffP) + (diffM - diffM);
             plus1 += nan0;
@@ -278,6 +295,12 @@ struct DirCore {
     void fields(Ar& ar) { ar(count, ph, pl, pc, pdm, mdm, tr); }
 };
 
+// The lookback of PLUS_DM .. MINUS_DI: `base` bars plus the unstable period; period 1
+// (the one-bar values, no smoothing) starts on the second bar.
+inline std::int64_t dm_lookback(int period, int base, Unstable u) {
+    return period > 1 ? base + unstable_period(u) : 1;
+}
+
 // PLUS_DM (IsPlus) and MINUS_DM.
 template <bool IsPlus>
 struct Dm {
@@ -286,24 +309,13 @@ struct Dm {
     std::int64_t lookback;
     explicit Dm(const double* p)
         : d(as_period(p[0])),
-          lookback(d.period > 1 ? d.period - 1 + unstable_period(IsPlus ? Unstable::PLUS_DM
-                                                                         : Unstable::MINUS_DM)
-                                : 1) {}
+          lookback(dm_lookback(d.period, d.period - 1, IsPlus ? Unstable::PLUS_DM : Unstable::MINUS_DM)) {}
     void update(const double* x, double* y) {
         if (d.period == 1) {  // the one-bar movement, no smoothing
-            const std::int64_t bar = d.count++;
-            const double diffP = x[0] - d.ph, diffM = d.pl - x[1];
-            d.ph = x[0];
-            d.pl = x[1];
-            if (bar == 0) {
-                y[0] = kNaN;
-            } else if (std::isnan(diffP) || std::isnan(diffM)) {
-                y[0] = kNaN;
-            } else if constexpr (IsPlus) {
-                y[0] = diffP > 0 && diffP > diffM ? diffP : 0.0;
-            } else {
-                y[0] = diffM > 0 && diffP < diffM ? diffM : 0.0;
-            }
+            double diffP, diffM, plus1, minus1;
+            const std::int64_t bar = d.moves(x[0], x[1], diffP, diffM);
+            dm1(diffP, diffM, plus1, minus1);
+            y[0] = bar == 0 || diffP != diffP || diffM != diffM ? kNaN : (IsPlus ? plus1 : minus1);
             return;
         }
         const std::int64_t bar = d.step(x[0], x[1], 0.0);
@@ -322,25 +334,20 @@ struct Di {
     std::int64_t lookback;
     explicit Di(const double* p)
         : d(as_period(p[0])),
-          lookback(d.period > 1 ? d.period + unstable_period(IsPlus ? Unstable::PLUS_DI
-                                                                     : Unstable::MINUS_DI)
-                                : 1) {}
+          lookback(dm_lookback(d.period, d.period, IsPlus ? Unstable::PLUS_DI : Unstable::MINUS_DI)) {}
     void update(const double* x, double* y) {
         if (d.period == 1) {
-            const std::int64_t bar = d.count++;
-            const double diffP = x[0] - d.ph, diffM = d.pl - x[1];
-            d.ph = x[0];
-            d.pl = x[1];
+            double diffP, diffM, plus1, minus1;
+            const std::int64_t bar = d.moves(x[0], x[1], diffP, diffM);
+            dm1(diffP, diffM, plus1, minus1);
+            const double move = IsPlus ? plus1 : minus1;  // > 0 exactly when there is one
             if (bar == 0) {
                 y[0] = kNaN;
+            } else if (move > 0) {
+                const double tr = true_range(x[0], x[1], d.pc);
+                y[0] = ta_zero(tr) ? 0.0 : move / tr;
             } else {
-                const bool move = IsPlus ? (diffP > 0 && diffP > diffM) : (diffM > 0 && diffP < diffM);
-                if (move) {
-                    const double tr = true_range(x[0], x[1], d.pc);
-                    y[0] = ta_zero(tr) ? 0.0 : (IsPlus ? diffP : diffM) / tr;
-                } else {
-                    y[0] = std::isnan(diffP) || std::isnan(diffM) || std::isnan(d.pc) ? kNaN : 0.0;
-                }
+                y[0] = std::isnan(diffP) || std::isnan(diffM) || std::isnan(d.pc) ? kNaN : 0.0;
             }
             d.pc = x[2];
             return;

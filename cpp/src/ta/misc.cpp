@@ -9,6 +9,7 @@
 // value leaves it), so values agree with it to the last bit or within a few ulps.
 #include <cmath>
 #include <cstdint>
+#include <type_traits>
 #include <vector>
 #if defined(__SSE2__)
 #include <emmintrin.h>
@@ -18,6 +19,7 @@
 #include "threadx/ta/ma.hpp"
 #include "threadx/ta/registry.hpp"
 #include "threadx/ta/wilder.hpp"
+#include "threadx/ta/window.hpp"
 
 namespace threadx::ta {
 
@@ -252,6 +254,35 @@ struct LinReg {
 
 // ---------------------------------------------------------------- BETA
 
+// The rebuild of BETA's and CORREL's shifted sums: the window's means (`mean` of each
+// total; each indicator rounds its own way), then the sums of the values measured from
+// them.  The rings of p values are read oldest first, from slot `from`.  (`mean` must
+// not capture the state: its address would escape, and the running sums of update()
+// would then go through memory on every bar.)
+struct ShiftedSums {
+    double shift_x = 0, shift_y = 0, x = 0, y = 0, xx = 0, yy = 0, xy = 0;
+};
+template <class Mean>
+THREADX_TA_INLINE ShiftedSums shifted_sums(const double* bx, const double* by, std::int64_t p, std::int64_t from, Mean mean) {
+    ShiftedSums r;
+    double tx = 0.0, ty = 0.0;
+    for (std::int64_t k = 0, j = from; k < p; ++k, j = j + 1 == p ? 0 : j + 1) {
+        tx += bx[j];
+        ty += by[j];
+    }
+    r.shift_x = mean(tx);
+    r.shift_y = mean(ty);
+    for (std::int64_t k = 0, j = from; k < p; ++k, j = j + 1 == p ? 0 : j + 1) {
+        const double x = bx[j] - r.shift_x, y = by[j] - r.shift_y;
+        r.x += x;
+        r.y += y;
+        r.xx += x * x;
+        r.yy += y * y;
+        r.xy += x * y;
+    }
+    return r;
+}
+
 // Beta of the returns of real1 against those of real0 over `period` returns (lookback
 // = period).  TA-Lib measures the returns against a shift (the first return, later the
 // window mean) and rebuilds the sums when the denominator has cancelled below 1e-6 of
@@ -315,22 +346,14 @@ struct Beta {
             if (t == p) left = 32 * p;
             if (--left <= 0 || denom < 0.000001 * denom_scale || lxx > 1000.0 * xx || lyy > 1000.0 * yy) {
                 left = 32 * p;
-                double tx = 0.0, ty = 0.0;
-                for (std::int64_t k = 0, j = hn; k < p; ++k, j = j + 1 == p ? 0 : j + 1) {
-                    tx += bx[j];
-                    ty += by[j];
-                }
-                shx = tx / n;
-                shy = ty / n;
-                xx = yy = xy = sx = sy = 0.0;
-                for (std::int64_t k = 0, j = hn; k < p; ++k, j = j + 1 == p ? 0 : j + 1) {
-                    const double x = bx[j] - shx, y = by[j] - shy;
-                    xx += x * x;
-                    yy += y * y;
-                    xy += x * y;
-                    sx += x;
-                    sy += y;
-                }
+                const ShiftedSums r = shifted_sums(bx, by, p, hn, [n = n](double t) { return t / n; });
+                shx = r.shift_x;
+                shy = r.shift_y;
+                sx = r.x;
+                sy = r.y;
+                xx = r.xx;
+                yy = r.yy;
+                xy = r.xy;
                 denom_scale = n * xx;
                 denom = denom_scale - (sx * sx);
                 if (denom < 0.0) denom = 0.0;
@@ -417,22 +440,14 @@ struct Correl {
             if (--left <= 0 || ss_x < 0.000001 * axx || ss_y < 0.000001 * ayy || lx > 1000000.0 * axx ||
                 ly > 1000000.0 * ayy) {
                 left = 32 * p;
-                double tx = 0.0, ty = 0.0;
-                for (std::int64_t k = 0, j = hn; k < p; ++k, j = j + 1 == p ? 0 : j + 1) {
-                    tx += bx[j];
-                    ty += by[j];
-                }
-                shx = tx * inv;
-                shy = ty * inv;
-                ax = ay = axx = ayy = axy = 0.0;
-                for (std::int64_t k = 0, j = hn; k < p; ++k, j = j + 1 == p ? 0 : j + 1) {
-                    const double x = bx[j] - shx, y = by[j] - shy;
-                    ax += x;
-                    axx += x * x;
-                    axy += x * y;
-                    ay += y;
-                    ayy += y * y;
-                }
+                const ShiftedSums r = shifted_sums(bx, by, p, hn, [inv = inv](double t) { return t * inv; });
+                shx = r.shift_x;
+                shy = r.shift_y;
+                ax = r.x;
+                ay = r.y;
+                axx = r.xx;
+                ayy = r.yy;
+                axy = r.xy;
                 ss_x = axx - ((ax * ax) * inv);
                 ss_y = ayy - ((ay * ay) * inv);
                 sp = axy - ((ax * ay) * inv);
@@ -557,6 +572,24 @@ THREADX_TA_INLINE Found rescan(const W& w, std::int64_t count) {
     else return strict_scan<IsMax>(w, count);
 }
 
+// One bar of TA-Lib's tracking of the window extreme: the window w(0 .. p-1) (oldest
+// first, from bar `trailing`) is rescanned when the tracked extreme (bar idx, value ext)
+// has left it; otherwise v (bar `now`) takes over when it is equal or beyond (the latest
+// of ties), as selects (conditional moves: the comparison is a coin flip on prices).
+template <bool IsMax, bool Long, class W>
+THREADX_TA_INLINE void track(const W& w, std::int64_t p, std::int64_t trailing, std::int64_t now, double v,
+                             std::int64_t& idx, double& ext) {
+    if (idx < trailing) {
+        const Found f = rescan<IsMax, Long>(w, p);
+        idx = trailing + f.off;
+        ext = f.value;
+    } else {
+        const bool take = IsMax ? v >= ext : v <= ext;
+        ext = take ? v : ext;
+        idx = take ? now : idx;
+    }
+}
+
 // MAXINDEX / MININDEX with TA-Lib's tracking of the window extreme: while the extreme is
 // in the window, a new value equal or beyond it takes over (the latest of ties); once it
 // has left, the window is rescanned (the earliest of ties).  The index counts bars from
@@ -593,19 +626,11 @@ struct ExtremeIndex {
             return;
         }
         const std::int64_t trailing = now - p + 1;
-        if (idx < trailing) {
-            const auto w = [b, s, p](std::int64_t k) {
-                const std::int64_t j = s + k;
-                return b[j < p ? j : j - p];
-            };
-            const Found f = rescan<IsMax, false>(w, p);
-            idx = trailing + f.off;
-            ext = f.value;
-        } else {
-            const bool take = IsMax ? v >= ext : v <= ext;
-            ext = take ? v : ext;
-            idx = take ? now : idx;
-        }
+        const auto w = [b, s, p](std::int64_t k) {
+            const std::int64_t j = s + k;
+            return b[j < p ? j : j - p];
+        };
+        track<IsMax, false>(w, p, trailing, now, v, idx, ext);
         y[0] = now - last_nan < p ? kNaN : static_cast<double>(idx + origin);
     }
 
@@ -636,16 +661,8 @@ struct ExtremeIndex {
                     continue;
                 }
                 const std::int64_t trailing = i - period + 1;
-                if (idx < trailing) {
-                    const auto w = [x, trailing](std::int64_t k) { return x[trailing + k]; };
-                    const Found f = rescan<IsMax, Long>(w, period);
-                    idx = trailing + f.off;
-                    ext = f.value;
-                } else {  // branch-free: the comparison is a coin flip on real data
-                    const bool take = IsMax ? v >= ext : v <= ext;
-                    ext = take ? v : ext;
-                    idx = take ? i : idx;
-                }
+                const auto w = [x, trailing](std::int64_t k) { return x[trailing + k]; };
+                track<IsMax, Long>(w, period, trailing, i, v, idx, ext);
                 y[i] = i - last_nan < period ? kNaN : static_cast<double>(idx);  // from the series start, as TA-Lib
             }
             if (i < n) check();
@@ -763,22 +780,16 @@ THREADX_TA_INLINE double window_k(const WH& wh, const WL& wl, double close) noex
     return fast_k(close, wh.max(), wl.min());
 }
 
+// %K -> (slow %K, slow %D) of STOCH, NaN until both MAs have warmed up.
 template <class MK, class MD>
-struct StochOf {
-    static constexpr int n_inputs = 3, n_outputs = 2;  // high, low, close -> slowk, slowd
-    BlockWindow<true, false> wh;
-    BlockWindow<false, true> wl;
+struct SlowSmoothing {
     ChainedMa<MK> slow_k;
     ChainedMa<MD> slow_d;
-    explicit StochOf(const double* p)
-        : wh(as_period(p[0])), wl(as_period(p[0])),
-          slow_k(as_period(p[2]), as_period(p[1])), slow_d(as_period(p[4]), as_period(p[3])) {}
-    THREADX_TA_INLINE void update(const double* x, double* y) {
-        wh.push(x[0]);
-        wl.push(x[1]);
+    explicit SlowSmoothing(const double* p)
+        : slow_k(as_period(p[2]), as_period(p[1])), slow_d(as_period(p[4]), as_period(p[3])) {}
+    THREADX_TA_INLINE void operator()(double k, double* y) {
         y[0] = y[1] = kNaN;
-        if (!wh.full()) return;
-        const double sk = slow_k.step(window_k(wh, wl, x[2]));
+        const double sk = slow_k.step(k);
         if (!slow_k.ready) return;
         const double sd = slow_d.step(sk);
         if (!slow_d.ready) return;
@@ -786,52 +797,105 @@ struct StochOf {
         y[1] = sd;
     }
     template <class Ar>
-    void fields(Ar& ar) { ar(wh, wl, slow_k, slow_d); }
+    void fields(Ar& ar) { ar(slow_k, slow_d); }
 };
 
-// Batch runs the concrete MA types (no variant dispatch per bar), FMA-built where the CPU
-// has FMA (TA-Lib's fused EMA steps).
-struct Stoch : StochOf<MaState, MaState> {
-    using StochOf::StochOf;
-    static void batch(const double* p, const ConstColumn* in, std::int64_t start, std::int64_t n,
-                      const Column* out, const CancelCheck& check) {
-        with_ma_type(as_period(p[2]), as_period(p[1]), [&]<class MK>() {
-            with_ma_type(as_period(p[4]), as_period(p[3]), [&]<class MD>() {
-                fma_batch<StochOf<MK, MD>>(p, in, start, n, out, check);
-            });
-        });
-    }
-};
-
+// %K -> (%K, fast %D) of STOCHF and STOCHRSI, NaN until the MA has warmed up.
 template <class M>
-struct StochFOf {
-    static constexpr int n_inputs = 3, n_outputs = 2;  // high, low, close -> fastk, fastd
-    BlockWindow<true, false> wh;
-    BlockWindow<false, true> wl;
+struct FastSmoothing {
     ChainedMa<M> fast_d;
-    explicit StochFOf(const double* p)
-        : wh(as_period(p[0])), wl(as_period(p[0])), fast_d(as_period(p[2]), as_period(p[1])) {}
-    THREADX_TA_INLINE void update(const double* x, double* y) {
-        wh.push(x[0]);
-        wl.push(x[1]);
+    FastSmoothing(int type, int period) : fast_d(type, period) {}
+    THREADX_TA_INLINE void operator()(double k, double* y) {
         y[0] = y[1] = kNaN;
-        if (!wh.full()) return;
-        const double k = window_k(wh, wl, x[2]);
         const double d = fast_d.step(k);
         if (!fast_d.ready) return;
         y[0] = k;
         y[1] = d;
     }
     template <class Ar>
-    void fields(Ar& ar) { ar(wh, wl, fast_d); }
+    void fields(Ar& ar) { ar(fast_d); }
 };
 
-struct StochF : StochFOf<MaState> {
-    using StochFOf::StochFOf;
+// STOCH (Smooth = SlowSmoothing) and STOCHF (FastSmoothing) over high, low, close: %K of
+// the window's highest high and lowest low, then the smoothing.
+template <class Smooth>
+struct StochOf {
+    static constexpr int n_inputs = 3, n_outputs = 2;  // high, low, close -> (slow|fast) k, d
+    BlockWindow<true, false> wh;
+    BlockWindow<false, true> wl;
+    Smooth smooth;
+    explicit StochOf(const double* p) : wh(as_period(p[0])), wl(as_period(p[0])), smooth(make(p)) {}
+    static Smooth make(const double* p) {
+        if constexpr (std::is_constructible_v<Smooth, const double*>) return Smooth(p);
+        else return Smooth(as_period(p[2]), as_period(p[1]));
+    }
+    THREADX_TA_INLINE void update(const double* x, double* y) {
+        wh.push(x[0]);
+        wl.push(x[1]);
+        if (!wh.full()) {
+            y[0] = y[1] = kNaN;
+            return;
+        }
+        smooth(window_k(wh, wl, x[2]), y);
+    }
+    template <class Ar>
+    void fields(Ar& ar) { ar(wh, wl, smooth); }
+};
+
+// Batch: the window extremes by window_extreme (into the two outputs), then per row %K
+// and the smoothing, FMA-built where the CPU has it (TA-Lib's fused EMA steps).
+template <class Smooth>
+struct StochRows {
+    THREADX_TA_INLINE static void run(const double* p, const ConstColumn* in, std::int64_t start, std::int64_t n,
+                                      const Column* out, const CancelCheck& check) {
+        Smooth smooth = StochOf<Smooth>::make(p);
+        const Dense dc(in[2], n);
+        const double* c = dc.p;
+        const Column hi = out[0], lo = out[1];
+        const std::int64_t w = as_period(p[0]);
+        std::int64_t i = start + w - 1;
+        double y[2];
+        while (i < n) {
+            const std::int64_t stop = n - i > kCheckEvery ? i + kCheckEvery : n;
+            for (; i < stop; ++i) {
+                const double h = hi[i], l = lo[i], close = c[i];
+                smooth(h != h || l != l || close != close ? kNaN : fast_k(close, h, l), y);
+                hi[i] = y[0];
+                lo[i] = y[1];
+            }
+            if (i < n) check();
+        }
+    }
+};
+template <class Smooth>
+void stoch_batch(const double* p, const ConstColumn* in, std::int64_t start, std::int64_t n, const Column* out,
+                 const CancelCheck& check) {
+    const std::int64_t w = as_period(p[0]);
+    window_extreme<true>(in[0], start, n, w, out[0], check);
+    window_extreme<false>(in[1], start, n, w, out[1], check);
+    fma_run<StochRows<Smooth>>(p, in, start, n, out, check);
+}
+
+// The registered states run MaState; batch the concrete MA types (no variant dispatch
+// per bar).
+struct Stoch : StochOf<SlowSmoothing<MaState, MaState>> {
+    using StochOf::StochOf;
+    static void batch(const double* p, const ConstColumn* in, std::int64_t start, std::int64_t n,
+                      const Column* out, const CancelCheck& check) {
+        with_ma_type(as_period(p[2]), as_period(p[1]), [&]<class MK>() {
+            with_ma_type(as_period(p[4]), as_period(p[3]), [&]<class MD>() {
+                stoch_batch<SlowSmoothing<MK, MD>>(p, in, start, n, out, check);
+            });
+        });
+    }
+};
+
+struct StochF : StochOf<FastSmoothing<MaState>> {
+    using StochOf::StochOf;
     static void batch(const double* p, const ConstColumn* in, std::int64_t start, std::int64_t n,
                       const Column* out, const CancelCheck& check) {
         with_ma_type(as_period(p[2]), as_period(p[1]), [&]<class M>() {
-            fma_batch<StochFOf<M>>(p, in, start, n, out, check);
+            stoch_batch<FastSmoothing<M>>(p, in, start, n, out, check);
         });
     }
 };
@@ -842,9 +906,9 @@ struct StochRsiOf {
     RsiSeries rsi;
     bool rsi_ready = false;
     BlockWindow<true, true> w;  // %K of the RSI series (its own high, low and close)
-    ChainedMa<M> fast_d;
+    FastSmoothing<M> smooth;
     explicit StochRsiOf(const double* p)
-        : rsi(as_period(p[0])), w(as_period(p[1])), fast_d(as_period(p[3]), as_period(p[2])) {}
+        : rsi(as_period(p[0])), w(as_period(p[1])), smooth(as_period(p[3]), as_period(p[2])) {}
     THREADX_TA_INLINE void update(const double* x, double* y) {
         y[0] = y[1] = kNaN;
         const double r = rsi.step(x[0]);
@@ -854,14 +918,10 @@ struct StochRsiOf {
         }
         w.push(r);
         if (!w.full()) return;
-        const double k = window_k(w, w, r);
-        const double d = fast_d.step(k);
-        if (!fast_d.ready) return;
-        y[0] = k;
-        y[1] = d;
+        smooth(window_k(w, w, r), y);
     }
     template <class Ar>
-    void fields(Ar& ar) { ar(rsi, rsi_ready, w, fast_d); }
+    void fields(Ar& ar) { ar(rsi, rsi_ready, w, smooth); }
 };
 
 struct StochRsi : StochRsiOf<MaState> {

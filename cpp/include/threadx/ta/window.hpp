@@ -5,15 +5,11 @@
 // starts; ThreadX's documented rule is "NaN in the window -> NaN".
 #include <cstdint>
 #include <limits>
+#include <utility>
 #include <vector>
-#if defined(__SSE2__)
-#include <emmintrin.h>
-#endif
 
 #include "threadx/ta/dense.hpp"
 #include "threadx/ta/kernel.hpp"
-
-#define THREADX_WINDOW_INLINE [[gnu::always_inline]] inline
 
 namespace threadx::ta {
 
@@ -69,98 +65,62 @@ private:
 using Highest = Extreme<true>;
 using Lowest = Extreme<false>;
 
-// TA-Lib's window scan, for batch: the extreme of x[i-period+1 .. i] and its row are
-// kept while they stay in the window (a value equal or beyond takes over), and the
-// window is scanned again when they leave; O(1) amortised on prices.  A NaN is never
-// taken (the caller reports NaN while one is in the window), so the values are the
-// window's extremes, those of Extreme.  step() must be called for consecutive rows.
-// (Keep the object local: its members then stay in registers.)
+// v when it is beyond e, else e (also for a NaN v).
 template <bool IsMax>
-struct TrackedExtreme {
-    static constexpr double kFloor = IsMax ? -std::numeric_limits<double>::infinity()
-                                           : std::numeric_limits<double>::infinity();
-    std::int64_t period;
-    std::int64_t idx = -1;  // row of ext
-    double ext = 0;
-    explicit TrackedExtreme(std::int64_t p) : period(p < 1 ? 1 : p) {}
-
-    static bool beyond(double a, double b) noexcept { return IsMax ? a > b : a < b; }
-    // The window's extreme after row i (whose value is v = x[i]).
-    THREADX_WINDOW_INLINE double step(const double* x, std::int64_t i, double v) noexcept {
-        const std::int64_t trailing = i - period + 1;
-        if (idx < trailing) [[unlikely]] {
-            const Found f = rescan(x, trailing, i);
-            ext = f.value;
-            idx = f.row;
-        } else {  // branch-free: the comparison is a coin flip on prices
-            const bool take = IsMax ? v >= ext : v <= ext;  // never a NaN
-            idx += (i - idx) & -static_cast<std::int64_t>(take);
-            ext = take_value(v, ext);
-        }
-        return ext;
-    }
-
-private:
-    struct Found {
-        double value;
-        std::int64_t row;
-    };
-    // v when it is equal or beyond e, else e (also for a NaN v), as MAXSD / MINSD.
-    static double take_value(double v, double e) noexcept {
-#if defined(__SSE2__)
-        const __m128d a = _mm_set_sd(v), b = _mm_set_sd(e);
-        return _mm_cvtsd_f64(IsMax ? _mm_max_sd(a, b) : _mm_min_sd(a, b));
-#else
-        return (IsMax ? v >= e : v <= e) ? v : e;
-#endif
-    }
-    // Four independent chains for the value, then its latest row (it stays longest).
-    THREADX_WINDOW_INLINE static Found rescan(const double* x, std::int64_t from, std::int64_t to) noexcept {
-        double m0 = kFloor, m1 = kFloor, m2 = kFloor, m3 = kFloor;
-        std::int64_t k = from;
-        for (; k + 4 <= to + 1; k += 4) {
-            m0 = take_value(x[k], m0);
-            m1 = take_value(x[k + 1], m1);
-            m2 = take_value(x[k + 2], m2);
-            m3 = take_value(x[k + 3], m3);
-        }
-        for (; k <= to; ++k) m0 = take_value(x[k], m0);
-        m0 = take_value(m1, m0);
-        m2 = take_value(m3, m2);
-        m0 = take_value(m2, m0);
-        for (k = to; k >= from; --k)
-            if (x[k] == m0) return {m0, k};
-        return {m0, to};  // a window of NaN only: kFloor, taken over by the next value
-    }
-};
+inline double take_extreme(double v, double e) noexcept {
+    return (IsMax ? v > e : v < e) ? v : e;  // one MAXSD / MINSD
+}
 
 // Batch twin of Extreme: out[i] = extreme of x[i-period+1 .. i] for i >= start+period-1
-// (NaN before, and NaN while the window holds a NaN).  Same values as Extreme: they are
-// selections, whatever the algorithm.
+// (NaN before, and NaN while the window holds a NaN), by van Herk / Gil-Werman blocks of
+// `period` rows: the window of row i is the suffix of the previous block from row
+// i-period+1 and the prefix of row i's block.  Per block, one branch-free pass running
+// forward (the prefix against the previous block's suffixes) and backward (this block's
+// suffixes) at once; NaN rows are fixed up afterwards where a block saw one.
+// Same values as Extreme: they are selections, whatever the algorithm.
 template <bool IsMax>
 void window_extreme(const ConstColumn& xc, std::int64_t start, std::int64_t n, std::int64_t period,
                     const Column& out, const CancelCheck& check) {
+    constexpr double kFloor = IsMax ? -std::numeric_limits<double>::infinity()
+                                    : std::numeric_limits<double>::infinity();
     const Dense d(xc, n);
     const double* x = d.p;
     const std::int64_t w = period < 1 ? 1 : period;
-    const std::int64_t first = start + w - 1 < n ? start + w - 1 : n;
-    std::int64_t last_nan = start - w - 1;
-    for (std::int64_t i = start; i < first; ++i) {
-        if (x[i] != x[i]) last_nan = i;
-        out[i] = kNaN;
-    }
-    TrackedExtreme<IsMax> e(w);
-    const Column o = out;
-    std::int64_t i = first;
-    while (i < n) {
-        const std::int64_t stop = n - i > kCheckEvery ? i + kCheckEvery : n;
-        for (; i < stop; ++i) {
-            const double v = x[i];
-            if (v != v) last_nan = i;
-            const double m = e.step(x, i, v);
-            o[i] = i - last_nan < w ? kNaN : m;
+    // suffix extremes of the previous block (read) and of the current one (written), each
+    // followed by a kFloor: the window of a block's last row is the block itself
+    std::vector<double> buf(2 * static_cast<std::size_t>(w) + 2, kFloor);
+    double* prev = buf.data();
+    double* cur = prev + w + 1;
+    std::vector<double> tmp(out.stride == 1 ? 0 : static_cast<std::size_t>(w));
+    std::int64_t last_nan = start - w - 1, done = 0;
+    for (std::int64_t s = start; s < n; s += w) {
+        const std::int64_t m = n - s < w ? n - s : w;
+        const double* xb = x + s;
+        double* o = out.stride == 1 ? out.data + s : tmp.data();
+        double fwd = kFloor, bwd = kFloor;
+        bool nan = false;
+        for (std::int64_t j = 0, r = m - 1; j < m; ++j, --r) {  // two independent chains
+            fwd = take_extreme<IsMax>(xb[j], fwd);
+            o[j] = take_extreme<IsMax>(prev[j + 1], fwd);
+            const double v = xb[r];
+            nan |= v != v;
+            cur[r] = bwd = take_extreme<IsMax>(v, bwd);
         }
-        if (i < n) check();
+        if (s == start)  // the warm-up rows
+            for (std::int64_t j = 0; j < m && j < w - 1; ++j) o[j] = kNaN;
+        if (nan || s - 1 - last_nan < w - 1) {  // a NaN in or just before this block
+            for (std::int64_t j = 0; j < m; ++j) {
+                if (xb[j] != xb[j]) last_nan = s + j;
+                if (s + j - last_nan < w) o[j] = kNaN;
+            }
+        }
+        if (out.stride != 1)
+            for (std::int64_t j = 0; j < m; ++j) out[s + j] = o[j];
+        std::swap(prev, cur);
+        if ((done += m) >= kCheckEvery && s + w < n) {
+            done = 0;
+            check();
+        }
     }
 }
 

@@ -206,7 +206,7 @@ def test_cancel_reaches_a_running_native_job_and_frees_the_worker() -> None:
             nxt = await co.submit(rolling(3))
             await nxt  # runs only once the native loop has let the only worker go
             freed = time.perf_counter() - t0
-            assert freed < 0.5, f"worker freed {freed:.3f} s after cancel (uncancelled: ~10 s)"
+            assert freed < 0.1, f"worker freed {freed:.3f} s after cancel (uncancelled: ~10 s)"
             assert co.stats().cancelled == 1
 
     run_async(main())

@@ -52,34 +52,6 @@ inline double true_range(double h, double l, double pc) noexcept {
     return g + (pc - pc);  // + 0 (exact: g >= +0), or NaN for a NaN close
 }
 
-// ---------------------------------------------------------------- FMA column
-
-// The batch column of a state whose step uses std::fma: without -mfma that is a libm
-// call on the loop-carried chain (ATR runs at a third of TA-Lib's speed).  On x86-64
-// CPUs with FMA the column is compiled a second time for that target (flatten inlines
-// run_column, the state and std::fma into it) and chosen at registration, as TA-Lib's
-// own ifunc does.  std::fma is exact either way, so batch and streaming stay identical.
-#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__)
-template <class S>
-__attribute__((target("fma"), flatten)) void run_column_fma(const double* params, const ConstColumn* in,
-                                                           std::int64_t n, const Column* out,
-                                                           const CancelCheck& check) {
-    run_column<S>(params, in, n, out, check);
-}
-template <class S>
-Info make_info_fma(Info info) {
-    info = make_info<S>(std::move(info));
-    __builtin_cpu_init();
-    if (__builtin_cpu_supports("fma")) info.column = &run_column_fma<S>;
-    return info;
-}
-#else
-template <class S>
-Info make_info_fma(Info info) {
-    return make_info<S>(std::move(info));
-}
-#endif
-
 // ---------------------------------------------------------------- TRANGE ATR NATR
 
 struct Trange {
@@ -463,6 +435,8 @@ struct Cci {
     Ring w;
     std::int64_t count = 0;
     explicit Cci(const double* p) : period(as_period(p[0])), pd(period), w(period) {}
+    // two passes over the window per bar (see bars_between_checks)
+    static std::int64_t work_per_bar(const double* p) { return 2 * static_cast<std::int64_t>(p[0]); }
     void update(const double* x, double* y) {
         const double last = (x[0] + x[1] + x[2]) / 3;
         w.push(last);
@@ -837,7 +811,7 @@ void register_directional(std::vector<Info>& r) {
     const char* vol = "Volatility Indicators";
     const char* mom = "Momentum Indicators";
     r.push_back(make_info<Trange>({"TRANGE", vol, "True Range", kHLC, {}, {"real"}}));
-    r.push_back(make_info<Kc>({"KC", "Overlap Studies", "Keltner Channels", kHLC,
+    r.push_back(make_info_fma<Kc>({"KC", "Overlap Studies", "Keltner Channels", kHLC,
                                    {period("timeperiod", 20), period("atrperiod", 10, 1),
                                     real("nbdev", 2.0, -3e37, 3e37)},
                                    {"upperband", "middleband", "lowerband"}}));

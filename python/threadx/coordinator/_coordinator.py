@@ -474,6 +474,8 @@ class Coordinator:
         if job._on_thread:
             job._on_thread = False
             self._running -= 1
+        if isinstance(exc, TaskTimeoutError) and job.timeout is not None:
+            exc = self._timeout_error(job)  # the core saw the token's deadline first
         self._finish(job, result=result, exc=exc)
         self._check_quiet()
 
@@ -486,11 +488,15 @@ class Coordinator:
         if not self._active and self._running == 0 and self._quiet is not None:
             self._quiet.set()
 
+    @staticmethod
+    def _timeout_error(job: Job) -> TaskTimeoutError:
+        return TaskTimeoutError(f"job {job.id} ran past its timeout of {job.timeout:g} s; "
+                                "its partial results were discarded")
+
     def _time_out(self, job: Job) -> None:
         if not job.done():
             job._token.cancel()
-            self._finish(job, exc=TaskTimeoutError(f"job {job.id} ran past its timeout of {job.timeout:g} s; "
-                                                   "its partial results were discarded"))
+            self._finish(job, exc=self._timeout_error(job))
 
     def _cancel(self, job: Job, why: str) -> None:
         if job.done():

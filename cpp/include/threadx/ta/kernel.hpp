@@ -10,6 +10,8 @@
 // twin equals the batch result at every bar by construction.  A state emits NaN
 // until its warm-up (TA-Lib's lookback, unstable period included) is over.
 #include <cmath>
+#include <algorithm>
+#include <concepts>
 #include <cstdint>
 #include <cstring>
 #include <limits>
@@ -163,6 +165,20 @@ concept HasBatch = requires(const double* p, const ConstColumn* in, const Column
 template <class S>
 concept WantsSkipped = requires(S& s) { s.skipped(std::int64_t{}); };
 
+// A state whose update costs O(period) declares its per-bar work, so the cancel token
+// is checked every kCheckEvery units of work rather than every kCheckEvery bars (a
+// 5,000-bar CCI would otherwise run ~0.5 s between checks).
+template <class S>
+concept HasWork = requires(const double* p) {
+    { S::work_per_bar(p) } -> std::convertible_to<std::int64_t>;
+};
+
+template <class S>
+std::int64_t bars_between_checks(const double* params) {
+    if constexpr (HasWork<S>) return std::max<std::int64_t>(1, kCheckEvery / std::max<std::int64_t>(1, S::work_per_bar(params)));
+    else return kCheckEvery;
+}
+
 // A state may also compute several parameter sets at once, sharing what they have in
 // common.  The sets given together agree on the parameters S::share lists (indices):
 //     static constexpr int share[] = {0, 3};
@@ -209,9 +225,10 @@ void run_column(const double* params, const ConstColumn* in, std::int64_t n, con
     }
     S s(params);
     if constexpr (WantsSkipped<S>) s.skipped(start);
+    const std::int64_t every = bars_between_checks<S>(params);
     std::int64_t i = start;
     while (i < n) {
-        const std::int64_t stop = n - i > kCheckEvery ? i + kCheckEvery : n;
+        const std::int64_t stop = n - i > every ? i + every : n;
         for (; i < stop; ++i) {
             load(i);
             s.update(x, y);

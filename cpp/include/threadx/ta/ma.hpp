@@ -534,6 +534,27 @@ void fma_batch(const double* params, const ConstColumn* in, std::int64_t start, 
     fma_run<StateRows<S>>(params, in, start, n, out, check);
 }
 
+// Registers state S with a batch column that is compiled a second time for FMA (all of
+// run_column, the state and std::fma flattened into it, no other contraction) and chosen
+// where the CPU has FMA, as TA-Lib's own ifunc does; for states whose steps use
+// fused() / std::fma, which is otherwise a libm call on the loop-carried chain.
+#ifdef THREADX_TA_FMA_CLONE
+template <class S>
+THREADX_TA_FMA_BUILD [[gnu::flatten]] void run_column_fma(const double* params, const ConstColumn* in,
+                                                          std::int64_t n, const Column* out,
+                                                          const CancelCheck& check) {
+    run_column<S>(params, in, n, out, check);
+}
+#endif
+template <class S>
+Info make_info_fma(Info info) {
+    info = make_info<S>(std::move(info));
+#ifdef THREADX_TA_FMA_CLONE
+    if (cpu_has_fma()) info.column = &run_column_fma<S>;
+#endif
+    return info;
+}
+
 // Adapter: a single-input MA state as a registry state whose first parameter is the
 // period.  SMA and EMA get the batch loop of state_rows, FMA-built where the CPU has FMA
 // (EMA's fused steps); other states (RSI, CMO) keep run_column's loop.

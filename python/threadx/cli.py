@@ -6,6 +6,7 @@ import argparse
 import sys
 import time
 from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -107,7 +108,7 @@ def sweep_command(strategy: str, data_path: str | None, params: Sequence[str], *
     from threadx.errors import ValidationError
 
     bars = data.load(data_path, tz="UTC") if data_path else data.sample()
-    grid: dict[str, object] = {}
+    grid: dict[str, Any] = {}
     for item in params:
         name, sep, value = item.partition("=")
         if not sep:

@@ -1,0 +1,189 @@
+// C++ unit tests of the backtest core: hand-made fills, validation, many simulations
+// equal single ones, the sweep's rows equal single simulations.  Exit code 0 = pass.
+#include <cmath>
+#include <cstdio>
+#include <random>
+#include <vector>
+
+#include "threadx/bt/engine.hpp"
+#include "threadx/bt/portfolio.hpp"
+#include "threadx/bt/sweep.hpp"
+
+using namespace threadx;
+using namespace threadx::bt;
+
+namespace {
+
+int failures = 0;
+
+#define CHECK(cond, ...)                                     \
+    do {                                                     \
+        if (!(cond)) {                                       \
+            ++failures;                                      \
+            std::printf("FAIL %s:%d: ", __FILE__, __LINE__); \
+            std::printf(__VA_ARGS__);                        \
+            std::printf("\n");                               \
+        }                                                    \
+    } while (0)
+
+struct Data {
+    std::vector<double> o, h, l, c;
+    Bars bars() const { return {o.data(), h.data(), l.data(), c.data(), nullptr, static_cast<std::int64_t>(c.size())}; }
+};
+
+Data random_walk(std::size_t n, std::uint64_t seed) {
+    std::mt19937_64 g(seed);
+    std::normal_distribution<double> step(0, 0.01);
+    Data d;
+    double p = 100;
+    for (std::size_t i = 0; i < n; ++i) {
+        const double o = p, c = p * std::exp(step(g));
+        d.o.push_back(o);
+        d.c.push_back(c);
+        d.h.push_back(std::max(o, c) * (1 + std::abs(step(g)) / 2));
+        d.l.push_back(std::min(o, c) * (1 - std::abs(step(g)) / 2));
+        p = c;
+    }
+    return d;
+}
+
+struct Run {
+    std::vector<double> eq, cash, pos;
+    SimOut out;
+    explicit Run(std::size_t n) : eq(n), cash(n), pos(n) {
+        out.equity = {eq.data(), 1};
+        out.cash = {cash.data(), 1};
+        out.position = {pos.data(), 1};
+    }
+};
+
+void test_market_fill_at_next_open() {
+    Data d{{10, 12, 14, 16}, {11, 13, 15, 17}, {9, 11, 13, 15}, {10, 12, 14, 16}};
+    std::vector<std::uint8_t> e{1, 0, 0, 0}, x{0, 1, 0, 0};
+    SimInputs in;
+    in.entries = {e.data(), 1};
+    in.exits = {x.data(), 1};
+    Params p;
+    p.init_cash = 100;
+    Run r(4);
+    simulate(d.bars(), in, p, 0, r.out, CancelCheck(nullptr));
+    CHECK(r.out.trades.size() == 1, "one trade, got %zu", r.out.trades.size());
+    const TradeRecord& t = r.out.trades[0];
+    CHECK(t.entry_bar == 1 && t.entry_price == 12 && t.exit_bar == 2 && t.exit_price == 14 && t.size == 8,
+          "entry %lld@%g exit %lld@%g size %g", static_cast<long long>(t.entry_bar), t.entry_price,
+          static_cast<long long>(t.exit_bar), t.exit_price, t.size);
+    CHECK(r.eq[3] == 116, "final equity %g", r.eq[3]);
+}
+
+void test_validation_names_fields() {
+    Params p;
+    p.fees = 1.0;
+    p.leverage = 20;
+    p.sl_stop = 0;
+    FieldErrors e;
+    validate(p, e);
+    CHECK(e.list().size() == 3, "three errors, got %zu", e.list().size());
+    CHECK(!e.list().empty() && e.list()[0].field == "fees", "first field %s", e.list()[0].field.c_str());
+}
+
+void test_many_equal_single() {
+    const std::size_t n = 2000, k = 8;
+    const Data d = random_walk(n, 1);
+    std::mt19937_64 g(2);
+    std::bernoulli_distribution coin(0.03);
+    std::vector<std::vector<std::uint8_t>> sig(4 * k, std::vector<std::uint8_t>(n));
+    for (auto& s : sig)
+        for (auto& v : s) v = coin(g);
+    Params p;
+    p.fees = 0.001;
+    p.sl_stop = 0.02;
+    p.tsl_stop = 0.03;
+    p.intrabar = Intrabar::Nearest;
+    std::vector<SimInputs> ins(k);
+    std::vector<SimOut> outs(k);
+    std::vector<Run> runs;
+    runs.reserve(k);
+    for (std::size_t c = 0; c < k; ++c) {
+        ins[c].entries = {sig[4 * c].data(), 1};
+        ins[c].exits = {sig[4 * c + 1].data(), 1};
+        ins[c].short_entries = {sig[4 * c + 2].data(), 1};
+        ins[c].short_exits = {sig[4 * c + 3].data(), 1};
+        runs.emplace_back(n);
+        outs[c] = runs[c].out;
+    }
+    simulate_many(d.bars(), ins, p, outs, nullptr);
+    for (std::size_t c = 0; c < k; ++c) {
+        Run one(n);
+        simulate(d.bars(), ins[c], p, static_cast<std::int64_t>(c), one.out, CancelCheck(nullptr));
+        bool same = one.out.trades.size() == outs[c].trades.size();
+        for (std::size_t i = 0; same && i < n; ++i) same = one.eq[i] == runs[c].eq[i];
+        CHECK(same, "simulation %zu differs from its single run", c);
+    }
+}
+
+void test_sweep_rows_equal_single_runs() {
+    const std::size_t n = 1500;
+    const Data d = random_walk(n, 3);
+    const std::vector<double> combos{5, 20, 10, 30, 8, 50};
+    SweepSpec spec;
+    spec.strategy = Strategy::DonchianBreakout;
+    spec.combos = combos.data();
+    spec.n_combos = 3;
+    spec.params.fees = 0.001;
+    const auto ns = sweep_stat_names().size();
+    std::vector<double> stats(3 * ns), equity(3 * n);
+    SweepOut out;
+    out.stats = stats.data();
+    out.equity = equity.data();
+    sweep(d.bars(), spec, out, nullptr);
+    CHECK(std::abs(stats[0] - equity[n - 1]) == 0, "row 0: final equity %g vs %g", stats[0], equity[n - 1]);
+    CHECK(stats[8] >= 1, "row 0 has trades (%g)", stats[8]);
+    FieldErrors e;
+    const std::vector<double> bad{0, 20};
+    validate_combos(Strategy::DonchianBreakout, bad.data(), 1, static_cast<std::int64_t>(n), e);
+    CHECK(e.list().size() == 1 && e.list()[0].field == "entry", "entry=0 rejected");
+}
+
+void test_rebalance_keeps_cash_non_negative() {
+    const std::size_t n = 500, k = 3;
+    std::vector<Data> assets{random_walk(n, 4), random_walk(n, 5), random_walk(n, 6)};
+    std::vector<double> o(n * k), h(n * k), l(n * k), c(n * k), w(n * k, std::nan(""));
+    for (std::size_t i = 0; i < n; ++i)
+        for (std::size_t j = 0; j < k; ++j) {
+            o[i * k + j] = assets[j].o[i];
+            h[i * k + j] = assets[j].h[i];
+            l[i * k + j] = assets[j].l[i];
+            c[i * k + j] = assets[j].c[i];
+        }
+    Panel pn{o.data(), h.data(), l.data(), c.data(), static_cast<std::int64_t>(n), static_cast<std::int64_t>(k)};
+    weight_rule(pn, WeightRule::InverseVol, 50, 10, 0.0, w.data(), nullptr);
+    PortfolioParams p;
+    p.fees = 0.002;
+    p.fixed_fees = 1;
+    std::vector<double> eq(n), cash(n), pos(n * k);
+    PortfolioOut out;
+    out.equity = eq.data();
+    out.cash = cash.data();
+    out.positions = pos.data();
+    rebalance(pn, w.data(), p, out, nullptr);
+    double lowest = 0;
+    for (double v : cash) lowest = std::min(lowest, v);
+    CHECK(lowest >= -1e-9, "cash went to %g", lowest);
+    CHECK(!out.orders.empty(), "rebalancing traded");
+}
+
+}  // namespace
+
+int main() {
+    test_market_fill_at_next_open();
+    test_validation_names_fields();
+    test_many_equal_single();
+    test_sweep_rows_equal_single_runs();
+    test_rebalance_keeps_cash_non_negative();
+    if (failures) {
+        std::printf("%d failure(s)\n", failures);
+        return 1;
+    }
+    std::printf("backtest tests passed\n");
+    return 0;
+}

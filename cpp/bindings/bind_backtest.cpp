@@ -91,6 +91,18 @@ const double* bars_column(const py::array& a, const char* field, std::int64_t n,
     return static_cast<const double*>(a.data());
 }
 
+// The four OHLC columns as the engine reads them (times unset).
+Bars bars_of(const py::array& open, const py::array& high, const py::array& low, const py::array& close,
+             FieldErrors& errors) {
+    Bars bars;
+    bars.n = open.ndim() == 1 ? open.shape(0) : 0;
+    bars.open = bars_column(open, "open", bars.n, errors);
+    bars.high = bars_column(high, "high", bars.n, errors);
+    bars.low = bars_column(low, "low", bars.n, errors);
+    bars.close = bars_column(close, "close", bars.n, errors);
+    return bars;
+}
+
 template <class Rec, class F>
 py::array_t<F> column_of(const std::vector<Rec>& recs, F (*get)(const Rec&)) {
     py::array_t<F> out(static_cast<py::ssize_t>(recs.size()));
@@ -147,13 +159,8 @@ py::dict run(const py::array& open, const py::array& high, const py::array& low,
              const py::object& times, std::int64_t sims, const py::tuple& signals, const py::tuple& levels,
              const py::dict& params, const CancelToken* cancel) {
     FieldErrors errors;
-    const std::int64_t n = open.ndim() == 1 ? open.shape(0) : 0;
-    Bars bars;
-    bars.n = n;
-    bars.open = bars_column(open, "open", n, errors);
-    bars.high = bars_column(high, "high", n, errors);
-    bars.low = bars_column(low, "low", n, errors);
-    bars.close = bars_column(close, "close", n, errors);
+    Bars bars = bars_of(open, high, low, close, errors);
+    const std::int64_t n = bars.n;
     py::array_t<std::int64_t> t;
     if (!times.is_none()) {
         t = py::cast<py::array_t<std::int64_t, py::array::c_style | py::array::forcecast>>(times);
@@ -235,13 +242,8 @@ py::dict sweep_run(const py::array& open, const py::array& high, const py::array
                    const CancelToken* cancel) {
     FieldErrors errors;
     const Strategy s = strategy_of(strategy);
-    const std::int64_t n = open.ndim() == 1 ? open.shape(0) : 0;
-    Bars bars;
-    bars.n = n;
-    bars.open = bars_column(open, "open", n, errors);
-    bars.high = bars_column(high, "high", n, errors);
-    bars.low = bars_column(low, "low", n, errors);
-    bars.close = bars_column(close, "close", n, errors);
+    Bars bars = bars_of(open, high, low, close, errors);
+    const std::int64_t n = bars.n;
     const auto np = static_cast<py::ssize_t>(strategy_params(s).size());
     require_float64(combos, "combos", errors);
     if (combos.ndim() != 2 || combos.shape(1) != np || !(combos.flags() & py::array::c_style))

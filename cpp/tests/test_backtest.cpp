@@ -9,22 +9,14 @@
 #include "threadx/bt/portfolio.hpp"
 #include "threadx/bt/sweep.hpp"
 
+#include "check.hpp"
+
 using namespace threadx;
 using namespace threadx::bt;
 
 namespace {
 
-int failures = 0;
-
-#define CHECK(cond, ...)                                     \
-    do {                                                     \
-        if (!(cond)) {                                       \
-            ++failures;                                      \
-            std::printf("FAIL %s:%d: ", __FILE__, __LINE__); \
-            std::printf(__VA_ARGS__);                        \
-            std::printf("\n");                               \
-        }                                                    \
-    } while (0)
+using test::failures;
 
 struct Data {
     std::vector<double> o, h, l, c;

@@ -11,22 +11,14 @@
 #include "threadx/rolling/quantile.hpp"
 #include "threadx/rolling/rolling.hpp"
 
+#include "check.hpp"
+
 using namespace threadx;
 using namespace threadx::rolling;
 
 namespace {
 
-int failures = 0;
-
-#define CHECK(cond, ...)                                   \
-    do {                                                   \
-        if (!(cond)) {                                     \
-            ++failures;                                    \
-            std::printf("FAIL %s:%d: ", __FILE__, __LINE__); \
-            std::printf(__VA_ARGS__);                      \
-            std::printf("\n");                             \
-        }                                                  \
-    } while (0)
+using test::failures;
 
 std::vector<double> random_walk(std::size_t n, double nan_share, std::uint64_t seed, bool ties) {
     std::mt19937_64 g(seed);

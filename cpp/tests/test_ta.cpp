@@ -11,22 +11,14 @@
 #include "threadx/core/parallel.hpp"
 #include "threadx/ta/registry.hpp"
 
+#include "check.hpp"
+
 using namespace threadx;
 using namespace threadx::ta;
 
 namespace {
 
-int failures = 0;
-
-#define CHECK(cond, ...)                                     \
-    do {                                                     \
-        if (!(cond)) {                                       \
-            ++failures;                                      \
-            std::printf("FAIL %s:%d: ", __FILE__, __LINE__); \
-            std::printf(__VA_ARGS__);                        \
-            std::printf("\n");                               \
-        }                                                    \
-    } while (0)
+using test::failures;
 
 bool same(double a, double b) { return (std::isnan(a) && std::isnan(b)) || a == b; }
 

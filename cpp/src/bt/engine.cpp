@@ -83,18 +83,9 @@ private:
 
     void record(Kind kind, int side, Status status, Reason reason, double size, std::int64_t placed,
                 std::int64_t fill_bar, double price, double fees) {
-        OrderRecord r;
-        r.sim = sim_;
-        r.kind = kind;
-        r.side = static_cast<std::int8_t>(side);
-        r.status = status;
-        r.reason = reason;
-        r.size = size;
-        r.placed_bar = placed;
-        r.fill_bar = fill_bar;
-        r.fill_price = price;
-        r.fees = fees;
-        out_.orders.push_back(r);
+        out_.orders.push_back({.sim = sim_, .kind = kind, .side = static_cast<std::int8_t>(side), .status = status,
+                               .reason = reason, .size = size, .placed_bar = placed, .fill_bar = fill_bar,
+                               .fill_price = price, .fees = fees});
     }
 
     double units_for(double f) const {
@@ -121,16 +112,10 @@ private:
         }
         const double fe = fee(u, f);
         cash_ -= side * u * f + fe;
-        pos_ = Position{};
-        pos_.side = side;
-        pos_.units = u;
-        pos_.entry = f;
-        pos_.entry_fees = fe;
-        pos_.entry_bar = bar;
-        pos_.stops_from = stops_from;
-        pos_.peak = f;
-        pos_.sl = !std::isnan(sl_level) ? sl_level : (!std::isnan(p_.sl_stop) ? f * (1 - side * p_.sl_stop) : kNaN);
-        pos_.tp = !std::isnan(tp_level) ? tp_level : (!std::isnan(p_.tp_stop) ? f * (1 + side * p_.tp_stop) : kNaN);
+        const double sl = !std::isnan(sl_level) ? sl_level : (!std::isnan(p_.sl_stop) ? f * (1 - side * p_.sl_stop) : kNaN);
+        const double tp = !std::isnan(tp_level) ? tp_level : (!std::isnan(p_.tp_stop) ? f * (1 + side * p_.tp_stop) : kNaN);
+        pos_ = Position{.side = side, .units = u, .entry = f, .entry_fees = fe, .sl = sl, .tp = tp, .peak = f,
+                        .entry_bar = bar, .stops_from = stops_from};
         record(kind, side, Status::Filled, reason, u, placed, bar, f, fe);
         return true;
     }
@@ -311,14 +296,7 @@ private:
         const bool needs_limit = p_.order_type != OrderType::Stop, needs_stop = p_.order_type != OrderType::Limit;
         if ((needs_limit && std::isnan(limit)) || (needs_stop && std::isnan(stop))) return;  // no level: no order
         if (rest_.active) cancel_resting(i, Status::Cancelled, Reason::Replaced);
-        rest_ = Resting{};
-        rest_.active = true;
-        rest_.side = side;
-        rest_.limit = limit;
-        rest_.stop = stop;
-        rest_.sl = sl;
-        rest_.tp = tp;
-        rest_.placed = i;
+        rest_ = Resting{.active = true, .side = side, .limit = limit, .stop = stop, .sl = sl, .tp = tp, .placed = i};
         // a timedelta shorter than the next bar's distance: it can never fill
         if (p_.expiry_ns > 0 && resting_expires_after(i)) cancel_resting(i, Status::Expired, Reason::Expiry);
     }

@@ -68,18 +68,9 @@ private:
         const double fee = p_.fees * units * f + p_.fixed_fees;
         cash_ -= side * units * f + fee;
         units_[j] += side * units;
-        OrderRecord r;
-        r.sim = j;
-        r.kind = Kind::Market;
-        r.side = static_cast<std::int8_t>(side);
-        r.status = Status::Filled;
-        r.reason = Reason::Signal;
-        r.size = units;
-        r.placed_bar = placed;
-        r.fill_bar = fill;
-        r.fill_price = f;
-        r.fees = fee;
-        out_.orders.push_back(r);
+        out_.orders.push_back({.sim = j, .kind = Kind::Market, .side = static_cast<std::int8_t>(side),
+                               .status = Status::Filled, .reason = Reason::Signal, .size = units, .placed_bar = placed,
+                               .fill_bar = fill, .fill_price = f, .fees = fee});
     }
 
     const Panel& pn_;

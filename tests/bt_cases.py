@@ -16,7 +16,7 @@ import pandas as pd
 BASE: dict[str, Any] = dict(init_cash=10_000.0, fees=0.0, fixed_fees=0.0, slippage=0.0,
                             size=None, size_type="percent", fractional=False, leverage=1.0,
                             execution="open", order_type="market", expiry=None, sl_stop=None,
-                            tp_stop=None, tsl_stop=None, intrabar="backtesting",
+                            tp_stop=None, tsl_stop=None, tsl_offset=None, intrabar="backtesting",
                             close_at_end=True)
 
 # every value of every option (besides the base value)
@@ -34,6 +34,7 @@ OPTION_VALUES: dict[str, list] = dict(
     sl_stop=[0.02, 0.05],
     tp_stop=[0.03, 0.08],
     tsl_stop=[0.03],
+    tsl_offset=[2.5],
     intrabar=["nearest", "ohlc", "olhc"],
     close_at_end=[False],
     levels=["sl_price", "tp_price", "both"],
@@ -118,6 +119,8 @@ def params_from(choice: dict[str, Any]) -> tuple[dict[str, Any], str | None]:
             which = v
         else:
             p[k] = v
+    if p["tsl_stop"] is not None and p["tsl_offset"] is not None:  # one trailing stop or the other
+        p["tsl_offset"] = None
     return p, which
 
 

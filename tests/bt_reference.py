@@ -138,7 +138,7 @@ def simulate(open, high, low, close, *, entries=None, exits=None, short_entries=
              tp_price=None, index=None, init_cash=10_000.0, fees=0.0, fixed_fees=0.0,
              slippage=0.0, size=None, size_type="percent", fractional=False, leverage=1.0,
              execution="open", order_type="market", expiry=None, sl_stop=None,
-             tp_stop=None, tsl_stop=None, intrabar="backtesting",
+             tp_stop=None, tsl_stop=None, tsl_offset=None, intrabar="backtesting",
              close_at_end=True) -> dict[str, Any]:
     o = np.asarray(open, dtype=np.float64)
     h = np.asarray(high, dtype=np.float64)
@@ -258,7 +258,8 @@ def simulate(open, high, low, close, *, entries=None, exits=None, short_entries=
         """(level, reason) of the effective stop of `cur`, or (nan, None)."""
         d = cur["dir"]
         sl = cur["sl"]
-        tsl = (cur["extreme"] * (1 - d * tsl_stop)) if tsl_stop is not None else math.nan
+        tsl = (cur["extreme"] * (1 - d * tsl_stop) if tsl_stop is not None else
+               cur["extreme"] - d * tsl_offset if tsl_offset is not None else math.nan)
         if math.isnan(tsl):
             return (sl, "stop_loss") if not math.isnan(sl) else (math.nan, None)
         if math.isnan(sl):

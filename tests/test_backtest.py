@@ -302,3 +302,14 @@ def test_backtest_request_validates_runs_and_round_trips() -> None:
 
     via = asyncio.run(main())
     pd.testing.assert_series_equal(via.equity, res.equity)
+
+
+def test_trailing_stop_as_a_price_distance() -> None:
+    df = bars([(100, 100, 100, 100), (100, 110, 100, 110), (110, 120, 110, 120), (120, 120, 113, 115),
+               (115, 115, 115, 115)])
+    t = backtest.run(df, entries=flags(5, 0), tsl_offset=6.0, init_cash=1000).trades.iloc[0]
+    # peak 120 after bar 2 -> stop 114, hit in bar 3
+    assert (t.exit_bar, t.exit_price, t.exit_reason) == (3, 114, "trailing_stop")
+    with pytest.raises(ValidationError) as exc:
+        backtest.run(df, entries=flags(5, 0), tsl_offset=6.0, tsl_stop=0.1)
+    assert exc.value.fields == ["tsl_offset"]

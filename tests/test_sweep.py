@@ -183,3 +183,30 @@ def test_memory_stays_flat_with_the_number_of_combinations() -> None:
     # beyond the result table (and pandas' copies of it while sorting and indexing)
     # nothing may grow with the number of combinations
     assert rss_big - rss_small < 4 * table + 16 * 2**20, (rss_big - rss_small) / 2**20
+
+
+def test_sweep_request_validates_runs_round_trips_and_goes_through_the_coordinator() -> None:
+    import asyncio
+    import json
+
+    req = threadx.SweepRequest(strategy="sma_cross", data=BARS, grid={"fast": [5, 10], "slow": [20, 50]},
+                               options={"fees": 0.001}, top_k=3)
+    assert req.validate() is req
+    direct = backtest.sweep("sma_cross", BARS, fast=[5, 10], slow=[20, 50], fees=0.001, top_k=3)
+    pd.testing.assert_frame_equal(req.run(), direct)
+    again = threadx.SweepRequest.from_dict(json.loads(json.dumps(req.to_dict())))
+    pd.testing.assert_frame_equal(again.run(), direct)
+
+    async def main() -> Any:
+        async with threadx.Coordinator(max_workers=1) as co:
+            return await (await co.submit(req))
+
+    pd.testing.assert_frame_equal(asyncio.run(main()), direct)
+    bad = threadx.SweepRequest(strategy="sma_cross", data=BARS, grid={"fast": [1, 10], "slow": 10**7},
+                               options={"fees": 2.0, "slippage": -1}, metric="luck")
+    with pytest.raises(ValidationError) as exc:
+        bad.validate()
+    assert set(exc.value.fields) == {"fast", "slow", "fees", "slippage", "metric"}
+    with pytest.raises(ValidationError) as exc:
+        threadx.SweepRequest(strategy="magic", data=BARS).validate()
+    assert exc.value.fields == ["strategy"]

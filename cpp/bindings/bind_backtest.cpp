@@ -53,6 +53,7 @@ Params params_from(const py::dict& d, FieldErrors& errors) {
     p.sl_stop = number(d, "sl_stop", kNaN);
     p.tp_stop = number(d, "tp_stop", kNaN);
     p.tsl_stop = number(d, "tsl_stop", kNaN);
+    p.tsl_offset = number(d, "tsl_offset", kNaN);
     p.intrabar = choice<Intrabar>(d, "intrabar", {"backtesting", "nearest", "ohlc", "olhc"}, errors);
     p.close_at_end = !d.contains("close_at_end") || py::cast<bool>(d["close_at_end"]);
     validate(p, errors);
@@ -395,6 +396,17 @@ void bind_backtest(py::module_& m) {
             d[py::str(strategy_names()[k])] = strategy_params(static_cast<Strategy>(k));
         return d;
     }, "Built-in sweep strategies and their parameter names.");
+    m.def("bt_sweep_validate", [](const std::string& strategy, const py::array& combos, std::int64_t n_bars) {
+        FieldErrors errors;
+        const Strategy s = strategy_of(strategy);
+        const auto np = static_cast<py::ssize_t>(strategy_params(s).size());
+        require_float64(combos, "combos", errors);
+        if (combos.ndim() != 2 || combos.shape(1) != np || !(combos.flags() & py::array::c_style))
+            errors.add("combos", "shape", "must be a C-contiguous (combinations, " + std::to_string(np) + ") array");
+        errors.throw_if_any();
+        validate_combos(s, static_cast<const double*>(combos.data()), combos.shape(0), n_bars, errors);
+        errors.throw_if_any();
+    }, py::arg("strategy"), py::arg("combos"), py::arg("n_bars"), "Raise ValidationError for bad combinations.");
     m.def("bt_sweep", &sweep_run, py::arg("open"), py::arg("high"), py::arg("low"), py::arg("close"),
           py::arg("strategy"), py::arg("short"), py::arg("combos"), py::arg("params"), py::arg("periods_per_year"),
           py::arg("keep_equity") = false, py::arg("keep_trades") = false, py::arg("progress") = nullptr,

@@ -24,7 +24,13 @@ from threadx.errors import (  # noqa: E402
     ValidationError,
 )
 from threadx.coordinator import Coordinator, Job, JobStatus, gather_jobs, run_jobs  # noqa: E402
-from threadx.requests import BacktestRequest, DataRequest, IndicatorRequest, RollingRequest  # noqa: E402
+from threadx.requests import (  # noqa: E402
+    BacktestRequest,
+    DataRequest,
+    IndicatorRequest,
+    RollingRequest,
+    SweepRequest,
+)
 from threadx.rolling import RollingQuantile  # noqa: E402
 
 __version__: str = _core.__version__
@@ -46,6 +52,7 @@ __all__ = [
     "QueueFullError",
     "RollingQuantile",
     "RollingRequest",
+    "SweepRequest",
     "TaskTimeoutError",
     "ThreadXError",
     "ValidationError",

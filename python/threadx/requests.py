@@ -21,7 +21,8 @@ import pandas as pd
 from threadx import _core
 from threadx import rolling as _rolling
 
-__all__ = ["BacktestRequest", "DataRequest", "IndicatorRequest", "RollingRequest", "decode", "encode"]
+__all__ = ["BacktestRequest", "DataRequest", "IndicatorRequest", "RollingRequest", "SweepRequest", "decode",
+           "encode"]
 
 
 def encode(value: Any) -> Any:
@@ -301,6 +302,7 @@ class BacktestRequest(_Request):
     sl_stop: float | None = None
     tp_stop: float | None = None
     tsl_stop: float | None = None
+    tsl_offset: float | None = None
     intrabar: str = "backtesting"
     close_at_end: bool = True
     periods_per_year: float | None = None
@@ -324,6 +326,58 @@ class BacktestRequest(_Request):
         from threadx.backtest import _engine
 
         return _engine.execute(self._prepare(), cancel)
+
+
+@dataclasses.dataclass(kw_only=True, repr=False, eq=False)
+class SweepRequest(_Request):
+    """One parameter sweep: the job form of ``threadx.backtest.sweep(strategy, data, ...)``.
+
+    ``grid`` maps the strategy's parameters to values or sequences; ``options`` holds
+    backtest options (fees, slippage, ...).  Validated by the sweep's own rules (known
+    strategy, well-formed grid, the engine's parameter rules), every bad field at once.
+    ``constraint`` (a callable) cannot travel through ``to_dict``.
+    """
+
+    kind: ClassVar[str] = "SweepRequest"
+
+    strategy: str
+    data: Any
+    grid: Any = dataclasses.field(default_factory=dict)
+    options: Any = dataclasses.field(default_factory=dict)
+    constraint: Any = None
+    metric: str = "sharpe"
+    keep: str = "stats"
+    top_k: int | None = None
+    short: bool = False
+    periods_per_year: float | None = None
+
+    def _prepare(self) -> Any:
+        from threadx.backtest import _sweep
+        from threadx.errors import ValidationError
+
+        errors = []
+        for name in ("grid", "options"):
+            if not isinstance(getattr(self, name), dict):
+                errors.append({"field": name, "value": repr(getattr(self, name)), "message": "must be a dict"})
+        if errors:
+            raise ValidationError(errors)
+        clash = sorted(set(self.grid) & set(self.options))
+        if clash:
+            raise ValidationError([{"field": clash[0], "value": "", "message": "is in both grid and options"}])
+        return _sweep.prepare(self.strategy, self.data, constraint=self.constraint, metric=self.metric,
+                              keep=self.keep, top_k=self.top_k, short=self.short,
+                              periods_per_year=self.periods_per_year, **self.grid, **self.options)
+
+    def validate(self) -> SweepRequest:
+        """Raise ValidationError listing every invalid field; return self when valid."""
+        self._prepare()
+        return self
+
+    def run(self, *, cancel: _core.CancelToken | None = None) -> Any:
+        """Run the sweep (validating first): what ``threadx.backtest.sweep`` returns."""
+        from threadx.backtest import _sweep
+
+        return _sweep.execute(self._prepare(), cancel=cancel)
 
 
 # --------------------------------------------------------------------------- data requests

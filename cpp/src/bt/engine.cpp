@@ -147,8 +147,9 @@ private:
     void stop_level(double& stop, Reason& why) const {
         stop = pos_.sl;
         why = Reason::StopLoss;
-        if (!std::isnan(p_.tsl_stop)) {
-            const double t = pos_.peak * (1 - pos_.side * p_.tsl_stop);
+        if (!std::isnan(p_.tsl_stop) || !std::isnan(p_.tsl_offset)) {
+            const double t = !std::isnan(p_.tsl_stop) ? pos_.peak * (1 - pos_.side * p_.tsl_stop)
+                                                      : pos_.peak - pos_.side * p_.tsl_offset;
             if (std::isnan(stop) || (pos_.side > 0 ? t > stop : t < stop)) {
                 stop = t;
                 why = Reason::TrailingStop;
@@ -387,6 +388,9 @@ void validate(const Params& p, FieldErrors& e) {
     check_stop(e, "sl_stop", p.sl_stop, true);
     check_stop(e, "tp_stop", p.tp_stop, false);
     check_stop(e, "tsl_stop", p.tsl_stop, true);
+    check_stop(e, "tsl_offset", p.tsl_offset, false);
+    if (!std::isnan(p.tsl_stop) && !std::isnan(p.tsl_offset))
+        e.add("tsl_offset", repr(p.tsl_offset), "give tsl_stop (a fraction) or tsl_offset (a price distance), not both");
 }
 
 void validate(const Bars& b, FieldErrors& e) {

@@ -214,7 +214,7 @@ def prepare(data: Any, arrays: dict[str, Any], options: dict[str, Any]) -> Prepa
         if not isinstance(options[key], (bool, np.bool_)):
             errors.add(key, options[key], "must be True or False")
         params[key] = bool(options[key])
-    for key in ("sl_stop", "tp_stop", "tsl_stop"):
+    for key in ("sl_stop", "tp_stop", "tsl_stop", "tsl_offset"):
         v = _stop(key, options.get(key), errors)
         if v is not None:
             params[key] = v
@@ -392,7 +392,8 @@ def run(data: Any, *, entries: Any = None, exits: Any = None, short_entries: Any
         slippage: float = 0.0, size: float | None = None, size_type: str = "percent",
         fractional: bool = False, leverage: float = 1.0, execution: str = "open",
         order_type: str = "market", expiry: Any = None, sl_stop: float | None = None,
-        tp_stop: float | None = None, tsl_stop: float | None = None, intrabar: str = "backtesting",
+        tp_stop: float | None = None, tsl_stop: float | None = None, tsl_offset: float | None = None,
+        intrabar: str = "backtesting",
         close_at_end: bool = True, periods_per_year: float | None = None, start: Any = None,
         end: Any = None, cancel: _core.CancelToken | None = None) -> BacktestResult:
     """Simulate signals on OHLC bars; every rule is in docs/backtest.md.
@@ -404,12 +405,14 @@ def run(data: Any, *, entries: Any = None, exits: Any = None, short_entries: Any
     (``execution="close"``).  Levels (``limit_price``, ``stop_price``, ``sl_price``,
     ``tp_price``) are per-bar prices set by the signal bar (NaN: none) or scalars.
     ``expiry``: bars (int) or a timedelta for resting entry orders.  Stops
-    ``sl_stop``/``tp_stop``/``tsl_stop`` are fractions of the entry price.  ``start``
+    ``sl_stop``/``tp_stop``/``tsl_stop`` are fractions of the entry price; ``tsl_offset``
+    is a trailing stop as a price distance from the peak.  ``start``
     / ``end`` keep the bars with ``start <= time < end``.
     """
     options = dict(init_cash=init_cash, fees=fees, fixed_fees=fixed_fees, slippage=slippage, size=size,
                    size_type=size_type, fractional=fractional, leverage=leverage, execution=execution,
                    order_type=order_type, expiry=expiry, sl_stop=sl_stop, tp_stop=tp_stop, tsl_stop=tsl_stop,
+                   tsl_offset=tsl_offset,
                    intrabar=intrabar, close_at_end=close_at_end, periods_per_year=periods_per_year,
                    start=start, end=end)
     arrays = dict(entries=entries, exits=exits, short_entries=short_entries, short_exits=short_exits,
@@ -419,7 +422,7 @@ def run(data: Any, *, entries: Any = None, exits: Any = None, short_entries: Any
 
 
 OPTIONS = ("init_cash", "fees", "fixed_fees", "slippage", "size", "size_type", "fractional", "leverage",
-           "execution", "order_type", "expiry", "sl_stop", "tp_stop", "tsl_stop", "intrabar", "close_at_end",
+           "execution", "order_type", "expiry", "sl_stop", "tp_stop", "tsl_stop", "tsl_offset", "intrabar", "close_at_end",
            "periods_per_year", "start", "end")
 
 

@@ -6,6 +6,7 @@ import itertools
 import sys
 import threading
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -16,7 +17,7 @@ from threadx._inputs import FieldErrors
 from threadx.backtest import _engine
 from threadx.errors import ValidationError
 
-__all__ = ["STRATEGIES", "sweep"]
+__all__ = ["STRATEGIES", "SweepPlan", "execute", "prepare", "sweep"]
 
 STRATEGIES: dict[str, list[str]] = {str(k): list(v) for k, v in _core.bt_strategies().items()}
 METRICS = {
@@ -27,7 +28,8 @@ METRICS = {
 }
 # options of threadx.backtest.run a sweep passes on (signals and levels come from the strategy)
 BACKTEST_OPTIONS = ("init_cash", "fees", "fixed_fees", "slippage", "size", "size_type", "fractional", "leverage",
-                    "execution", "sl_stop", "tp_stop", "tsl_stop", "intrabar", "close_at_end")
+                    "execution", "sl_stop", "tp_stop", "tsl_stop", "tsl_offset", "intrabar",
+                    "close_at_end")
 
 
 def infer_periods_per_year(index: pd.Index) -> float | None:
@@ -118,6 +120,23 @@ def _call(fn: Callable[[], Any], counter: Any, total: int, progress: Callable[[i
     return box["value"]
 
 
+@dataclass
+class SweepPlan:
+    """A validated sweep, ready for the core."""
+
+    strategy: str
+    names: list[str]
+    combos: pd.DataFrame
+    bars: dict[Any, _engine.Bars]
+    params: dict[str, Any]
+    ppy: dict[Any, float]
+    key: str
+    keep: str
+    top_k: int | None
+    short: bool
+    stat_cols: list[str]
+
+
 def sweep(strategy: str, data: Any, *, constraint: Callable[[pd.DataFrame], Any] | None = None,
           metric: str = "sharpe", keep: str = "stats", top_k: int | None = None, short: bool = False,
           periods_per_year: float | None = None, progress: bool | Callable[[int, int], None] | None = None,
@@ -139,6 +158,15 @@ def sweep(strategy: str, data: Any, *, constraint: Callable[[pd.DataFrame], Any]
     Stats use per-bar returns with ``periods_per_year`` (inferred from a DatetimeIndex).
     ``progress``: True for a text bar on stderr, or a callable ``(done, total)``.
     """
+    plan = prepare(strategy, data, constraint=constraint, metric=metric, keep=keep, top_k=top_k, short=short,
+                   periods_per_year=periods_per_year, **kwargs)
+    return execute(plan, progress=progress, cancel=cancel)
+
+
+def prepare(strategy: str, data: Any, *, constraint: Callable[[pd.DataFrame], Any] | None = None,
+            metric: str = "sharpe", keep: str = "stats", top_k: int | None = None, short: bool = False,
+            periods_per_year: float | None = None, **kwargs: Any) -> SweepPlan:
+    """Validate a sweep (every bad field at once) without running it."""
     errors = FieldErrors()
     if strategy not in STRATEGIES:
         errors.add("strategy", strategy, "must be one of " + ", ".join(repr(s) for s in STRATEGIES))
@@ -183,13 +211,27 @@ def sweep(strategy: str, data: Any, *, constraint: Callable[[pd.DataFrame], Any]
             errors.add("periods_per_year", n, "must be a number > 0")
         else:
             ppy[sym] = float(n)
-    errors.raise_if_any()
-    assert combos is not None
     stat_cols = list(_core_stat_names())
     if key not in [*stat_cols, "CAGR [%]", "Buy & Hold Return [%]"]:
         errors.add("metric", metric, "must be a stat name or one of " + ", ".join(METRICS))
-        errors.raise_if_any()
+    if combos is not None and bars:
+        n_bars = min(len(b.close) for b in bars.values())
+        try:
+            _core.bt_sweep_validate(strategy, np.ascontiguousarray(combos.to_numpy(dtype=np.float64)), n_bars)
+        except ValidationError as exc:
+            errors.extend(exc)
+    errors.raise_if_any()
+    assert combos is not None
+    return SweepPlan(strategy, names, combos, bars, params, ppy, key, keep, top_k, short, stat_cols)
 
+
+
+def execute(plan: SweepPlan, *, progress: bool | Callable[[int, int], None] | None = None,
+            cancel: _core.CancelToken | None = None) -> Any:
+    """Run a validated sweep (see :func:`sweep`)."""
+    strategy, names, combos, bars, params, ppy = (plan.strategy, plan.names, plan.combos, plan.bars, plan.params,
+                                                  plan.ppy)
+    key, keep, top_k, short, stat_cols = plan.key, plan.keep, plan.top_k, plan.short, plan.stat_cols
     token = cancel if cancel is not None else _core.CancelToken()
     show = _progress_printer(len(combos) * len(bars)) if progress is True else progress or None
     matrix = np.ascontiguousarray(combos.to_numpy(dtype=np.float64))
@@ -278,7 +320,7 @@ def _backtest_params(options: dict[str, Any], errors: FieldErrors) -> dict[str, 
     full = {k: v for k, v in {
         "init_cash": 10_000.0, "fees": 0.0, "fixed_fees": 0.0, "slippage": 0.0, "size": None, "size_type": "percent",
         "fractional": False, "leverage": 1.0, "execution": "open", "order_type": "market", "expiry": None,
-        "sl_stop": None, "tp_stop": None, "tsl_stop": None, "intrabar": "backtesting", "close_at_end": True,
+        "sl_stop": None, "tp_stop": None, "tsl_stop": None, "tsl_offset": None, "intrabar": "backtesting", "close_at_end": True,
         "periods_per_year": None, "start": None, "end": None}.items()}
     full.update(options)
     one_bar = pd.DataFrame({"open": [1.0], "high": [1.0], "low": [1.0], "close": [1.0]})

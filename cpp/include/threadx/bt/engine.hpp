@@ -35,6 +35,7 @@ struct Params {
     std::int64_t expiry_bars = 0;  // 0: none
     std::int64_t expiry_ns = 0;    // 0: none (needs bar times)
     double sl_stop = kNaN, tp_stop = kNaN, tsl_stop = kNaN;  // fractions of the entry price
+    double tsl_offset = kNaN;  // trailing stop as a price distance from the peak
     Intrabar intrabar = Intrabar::Backtesting;
     bool close_at_end = true;
 };

@@ -166,10 +166,29 @@ def test_min_variance_long_drops_negative_assets() -> None:
     assert (free.to_numpy() < 0).any() and (long.to_numpy() >= 0).all()
 
 
+@pytest.mark.parametrize("fractional", [False, True])
+def test_trades_account_for_the_whole_pnl(stocks: dict[str, pd.DataFrame], fractional: bool) -> None:
+    n = len(stocks["NVDA"])
+    rng = np.random.default_rng(4)
+    w = np.full((n, 3), np.nan)
+    rows = np.sort(rng.choice(n - 1, 30, replace=False))
+    raw = rng.random((30, 3)) - 0.3  # longs and shorts, flipping
+    w[rows] = raw / np.abs(raw).sum(axis=1, keepdims=True)
+    w[-1] = 0.0  # everything closed at the last close
+    res = backtest.rebalance(stocks, w, fees=0.002, fixed_fees=1.0, execution="close", fractional=fractional)
+    t = res.trades
+    assert set(t.side) == {"long", "short"} and (t["size"] > 0).all() and (t.exit_bar >= t.entry_bar).all()
+    assert (res.positions.iloc[-1] == 0).all()
+    # every fill's fees and every price move end up in some trade
+    assert t.pnl.sum() == pytest.approx(res.equity.iloc[-1] - 10_000, rel=1e-9, abs=1e-6)
+    assert t.fees.sum() == pytest.approx(res.orders.fees.sum(), rel=1e-9)
+    assert res.stats["# Trades"] == len(t)
+
+
 def test_stats_and_orders(stocks: dict[str, pd.DataFrame]) -> None:
     res = backtest.rebalance(stocks, "inverse_vol", window=60, every=21, fees=0.001)
     s = res.stats
-    assert s["# Trades"] == 0 and np.isfinite(s["Sharpe Ratio"])
+    assert s["# Trades"] == len(res.trades) and np.isfinite(s["Sharpe Ratio"])
     assert s["Equity Final [$]"] == pytest.approx(res.equity.iloc[-1])
     first = res.orders.iloc[0]
     assert first.placed_bar == 60 and first.fill_bar == 61  # decided at a close, filled at the next open

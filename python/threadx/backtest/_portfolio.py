@@ -71,7 +71,7 @@ def target_weights(data: Mapping[Any, pd.DataFrame], rule: str, *, window: int =
 
 class PortfolioResult:
     """A rebalanced portfolio: ``equity``, ``cash``, ``positions`` (units), ``weights``
-    (the target rows), ``orders`` (with ``symbol``) and ``stats``."""
+    (the target rows), ``orders`` and ``trades`` (with ``symbol``) and ``stats``."""
 
     def __init__(self, symbols: list[Any], index: pd.Index, weights: pd.DataFrame, raw: dict[str, Any],
                  closes: np.ndarray, periods_per_year: float | None, params: dict[str, Any]) -> None:
@@ -109,13 +109,51 @@ class PortfolioResult:
         })
 
     @cached_property
+    def trades(self) -> pd.DataFrame:
+        """Round trips per symbol, matched first in, first out: each fill that reduces a
+        position closes the oldest open lots (partly if need be).  ``fees`` = the entry
+        fill's fees pro rata plus the exit fill's pro rata; ``pnl`` after fees; ``return``
+        = pnl / entry value.  Lots still open at the end are not listed."""
+        o = self._raw["orders"]
+        rows: list[tuple[Any, ...]] = []
+        lots: dict[int, list[list[float]]] = {}  # per asset: [signed units, price, bar, fee per unit]
+        for j, side, units, bar, price, fee in zip(o["sim"], o["side"], o["size"], o["fill_bar"],
+                                                   o["fill_price"], o["fees"], strict=True):
+            book = lots.setdefault(int(j), [])
+            left = float(units)
+            fee_per_unit = float(fee) / left if left else 0.0
+            while left > 0 and book and (book[0][0] > 0) != (side > 0):  # closes the other side
+                lot = book[0]
+                take = min(abs(lot[0]), left)
+                lot_side = 1 if lot[0] > 0 else -1
+                fees = take * (lot[3] + fee_per_unit)
+                pnl = lot_side * take * (float(price) - lot[1]) - fees
+                rows.append((self.symbols[int(j)], "long" if lot_side > 0 else "short", take, int(lot[2]),
+                             lot[1], int(bar), float(price), fees, pnl, pnl / (take * lot[1])))
+                lot[0] -= lot_side * take
+                left -= take
+                if abs(lot[0]) <= 1e-12 * take:
+                    book.pop(0)
+            if left > 0:
+                book.append([side * left, float(price), float(bar), fee_per_unit])
+        cols = ["symbol", "side", "size", "entry_bar", "entry_price", "exit_bar", "exit_price", "fees", "pnl",
+                "return"]
+        t = pd.DataFrame(rows, columns=cols)
+        idx = self.index
+        t.insert(4, "entry_time", idx.take(t["entry_bar"].to_numpy(dtype=np.int64)))
+        t.insert(7, "exit_time", idx.take(t["exit_bar"].to_numpy(dtype=np.int64)))
+        t["duration"] = t["exit_time"] - t["entry_time"]
+        return t
+
+    @cached_property
     def stats(self) -> pd.Series:
-        """backtesting.py's stats of the equity; Buy & Hold is an equal-weight buy and hold;
-        trade stats are NaN (a rebalanced portfolio has fills, not round trips)."""
+        """backtesting.py's stats of the equity and of ``trades``; Buy & Hold is an
+        equal-weight buy and hold of the symbols."""
         from threadx.backtest._stats import compute_stats
 
         bench = (self._closes / self._closes[0]).mean(axis=1)
-        return compute_stats(self.equity, None, pd.Series(bench, index=self.index), periods_per_year=self._ppy)
+        return compute_stats(self.equity, self.trades, pd.Series(bench, index=self.index),
+                             periods_per_year=self._ppy)
 
     def __repr__(self) -> str:
         return f"<PortfolioResult {len(self.symbols)} symbols x {len(self.index)} bars, {len(self._raw['orders']['sim'])} fills>"

@@ -25,7 +25,7 @@ OPTION_VALUES: dict[str, list] = dict(
     fixed_fees=[1.0, 25.0],
     slippage=[0.0005, 0.01],
     size=[("percent", 0.5), ("value", 3_000.0), ("units", 7.0), ("units", 2.5),
-          ("percent", 1.0), ("value", 50_000.0)],
+          ("percent", 1.0), ("value", 50_000.0), ("target_percent", 0.8)],
     fractional=[True],
     leverage=[2.0, 0.5],
     execution=["close"],
@@ -121,6 +121,8 @@ def params_from(choice: dict[str, Any]) -> tuple[dict[str, Any], str | None]:
             p[k] = v
     if p["tsl_stop"] is not None and p["tsl_offset"] is not None:  # one trailing stop or the other
         p["tsl_offset"] = None
+    if p["size_type"] == "target_percent":  # a target within the leverage
+        p["size"] = min(p["size"], p["leverage"])
     return p, which
 
 

@@ -161,7 +161,7 @@ def simulate(open, high, low, close, *, entries=None, exits=None, short_entries=
         raise ValueError("order_type")
     if intrabar not in _INTRABAR:
         raise ValueError("intrabar")
-    if size_type not in ("percent", "value", "units"):
+    if size_type not in ("percent", "value", "units", "target_percent"):
         raise ValueError("size_type")
     if not init_cash > 0 or not (0 <= fees < 1) or fixed_fees < 0 or not (0 <= slippage < 1):
         raise ValueError("cash/fees/slippage")
@@ -236,7 +236,8 @@ def simulate(open, high, low, close, *, entries=None, exits=None, short_entries=
         if size_type == "units":
             u = float(size)
         else:
-            budget = A * leverage * size if size_type == "percent" else float(size)
+            budget = (A * leverage * size if size_type == "percent" else
+                      A * size if size_type == "target_percent" else float(size))
             u = (budget - fixed_fees) / (f * (1 + fees))
         if not fractional:
             u = float(math.floor(u)) if u > 0 else u

@@ -313,3 +313,13 @@ def test_trailing_stop_as_a_price_distance() -> None:
     with pytest.raises(ValidationError) as exc:
         backtest.run(df, entries=flags(5, 0), tsl_offset=6.0, tsl_stop=0.1)
     assert exc.value.fields == ["tsl_offset"]
+
+
+def test_target_percent_sizes_to_a_share_of_equity() -> None:
+    df = bars([(10, 10, 10, 10)] * 4)
+    r = backtest.run(df, entries=flags(4, 0), size=0.5, size_type="target_percent", init_cash=1000)
+    assert r.orders["size"].iloc[0] == 50  # 0.5 x 1000 / 10
+    r = backtest.run(df, entries=flags(4, 0), size=1.5, size_type="target_percent", leverage=2, init_cash=1000)
+    assert r.orders["size"].iloc[0] == 150
+    with pytest.raises(ValidationError, match="leverage"):
+        backtest.run(df, entries=flags(4, 0), size=1.5, size_type="target_percent")

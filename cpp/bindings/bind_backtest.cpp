@@ -43,7 +43,7 @@ Params params_from(const py::dict& d, FieldErrors& errors) {
     p.fixed_fees = number(d, "fixed_fees", p.fixed_fees);
     p.slippage = number(d, "slippage", p.slippage);
     p.size = number(d, "size", p.size);
-    p.size_type = choice<SizeType>(d, "size_type", {"percent", "value", "units"}, errors);
+    p.size_type = choice<SizeType>(d, "size_type", {"percent", "value", "units", "target_percent"}, errors);
     p.fractional = d.contains("fractional") && py::cast<bool>(d["fractional"]);
     p.leverage = number(d, "leverage", p.leverage);
     p.execution = choice<Execution>(d, "execution", {"open", "close"}, errors);

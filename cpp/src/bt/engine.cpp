@@ -93,7 +93,10 @@ private:
         if (p_.size_type == SizeType::Units) {
             u = p_.size;
         } else {
-            const double budget = p_.size_type == SizeType::Percent ? cash_ * p_.leverage * p_.size : p_.size;
+            // entries happen when flat, so the equity is the cash
+            const double budget = p_.size_type == SizeType::Percent         ? cash_ * p_.leverage * p_.size
+                                  : p_.size_type == SizeType::TargetPercent ? cash_ * p_.size
+                                                                            : p_.size;
             u = (budget - p_.fixed_fees) / (f * (1 + p_.fees));
         }
         return p_.fractional ? u : std::floor(u);
@@ -381,6 +384,10 @@ void validate(const Params& p, FieldErrors& e) {
         e.add("fixed_fees", repr(p.fixed_fees), "must be a finite amount >= 0");
     check_fraction(e, "slippage", p.slippage, 0.0, false, 1.0, true);
     if (p.size_type == SizeType::Percent) check_fraction(e, "size", p.size, 0.0, true, 1.0, false);
+    else if (p.size_type == SizeType::TargetPercent) {
+        if (!(finite(p.size) && p.size > 0 && p.size <= p.leverage))
+            e.add("size", repr(p.size), "must be a fraction of equity in (0, leverage=" + repr(p.leverage) + "]");
+    }
     else if (!(finite(p.size) && p.size > 0)) e.add("size", repr(p.size), "must be a finite number > 0");
     check_fraction(e, "leverage", p.leverage, 0.0, true, 10.0, false);
     if (p.expiry_bars < 0) e.add("expiry", repr(static_cast<long long>(p.expiry_bars)), "must be >= 1 bar");

@@ -18,7 +18,9 @@ inline constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 
 enum class Execution : int { Open = 0, Close = 1 };
 enum class OrderType : int { Market = 0, Limit = 1, Stop = 2, StopLimit = 3 };
-enum class SizeType : int { Percent = 0, Value = 1, Units = 2 };
+// Percent: of the cash times leverage; TargetPercent: a position worth size x equity
+// (size up to leverage); Value: currency; Units: units.
+enum class SizeType : int { Percent = 0, Value = 1, Units = 2, TargetPercent = 3 };
 enum class Intrabar : int { Backtesting = 0, Nearest = 1, OHLC = 2, OLHC = 3 };
 
 struct Params {

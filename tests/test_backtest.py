@@ -323,3 +323,17 @@ def test_target_percent_sizes_to_a_share_of_equity() -> None:
     assert r.orders["size"].iloc[0] == 150
     with pytest.raises(ValidationError, match="leverage"):
         backtest.run(df, entries=flags(4, 0), size=1.5, size_type="target_percent")
+
+
+@pytest.mark.parametrize(
+    ("call", "field"),
+    [(lambda df: backtest.run(df, entries=np.ones((len(df), 0), bool)), "entries"),
+     (lambda df: backtest.run(df, entries=np.ones(len(df), bool), order_type="limit", limit_price=1.0,
+                              expiry=10**19), "expiry"),
+     (lambda df: backtest.target_weights({"A": df}, "equal", window=2, every=10**19), "every"),
+     (lambda df: backtest.sweep("sma_cross", df.iloc[:1], fast=2, slow=3), "periods_per_year")],
+)
+def test_extreme_arguments_give_typed_errors(call: Any, field: str) -> None:
+    with pytest.raises(ValidationError) as exc:
+        call(random_bars(20))
+    assert field in exc.value.fields

@@ -117,6 +117,9 @@ def _matrix(name: str, value: Any, n: int, dtype: Any, errors: FieldErrors) -> n
     elif not np.issubdtype(a.dtype, np.number) or np.issubdtype(a.dtype, np.complexfloating):
         errors.add(name, value, f"must be real numbers (NaN: no level), not {a.dtype}")
         return None
+    if a.ndim == 2 and a.shape[1] == 0:
+        errors.add(name, value, "has no columns (one simulation per column)")
+        return None
     a = a.astype(np.uint8 if dtype is bool else np.float64, copy=False)
     return a.reshape(n, 1) if a.ndim == 1 else a
 
@@ -128,8 +131,9 @@ def _expiry(value: Any, bars: Bars | None, errors: FieldErrors) -> tuple[int, in
         errors.add("expiry", value, "must be a number of bars (int >= 1) or a timedelta")
         return 0, 0
     if isinstance(value, (int, np.integer)):
-        if value < 1:
-            errors.add("expiry", value, "must be >= 1 bar")
+        if not 1 <= value <= 2**40:
+            errors.add("expiry", value, "must be a number of bars in [1, 2**40]")
+            return 0, 0
         return int(value), 0
     if isinstance(value, (_dt.timedelta, pd.Timedelta, np.timedelta64, str)):
         try:

@@ -62,8 +62,8 @@ def target_weights(data: Mapping[Any, pd.DataFrame], rule: str, *, window: int =
     assert panel is not None
     symbols, index, fields = panel
     for name, v in (("window", window), ("every", every)):
-        if isinstance(v, bool) or not isinstance(v, (int, np.integer)):
-            errors.add(name, v, "must be an integer")
+        if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or not 1 <= v <= 2**31:
+            errors.add(name, v, "must be an integer in [1, 2**31]")
     errors.raise_if_any()
     w = _core.bt_weights(fields["close"], rule, int(window), int(every), float(ridge), cancel)
     return pd.DataFrame(w, index=index, columns=pd.Index(symbols, name="symbol"))

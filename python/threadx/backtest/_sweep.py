@@ -206,7 +206,8 @@ def prepare(strategy: str, data: Any, *, constraint: Callable[[pd.DataFrame], An
     for sym, b in bars.items():
         n = periods_per_year if periods_per_year is not None else infer_periods_per_year(b.index)
         if n is None:
-            errors.add("periods_per_year", None, "is needed: the data has no DatetimeIndex to infer it from")
+            errors.add("periods_per_year", None, "is needed: it is inferred only from a DatetimeIndex of 2 or "
+                       "more bars")
         elif isinstance(n, bool) or not n > 0:
             errors.add("periods_per_year", n, "must be a number > 0")
         else:

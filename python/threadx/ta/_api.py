@@ -286,7 +286,7 @@ def wrap(s: Spec, inputs: Inputs, raw: np.ndarray, swept: list[str], labels: lis
     for j in range(raw.shape[0]):
         block = raw[j]  # (assets * sets, rows), each column contiguous
         if s.outputs[j] == "integer":  # positions: int32 with 0 in the warm-up, as TA-Lib
-            block = np.nan_to_num(block, nan=0.0).astype(np.int32)
+            block = np.nan_to_num(block, copy=False, nan=0.0).astype(np.int32)  # raw is ours: in place
         if inputs.one_d and not grid:
             arr: Any = block[0]
             if inputs.kind == "series":
@@ -385,7 +385,7 @@ def function(name: str) -> Callable[..., Any]:
             values[k] = float(v)
         raw = _core.ta_run(name, [a[:, None] for a in args[:n_in]], np.array([values]))
         if integer:
-            raw = np.nan_to_num(raw, nan=0.0).astype(np.int32)
+            raw = np.nan_to_num(raw, copy=False, nan=0.0).astype(np.int32)  # raw is ours: in place
         return raw[0, 0] if n_out == 1 else tuple(raw[j, 0] for j in range(n_out))
 
     def fn(*args: Any, **kwargs: Any) -> Any:

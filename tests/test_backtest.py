@@ -280,6 +280,15 @@ def test_start_end_window() -> None:
     assert len(r.equity) == 50 and r.equity.index[0] == df.index[10]
 
 
+def test_request_defaults_are_run_defaults() -> None:
+    import dataclasses
+
+    from threadx.backtest import _engine
+
+    fields = {f.name: f.default for f in dataclasses.fields(threadx.BacktestRequest)}
+    assert {k: fields[k] for k in _engine.DEFAULTS} == _engine.DEFAULTS
+
+
 def test_backtest_request_validates_runs_and_round_trips() -> None:
     df = random_bars(200, seed=12)
     sig = random_signals(200, 1, seed=13)

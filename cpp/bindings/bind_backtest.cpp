@@ -83,10 +83,20 @@ View<T> view_of(const py::object& obj, const char* field, std::int64_t n, std::i
             a.strides(1) / static_cast<py::ssize_t>(sizeof(T))};
 }
 
-const double* bars_column(const py::array& a, const char* field, std::int64_t n, FieldErrors& errors) {
+// A C-contiguous float64 array of the given shape (-1: any length on that axis).
+const double* c_array(const py::array& a, const char* field, std::initializer_list<py::ssize_t> shape,
+                      FieldErrors& errors) {
     require_float64(a, field, errors);
-    if (a.ndim() != 1 || a.shape(0) != n || !(a.flags() & py::array::c_style)) {
-        errors.add(field, "shape", "must be a contiguous 1-D float64 array of " + std::to_string(n) + " bars");
+    bool ok = a.ndim() == static_cast<py::ssize_t>(shape.size()) && (a.flags() & py::array::c_style);
+    std::string want;
+    py::ssize_t axis = 0;
+    for (py::ssize_t len : shape) {
+        want += (axis ? ", " : "") + (len < 0 ? std::string("any") : std::to_string(len));
+        ok = ok && (len < 0 || a.shape(axis) == len);
+        ++axis;
+    }
+    if (!ok) {
+        errors.add(field, "shape", "must be a C-contiguous float64 array of shape (" + want + ")");
         return nullptr;
     }
     return static_cast<const double*>(a.data());
@@ -97,10 +107,10 @@ Bars bars_of(const py::array& open, const py::array& high, const py::array& low,
              FieldErrors& errors) {
     Bars bars;
     bars.n = open.ndim() == 1 ? open.shape(0) : 0;
-    bars.open = bars_column(open, "open", bars.n, errors);
-    bars.high = bars_column(high, "high", bars.n, errors);
-    bars.low = bars_column(low, "low", bars.n, errors);
-    bars.close = bars_column(close, "close", bars.n, errors);
+    bars.open = c_array(open, "open", {bars.n}, errors);
+    bars.high = c_array(high, "high", {bars.n}, errors);
+    bars.low = c_array(low, "low", {bars.n}, errors);
+    bars.close = c_array(close, "close", {bars.n}, errors);
     return bars;
 }
 
@@ -246,9 +256,7 @@ py::dict sweep_run(const py::array& open, const py::array& high, const py::array
     Bars bars = bars_of(open, high, low, close, errors);
     const std::int64_t n = bars.n;
     const auto np = static_cast<py::ssize_t>(strategy_params(s).size());
-    require_float64(combos, "combos", errors);
-    if (combos.ndim() != 2 || combos.shape(1) != np || !(combos.flags() & py::array::c_style))
-        errors.add("combos", "shape", "must be a C-contiguous (combinations, " + std::to_string(np) + ") array");
+    c_array(combos, "combos", {-1, np}, errors);
     SweepSpec spec;
     spec.params = params_from(params, errors);
     errors.throw_if_any();
@@ -283,26 +291,15 @@ py::dict sweep_run(const py::array& open, const py::array& high, const py::array
     return d;
 }
 
-// A C-contiguous (n, k) float64 panel field.
-const double* panel_field(const py::array& a, const char* field, std::int64_t n, std::int64_t k, FieldErrors& errors) {
-    require_float64(a, field, errors);
-    if (a.ndim() != 2 || a.shape(0) != n || a.shape(1) != k || !(a.flags() & py::array::c_style)) {
-        errors.add(field, "shape", "must be a C-contiguous (" + std::to_string(n) + ", " + std::to_string(k) +
-                                       ") float64 array");
-        return nullptr;
-    }
-    return static_cast<const double*>(a.data());
-}
-
 Panel panel_of(const py::array& open, const py::array& high, const py::array& low, const py::array& close,
                FieldErrors& errors) {
     Panel pn;
     pn.n = close.ndim() == 2 ? close.shape(0) : 0;
     pn.k = close.ndim() == 2 ? close.shape(1) : 0;
-    pn.open = panel_field(open, "open", pn.n, pn.k, errors);
-    pn.high = panel_field(high, "high", pn.n, pn.k, errors);
-    pn.low = panel_field(low, "low", pn.n, pn.k, errors);
-    pn.close = panel_field(close, "close", pn.n, pn.k, errors);
+    pn.open = c_array(open, "open", {pn.n, pn.k}, errors);
+    pn.high = c_array(high, "high", {pn.n, pn.k}, errors);
+    pn.low = c_array(low, "low", {pn.n, pn.k}, errors);
+    pn.close = c_array(close, "close", {pn.n, pn.k}, errors);
     return pn;
 }
 
@@ -310,7 +307,7 @@ py::dict rebalance_run(const py::array& open, const py::array& high, const py::a
                        const py::array& weights, const py::dict& params, const CancelToken* cancel) {
     FieldErrors errors;
     const Panel pn = panel_of(open, high, low, close, errors);
-    const double* w = panel_field(weights, "weights", pn.n, pn.k, errors);
+    const double* w = c_array(weights, "weights", {pn.n, pn.k}, errors);
     PortfolioParams p;
     p.init_cash = number(params, "init_cash", p.init_cash);
     p.fees = number(params, "fees", p.fees);
@@ -358,7 +355,7 @@ py::array_t<double> weights_run(const py::array& close, const std::string& rule,
     Panel pn;
     pn.n = n;
     pn.k = k;
-    pn.close = panel_field(close, "close", n, k, errors);
+    pn.close = c_array(close, "close", {n, k}, errors);
     static const char* rules[] = {"equal", "inverse_vol", "min_variance", "min_variance_long"};
     int r = -1;
     for (int c = 0; c < 4; ++c)
@@ -396,15 +393,14 @@ void bind_backtest(py::module_& m) {
             d[py::str(strategy_names()[k])] = strategy_params(static_cast<Strategy>(k));
         return d;
     }, "Built-in sweep strategies and their parameter names.");
+    m.def("bt_sweep_stats", []() { return sweep_stat_names(); }, "Names of the stats a sweep row holds, in order.");
     m.def("bt_sweep_validate", [](const std::string& strategy, const py::array& combos, std::int64_t n_bars) {
         FieldErrors errors;
         const Strategy s = strategy_of(strategy);
         const auto np = static_cast<py::ssize_t>(strategy_params(s).size());
-        require_float64(combos, "combos", errors);
-        if (combos.ndim() != 2 || combos.shape(1) != np || !(combos.flags() & py::array::c_style))
-            errors.add("combos", "shape", "must be a C-contiguous (combinations, " + std::to_string(np) + ") array");
+        const double* c = c_array(combos, "combos", {-1, np}, errors);
         errors.throw_if_any();
-        validate_combos(s, static_cast<const double*>(combos.data()), combos.shape(0), n_bars, errors);
+        validate_combos(s, c, combos.shape(0), n_bars, errors);
         errors.throw_if_any();
     }, py::arg("strategy"), py::arg("combos"), py::arg("n_bars"), "Raise ValidationError for bad combinations.");
     m.def("bt_sweep", &sweep_run, py::arg("open"), py::arg("high"), py::arg("low"), py::arg("close"),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import hashlib
+import inspect
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
@@ -120,7 +121,7 @@ def _matrix(name: str, value: Any, n: int, dtype: Any, errors: FieldErrors) -> n
     if a.ndim == 2 and a.shape[1] == 0:
         errors.add(name, value, "has no columns (one simulation per column)")
         return None
-    a = a.astype(np.uint8 if dtype is bool else np.float64, copy=False)
+    a = a.view(np.uint8) if dtype is bool else a.astype(np.float64, copy=False)  # bool: same bytes, no copy
     return a.reshape(n, 1) if a.ndim == 1 else a
 
 
@@ -170,31 +171,8 @@ class Prepared:
     periods_per_year: float | None
 
 
-def prepare(data: Any, arrays: dict[str, Any], options: dict[str, Any]) -> Prepared:
-    """Validate everything of one call (every bad field reported at once)."""
-    errors = FieldErrors()
-    bars = bars_of(data, errors)
-    n = len(bars.close) if bars is not None else -1
-    mats: dict[str, np.ndarray | None] = {}
-    labels: pd.Index | None = None
-    for name in (*SIGNALS, *LEVELS):
-        value = arrays.get(name)
-        if isinstance(value, (pd.Series, pd.DataFrame)) and bars is not None and not value.index.equals(bars.index):
-            errors.add(name, value, "must have the same index as the data")
-            continue
-        mats[name] = _matrix(name, value, n, bool if name in SIGNALS else np.float64, errors) if n >= 0 else None
-        cols = _columns_of(value)
-        if cols is not None and labels is None:
-            labels = cols
-    widths = {m.shape[1] for m in mats.values() if m is not None and m.shape[1] != 1}
-    if len(widths) > 1:
-        errors.add("signals", sorted(widths), "2-D signals and levels must all have the same number of columns")
-    sims = widths.pop() if len(widths) == 1 else 1
-    if labels is not None and len(labels) != sims:
-        labels = None
-    two_d = any(arrays.get(k) is not None and np.ndim(arrays[k]) == 2 for k in (*SIGNALS, *LEVELS))
-    if two_d and labels is None:
-        labels = pd.RangeIndex(sims, name="sim")
+def params_of(options: dict[str, Any], bars: Bars | None, errors: FieldErrors) -> dict[str, Any]:
+    """The engine's parameter dict from ``run``'s options, checked by the core's rules."""
     expiry_bars, expiry_ns = _expiry(options.get("expiry"), bars, errors)
     params: dict[str, Any] = {}
     for key in ("init_cash", "fees", "fixed_fees", "slippage", "leverage"):
@@ -223,6 +201,39 @@ def prepare(data: Any, arrays: dict[str, Any], options: dict[str, Any]) -> Prepa
         if v is not None:
             params[key] = v
     params["expiry_bars"], params["expiry_ns"] = expiry_bars, expiry_ns
+    try:
+        _core.bt_validate(params)
+    except ValidationError as exc:
+        errors.extend(exc)
+    return params
+
+
+def prepare(data: Any, arrays: dict[str, Any], options: dict[str, Any]) -> Prepared:
+    """Validate everything of one call (every bad field reported at once)."""
+    errors = FieldErrors()
+    bars = bars_of(data, errors)
+    n = len(bars.close) if bars is not None else -1
+    mats: dict[str, np.ndarray | None] = {}
+    labels: pd.Index | None = None
+    for name in (*SIGNALS, *LEVELS):
+        value = arrays.get(name)
+        if isinstance(value, (pd.Series, pd.DataFrame)) and bars is not None and not value.index.equals(bars.index):
+            errors.add(name, value, "must have the same index as the data")
+            continue
+        mats[name] = _matrix(name, value, n, bool if name in SIGNALS else np.float64, errors) if n >= 0 else None
+        cols = _columns_of(value)
+        if cols is not None and labels is None:
+            labels = cols
+    widths = {m.shape[1] for m in mats.values() if m is not None and m.shape[1] != 1}
+    if len(widths) > 1:
+        errors.add("signals", sorted(widths), "2-D signals and levels must all have the same number of columns")
+    sims = widths.pop() if len(widths) == 1 else 1
+    if labels is not None and len(labels) != sims:
+        labels = None
+    two_d = any(arrays.get(k) is not None and np.ndim(arrays[k]) == 2 for k in (*SIGNALS, *LEVELS))
+    if two_d and labels is None:
+        labels = pd.RangeIndex(sims, name="sim")
+    params = params_of(options, bars, errors)
     if params.get("order_type") in ("limit", "stop_limit") and mats.get("limit_price") is None:
         errors.add("limit_price", None, f"is required with order_type={params['order_type']!r}")
     if params.get("order_type") in ("stop", "stop_limit") and mats.get("stop_price") is None:
@@ -231,10 +242,6 @@ def prepare(data: Any, arrays: dict[str, Any], options: dict[str, Any]) -> Prepa
     ppy = options.get("periods_per_year")
     if ppy is not None and (isinstance(ppy, bool) or not isinstance(ppy, (int, float)) or not ppy > 0):
         errors.add("periods_per_year", ppy, "must be a number > 0, or None to infer it from the index")
-    try:
-        _core.bt_validate(params)
-    except ValidationError as exc:
-        errors.extend(exc)
     errors.raise_if_any()
     assert bars is not None
 
@@ -428,6 +435,10 @@ def run(data: Any, *, entries: Any = None, exits: Any = None, short_entries: Any
 OPTIONS = ("init_cash", "fees", "fixed_fees", "slippage", "size", "size_type", "fractional", "leverage",
            "execution", "order_type", "expiry", "sl_stop", "tp_stop", "tsl_stop", "tsl_offset", "intrabar", "close_at_end",
            "periods_per_year", "start", "end")
+
+
+# run()'s defaults of the options: the one place they are written is run's signature
+DEFAULTS: dict[str, Any] = {k: p.default for k, p in inspect.signature(run).parameters.items() if k in OPTIONS}
 
 
 def execute(prep: Prepared, cancel: _core.CancelToken | None = None) -> BacktestResult:

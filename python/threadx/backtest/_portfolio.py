@@ -12,7 +12,6 @@ import pandas as pd
 from threadx import _core
 from threadx._inputs import FieldErrors
 from threadx.backtest import _engine
-from threadx.errors import ValidationError
 
 __all__ = ["PortfolioResult", "WEIGHT_RULES", "rebalance", "target_weights"]
 
@@ -208,11 +207,8 @@ def rebalance(data: Mapping[Any, pd.DataFrame], weights: Any = "equal", *, windo
     if not isinstance(fractional, bool):
         errors.add("fractional", fractional, "must be True or False")
     errors.raise_if_any()
-    try:
-        raw = _core.bt_rebalance(fields["open"], fields["high"], fields["low"], fields["close"],
-                                 np.ascontiguousarray(w), params, cancel)
-    except ValidationError:
-        raise
+    raw = _core.bt_rebalance(fields["open"], fields["high"], fields["low"], fields["close"],
+                             np.ascontiguousarray(w), params, cancel)
     targets = pd.DataFrame(w, index=index, columns=pd.Index(symbols, name="symbol")).dropna(how="all")
     ppy = periods_per_year
     return PortfolioResult(symbols, index, targets, raw, fields["close"], ppy, params)

@@ -20,6 +20,7 @@ from threadx.errors import ValidationError
 __all__ = ["STRATEGIES", "SweepPlan", "execute", "prepare", "sweep"]
 
 STRATEGIES: dict[str, list[str]] = {str(k): list(v) for k, v in _core.bt_strategies().items()}
+STAT_COLUMNS: tuple[str, ...] = tuple(_core.bt_sweep_stats())  # the core's row layout
 METRICS = {
     "sharpe": "Sharpe Ratio", "sortino": "Sortino Ratio", "calmar": "Calmar Ratio", "return": "Return [%]",
     "annual_return": "Return (Ann.) [%]", "max_drawdown": "Max. Drawdown [%]", "win_rate": "Win Rate [%]",
@@ -201,7 +202,7 @@ def prepare(strategy: str, data: Any, *, constraint: Callable[[pd.DataFrame], An
             combos = combos[mask].reset_index(drop=True)
             if combos.empty:
                 errors.add("constraint", constraint, "leaves no combination")
-    params = _backtest_params(options, errors)
+    params = _engine.params_of({**_engine.DEFAULTS, **options}, None, errors)
     ppy: dict[Any, float] = {}
     for sym, b in bars.items():
         n = periods_per_year if periods_per_year is not None else infer_periods_per_year(b.index)
@@ -212,7 +213,7 @@ def prepare(strategy: str, data: Any, *, constraint: Callable[[pd.DataFrame], An
             errors.add("periods_per_year", n, "must be a number > 0")
         else:
             ppy[sym] = float(n)
-    stat_cols = list(_core_stat_names())
+    stat_cols = list(STAT_COLUMNS)
     if key not in [*stat_cols, "CAGR [%]", "Buy & Hold Return [%]"]:
         errors.add("metric", metric, "must be a stat name or one of " + ", ".join(METRICS))
     if combos is not None and bars:
@@ -296,11 +297,6 @@ def _equity_frame(parts: dict[Any, tuple[pd.DataFrame, np.ndarray]], bars: dict[
     return pd.concat(cols, axis=1) if len(cols) > 1 else cols[0]
 
 
-def _core_stat_names() -> list[str]:
-    return list(_core.bt_sweep(np.ones(1), np.ones(1), np.ones(1), np.ones(1), "sma_cross", False,
-                               np.empty((0, 2)), {}, 1.0)["stat_names"])
-
-
 def _add_calendar_stats(st: pd.DataFrame, b: _engine.Bars, ppy: float) -> None:
     """CAGR and Buy & Hold, which need the bars' dates rather than the equity alone."""
     c = b.close
@@ -314,20 +310,3 @@ def _add_calendar_stats(st: pd.DataFrame, b: _engine.Bars, ppy: float) -> None:
     first = st.pop("Equity Start [$]").to_numpy()  # the first bar's equity (CAGR's base)
     with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
         st["CAGR [%]"] = ((final / first) ** (1 / years) - 1) * 100 if years else np.nan
-
-
-def _backtest_params(options: dict[str, Any], errors: FieldErrors) -> dict[str, Any]:
-    """The engine's parameter dict, validated by the same code as ``run``."""
-    full = {k: v for k, v in {
-        "init_cash": 10_000.0, "fees": 0.0, "fixed_fees": 0.0, "slippage": 0.0, "size": None, "size_type": "percent",
-        "fractional": False, "leverage": 1.0, "execution": "open", "order_type": "market", "expiry": None,
-        "sl_stop": None, "tp_stop": None, "tsl_stop": None, "tsl_offset": None, "intrabar": "backtesting", "close_at_end": True,
-        "periods_per_year": None, "start": None, "end": None}.items()}
-    full.update(options)
-    one_bar = pd.DataFrame({"open": [1.0], "high": [1.0], "low": [1.0], "close": [1.0]})
-    try:
-        prep = _engine.prepare(one_bar, {}, full)
-    except ValidationError as exc:
-        errors.extend(exc)
-        return {}
-    return prep.params

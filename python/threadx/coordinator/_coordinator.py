@@ -37,7 +37,7 @@ __all__ = ["Coordinator", "CoordinatorStats", "Job", "JobStatus", "Request", "Sh
 
 log = logging.getLogger("threadx.coordinator")
 
-DEFAULT_CACHE_BYTES = 0  # off: hashing the input costs ~0.7 ms per MB, more than many kernels
+DEFAULT_CACHE_BYTES = 0  # off: hashing reads every input byte, which costs more than many kernels
 _LATENCY_WINDOW = 10_000  # latencies kept for the percentiles
 _DONE_KEPT = 1_000  # finished jobs whose result nobody took, kept for lookups by id
 
@@ -224,7 +224,7 @@ class Coordinator:
       ``on_callback_error(job, exc)``, never to the job's result.
     - ``cache_bytes`` > 0 turns on an LRU of results, at most that many bytes, keyed by
       the request's fingerprint (a SHA-256 of its data and parameters).  Off by default:
-      hashing costs about 0.7 ms per MB of input, more than many kernels take, so turn
+      hashing reads every input byte, which costs more than many kernels take, so turn
       it on where the same requests recur (dashboards, repeated sweeps).
     """
 

@@ -10,13 +10,12 @@ when every thread is stuck and to list what a shutdown had to abandon.
 
 from __future__ import annotations
 
-import itertools
 import queue
 import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import Executor, Future
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 __all__ = ["BoundedExecutor", "Running"]
@@ -41,7 +40,6 @@ class _Item:
     future: Future[Any]
     label: str
     timeout: float | None
-    order: int = field(default=0)
 
 
 _STOP = None
@@ -61,7 +59,6 @@ class BoundedExecutor(Executor):
         self._idle = 0
         self._running: dict[int, Running] = {}
         self._closed = False
-        self._count = itertools.count()
 
     # -- Executor API
     def submit(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Future[Any]:
@@ -74,7 +71,7 @@ class BoundedExecutor(Executor):
         with self._lock:
             if self._closed:
                 raise RuntimeError(f"{self.name}: cannot submit after shutdown")
-            self._queue.put(_Item(fn, args, fut, label, timeout, next(self._count)))
+            self._queue.put(_Item(fn, args, fut, label, timeout))
             if self._idle == 0 and len(self._threads) < self.workers:
                 self._start_thread()
             else:

@@ -297,11 +297,17 @@ def test_backtest_request_validates_runs_and_round_trips() -> None:
     res = req.run()
     again = threadx.BacktestRequest.from_dict(json.loads(json.dumps(req.to_dict()))).run()
     pd.testing.assert_series_equal(res.equity, again.equity)
-    bad = threadx.BacktestRequest(data=df, fees=1.5, slippage=-1, leverage=20, init_cash=0, sl_stop=-0.1,
-                                  start=df.index[5], end=df.index[2])
-    with pytest.raises(ValidationError) as exc:
-        bad.validate()
+    with pytest.raises(ValidationError) as exc:  # an invalid request cannot be built
+        threadx.BacktestRequest(data=df, fees=1.5, slippage=-1, leverage=20, init_cash=0, sl_stop=-0.1,
+                                start=df.index[5], end=df.index[2])
     assert set(exc.value.fields) == {"fees", "slippage", "leverage", "init_cash", "sl_stop", "end"}
+    # signals on another index of the same length: only the deep check (validate, run) reads the index
+    shifted = pd.Series(sig["entries"][:, 0], index=df.index + pd.Timedelta("1min"))
+    late = threadx.BacktestRequest(data=df, entries=shifted)
+    for check in (late.validate, late.run):
+        with pytest.raises(ValidationError) as exc:
+            check()
+        assert exc.value.fields == ["entries"]
 
     async def main() -> Any:
         async with threadx.Coordinator(max_workers=2) as co:

@@ -103,8 +103,14 @@ def prepare(
     ddof: Any = 1,
     times: Any = None,
     out: Any = None,
+    deep: bool = True,
 ) -> Prepared:
-    """Check every argument of a rolling call, raising one ValidationError for all."""
+    """Check every argument of a rolling call, raising one ValidationError for all.
+
+    ``deep=False`` leaves out the one check that reads every timestamp (their order),
+    so a request can check its fields when it is built, in time independent of the
+    data's size; ``deep=True`` (what every run does) checks everything.
+    """
     errors = FieldErrors()
     known_stat = stat in STATS
     if not known_stat:
@@ -136,6 +142,10 @@ def prepare(
         reported = {e["field"] for e in errors.items}
         if not timed:
             reported.add("times")
+        core_times = t
+        if not deep and t is not None and values is not None and len(t) == values.n_rows:
+            core_times = None  # their order is the deep check; a wrong length is reported before any scan
+            reported.add("times")
         try:
             _core.rolling_validate(
                 values.n_rows if values is not None else 0,
@@ -146,7 +156,7 @@ def prepare(
                 q=levels if levels_known else [0.5],  # a placeholder only when q did not parse
                 interpolation=interpolation,
                 ddof=dd,
-                times=t,
+                times=core_times,
             )
         except ValidationError as exc:
             errors.items.extend(e for e in exc.errors if e["field"] not in reported)

@@ -208,8 +208,12 @@ def params_of(options: dict[str, Any], bars: Bars | None, errors: FieldErrors) -
     return params
 
 
-def prepare(data: Any, arrays: dict[str, Any], options: dict[str, Any]) -> Prepared:
-    """Validate everything of one call (every bad field reported at once)."""
+def prepare(data: Any, arrays: dict[str, Any], options: dict[str, Any], *, deep: bool = True) -> Prepared:
+    """Validate everything of one call (every bad field reported at once).
+
+    ``deep=False`` leaves out the checks that read a whole index (that signals carry
+    the data's index), for a request checking its fields as it is built.
+    """
     errors = FieldErrors()
     bars = bars_of(data, errors)
     n = len(bars.close) if bars is not None else -1
@@ -217,7 +221,8 @@ def prepare(data: Any, arrays: dict[str, Any], options: dict[str, Any]) -> Prepa
     labels: pd.Index | None = None
     for name in (*SIGNALS, *LEVELS):
         value = arrays.get(name)
-        if isinstance(value, (pd.Series, pd.DataFrame)) and bars is not None and not value.index.equals(bars.index):
+        if isinstance(value, (pd.Series, pd.DataFrame)) and bars is not None and deep \
+                and not value.index.equals(bars.index):
             errors.add(name, value, "must have the same index as the data")
             continue
         mats[name] = _matrix(name, value, n, bool if name in SIGNALS else np.float64, errors) if n >= 0 else None

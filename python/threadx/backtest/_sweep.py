@@ -166,8 +166,12 @@ def sweep(strategy: str, data: Any, *, constraint: Callable[[pd.DataFrame], Any]
 
 def prepare(strategy: str, data: Any, *, constraint: Callable[[pd.DataFrame], Any] | None = None,
             metric: str = "sharpe", keep: str = "stats", top_k: int | None = None, short: bool = False,
-            periods_per_year: float | None = None, **kwargs: Any) -> SweepPlan:
-    """Validate a sweep (every bad field at once) without running it."""
+            periods_per_year: float | None = None, _deep: bool = True, **kwargs: Any) -> SweepPlan:
+    """Validate a sweep (every bad field at once) without running it.
+
+    ``_deep=False`` leaves out what reads every bar's time (inferring
+    ``periods_per_year``), for a request checking its fields as it is built.
+    """
     errors = FieldErrors()
     if strategy not in STRATEGIES:
         errors.add("strategy", strategy, "must be one of " + ", ".join(repr(s) for s in STRATEGIES))
@@ -205,6 +209,8 @@ def prepare(strategy: str, data: Any, *, constraint: Callable[[pd.DataFrame], An
     params = _engine.params_of({**_engine.DEFAULTS, **options}, None, errors)
     ppy: dict[Any, float] = {}
     for sym, b in bars.items():
+        if periods_per_year is None and not _deep:
+            continue
         n = periods_per_year if periods_per_year is not None else infer_periods_per_year(b.index)
         if n is None:
             errors.add("periods_per_year", None, "is needed: it is inferred only from a DatetimeIndex of 2 or "

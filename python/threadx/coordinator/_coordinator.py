@@ -24,6 +24,7 @@ from threadx.coordinator._cache import ResultCache
 from threadx.coordinator._executor import BoundedExecutor
 from threadx.coordinator._queue import Slots
 from threadx.coordinator._tasks import TaskRegistry
+from threadx.requests import _Request
 from threadx.errors import (
     CallbackTimeoutError,
     CancelledError,
@@ -45,7 +46,8 @@ _DONE_KEPT = 1_000  # finished jobs whose result nobody took, kept for lookups b
 class Request(Protocol):
     """What ``Coordinator.submit`` takes: every ``threadx.requests`` struct fits.
 
-    ``validate()`` raises ``ValidationError`` (before anything is queued); ``run()``
+    ``validate()`` raises ``ValidationError`` (called before anything is queued, except
+    for ``threadx.requests`` structs, valid from birth); ``run()``
     computes the result and, when it takes ``cancel=``, stops with the token.
     """
 
@@ -315,10 +317,13 @@ class Coordinator:
     # ------------------------------------------------------------------ submitting
     async def submit(self, request: Request, *, callback: Callback | None = None,
                      timeout: float | None = None, block: bool = True) -> Job:
-        """Validate ``request`` and queue it; returns its ``Job`` (await it for the result).
+        """Queue ``request``; returns its ``Job`` (await it for the result).
 
-        A request that fails validation raises ``ValidationError`` here and leaves no
-        trace.  When ``max_queue`` jobs wait, this waits for room, or with
+        ThreadX's requests are checked when they are built; another object's
+        ``validate()`` is called here.  Either way an invalid request raises
+        ``ValidationError`` before anything is queued and leaves no trace; what only
+        the deep checks find (timestamps out of order, signals on another index) is
+        the job's ``ValidationError``, found on the worker before any work.  When ``max_queue`` jobs wait, this waits for room, or with
         ``block=False`` raises ``QueueFullError``.  After shutdown began it raises
         ``CoordinatorClosedError``.
         """
@@ -332,7 +337,8 @@ class Coordinator:
             errors.add("callback", callback, "must be callable (sync or async) or None")
         _positive_or_none(errors, "timeout", timeout)
         errors.raise_if_any()
-        request.validate()
+        if not isinstance(request, _Request):  # threadx's requests were checked when built
+            request.validate()
         self._start()
         job = Job(self, next(self._ids), request, self.task_timeout if timeout is None else float(timeout),
                   callback)

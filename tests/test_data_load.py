@@ -20,6 +20,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import pytest
+from conftest import requires_pyarrow
 
 from threadx import data
 from threadx.errors import DataError, ValidationError
@@ -392,10 +393,16 @@ def test_buffers_bytes_and_format_override(tmp_path: Path) -> None:
     p.write_text(json.dumps([[1577923200000, 1, 2, 0.5, 1.5, 10], [1578009600000, 1.5, 3, 1, 2.5, 20]]))
     pd.testing.assert_frame_equal(data.load(p), EXPECTED)
     pd.testing.assert_frame_equal(data.load(p, format="json"), EXPECTED)
-    with pytest.raises(DataError, match="Parquet"):
-        data.load(p, format="parquet")
     with pytest.raises(DataError):
         data.load(p, format="csv", tz="UTC")  # a JSON array read as CSV has no usable columns
+
+
+@requires_pyarrow
+def test_format_override_to_parquet(tmp_path: Path) -> None:
+    p = tmp_path / "bars.dat"
+    p.write_text(json.dumps([[1577923200000, 1, 2, 0.5, 1.5, 10]]))
+    with pytest.raises(DataError, match="Parquet"):
+        data.load(p, format="parquet")
 
 
 def test_json_records_and_extra_fields() -> None:
@@ -626,6 +633,7 @@ def test_bad_source_type() -> None:
     ("orcl-1995-2014.txt", "UTC", {"adjust": True}),
     ("UNITTEST_BTC-1m.json", None, {}),
 ])
+@requires_pyarrow
 def test_parquet_round_trip(tmp_path: Path, name: str, tz: str | None, kw: dict[str, Any]) -> None:
     df = data.load(DATA / name, tz=tz, **kw)
     path = tmp_path / "bars.parquet"
@@ -638,6 +646,7 @@ def test_parquet_round_trip(tmp_path: Path, name: str, tz: str | None, kw: dict[
         pd.testing.assert_frame_equal(data.load(fh), df, check_exact=True)
 
 
+@requires_pyarrow
 def test_parquet_from_other_writers(tmp_path: Path) -> None:
     naive = EXPECTED.tz_localize(None)
     path = tmp_path / "naive.parquet"

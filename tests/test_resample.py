@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from threadx._resample import align, bar_period, resample
+from threadx.data import align, bar_period, resample
 from threadx.errors import ValidationError
 
 DATA = pathlib.Path(__file__).parent / "data"

@@ -659,21 +659,10 @@ def test_directory_source_arguments_are_validated_together(tmp_path: Path) -> No
 
 
 def test_directory_source_with_threadx_load(csv_dir: Path) -> None:
-    data = pytest.importorskip("threadx.data")
-    if not hasattr(data, "load"):
-        pytest.skip("threadx.data.load is not available yet")
     src = DirectorySource(csv_dir)
     df = src.fetch("AAA", "2024-01-01T06:00Z", "2024-01-01T09:00Z", "1h")
     assert list(df.index) == list(bars().index[6:9])
     np.testing.assert_allclose(df[list(OHLCV)].to_numpy(), bars()[list(OHLCV)].iloc[6:9].to_numpy())
-
-
-def test_directory_source_without_threadx_load(csv_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    import threadx.data
-
-    monkeypatch.delattr(threadx.data, "load", raising=False)
-    with pytest.raises(DataError, match="pass loader="):
-        DirectorySource(csv_dir).fetch("AAA", T0, T1, "1h")
 
 
 # --------------------------------------------------------------------------- registry

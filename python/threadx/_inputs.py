@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as _dt
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -115,7 +115,6 @@ class Window:
 
     size: int
     is_time: bool
-    source: Any = field(default=None, repr=False)
 
 
 INT64_MAX = 2**63 - 1
@@ -134,7 +133,7 @@ def as_window(window: Any, errors: FieldErrors) -> Window | None:
         if abs(rows) > INT64_MAX:
             errors.add("window", window, "is out of range")
             return None
-        return Window(rows, False, window)
+        return Window(rows, False)
     if isinstance(window, (float, np.floating)):
         errors.add("window", window, "a count window must be an integral number of rows")
         return None
@@ -155,7 +154,7 @@ def as_window(window: Any, errors: FieldErrors) -> Window | None:
     if ns is None:
         errors.add("window", window, "must not be NaT")
         return None
-    return Window(int(ns), True, window)
+    return Window(int(ns), True)
 
 
 def as_times(times: Any, values: Values | None, errors: FieldErrors) -> np.ndarray | None:

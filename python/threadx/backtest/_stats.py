@@ -9,6 +9,7 @@ relative against backtesting.py's own runs in ``tests/test_backtest_stats.py``).
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -198,6 +199,59 @@ def compute_stats(
     """
     if not -1 < risk_free_rate < 1:
         raise ValueError("risk_free_rate must be in (-1, 1)")
+    eq, c, clock = _checked_inputs(equity, close, index, first_bar)
+    tr = _Trades.of(trades)
+    s: dict[str, Any] = {}
+    _overview(s, eq, c, clock, tr, first_bar)
+    R, N = _annualising_returns(eq, clock, periods_per_year)
+    dd = _drawdown(eq)
+    _risk(s, eq, c, clock, dd, R, N, periods_per_year, risk_free_rate)
+    _drawdown_spells(s, dd, clock)
+    _trade_stats(s, tr, clock)
+    return pd.Series([s[k] for k in STAT_NAMES], index=_STAT_INDEX, dtype=object)
+
+
+@dataclass(frozen=True)
+class _Clock:
+    """The bars' index and, with a DatetimeIndex, its spacing (backtesting.py's ``_data_period``)."""
+
+    idx: pd.Index
+    dti: pd.DatetimeIndex | None
+    tvals: np.ndarray  # datetime64[ns], UTC (empty without a DatetimeIndex)
+    period: Any  # median spacing of the last 100 stamps (None without a DatetimeIndex)
+    resolution: str | None
+
+    @classmethod
+    def of(cls, idx: pd.Index) -> _Clock:
+        dti = idx if isinstance(idx, pd.DatetimeIndex) else None
+        period: Any = None
+        resolution: str | None = None
+        tvals = np.empty(0, dtype="datetime64[ns]")
+        if dti is not None:
+            tvals = (dti.tz_convert(None) if dti.tz is not None else dti).to_numpy()  # datetime64, UTC
+            tail = tvals[-100:]
+            period = pd.Series(tail[1:] - tail[:-1]).median() if len(tail) > 1 else pd.NaT
+            if isinstance(period, pd.Timedelta):
+                resolution = period.resolution_string
+        return cls(idx, dti, tvals, period, resolution)
+
+    @property
+    def missing_duration(self) -> Any:
+        return pd.NaT if self.dti is not None else _NAN
+
+    def rnd(self, value: Any) -> Any:
+        """A Timedelta rounded up to the index spacing's resolution."""
+        if isinstance(value, pd.Timedelta) and self.resolution is not None:
+            return value.ceil(self.resolution)
+        return value
+
+    def spans(self, start: np.ndarray, end: np.ndarray) -> tuple[Any, Any]:
+        """Max and mean of the times from bars ``start`` to bars ``end`` (DatetimeIndex only), rounded."""
+        spans = pd.TimedeltaIndex(self.tvals[end] - self.tvals[start])
+        return self.rnd(spans.max()), self.rnd(spans.mean())
+
+
+def _checked_inputs(equity: Any, close: Any, index: Any, first_bar: int) -> tuple[np.ndarray, np.ndarray, _Clock]:
     if index is None:
         if isinstance(equity, pd.Series):
             index = equity.index
@@ -215,89 +269,95 @@ def compute_stats(
         raise ValueError(f"index has {len(idx)} entries, equity has {n}")
     if not 0 <= first_bar < n:
         raise ValueError(f"first_bar must be in [0, {n})")
-    dti = idx if isinstance(idx, pd.DatetimeIndex) else None
-    is_dt = dti is not None
+    return eq, c, _Clock.of(idx)
 
-    # Index spacing (backtesting.py's _data_period): median diff of the last 100 stamps.
-    period: Any = None
-    resolution: str | None = None
-    tvals = np.empty(0, dtype="datetime64[ns]")
-    if dti is not None:
-        tvals = (dti.tz_convert(None) if dti.tz is not None else dti).to_numpy()  # datetime64, UTC
-        tail = tvals[-100:]
-        period = pd.Series(tail[1:] - tail[:-1]).median() if len(tail) > 1 else pd.NaT
-        if isinstance(period, pd.Timedelta):
-            resolution = period.resolution_string
 
-    def rnd(value: Any) -> Any:
-        if isinstance(value, pd.Timedelta) and resolution is not None:
-            return value.ceil(resolution)
-        return value
+@dataclass(frozen=True)
+class _Trades:
+    entry_bar: np.ndarray
+    exit_bar: np.ndarray
+    pl: np.ndarray
+    ret: np.ndarray
+    fees: np.ndarray
 
-    missing_duration: Any = pd.NaT if is_dt else _NAN
+    @classmethod
+    def of(cls, trades: pd.DataFrame | None) -> _Trades:
+        return cls(_trade_column(trades, "entry_bar", np.int64), _trade_column(trades, "exit_bar", np.int64),
+                   _trade_column(trades, "pnl", np.float64), _trade_column(trades, "return", np.float64),
+                   _trade_column(trades, "fees", np.float64))
 
-    s: dict[str, Any] = {}
-    s["Start"] = idx[0]
-    s["End"] = idx[-1]
+    @property
+    def n(self) -> int:
+        return int(self.entry_bar.size)
+
+
+def _overview(s: dict[str, Any], eq: np.ndarray, c: np.ndarray, clock: _Clock, tr: _Trades,
+              first_bar: int) -> None:
+    """Start, End, Duration, Exposure Time, Equity Final/Peak, Commissions, Return, Buy & Hold."""
+    n = eq.size
+    s["Start"] = clock.idx[0]
+    s["End"] = clock.idx[-1]
     s["Duration"] = s["End"] - s["Start"]
-
-    # ---- trades
-    entry_bar = _trade_column(trades, "entry_bar", np.int64)
-    exit_bar = _trade_column(trades, "exit_bar", np.int64)
-    pl = _trade_column(trades, "pnl", np.float64)
-    ret = _trade_column(trades, "return", np.float64)
-    fees = _trade_column(trades, "fees", np.float64)
-    n_trades = entry_bar.size
-
     cover = np.zeros(n + 1, dtype=np.int64)
-    np.add.at(cover, entry_bar, 1)
-    np.add.at(cover, exit_bar + 1, -1)
+    np.add.at(cover, tr.entry_bar, 1)
+    np.add.at(cover, tr.exit_bar + 1, -1)
     exposure = float((np.cumsum(cover[:n]) > 0).mean())
-
     s["Exposure Time [%]"] = exposure * 100
     s["Equity Final [$]"] = float(eq[-1])
     s["Equity Peak [$]"] = _nanmax(eq)
-    s["Commissions [$]"] = float(fees.sum())
+    s["Commissions [$]"] = float(tr.fees.sum())
     s["Return [%]"] = float((eq[-1] - eq[0]) / eq[0] * 100)
     s["Buy & Hold Return [%]"] = float((c[-1] - c[first_bar]) / c[first_bar] * 100)
 
-    # ---- returns for the annualised figures
-    R: np.ndarray | None = None
-    N = _NAN
+
+def _annualising_returns(eq: np.ndarray, clock: _Clock,
+                         periods_per_year: float | None) -> tuple[np.ndarray | None, float]:
+    """The returns R of the annualised figures and the periods per year N (None, NaN: unknown)."""
     if periods_per_year is not None:
         if not periods_per_year > 0:
             raise ValueError("periods_per_year must be > 0")
-        N = float(periods_per_year)
-        R = _pct_change(eq)
-    elif dti is not None:
-        freq_days = period.days if isinstance(period, pd.Timedelta) else _NAN
-        wall = (dti.tz_localize(None) if dti.tz is not None else dti).to_numpy()
-        days = wall.astype("datetime64[D]").astype(np.int64)  # calendar day, local time
-        have_weekends = float(((days + 3) % 7 >= 5).mean()) > 2 / 7 * 0.6  # 1970-01-01: Thu
-        N = (
-            52.0 if freq_days == 7 else
-            12.0 if freq_days == 31 else
-            1.0 if freq_days == 365 else
-            (365.0 if have_weekends else 252.0)
+        return _pct_change(eq), float(periods_per_year)
+    dti = clock.dti
+    if dti is None:
+        return None, _NAN
+    freq_days = clock.period.days if isinstance(clock.period, pd.Timedelta) else _NAN
+    wall = (dti.tz_localize(None) if dti.tz is not None else dti).to_numpy()
+    days = wall.astype("datetime64[D]").astype(np.int64)  # calendar day, local time
+    have_weekends = float(((days + 3) % 7 >= 5).mean()) > 2 / 7 * 0.6  # 1970-01-01: Thu
+    N = (
+        52.0 if freq_days == 7 else
+        12.0 if freq_days == 31 else
+        1.0 if freq_days == 365 else
+        (365.0 if have_weekends else 252.0)
+    )
+    freq = "W" if freq_days == 7 else "ME" if freq_days == 31 else "YE" if freq_days == 365 else "D"
+    sampled: np.ndarray | None = None
+    if dti.is_monotonic_increasing:
+        # Same groups as resample(freq).last().dropna(): calendar days, weeks ending
+        # Sunday, calendar months, calendar years; the last equity of each.
+        key = (
+            (days + 3) // 7 if freq == "W" else
+            wall.astype("datetime64[M]").astype(np.int64) if freq == "ME" else
+            wall.astype("datetime64[Y]").astype(np.int64) if freq == "YE" else
+            days
         )
-        freq = "W" if freq_days == 7 else "ME" if freq_days == 31 else "YE" if freq_days == 365 else "D"
-        sampled: np.ndarray | None = None
-        if dti.is_monotonic_increasing:
-            # Same groups as resample(freq).last().dropna(): calendar days, weeks ending
-            # Sunday, calendar months, calendar years; the last equity of each.
-            key = (
-                (days + 3) // 7 if freq == "W" else
-                wall.astype("datetime64[M]").astype(np.int64) if freq == "ME" else
-                wall.astype("datetime64[Y]").astype(np.int64) if freq == "YE" else
-                days
-            )
-            sampled = eq[np.r_[key[1:] != key[:-1], True]]
-            if np.isnan(sampled).any():  # .last() skips NaN inside a period
-                sampled = None
-        if sampled is None:
-            sampled = pd.Series(eq, index=dti).resample(freq).last().dropna().to_numpy()
-        R = _pct_change(sampled)
+        sampled = eq[np.r_[key[1:] != key[:-1], True]]
+        if np.isnan(sampled).any():  # .last() skips NaN inside a period
+            sampled = None
+    if sampled is None:
+        sampled = pd.Series(eq, index=dti).resample(freq).last().dropna().to_numpy()
+    return _pct_change(sampled), N
 
+
+def _drawdown(eq: np.ndarray) -> np.ndarray:
+    """``1 - E / cummax(E)`` per bar."""
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return 1 - eq / np.maximum.accumulate(eq)
+
+
+def _risk(s: dict[str, Any], eq: np.ndarray, c: np.ndarray, clock: _Clock, dd: np.ndarray,
+          R: np.ndarray | None, N: float, periods_per_year: float | None, risk_free_rate: float) -> None:
+    """Return (Ann.), Volatility (Ann.), CAGR, Sharpe, Sortino, Calmar, Alpha, Beta, Max. Drawdown."""
     if R is not None:
         g = _geometric_mean(R)
         ann_return = (1 + g) ** N - 1
@@ -310,86 +370,80 @@ def compute_stats(
         ann_return = vol = sortino = _NAN
     s["Return (Ann.) [%]"] = ann_return * 100
     s["Volatility (Ann.) [%]"] = vol * 100
-
-    years = _NAN
-    if is_dt:
-        d = s["Duration"]
-        years = (d.days + d.seconds / 86400) / 365.25
-    elif periods_per_year is not None:
-        years = (n - 1) / float(periods_per_year)
-    with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
-        s["CAGR [%]"] = (
-            float(((np.float64(eq[-1]) / eq[0]) ** (1 / years) - 1) * 100) if years and years == years else _NAN
-        )
-
+    s["CAGR [%]"] = _cagr(eq, clock, s["Duration"], periods_per_year)
     s["Sharpe Ratio"] = (s["Return (Ann.) [%]"] - risk_free_rate * 100) / (s["Volatility (Ann.) [%]"] or _NAN)
     s["Sortino Ratio"] = sortino
-
-    with np.errstate(invalid="ignore", divide="ignore"):
-        dd = 1 - eq / np.maximum.accumulate(eq)
     max_dd = _nanmax(dd)
     max_dd = 0.0 if max_dd != max_dd else max_dd
     s["Calmar Ratio"] = ann_return / (max_dd or _NAN)
-
-    beta = _NAN
-    if n > 2:
-        with np.errstate(invalid="ignore", divide="ignore"):
-            a = np.log(eq[1:] / eq[:-1])
-            b = np.log(c[1:] / c[:-1])
-            cov = np.cov(a, b)
-            beta = float(cov[0, 1] / cov[1, 1])
+    beta = _beta(eq, c)
     s["Alpha [%]"] = (
         s["Return [%]"] - risk_free_rate * 100 - beta * (s["Buy & Hold Return [%]"] - risk_free_rate * 100)
     )
     s["Beta"] = beta
     s["Max. Drawdown [%]"] = -max_dd * 100
 
-    # ---- drawdown spells
+
+def _cagr(eq: np.ndarray, clock: _Clock, duration: Any, periods_per_year: float | None) -> float:
+    years = _NAN
+    if clock.dti is not None:
+        years = (duration.days + duration.seconds / 86400) / 365.25
+    elif periods_per_year is not None:
+        years = (eq.size - 1) / float(periods_per_year)
+    with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
+        return float(((np.float64(eq[-1]) / eq[0]) ** (1 / years) - 1) * 100) if years and years == years else _NAN
+
+
+def _beta(eq: np.ndarray, c: np.ndarray) -> float:
+    """``cov(a, b) / var(b)`` of the log returns of equity (a) and close (b); NaN when n < 3."""
+    if eq.size <= 2:
+        return _NAN
+    with np.errstate(invalid="ignore", divide="ignore"):
+        a = np.log(eq[1:] / eq[:-1])
+        b = np.log(c[1:] / c[:-1])
+        cov = np.cov(a, b)
+        return float(cov[0, 1] / cov[1, 1])
+
+
+def _drawdown_spells(s: dict[str, Any], dd: np.ndarray, clock: _Clock) -> None:
+    """Avg. Drawdown, Max./Avg. Drawdown Duration over the spells between bars at a peak."""
+    n = dd.size
     z = np.unique(np.r_[np.flatnonzero(dd == 0), n - 1])
     i0, j0 = z[:-1], z[1:]
     keep = j0 > i0 + 1
     i0, j0 = i0[keep], j0[keep]
-    if i0.size:
-        padded = np.r_[dd, 0.0]
-        bounds = np.empty(2 * i0.size, dtype=np.int64)
-        bounds[0::2] = i0
-        bounds[1::2] = j0 + 1
-        depth = np.fmax.reduceat(padded, bounds)[0::2]
-        depth = depth[~np.isnan(depth)]
-        s["Avg. Drawdown [%]"] = -_mean(depth) * 100
-        if is_dt:
-            spell = pd.TimedeltaIndex(tvals[j0] - tvals[i0])
-            s["Max. Drawdown Duration"] = rnd(spell.max())
-            s["Avg. Drawdown Duration"] = rnd(spell.mean())
-        else:
-            spell_num = np.asarray(idx[j0], dtype=np.float64) - np.asarray(idx[i0], dtype=np.float64)
-            s["Max. Drawdown Duration"] = float(spell_num.max())
-            s["Avg. Drawdown Duration"] = float(spell_num.mean())
-    else:
+    if not i0.size:
         pos = dd[(dd != 0) & ~np.isnan(dd)]
         s["Avg. Drawdown [%]"] = -_mean(pos) * 100
-        s["Max. Drawdown Duration"] = missing_duration
-        s["Avg. Drawdown Duration"] = missing_duration
+        s["Max. Drawdown Duration"] = clock.missing_duration
+        s["Avg. Drawdown Duration"] = clock.missing_duration
+        return
+    padded = np.r_[dd, 0.0]
+    bounds = np.empty(2 * i0.size, dtype=np.int64)
+    bounds[0::2] = i0
+    bounds[1::2] = j0 + 1
+    depth = np.fmax.reduceat(padded, bounds)[0::2]
+    depth = depth[~np.isnan(depth)]
+    s["Avg. Drawdown [%]"] = -_mean(depth) * 100
+    if clock.dti is not None:
+        s["Max. Drawdown Duration"], s["Avg. Drawdown Duration"] = clock.spans(i0, j0)
+    else:
+        idx = clock.idx
+        spell_num = np.asarray(idx[j0], dtype=np.float64) - np.asarray(idx[i0], dtype=np.float64)
+        s["Max. Drawdown Duration"] = float(spell_num.max())
+        s["Avg. Drawdown Duration"] = float(spell_num.mean())
 
-    # ---- trade statistics
+
+def _trade_stats(s: dict[str, Any], tr: _Trades, clock: _Clock) -> None:
+    """# Trades through Kelly Criterion."""
+    n_trades, pl, ret = tr.n, tr.pl, tr.ret
     s["# Trades"] = n_trades
     win_rate = float((pl > 0).mean()) if n_trades else _NAN
     s["Win Rate [%]"] = win_rate * 100
     s["Best Trade [%]"] = _nanmax(ret) * 100
     s["Worst Trade [%]"] = -_nanmax(-ret) * 100
     s["Avg. Trade [%]"] = _geometric_mean(ret) * 100
-    if n_trades:
-        if is_dt:
-            durations = pd.TimedeltaIndex(tvals[exit_bar] - tvals[entry_bar])
-            s["Max. Trade Duration"] = rnd(durations.max())
-            s["Avg. Trade Duration"] = rnd(durations.mean())
-        else:
-            dur = idx[exit_bar].to_numpy() - idx[entry_bar].to_numpy()
-            s["Max. Trade Duration"] = dur.max()
-            s["Avg. Trade Duration"] = float(np.mean(dur))
-    else:
-        s["Max. Trade Duration"] = missing_duration
-        s["Avg. Trade Duration"] = missing_duration
+    s["Max. Trade Duration"], s["Avg. Trade Duration"] = _trade_durations(tr, clock)
     ret_ok = ret[~np.isnan(ret)]
     s["Profit Factor"] = float(ret_ok[ret_ok > 0].sum()) / (abs(float(ret_ok[ret_ok < 0].sum())) or _NAN)
     s["Expectancy [%]"] = _mean(ret_ok) * 100
@@ -400,7 +454,14 @@ def compute_stats(
         ratio = np.float64(_mean(pl_ok[pl_ok > 0])) / np.float64(-_mean(pl_ok[pl_ok < 0]))
         s["Kelly Criterion"] = float(win_rate - (1 - win_rate) / ratio)
 
-    return pd.Series([s[k] for k in STAT_NAMES], index=_STAT_INDEX, dtype=object)
+
+def _trade_durations(tr: _Trades, clock: _Clock) -> tuple[Any, Any]:
+    if not tr.n:
+        return clock.missing_duration, clock.missing_duration
+    if clock.dti is not None:
+        return clock.spans(tr.entry_bar, tr.exit_bar)
+    dur = clock.idx[tr.exit_bar].to_numpy() - clock.idx[tr.entry_bar].to_numpy()
+    return dur.max(), float(np.mean(dur))
 
 
 def stats_frame(stats: Sequence[pd.Series]) -> pd.DataFrame:

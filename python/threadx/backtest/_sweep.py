@@ -1,8 +1,7 @@
-"""``threadx.sweep``: a built-in strategy over a parameter grid, in C++, in bounded memory."""
+"""``threadx.backtest.sweep``: a built-in strategy over a parameter grid, in C++, in bounded memory."""
 
 from __future__ import annotations
 
-import itertools
 import sys
 import threading
 from collections.abc import Callable, Mapping

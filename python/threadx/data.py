@@ -37,9 +37,9 @@ from threadx._resample import align, bar_period, resample  # noqa: F401 - re-exp
 from threadx._inputs import FieldErrors
 from threadx.errors import DataError, ValidationError
 
-__all__ = ["OHLCV", "align", "bar_period", "load", "resample", "sample", "sample_path", "save"]
+__all__ = ["OHLCV", "SAMPLES", "align", "bar_period", "load", "resample", "sample", "sample_path", "save"]
 
-_SAMPLE = "GOOG.csv"
+SAMPLES: tuple[str, ...] = ("GOOG", "NVDA", "ORCL", "YHOO")  # bundled daily files, threadx/data/<symbol>.csv
 
 OHLCV: tuple[str, ...] = ("open", "high", "low", "close", "volume")
 _PRICES = ("open", "high", "low", "close")
@@ -69,18 +69,23 @@ _EPOCH = re.compile(r"^-?\d{9,19}(\.\d*)?$")
 # --------------------------------------------------------------------------- bundled sample
 
 
-def sample_path() -> str:
-    """Path of the bundled daily GOOG file (see ``threadx/data/ATTRIBUTION.md``)."""
-    return str(resources.files("threadx") / "data" / _SAMPLE)
+def sample_path(symbol: str = "GOOG") -> str:
+    """Path of a bundled daily file (see ``threadx/data/ATTRIBUTION.md``): one of ``SAMPLES``."""
+    if symbol not in SAMPLES:
+        raise ValidationError([{"field": "symbol", "value": repr(symbol),
+                                "message": f"must be one of the bundled samples {', '.join(SAMPLES)}"}])
+    return str(resources.files("threadx") / "data" / f"{symbol}.csv")
 
 
-def sample() -> pd.DataFrame:
-    """Daily NASDAQ:GOOG bars 2004-08-19..2013-03-01 with lowercase OHLCV columns.
+def sample(symbol: str = "GOOG") -> pd.DataFrame:
+    """Bundled daily bars with lowercase OHLCV columns: NASDAQ:GOOG 2004-08-19..2013-03-01
+    (the default), or NVDA, ORCL, YHOO 2012-01-03..2014-12-31 (the same days; these also
+    have ``adj_close``) for multi-symbol examples.
 
-    The file's dates carry no time zone; they are trading days and are stamped
-    00:00 UTC here, explicitly (``load(sample_path(), tz="UTC")``).
+    The files' dates carry no time zone; they are trading days and are stamped
+    00:00 UTC here, explicitly (``load(sample_path(symbol), tz="UTC")``).
     """
-    return load(sample_path(), tz="UTC")
+    return load(sample_path(symbol), tz="UTC")
 
 
 # --------------------------------------------------------------------------- problems

@@ -513,8 +513,9 @@ def test_core_streaming_update_many_0d_times():
 # ---------------------------------------------------------------- keyword typos (issue 11)
 
 def _typo_calls():
-    from threadx import backtest, data
+    import threadx.stream
     import threadx.ta as ta
+    from threadx import backtest, data
 
     bars = data.sample().iloc[:300]
     return [
@@ -529,6 +530,7 @@ def _typo_calls():
         ("timeperoid", "timeperiod", lambda: ta.RSI(bars, timeperoid=14)),
         ("pric", "price", lambda: ta.RSI(bars, pric="open")),
         ("anchr", "anchor", lambda: ta.VWAP(bars, anchr="D")),
+        ("timeperoid", "timeperiod", lambda: threadx.stream.RSI(timeperoid=14)),
         ("timeperoid", "timeperiod",
          lambda: threadx.IndicatorRequest(function="RSI", inputs=[X], params={"timeperoid": 3}).validate()),
     ]

@@ -13,6 +13,7 @@ import pandas as pd
 
 from threadx import _core
 from threadx._inputs import FieldErrors, as_values, unknown_keywords
+from threadx.data import OHLCV
 from threadx.errors import IndicatorError, ValidationError
 
 # Every function name of TA-Lib 0.8 (C library 0.8.1); names here that ThreadX lacks
@@ -241,7 +242,6 @@ def _frame_column(frame: Any, name: str, errors: FieldErrors, field: str | None 
     return frame[keys[name]]
 
 
-OHLCV = ("open", "high", "low", "close", "volume")
 # TA-Lib's abstract API: a generic input reads the OHLCV frame's column its keyword names (price="close")
 PRICE_KEYWORDS = {"real": ("price", "close"), "real0": ("price0", "high"), "real1": ("price1", "low")}
 

@@ -674,3 +674,13 @@ def test_save_rejects_what_it_cannot_round_trip(tmp_path: Path) -> None:
     with pytest.raises(ValidationError) as exc:
         data.save([1, 2], 3)  # type: ignore[arg-type]
     assert exc.value.fields == ["df", "path"]
+
+
+def test_bundled_samples() -> None:
+    """GOOG (the default) and three symbols on the same days, for multi-symbol examples."""
+    assert data.sample().index[0] == pd.Timestamp("2004-08-19", tz="UTC")
+    three = {s: data.sample(s) for s in ("NVDA", "ORCL", "YHOO")}
+    assert all(len(f) == 754 and f.index.equals(three["NVDA"].index) for f in three.values())
+    assert list(three["ORCL"].columns[:5]) == ["open", "high", "low", "close", "volume"]
+    with pytest.raises(ValidationError, match="GOOG, NVDA, ORCL, YHOO"):
+        data.sample("MSFT")

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import base64
 import dataclasses
-import difflib
 import functools
 import hashlib
 import types
@@ -160,14 +159,10 @@ def _feed(h: Any, value: Any) -> None:
 
 def check_keywords(where: str, given: Mapping[str, Any], allowed: list[str], required: list[str]) -> None:
     """Raise one ValidationError for unknown keywords (with the closest valid name) and missing ones."""
-    from threadx._inputs import FieldErrors
+    from threadx._inputs import FieldErrors, unknown_keywords
 
     errors = FieldErrors()
-    for key in given:
-        if key not in allowed:
-            near = difflib.get_close_matches(str(key), allowed, n=1)
-            hint = f"; did you mean {near[0]!r}?" if near else f" (it takes {', '.join(allowed)})"
-            errors.add(str(key), given[key], f"is not a field of {where}{hint}")
+    unknown_keywords(given, allowed, errors, where)
     for key in required:
         if key not in given:
             errors.add(key, "missing", f"is required by {where}")

@@ -30,6 +30,7 @@ from threadx._inputs import (
     as_times,
     as_values,
     as_window,
+    checked_keywords,
 )
 from threadx.errors import ValidationError
 
@@ -255,6 +256,7 @@ def _rolling(stat: str, x: Any, window: Any, *, out: Any, cancel: Any, **kw: Any
     return compute(prepare(x, window, stat, out=out, **kw), out=out, cancel=cancel)
 
 
+@checked_keywords
 def quantile(
     x: ArrayLike,
     window: WindowLike,
@@ -279,24 +281,28 @@ def quantile(
     )
 
 
+@checked_keywords
 def median(x: ArrayLike, window: WindowLike, *, min_periods: int | None = None, times: Any = None,
            out: np.ndarray | None = None, cancel: _core.CancelToken | None = None) -> Result:
     """Rolling median: ``x.rolling(window, min_periods).median()``."""
     return _rolling("median", x, window, min_periods=min_periods, times=times, out=out, cancel=cancel)
 
 
+@checked_keywords
 def sum(x: ArrayLike, window: WindowLike, *, min_periods: int | None = None, times: Any = None,  # noqa: A001
         out: np.ndarray | None = None, cancel: _core.CancelToken | None = None) -> Result:
     """Rolling sum (TwoSum-compensated): ``x.rolling(window, min_periods).sum()``."""
     return _rolling("sum", x, window, min_periods=min_periods, times=times, out=out, cancel=cancel)
 
 
+@checked_keywords
 def mean(x: ArrayLike, window: WindowLike, *, min_periods: int | None = None, times: Any = None,
          out: np.ndarray | None = None, cancel: _core.CancelToken | None = None) -> Result:
     """Rolling mean: ``x.rolling(window, min_periods).mean()``."""
     return _rolling("mean", x, window, min_periods=min_periods, times=times, out=out, cancel=cancel)
 
 
+@checked_keywords
 def var(x: ArrayLike, window: WindowLike, *, min_periods: int | None = None, ddof: int = 1,
         times: Any = None, out: np.ndarray | None = None,
         cancel: _core.CancelToken | None = None) -> Result:
@@ -304,6 +310,7 @@ def var(x: ArrayLike, window: WindowLike, *, min_periods: int | None = None, ddo
     return _rolling("var", x, window, min_periods=min_periods, ddof=ddof, times=times, out=out, cancel=cancel)
 
 
+@checked_keywords
 def std(x: ArrayLike, window: WindowLike, *, min_periods: int | None = None, ddof: int = 1,
         times: Any = None, out: np.ndarray | None = None,
         cancel: _core.CancelToken | None = None) -> Result:
@@ -311,18 +318,21 @@ def std(x: ArrayLike, window: WindowLike, *, min_periods: int | None = None, ddo
     return _rolling("std", x, window, min_periods=min_periods, ddof=ddof, times=times, out=out, cancel=cancel)
 
 
+@checked_keywords
 def min(x: ArrayLike, window: WindowLike, *, min_periods: int | None = None, times: Any = None,  # noqa: A001
         out: np.ndarray | None = None, cancel: _core.CancelToken | None = None) -> Result:
     """Rolling minimum: ``x.rolling(window, min_periods).min()``."""
     return _rolling("min", x, window, min_periods=min_periods, times=times, out=out, cancel=cancel)
 
 
+@checked_keywords
 def max(x: ArrayLike, window: WindowLike, *, min_periods: int | None = None, times: Any = None,  # noqa: A001
         out: np.ndarray | None = None, cancel: _core.CancelToken | None = None) -> Result:
     """Rolling maximum: ``x.rolling(window, min_periods).max()``."""
     return _rolling("max", x, window, min_periods=min_periods, times=times, out=out, cancel=cancel)
 
 
+@checked_keywords
 def zscore(x: ArrayLike, window: WindowLike, *, min_periods: int | None = None, ddof: int = 1,
            times: Any = None, out: np.ndarray | None = None,
            cancel: _core.CancelToken | None = None) -> Result:

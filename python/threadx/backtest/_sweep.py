@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 import sys
 import threading
 from collections.abc import Callable, Mapping
@@ -12,7 +13,7 @@ import numpy as np
 import pandas as pd
 
 from threadx import _core
-from threadx._inputs import FieldErrors
+from threadx._inputs import FieldErrors, unknown_keywords
 from threadx.backtest import _engine
 from threadx.errors import ValidationError
 
@@ -163,6 +164,10 @@ def sweep(strategy: str, data: Any, *, constraint: Callable[[pd.DataFrame], Any]
     return execute(plan, progress=progress, cancel=cancel)
 
 
+# sweep's own keywords: a misspelt one arrives in **kwargs, and the closest name is suggested among them too
+SWEEP_KEYWORDS = tuple(k for k, p in inspect.signature(sweep).parameters.items() if p.kind is p.KEYWORD_ONLY)
+
+
 def prepare(strategy: str, data: Any, *, constraint: Callable[[pd.DataFrame], Any] | None = None,
             metric: str = "sharpe", keep: str = "stats", top_k: int | None = None, short: bool = False,
             periods_per_year: float | None = None, _deep: bool = True, **kwargs: Any) -> SweepPlan:
@@ -178,10 +183,8 @@ def prepare(strategy: str, data: Any, *, constraint: Callable[[pd.DataFrame], An
     names = STRATEGIES[strategy]
     grid = {k: v for k, v in kwargs.items() if k in names}
     options = {k: v for k, v in kwargs.items() if k not in names}
-    for k in options:
-        if k not in BACKTEST_OPTIONS:
-            errors.add(k, options[k], f"is neither a parameter of {strategy!r} ({', '.join(names)}) nor a "
-                       "backtest option")
+    unknown_keywords({k: v for k, v in options.items() if k not in BACKTEST_OPTIONS},
+                     [*names, *BACKTEST_OPTIONS, *SWEEP_KEYWORDS], errors, f"threadx.backtest.sweep({strategy!r})")
     combos = _grid(strategy, grid, errors)
     key = METRICS.get(metric, metric)
     if keep not in ("stats", "equity", "trades"):

@@ -13,7 +13,6 @@ import pytest
 import ta_support
 import threadx
 import threadx.ta as ta
-from ta_cases import CASES
 from threadx.errors import CancelledError, IndicatorError, ValidationError
 
 talib = pytest.importorskip("talib")

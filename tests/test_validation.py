@@ -559,3 +559,10 @@ def test_checked_functions_keep_their_signature_and_defaults():
     assert "min_periods" in inspect.signature(R.mean).parameters
     assert inspect.signature(backtest.run).parameters["fees"].default == 0.0
     assert R.mean.__doc__ and backtest.run.__name__ == "run"
+
+
+def test_streaming_quantile_keyword_typo_names_the_closest_keyword() -> None:
+    with pytest.raises(ValidationError) as exc:
+        threadx.RollingQuantile(20, 0.5, max_point=100)  # type: ignore[call-arg]
+    assert exc.value.fields == ["max_point"]
+    assert "threadx.rolling.RollingQuantile" in str(exc.value) and "did you mean 'max_points'?" in str(exc.value)

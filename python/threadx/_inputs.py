@@ -252,7 +252,8 @@ def checked_keywords(fn: Callable[P, R]) -> Callable[P, R]:
     """``fn`` raising ``ValidationError`` for a keyword it does not take (a typo: the closest name)."""
     params = inspect.signature(fn).parameters.values()
     valid = frozenset(p.name for p in params if p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY))
-    where = ".".join(m for m in fn.__module__.split(".") if not m.startswith("_")) + f".{fn.__name__}"
+    module = ".".join(m for m in fn.__module__.split(".") if not m.startswith("_"))
+    where = f"{module}.{fn.__qualname__.removesuffix('.__init__')}"  # a class for its __init__
 
     @functools.wraps(fn)
     def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:

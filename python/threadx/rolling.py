@@ -369,6 +369,7 @@ class RollingQuantile:
     inside its span.
     """
 
+    @checked_keywords
     def __init__(
         self,
         window: WindowLike,

@@ -51,7 +51,7 @@ __all__ = [
 
 globals().update({name: _function(name) for name in get_functions()})
 
-from threadx.ta._extras import VWAP  # noqa: E402  (TA-Lib's VWAP plus rolling and sessions)
+from threadx.ta._extras import VWAP  # noqa: E402, F401  (replaces the generated VWAP: rolling and sessions too)
 
 
 def __getattr__(name: str):  # noqa: ANN202 - module hook

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, overload
 
 import pandas as pd
 
@@ -20,6 +20,18 @@ def _check_freq(freq: Any, index: pd.Index) -> None:
         errors.add("freq", freq, f"needs bars on a DatetimeIndex (the index is a {type(index).__name__}); "
                                  "use freq=None for per-bar returns")
     errors.raise_if_any()
+
+
+@overload
+def returns_of(equity: pd.Series, freq: Any) -> pd.Series: ...
+
+
+@overload
+def returns_of(equity: pd.DataFrame, freq: Any) -> pd.DataFrame: ...
+
+
+@overload
+def returns_of(equity: pd.Series | pd.DataFrame, freq: Any) -> pd.Series | pd.DataFrame: ...
 
 
 def returns_of(equity: pd.Series | pd.DataFrame, freq: Any) -> pd.Series | pd.DataFrame:

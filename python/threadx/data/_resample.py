@@ -25,7 +25,7 @@ _FIRST, _MAX, _MIN, _LAST, _SUM = "first", "max", "min", "last", "sum"
 _OHLCV = {"open": _FIRST, "high": _MAX, "low": _MIN, "close": _LAST, "volume": _SUM}
 
 
-def _step(index: pd.DatetimeIndex) -> pd.Timedelta | None:
+def bar_step(index: pd.DatetimeIndex) -> pd.Timedelta | None:
     """The most common positive spacing of the index (None: fewer than two distinct stamps)."""
     diffs = np.diff(index.asi8)
     values, counts = np.unique(diffs[diffs > 0], return_counts=True)
@@ -37,7 +37,7 @@ def bar_period(index: pd.DatetimeIndex) -> pd.Timedelta:
     if not isinstance(index, pd.DatetimeIndex) or len(index) < 2:
         raise ValidationError([{"field": "index", "value": repr(type(index).__name__),
                                 "message": "needs a DatetimeIndex of at least two bars to infer their period"}])
-    step = _step(index)
+    step = bar_step(index)
     if step is None:
         raise ValidationError([{"field": "index", "value": "constant",
                                 "message": "has no two distinct timestamps to infer the bars' period"}])
@@ -66,8 +66,8 @@ def too_fine(what: str, span: pd.Timedelta, period: pd.Timedelta) -> DataError |
     if span >= period:
         return None
     return DataError(f"{what} (bins of {duration_text(span)}) is finer than the data's bars "
-                     f"({duration_text(period)}): resampling aggregates bars into coarser ones only, "
-                     f"so the rule must span {duration_text(period)} or more")
+                     f"({duration_text(period)}): bars aggregate into coarser ones only, "
+                     f"of {duration_text(period)} or more")
 
 
 _RULES = "a pandas frequency with a positive multiple, such as '5min', '1h', '1D', 'W-FRI', 'ME', 'QE' or 'YE'"
@@ -87,12 +87,12 @@ def _offset(rule: Any, errors: FieldErrors) -> pd.DateOffset | None:
 def _period(df: pd.DataFrame, period: Any, errors: FieldErrors) -> pd.Timedelta | None:
     """The input bars' length: ``period`` when given, else inferred (None when it cannot be)."""
     if period is None:
-        return _step(pd.DatetimeIndex(df.index))
+        return bar_step(pd.DatetimeIndex(df.index))
     try:
-        step = pd.Timedelta(period)
+        step: pd.Timedelta | None = pd.Timedelta(period)
     except (ValueError, TypeError):
-        step = pd.NaT
-    if step is pd.NaT or step <= pd.Timedelta(0):
+        step = None
+    if step is None or pd.isna(step) or step <= pd.Timedelta(0):
         errors.add("period", period, "must be a positive duration such as '1min' or '1D'")
         return None
     return step

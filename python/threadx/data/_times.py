@@ -153,8 +153,8 @@ def are_dates(idx: pd.DatetimeIndex) -> bool:
     stamps = idx[idx.notna()]
     if len(stamps) == 0 or not (stamps == stamps.normalize()).all():
         return False
-    spacing = np.diff(np.unique(stamps.as_unit("ns").asi8))
-    return spacing.size == 0 or pd.Timedelta(int(np.median(spacing)), unit="ns") >= pd.Timedelta(days=1)
+    spacing = np.diff(np.unique(stamps.asi8))  # in the stamps' own unit: dates may lie beyond 2262
+    return spacing.size == 0 or pd.Timedelta(int(np.median(spacing)), unit=stamps.unit) >= pd.Timedelta(days=1)
 
 
 def to_utc(rows: Rows, idx: pd.DatetimeIndex, naive: bool, tz: Any, source: str,

@@ -357,6 +357,17 @@ class BacktestResult:
     def position(self) -> pd.Series | pd.DataFrame:
         return self._series("position")
 
+    def returns(self, freq: str | None = "D") -> pd.Series | pd.DataFrame:
+        """The equity's returns for quantstats, pyfolio or empyrical, the first NaN dropped.
+
+        ``freq="D"``: daily, on a tz-naive index of calendar dates (each day's last equity
+        against the previous day's; daily bars keep their session date); ``freq=None``:
+        per bar, on the bars' index.  A Series, or a DataFrame with a column per simulation.
+        """
+        from threadx.backtest._returns import returns_of
+
+        return returns_of(self.equity, freq)
+
     def _time(self, bars: np.ndarray) -> Any:
         idx = self.index
         out = idx.take(np.where(bars >= 0, bars, 0))

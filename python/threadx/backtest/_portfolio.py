@@ -89,6 +89,17 @@ class PortfolioResult:
     def equity(self) -> pd.Series:
         return pd.Series(self._raw["equity"], index=self.index, name="equity")
 
+    def returns(self, freq: str | None = "D") -> pd.Series:
+        """The equity's returns for quantstats, pyfolio or empyrical, the first NaN dropped.
+
+        ``freq="D"``: daily, on a tz-naive index of calendar dates (each day's last equity
+        against the previous day's; daily bars keep their session date); ``freq=None``:
+        per bar, on the bars' index.
+        """
+        from threadx.backtest._returns import returns_of
+
+        return returns_of(self.equity, freq)
+
     @cached_property
     def cash(self) -> pd.Series:
         return pd.Series(self._raw["cash"], index=self.index, name="cash")

@@ -8,7 +8,9 @@ UTC ``DatetimeIndex`` named ``time`` (nanosecond resolution).
 Time is never guessed: timestamps without a UTC offset ("naive") are read in the
 zone given by ``tz=`` (an IANA name such as ``"Europe/Berlin"``, or ``"UTC"``) and
 converted to UTC; a file of naive timestamps loaded without ``tz=`` raises
-``DataError``.  The process time zone (``TZ``) plays no part.
+``DataError``.  The process time zone (``TZ``) plays no part.  Bars of a day or
+longer keep their calendar date: naive stamps that are all midnights a day or more
+apart (date-only files) are stamped 00:00 UTC of their date, whatever ``tz=`` says.
 
 Every problem of a file is reported at once, each with its row number, in one
 ``DataError`` whose ``.problems`` lists them; the policies ``on_unsorted``,

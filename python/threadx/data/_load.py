@@ -87,7 +87,12 @@ def load(
     tz
         The zone of naive timestamps (IANA name or ``"UTC"``).  Required when the
         file's timestamps are naive; unused (and noted) when they carry an offset.
-        Date-only stamps are midnight in that zone.
+        **Dates keep their date**: bars of a day or longer -- naive stamps all at
+        midnight (date-only files) a median of a day or more apart (one such stamp
+        alone counts) -- are stamped 00:00 UTC of the date written in the file,
+        whatever ``tz`` says, and a note in ``df.attrs["notes"]`` says so; daily,
+        weekly and monthly bars then keep their calendar date through ``resample``,
+        backtests and their results.  ``tz`` places intraday stamps only.
     label
         ``"open"`` (default) if a stamp marks the bar's open, ``"close"`` if it marks
         its close.  Stored in ``df.attrs["label"]``; timestamps are NOT shifted: the

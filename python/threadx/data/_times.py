@@ -147,6 +147,16 @@ def _parse_times(rows: Rows, raw: pd.Series, source: str, problems: list[dict[st
 
 
 
+def are_dates(idx: pd.DatetimeIndex) -> bool:
+    """Whether naive stamps are calendar dates: every one at midnight and, when there are two or
+    more, a median spacing of a day or more (daily, weekly, monthly bars; date-only files)."""
+    stamps = idx[idx.notna()]
+    if len(stamps) == 0 or not (stamps == stamps.normalize()).all():
+        return False
+    spacing = np.diff(np.unique(stamps.asi8))  # in the stamps' own unit: dates may lie beyond 2262
+    return spacing.size == 0 or pd.Timedelta(int(np.median(spacing)), unit=stamps.unit) >= pd.Timedelta(days=1)
+
+
 def to_utc(rows: Rows, idx: pd.DatetimeIndex, naive: bool, tz: Any, source: str,
             problems: list[dict[str, Any]]) -> pd.DatetimeIndex:
     if not naive:
@@ -157,6 +167,10 @@ def to_utc(rows: Rows, idx: pd.DatetimeIndex, naive: bool, tz: Any, source: str,
         raise DataError(f"{source}: the file's timestamps are naive (no UTC offset or zone), so "
                         "tz= is required: pass the zone they were written in, e.g. tz='UTC' or "
                         "tz='Europe/Berlin'; ThreadX never assumes one")
+    if are_dates(idx):
+        rows.notes.append(f"the timestamps are dates (all at midnight, a day or more apart): each bar is "
+                          f"stamped 00:00 UTC of its date; tz={str(tz)!r} applies to intraday stamps only")
+        return idx.tz_localize("UTC")
     valid = ~np.asarray(idx.isna())
     try:
         local = idx.tz_localize(tz, ambiguous="infer", nonexistent="NaT")

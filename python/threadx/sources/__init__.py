@@ -2,7 +2,11 @@
 
 A *source* is anything with ``fetch(symbol, start, end, timeframe) -> DataFrame``
 (the :class:`DataSource` protocol): bars of one symbol in ``[start, end)`` with a
-UTC ``DatetimeIndex`` and float ``open, high, low, close, volume`` columns.
+UTC ``DatetimeIndex`` and float ``open, high, low, close, volume`` columns.  What a
+source returns is brought to ``timeframe`` in one place (:func:`at_timeframe`, run by
+every source here and by :class:`ResilientSource`): finer bars are aggregated with
+``threadx.data.resample``, coarser bars (or bars that do not divide the timeframe)
+are a ``DataError`` -- a source never returns another timeframe than asked.
 Three come with ThreadX: :class:`DirectorySource` (one CSV/Parquet file per
 symbol), :class:`InMemorySource` (a dict of frames) and :class:`CallableSource`
 (a user function).
@@ -24,7 +28,7 @@ a :class:`threadx.requests.DataRequest` refers to.
 from __future__ import annotations
 
 from threadx.data import OHLCV
-from threadx.sources._checks import TIMEFRAMES, check_frame
+from threadx.sources._checks import TIMEFRAMES, at_timeframe, check_frame
 from threadx.sources._checks import as_utc, check_symbol, check_timeframe  # noqa: F401 - threadx.requests uses them
 from threadx.sources._registry import get_source, register_source, source_names, unregister_source
 from threadx.sources._resilience import (
@@ -51,6 +55,7 @@ __all__ = [
     "Retry",
     "SupportsRandom",
     "TransientDataError",
+    "at_timeframe",
     "check_frame",
     "get_source",
     "is_transient",

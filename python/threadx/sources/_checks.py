@@ -7,11 +7,14 @@ from typing import Any
 import pandas as pd
 
 from threadx._inputs import FieldErrors
-from threadx.data import OHLCV
+from threadx.data import OHLCV, resample
+from threadx.data._resample import bar_step, duration_text, too_fine
 from threadx.errors import DataError
 
+#: Each timeframe a request or a source accepts, as a pandas rule.
+_RULES: dict[str, str] = {"1m": "1min", "5m": "5min", "15m": "15min", "1h": "1h", "4h": "4h", "1d": "1D"}
 #: The bar lengths a request or a source accepts.
-TIMEFRAMES: tuple[str, ...] = ("1m", "5m", "15m", "1h", "4h", "1d")
+TIMEFRAMES: tuple[str, ...] = tuple(_RULES)
 
 
 def as_utc(value: Any, field: str, errors: FieldErrors) -> pd.Timestamp | None:
@@ -108,12 +111,52 @@ def check_frame(df: Any, *, source: str, symbol: str) -> pd.DataFrame:
 
 
 def slice_bars(df: pd.DataFrame, start: pd.Timestamp, end: pd.Timestamp) -> pd.DataFrame:
-    """Rows with ``start <= t < end`` of a frame with an increasing DatetimeIndex."""
+    """Rows with ``start <= t < end`` of a frame with an increasing DatetimeIndex (and their
+    ``attrs["closes"]``, as :func:`threadx.data.resample` records them)."""
     index = df.index
     assert isinstance(index, pd.DatetimeIndex)
     i = int(index.searchsorted(start, side="left"))
     j = int(index.searchsorted(end, side="left"))
-    return df.iloc[i:j]
+    out = df.iloc[i:j]
+    closes = df.attrs.get("closes")
+    if closes is not None and len(closes) == len(df):
+        out.attrs = {**df.attrs, "closes": tuple(closes[i:j])}
+    return out
+
+
+def at_timeframe(df: pd.DataFrame, start: pd.Timestamp, end: pd.Timestamp, timeframe: str, *, source: str,
+                 symbol: str) -> pd.DataFrame:
+    """The bars of a checked frame in ``[start, end)`` at ``timeframe``, recorded in ``attrs["timeframe"]``.
+
+    Bars of the timeframe's length are returned as they are; finer bars that divide it
+    are aggregated with :func:`threadx.data.resample` (the bars in ``[start, end)``, bins
+    labelled by their start; a bin that begins before ``start`` is left out); coarser
+    bars, or bars that do not divide it, are a DataError.  A frame of fewer than two
+    distinct stamps, or one already marked with this timeframe, is taken as it is.
+    """
+    period = None if df.attrs.get("timeframe") == timeframe else bar_step(pd.DatetimeIndex(df.index))
+    want = pd.Timedelta(_RULES[timeframe])
+    out = slice_bars(df, start, end)
+    if period is not None and period != want:
+        where = f"source {source!r} for {symbol!r}"
+        coarser = too_fine(f"timeframe {timeframe!r}", want, period)
+        if coarser is not None:
+            raise DataError(f"{where}: {coarser}")
+        if want % period:
+            raise DataError(f"{where}: bars of {duration_text(period)} do not divide timeframe {timeframe!r} "
+                            f"({duration_text(want)}) into whole bars")
+        if len(out):
+            out = slice_bars(resample(out, _RULES[timeframe], drop_empty=True), start, end)
+    out.attrs = {**out.attrs, "timeframe": timeframe}
+    return out
+
+
+def fetched(df: Any, start: pd.Timestamp, end: pd.Timestamp, timeframe: str, *, source: str,
+            symbol: str) -> pd.DataFrame:
+    """What every source hands back: ``df`` checked (:func:`check_frame`), in ``[start, end)``,
+    at ``timeframe`` (:func:`at_timeframe`)."""
+    checked = check_frame(df, source=source, symbol=symbol)
+    return at_timeframe(checked, start, end, timeframe, source=source, symbol=symbol)
 
 
 def names_list(names: list[str], limit: int = 10) -> str:

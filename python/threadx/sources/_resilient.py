@@ -9,7 +9,7 @@ import pandas as pd
 
 from threadx._inputs import FieldErrors
 from threadx.errors import DataError
-from threadx.sources._checks import check_frame, fetch_args, slice_bars
+from threadx.sources._checks import fetch_args, fetched
 from threadx.sources._resilience import (
     HALF_OPEN,
     OPEN,
@@ -101,7 +101,7 @@ class ResilientSource:
                 raise
             self.breaker.record_success(probe)
             try:
-                df = slice_bars(check_frame(result, source=self.name, symbol=symbol), t0, t1)
+                df = fetched(result, t0, t1, timeframe, source=self.name, symbol=symbol)
             except DataError as exc:
                 self._count("_failures", exc)
                 raise

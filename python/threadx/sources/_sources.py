@@ -13,7 +13,7 @@ import pandas as pd
 from threadx._inputs import FieldErrors
 from threadx.data import load
 from threadx.errors import DataError, ValidationError
-from threadx.sources._checks import check_frame, check_symbol, fetch_args, names_list, slice_bars
+from threadx.sources._checks import check_frame, check_symbol, fetch_args, fetched, names_list
 
 
 @runtime_checkable
@@ -26,7 +26,7 @@ class DataSource(Protocol):
 
 
 class InMemorySource:
-    """Frames held in a dict, one per symbol; ``fetch`` returns a copy of the slice."""
+    """Frames held in a dict, one per symbol; ``fetch`` returns a copy of the slice at the timeframe."""
 
     def __init__(self, frames: Mapping[str, pd.DataFrame]) -> None:
         errors = FieldErrors()
@@ -56,7 +56,7 @@ class InMemorySource:
             df = self._frames[symbol]
         except KeyError:
             raise DataError(f"no data for symbol {symbol!r} (has {names_list(self.symbols)})") from None
-        return slice_bars(df, t0, t1).copy()
+        return fetched(df, t0, t1, timeframe, source="memory", symbol=symbol).copy()
 
     def __repr__(self) -> str:
         return f"InMemorySource(symbols={names_list(self.symbols)})"
@@ -66,7 +66,8 @@ class CallableSource:
     """A user function ``func(symbol, start, end, timeframe) -> DataFrame`` as a source.
 
     ``start``/``end`` arrive as UTC Timestamps; the result is checked
-    (:func:`check_frame`) and sliced to ``[start, end)``.
+    (:func:`check_frame`), sliced to ``[start, end)`` and brought to ``timeframe``
+    (:func:`threadx.sources.at_timeframe`).
     """
 
     def __init__(self, func: Callable[[str, pd.Timestamp, pd.Timestamp, str], pd.DataFrame], *,
@@ -78,8 +79,7 @@ class CallableSource:
 
     def fetch(self, symbol: str, start: Any, end: Any, timeframe: str) -> pd.DataFrame:
         symbol, t0, t1, timeframe = fetch_args(symbol, start, end, timeframe)
-        df = check_frame(self.func(symbol, t0, t1, timeframe), source=self.name, symbol=symbol)
-        return slice_bars(df, t0, t1)
+        return fetched(self.func(symbol, t0, t1, timeframe), t0, t1, timeframe, source=self.name, symbol=symbol)
 
     def __repr__(self) -> str:
         return f"CallableSource({self.name})"
@@ -93,9 +93,10 @@ class DirectorySource:
 
     Files are read with ``loader(path, **load_kwargs)`` -- by default
     ``threadx.data.load`` (so ``load_kwargs`` may hold ``tz=``, ``label=``,
-    ``format=``...) -- checked and sliced to ``[start, end)``.  The file is
-    returned as it is: it is not resampled to ``timeframe``, which only picks the
-    file when the pattern names it.  A missing file is a permanent DataError.
+    ``format=``...) -- checked, sliced to ``[start, end)`` and brought to ``timeframe``
+    like every source's bars (finer bars aggregated, coarser ones refused; see
+    :func:`threadx.sources.at_timeframe`); ``{timeframe}`` in the pattern picks the
+    file.  A missing file is a permanent DataError.
     """
 
     def __init__(self, root: str | os.PathLike[str], pattern: str = "{symbol}.csv", *,
@@ -148,8 +149,7 @@ class DirectorySource:
         path = self.path_for(symbol, timeframe)
         if not path.is_file():
             raise DataError(f"no file for symbol {symbol!r}: {str(path)!r} does not exist")
-        df = check_frame(self._load(path), source=repr(self), symbol=symbol)
-        return slice_bars(df, t0, t1)
+        return fetched(self._load(path), t0, t1, timeframe, source=repr(self), symbol=symbol)
 
     def __repr__(self) -> str:
         return f"DirectorySource({str(self.root)!r}, pattern={self.pattern!r})"

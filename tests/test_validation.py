@@ -566,3 +566,12 @@ def test_streaming_quantile_keyword_typo_names_the_closest_keyword() -> None:
         threadx.RollingQuantile(20, 0.5, max_point=100)  # type: ignore[call-arg]
     assert exc.value.fields == ["max_point"]
     assert "threadx.rolling.RollingQuantile" in str(exc.value) and "did you mean 'max_points'?" in str(exc.value)
+
+
+@pytest.mark.parametrize("window", ["weekly", "1M", "abc", "1ME", "2B"])
+def test_bad_time_window_reads_as_one_message(window: str) -> None:
+    with pytest.raises(ValidationError) as exc:
+        threadx.rolling.mean(np.arange(5.0), window)
+    text = str(exc.value)
+    assert exc.value.fields == ["window"] and "'15min'" in text
+    assert "Failed to parse" not in text and text.count("Invalid frequency") == 0

@@ -155,8 +155,9 @@ def as_window(window: Any, errors: FieldErrors) -> Window | None:
         else:
             errors.add("window", window, "must be a positive integer or a time offset")
             return None
-    except (ValueError, TypeError, OverflowError) as exc:
-        errors.add("window", window, f"not a fixed-length time offset ({exc})")
+    except (ValueError, TypeError, OverflowError):  # pandas' own message repeats itself; ours says what is accepted
+        errors.add("window", window, "must be a number of rows or a fixed-length time offset such as '15min', "
+                   "'1h' or '2D' (months and business days have no fixed length)")
         return None
     if ns is None:
         errors.add("window", window, "must not be NaT")

@@ -180,7 +180,7 @@ def _breakdown(df: pd.DataFrame, en: np.ndarray, ex: np.ndarray) -> None:
         t_core, t_hash = [], []
         for _ in range(3):
             t0 = time.perf_counter()
-            _engine._core.bt_run(b.open, b.high, b.low, b.close, b.times, prep.sims, prep.signals, prep.levels,
+            _engine._core.backtest.run(b.open, b.high, b.low, b.close, b.times, prep.sims, prep.signals, prep.levels,
                                  prep.params, None)
             t1 = time.perf_counter()
             b.fingerprint()

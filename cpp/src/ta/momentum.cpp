@@ -1256,7 +1256,7 @@ struct Macdext {
 };
 
 // APO / PPO: fast MA minus slow MA (periods swapped when slow < fast), both from the
-// first bar; PPO divides by the slow MA (0 when it is within 1e-8 of zero) and * 100.
+// first bar; PPO divides by the slow MA (0 when it is exactly zero, is_zero) and * 100.
 template <bool Percent, class M>
 struct PriceOscOf {
     static constexpr int n_inputs = 1, n_outputs = 1;

@@ -125,13 +125,37 @@ struct LinReg {
 
 // ---------------------------------------------------------------- BETA
 
-// The rebuild of BETA's and CORREL's shifted sums: the window's means (`mean` of each
-// total; each indicator rounds its own way), then the sums of the values measured from
-// them.  The rings of p values are read oldest first, from slot `from`.  (`mean` must
-// not capture the state: its address would escape, and the running sums of update()
-// would then go through memory on every bar.)
+// BETA's and CORREL's running sums of a window of pairs (x, y), each measured from a
+// shift: sum x, sum y, sum x^2, sum y^2, sum xy.  Each sum sees the same additions and
+// subtractions in the same order whatever the order of the five, so both indicators
+// keep TA-Lib's values bit for bit.  Held in a local copy across update() (a struct of
+// doubles the compiler keeps in registers).
+struct PairSums {
+    double x = 0, y = 0, xx = 0, yy = 0, xy = 0;
+    THREADX_TA_INLINE void add(double dx, double dy) noexcept {
+        x += dx;
+        y += dy;
+        xx += dx * dx;
+        yy += dy * dy;
+        xy += dx * dy;
+    }
+    THREADX_TA_INLINE void remove(double dx, double dy) noexcept {
+        x -= dx;
+        y -= dy;
+        xx -= dx * dx;
+        yy -= dy * dy;
+        xy -= dx * dy;
+    }
+};
+
+// The rebuild of the shifted sums: the window's means (`mean` of each total; each
+// indicator rounds its own way) as the new shifts, then the sums of the values measured
+// from them.  The rings of p values are read oldest first, from slot `from`.  (`mean`
+// must not capture the state: its address would escape, and the running sums of
+// update() would then go through memory on every bar.)
 struct ShiftedSums {
-    double shift_x = 0, shift_y = 0, x = 0, y = 0, xx = 0, yy = 0, xy = 0;
+    double shift_x = 0, shift_y = 0;
+    PairSums s;
 };
 template <class Mean>
 THREADX_TA_INLINE ShiftedSums shifted_sums(const double* bx, const double* by, std::int64_t p, std::int64_t from, Mean mean) {
@@ -143,14 +167,8 @@ THREADX_TA_INLINE ShiftedSums shifted_sums(const double* bx, const double* by, s
     }
     r.shift_x = mean(tx);
     r.shift_y = mean(ty);
-    for (std::int64_t k = 0, j = from; k < p; ++k, j = j + 1 == p ? 0 : j + 1) {
-        const double x = bx[j] - r.shift_x, y = by[j] - r.shift_y;
-        r.x += x;
-        r.y += y;
-        r.xx += x * x;
-        r.yy += y * y;
-        r.xy += x * y;
-    }
+    for (std::int64_t k = 0, j = from; k < p; ++k, j = j + 1 == p ? 0 : j + 1)
+        r.s.add(bx[j] - r.shift_x, by[j] - r.shift_y);
     return r;
 }
 
@@ -166,7 +184,8 @@ struct Beta {
     double n;
     std::int64_t count = 0, since_reseed = 0, head = 0;
     double last_x = 0, last_y = 0, shift_x = 0, shift_y = 0;
-    double s_xx = 0, s_yy = 0, s_xy = 0, s_x = 0, s_y = 0, leaving_xx = 0, leaving_yy = 0;
+    PairSums sums;
+    double leaving_xx = 0, leaving_yy = 0;
     std::vector<double> rx, ry;  // the raw returns of the window (ring, oldest at head)
 
     explicit Beta(const double* p)
@@ -184,7 +203,7 @@ struct Beta {
             return;
         }
         double shx = shift_x, shy = shift_y;
-        double xx = s_xx, yy = s_yy, xy = s_xy, sx = s_x, sy = s_y;
+        PairSums s = sums;
         const double lxx = leaving_xx, lyy = leaving_yy;
         std::int64_t left = since_reseed;
         const double lx = last_x, ly = last_y;
@@ -202,58 +221,39 @@ struct Beta {
         bx[h] = rxv;
         by[h] = ryv;
         head = hn;
-        {
-            const double x = rxv - shx, y = ryv - shy;
-            xx += x * x;
-            yy += y * y;
-            xy += x * y;
-            sx += x;
-            sy += y;
-        }
+        s.add(rxv - shx, ryv - shy);
         double value = kNaN;
         if (t >= p) {
-            double denom_scale = n * xx;
-            double denom = denom_scale - (sx * sx);
+            double denom_scale = n * s.xx;
+            double denom = denom_scale - (s.x * s.x);
             if (t == p) left = 32 * p;
-            if (--left <= 0 || denom < 0.000001 * denom_scale || lxx > 1000.0 * xx || lyy > 1000.0 * yy) {
+            if (--left <= 0 || denom < 0.000001 * denom_scale || lxx > 1000.0 * s.xx || lyy > 1000.0 * s.yy) {
                 left = 32 * p;
                 const ShiftedSums r = shifted_sums(bx, by, p, hn, [n = n](double t) { return t / n; });
                 shx = r.shift_x;
                 shy = r.shift_y;
-                sx = r.x;
-                sy = r.y;
-                xx = r.xx;
-                yy = r.yy;
-                xy = r.xy;
-                denom_scale = n * xx;
-                denom = denom_scale - (sx * sx);
+                s = r.s;
+                denom_scale = n * s.xx;
+                denom = denom_scale - (s.x * s.x);
                 if (denom < 0.0) denom = 0.0;
             }
             // the oldest return of the window leaves after this bar's output
             const double x = bx[hn] - shx, y = by[hn] - shy;
-            if (denom > 0.00000000000001 * denom_scale) value = ((n * xy) - (sx * sy)) / denom;
+            if (denom > 0.00000000000001 * denom_scale) value = ((n * s.xy) - (s.x * s.y)) / denom;
             else value = denom != denom ? kNaN : 0.0;  // a NaN return gives NaN, not "flat"
             leaving_xx = x * x;
             leaving_yy = y * y;
-            xx -= x * x;
-            yy -= y * y;
-            xy -= x * y;
-            sx -= x;
-            sy -= y;
+            s.remove(x, y);
         }
         shift_x = shx;
         shift_y = shy;
-        s_xx = xx;
-        s_yy = yy;
-        s_xy = xy;
-        s_x = sx;
-        s_y = sy;
+        sums = s;
         since_reseed = left;
         out[0] = value;
     }
     template <class Ar>
     void fields(Ar& ar) {
-        ar(count, since_reseed, head, last_x, last_y, shift_x, shift_y, s_xx, s_yy, s_xy, s_x, s_y,
+        ar(count, since_reseed, head, last_x, last_y, shift_x, shift_y, sums.xx, sums.yy, sums.xy, sums.x, sums.y,
            leaving_xx, leaving_yy, rx, ry);
     }
 };
@@ -269,7 +269,8 @@ struct Correl {
     double inv;
     std::int64_t count = 0, since_reseed = 0, head = 0;
     double shift_x = 0, shift_y = 0;
-    double sx = 0, sy = 0, sxx = 0, syy = 0, sxy = 0, leaving_x = 0, leaving_y = 0;
+    PairSums sums;
+    double leaving_x = 0, leaving_y = 0;
     std::vector<double> wx, wy;  // the window (ring, oldest at head once full)
 
     explicit Correl(const double* p)
@@ -280,7 +281,7 @@ struct Correl {
         const std::int64_t t = count, p = period;
         const double xv = in[0], yv = in[1];
         double shx = shift_x, shy = shift_y;
-        double ax = sx, ay = sy, axx = sxx, ayy = syy, axy = sxy;
+        PairSums s = sums;
         const double lx = leaving_x, ly = leaving_y;
         std::int64_t left = since_reseed;
         if (t == 0) {
@@ -295,38 +296,27 @@ struct Correl {
         by[h] = yv;
         head = hn;
         count = t + 1;
-        {
-            const double x = xv - shx, y = yv - shy;
-            ax += x;
-            axx += x * x;
-            axy += x * y;
-            ay += y;
-            ayy += y * y;
-        }
+        s.add(xv - shx, yv - shy);
         double value = kNaN;
         if (t >= p - 1) {
-            double ss_x = axx - ((ax * ax) * inv);
-            double ss_y = ayy - ((ay * ay) * inv);
-            double sp = axy - ((ax * ay) * inv);
-            if (--left <= 0 || ss_x < 0.000001 * axx || ss_y < 0.000001 * ayy || lx > 1000000.0 * axx ||
-                ly > 1000000.0 * ayy) {
+            double ss_x = s.xx - ((s.x * s.x) * inv);
+            double ss_y = s.yy - ((s.y * s.y) * inv);
+            double sp = s.xy - ((s.x * s.y) * inv);
+            if (--left <= 0 || ss_x < 0.000001 * s.xx || ss_y < 0.000001 * s.yy || lx > 1000000.0 * s.xx ||
+                ly > 1000000.0 * s.yy) {
                 left = 32 * p;
                 const ShiftedSums r = shifted_sums(bx, by, p, hn, [inv = inv](double t) { return t * inv; });
                 shx = r.shift_x;
                 shy = r.shift_y;
-                ax = r.x;
-                ay = r.y;
-                axx = r.xx;
-                ayy = r.yy;
-                axy = r.xy;
-                ss_x = axx - ((ax * ax) * inv);
-                ss_y = ayy - ((ay * ay) * inv);
-                sp = axy - ((ax * ay) * inv);
+                s = r.s;
+                ss_x = s.xx - ((s.x * s.x) * inv);
+                ss_y = s.yy - ((s.y * s.y) * inv);
+                sp = s.xy - ((s.x * s.y) * inv);
                 if (ss_x < 0.0) ss_x = 0.0;
                 if (ss_y < 0.0) ss_y = 0.0;
             }
             const double tx = bx[hn] - shx, ty = by[hn] - shy;  // leaves after this bar
-            if (ss_x > 0.00000000000001 * axx && ss_y > 0.00000000000001 * ayy) {
+            if (ss_x > 0.00000000000001 * s.xx && ss_y > 0.00000000000001 * s.yy) {
                 double r = sp / std::sqrt(ss_x * ss_y);
                 if (r > 1.0) r = 1.0;
                 else if (r < -1.0) r = -1.0;
@@ -334,28 +324,20 @@ struct Correl {
             } else {
                 value = ss_x != ss_x || ss_y != ss_y ? kNaN : 0.0;  // a NaN gives NaN, not "flat"
             }
-            const double qx = tx * tx, qy = ty * ty;
-            leaving_x = qx;
-            leaving_y = qy;
-            ax -= tx;
-            axx -= qx;
-            axy -= tx * ty;
-            ay -= ty;
-            ayy -= qy;
+            leaving_x = tx * tx;
+            leaving_y = ty * ty;
+            s.remove(tx, ty);
         }
         shift_x = shx;
         shift_y = shy;
-        sx = ax;
-        sy = ay;
-        sxx = axx;
-        syy = ayy;
-        sxy = axy;
+        sums = s;
         since_reseed = left;
         out[0] = value;
     }
     template <class Ar>
     void fields(Ar& ar) {
-        ar(count, since_reseed, head, shift_x, shift_y, sx, sy, sxx, syy, sxy, leaving_x, leaving_y, wx, wy);
+        ar(count, since_reseed, head, shift_x, shift_y, sums.x, sums.y, sums.xx, sums.yy, sums.xy, leaving_x, leaving_y,
+           wx, wy);
     }
 };
 

@@ -12,59 +12,61 @@ namespace threadx {
 template <bool IsMax>
 class MonotoneDeque {
 public:
-    // Ring storage for `capacity` entries, doubled when full: a window of at most w
-    // positions never holds more than w entries, so capacity w means no allocation later.
+    struct Entry {
+        std::int64_t at;
+        double value;
+        template <class Ar>
+        void fields(Ar& ar) { ar(at, value); }
+    };
+
+    // Ring storage for at least `capacity` entries (a power of two, so a slot is a mask),
+    // doubled when full: a window of at most w positions never holds more than w
+    // entries, so capacity w means no allocation later.
     explicit MonotoneDeque(std::int64_t capacity = 16)
-        : val_(static_cast<std::size_t>(capacity < 1 ? 1 : capacity)), at_(val_.size()) {}
+        : ring_(ceil_pow2(capacity)), mask_(ring_.size() - 1) {}
 
     // Appends (at, x) after dropping the entries x dominates; of equal values the newest
     // stays, as it leaves the window last.  `at` increases from call to call; x is not NaN.
     void push(std::int64_t at, double x) {
-        while (size_ > 0 && dominates(x, val_[slot(size_ - 1)])) --size_;
-        if (size_ == cap()) grow();
-        const std::size_t s = slot(size_);
-        val_[s] = x;
-        at_[s] = at;
-        ++size_;
+        while (back_ != front_ && dominates(x, ring_[(back_ - 1) & mask_].value)) --back_;
+        if (back_ - front_ > mask_) [[unlikely]] grow();
+        ring_[back_++ & mask_] = {at, x};
     }
-    // Drops the entries at positions before `first` (the first one still in the window).
-    void expire(std::int64_t first) noexcept {
-        while (size_ > 0 && at_[slot(0)] < first) {
-            front_ = front_ + 1 == cap() ? 0 : front_ + 1;
-            --size_;
-        }
+    // The value at position `at` leaves the window: its entry, if it is still held, is
+    // the front (positions leave in order, one per call, as a window moves forward).
+    void leave(std::int64_t at) noexcept {
+        if (front_ != back_ && ring_[front_ & mask_].at == at) ++front_;
     }
-    bool empty() const noexcept { return size_ == 0; }
+    bool empty() const noexcept { return front_ == back_; }
     // The extreme and its position (the latest one on ties); only when not empty.
-    double value() const noexcept { return val_[slot(0)]; }
-    std::int64_t position() const noexcept { return at_[slot(0)]; }
+    double value() const noexcept { return ring_[front_ & mask_].value; }
+    std::int64_t position() const noexcept { return ring_[front_ & mask_].at; }
 
     template <class Ar>
-    void fields(Ar& ar) { ar(val_, at_, front_, size_); }
+    void fields(Ar& ar) { ar(ring_, front_, back_); }
 
 private:
-    static bool dominates(double a, double b) noexcept { return IsMax ? a >= b : a <= b; }
-    std::int64_t cap() const noexcept { return static_cast<std::int64_t>(val_.size()); }
-    std::size_t slot(std::int64_t k) const noexcept {
-        std::int64_t i = front_ + k;
-        if (i >= cap()) i -= cap();
-        return static_cast<std::size_t>(i);
+    // a at least as extreme as b (neither is NaN).  The two spellings are the ones GCC
+    // compiles to the faster branch for each side (measured on the rolling min/max: the
+    // others cost 5-7%); for numbers, !(b < a) is a <= b.
+    static bool dominates(double a, double b) noexcept { return IsMax ? a >= b : !(b < a); }
+    static std::size_t ceil_pow2(std::int64_t n) noexcept {
+        std::size_t c = 1;
+        while (static_cast<std::int64_t>(c) < n) c <<= 1;
+        return c;
     }
     [[gnu::noinline]] void grow() {
-        std::vector<double> v(2 * val_.size());
-        std::vector<std::int64_t> a(v.size());
-        for (std::int64_t k = 0; k < size_; ++k) {
-            v[static_cast<std::size_t>(k)] = val_[slot(k)];
-            a[static_cast<std::size_t>(k)] = at_[slot(k)];
-        }
-        val_.swap(v);
-        at_.swap(a);
+        std::vector<Entry> bigger(2 * ring_.size());
+        for (std::size_t k = front_; k != back_; ++k) bigger[k - front_] = ring_[k & mask_];
+        back_ -= front_;
         front_ = 0;
+        ring_.swap(bigger);
+        mask_ = ring_.size() - 1;
     }
 
-    std::vector<double> val_;
-    std::vector<std::int64_t> at_;
-    std::int64_t front_ = 0, size_ = 0;
+    std::vector<Entry> ring_;
+    std::size_t mask_;               // ring_.size() - 1 (a snapshot keeps the size: see ta::Reader)
+    std::size_t front_ = 0, back_ = 0;  // running counts of entries taken and put; slot = count & mask_
 };
 
 }  // namespace threadx

@@ -17,11 +17,10 @@ public:
         ++nobs_;
         deque_.push(row, v);
     }
-    // Rows leave in order, so only the front can be `row`.
     void remove(std::int64_t row, double v) noexcept {
         if (std::isnan(v)) return;
         --nobs_;
-        deque_.expire(row + 1);
+        deque_.leave(row);
     }
     double value(std::int64_t minp) const noexcept {
         if (nobs_ < minp || nobs_ == 0) return kNaN;

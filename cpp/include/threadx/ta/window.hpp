@@ -26,7 +26,7 @@ struct Extreme {
 
     void push(double x) {
         const std::int64_t now = t++;
-        deque.expire(now - period + 1);
+        deque.leave(now - period);
         if (x != x) {
             last_nan = now;
             return;

@@ -180,14 +180,14 @@ def _breakdown(df: pd.DataFrame, en: np.ndarray, ex: np.ndarray) -> None:
         t_core, t_hash = [], []
         for _ in range(3):
             t0 = time.perf_counter()
-            _engine._core.bt_run(b.open, b.high, b.low, b.close, b.times, prep.sims, prep.signals, prep.levels,
+            _engine._core.backtest.run(b.open, b.high, b.low, b.close, b.times, prep.sims, prep.signals, prep.levels,
                                  prep.params, None)
             t1 = time.perf_counter()
             b.fingerprint()
             t2 = time.perf_counter()
             t_core.append((t1 - t0) * 1e3)
             t_hash.append((t2 - t1) * 1e3)
-        note(f"threadx breakdown: core simulation (bt_run) {statistics.median(t_core):.1f} ms; the result's "
+        note(f"threadx breakdown: core simulation (_core.backtest.run) {statistics.median(t_core):.1f} ms; the result's "
              f"provenance data_sha256 (hashed only when provenance is read, not in this timing) {statistics.median(t_hash):.1f} ms")
     except Exception as exc:  # noqa: BLE001 - private API, info only
         note(f"threadx breakdown unavailable: {exc!r}")

@@ -41,14 +41,16 @@ N_COLS, WINDOW_2D = 100, 20
 # threadx call, pandas call on a .rolling(w) object, parity tolerance (relative)
 TX: dict[str, Callable[..., Any]] = {
     "quantile": partial(tx.quantile, q=Q), "median": tx.median, "mean": tx.mean, "std": tx.std,
+    "min": tx.min, "max": tx.max,
 }
 PD: dict[str, Callable[[Any], Any]] = {
     "quantile": lambda r: r.quantile(Q), "median": lambda r: r.median(),
-    "mean": lambda r: r.mean(), "std": lambda r: r.std(),
+    "mean": lambda r: r.mean(), "std": lambda r: r.std(), "min": lambda r: r.min(), "max": lambda r: r.max(),
 }
-TOL = {"quantile": 1e-12, "median": 1e-12, "mean": 1e-9, "std": 1e-9}
+TOL = {"quantile": 1e-12, "median": 1e-12, "mean": 1e-9, "std": 1e-9, "min": 1e-12, "max": 1e-12}
 BN: dict[str, Callable[..., Any]] = {
     "median": bn.move_median, "mean": bn.move_mean, "std": partial(bn.move_std, ddof=1),
+    "min": bn.move_min, "max": bn.move_max,
 }
 
 

@@ -1,12 +1,12 @@
-"""The engine (threadx.backtest.run) against the plain-Python reference (tests/bt_reference.py).
+"""The engine (threadx.backtest.run) against the plain-Python reference (tests/backtest_reference.py).
 
 Random OHLC bars (gaps, flat stretches, 2-decimal ticks) with random signals, for every
-value of every option (tests/bt_cases.py), plus hypothesis-drawn combinations and 2-D
+value of every option (tests/backtest_cases.py), plus hypothesis-drawn combinations and 2-D
 signals. Compared: equity / cash / position per bar (1e-9 relative, money scaled by at
 least init_cash), every order row and every trade row.
 
 Where the spec is ambiguous, the reference's readings are listed (R1..R21) in the
-docstring of tests/bt_reference.py; a failure here names the field that differs, and
+docstring of tests/backtest_reference.py; a failure here names the field that differs, and
 the readings were settled in docs/backtest.md (R2 expiry before the signals of the
 expiry bar, R6 fields of unfilled orders, R10 exits before entries on a flat bar, R12 the
 trailing peak moves only on bars whose stops were checked, R16 rounding in the
@@ -28,8 +28,8 @@ if not hasattr(backtest, "run"):
     pytest.skip("threadx.backtest.run is not there yet", allow_module_level=True)
 
 sys.path.insert(0, str(Path(__file__).parent))
-import bt_cases  # noqa: E402
-from bt_reference import simulate  # noqa: E402
+import backtest_cases  # noqa: E402
+from backtest_reference import simulate  # noqa: E402
 
 hypothesis = pytest.importorskip("hypothesis")
 from hypothesis import HealthCheck, given, settings  # noqa: E402
@@ -173,7 +173,7 @@ def _run_both(df, kw):
 
 # ------------------------------------------------------------------------------ the grid
 
-CHOICES = bt_cases.one_factor_choices()
+CHOICES = backtest_cases.one_factor_choices()
 
 
 def _cid(ch):
@@ -183,14 +183,14 @@ def _cid(ch):
 @pytest.mark.parametrize("choice", CHOICES, ids=[_cid(c) for c in CHOICES])
 @pytest.mark.parametrize("seed", [0, 1])
 def test_engine_matches_reference_every_option(choice, seed):
-    df, kw = bt_cases.case(seed * 1000 + 17, choice)
+    df, kw = backtest_cases.case(seed * 1000 + 17, choice)
     res, ref = _run_both(df, kw)
     compare(res, ref, kw, df)
 
 
 @pytest.mark.parametrize("seed", [3, 4])
 def test_engine_matches_reference_long_only_and_short_only(seed):
-    df, kw = bt_cases.case(seed, {}, short=False)
+    df, kw = backtest_cases.case(seed, {}, short=False)
     res, ref = _run_both(df, kw)
     compare(res, ref, kw, df)
     kw2 = dict(kw, short_entries=kw["entries"], short_exits=kw["exits"])
@@ -209,16 +209,16 @@ def test_engine_matches_reference_goog():
     dn = np.r_[False, (s2[:-1] < s1[:-1]) & (s2[1:] > s1[1:])]
     for extra in ({}, dict(sl_stop=0.05, tp_stop=0.1), dict(tsl_stop=0.08, execution="close"),
                   dict(order_type="stop", stop_price=c * 1.01, expiry=5, sl_stop=0.04)):
-        kw = dict(bt_cases.BASE, entries=up, short_entries=dn, fees=0.002, **extra)
+        kw = dict(backtest_cases.BASE, entries=up, short_entries=dn, fees=0.002, **extra)
         res, ref = _run_both(df, kw)
         compare(res, ref, kw, df)
 
 
 # ------------------------------------------------------------------------------ hypothesis
 
-_opt = {k: st.sampled_from([bt_cases.BASE.get(k)] + v) if k in bt_cases.BASE
-        else st.sampled_from([None] + v) for k, v in bt_cases.OPTION_VALUES.items()}
-_opt["size"] = st.sampled_from([None] + bt_cases.OPTION_VALUES["size"])
+_opt = {k: st.sampled_from([backtest_cases.BASE.get(k)] + v) if k in backtest_cases.BASE
+        else st.sampled_from([None] + v) for k, v in backtest_cases.OPTION_VALUES.items()}
+_opt["size"] = st.sampled_from([None] + backtest_cases.OPTION_VALUES["size"])
 
 
 @settings(max_examples=150, deadline=None, derandomize=True, database=None,
@@ -227,10 +227,10 @@ _opt["size"] = st.sampled_from([None] + bt_cases.OPTION_VALUES["size"])
        choice=st.fixed_dictionaries(_opt))
 def test_engine_matches_reference_random_combinations(seed, n, short, choice):
     choice = {k: v for k, v in choice.items() if v is not None}
-    df = bt_cases.ohlc(n, seed)
-    p, which = bt_cases.params_from(choice)
-    sig = bt_cases.signals(n, seed, p=0.12, short=short)
-    kw = dict(p, **sig, **bt_cases.levels(df, sig, seed, p["order_type"], which))
+    df = backtest_cases.ohlc(n, seed)
+    p, which = backtest_cases.params_from(choice)
+    sig = backtest_cases.signals(n, seed, p=0.12, short=short)
+    kw = dict(p, **sig, **backtest_cases.levels(df, sig, seed, p["order_type"], which))
     res, ref = _run_both(df, kw)
     compare(res, ref, kw, df)
 
@@ -242,10 +242,10 @@ def test_engine_matches_reference_random_combinations(seed, n, short, choice):
                          ids=_cid)
 def test_engine_2d_signals_are_independent_simulations(choice):
     n, k = 200, 4
-    df = bt_cases.ohlc(n, 99)
-    p, which = bt_cases.params_from(choice)
-    sigs = [bt_cases.signals(n, 500 + s) for s in range(k)]
-    lvls = [bt_cases.levels(df, sigs[s], 500 + s, p["order_type"], which) for s in range(k)]
+    df = backtest_cases.ohlc(n, 99)
+    p, which = backtest_cases.params_from(choice)
+    sigs = [backtest_cases.signals(n, 500 + s) for s in range(k)]
+    lvls = [backtest_cases.levels(df, sigs[s], 500 + s, p["order_type"], which) for s in range(k)]
     kw2d = dict(p)
     for key in sigs[0]:
         kw2d[key] = np.column_stack([sg[key] for sg in sigs])
@@ -264,7 +264,7 @@ def test_engine_unfilled_order_fields(choice):
     """Reading R6: an order that did not fill (cancelled / expired / rejected) has the bar it
     ended in as fill_bar, no fill price, fees 0, and a size only when it was rejected (the
     size it was refused for)."""
-    df, kw = bt_cases.case(8, choice)
+    df, kw = backtest_cases.case(8, choice)
     res, ref = _run_both(df, kw)
     got = [r for r in _rows(res.orders, ORDER_KEYS, None) if r["status"] != "filled"]
     assert got
@@ -281,7 +281,7 @@ def test_engine_unfilled_order_fields(choice):
 def test_engine_rows_in_creation_order():
     """Reading R19: order rows are listed in creation order (a reversal's close before its
     new entry), trades in time order."""
-    df, kw = bt_cases.case(9, dict(fees=0.001))
+    df, kw = backtest_cases.case(9, dict(fees=0.001))
     res, ref = _run_both(df, kw)
     got = _rows(res.orders, ORDER_KEYS, None)
     exp = _rows(ref["orders"], ORDER_KEYS, None)
@@ -295,12 +295,12 @@ def test_engine_all_in_fractional_is_never_rejected(seed):
     rounding of u * f * (1 + fees) + fixed_fees vs. the cash."""
     rng = np.random.default_rng(seed)
     n = 300
-    df = bt_cases.ohlc(n, seed + 50, tick=None)
+    df = backtest_cases.ohlc(n, seed + 50, tick=None)
     e = np.zeros(n, bool)
     e[::3] = True
     x = np.zeros(n, bool)
     x[1::3] = True
-    kw = dict(bt_cases.BASE, entries=e, exits=x, fractional=True,
+    kw = dict(backtest_cases.BASE, entries=e, exits=x, fractional=True,
               fees=float(rng.choice([0.0, 0.001, 0.0025, 0.003])),
               fixed_fees=float(rng.choice([0.0, 0.3, 1.7])),
               slippage=float(rng.choice([0.0, 0.0007])), init_cash=float(rng.uniform(1e3, 1e6)))
@@ -312,7 +312,7 @@ def test_engine_all_in_fractional_is_never_rejected(seed):
 
 
 def test_engine_scalar_levels_broadcast():
-    df, kw = bt_cases.case(5, dict(order_type="limit"))
+    df, kw = backtest_cases.case(5, dict(order_type="limit"))
     kw["limit_price"] = float(df["close"].median())
     res, ref = _run_both(df, kw)
     compare(res, ref, kw, df)

@@ -16,13 +16,13 @@ from threadx import _core
 def seen(monkeypatch: pytest.MonkeyPatch) -> list[np.ndarray]:
     """The value arrays handed to the core, captured on the way."""
     captured: list[np.ndarray] = []
-    original = _core.rolling
+    original = _core.rolling.compute
 
     def spy(values: np.ndarray, *args: Any, **kw: Any) -> None:
         captured.append(values)
         original(values, *args, **kw)
 
-    monkeypatch.setattr(_core, "rolling", spy)
+    monkeypatch.setattr(_core.rolling, "compute", spy)
     return captured
 
 

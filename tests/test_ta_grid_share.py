@@ -51,7 +51,7 @@ def combos(grid: dict) -> list[dict]:
 @pytest.mark.parametrize("name,grid,groups", CASES, ids=lambda v: v if isinstance(v, str) else "")
 def test_sets_are_grouped_by_share_key(name: str, grid: dict, groups: tuple[int, int]) -> None:
     sets = np.array([list(c.values()) for c in combos(grid)], dtype=np.float64)
-    got = _core._ta_share_groups(name, sets)
+    got = _core.ta._share_groups(name, sets)
     assert (len(got), {len(g) for g in got}) == (groups[0], {groups[1]})
     assert sorted(i for g in got for i in g) == list(range(len(sets)))
     for g in got:  # a group's sets differ only in what is not shared
@@ -61,7 +61,7 @@ def test_sets_are_grouped_by_share_key(name: str, grid: dict, groups: tuple[int,
 
 
 def test_no_hook_no_groups() -> None:
-    assert _core._ta_share_groups("EMA", np.array([[5.0], [5.0], [9.0]])) == [[0], [1], [2]]
+    assert _core.ta._share_groups("EMA", np.array([[5.0], [5.0], [9.0]])) == [[0], [1], [2]]
 
 
 @pytest.mark.parametrize("n_threads", [1, 2])

@@ -1,4 +1,4 @@
-"""The package's annotations and the _core stub type-check (mypy, as in CI)."""
+"""The package's annotations and the _core stubs type-check (mypy, as in CI)."""
 
 from __future__ import annotations
 
@@ -20,10 +20,22 @@ def test_mypy_clean() -> None:
     assert r.returncode == 0, r.stdout + r.stderr
 
 
-def test_stub_matches_extension() -> None:
-    import threadx._core as core
+@pytest.mark.parametrize("area", ["", "rolling", "ta", "backtest"])
+def test_stub_matches_extension(area: str) -> None:
+    import importlib
 
-    stub = (PACKAGE / "_core.pyi").read_text()
+    core = importlib.import_module("threadx._core" + (f".{area}" if area else ""))
+    stub = (PACKAGE / "_core" / f"{area or '__init__'}.pyi").read_text()
     public = [name for name in dir(core) if not name.startswith("_")]
-    missing = [name for name in public if f"def {name}(" not in stub and f"class {name}" not in stub]
-    assert not missing, f"_core.pyi lacks {missing}"
+    missing = [name for name in public
+               if f"def {name}(" not in stub and f"class {name}" not in stub and f"import {name} as {name}" not in stub]
+    assert not missing, f"_core/{area or '__init__'}.pyi lacks {missing}"
+
+
+def test_core_submodules_import() -> None:
+    import threadx._core.ta
+    from threadx import _core
+    from threadx._core import backtest, rolling, ta
+
+    assert (rolling, ta, backtest) == (_core.rolling, _core.ta, _core.backtest)
+    assert threadx._core.ta is ta

@@ -293,7 +293,7 @@ def test_valid_calls_still_work():
 
 
 def core(values=X, out=None, stat="mean", window=5, **kw):
-    return _core.rolling(values, np.zeros((N, 1, 1)) if out is None else out, stat, window, **kw)
+    return _core.rolling.compute(values, np.zeros((N, 1, 1)) if out is None else out, stat, window, **kw)
 
 
 CORE_BAD_VALUES = {
@@ -384,7 +384,7 @@ def test_core_rolling_bad_arguments(kw, field):
 
 
 def test_core_rolling_all_bad_fields_together():
-    f = fields(_core.rolling, np.arange(N, dtype=np.int32), np.zeros((N, 1)), "quantile", 0,
+    f = fields(_core.rolling.compute, np.arange(N, dtype=np.int32), np.zeros((N, 1)), "quantile", 0,
                min_periods=-3, q=[1.5], interpolation="x", times=np.zeros(3))
     assert set(f) == {"values", "out", "interpolation", "times", "window", "min_periods", "q"}, f
 
@@ -393,7 +393,7 @@ def test_core_rolling_valid_calls_with_odd_layouts():
     """Negative strides and column-major views are accepted and computed right."""
     x2 = np.asfortranarray(np.column_stack([X, X[::-1]]))
     out = np.zeros((N, 2, 1))[::-1]
-    _core.rolling(x2[::-1], out, "mean", 4)
+    _core.rolling.compute(x2[::-1], out, "mean", 4)
     exp = pd.DataFrame(x2[::-1]).rolling(4).mean().to_numpy()
     assert np.allclose(out[:, :, 0], exp, equal_nan=True, rtol=1e-14, atol=0)
 
@@ -402,15 +402,15 @@ def test_core_rolling_valid_calls_with_odd_layouts():
 def test_core_extreme_windows_do_not_crash(stat):
     big = 2**63 - 1
     out = np.zeros((N, 1, 1))
-    _core.rolling(X, out, stat, big, q=[0.5])
+    _core.rolling.compute(X, out, stat, big, q=[0.5])
     assert np.isnan(out).all()
-    _core.rolling(X, out, stat, big, q=[0.5], min_periods=1)
+    _core.rolling.compute(X, out, stat, big, q=[0.5], min_periods=1)
     exp = R.quantile(X, N, 0.5, min_periods=1) if stat == "quantile" else getattr(R, stat)(X, N, min_periods=1)
     assert np.allclose(out[:, 0, 0], exp, equal_nan=True, rtol=1e-12, atol=0)
     t = np.array([-(2**61), -5, 0, 2**62] + [2**62 + i for i in range(1, N - 3)], dtype=np.int64)
-    _core.rolling(X, out, stat, big, time_window=True, times=t, q=[0.5], min_periods=big)
+    _core.rolling.compute(X, out, stat, big, time_window=True, times=t, q=[0.5], min_periods=big)
     assert np.isnan(out).all()
-    _core.rolling(X, out, stat, big, time_window=True, times=t, q=[0.5])
+    _core.rolling.compute(X, out, stat, big, time_window=True, times=t, q=[0.5])
     exp = R.quantile(X, N, 0.5, min_periods=1) if stat == "quantile" else getattr(R, stat)(X, N, min_periods=1)
     assert np.allclose(out[:, 0, 0], exp, equal_nan=True, rtol=1e-12, atol=0)
 
@@ -441,21 +441,21 @@ def test_core_rolling_validate_bad_arguments(kw, field):
     args = dict(n_rows=N, stat="mean", window=5)
     args.update(kw)
     n_rows, stat, window = args.pop("n_rows"), args.pop("stat"), args.pop("window")
-    assert set(fields(_core.rolling_validate, n_rows, stat, window, **args)) == {field}
+    assert set(fields(_core.rolling.validate, n_rows, stat, window, **args)) == {field}
 
 
 def test_core_rolling_validate_all_bad_fields_together():
-    f = fields(_core.rolling_validate, N, "quantile", 0, min_periods=-3, q=[1.5, -1.0],
+    f = fields(_core.rolling.validate, N, "quantile", 0, min_periods=-3, q=[1.5, -1.0],
                interpolation="x", ddof=-1, time_window=True, times=NS.astype(np.float64))
     assert set(f) == {"window", "min_periods", "q", "interpolation", "times"}, f
     assert f.count("q") == 2
 
 
 def test_core_rolling_validate_accepts_valid():
-    assert _core.rolling_validate(N, "quantile", 10**9, time_window=True, q=[0.1], times=NS) is None
+    assert _core.rolling.validate(N, "quantile", 10**9, time_window=True, q=[0.1], times=NS) is None
 
 
-# --------------------------------------------------------------------------- _core.RollingQuantile
+# --------------------------------------------------------------------------- _core.rolling.Stream
 
 
 @pytest.mark.parametrize(
@@ -476,17 +476,17 @@ def test_core_streaming_constructor_bad_arguments(kw, field):
     args = dict(stat="quantile", window=5, q=[0.5])
     args.update(kw)
     stat, window = args.pop("stat"), args.pop("window")
-    assert fields(_core.RollingQuantile, stat, window, **args) == [field]
+    assert fields(_core.rolling.Stream, stat, window, **args) == [field]
 
 
 def test_core_streaming_all_bad_fields_together():
-    f = fields(_core.RollingQuantile, "quantile", 0, q=[1.5], interpolation="x", min_periods=-3,
+    f = fields(_core.rolling.Stream, "quantile", 0, q=[1.5], interpolation="x", min_periods=-3,
                max_points=-1)
     assert set(f) == {"window", "q", "interpolation", "min_periods", "max_points"}, f
 
 
 def test_core_streaming_update_many_bad_arguments():
-    rq = _core.RollingQuantile("quantile", 5, q=[0.5])
+    rq = _core.rolling.Stream("quantile", 5, q=[0.5])
     assert fields(rq.update_many, np.arange(N)) == ["values"]
     assert fields(rq.update_many, X.astype(np.float32)) == ["values"]
     assert fields(rq.update_many, np.zeros((N, 2))) == ["values"]
@@ -494,7 +494,7 @@ def test_core_streaming_update_many_bad_arguments():
     assert fields(rq.update_many, X, NS.astype(np.float64)) == ["times"]
     assert fields(rq.update_many, X, NS[:-1]) == ["times"]
     assert rq.stored == 0
-    tq = _core.RollingQuantile("quantile", 10**9, time_window=True, q=[0.5])
+    tq = _core.rolling.Stream("quantile", 10**9, time_window=True, q=[0.5])
     assert fields(tq.update_many, X) == ["time"]
     assert fields(tq.update_many, X, NS[::-1].copy()) == ["time"]
     assert tq.stored == 0
@@ -506,7 +506,7 @@ def test_core_streaming_update_many_bad_arguments():
 
 
 def test_core_streaming_update_many_0d_times():
-    rq = _core.RollingQuantile("quantile", 10**9, time_window=True, q=[0.5])
+    rq = _core.rolling.Stream("quantile", 10**9, time_window=True, q=[0.5])
     assert fields(rq.update_many, X, np.array(NS[0])) == ["times"]
 
 

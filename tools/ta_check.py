@@ -23,7 +23,7 @@ from threadx.ta import _api  # noqa: E402
 
 
 def info(name: str) -> dict:
-    return next(f for f in _core.ta_functions() if f["name"] == name)
+    return next(f for f in _core.ta.functions() if f["name"] == name)
 
 
 def run(name: str, kwargs: dict, d: dict[str, np.ndarray]) -> tuple[list[np.ndarray], list[np.ndarray], list[np.ndarray]]:
@@ -33,7 +33,7 @@ def run(name: str, kwargs: dict, d: dict[str, np.ndarray]) -> tuple[list[np.ndar
     inputs = [d[k] for k in f["inputs"]]
     p = _api.prepare(name, inputs, kwargs)
     raw = _api.run(p.spec, p.inputs, p.sets)
-    s = _core.TaStream(name, [float(v) for v in p.sets[0]])
+    s = _core.ta.Stream(name, [float(v) for v in p.sets[0]])
     streamed = s.update_many(inputs).T[:, None, :]  # (outputs, 1, rows), as run() returns
 
     def outputs(r: np.ndarray) -> list[np.ndarray]:

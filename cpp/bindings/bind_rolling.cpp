@@ -210,18 +210,18 @@ py::object streaming_update(StreamingQuantile& s, double value, std::optional<st
 }  // namespace
 
 void bind_rolling(py::module_& m) {
-    m.def("rolling", &rolling_run, py::arg("values"), py::arg("out"), py::arg("stat"),
+    m.def("compute", &rolling_run, py::arg("values"), py::arg("out"), py::arg("stat"),
           py::arg("window"), py::arg("time_window") = false, py::arg("min_periods") = -1,
           py::arg("q") = std::vector<double>{}, py::arg("interpolation") = "linear",
           py::arg("ddof") = 1, py::arg("times") = py::none(), py::arg("token") = nullptr,
           "Fill out[i, c, j] with the rolling statistic of values[:, c] (level j).");
-    m.def("rolling_validate", &rolling_validate, py::arg("n_rows"), py::arg("stat"),
+    m.def("validate", &rolling_validate, py::arg("n_rows"), py::arg("stat"),
           py::arg("window"), py::arg("time_window") = false, py::arg("min_periods") = -1,
           py::arg("q") = std::vector<double>{}, py::arg("interpolation") = "linear",
           py::arg("ddof") = 1, py::arg("times") = py::none(),
           "Raise ValidationError listing every invalid field of a rolling request.");
 
-    py::class_<StreamingQuantile>(m, "RollingQuantile")
+    py::class_<StreamingQuantile>(m, "Stream", "A rolling statistic updated one value at a time.")
         .def(py::init(&make_streaming), py::arg("stat"), py::arg("window"),
              py::arg("time_window") = false, py::arg("min_periods") = -1,
              py::arg("q") = std::vector<double>{}, py::arg("interpolation") = "linear",

@@ -198,28 +198,28 @@ struct TaStream {
 }  // namespace
 
 void bind_ta(py::module_& m) {
-    m.def("ta_functions", &functions, "The indicator table (name, group, inputs, params, outputs).");
-    m.def("ta_validate", &validate, py::arg("name"), py::arg("params"),
+    m.def("functions", &functions, "The indicator table (name, group, inputs, params, outputs).");
+    m.def("validate", &validate, py::arg("name"), py::arg("params"),
           "Raise ValidationError for any invalid parameter set (rows of params).");
-    m.def("ta_run", &run, py::arg("name"), py::arg("inputs"), py::arg("params"),
+    m.def("run", &run, py::arg("name"), py::arg("inputs"), py::arg("params"),
           py::arg("token") = nullptr,
           "Compute `name` for every (asset, parameter set); returns (outputs, assets*sets, rows).");
-    m.def("_ta_share_groups", &share_groups, py::arg("name"), py::arg("params"),
-          "The groups of parameter sets (rows of params) that ta_run computes together (for tests).");
-    m.def("ta_unstable_names", &ta::unstable_names);
-    m.def("ta_set_unstable_period", [](const std::string& id, int n) {
+    m.def("_share_groups", &share_groups, py::arg("name"), py::arg("params"),
+          "The groups of parameter sets (rows of params) that run() computes together (for tests).");
+    m.def("unstable_names", &ta::unstable_names);
+    m.def("set_unstable_period", [](const std::string& id, int n) {
         const auto names = ta::unstable_names();
         for (std::size_t k = 0; k < names.size(); ++k)
             if (names[k] == id || id == "ALL") ta::set_unstable_period(static_cast<ta::Unstable>(k), n);
     });
-    m.def("ta_get_unstable_period", [](const std::string& id) {
+    m.def("get_unstable_period", [](const std::string& id) {
         const auto names = ta::unstable_names();
         for (std::size_t k = 0; k < names.size(); ++k)
             if (names[k] == id) return ta::unstable_period(static_cast<ta::Unstable>(k));
         return -1;
     });
 
-    py::class_<TaStream>(m, "TaStream", py::dynamic_attr())
+    py::class_<TaStream>(m, "Stream", py::dynamic_attr())
         .def(py::init<std::string, std::vector<double>>(), py::arg("name"), py::arg("params"))
         .def("update1", &TaStream::update<double>)
         .def("update2", &TaStream::update<double, double>)

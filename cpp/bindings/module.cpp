@@ -1,14 +1,33 @@
+// The extension module: the cross-area names at the top, one submodule per area.
 #include "pybind.hpp"
 
 #ifndef THREADX_VERSION
 #define THREADX_VERSION "0+unknown"
 #endif
 
+namespace {
+
+// m.<name>, also entered in sys.modules so that `import threadx._core.<name>` works
+// like `from threadx._core import <name>`.
+py::module_ submodule(py::module_& m, const char* name, const char* doc) {
+    py::module_ sub = m.def_submodule(name, doc);
+    py::module_::import("sys").attr("modules")[sub.attr("__name__")] = sub;
+    return sub;
+}
+
+}  // namespace
+
 PYBIND11_MODULE(_core, m) {
+    using namespace threadx::bind;
     m.doc() = "ThreadX C++ core (private: use the threadx package)";
     m.attr("__version__") = THREADX_VERSION;
-    threadx::bind::bind_core(m);
-    threadx::bind::bind_rolling(m);
-    threadx::bind::bind_ta(m);
-    threadx::bind::bind_backtest(m);
+    bind_core(m);
+    py::module_ rolling = submodule(m, "rolling", "Rolling statistics, batch and streaming.");
+    bind_rolling(rolling);
+    py::module_ ta = submodule(m, "ta", "Indicators: the table, batch runs and streaming states.");
+    bind_ta(ta);
+    py::module_ backtest = submodule(m, "backtest", "Backtests, parameter sweeps and portfolios.");
+    bind_backtest(backtest);
+    bind_sweep(backtest);
+    bind_portfolio(backtest);
 }

@@ -5,14 +5,14 @@
 #include <random>
 #include <vector>
 
-#include "threadx/bt/engine.hpp"
-#include "threadx/bt/portfolio.hpp"
-#include "threadx/bt/sweep.hpp"
+#include "threadx/backtest/engine.hpp"
+#include "threadx/backtest/portfolio.hpp"
+#include "threadx/backtest/sweep.hpp"
 
 #include "check.hpp"
 
 using namespace threadx;
-using namespace threadx::bt;
+using namespace threadx::backtest;
 
 namespace {
 

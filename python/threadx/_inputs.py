@@ -2,7 +2,7 @@
 
 Python-side rules (dtypes, shapes, pandas objects, window and time parsing) live
 here; the numeric rules (window > 0, q in [0, 1], min_periods, sorted times) live
-in the C++ core (``rolling_validate``) so a direct ``_core`` call is held to them
+in the C++ core (``_core.rolling.validate``) so a direct ``_core`` call is held to them
 too.  ``FieldErrors`` collects every problem of one call before raising.
 """
 

@@ -148,7 +148,7 @@ def prepare(
             core_times = None  # their order is the deep check; a wrong length is reported before any scan
             reported.add("times")
         try:
-            _core.rolling_validate(
+            _core.rolling.validate(
                 values.n_rows if values is not None else 0,
                 stat,
                 win.size if win is not None else _ANY_WINDOW,
@@ -220,7 +220,7 @@ def _out_view(p: Prepared, out: Any) -> tuple[np.ndarray, np.ndarray]:
 def compute(p: Prepared, *, out: Any = None, cancel: _core.CancelToken | None = None) -> Result:
     """Run a prepared call and wrap the result like the input (index, names)."""
     final, view = _out_view(p, out)
-    _core.rolling(
+    _core.rolling.compute(
         p.values.array,
         view,
         p.stat,
@@ -390,7 +390,7 @@ class RollingQuantile:
         # the core checks the rest, with placeholders for what did not parse
         reported = {e["field"] for e in errors.items}
         try:
-            impl = _core.RollingQuantile(
+            impl = _core.rolling.Stream(
                 "quantile", win.size if win is not None else _ANY_WINDOW,
                 time_window=win is not None and win.is_time, min_periods=mp,
                 q=[0.5] if parsed is None else parsed[0],  # a placeholder when q did not parse

@@ -35,7 +35,7 @@ from threadx.ta._api import SPECS, Spec, UnknownIndicatorError, param_grid, tali
 __all__ = ["Indicator", *sorted(SPECS)]
 
 
-class Indicator(_core.TaStream):
+class Indicator(_core.ta.Stream):
     """Base of the streaming classes; ``update(*inputs)`` is bound per arity."""
 
     spec: Spec
@@ -77,13 +77,13 @@ class Indicator(_core.TaStream):
                 errors.add(name, f"dtype {a.dtype}", "must be a float or integer array")
             cols.append(np.ascontiguousarray(a, dtype=np.float64) if a.dtype.kind in "fiu" else a)
         errors.raise_if_any()
-        out = _core.TaStream.update_many(self, cols)
+        out = _core.ta.Stream.update_many(self, cols)
         return out[:, 0] if out.shape[1] == 1 else tuple(out[:, j] for j in range(out.shape[1]))
 
     def copy(self) -> Indicator:
         """An independent copy with the same state."""
         new = type(self).__new__(type(self))
-        _core.TaStream.__init__(new, self._name, list(self._params))
+        _core.ta.Stream.__init__(new, self._name, list(self._params))
         new._load(self._save())
         return new
 
@@ -105,7 +105,7 @@ def _restore(name: str, params: list[float], state: bytes) -> Indicator:
     if cls is None:
         raise ValidationError([{"field": "name", "value": repr(name), "message": "is not a streaming indicator"}])
     obj = cls.__new__(cls)
-    _core.TaStream.__init__(obj, name, params)
+    _core.ta.Stream.__init__(obj, name, params)
     obj._load(state)
     return obj
 
@@ -117,7 +117,7 @@ def _make(s: Spec) -> type[Indicator]:
            + "\n\nParameters: " + (", ".join(f"{p.name}={p.default_value}" for p in s.params) or "none"))
     return type(s.name, (Indicator,), {
         "spec": s, "__doc__": doc, "__module__": __name__, "__qualname__": s.name,
-        "update": getattr(_core.TaStream, f"update{arity}"),
+        "update": getattr(_core.ta.Stream, f"update{arity}"),
     })
 
 

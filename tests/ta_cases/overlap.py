@@ -1,16 +1,18 @@
-"""Cases for the overlap studies and MA-based oscillators (cpp/src/ta/overlap.cpp).
+"""Parameter cases of the Overlap Studies (cpp/src/ta/overlap.cpp).
 
 Each function name maps to keyword-argument dicts exactly as passed to
-``talib.<NAME>(*inputs, **kwargs)``: the defaults, the smallest allowed periods (1 for
-the moving averages, TRIX, VAR and the signal periods; 2 elsewhere), odd and even
-periods where the algorithm differs (TRIMA), large periods, every supported MA type
-(0-6 and 8; 7 = MAMA is rejected by the registry), swapped fast/slow periods, and the
-branches of the multipliers (BBANDS, SAR's acceleration above its maximum).
+``talib.<NAME>(*inputs, **kwargs)``: the defaults, the smallest allowed periods,
+large periods and every supported MA type (0-6 and 8; 7 = MAMA is rejected).
 """
 
 _MATYPES = [0, 1, 2, 3, 4, 5, 6, 8]
 
 CASES: dict[str, list[dict]] = {
+    "SMA": [{}, {"timeperiod": 2}, {"timeperiod": 7}, {"timeperiod": 200}],
+    "EMA": [{}, {"timeperiod": 2}, {"timeperiod": 9}, {"timeperiod": 250}],
+    "DONCHIAN": [{}, {"timeperiod": 2}, {"timeperiod": 55}],
+    "KC": [{}, {"timeperiod": 5, "atrperiod": 30, "nbdev": 1.5}, {"timeperiod": 30, "atrperiod": 1},
+           {"timeperiod": 2, "atrperiod": 2, "nbdev": -0.5}],
     "WMA": [{}, {"timeperiod": 1}, {"timeperiod": 2}, {"timeperiod": 9}, {"timeperiod": 200}],
     "DEMA": [{}, {"timeperiod": 1}, {"timeperiod": 2}, {"timeperiod": 9}, {"timeperiod": 100}],
     "TEMA": [{}, {"timeperiod": 1}, {"timeperiod": 2}, {"timeperiod": 9}, {"timeperiod": 60}],
@@ -31,29 +33,6 @@ CASES: dict[str, list[dict]] = {
     "MIDPRICE": [{}, {"timeperiod": 2}, {"timeperiod": 30}, {"timeperiod": 250}],
     "SAR": [{}, {"acceleration": 0.0, "maximum": 0.0}, {"acceleration": 0.05, "maximum": 0.3},
             {"acceleration": 0.5, "maximum": 0.1}, {"acceleration": 0.02, "maximum": 0.0}],
-    "MACD": [{}, {"fastperiod": 2, "slowperiod": 2, "signalperiod": 1},
-             {"fastperiod": 2, "slowperiod": 3, "signalperiod": 1}, {"fastperiod": 26, "slowperiod": 12},
-             {"fastperiod": 5, "slowperiod": 35, "signalperiod": 5}],
-    "MACDEXT": [{}, {"fastperiod": 5, "fastmatype": 1, "slowperiod": 20, "slowmatype": 2, "signalperiod": 4,
-                     "signalmatype": 3},
-                {"fastperiod": 30, "fastmatype": 6, "slowperiod": 4, "slowmatype": 8, "signalperiod": 1,
-                 "signalmatype": 1},
-                {"fastperiod": 12, "fastmatype": 1, "slowperiod": 26, "slowmatype": 1, "signalperiod": 1,
-                 "signalmatype": 1},
-                {"fastperiod": 2, "fastmatype": 0, "slowperiod": 2, "slowmatype": 5, "signalperiod": 2,
-                 "signalmatype": 4}]
-    + [{"fastperiod": 6, "fastmatype": m, "slowperiod": 13, "slowmatype": m, "signalperiod": 5, "signalmatype": m}
-       for m in _MATYPES],
-    "MACDFIX": [{}, {"signalperiod": 1}, {"signalperiod": 2}, {"signalperiod": 20}],
-    "APO": [{}, {"fastperiod": 2, "slowperiod": 2}, {"fastperiod": 3, "slowperiod": 10, "matype": 1}]
-    + [{"fastperiod": 20, "slowperiod": 5, "matype": m} for m in _MATYPES],
-    "PPO": [{}, {"fastperiod": 2, "slowperiod": 2}, {"fastperiod": 3, "slowperiod": 10, "matype": 1}]
-    + [{"fastperiod": 20, "slowperiod": 5, "matype": m} for m in _MATYPES],
-    "TRIX": [{}, {"timeperiod": 1}, {"timeperiod": 2}, {"timeperiod": 15}],
-    "STDDEV": [{}, {"timeperiod": 2}, {"timeperiod": 20, "nbdev": 2.0}, {"timeperiod": 3, "nbdev": -1.0},
-               {"timeperiod": 200}],
-    "VAR": [{}, {"timeperiod": 1}, {"timeperiod": 2}, {"timeperiod": 20, "nbdev": 2.0}, {"timeperiod": 200}],
 }
 
-# Nothing surprising in streaming: every state above gives batch's values bit for bit.
 STREAM_ONLY_NOTES: dict[str, str] = {}

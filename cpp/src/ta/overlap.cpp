@@ -1,123 +1,23 @@
-// Overlap studies and the MA-based oscillators: WMA DEMA TEMA TRIMA KAMA T3 MA BBANDS
-// MIDPOINT MIDPRICE SAR, MACD MACDEXT MACDFIX APO PPO TRIX, STDDEV VAR.
+// Overlap Studies (TA-Lib's group): SMA EMA WMA DEMA TEMA TRIMA KAMA T3 MA BBANDS
+// MIDPOINT MIDPRICE SAR KC DONCHIAN.
 #include <algorithm>
 #include <array>
+#include <cmath>
+#include <cstdint>
 #include <limits>
 #include <utility>
+#include <vector>
 
+#include "threadx/ta/atr.hpp"
+#include "threadx/ta/dense.hpp"
 #include "threadx/ta/ma.hpp"
 #include "threadx/ta/registry.hpp"
+#include "threadx/ta/variance.hpp"
 #include "threadx/ta/window.hpp"
 
 namespace threadx::ta {
 
 namespace {
-
-// ---------------------------------------------------------------- helpers
-
-inline int as_matype(double v) noexcept { return static_cast<int>(v); }
-
-// The running sums of a rolling population variance: the deviations from `shift` and
-// their squares, added and removed in TA-Lib 0.8's order.
-struct VarSums {
-    double shift = 0, s1 = 0, s2 = 0;
-    THREADX_TA_INLINE void add(double x) {
-        double d = x - shift;
-        s1 += d;
-        d *= d;
-        s2 += d;
-    }
-    // Removes x; returns its squared deviation.
-    THREADX_TA_INLINE double remove(double x) {
-        double d = x - shift;
-        s1 -= d;
-        d *= d;
-        s2 -= d;
-        return d;
-    }
-    THREADX_TA_INLINE double var(double inv) const {
-        const double m = s1 * inv;
-        return s2 * inv - m * m;
-    }
-    // After a removal (d: its squared deviation): whether `var`, computed before it, is
-    // small against the squared deviations it is extracted from, or the removed value
-    // dwarfs the remaining sum (TA-Lib's reseed tests).
-    THREADX_TA_INLINE bool unreliable(double var, double d, double inv) const {
-        return var < 0.000001 * (s2 * inv) || d > 1000000.0 * s2;
-    }
-};
-
-// Rolling population variance, TA-Lib 0.8's cancellation-free form: running sums of the
-// deviations from a shift (first the window's first value), re-anchored on the window
-// mean with a fresh two-pass when the sums become unreliable (VarSums) and at least
-// every 32 windows.  Emits from the period-th value on.
-struct RollingVar {
-    int period = 1;
-    double inv = 1;
-    std::int64_t count = 0, until_reseed = 0;
-    VarSums sums;
-    Ring window;
-    [[gnu::always_inline]] explicit RollingVar(int p)
-        : period(p), inv(1.0 / static_cast<double>(p)), until_reseed(32LL * p), window(p) {}
-    THREADX_TA_INLINE double step(double x) {
-        if (count == 0) sums.shift = x;
-        window.push(x);
-        sums.add(x);
-        if (++count < period) return kNaN;
-        double var = sums.var(inv);
-        const double d = sums.remove(window.v[static_cast<std::size_t>(window.head)]);  // the oldest
-        if (--until_reseed <= 0 || sums.unreliable(var, d, inv)) {
-            const Reseed r = reseed(window.v.data(), window.v.size(),
-                                    static_cast<std::size_t>(window.head), inv);
-            until_reseed = 32LL * period;
-            sums = r.sums;
-            var = r.var;
-        }
-        return var;
-    }
-    template <class Ar>
-    void fields(Ar& ar) { ar(count, until_reseed, sums.shift, sums.s1, sums.s2, window); }
-
-    struct Reseed {
-        VarSums sums;
-        double var;
-    };
-    // The window's mean (of ring v, oldest at h) as the new shift, the deviation sums
-    // afresh (two passes, in order), the variance floored at 1e-12 of the mean squared
-    // deviation, and the oldest value removed again for the next bar.  Out of line: rare.
-    [[gnu::noinline]] static Reseed reseed(const double* v, std::size_t n, std::size_t h, double inv) {
-        auto at = [&](std::size_t j) { return v[h + j < n ? h + j : h + j - n]; };
-        double t = 0.0;
-        for (std::size_t j = 0; j < n; ++j) t += at(j);
-        Reseed r{{t * inv, 0.0, 0.0}, 0.0};
-        for (std::size_t j = 0; j < n; ++j) r.sums.add(at(j));
-        r.var = r.sums.var(inv);
-        if (r.var < 0.000000000001 * (r.sums.s2 * inv)) r.var = 0.0;
-        r.sums.remove(at(0));
-        return r;
-    }
-};
-
-// Runs MA(type, period) over rows [from, to) of src into dst with the concrete MA type
-// (the same steps as MaState, without its dispatch per bar), FMA-built where the CPU
-// has FMA.  The state is a local of the loop so it stays in registers.
-template <class M>
-struct MaRows {
-    THREADX_TA_INLINE static void run(int type, int period, ConstColumn src, Column dst,
-                                      std::int64_t from, std::int64_t to, const CancelCheck& check) {
-        M m = make_ma<M>(type, period);
-        std::int64_t i = from;
-        while (i < to) {
-            const std::int64_t stop = to - i > kCheckEvery ? i + kCheckEvery : to;
-            for (; i < stop; ++i) dst[i] = m.step(src[i]);
-            if (i < to) check();
-        }
-    }
-};
-void ma_column(int type, int period, ConstColumn src, Column dst, std::int64_t from, std::int64_t to,
-               const CancelCheck& check) {
-    with_ma_type(type, period, [&]<class M>() { fma_run<MaRows<M>>(type, period, src, dst, from, to, check); });
-}
 
 // ---------------------------------------------------------------- moving averages
 
@@ -281,18 +181,6 @@ struct Bbands : BbandsOf<MaState> {
     }
 };
 
-// A column as contiguous values: the column itself when its stride is 1, else a copy.
-struct Contiguous {
-    std::vector<double> copy;
-    const double* p;
-    Contiguous(const ConstColumn& c, std::int64_t n) : p(c.data) {
-        if (c.stride == 1) return;
-        copy.resize(static_cast<std::size_t>(n));
-        for (std::int64_t i = 0; i < n; ++i) copy[static_cast<std::size_t>(i)] = c[i];
-        p = copy.data();
-    }
-};
-
 // The midpoint of the window's highest xh and lowest xl, batch, by van Herk / Gil-Werman
 // blocks of `period` values with both extremes in one pass: the running extremes of the
 // current block against the suffix extremes of the previous one (as TA-Lib 0.8 does;
@@ -304,7 +192,7 @@ void midpoint_batch(const double* p, const ConstColumn* in, std::int64_t start, 
                     const Column* out, const CancelCheck& check) {
     constexpr double kInf = std::numeric_limits<double>::infinity();
     const std::int64_t w = as_period(p[0]);
-    const Contiguous ch(in[0], n), cl(in[TwoInputs ? 1 : 0], TwoInputs ? n : 0);
+    const Dense ch(in[0], n), cl(in[TwoInputs ? 1 : 0], TwoInputs ? n : 0);
     const double* xh = ch.p;
     const double* xl = TwoInputs ? cl.p : ch.p;
     // suffix extremes of the previous block (read) and of the current one (written)
@@ -484,497 +372,64 @@ struct Sar {
     void fields(Ar& ar) { ar(count, is_long, af, ep, sar, new_high, new_low); }
 };
 
-// ---------------------------------------------------------------- MACD family
-
-// MACD with EMAs.  Slow and fast are swapped when slow < fast; the fast EMA is seeded
-// on the window that ends where the slow one's seed window ends (TA-Lib starts it
-// `slow - fast` bars late), so both emit first on the same bar; the signal EMA runs on
-// the MACD line from there.  `fast_k`/`slow_k` override 2/(p+1) (MACDFIX).
-
-// The MACD line: NaN before line_start, after which both EMAs are past their warm-up.
-struct MacdLine {
-    Ema fast, slow;
-    std::int64_t fast_start, line_start, count = 0;
-    MacdLine(int f, int s, double fast_k, double slow_k)
-        : fast(f, unstable_period(Unstable::EMA), fast_k),
-          slow(s, unstable_period(Unstable::EMA), slow_k),
-          fast_start(s - f),
-          line_start(slow.lookback) {}
-    THREADX_TA_INLINE double step(double x) {
+// KC (Keltner channels, TA-Lib 0.8): middle = EMA(timeperiod) of the typical price
+// (H+L+C)/3, bands = middle +- nbdev * ATR(atrperiod).  As TA-Lib, each leg starts at its
+// own lookback before the first output (max of the two lookbacks), so the shorter one
+// is seeded late rather than warmed longer.
+struct Kc {
+    static constexpr int n_inputs = 3, n_outputs = 3;
+    Ema ema;
+    Atr<false> atr;
+    double nbdev;
+    std::int64_t lookback, ema_from, atr_from, count = 0;
+    explicit Kc(const double* p)
+        : ema(as_period(p[0])), atr(p + 1), nbdev(p[2]),
+          lookback(std::max(ema.lookback, atr.lookback)),
+          ema_from(lookback - ema.lookback), atr_from(lookback - atr.lookback) {}
+    void update(const double* x, double* y) {
         const std::int64_t bar = count++;
-        const double sv = slow.step(x);
-        double fv = kNaN;
-        if (bar >= fast_start) fv = fast.step(x);
-        return bar < line_start ? kNaN : fv - sv;
-    }
-    // The step from line_start on (no bookkeeping).
-    THREADX_TA_INLINE double next(double x) { return fast.next(x) - slow.next(x); }
-};
-
-struct MacdCore {
-    MacdLine line;
-    Ema signal;
-    std::int64_t lookback;
-    bool copy_signal;  // signal period 1: the signal is the MACD line (TA-Lib 0.8)
-    bool warm = false;
-    MacdCore(int f, int s, int sig, double fast_k, double slow_k, bool copy)
-        : line(f, s, fast_k, slow_k),
-          signal(sig, unstable_period(Unstable::EMA)),
-          lookback(line.line_start + signal.lookback),
-          copy_signal(copy) {}
-    THREADX_TA_INLINE void step(double x, double* y) {
-        if (warm) {
-            const double macd = line.next(x);
-            const double sig = copy_signal ? macd : signal.next(macd);
-            y[0] = macd;
-            y[1] = sig;
-            y[2] = macd - sig;
-            return;
-        }
-        const std::int64_t bar = line.count;
-        const double macd = line.step(x);
-        if (bar < line.line_start) {
-            y[0] = y[1] = y[2] = kNaN;
-            return;
-        }
-        const double sig = copy_signal ? macd : signal.step(macd);
+        double mid = kNaN, range = kNaN;
+        if (bar >= ema_from) mid = ema.step((x[0] + x[1] + x[2]) / 3.0);
+        if (bar >= atr_from) atr.update(x, &range);
         if (bar < lookback) {
             y[0] = y[1] = y[2] = kNaN;
             return;
         }
-        warm = true;  // from here on every EMA steps on every bar
-        y[0] = macd;
-        y[1] = sig;
-        y[2] = macd - sig;
+        const double d = range * nbdev;
+        y[0] = mid + d;
+        y[1] = mid;
+        y[2] = mid - d;
     }
     template <class Ar>
-    void fields(Ar& ar) { ar(line.fast, line.slow, signal, line.count, warm); }
+    void fields(Ar& ar) { ar(ema, atr, count); }
 };
 
-// The MACD line alone (MACD's shared part): parameters as MACD's.
-struct MacdLineOnly {
-    static constexpr int n_inputs = 1, n_outputs = 1;
-    MacdLine line;
-    bool warm = false;
-    static MacdLine make(const double* p) {
-        const int f = as_period(p[0]), s = as_period(p[1]);
-        return s < f ? MacdLine(s, f, 0, 0) : MacdLine(f, s, 0, 0);
-    }
-    explicit MacdLineOnly(const double* p) : line(make(p)) {}
-    THREADX_TA_INLINE void update(const double* x, double* y) {
-        if (warm) {
-            y[0] = line.next(x[0]);
-            return;
-        }
-        y[0] = line.step(x[0]);
-        warm = line.count > line.line_start;
-    }
-};
-
-// The signal EMAs and outputs of k MACD sets from the line in rows [from, n) of out[0]
-// (set 0's macd column, overwritten last); rows [start, from) are NaN.  The signals are
-// stepped up to four sets at a time, so that their latency chains overlap.
-struct MacdSignals {
-    THREADX_TA_INLINE static void run(const double* const* sets, std::int64_t k, std::int64_t start,
-                                      std::int64_t from, std::int64_t n, const Column* out,
-                                      const CancelCheck& check) {
-        for (std::int64_t hi = k; hi > 0; hi -= 4) {  // set 0's block last
-            const std::int64_t lo = hi > 4 ? hi - 4 : 0;
-            switch (hi - lo) {
-                case 4: block<4>(sets + lo, start, from, n, out + 3 * lo, out[0], check); break;
-                case 3: block<3>(sets + lo, start, from, n, out + 3 * lo, out[0], check); break;
-                case 2: block<2>(sets + lo, start, from, n, out + 3 * lo, out[0], check); break;
-                default: block<1>(sets + lo, start, from, n, out + 3 * lo, out[0], check); break;
-            }
-        }
-    }
-    template <int B>
-    THREADX_TA_INLINE static void block(const double* const* sets, std::int64_t start, std::int64_t from,
-                                        std::int64_t n, const Column* out, const Column line,
-                                        const CancelCheck& check) {
-        Ema signal[B];
-        std::int64_t lookback[B];
-        bool copy[B];
-        Column m[B], sg[B], h[B];
-        std::int64_t warm = from;  // the first row where every signal is past its warm-up
-        for (int b = 0; b < B; ++b) {
-            const int sig = as_period(sets[b][2]);
-            signal[b] = Ema(sig, unstable_period(Unstable::EMA));
-            lookback[b] = from + signal[b].lookback;
-            copy[b] = sig == 1;
-            m[b] = out[3 * b];
-            sg[b] = out[3 * b + 1];
-            h[b] = out[3 * b + 2];
-            for (std::int64_t i = start; i < from; ++i) m[b][i] = sg[b][i] = h[b][i] = kNaN;
-            warm = std::max(warm, lookback[b] + 1);
-        }
-        warm = std::min(warm, n);
-        for (std::int64_t i = from; i < warm; ++i) {
-            const double macd = line[i];
-            for (int b = 0; b < B; ++b) {
-                const double v = copy[b] ? macd : signal[b].step(macd);
-                const bool ready = i >= lookback[b];
-                m[b][i] = ready ? macd : kNaN;
-                sg[b][i] = ready ? v : kNaN;
-                h[b][i] = ready ? macd - v : kNaN;
-            }
-        }
-        for (std::int64_t i = warm; i < n;) {
-            const std::int64_t stop = n - i > kCheckEvery ? i + kCheckEvery : n;
-            for (; i < stop; ++i) {
-                const double macd = line[i];
-                for (int b = 0; b < B; ++b) {
-                    const double v = copy[b] ? macd : signal[b].next(macd);
-                    m[b][i] = macd;
-                    sg[b][i] = v;
-                    h[b][i] = macd - v;
-                }
-            }
-            check();
-        }
-    }
-};
-
-struct Macd {
-    static constexpr int n_inputs = 1, n_outputs = 3;
-    MacdCore c;
-    static MacdCore make(const double* p) {
-        int f = as_period(p[0]), s = as_period(p[1]);
-        if (s < f) std::swap(f, s);
-        return MacdCore(f, s, as_period(p[2]), 0, 0, as_period(p[2]) == 1);
-    }
-    explicit Macd(const double* p) : c(make(p)) {}
-    THREADX_TA_INLINE void update(const double* x, double* y) { c.step(x[0], y); }
+// DONCHIAN(high, low, timeperiod): upper = highest high, lower = lowest low of the
+// last `timeperiod` bars, middle = (upper + lower) / 2.
+struct Donchian {
+    static constexpr int n_inputs = 2, n_outputs = 3;
+    Highest hi;
+    Lowest lo;
+    explicit Donchian(const double* p) : hi(as_period(p[0])), lo(as_period(p[0])) {}
     static void batch(const double* p, const ConstColumn* in, std::int64_t start, std::int64_t n,
                       const Column* out, const CancelCheck& check) {
-        fma_batch<Macd>(p, in, start, n, out, check);
-    }
-    // Sets of one fast and slow period: the MACD line once.
-    static constexpr int share[] = {0, 1};
-    static void group(const double* const* sets, std::int64_t k, const ConstColumn* in, std::int64_t start,
-                      std::int64_t n, const Column* out, const CancelCheck& check) {
-        fma_batch<MacdLineOnly>(sets[0], in, start, n, out, check);
-        const std::int64_t from = std::min(start + MacdLineOnly::make(sets[0]).line_start, n);
-        fma_run<MacdSignals>(sets, k, start, from, n, out, check);
-    }
-    template <class Ar>
-    void fields(Ar& ar) { ar(c); }
-};
-
-// MACD 12/26 with TA-Lib's fixed k = 0.15 and 0.075.
-struct Macdfix {
-    static constexpr int n_inputs = 1, n_outputs = 3;
-    MacdCore c;
-    explicit Macdfix(const double* p) : c(12, 26, as_period(p[0]), 0.15, 0.075, as_period(p[0]) == 1) {}
-    THREADX_TA_INLINE void update(const double* x, double* y) { c.step(x[0], y); }
-    static void batch(const double* p, const ConstColumn* in, std::int64_t start, std::int64_t n,
-                      const Column* out, const CancelCheck& check) {
-        fma_batch<Macdfix>(p, in, start, n, out, check);
-    }
-    template <class Ar>
-    void fields(Ar& ar) { ar(c); }
-};
-
-// MACD with any MA types.  Periods (and their types) are swapped when slow < fast; both
-// MAs emit first on the bar of the larger lookback (the other one starts late, as
-// TA-Lib computes both from that bar's lookback), and the signal MA runs on the MACD
-// line from there.  All-EMA with a signal period >= 2 is MACD itself (TA-Lib 0.8
-// delegates it to MACD).
-struct Macdext {
-    static constexpr int n_inputs = 1, n_outputs = 3;
-    MaState fast, slow, signal;
-    std::int64_t fast_start = 0, slow_start = 0, first = 0, signal_lookback = 0, count = 0;
-    bool as_macd;
-    MacdCore core;
-    static bool all_ema(const double* p) {
-        const int ema = static_cast<int>(MaType::EMA);
-        return as_matype(p[1]) == ema && as_matype(p[3]) == ema && as_matype(p[5]) == ema &&
-               as_period(p[4]) >= 2;
-    }
-    struct Spec {
-        int fp, ft, sp, st;
-    };
-    static Spec spec(const double* p) {
-        Spec s{as_period(p[0]), as_matype(p[1]), as_period(p[2]), as_matype(p[3])};
-        if (s.sp < s.fp) {
-            std::swap(s.fp, s.sp);
-            std::swap(s.ft, s.st);
-        }
-        return s;
-    }
-    explicit Macdext(const double* p) : Macdext(spec(p), as_period(p[4]), as_matype(p[5]), all_ema(p)) {}
-    Macdext(Spec s, int sigp, int sigt, bool ema)
-        : fast(s.ft, s.fp),
-          slow(s.st, s.sp),
-          signal(sigt, sigp),
-          as_macd(ema),
-          core(s.fp, s.sp, sigp, 0, 0, sigp == 1) {
-        const std::int64_t lf = ma_lookback(s.ft, s.fp), ls = ma_lookback(s.st, s.sp);
-        first = lf > ls ? lf : ls;
-        fast_start = first - lf;
-        slow_start = first - ls;
-        signal_lookback = ma_lookback(sigt, sigp);
-    }
-    // Batch: the two MAs, the MACD line and the signal as whole columns, computed in the
-    // output columns (fast MA and MACD line in out[0], slow MA and signal in out[1]).
-    static void batch(const double* p, const ConstColumn* in, std::int64_t start, std::int64_t n,
-                      const Column* out, const CancelCheck& check) {
-        if (all_ema(p)) {
-            const double q[3] = {p[0], p[2], p[4]};
-            fma_batch<Macd>(q, in, start, n, out, check);
-            return;
-        }
-        signal_rows(p, start, line_rows(p, in[0], start, n, out, check), n, out, check);
-    }
-    // The MACD line into rows [first, n) of out[0] (out[1]: the slow MA); returns first.
-    static std::int64_t line_rows(const double* p, ConstColumn x, std::int64_t start, std::int64_t n,
-                                  const Column* out, const CancelCheck& check) {
-        const Spec s = spec(p);
-        const Macdext m(p);
-        const std::int64_t first = start + m.first;
-        ma_column(s.ft, s.fp, x, out[0], std::min(start + m.fast_start, n), n, check);
-        ma_column(s.st, s.sp, x, out[1], std::min(start + m.slow_start, n), n, check);
-        for (std::int64_t i = first; i < n; ++i) out[0][i] = out[0][i] - out[1][i];
-        return first;
-    }
-    // The signal and the outputs from the line in out[0], rows [start, n).
-    static void signal_rows(const double* p, std::int64_t start, std::int64_t first, std::int64_t n,
-                            const Column* out, const CancelCheck& check) {
-        const std::int64_t lookback = first + ma_lookback(as_matype(p[5]), as_period(p[4]));
-        ma_column(as_matype(p[5]), as_period(p[4]), ConstColumn{out[0].data, out[0].stride}, out[1],
-                  std::min(first, n), n, check);
-        for (std::int64_t i = start; i < n; ++i) {
-            if (i < lookback) {
-                out[0][i] = out[1][i] = out[2][i] = kNaN;
-            } else {
-                out[2][i] = out[0][i] - out[1][i];
-            }
-        }
-    }
-    // Sets of one fast and slow MA: the MACD line once (the all-EMA sets: MACD's group).
-    static constexpr int share[] = {0, 1, 2, 3};
-    static void group(const double* const* sets, std::int64_t k, const ConstColumn* in, std::int64_t start,
-                      std::int64_t n, const Column* out, const CancelCheck& check) {
-        std::vector<std::array<double, 3>> q;  // the all-EMA sets as MACD parameters
-        std::vector<const double*> macd_sets, ext_sets;
-        std::vector<Column> macd_out, ext_out;
-        for (std::int64_t s = 0; s < k; ++s) {
-            const double* p = sets[s];
-            const bool ema = all_ema(p);
-            if (ema) q.push_back({p[0], p[2], p[4]});
-            else ext_sets.push_back(p);
-            auto& o = ema ? macd_out : ext_out;
-            o.insert(o.end(), out + 3 * s, out + 3 * s + 3);
-        }
-        for (const auto& p : q) macd_sets.push_back(p.data());
-        run_sets(&Macd::batch, &Macd::group, macd_sets, in, start, n, macd_out.data(), check);
-        run_sets(&Macdext::batch, &ext_group, ext_sets, in, start, n, ext_out.data(), check);
-    }
-    // Sets that are not all-EMA: one line, copied into every set's macd column.
-    static void ext_group(const double* const* sets, std::int64_t k, const ConstColumn* in, std::int64_t start,
-                          std::int64_t n, const Column* out, const CancelCheck& check) {
-        const std::int64_t first = line_rows(sets[0], in[0], start, n, out, check);
-        for (std::int64_t s = 1; s < k; ++s) {
-            const Column* o = out + 3 * s;
-            for (std::int64_t i = first; i < n; ++i) o[0][i] = out[0][i];
-            signal_rows(sets[s], start, first, n, o, check);
-        }
-        signal_rows(sets[0], start, first, n, out, check);
-    }
-    // None, one set alone (batch) or several together (group).
-    using BatchFn = void (*)(const double*, const ConstColumn*, std::int64_t, std::int64_t, const Column*,
-                             const CancelCheck&);
-    using SetsFn = void (*)(const double* const*, std::int64_t, const ConstColumn*, std::int64_t, std::int64_t,
-                            const Column*, const CancelCheck&);
-    static void run_sets(BatchFn one, SetsFn many, const std::vector<const double*>& sets, const ConstColumn* in,
-                         std::int64_t start, std::int64_t n, const Column* out, const CancelCheck& check) {
-        if (sets.size() == 1) one(sets[0], in, start, n, out, check);
-        if (sets.size() > 1) many(sets.data(), static_cast<std::int64_t>(sets.size()), in, start, n, out, check);
+        window_extreme<true>(in[0], start, n, as_period(p[0]), out[0], check);
+        window_extreme<false>(in[1], start, n, as_period(p[0]), out[2], check);
+        for (std::int64_t i = start; i < n; ++i) out[1][i] = (out[0][i] + out[2][i]) / 2.0;
     }
     void update(const double* x, double* y) {
-        if (as_macd) {
-            core.step(x[0], y);
-            return;
-        }
-        const std::int64_t bar = count++;
-        double fv = kNaN, sv = kNaN;
-        if (bar >= fast_start) fv = fast.step(x[0]);
-        if (bar >= slow_start) sv = slow.step(x[0]);
-        if (bar < first) {
+        hi.push(x[0]);
+        lo.push(x[1]);
+        if (hi.t < hi.period) {
             y[0] = y[1] = y[2] = kNaN;
             return;
         }
-        const double macd = fv - sv;
-        const double sig = signal.step(macd);
-        if (bar < first + signal_lookback) {
-            y[0] = y[1] = y[2] = kNaN;
-            return;
-        }
-        y[0] = macd;
-        y[1] = sig;
-        y[2] = macd - sig;
+        y[0] = hi.value();
+        y[2] = lo.value();
+        y[1] = (y[0] + y[2]) / 2.0;
     }
     template <class Ar>
-    void fields(Ar& ar) { ar(fast, slow, signal, count, core); }
-};
-
-// APO / PPO: fast MA minus slow MA (periods swapped when slow < fast), both from the
-// first bar; PPO divides by the slow MA (0 when it is within 1e-8 of zero) and * 100.
-template <bool Percent, class M>
-struct PriceOscOf {
-    static constexpr int n_inputs = 1, n_outputs = 1;
-    M fast, slow;
-    static int lo(const double* p) { return std::min(as_period(p[0]), as_period(p[1])); }
-    static int hi(const double* p) { return std::max(as_period(p[0]), as_period(p[1])); }
-    explicit PriceOscOf(const double* p)
-        : fast(make_ma<M>(as_matype(p[2]), lo(p))), slow(make_ma<M>(as_matype(p[2]), hi(p))) {}
-    THREADX_TA_INLINE void update(const double* x, double* y) {
-        const double f = fast.step(x[0]);
-        const double s = slow.step(x[0]);
-        if constexpr (Percent) {
-            if (s != s) y[0] = kNaN;
-            else y[0] = !is_zero(s) ? (f - s) / s * 100.0 : 0.0;
-        } else {
-            y[0] = f - s;
-        }
-    }
-    template <class Ar>
-    void fields(Ar& ar) { ar(fast, slow); }
-};
-
-template <bool Percent>
-struct PriceOsc : PriceOscOf<Percent, MaState> {
-    using PriceOscOf<Percent, MaState>::PriceOscOf;
-    static void batch(const double* p, const ConstColumn* in, std::int64_t start, std::int64_t n,
-                      const Column* out, const CancelCheck& check) {
-        with_ma_type(as_matype(p[2]), 2, [&]<class M>() {
-            fma_batch<PriceOscOf<Percent, M>>(p, in, start, n, out, check);
-        });
-    }
-};
-
-// TRIX: the 1-bar rate of change (in %) of a triple-smoothed EMA; 0 after a zero EMA3.
-struct Trix {
-    static constexpr int n_inputs = 1, n_outputs = 1;
-    Ema e1, e2, e3;
-    double prev = 0;
-    bool warm = false;
-    explicit Trix(const double* p) : e1(as_period(p[0])), e2(as_period(p[0])), e3(as_period(p[0])) {}
-    THREADX_TA_INLINE void update(const double* x, double* y) {
-        if (warm) {
-            const double last = prev;
-            prev = e3.next(e2.next(e1.next(x[0])));
-            y[0] = last != 0.0 ? (prev / last - 1.0) * 100.0 : 0.0;
-            return;
-        }
-        y[0] = kNaN;
-        const double a = e1.step(x[0]);
-        if (!e1.ready()) return;
-        const double b = e2.step(a);
-        if (!e2.ready()) return;
-        const double c = e3.step(b);
-        if (!e3.ready()) return;
-        if (e3.count > e3.lookback + 1) {
-            y[0] = prev != 0.0 ? (c / prev - 1.0) * 100.0 : 0.0;
-            warm = true;
-        }
-        prev = c;
-    }
-    static void batch(const double* p, const ConstColumn* in, std::int64_t start, std::int64_t n,
-                      const Column* out, const CancelCheck& check) {
-        fma_batch<Trix>(p, in, start, n, out, check);
-    }
-    template <class Ar>
-    void fields(Ar& ar) { ar(e1, e2, e3, prev, warm); }
-};
-
-// ---------------------------------------------------------------- statistics
-
-// VAR/STDDEV batch: RollingVar's steps with the window read from the input column
-// instead of a ring (the same operations in the same order).
-struct VarCarry {
-    VarSums sums;
-    std::int64_t until_reseed, i;
-    bool reseed;
-};
-
-// Rows [c.i, stop) up to the first one that needs a reseed (returned with reseed set).
-// Out of line and call-free, with the running sums in locals: they stay in registers.
-template <class Emit>
-[[gnu::noinline]] VarCarry var_run(VarCarry c, const double* x, std::int64_t stop, int period,
-                                   double inv, Emit emit) {
-    VarSums s = c.sums;
-    std::int64_t until = c.until_reseed, i = c.i;
-    for (; i < stop; ++i) {
-        s.add(x[i]);
-        const double var = s.var(inv);
-        const double d = s.remove(x[i - period + 1]);
-        if (--until <= 0 || s.unreliable(var, d, inv)) return {s, until, i, true};
-        emit(i, var);
-    }
-    return {s, until, i, false};
-}
-
-template <class Emit>
-void var_rows(const ConstColumn& col, std::int64_t start, std::int64_t n, int period, Emit emit,
-              const CancelCheck& check) {
-    const Contiguous cx(col, n);
-    const double* x = cx.p;
-    const double inv = 1.0 / static_cast<double>(period);
-    VarCarry c{{start < n ? x[start] : 0.0, 0, 0}, 32LL * period, start, false};
-    for (; c.i < n && c.i - start + 1 < period; ++c.i) {
-        c.sums.add(x[c.i]);
-        emit(c.i, kNaN);
-    }
-    while (c.i < n) {
-        const std::int64_t stop = n - c.i > kCheckEvery ? c.i + kCheckEvery : n;
-        c = var_run(c, x, stop, period, inv, emit);
-        if (c.reseed) {
-            const RollingVar::Reseed r =
-                RollingVar::reseed(x + (c.i - period + 1), static_cast<std::size_t>(period), 0, inv);
-            c = {r.sums, 32LL * period, c.i + 1, false};
-            emit(c.i - 1, r.var);
-        } else if (c.i < n) {
-            check();
-        }
-    }
-}
-
-struct Stddev {
-    static constexpr int n_inputs = 1, n_outputs = 1;
-    RollingVar var;
-    double nbdev;
-    explicit Stddev(const double* p) : var(as_period(p[0])), nbdev(p[1]) {}
-    static void batch(const double* p, const ConstColumn* in, std::int64_t start, std::int64_t n,
-                      const Column* out, const CancelCheck& check) {
-        const double nbdev = p[1];
-        const Column o = out[0];
-        if (nbdev != 1.0)
-            var_rows(in[0], start, n, as_period(p[0]), [o, nbdev](std::int64_t i, double v) { o[i] = std::sqrt(v) * nbdev; }, check);
-        else
-            var_rows(in[0], start, n, as_period(p[0]), [o](std::int64_t i, double v) { o[i] = std::sqrt(v); }, check);
-    }
-    THREADX_TA_INLINE void update(const double* x, double* y) {
-        const double v = var.step(x[0]);
-        y[0] = nbdev != 1.0 ? std::sqrt(v) * nbdev : std::sqrt(v);
-    }
-    template <class Ar>
-    void fields(Ar& ar) { ar(var); }
-};
-
-// VAR ignores nbdev, as TA-Lib does.
-struct Var {
-    static constexpr int n_inputs = 1, n_outputs = 1;
-    RollingVar var;
-    explicit Var(const double* p) : var(as_period(p[0])) {}
-    static void batch(const double* p, const ConstColumn* in, std::int64_t start, std::int64_t n,
-                      const Column* out, const CancelCheck& check) {
-        const Column o = out[0];
-        var_rows(in[0], start, n, as_period(p[0]), [o](std::int64_t i, double v) { o[i] = v; }, check);
-    }
-    THREADX_TA_INLINE void update(const double* x, double* y) { y[0] = var.step(x[0]); }
-    template <class Ar>
-    void fields(Ar& ar) { ar(var); }
+    void fields(Ar& ar) { ar(hi, lo); }
 };
 
 constexpr double kRealMax = 3e37;  // TA-Lib's TA_REAL_MAX
@@ -982,65 +437,45 @@ constexpr double kRealMax = 3e37;  // TA-Lib's TA_REAL_MAX
 }  // namespace
 
 void register_overlap(std::vector<Info>& r) {
-    const char* ov = "Overlap Studies";
-    const char* mom = "Momentum Indicators";
-    const char* st = "Statistic Functions";
-    r.push_back(make_info<PeriodMa<Wma>>({"WMA", ov, "Weighted Moving Average", {"real"},
+    const std::vector<std::string> kHLC{"high", "low", "close"};
+    r.push_back(make_info<SingleMa<Sma>>({"SMA", "Overlap Studies", "Simple Moving Average",
+                                          {"real"}, {period("timeperiod", 30)}, {"real"}}));
+    r.push_back(make_info<SingleMa<Ema>>({"EMA", "Overlap Studies", "Exponential Moving Average",
+                                          {"real"}, {period("timeperiod", 30)}, {"real"}}));
+    r.push_back(make_info_fma<Kc>({"KC", "Overlap Studies", "Keltner Channels", kHLC,
+                                   {period("timeperiod", 20), period("atrperiod", 10, 1),
+                                    real("nbdev", 2.0, -3e37, 3e37)},
+                                   {"upperband", "middleband", "lowerband"}}));
+    r.push_back(make_info<Donchian>({"DONCHIAN", "Overlap Studies", "Donchian Channels",
+                                     {"high", "low"}, {period("timeperiod", 20)},
+                                     {"upperband", "middleband", "lowerband"}}));
+    r.push_back(make_info<PeriodMa<Wma>>({"WMA", "Overlap Studies", "Weighted Moving Average", {"real"},
                                           {period("timeperiod", 30, 1)}, {"real"}}));
-    r.push_back(make_info<PeriodMa<Dema>>({"DEMA", ov, "Double Exponential Moving Average",
+    r.push_back(make_info<PeriodMa<Dema>>({"DEMA", "Overlap Studies", "Double Exponential Moving Average",
                                            {"real"}, {period("timeperiod", 30, 1)}, {"real"}}));
-    r.push_back(make_info<PeriodMa<Tema>>({"TEMA", ov, "Triple Exponential Moving Average",
+    r.push_back(make_info<PeriodMa<Tema>>({"TEMA", "Overlap Studies", "Triple Exponential Moving Average",
                                            {"real"}, {period("timeperiod", 30, 1)}, {"real"}}));
-    r.push_back(make_info<PeriodMa<Trima>>({"TRIMA", ov, "Triangular Moving Average", {"real"},
+    r.push_back(make_info<PeriodMa<Trima>>({"TRIMA", "Overlap Studies", "Triangular Moving Average", {"real"},
                                             {period("timeperiod", 30, 1)}, {"real"}}));
-    r.push_back(make_info<PeriodMa<Kama>>({"KAMA", ov, "Kaufman Adaptive Moving Average",
+    r.push_back(make_info<PeriodMa<Kama>>({"KAMA", "Overlap Studies", "Kaufman Adaptive Moving Average",
                                            {"real"}, {period("timeperiod", 30, 1)}, {"real"}}));
-    r.push_back(make_info<T3Fn>({"T3", ov, "Triple Exponential Moving Average (T3)", {"real"},
+    r.push_back(make_info<T3Fn>({"T3", "Overlap Studies", "Triple Exponential Moving Average (T3)", {"real"},
                                  {period("timeperiod", 5, 1), real("vfactor", 0.7, 0, 1)},
                                  {"real"}}));
-    r.push_back(make_info<MaFn>({"MA", ov, "Moving average", {"real"},
+    r.push_back(make_info<MaFn>({"MA", "Overlap Studies", "Moving average", {"real"},
                                  {period("timeperiod", 30, 1), matype("matype", 0)}, {"real"}}));
     r.push_back(make_info<Bbands>(
-        {"BBANDS", ov, "Bollinger Bands", {"real"},
+        {"BBANDS", "Overlap Studies", "Bollinger Bands", {"real"},
          {period("timeperiod", 20), real("nbdevup", 2, -kRealMax, kRealMax),
           real("nbdevdn", 2, -kRealMax, kRealMax), matype("matype", 0)},
          {"upperband", "middleband", "lowerband"}}));
-    r.push_back(make_info<Midpoint>({"MIDPOINT", ov, "MidPoint over period", {"real"},
+    r.push_back(make_info<Midpoint>({"MIDPOINT", "Overlap Studies", "MidPoint over period", {"real"},
                                      {period("timeperiod", 14)}, {"real"}}));
-    r.push_back(make_info<Midprice>({"MIDPRICE", ov, "Midpoint Price over period",
+    r.push_back(make_info<Midprice>({"MIDPRICE", "Overlap Studies", "Midpoint Price over period",
                                      {"high", "low"}, {period("timeperiod", 14)}, {"real"}}));
-    r.push_back(make_info<Sar>({"SAR", ov, "Parabolic SAR", {"high", "low"},
+    r.push_back(make_info<Sar>({"SAR", "Overlap Studies", "Parabolic SAR", {"high", "low"},
                                 {real("acceleration", 0.02, 0, kRealMax),
                                  real("maximum", 0.2, 0, kRealMax)},
-                                {"real"}}));
-    r.push_back(make_info<Macd>({"MACD", mom, "Moving Average Convergence/Divergence", {"real"},
-                                 {period("fastperiod", 12), period("slowperiod", 26),
-                                  period("signalperiod", 9, 1)},
-                                 {"macd", "macdsignal", "macdhist"}}));
-    r.push_back(make_info<Macdext>(
-        {"MACDEXT", mom, "MACD with controllable MA type", {"real"},
-         {period("fastperiod", 12), matype("fastmatype", 0), period("slowperiod", 26),
-          matype("slowmatype", 0), period("signalperiod", 9, 1), matype("signalmatype", 0)},
-         {"macd", "macdsignal", "macdhist"}}));
-    r.push_back(make_info<Macdfix>({"MACDFIX", mom,
-                                    "Moving Average Convergence/Divergence Fix 12/26", {"real"},
-                                    {period("signalperiod", 9, 1)},
-                                    {"macd", "macdsignal", "macdhist"}}));
-    r.push_back(make_info<PriceOsc<false>>({"APO", mom, "Absolute Price Oscillator", {"real"},
-                                            {period("fastperiod", 12), period("slowperiod", 26),
-                                             matype("matype", 1)},
-                                            {"real"}}));
-    r.push_back(make_info<PriceOsc<true>>({"PPO", mom, "Percentage Price Oscillator", {"real"},
-                                           {period("fastperiod", 12), period("slowperiod", 26),
-                                            matype("matype", 1)},
-                                           {"real"}}));
-    r.push_back(make_info<Trix>({"TRIX", mom, "1-day Rate-Of-Change (ROC) of a Triple Smooth EMA",
-                                 {"real"}, {period("timeperiod", 30, 1)}, {"real"}}));
-    r.push_back(make_info<Stddev>({"STDDEV", st, "Standard Deviation", {"real"},
-                                   {period("timeperiod", 5), real("nbdev", 1, -kRealMax, kRealMax)},
-                                   {"real"}}));
-    r.push_back(make_info<Var>({"VAR", st, "Variance", {"real"},
-                                {period("timeperiod", 5, 1), real("nbdev", 1, -kRealMax, kRealMax)},
                                 {"real"}}));
 }
 

@@ -14,11 +14,13 @@ namespace {
 
 std::vector<Info> build() {
     std::vector<Info> r;
-    register_basic(r);
     register_overlap(r);
-    register_directional(r);
-    register_misc(r);
-    register_extra(r);
+    register_momentum(r);
+    register_volatility(r);
+    register_volume(r);
+    register_statistic(r);
+    register_price(r);
+    register_math(r);
     std::sort(r.begin(), r.end(), [](const Info& a, const Info& b) { return a.name < b.name; });
     return r;
 }

@@ -202,7 +202,7 @@ def params_of(options: dict[str, Any], bars: Bars | None, errors: FieldErrors) -
             params[key] = v
     params["expiry_bars"], params["expiry_ns"] = expiry_bars, expiry_ns
     try:
-        _core.bt_validate(params)
+        _core.backtest.validate(params)
     except ValidationError as exc:
         errors.extend(exc)
     return params
@@ -483,6 +483,6 @@ DEFAULTS: dict[str, Any] = {k: p.default for k, p in inspect.signature(run).para
 
 def execute(prep: Prepared, cancel: _core.CancelToken | None = None) -> BacktestResult:
     b = prep.bars
-    raw = _core.bt_run(b.open, b.high, b.low, b.close, b.times, prep.sims, prep.signals, prep.levels,
+    raw = _core.backtest.run(b.open, b.high, b.low, b.close, b.times, prep.sims, prep.signals, prep.levels,
                        prep.params, cancel)
     return BacktestResult(prep, raw)

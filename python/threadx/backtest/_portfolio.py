@@ -66,7 +66,7 @@ def target_weights(data: Mapping[Any, pd.DataFrame], rule: str, *, window: int =
         if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or not 1 <= v <= 2**31:
             errors.add(name, v, "must be an integer in [1, 2**31]")
     errors.raise_if_any()
-    w = _core.bt_weights(fields["close"], rule, int(window), int(every), float(ridge), cancel)
+    w = _core.backtest.weights(fields["close"], rule, int(window), int(every), float(ridge), cancel)
     return pd.DataFrame(w, index=index, columns=pd.Index(symbols, name="symbol"))
 
 
@@ -222,7 +222,7 @@ def rebalance(data: Mapping[Any, pd.DataFrame], weights: Any = "equal", *, windo
     if not isinstance(fractional, bool):
         errors.add("fractional", fractional, "must be True or False")
     errors.raise_if_any()
-    raw = _core.bt_rebalance(fields["open"], fields["high"], fields["low"], fields["close"],
+    raw = _core.backtest.rebalance(fields["open"], fields["high"], fields["low"], fields["close"],
                              np.ascontiguousarray(w), params, cancel)
     targets = pd.DataFrame(w, index=index, columns=pd.Index(symbols, name="symbol")).dropna(how="all")
     ppy = periods_per_year

@@ -19,8 +19,8 @@ from threadx.errors import ValidationError
 
 __all__ = ["STRATEGIES", "SweepPlan", "execute", "prepare", "sweep"]
 
-STRATEGIES: dict[str, list[str]] = {str(k): list(v) for k, v in _core.bt_strategies().items()}
-STAT_COLUMNS: tuple[str, ...] = tuple(_core.bt_sweep_stats())  # the core's row layout
+STRATEGIES: dict[str, list[str]] = {str(k): list(v) for k, v in _core.backtest.strategies().items()}
+STAT_COLUMNS: tuple[str, ...] = tuple(_core.backtest.sweep_stats())  # the core's row layout
 METRICS = {
     "sharpe": "Sharpe Ratio", "sortino": "Sortino Ratio", "calmar": "Calmar Ratio", "return": "Return [%]",
     "annual_return": "Return (Ann.) [%]", "max_drawdown": "Max. Drawdown [%]", "win_rate": "Win Rate [%]",
@@ -227,7 +227,7 @@ def prepare(strategy: str, data: Any, *, constraint: Callable[[pd.DataFrame], An
     if combos is not None and bars:
         n_bars = min(len(b.close) for b in bars.values())
         try:
-            _core.bt_sweep_validate(strategy, np.ascontiguousarray(combos.to_numpy(dtype=np.float64)), n_bars)
+            _core.backtest.sweep_validate(strategy, np.ascontiguousarray(combos.to_numpy(dtype=np.float64)), n_bars)
         except ValidationError as exc:
             errors.extend(exc)
     errors.raise_if_any()
@@ -248,11 +248,11 @@ def execute(plan: SweepPlan, *, progress: bool | Callable[[int, int], None] | No
     frames, equities, trades = [], {}, []
     done_before = 0
     for sym, b in bars.items():
-        counter = _core.SweepProgress()
+        counter = _core.backtest.SweepProgress()
         keep_eq = keep == "equity" and top_k is None
         report = None if show is None else (lambda d, t, base=done_before: show(base + d, len(combos) * len(bars)))
         def call(b: _engine.Bars = b, sym: Any = sym, counter: Any = counter, keep_eq: bool = keep_eq) -> Any:
-            return _core.bt_sweep(b.open, b.high, b.low, b.close, strategy, short, matrix, params, ppy[sym],
+            return _core.backtest.sweep(b.open, b.high, b.low, b.close, strategy, short, matrix, params, ppy[sym],
                                   keep_equity=keep_eq, keep_trades=keep == "trades", progress=counter,
                                   cancel=token)
 
@@ -288,7 +288,7 @@ def execute(plan: SweepPlan, *, progress: bool | Callable[[int, int], None] | No
             rows = out if sym is None else out[out["symbol"] == sym]
             sub = np.ascontiguousarray(rows[names].to_numpy(dtype=np.float64))
             if len(sub):
-                equity[sym] = (rows, _core.bt_sweep(b.open, b.high, b.low, b.close, strategy, short, sub, params,
+                equity[sym] = (rows, _core.backtest.sweep(b.open, b.high, b.low, b.close, strategy, short, sub, params,
                                                     ppy[sym], keep_equity=True, cancel=token)["equity"])
         return result, _equity_frame(equity, bars, names)
     return result, _equity_frame({s: (combos, e) for s, e in equities.items()}, bars, names)

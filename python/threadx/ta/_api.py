@@ -109,7 +109,7 @@ class Spec:
 
 def _load_specs() -> dict[str, Spec]:
     out = {}
-    for f in _core.ta_functions():
+    for f in _core.ta.functions():
         if f["name"].startswith("_"):
             continue
         out[f["name"]] = Spec(
@@ -170,21 +170,21 @@ def set_unstable_period(func_id: str, period: int) -> None:
     streaming state starts.
     """
     errors = FieldErrors()
-    names = set(_core.ta_unstable_names())
+    names = set(_core.ta.unstable_names())
     if func_id != "ALL" and func_id not in names:
         errors.add("func_id", func_id, f"must be 'ALL' or one of {sorted(names)}")
     if isinstance(period, bool) or not isinstance(period, (int, np.integer)) or not 0 <= period <= 100000:
         errors.add("period", period, "must be an integer in [0, 100000]")
     errors.raise_if_any()
-    _core.ta_set_unstable_period(func_id, int(period))
+    _core.ta.set_unstable_period(func_id, int(period))
 
 
 def get_unstable_period(func_id: str) -> int:
     """The unstable period set for ``func_id``."""
-    n = int(_core.ta_get_unstable_period(func_id))
+    n = int(_core.ta.get_unstable_period(func_id))
     if n < 0:
         raise ValidationError([{"field": "func_id", "value": repr(func_id),
-                                "message": f"must be one of {sorted(_core.ta_unstable_names())}"}])
+                                "message": f"must be one of {sorted(_core.ta.unstable_names())}"}])
     return n
 
 
@@ -315,7 +315,7 @@ def gather_inputs(s: Spec, given: list[Any], errors: FieldErrors,
 
 def run(s: Spec, inputs: Inputs, sets: np.ndarray, token: Any = None) -> np.ndarray:
     """(outputs, assets * sets, rows): the raw grid result."""
-    return _core.ta_run(s.name, inputs.arrays, sets, token)
+    return _core.ta.run(s.name, inputs.arrays, sets, token)
 
 
 def wrap(s: Spec, inputs: Inputs, raw: np.ndarray, swept: list[str], labels: list[tuple[Any, ...]]) -> Any:
@@ -372,7 +372,7 @@ def prepare(name: str, given: Sequence[Any], params: Mapping[str, Any]) -> Prepa
     sets, swept, labels = param_grid(s, params, errors)
     if len(errors.items) == before and sets.shape[0]:
         try:
-            _core.ta_validate(name, sets)
+            _core.ta.validate(name, sets)
         except ValidationError as exc:
             errors.extend(exc)
     errors.raise_if_any()
@@ -426,7 +426,7 @@ def function(name: str) -> Callable[..., Any]:
             if k < 0 or (type(v) is not int and type(v) is not float) or k < len(args) - n_in:
                 return None
             values[k] = float(v)
-        raw = _core.ta_run(name, [a[:, None] for a in args[:n_in]], np.array([values]))
+        raw = _core.ta.run(name, [a[:, None] for a in args[:n_in]], np.array([values]))
         if integer:
             raw = np.nan_to_num(raw, copy=False, nan=0.0).astype(np.int32)  # raw is ours: in place
         return raw[0, 0] if n_out == 1 else tuple(raw[j, 0] for j in range(n_out))

@@ -91,7 +91,7 @@ class Pipeline:
                 one.add(swept[0], params[swept[0]], "a pipeline node takes one value per parameter")
             elif sets.shape[0]:
                 try:
-                    _api._core.ta_validate(node.function, sets)
+                    _api._core.ta.validate(node.function, sets)
                 except ValidationError as exc:
                     one.extend(exc)
             for e in one.items:

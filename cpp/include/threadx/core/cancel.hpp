@@ -19,8 +19,6 @@ public:
     void clear_timeout() noexcept { deadline_ns_.store(kNoDeadline, std::memory_order_relaxed); }
     bool expired() const noexcept;
 
-    // True when the work should stop, for either reason.
-    bool stop_requested() const noexcept { return cancelled() || expired(); }
     // Throws CancelledError or TaskTimeoutError when the work should stop.
     void check() const;
 
@@ -37,7 +35,6 @@ public:
     void operator()() const {
         if (token_) token_->check();
     }
-    bool stop_requested() const noexcept { return token_ && token_->stop_requested(); }
 
 private:
     const CancelToken* token_;

@@ -106,10 +106,12 @@ std::vector<std::vector<std::int64_t>> share_groups(const Info& info, const doub
                                                     std::int64_t n_sets);
 
 // Family registration (one per source file under cpp/src/ta).
-void register_basic(std::vector<Info>& r);
 void register_overlap(std::vector<Info>& r);
-void register_directional(std::vector<Info>& r);
-void register_misc(std::vector<Info>& r);
-void register_extra(std::vector<Info>& r);
+void register_momentum(std::vector<Info>& r);
+void register_volatility(std::vector<Info>& r);
+void register_volume(std::vector<Info>& r);
+void register_statistic(std::vector<Info>& r);
+void register_price(std::vector<Info>& r);
+void register_math(std::vector<Info>& r);
 
 }  // namespace threadx::ta

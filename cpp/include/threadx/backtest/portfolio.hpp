@@ -5,9 +5,9 @@
 #include <cstdint>
 #include <vector>
 
-#include "threadx/bt/engine.hpp"
+#include "threadx/backtest/engine.hpp"
 
-namespace threadx::bt {
+namespace threadx::backtest {
 
 // k assets on the same n bars: element (i, j) of a field at field[i * k + j] (row-major).
 struct Panel {
@@ -43,4 +43,4 @@ enum class WeightRule : int { Equal = 0, InverseVol = 1, MinVariance = 2, MinVar
 void weight_rule(const Panel& panel, WeightRule rule, std::int64_t window, std::int64_t every, double ridge,
                  double* weights, const CancelToken* token);
 
-}  // namespace threadx::bt
+}  // namespace threadx::backtest

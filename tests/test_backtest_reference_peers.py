@@ -1,4 +1,4 @@
-"""The backtest spec (docs/backtest.md), through tests/bt_reference.py, against the peers.
+"""The backtest spec (docs/backtest.md), through tests/backtest_reference.py, against the peers.
 
 - backtesting.py 0.6.6: its SmaCross example on GOOG, signal strategies with SL/TP, stop
   and limit entries with expiry, on random walks and GOOG, and hand-made intra-bar cases.
@@ -20,7 +20,7 @@ import pandas as pd
 import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))
-from bt_reference import simulate  # noqa: E402
+from backtest_reference import simulate  # noqa: E402
 
 DATA = Path(__file__).parent / "data"
 RTOL = 1e-9
@@ -685,7 +685,7 @@ def test_vbt_differs_fixed_fees_on_reversal(vbt):
 
 # ========================================================================= the reference alone
 
-import bt_cases  # noqa: E402
+import backtest_cases  # noqa: E402
 
 
 def _check_invariants(df, kw, r):
@@ -723,12 +723,12 @@ def _check_invariants(df, kw, r):
         assert t["entry_bar"] <= t["exit_bar"] and t["size"] > 0
 
 
-@pytest.mark.parametrize("ci", range(len(bt_cases.one_factor_choices())))
+@pytest.mark.parametrize("ci", range(len(backtest_cases.one_factor_choices())))
 def test_reference_invariants_every_option(ci):
-    choice = bt_cases.one_factor_choices()[ci]
+    choice = backtest_cases.one_factor_choices()[ci]
     kinds = set()
     for seed in (ci, ci + 1000):
-        df, kw = bt_cases.case(seed, choice)
+        df, kw = backtest_cases.case(seed, choice)
         r = simulate(df["open"], df["high"], df["low"], df["close"], index=df.index, **kw)
         _check_invariants(df, kw, r)
         kinds |= {(o["kind"], o["status"]) for o in r["orders"]}
@@ -739,7 +739,7 @@ def test_reference_invariants_every_option(ci):
 
 
 def test_reference_hand_cases():
-    """Small hand-checked cases of the spec (as read in bt_reference's docstring)."""
+    """Small hand-checked cases of the spec (as read in backtest_reference's docstring)."""
     df = _ohlc([(100, 101, 99, 100), (101, 103, 100, 102), (102, 104, 97, 98),
                 (98, 99, 90, 91), (91, 95, 91, 94), (94, 96, 93, 95)])
     o, h, lo, c = df.Open, df.High, df.Low, df.Close

@@ -1,5 +1,5 @@
 // The backtest engine (see docs/backtest.md for the rules this follows bar by bar).
-#include "threadx/bt/engine.hpp"
+#include "threadx/backtest/engine.hpp"
 
 #include <algorithm>
 #include <cmath>
@@ -7,7 +7,7 @@
 
 #include "threadx/core/parallel.hpp"
 
-namespace threadx::bt {
+namespace threadx::backtest {
 
 namespace {
 
@@ -429,4 +429,4 @@ void simulate_many(const Bars& bars, const std::vector<SimInputs>& ins, const Pa
     });
 }
 
-}  // namespace threadx::bt
+}  // namespace threadx::backtest

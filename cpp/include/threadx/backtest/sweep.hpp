@@ -8,9 +8,9 @@
 #include <string>
 #include <vector>
 
-#include "threadx/bt/engine.hpp"
+#include "threadx/backtest/engine.hpp"
 
-namespace threadx::bt {
+namespace threadx::backtest {
 
 enum class Strategy : int { SmaCross, EmaCross, RsiThreshold, BbandsReversion, DonchianBreakout, QuantileBand };
 
@@ -43,4 +43,4 @@ struct SweepOut {
 // Throws ValidationError (bad combinations or parameters) before any work.
 void sweep(const Bars& bars, const SweepSpec& spec, const SweepOut& out, const CancelToken* token);
 
-}  // namespace threadx::bt
+}  // namespace threadx::backtest

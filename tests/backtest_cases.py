@@ -1,7 +1,7 @@
 """Shared cases for the backtest tests: random OHLC bars, random signals, option sets.
 
 Used by tests/test_backtest_reference.py (engine vs. reference) and by the reference's
-own invariant tests in tests/test_bt_reference_peers.py.
+own invariant tests in tests/test_backtest_reference_peers.py.
 """
 
 from __future__ import annotations

@@ -1,11 +1,11 @@
 // Multi-asset rebalancing with shared cash, and the rolling weight rules (Eigen).
-#include "threadx/bt/portfolio.hpp"
+#include "threadx/backtest/portfolio.hpp"
 
 #include <Eigen/Dense>
 #include <algorithm>
 #include <cmath>
 
-namespace threadx::bt {
+namespace threadx::backtest {
 
 namespace {
 
@@ -178,4 +178,4 @@ void weight_rule(const Panel& pn, WeightRule rule, std::int64_t window, std::int
     }
 }
 
-}  // namespace threadx::bt
+}  // namespace threadx::backtest

@@ -1,5 +1,5 @@
-// Parameter sweeps of the built-in strategies (see threadx/bt/sweep.hpp).
-#include "threadx/bt/sweep.hpp"
+// Parameter sweeps of the built-in strategies (see threadx/backtest/sweep.hpp).
+#include "threadx/backtest/sweep.hpp"
 
 #include <algorithm>
 #include <cmath>
@@ -10,7 +10,7 @@
 #include "threadx/rolling/rolling.hpp"
 #include "threadx/ta/registry.hpp"
 
-namespace threadx::bt {
+namespace threadx::backtest {
 
 namespace {
 
@@ -397,4 +397,4 @@ void sweep(const Bars& bars, const SweepSpec& spec, const SweepOut& out, const C
         for (auto& t : trades_of) out.trades->insert(out.trades->end(), t.begin(), t.end());
 }
 
-}  // namespace threadx::bt
+}  // namespace threadx::backtest

@@ -2,7 +2,7 @@
 // The backtest engine: one net position per simulation on OHLC bars, driven by entry
 // and exit signals, with market/limit/stop/stop-limit entries, expiry, stop-loss,
 // take-profit and trailing stops, fees, slippage and sizing.  The semantics, bar by
-// bar, are in docs/backtest.md; tests/bt_reference.py implements them independently.
+// bar, are in docs/backtest.md; tests/backtest_reference.py implements them independently.
 #include <cmath>
 #include <cstdint>
 #include <limits>
@@ -12,7 +12,7 @@
 #include "threadx/core/errors.hpp"
 #include "threadx/core/strided.hpp"
 
-namespace threadx::bt {
+namespace threadx::backtest {
 
 inline constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 
@@ -117,4 +117,4 @@ void simulate(const Bars& bars, const SimInputs& in, const Params& p, std::int64
 void simulate_many(const Bars& bars, const std::vector<SimInputs>& ins, const Params& p,
                    std::vector<SimOut>& outs, const CancelToken* token);
 
-}  // namespace threadx::bt
+}  // namespace threadx::backtest

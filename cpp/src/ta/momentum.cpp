@@ -1,0 +1,1415 @@
+// Momentum Indicators (TA-Lib's group): RSI, the Wilder directional family (PLUS_DM
+// MINUS_DM PLUS_DI MINUS_DI DX ADX ADXR), CCI WILLR AROON AROONOSC MFI ULTOSC BOP CMO
+// MOM ROC ROCP ROCR ROCR100, the MACD family (MACD MACDEXT MACDFIX) APO PPO TRIX, and the
+// stochastics (STOCH STOCHF STOCHRSI).
+//
+// Each state follows the arithmetic of the TA-Lib build we are compared with (C library
+// 0.8.1): its seeds, its Wilder steps (x - x/period + today for the DM family and
+// CMO's multiply/add/divide), the summation order of its windows and its groupings, so
+// the outputs are bit-identical on the test data and the warm-up (unstable period
+// included) ends on the same bar.
+//
+// Zero tests.  That build tests the true-range sums, the DI sum, CCI's and ULTOSC's
+// divisors and the ROC denominators exactly (a true range of 1e-300 is divided by, not
+// replaced by 0: is_zero), BOP's range as "<= 0" (is_zero_or_neg), and the flatness of
+// CCI's window and of MFI's typical price relative to the price level (is_zero_scaled).
+#include <algorithm>
+#include <array>
+#include <cmath>
+#include <cstdint>
+#include <limits>
+#include <type_traits>
+#include <utility>
+#include <vector>
+
+#include "threadx/ta/atr.hpp"
+#include "threadx/ta/dense.hpp"
+#include "threadx/ta/ma.hpp"
+#include "threadx/ta/registry.hpp"
+#include "threadx/ta/wilder.hpp"
+#include "threadx/ta/window.hpp"
+
+namespace threadx::ta {
+
+namespace {
+
+// ---------------------------------------------------------------- directional movement
+
+// TA-Lib's one-bar movements from the high's rise diffP and the low's fall diffM: +DM1 =
+// diffP when it is positive and beyond diffM, -DM1 = diffM when it is positive and
+// beyond diffP, else 0 (also for a NaN).  As SSE masks: which side wins is a coin flip on
+// prices, and the branches the compiler makes of the selects mispredict half the time.
+inline void dm1(double diffP, double diffM, double& plus1, double& minus1) noexcept {
+#if defined(__SSE2__)
+    const __m128d p = _mm_set_sd(diffP), m = _mm_set_sd(diffM), z = _mm_setzero_pd();
+    plus1 = _mm_cvtsd_f64(_mm_and_pd(_mm_and_pd(_mm_cmpgt_sd(p, z), _mm_cmpgt_sd(p, m)), p));
+    minus1 = _mm_cvtsd_f64(_mm_and_pd(_mm_and_pd(_mm_cmpgt_sd(m, z), _mm_cmplt_sd(p, m)), m));
+#else
+    plus1 = (diffP > 0) & (diffP > diffM) ? diffP : 0.0;
+    minus1 = (diffM > 0) & (diffP < diffM) ? diffM : 0.0;
+#endif
+}
+
+// +DM / -DM / TR with TA-Lib's seeding: the sums of the first (period - 1) one-bar
+// values (bars 1 .. period-1), then Wilder's x - x/period + today from bar `period`.
+// Plus/Minus/Tr select what is kept (DX and ADX need all three).
+template <bool Plus, bool Minus, bool Tr>
+struct DirCore {
+    int period;
+    double pd;
+    std::int64_t count = 0;
+    double ph = 0, pl = 0, pc = 0, pdm = 0, mdm = 0, tr = 0;
+    explicit DirCore(int p) : period(p), pd(p) {}
+    // Returns the bar just processed (0 = the first one).
+    // Takes the bar's high and low: its bar number, the high's rise and the low's fall.
+    std::int64_t moves(double h, double l, double& diffP, double& diffM) noexcept {
+        diffP = h - ph;
+        diffM = pl - l;
+        ph = h;
+        pl = l;
+        return count++;
+    }
+    std::int64_t step(double h, double l, double c) {
+        double diffP, diffM, plus1, minus1;
+        const std::int64_t bar = moves(h, l, diffP, diffM);
+        // adding a 0 one-bar movement to the non-negative sums is exact.  Without a true
+        // range (PLUS_DM, MINUS_DM), nan0 (0, or NaN when a leg is NaN) poisons the sums
+        // instead of skipping the bar; with one, the true range's own NaN does that for
+        // every output.
+        dm1(diffP, diffM, plus1, minus1);
+        if constexpr (!Tr) {
+            const double nan0 = (diffP - diffP) + (diffM - diffM);
+            plus1 += nan0;
+            minus1 += nan0;
+        }
+        double r = 0;
+        if constexpr (Tr) {
+            r = true_range(h, l, pc);
+            pc = c;
+        }
+        if (bar >= period) [[likely]] {
+            if constexpr (Plus) pdm = pdm - pdm / pd + plus1;
+            if constexpr (Minus) mdm = mdm - mdm / pd + minus1;
+            if constexpr (Tr) tr = tr - tr / pd + r;
+        } else if (bar > 0) {  // seed: plain sums of bars 1 .. period-1
+            if constexpr (Plus) pdm += plus1;
+            if constexpr (Minus) mdm += minus1;
+            if constexpr (Tr) tr += r;
+        }
+        return bar;
+    }
+    template <class Ar>
+    void fields(Ar& ar) { ar(count, ph, pl, pc, pdm, mdm, tr); }
+};
+
+// The lookback of PLUS_DM .. MINUS_DI: `base` bars plus the unstable period; period 1
+// (the one-bar values, no smoothing) starts on the second bar.
+inline std::int64_t dm_lookback(int period, int base, Unstable u) {
+    return period > 1 ? base + unstable_period(u) : 1;
+}
+
+// PLUS_DM (IsPlus) and MINUS_DM.
+template <bool IsPlus>
+struct Dm {
+    static constexpr int n_inputs = 2, n_outputs = 1;
+    DirCore<IsPlus, !IsPlus, false> d;
+    std::int64_t lookback;
+    explicit Dm(const double* p)
+        : d(as_period(p[0])),
+          lookback(dm_lookback(d.period, d.period - 1, IsPlus ? Unstable::PLUS_DM : Unstable::MINUS_DM)) {}
+    void update(const double* x, double* y) {
+        if (d.period == 1) {  // the one-bar movement, no smoothing
+            double diffP, diffM, plus1, minus1;
+            const std::int64_t bar = d.moves(x[0], x[1], diffP, diffM);
+            dm1(diffP, diffM, plus1, minus1);
+            y[0] = bar == 0 || diffP != diffP || diffM != diffM ? kNaN : (IsPlus ? plus1 : minus1);
+            return;
+        }
+        const std::int64_t bar = d.step(x[0], x[1], 0.0);
+        y[0] = bar >= lookback ? (IsPlus ? d.pdm : d.mdm) : kNaN;
+    }
+    template <class Ar>
+    void fields(Ar& ar) { ar(d); }
+};
+
+// PLUS_DI (IsPlus) and MINUS_DI: 100 * DM / TR.  Period 1 is TA-Lib's special case:
+// the one-bar ratio DM1 / TR1 (not times 100), 0 when the bar has no such movement.
+template <bool IsPlus>
+struct Di {
+    static constexpr int n_inputs = 3, n_outputs = 1;
+    DirCore<IsPlus, !IsPlus, true> d;
+    std::int64_t lookback;
+    explicit Di(const double* p)
+        : d(as_period(p[0])),
+          lookback(dm_lookback(d.period, d.period, IsPlus ? Unstable::PLUS_DI : Unstable::MINUS_DI)) {}
+    void update(const double* x, double* y) {
+        if (d.period == 1) {
+            double diffP, diffM, plus1, minus1;
+            const std::int64_t bar = d.moves(x[0], x[1], diffP, diffM);
+            dm1(diffP, diffM, plus1, minus1);
+            const double move = IsPlus ? plus1 : minus1;  // > 0 exactly when there is one
+            if (bar == 0) {
+                y[0] = kNaN;
+            } else if (move > 0) {
+                const double tr = true_range(x[0], x[1], d.pc);
+                y[0] = is_zero(tr) ? 0.0 : move / tr;
+            } else {
+                y[0] = std::isnan(diffP) || std::isnan(diffM) || std::isnan(d.pc) ? kNaN : 0.0;
+            }
+            d.pc = x[2];
+            return;
+        }
+        const std::int64_t bar = d.step(x[0], x[1], x[2]);
+        if (bar < lookback) {
+            y[0] = kNaN;
+            return;
+        }
+        y[0] = !is_zero(d.tr) ? 100.0 * ((IsPlus ? d.pdm : d.mdm) / d.tr) : 0.0;
+    }
+    template <class Ar>
+    void fields(Ar& ar) { ar(d); }
+};
+
+// DX of the current Wilder sums; false when TA-Lib's zero guards skip it.
+inline bool dx_of(double pdm, double mdm, double tr, double& dx) noexcept {
+    if (is_zero(tr)) return false;
+    const double minusDI = 100.0 * (mdm / tr);
+    const double plusDI = 100.0 * (pdm / tr);
+    const double sum = minusDI + plusDI;
+    if (is_zero(sum)) return false;
+    dx = 100.0 * (std::fabs(minusDI - plusDI) / sum);
+    return true;
+}
+
+// DX: the first value is 0 when guarded, later guarded bars repeat the previous value.
+struct Dx {
+    static constexpr int n_inputs = 3, n_outputs = 1;
+    DirCore<true, true, true> d;
+    std::int64_t lookback;
+    double last = 0;
+    explicit Dx(const double* p) : d(as_period(p[0])), lookback(d.period + unstable_period(Unstable::DX)) {}
+    void update(const double* x, double* y) {
+        const std::int64_t bar = d.step(x[0], x[1], x[2]);
+        if (bar < lookback) {
+            y[0] = kNaN;
+            return;
+        }
+        double dx;
+        if (dx_of(d.pdm, d.mdm, d.tr, dx)) last = dx;
+        y[0] = last;
+    }
+    template <class Ar>
+    void fields(Ar& ar) { ar(d, last); }
+};
+
+// ADX: the mean of the first `period` DX (guarded ones count as 0), then Wilder's
+// smoothing (guarded bars keep the previous ADX).
+struct AdxCore {
+    DirCore<true, true, true> d;
+    double pm1;
+    std::int64_t first, lookback;
+    double adx = 0;  // the running sum of the first DX until bar `first`
+    explicit AdxCore(int p)
+        : d(p), pm1(p - 1), first(2 * static_cast<std::int64_t>(p) - 1),
+          lookback(first + unstable_period(Unstable::ADX)) {}
+    double step(double h, double l, double c) {
+        const std::int64_t bar = d.step(h, l, c);
+        if (bar < d.period) return kNaN;
+        double dx;
+        const bool ok = dx_of(d.pdm, d.mdm, d.tr, dx);
+        if (bar > first) [[likely]] {
+            if (ok) adx = (adx * pm1 + dx) / d.pd;
+        } else {
+            if (ok) adx += dx;
+            if (bar < first) return kNaN;
+            adx = adx / d.pd;
+        }
+        return bar >= lookback ? adx : kNaN;
+    }
+    template <class Ar>
+    void fields(Ar& ar) { ar(d, adx); }
+};
+
+struct Adx {
+    static constexpr int n_inputs = 3, n_outputs = 1;
+    AdxCore a;
+    explicit Adx(const double* p) : a(as_period(p[0])) {}
+    void update(const double* x, double* y) { y[0] = a.step(x[0], x[1], x[2]); }
+    template <class Ar>
+    void fields(Ar& ar) { ar(a); }
+};
+
+// ADXR: (ADX + ADX of period-1 bars earlier) / 2.  TA-Lib uses ADX's unstable period
+// here, not ADXR's.
+struct Adxr {
+    static constexpr int n_inputs = 3, n_outputs = 1;
+    AdxCore a;
+    Ring lag;  // the last period-1 ADX values
+    std::int64_t lookback, count = 0;
+    explicit Adxr(const double* p)
+        : a(as_period(p[0])), lag(as_period(p[0]) - 1), lookback(a.lookback + as_period(p[0]) - 1) {}
+    void update(const double* x, double* y) {
+        const double adx = a.step(x[0], x[1], x[2]);
+        const double old = lag.push(adx);
+        y[0] = count++ >= lookback ? (adx + old) / 2.0 : kNaN;
+    }
+    template <class Ar>
+    void fields(Ar& ar) { ar(a, lag, count); }
+};
+
+// ---------------------------------------------------------------- CCI
+
+// CCI over the typical price; mean and mean deviation are recomputed over the window
+// every bar, summed in the ring's storage order as TA-Lib's circular buffer does.  A
+// window is flat (CCI 0) when the deviation from the mean or the mean deviation is
+// within 1e-14 of the mean's size (TA-Lib's scale-relative test).
+struct Cci {
+    static constexpr int n_inputs = 3, n_outputs = 1;
+    int period;
+    double pd;
+    Ring w;
+    std::int64_t count = 0;
+    explicit Cci(const double* p) : period(as_period(p[0])), pd(period), w(period) {}
+    // two passes over the window per bar (see bars_between_checks)
+    static std::int64_t work_per_bar(const double* p) { return 2 * static_cast<std::int64_t>(p[0]); }
+    void update(const double* x, double* y) {
+        const double last = (x[0] + x[1] + x[2]) / 3;
+        w.push(last);
+        if (count++ < period - 1) {
+            y[0] = kNaN;
+            return;
+        }
+        const double* v = w.v.data();
+        const std::size_t n = w.v.size();
+        double avg = 0;
+        for (std::size_t j = 0; j < n; ++j) avg += v[j];
+        avg /= pd;
+        double dev = 0;
+        for (std::size_t j = 0; j < n; ++j) dev += std::fabs(v[j] - avg);
+        dev /= pd;
+        const double num = last - avg;
+        const double level = std::fabs(avg);
+        y[0] = !is_zero_scaled(num, level) && !is_zero_scaled(dev, level) ? num / (0.015 * dev) : 0.0;
+    }
+    template <class Ar>
+    void fields(Ar& ar) { ar(w, count); }
+};
+
+// ---------------------------------------------------------------- window extremes
+
+// Extreme of the last `len` values in O(1) per bar (van Herk / Gil-Werman blocks of
+// `len` bars): the window is the tail of the previous block (its suffix extremes,
+// built once per block) plus the head of the current one (a running extreme).
+// With Index, the bar of the extreme is kept too and ties go to the latest bar, which
+// is what TA-Lib's AROON scan (>= / <= everywhere) yields.  Values only (WILLR): the
+// tie rule cannot matter.  A NaN never leaks into a window that does not hold it; the
+// caller reports NaN while one is inside (nan_in_window).
+template <bool IsMax, bool Index>
+struct BlockExtreme {
+    std::int64_t len;
+    std::vector<double> raw, suf;          // current block's values; previous block's suffix extremes
+    std::vector<std::int64_t> suf_at;      // bars of suf (Index only)
+    std::int64_t b = 0, t = 0, last_nan = -1;
+    double pre = 0;                        // extreme of the current block so far
+    std::int64_t pre_at = 0;
+    double ext = 0;                        // extreme of the window after the last push
+    std::int64_t at = 0;                   // its bar (Index only)
+    explicit BlockExtreme(std::int64_t n)
+        : len(n), raw(static_cast<std::size_t>(n)), suf(static_cast<std::size_t>(n)),
+          suf_at(Index ? static_cast<std::size_t>(n) : 0) {}
+
+    static bool better(double a, double b) noexcept { return IsMax ? a > b : a < b; }
+    // The more extreme value (either one on a tie: they are equal); maxsd / minsd.
+    static double pick(double a, double b) noexcept { return IsMax ? std::max(a, b) : std::min(a, b); }
+    // c ? a : b on bar numbers, as arithmetic (the compiler turns selects into branches,
+    // and which side wins is a coin flip on price data).
+    static std::int64_t sel(bool c, std::int64_t a, std::int64_t b) noexcept {
+        return b + ((a - b) & -static_cast<std::int64_t>(c));
+    }
+    static constexpr double kWorst = IsMax ? -std::numeric_limits<double>::infinity()
+                                           : std::numeric_limits<double>::infinity();
+
+    void push(double x) {
+        const std::int64_t today = t++;
+        if (x != x) last_nan = today;
+        double* r = raw.data();
+        r[b] = x;
+        if (b == 0) pre = kWorst;
+        // newest wins ties inside the current block
+        if constexpr (Index) pre_at = sel(!better(pre, x), today, pre_at);
+        pre = pick(pre, x);
+        if (b + 1 == len) {  // block complete: the window is exactly this block
+            ext = pre;
+            if constexpr (Index) at = pre_at;
+            double* sf = suf.data();
+            double e = r[len - 1];
+            sf[len - 1] = e;
+            if constexpr (Index) {
+                std::int64_t* sa = suf_at.data();
+                std::int64_t ea = today;
+                sa[len - 1] = ea;
+                const std::int64_t base = today - (len - 1);
+                for (std::int64_t i = len - 2; i >= 0; --i) {
+                    const double v = r[i];
+                    ea = sel(better(v, e), base + i, ea);  // the later bar keeps a tie
+                    e = pick(e, v);
+                    sf[i] = e;
+                    sa[i] = ea;
+                }
+            } else {
+                for (std::int64_t i = len - 2; i >= 0; --i) {
+                    e = pick(e, r[i]);
+                    sf[i] = e;
+                }
+            }
+            b = 0;
+            return;
+        }
+        // older part: suffix of the previous block from b+1; the newer part wins ties
+        const std::size_t k = static_cast<std::size_t>(b + 1);
+        const double so = suf[k];
+        if constexpr (Index) at = sel(better(so, pre), suf_at[k], pre_at);
+        ext = pick(pre, so);
+        ++b;
+    }
+    bool nan_in_window() const noexcept { return last_nan >= 0 && t - 1 - last_nan < len; }
+    template <class Ar>
+    void fields(Ar& ar) { ar(raw, suf, suf_at, b, t, last_nan, pre, pre_at, ext, at); }
+};
+
+// WILLR: -100 * (highest - close) / (highest - lowest) (this grouping is the compared
+// build's, bit for bit), 0 for a flat window.  Highest high and lowest low of the last
+// `period` bars by the same van Herk / Gil-Werman blocks as BlockExtreme, both sides
+// in one pass (values only, so ties cannot matter).
+struct Willr {
+    static constexpr int n_inputs = 3, n_outputs = 1;
+    std::int64_t len;
+    std::vector<double> raw, suf;  // interleaved (high, low) of the current block / suffix extremes of the previous
+    std::int64_t b = 0, t = 0, last_nan = -1;
+    double pre_h = -std::numeric_limits<double>::infinity(), pre_l = std::numeric_limits<double>::infinity();
+    explicit Willr(const double* p)
+        : len(as_period(p[0])), raw(2 * static_cast<std::size_t>(len)), suf(2 * static_cast<std::size_t>(len)) {}
+    void update(const double* x, double* y) {
+        const double h = x[0], l = x[1];
+        const std::int64_t today = t++;
+        if ((h != h) | (l != l)) last_nan = today;
+        double* r = raw.data() + 2 * b;
+        r[0] = h;
+        r[1] = l;
+        pre_h = std::max(pre_h, h);
+        pre_l = std::min(pre_l, l);
+        double hi, lo;
+        if (b + 1 == len) {  // block complete: the window is exactly this block
+            hi = pre_h;
+            lo = pre_l;
+            const double* rr = raw.data();
+            double* sf = suf.data();
+            double eh = h, el = l;
+            sf[2 * len - 2] = eh;
+            sf[2 * len - 1] = el;
+            for (std::int64_t i = len - 2; i >= 0; --i) {
+                eh = std::max(eh, rr[2 * i]);
+                el = std::min(el, rr[2 * i + 1]);
+                sf[2 * i] = eh;
+                sf[2 * i + 1] = el;
+            }
+            pre_h = -std::numeric_limits<double>::infinity();
+            pre_l = std::numeric_limits<double>::infinity();
+            b = 0;
+        } else {
+            const double* so = suf.data() + 2 * (b + 1);
+            hi = std::max(pre_h, so[0]);
+            lo = std::min(pre_l, so[1]);
+            ++b;
+        }
+        if (today < len - 1 || today - last_nan < len) {
+            y[0] = kNaN;
+            return;
+        }
+        const double range = hi - lo;
+        y[0] = range != 0.0 ? -100.0 * ((hi - x[2]) / range) : 0.0;
+    }
+    template <class Ar>
+    void fields(Ar& ar) { ar(raw, suf, b, t, last_nan, pre_h, pre_l); }
+};
+
+// AROON (outputs aroondown, aroonup) and AROONOSC (Osc): the bars since the latest
+// highest high / lowest low of the last period+1 bars.
+template <bool Osc>
+struct Aroon {
+    static constexpr int n_inputs = 2, n_outputs = Osc ? 1 : 2;
+    int period;
+    double factor;
+    BlockExtreme<true, true> hi;
+    BlockExtreme<false, true> lo;
+    explicit Aroon(const double* p)
+        : period(as_period(p[0])), factor(100.0 / static_cast<double>(period)), hi(period + 1), lo(period + 1) {}
+    void update(const double* x, double* y) {
+        const bool warm = lo.t < period;
+        hi.push(x[0]);
+        lo.push(x[1]);
+        if (warm || lo.nan_in_window() || hi.nan_in_window()) {
+            for (int j = 0; j < n_outputs; ++j) y[j] = kNaN;
+            return;
+        }
+        const std::int64_t today = lo.t - 1;
+        if constexpr (Osc) {
+            y[0] = factor * static_cast<double>(static_cast<int>(hi.at - lo.at));
+        } else {
+            y[0] = factor * static_cast<double>(period - static_cast<int>(today - lo.at));
+            y[1] = factor * static_cast<double>(period - static_cast<int>(today - hi.at));
+        }
+    }
+    template <class Ar>
+    void fields(Ar& ar) { ar(hi, lo); }
+};
+
+// ---------------------------------------------------------------- MFI
+
+// MFI as the TA-Lib release compared with: no unstable period; a bar whose typical
+// price moved by no more than 1e-14 of its size carries no flow; a whole period of
+// flowless bars resets the sums to exactly 0; the ratio is clamped into [0, 100].
+struct Mfi {
+    static constexpr int n_inputs = 4, n_outputs = 1;
+    int period;
+    Ring pos, neg;
+    std::int64_t count = 0, null_run = 0;
+    double prev = 0, pos_sum = 0, neg_sum = 0;
+    explicit Mfi(const double* p) : period(as_period(p[0])), pos(period), neg(period) {}
+    void update(const double* x, double* y) {
+        const std::int64_t bar = count++;
+        const double tp = (x[0] + x[1] + x[2]) / 3.0;
+        if (bar == 0) {
+            prev = tp;
+            y[0] = kNaN;
+            return;
+        }
+        const double d = tp - prev;
+        const double scale = std::fabs(tp) + std::fabs(prev);
+        prev = tp;
+        const double flow = tp * x[3];
+        const double mf = is_zero_scaled(d, scale) ? 0.0 : flow;
+        const double pf = d < 0.0 ? 0.0 : mf;
+        const double nf = d < 0.0 ? mf : 0.0;
+        pos_sum -= pos.push(pf);  // the slot is 0.0 until the window has filled
+        neg_sum -= neg.push(nf);
+        pos_sum += pf;
+        neg_sum += nf;
+        null_run = mf == 0.0 ? null_run + 1 : 0;
+        if (null_run >= period) {
+            null_run = period;
+            pos_sum = 0.0;
+            neg_sum = 0.0;
+        }
+        if (bar < period) {
+            y[0] = kNaN;
+            return;
+        }
+        const double total = pos_sum + neg_sum;
+        const double pc = pos_sum < 0.0 ? 0.0 : (pos_sum > total ? total : pos_sum);
+        y[0] = total <= 0.0 ? 0.0 : 100.0 * (pc / total);
+    }
+    template <class Ar>
+    void fields(Ar& ar) { ar(pos, neg, count, null_run, prev, pos_sum, neg_sum); }
+};
+
+// ---------------------------------------------------------------- ULTOSC
+
+// Ultimate oscillator.  TA-Lib sorts the three periods: the shortest gets weight 4,
+// the middle 2, the longest 1, whatever the argument order.  Each bar's two terms
+// (close - true low, true range) go into one ring of the longest period; the three
+// sums add a bar when it arrives and drop it when it leaves their own window, each
+// starting with the bars of its first window only, as TA-Lib's do.
+struct Ultosc {
+    static constexpr int n_inputs = 3, n_outputs = 1;
+    int p1, p2, p3;                   // shortest .. longest
+    std::vector<double> ring;         // interleaved (a, b) of the last p3 bars
+    std::int64_t count = 0, head = 0, tr1 = 0, tr2 = 0;  // slots: next write, window 1 and 2 tails
+    double pc = 0, a1 = 0, a2 = 0, a3 = 0, b1 = 0, b2 = 0, b3 = 0;
+    static int nth(const double* p, int k) {
+        int v[3] = {as_period(p[0]), as_period(p[1]), as_period(p[2])};
+        std::sort(v, v + 3);
+        return v[k];
+    }
+    explicit Ultosc(const double* p)
+        : p1(nth(p, 0)), p2(nth(p, 1)), p3(nth(p, 2)), ring(2 * static_cast<std::size_t>(p3)),
+          tr1(p3 - p1), tr2(p3 - p2) {}
+    void update(const double* x, double* y) {
+        const std::int64_t bar = count++;
+        const double tl = x[1] < pc ? x[1] : pc;
+        const double a = x[2] - tl;
+        const double b = true_range(x[0], x[1], pc);
+        pc = x[2];
+        if (bar == 0) {
+            y[0] = kNaN;
+            return;
+        }
+        double* r = ring.data();
+        r[2 * head] = a;
+        r[2 * head + 1] = b;
+        if (++head == p3) head = 0;
+        if (bar < p3) [[unlikely]] {  // warm-up: each sum takes only its own first window
+            if (bar >= p3 - p1 + 1) {
+                a1 += a;
+                b1 += b;
+            }
+            if (bar >= p3 - p2 + 1) {
+                a2 += a;
+                b2 += b;
+            }
+            a3 += a;
+            b3 += b;
+            y[0] = kNaN;
+            return;
+        }
+        a1 += a;
+        a2 += a;
+        a3 += a;
+        b1 += b;
+        b2 += b;
+        b3 += b;
+        double out = 0.0;
+        if (!is_zero(b1)) out += 4.0 * (a1 / b1);
+        if (!is_zero(b2)) out += 2.0 * (a2 / b2);
+        if (!is_zero(b3)) out += a3 / b3;
+        // drop the oldest bar of each window: window 3's is the slot written next
+        a1 -= r[2 * tr1];
+        b1 -= r[2 * tr1 + 1];
+        if (++tr1 == p3) tr1 = 0;
+        a2 -= r[2 * tr2];
+        b2 -= r[2 * tr2 + 1];
+        if (++tr2 == p3) tr2 = 0;
+        a3 -= r[2 * head];
+        b3 -= r[2 * head + 1];
+        y[0] = 100.0 * (out / 7.0);
+    }
+    template <class Ar>
+    void fields(Ar& ar) { ar(ring, count, head, tr1, tr2, pc, a1, a2, a3, b1, b2, b3); }
+};
+
+// ---------------------------------------------------------------- BOP CMO MOM ROC*
+
+struct Bop : Pointwise<Bop> {
+    static constexpr int n_inputs = 4, n_outputs = 1;
+    explicit Bop(const double*) {}
+    void update(const double* x, double* y) {
+        const double range = x[1] - x[2];
+        y[0] = is_zero_or_neg(range) ? 0.0 : (x[3] - x[0]) / range;
+    }
+};
+
+enum class Change { Mom, Roc, Rocp, Rocr };
+
+// MOM and the rates of change against the value `period` bars earlier (0 when that
+// value is exactly 0, as TA-Lib).
+template <Change K>
+struct PriceChange {
+    static constexpr int n_inputs = 1, n_outputs = 1;
+    int period;
+    Ring w;
+    std::int64_t count = 0;
+    explicit PriceChange(const double* p) : period(as_period(p[0])), w(period) {}
+    static double value(double v, double old) noexcept {
+        if constexpr (K == Change::Mom) return v - old;
+        else if constexpr (K == Change::Roc) return old != 0.0 ? ((v / old) - 1.0) * 100.0 : 0.0;
+        else if constexpr (K == Change::Rocp) return old != 0.0 ? (v - old) / old : 0.0;
+        else return old != 0.0 ? v / old : 0.0;
+    }
+    void update(const double* x, double* y) {
+        const double v = x[0];
+        const double old = w.push(v);
+        if (count < period) {
+            ++count;
+            y[0] = kNaN;
+            return;
+        }
+        y[0] = value(v, old);
+    }
+    // Straight over the column: row i against row i - period (vectorised).
+    static void batch(const double* p, const ConstColumn* in, std::int64_t start, std::int64_t n,
+                      const Column* out, const CancelCheck& check) {
+        const std::int64_t lag = as_period(p[0]);
+        const std::int64_t from = start + lag < n ? start + lag : n;
+        for (std::int64_t i = start; i < from; ++i) out[0][i] = kNaN;
+        map_rows<1>(in, from, n, out[0], check,
+                    [lag](const double* const* x, std::int64_t i) { return value(x[0][i], x[0][i - lag]); });
+    }
+    template <class Ar>
+    void fields(Ar& ar) { ar(w, count); }
+};
+
+// ---------------------------------------------------------------- stochastics
+
+// Window maximum and/or minimum for the stochastics, which need the extreme values only
+// (TA-Lib's index scan always lands on the window's true extreme, so the values agree).
+// Blocks of `period` bars: the window is the tail of the previous block (suffix extremes,
+// computed once per block) plus the head of the current one (running prefix extreme),
+// O(1) per bar whatever the data.  A NaN in the window is reported by has_nan().
+template <bool WantMax, bool WantMin>
+struct BlockWindow {
+    std::int64_t period;
+    std::int64_t pos = 0;  // slot of the next value (bar % period)
+    std::int64_t t = -1;   // bar of the last value
+    std::int64_t last_nan = -(std::int64_t(1) << 62);
+    double pre_max = 0, pre_min = 0;
+    std::vector<double> buf, suf_max, suf_min;
+    explicit BlockWindow(std::int64_t p)
+        : period(p), buf(static_cast<std::size_t>(p), 0.0),
+          suf_max(WantMax ? static_cast<std::size_t>(p) : 0, 0.0),
+          suf_min(WantMin ? static_cast<std::size_t>(p) : 0, 0.0) {}
+
+    THREADX_TA_INLINE void push(double v) noexcept {
+        const std::int64_t now = t + 1, pos0 = pos;
+        double hi = pre_max, lo = pre_min;  // read before the buffer's store
+        t = now;
+        if (v != v) last_nan = now;
+        if (pos0 == 0) {
+            if (now >= period && period > 1) suffixes();
+            hi = lo = v;
+        } else {
+            if constexpr (WantMax) hi = v > hi ? v : hi;
+            if constexpr (WantMin) lo = v < lo ? v : lo;
+        }
+        buf[static_cast<std::size_t>(pos0)] = v;
+        pos = pos0 + 1 == period ? 0 : pos0 + 1;
+        pre_max = hi;
+        pre_min = lo;
+    }
+    bool full() const noexcept { return t >= period - 1; }
+    bool has_nan() const noexcept { return t - last_nan < period; }
+    // Extremes of the last `period` values (once full).
+    double max() const noexcept {
+        if (pos == 0) return pre_max;
+        const double s = suf_max[static_cast<std::size_t>(pos)];
+        return s > pre_max ? s : pre_max;
+    }
+    double min() const noexcept {
+        if (pos == 0) return pre_min;
+        const double s = suf_min[static_cast<std::size_t>(pos)];
+        return s < pre_min ? s : pre_min;
+    }
+    template <class Ar>
+    void fields(Ar& ar) { ar(pos, t, last_nan, pre_max, pre_min, buf, suf_max, suf_min); }
+
+private:
+    void suffixes() noexcept {  // buf holds the block that just ended
+        const std::size_t n = buf.size();
+        if constexpr (WantMax) {
+            double m = buf[n - 1];
+            suf_max[n - 1] = m;
+            for (std::size_t k = n - 1; k-- > 0;) {
+                m = buf[k] > m ? buf[k] : m;
+                suf_max[k] = m;
+            }
+        }
+        if constexpr (WantMin) {
+            double m = buf[n - 1];
+            suf_min[n - 1] = m;
+            for (std::size_t k = n - 1; k-- > 0;) {
+                m = buf[k] < m ? buf[k] : m;
+                suf_min[k] = m;
+            }
+        }
+    }
+};
+
+// Fast %K from the window's highest high and lowest low; a range within 1e-14 of
+// |highest| + |lowest| is flat and gives 0 (TA-Lib's scaled zero test).
+inline double fast_k(double close, double highest, double lowest) noexcept {
+    const double range = highest - lowest;
+    if (!(std::fabs(range) <= 0.00000000000001 * (std::fabs(highest) + std::fabs(lowest))))
+        return ((close - lowest) / range) * 100.0;
+    return 0.0;
+}
+
+// An MA over a series that starts at some bar, reporting whether it has warmed up (its
+// first non-NaN value; TA-Lib runs the MA over the series starting at that bar).  M is
+// MaState for the registered (streaming) state, the concrete MA type in batch.
+template <class M>
+struct ChainedMa {
+    M ma;
+    bool ready = false;
+    ChainedMa(int type, int period) : ma(make_ma<M>(type, period)) {}
+    THREADX_TA_INLINE double step(double v) {
+        const double r = ma.step(v);
+        if (!ready && r == r) ready = true;
+        return r;
+    }
+    template <class Ar>
+    void fields(Ar& ar) { ar(ma, ready); }
+};
+
+// Fast %K of one bar (NaN when the window or the close holds a NaN).
+template <class WH, class WL>
+THREADX_TA_INLINE double window_k(const WH& wh, const WL& wl, double close) noexcept {
+    if (wh.has_nan() || wl.has_nan() || close != close) return kNaN;
+    return fast_k(close, wh.max(), wl.min());
+}
+
+// %K -> (slow %K, slow %D) of STOCH, NaN until both MAs have warmed up.
+template <class MK, class MD>
+struct SlowSmoothing {
+    ChainedMa<MK> slow_k;
+    ChainedMa<MD> slow_d;
+    explicit SlowSmoothing(const double* p)
+        : slow_k(as_period(p[2]), as_period(p[1])), slow_d(as_period(p[4]), as_period(p[3])) {}
+    THREADX_TA_INLINE void operator()(double k, double* y) {
+        y[0] = y[1] = kNaN;
+        const double sk = slow_k.step(k);
+        if (!slow_k.ready) return;
+        const double sd = slow_d.step(sk);
+        if (!slow_d.ready) return;
+        y[0] = sk;
+        y[1] = sd;
+    }
+    template <class Ar>
+    void fields(Ar& ar) { ar(slow_k, slow_d); }
+};
+
+// %K -> (%K, fast %D) of STOCHF and STOCHRSI, NaN until the MA has warmed up.
+template <class M>
+struct FastSmoothing {
+    ChainedMa<M> fast_d;
+    FastSmoothing(int type, int period) : fast_d(type, period) {}
+    THREADX_TA_INLINE void operator()(double k, double* y) {
+        y[0] = y[1] = kNaN;
+        const double d = fast_d.step(k);
+        if (!fast_d.ready) return;
+        y[0] = k;
+        y[1] = d;
+    }
+    template <class Ar>
+    void fields(Ar& ar) { ar(fast_d); }
+};
+
+// STOCH (Smooth = SlowSmoothing) and STOCHF (FastSmoothing) over high, low, close: %K of
+// the window's highest high and lowest low, then the smoothing.
+template <class Smooth>
+struct StochOf {
+    static constexpr int n_inputs = 3, n_outputs = 2;  // high, low, close -> (slow|fast) k, d
+    BlockWindow<true, false> wh;
+    BlockWindow<false, true> wl;
+    Smooth smooth;
+    explicit StochOf(const double* p) : wh(as_period(p[0])), wl(as_period(p[0])), smooth(make(p)) {}
+    static Smooth make(const double* p) {
+        if constexpr (std::is_constructible_v<Smooth, const double*>) return Smooth(p);
+        else return Smooth(as_period(p[2]), as_period(p[1]));
+    }
+    THREADX_TA_INLINE void update(const double* x, double* y) {
+        wh.push(x[0]);
+        wl.push(x[1]);
+        if (!wh.full()) {
+            y[0] = y[1] = kNaN;
+            return;
+        }
+        smooth(window_k(wh, wl, x[2]), y);
+    }
+    template <class Ar>
+    void fields(Ar& ar) { ar(wh, wl, smooth); }
+};
+
+// Batch: the window extremes by window_extreme (into the two outputs), then per row %K
+// and the smoothing, FMA-built where the CPU has it (TA-Lib's fused EMA steps).
+template <class Smooth>
+struct StochRows {
+    THREADX_TA_INLINE static void run(const double* p, const ConstColumn* in, std::int64_t start, std::int64_t n,
+                                      const Column* out, const CancelCheck& check) {
+        Smooth smooth = StochOf<Smooth>::make(p);
+        const Dense dc(in[2], n);
+        const double* c = dc.p;
+        const Column hi = out[0], lo = out[1];
+        const std::int64_t w = as_period(p[0]);
+        std::int64_t i = start + w - 1;
+        double y[2];
+        while (i < n) {
+            const std::int64_t stop = n - i > kCheckEvery ? i + kCheckEvery : n;
+            for (; i < stop; ++i) {
+                const double h = hi[i], l = lo[i], close = c[i];
+                smooth(h != h || l != l || close != close ? kNaN : fast_k(close, h, l), y);
+                hi[i] = y[0];
+                lo[i] = y[1];
+            }
+            if (i < n) check();
+        }
+    }
+};
+template <class Smooth>
+void stoch_batch(const double* p, const ConstColumn* in, std::int64_t start, std::int64_t n, const Column* out,
+                 const CancelCheck& check) {
+    const std::int64_t w = as_period(p[0]);
+    window_extreme<true>(in[0], start, n, w, out[0], check);
+    window_extreme<false>(in[1], start, n, w, out[1], check);
+    fma_run<StochRows<Smooth>>(p, in, start, n, out, check);
+}
+
+// The registered states run MaState; batch the concrete MA types (no variant dispatch
+// per bar).
+struct Stoch : StochOf<SlowSmoothing<MaState, MaState>> {
+    using StochOf::StochOf;
+    static void batch(const double* p, const ConstColumn* in, std::int64_t start, std::int64_t n,
+                      const Column* out, const CancelCheck& check) {
+        with_ma_type(as_period(p[2]), as_period(p[1]), [&]<class MK>() {
+            with_ma_type(as_period(p[4]), as_period(p[3]), [&]<class MD>() {
+                stoch_batch<SlowSmoothing<MK, MD>>(p, in, start, n, out, check);
+            });
+        });
+    }
+};
+
+struct StochF : StochOf<FastSmoothing<MaState>> {
+    using StochOf::StochOf;
+    static void batch(const double* p, const ConstColumn* in, std::int64_t start, std::int64_t n,
+                      const Column* out, const CancelCheck& check) {
+        with_ma_type(as_period(p[2]), as_period(p[1]), [&]<class M>() {
+            stoch_batch<FastSmoothing<M>>(p, in, start, n, out, check);
+        });
+    }
+};
+
+template <class M>
+struct StochRsiOf {
+    static constexpr int n_inputs = 1, n_outputs = 2;  // real -> fastk, fastd
+    RsiSeries rsi;
+    bool rsi_ready = false;
+    BlockWindow<true, true> w;  // %K of the RSI series (its own high, low and close)
+    FastSmoothing<M> smooth;
+    explicit StochRsiOf(const double* p)
+        : rsi(as_period(p[0])), w(as_period(p[1])), smooth(as_period(p[3]), as_period(p[2])) {}
+    THREADX_TA_INLINE void update(const double* x, double* y) {
+        y[0] = y[1] = kNaN;
+        const double r = rsi.step(x[0]);
+        if (!rsi_ready) {
+            if (r != r) return;
+            rsi_ready = true;
+        }
+        w.push(r);
+        if (!w.full()) return;
+        smooth(window_k(w, w, r), y);
+    }
+    template <class Ar>
+    void fields(Ar& ar) { ar(rsi, rsi_ready, w, smooth); }
+};
+
+struct StochRsi : StochRsiOf<MaState> {
+    using StochRsiOf::StochRsiOf;
+    static void batch(const double* p, const ConstColumn* in, std::int64_t start, std::int64_t n,
+                      const Column* out, const CancelCheck& check) {
+        with_ma_type(as_period(p[3]), as_period(p[2]), [&]<class M>() {
+            fma_batch<StochRsiOf<M>>(p, in, start, n, out, check);
+        });
+    }
+};
+
+// Runs MA(type, period) over rows [from, to) of src into dst with the concrete MA type
+// (the same steps as MaState, without its dispatch per bar), FMA-built where the CPU
+// has FMA.  The state is a local of the loop so it stays in registers.
+template <class M>
+struct MaRows {
+    THREADX_TA_INLINE static void run(int type, int period, ConstColumn src, Column dst,
+                                      std::int64_t from, std::int64_t to, const CancelCheck& check) {
+        M m = make_ma<M>(type, period);
+        std::int64_t i = from;
+        while (i < to) {
+            const std::int64_t stop = to - i > kCheckEvery ? i + kCheckEvery : to;
+            for (; i < stop; ++i) dst[i] = m.step(src[i]);
+            if (i < to) check();
+        }
+    }
+};
+void ma_column(int type, int period, ConstColumn src, Column dst, std::int64_t from, std::int64_t to,
+               const CancelCheck& check) {
+    with_ma_type(type, period, [&]<class M>() { fma_run<MaRows<M>>(type, period, src, dst, from, to, check); });
+}
+
+// ---------------------------------------------------------------- MACD family
+
+// MACD with EMAs.  Slow and fast are swapped when slow < fast; the fast EMA is seeded
+// on the window that ends where the slow one's seed window ends (TA-Lib starts it
+// `slow - fast` bars late), so both emit first on the same bar; the signal EMA runs on
+// the MACD line from there.  `fast_k`/`slow_k` override 2/(p+1) (MACDFIX).
+
+// The MACD line: NaN before line_start, after which both EMAs are past their warm-up.
+struct MacdLine {
+    Ema fast, slow;
+    std::int64_t fast_start, line_start, count = 0;
+    MacdLine(int f, int s, double fast_k, double slow_k)
+        : fast(f, unstable_period(Unstable::EMA), fast_k),
+          slow(s, unstable_period(Unstable::EMA), slow_k),
+          fast_start(s - f),
+          line_start(slow.lookback) {}
+    THREADX_TA_INLINE double step(double x) {
+        const std::int64_t bar = count++;
+        const double sv = slow.step(x);
+        double fv = kNaN;
+        if (bar >= fast_start) fv = fast.step(x);
+        return bar < line_start ? kNaN : fv - sv;
+    }
+    // The step from line_start on (no bookkeeping).
+    THREADX_TA_INLINE double next(double x) { return fast.next(x) - slow.next(x); }
+};
+
+struct MacdCore {
+    MacdLine line;
+    Ema signal;
+    std::int64_t lookback;
+    bool copy_signal;  // signal period 1: the signal is the MACD line (TA-Lib 0.8)
+    bool warm = false;
+    MacdCore(int f, int s, int sig, double fast_k, double slow_k, bool copy)
+        : line(f, s, fast_k, slow_k),
+          signal(sig, unstable_period(Unstable::EMA)),
+          lookback(line.line_start + signal.lookback),
+          copy_signal(copy) {}
+    THREADX_TA_INLINE void step(double x, double* y) {
+        if (warm) {
+            const double macd = line.next(x);
+            const double sig = copy_signal ? macd : signal.next(macd);
+            y[0] = macd;
+            y[1] = sig;
+            y[2] = macd - sig;
+            return;
+        }
+        const std::int64_t bar = line.count;
+        const double macd = line.step(x);
+        if (bar < line.line_start) {
+            y[0] = y[1] = y[2] = kNaN;
+            return;
+        }
+        const double sig = copy_signal ? macd : signal.step(macd);
+        if (bar < lookback) {
+            y[0] = y[1] = y[2] = kNaN;
+            return;
+        }
+        warm = true;  // from here on every EMA steps on every bar
+        y[0] = macd;
+        y[1] = sig;
+        y[2] = macd - sig;
+    }
+    template <class Ar>
+    void fields(Ar& ar) { ar(line.fast, line.slow, signal, line.count, warm); }
+};
+
+// The MACD line alone (MACD's shared part): parameters as MACD's.
+struct MacdLineOnly {
+    static constexpr int n_inputs = 1, n_outputs = 1;
+    MacdLine line;
+    bool warm = false;
+    static MacdLine make(const double* p) {
+        const int f = as_period(p[0]), s = as_period(p[1]);
+        return s < f ? MacdLine(s, f, 0, 0) : MacdLine(f, s, 0, 0);
+    }
+    explicit MacdLineOnly(const double* p) : line(make(p)) {}
+    THREADX_TA_INLINE void update(const double* x, double* y) {
+        if (warm) {
+            y[0] = line.next(x[0]);
+            return;
+        }
+        y[0] = line.step(x[0]);
+        warm = line.count > line.line_start;
+    }
+};
+
+// The signal EMAs and outputs of k MACD sets from the line in rows [from, n) of out[0]
+// (set 0's macd column, overwritten last); rows [start, from) are NaN.  The signals are
+// stepped up to four sets at a time, so that their latency chains overlap.
+struct MacdSignals {
+    THREADX_TA_INLINE static void run(const double* const* sets, std::int64_t k, std::int64_t start,
+                                      std::int64_t from, std::int64_t n, const Column* out,
+                                      const CancelCheck& check) {
+        for (std::int64_t hi = k; hi > 0; hi -= 4) {  // set 0's block last
+            const std::int64_t lo = hi > 4 ? hi - 4 : 0;
+            switch (hi - lo) {
+                case 4: block<4>(sets + lo, start, from, n, out + 3 * lo, out[0], check); break;
+                case 3: block<3>(sets + lo, start, from, n, out + 3 * lo, out[0], check); break;
+                case 2: block<2>(sets + lo, start, from, n, out + 3 * lo, out[0], check); break;
+                default: block<1>(sets + lo, start, from, n, out + 3 * lo, out[0], check); break;
+            }
+        }
+    }
+    template <int B>
+    THREADX_TA_INLINE static void block(const double* const* sets, std::int64_t start, std::int64_t from,
+                                        std::int64_t n, const Column* out, const Column line,
+                                        const CancelCheck& check) {
+        Ema signal[B];
+        std::int64_t lookback[B];
+        bool copy[B];
+        Column m[B], sg[B], h[B];
+        std::int64_t warm = from;  // the first row where every signal is past its warm-up
+        for (int b = 0; b < B; ++b) {
+            const int sig = as_period(sets[b][2]);
+            signal[b] = Ema(sig, unstable_period(Unstable::EMA));
+            lookback[b] = from + signal[b].lookback;
+            copy[b] = sig == 1;
+            m[b] = out[3 * b];
+            sg[b] = out[3 * b + 1];
+            h[b] = out[3 * b + 2];
+            for (std::int64_t i = start; i < from; ++i) m[b][i] = sg[b][i] = h[b][i] = kNaN;
+            warm = std::max(warm, lookback[b] + 1);
+        }
+        warm = std::min(warm, n);
+        for (std::int64_t i = from; i < warm; ++i) {
+            const double macd = line[i];
+            for (int b = 0; b < B; ++b) {
+                const double v = copy[b] ? macd : signal[b].step(macd);
+                const bool ready = i >= lookback[b];
+                m[b][i] = ready ? macd : kNaN;
+                sg[b][i] = ready ? v : kNaN;
+                h[b][i] = ready ? macd - v : kNaN;
+            }
+        }
+        for (std::int64_t i = warm; i < n;) {
+            const std::int64_t stop = n - i > kCheckEvery ? i + kCheckEvery : n;
+            for (; i < stop; ++i) {
+                const double macd = line[i];
+                for (int b = 0; b < B; ++b) {
+                    const double v = copy[b] ? macd : signal[b].next(macd);
+                    m[b][i] = macd;
+                    sg[b][i] = v;
+                    h[b][i] = macd - v;
+                }
+            }
+            check();
+        }
+    }
+};
+
+struct Macd {
+    static constexpr int n_inputs = 1, n_outputs = 3;
+    MacdCore c;
+    static MacdCore make(const double* p) {
+        int f = as_period(p[0]), s = as_period(p[1]);
+        if (s < f) std::swap(f, s);
+        return MacdCore(f, s, as_period(p[2]), 0, 0, as_period(p[2]) == 1);
+    }
+    explicit Macd(const double* p) : c(make(p)) {}
+    THREADX_TA_INLINE void update(const double* x, double* y) { c.step(x[0], y); }
+    static void batch(const double* p, const ConstColumn* in, std::int64_t start, std::int64_t n,
+                      const Column* out, const CancelCheck& check) {
+        fma_batch<Macd>(p, in, start, n, out, check);
+    }
+    // Sets of one fast and slow period: the MACD line once.
+    static constexpr int share[] = {0, 1};
+    static void group(const double* const* sets, std::int64_t k, const ConstColumn* in, std::int64_t start,
+                      std::int64_t n, const Column* out, const CancelCheck& check) {
+        fma_batch<MacdLineOnly>(sets[0], in, start, n, out, check);
+        const std::int64_t from = std::min(start + MacdLineOnly::make(sets[0]).line_start, n);
+        fma_run<MacdSignals>(sets, k, start, from, n, out, check);
+    }
+    template <class Ar>
+    void fields(Ar& ar) { ar(c); }
+};
+
+// MACD 12/26 with TA-Lib's fixed k = 0.15 and 0.075.
+struct Macdfix {
+    static constexpr int n_inputs = 1, n_outputs = 3;
+    MacdCore c;
+    explicit Macdfix(const double* p) : c(12, 26, as_period(p[0]), 0.15, 0.075, as_period(p[0]) == 1) {}
+    THREADX_TA_INLINE void update(const double* x, double* y) { c.step(x[0], y); }
+    static void batch(const double* p, const ConstColumn* in, std::int64_t start, std::int64_t n,
+                      const Column* out, const CancelCheck& check) {
+        fma_batch<Macdfix>(p, in, start, n, out, check);
+    }
+    template <class Ar>
+    void fields(Ar& ar) { ar(c); }
+};
+
+// MACD with any MA types.  Periods (and their types) are swapped when slow < fast; both
+// MAs emit first on the bar of the larger lookback (the other one starts late, as
+// TA-Lib computes both from that bar's lookback), and the signal MA runs on the MACD
+// line from there.  All-EMA with a signal period >= 2 is MACD itself (TA-Lib 0.8
+// delegates it to MACD).
+struct Macdext {
+    static constexpr int n_inputs = 1, n_outputs = 3;
+    MaState fast, slow, signal;
+    std::int64_t fast_start = 0, slow_start = 0, first = 0, signal_lookback = 0, count = 0;
+    bool as_macd;
+    MacdCore core;
+    static bool all_ema(const double* p) {
+        const int ema = static_cast<int>(MaType::EMA);
+        return as_matype(p[1]) == ema && as_matype(p[3]) == ema && as_matype(p[5]) == ema &&
+               as_period(p[4]) >= 2;
+    }
+    struct Spec {
+        int fp, ft, sp, st;
+    };
+    static Spec spec(const double* p) {
+        Spec s{as_period(p[0]), as_matype(p[1]), as_period(p[2]), as_matype(p[3])};
+        if (s.sp < s.fp) {
+            std::swap(s.fp, s.sp);
+            std::swap(s.ft, s.st);
+        }
+        return s;
+    }
+    explicit Macdext(const double* p) : Macdext(spec(p), as_period(p[4]), as_matype(p[5]), all_ema(p)) {}
+    Macdext(Spec s, int sigp, int sigt, bool ema)
+        : fast(s.ft, s.fp),
+          slow(s.st, s.sp),
+          signal(sigt, sigp),
+          as_macd(ema),
+          core(s.fp, s.sp, sigp, 0, 0, sigp == 1) {
+        const std::int64_t lf = ma_lookback(s.ft, s.fp), ls = ma_lookback(s.st, s.sp);
+        first = lf > ls ? lf : ls;
+        fast_start = first - lf;
+        slow_start = first - ls;
+        signal_lookback = ma_lookback(sigt, sigp);
+    }
+    // Batch: the two MAs, the MACD line and the signal as whole columns, computed in the
+    // output columns (fast MA and MACD line in out[0], slow MA and signal in out[1]).
+    static void batch(const double* p, const ConstColumn* in, std::int64_t start, std::int64_t n,
+                      const Column* out, const CancelCheck& check) {
+        if (all_ema(p)) {
+            const double q[3] = {p[0], p[2], p[4]};
+            fma_batch<Macd>(q, in, start, n, out, check);
+            return;
+        }
+        signal_rows(p, start, line_rows(p, in[0], start, n, out, check), n, out, check);
+    }
+    // The MACD line into rows [first, n) of out[0] (out[1]: the slow MA); returns first.
+    static std::int64_t line_rows(const double* p, ConstColumn x, std::int64_t start, std::int64_t n,
+                                  const Column* out, const CancelCheck& check) {
+        const Spec s = spec(p);
+        const Macdext m(p);
+        const std::int64_t first = start + m.first;
+        ma_column(s.ft, s.fp, x, out[0], std::min(start + m.fast_start, n), n, check);
+        ma_column(s.st, s.sp, x, out[1], std::min(start + m.slow_start, n), n, check);
+        for (std::int64_t i = first; i < n; ++i) out[0][i] = out[0][i] - out[1][i];
+        return first;
+    }
+    // The signal and the outputs from the line in out[0], rows [start, n).
+    static void signal_rows(const double* p, std::int64_t start, std::int64_t first, std::int64_t n,
+                            const Column* out, const CancelCheck& check) {
+        const std::int64_t lookback = first + ma_lookback(as_matype(p[5]), as_period(p[4]));
+        ma_column(as_matype(p[5]), as_period(p[4]), ConstColumn{out[0].data, out[0].stride}, out[1],
+                  std::min(first, n), n, check);
+        for (std::int64_t i = start; i < n; ++i) {
+            if (i < lookback) {
+                out[0][i] = out[1][i] = out[2][i] = kNaN;
+            } else {
+                out[2][i] = out[0][i] - out[1][i];
+            }
+        }
+    }
+    // Sets of one fast and slow MA: the MACD line once (the all-EMA sets: MACD's group).
+    static constexpr int share[] = {0, 1, 2, 3};
+    static void group(const double* const* sets, std::int64_t k, const ConstColumn* in, std::int64_t start,
+                      std::int64_t n, const Column* out, const CancelCheck& check) {
+        std::vector<std::array<double, 3>> q;  // the all-EMA sets as MACD parameters
+        std::vector<const double*> macd_sets, ext_sets;
+        std::vector<Column> macd_out, ext_out;
+        for (std::int64_t s = 0; s < k; ++s) {
+            const double* p = sets[s];
+            const bool ema = all_ema(p);
+            if (ema) q.push_back({p[0], p[2], p[4]});
+            else ext_sets.push_back(p);
+            auto& o = ema ? macd_out : ext_out;
+            o.insert(o.end(), out + 3 * s, out + 3 * s + 3);
+        }
+        for (const auto& p : q) macd_sets.push_back(p.data());
+        run_sets(&Macd::batch, &Macd::group, macd_sets, in, start, n, macd_out.data(), check);
+        run_sets(&Macdext::batch, &ext_group, ext_sets, in, start, n, ext_out.data(), check);
+    }
+    // Sets that are not all-EMA: one line, copied into every set's macd column.
+    static void ext_group(const double* const* sets, std::int64_t k, const ConstColumn* in, std::int64_t start,
+                          std::int64_t n, const Column* out, const CancelCheck& check) {
+        const std::int64_t first = line_rows(sets[0], in[0], start, n, out, check);
+        for (std::int64_t s = 1; s < k; ++s) {
+            const Column* o = out + 3 * s;
+            for (std::int64_t i = first; i < n; ++i) o[0][i] = out[0][i];
+            signal_rows(sets[s], start, first, n, o, check);
+        }
+        signal_rows(sets[0], start, first, n, out, check);
+    }
+    // None, one set alone (batch) or several together (group).
+    using BatchFn = void (*)(const double*, const ConstColumn*, std::int64_t, std::int64_t, const Column*,
+                             const CancelCheck&);
+    using SetsFn = void (*)(const double* const*, std::int64_t, const ConstColumn*, std::int64_t, std::int64_t,
+                            const Column*, const CancelCheck&);
+    static void run_sets(BatchFn one, SetsFn many, const std::vector<const double*>& sets, const ConstColumn* in,
+                         std::int64_t start, std::int64_t n, const Column* out, const CancelCheck& check) {
+        if (sets.size() == 1) one(sets[0], in, start, n, out, check);
+        if (sets.size() > 1) many(sets.data(), static_cast<std::int64_t>(sets.size()), in, start, n, out, check);
+    }
+    void update(const double* x, double* y) {
+        if (as_macd) {
+            core.step(x[0], y);
+            return;
+        }
+        const std::int64_t bar = count++;
+        double fv = kNaN, sv = kNaN;
+        if (bar >= fast_start) fv = fast.step(x[0]);
+        if (bar >= slow_start) sv = slow.step(x[0]);
+        if (bar < first) {
+            y[0] = y[1] = y[2] = kNaN;
+            return;
+        }
+        const double macd = fv - sv;
+        const double sig = signal.step(macd);
+        if (bar < first + signal_lookback) {
+            y[0] = y[1] = y[2] = kNaN;
+            return;
+        }
+        y[0] = macd;
+        y[1] = sig;
+        y[2] = macd - sig;
+    }
+    template <class Ar>
+    void fields(Ar& ar) { ar(fast, slow, signal, count, core); }
+};
+
+// APO / PPO: fast MA minus slow MA (periods swapped when slow < fast), both from the
+// first bar; PPO divides by the slow MA (0 when it is exactly zero, is_zero) and * 100.
+template <bool Percent, class M>
+struct PriceOscOf {
+    static constexpr int n_inputs = 1, n_outputs = 1;
+    M fast, slow;
+    static int lo(const double* p) { return std::min(as_period(p[0]), as_period(p[1])); }
+    static int hi(const double* p) { return std::max(as_period(p[0]), as_period(p[1])); }
+    explicit PriceOscOf(const double* p)
+        : fast(make_ma<M>(as_matype(p[2]), lo(p))), slow(make_ma<M>(as_matype(p[2]), hi(p))) {}
+    THREADX_TA_INLINE void update(const double* x, double* y) {
+        const double f = fast.step(x[0]);
+        const double s = slow.step(x[0]);
+        if constexpr (Percent) {
+            if (s != s) y[0] = kNaN;
+            else y[0] = !is_zero(s) ? (f - s) / s * 100.0 : 0.0;
+        } else {
+            y[0] = f - s;
+        }
+    }
+    template <class Ar>
+    void fields(Ar& ar) { ar(fast, slow); }
+};
+
+template <bool Percent>
+struct PriceOsc : PriceOscOf<Percent, MaState> {
+    using PriceOscOf<Percent, MaState>::PriceOscOf;
+    static void batch(const double* p, const ConstColumn* in, std::int64_t start, std::int64_t n,
+                      const Column* out, const CancelCheck& check) {
+        with_ma_type(as_matype(p[2]), 2, [&]<class M>() {
+            fma_batch<PriceOscOf<Percent, M>>(p, in, start, n, out, check);
+        });
+    }
+};
+
+// TRIX: the 1-bar rate of change (in %) of a triple-smoothed EMA; 0 after a zero EMA3.
+struct Trix {
+    static constexpr int n_inputs = 1, n_outputs = 1;
+    Ema e1, e2, e3;
+    double prev = 0;
+    bool warm = false;
+    explicit Trix(const double* p) : e1(as_period(p[0])), e2(as_period(p[0])), e3(as_period(p[0])) {}
+    THREADX_TA_INLINE void update(const double* x, double* y) {
+        if (warm) {
+            const double last = prev;
+            prev = e3.next(e2.next(e1.next(x[0])));
+            y[0] = last != 0.0 ? (prev / last - 1.0) * 100.0 : 0.0;
+            return;
+        }
+        y[0] = kNaN;
+        const double a = e1.step(x[0]);
+        if (!e1.ready()) return;
+        const double b = e2.step(a);
+        if (!e2.ready()) return;
+        const double c = e3.step(b);
+        if (!e3.ready()) return;
+        if (e3.count > e3.lookback + 1) {
+            y[0] = prev != 0.0 ? (c / prev - 1.0) * 100.0 : 0.0;
+            warm = true;
+        }
+        prev = c;
+    }
+    static void batch(const double* p, const ConstColumn* in, std::int64_t start, std::int64_t n,
+                      const Column* out, const CancelCheck& check) {
+        fma_batch<Trix>(p, in, start, n, out, check);
+    }
+    template <class Ar>
+    void fields(Ar& ar) { ar(e1, e2, e3, prev, warm); }
+};
+
+}  // namespace
+
+void register_momentum(std::vector<Info>& r) {
+    const std::vector<std::string> kHLC{"high", "low", "close"};
+    const std::vector<std::string> kHL{"high", "low"};
+    r.push_back(make_info<SingleMa<RsiSeries>>({"RSI", "Momentum Indicators", "Relative Strength Index",
+                                {"real"}, {period("timeperiod", 14)}, {"real"}}));
+    r.push_back(make_info<Dm<true>>({"PLUS_DM", "Momentum Indicators", "Plus Directional Movement", kHL,
+                                     {period("timeperiod", 14, 1)}, {"real"}}));
+    r.push_back(make_info<Dm<false>>({"MINUS_DM", "Momentum Indicators", "Minus Directional Movement", kHL,
+                                      {period("timeperiod", 14, 1)}, {"real"}}));
+    r.push_back(make_info<Di<true>>({"PLUS_DI", "Momentum Indicators", "Plus Directional Indicator", kHLC,
+                                     {period("timeperiod", 14, 1)}, {"real"}}));
+    r.push_back(make_info<Di<false>>({"MINUS_DI", "Momentum Indicators", "Minus Directional Indicator", kHLC,
+                                      {period("timeperiod", 14, 1)}, {"real"}}));
+    r.push_back(make_info<Dx>({"DX", "Momentum Indicators", "Directional Movement Index", kHLC,
+                               {period("timeperiod", 14)}, {"real"}}));
+    r.push_back(make_info<Adx>({"ADX", "Momentum Indicators", "Average Directional Movement Index", kHLC,
+                                {period("timeperiod", 14)}, {"real"}}));
+    r.push_back(make_info<Adxr>({"ADXR", "Momentum Indicators", "Average Directional Movement Index Rating", kHLC,
+                                 {period("timeperiod", 14)}, {"real"}}));
+    r.push_back(make_info<Cci>({"CCI", "Momentum Indicators", "Commodity Channel Index", kHLC,
+                                {period("timeperiod", 14)}, {"real"}}));
+    r.push_back(make_info<Willr>({"WILLR", "Momentum Indicators", "Williams' %R", kHLC,
+                                  {period("timeperiod", 14)}, {"real"}}));
+    r.push_back(make_info<Aroon<false>>({"AROON", "Momentum Indicators", "Aroon", kHL, {period("timeperiod", 14)},
+                                         {"aroondown", "aroonup"}}));
+    r.push_back(make_info<Aroon<true>>({"AROONOSC", "Momentum Indicators", "Aroon Oscillator", kHL,
+                                        {period("timeperiod", 14)}, {"real"}}));
+    r.push_back(make_info<Mfi>({"MFI", "Momentum Indicators", "Money Flow Index", {"high", "low", "close", "volume"},
+                                {period("timeperiod", 14)}, {"real"}}));
+    r.push_back(make_info<Ultosc>({"ULTOSC", "Momentum Indicators", "Ultimate Oscillator", kHLC,
+                                   {period("timeperiod1", 7, 1), period("timeperiod2", 14, 1),
+                                    period("timeperiod3", 28, 1)},
+                                   {"real"}}));
+    r.push_back(make_info<Bop>({"BOP", "Momentum Indicators", "Balance Of Power", {"open", "high", "low", "close"}, {},
+                                {"real"}}));
+    r.push_back(make_info<SingleMa<CmoSeries>>({"CMO", "Momentum Indicators", "Chande Momentum Oscillator", {"real"},
+                                {period("timeperiod", 14)}, {"real"}}));
+    r.push_back(make_info<PriceChange<Change::Mom>>({"MOM", "Momentum Indicators", "Momentum", {"real"},
+                                                     {period("timeperiod", 10, 1)}, {"real"}}));
+    r.push_back(make_info<PriceChange<Change::Roc>>(
+        {"ROC", "Momentum Indicators", "Rate of change : ((price/prevPrice)-1)*100", {"real"},
+         {period("timeperiod", 10, 1)}, {"real"}}));
+    r.push_back(make_info<PriceChange<Change::Rocp>>(
+        {"ROCP", "Momentum Indicators", "Rate of change Percentage: (price-prevPrice)/prevPrice", {"real"},
+         {period("timeperiod", 10, 1)}, {"real"}}));
+    r.push_back(make_info<PriceChange<Change::Rocr>>(
+        {"ROCR", "Momentum Indicators", "Rate of change ratio: (price/prevPrice)", {"real"},
+         {period("timeperiod", 10, 1)}, {"real"}}));
+    r.push_back(make_info<Stoch>({"STOCH", "Momentum Indicators", "Stochastic", {"high", "low", "close"},
+                                  {period("fastk_period", 5, 1), period("slowk_period", 3, 1), matype("slowk_matype"),
+                                   period("slowd_period", 3, 1), matype("slowd_matype")},
+                                  {"slowk", "slowd"}}));
+    r.push_back(make_info<StochF>({"STOCHF", "Momentum Indicators", "Stochastic Fast", {"high", "low", "close"},
+                                   {period("fastk_period", 5, 1), period("fastd_period", 3, 1), matype("fastd_matype")},
+                                   {"fastk", "fastd"}}));
+    r.push_back(make_info<StochRsi>({"STOCHRSI", "Momentum Indicators", "Stochastic Relative Strength Index",
+                                     {"real"},
+                                     {period("timeperiod", 14), period("fastk_period", 5, 1),
+                                      period("fastd_period", 3, 1), matype("fastd_matype")},
+                                     {"fastk", "fastd"}}));
+    r.push_back(make_info<Macd>({"MACD", "Momentum Indicators", "Moving Average Convergence/Divergence", {"real"},
+                                 {period("fastperiod", 12), period("slowperiod", 26),
+                                  period("signalperiod", 9, 1)},
+                                 {"macd", "macdsignal", "macdhist"}}));
+    r.push_back(make_info<Macdext>(
+        {"MACDEXT", "Momentum Indicators", "MACD with controllable MA type", {"real"},
+         {period("fastperiod", 12), matype("fastmatype", 0), period("slowperiod", 26),
+          matype("slowmatype", 0), period("signalperiod", 9, 1), matype("signalmatype", 0)},
+         {"macd", "macdsignal", "macdhist"}}));
+    r.push_back(make_info<Macdfix>({"MACDFIX", "Momentum Indicators",
+                                    "Moving Average Convergence/Divergence Fix 12/26", {"real"},
+                                    {period("signalperiod", 9, 1)},
+                                    {"macd", "macdsignal", "macdhist"}}));
+    r.push_back(make_info<PriceOsc<false>>({"APO", "Momentum Indicators", "Absolute Price Oscillator", {"real"},
+                                            {period("fastperiod", 12), period("slowperiod", 26),
+                                             matype("matype", 1)},
+                                            {"real"}}));
+    r.push_back(make_info<PriceOsc<true>>({"PPO", "Momentum Indicators", "Percentage Price Oscillator", {"real"},
+                                           {period("fastperiod", 12), period("slowperiod", 26),
+                                            matype("matype", 1)},
+                                           {"real"}}));
+    r.push_back(make_info<Trix>({"TRIX", "Momentum Indicators", "1-day Rate-Of-Change (ROC) of a Triple Smooth EMA",
+                                 {"real"}, {period("timeperiod", 30, 1)}, {"real"}}));
+}
+
+}  // namespace threadx::ta

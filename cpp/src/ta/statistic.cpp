@@ -1,0 +1,463 @@
+// Statistic Functions (TA-Lib's group): the LINEARREG family, TSF, BETA, CORREL,
+// STDDEV, VAR.
+//
+// The arithmetic follows the TA-Lib build the parity tests run against (the C library
+// that reports 0.8.1), including its explicit fused multiply-adds and its re-anchored
+// running sums, so values agree with it to the last bit or within a few ulps.
+#include <cmath>
+#include <cstdint>
+#include <type_traits>
+#include <vector>
+
+#include "threadx/ta/dense.hpp"
+#include "threadx/ta/ma.hpp"
+#include "threadx/ta/registry.hpp"
+#include "threadx/ta/variance.hpp"
+
+namespace threadx::ta {
+
+namespace {
+
+// ---------------------------------------------------------------- linear regression
+
+// The least-squares line over the last `period` values, x = period-1 (oldest) .. 0
+// (newest) as TA-Lib counts it.  TA-Lib slides SumY and SumXY in O(1) per bar and
+// rebuilds them from the window every 32*period bars and on the bar a value that
+// outweighs 100x the window's absolute sum leaves; the rebuild walks the window the
+// way the priming scan does, so a rebuilt bar equals a fresh start there.
+struct LinRegCore {
+    int period;
+    double pd, sum_x, divisor;
+    std::int64_t count = 0, since_reseed = 0;
+    double sum_y = 0, sum_xy = 0, sum_abs = 0;
+    Ring window;
+
+    explicit LinRegCore(int p) : period(p), pd(p), window(p) {
+        sum_x = static_cast<double>(p) * (p - 1) * 0.5;
+        const double sum_x_sqr = static_cast<double>(p) * (p - 1) * (2 * p - 1) / 6.0;
+        divisor = sum_x * sum_x - pd * sum_x_sqr;
+    }
+
+    void rebuild() {
+        since_reseed = 32 * static_cast<std::int64_t>(period);
+        sum_y = sum_xy = sum_abs = 0;
+        double w = static_cast<double>(period - 1);
+        const std::size_t n = window.v.size(), h = static_cast<std::size_t>(window.head);
+        for (std::size_t k = h; k < n; ++k, w -= 1.0) {
+            const double v = window.v[k];
+            sum_y += v;
+            sum_xy += w * v;
+            sum_abs += std::fabs(v);
+        }
+        for (std::size_t k = 0; k < h; ++k, w -= 1.0) {
+            const double v = window.v[k];
+            sum_y += v;
+            sum_xy += w * v;
+            sum_abs += std::fabs(v);
+        }
+    }
+
+    // Adds v; true (with the slope m and the window sum sy) once a full window is in.
+    // The sums are read before the ring's store, so they can stay in registers.
+    THREADX_TA_INLINE bool step(double v, double& m, double& sy) {
+        const std::int64_t t = count;
+        double sxy = sum_xy, sa = sum_abs;
+        sy = sum_y;
+        std::int64_t left = since_reseed;
+        const double trailing = window.push(v);
+        count = t + 1;
+        if (t < period - 1) return false;
+        bool reseed = t == period - 1;
+        if (!reseed) {
+            const double weighted = pd * trailing;
+            sxy = sxy + sy - weighted;
+            sy = sy - trailing + v;
+            sa = sa - std::fabs(trailing) + std::fabs(v);
+            reseed = --left <= 0 || std::fabs(weighted) > 100.0 * sa;
+        }
+        if (reseed) {
+            rebuild();
+            sy = sum_y;
+            sxy = sum_xy;
+        } else {
+            sum_y = sy;
+            sum_xy = sxy;
+            sum_abs = sa;
+            since_reseed = left;
+        }
+        m = (pd * sxy - sum_x * sy) / divisor;
+        return true;
+    }
+    double intercept(double m, double sy) const { return (sy - m * sum_x) / pd; }
+
+    template <class Ar>
+    void fields(Ar& ar) { ar(count, since_reseed, sum_y, sum_xy, sum_abs, window); }
+};
+
+enum class LinOut { Value, Slope, Angle, Intercept, Forecast };
+
+// The output of the line (m: slope, sy: window sum).
+template <LinOut K>
+THREADX_TA_INLINE double linreg_out(const LinRegCore& c, double m, double sy) {
+    if constexpr (K == LinOut::Value) return fused(m, static_cast<double>(c.period - 1), c.intercept(m, sy));
+    else if constexpr (K == LinOut::Slope) return m;
+    else if constexpr (K == LinOut::Angle) return std::atan(m) * (180.0 / 3.14159265358979323846);
+    else if constexpr (K == LinOut::Intercept) return c.intercept(m, sy);
+    else return fused(m, c.pd, c.intercept(m, sy));
+}
+
+template <LinOut K>
+struct LinReg {
+    static constexpr int n_inputs = 1, n_outputs = 1;
+    LinRegCore c;
+    explicit LinReg(const double* p) : c(as_period(p[0])) {}
+    THREADX_TA_INLINE void update(const double* x, double* y) {
+        double m, sy;
+        y[0] = c.step(x[0], m, sy) ? linreg_out<K>(c, m, sy) : kNaN;
+    }
+    static void batch(const double* p, const ConstColumn* in, std::int64_t start, std::int64_t n,
+                      const Column* out, const CancelCheck& check) {
+        fma_batch<LinReg>(p, in, start, n, out, check);
+    }
+    template <class Ar>
+    void fields(Ar& ar) { ar(c); }
+};
+
+// ---------------------------------------------------------------- BETA
+
+// BETA's and CORREL's running sums of a window of pairs (x, y), each measured from a
+// shift: sum x, sum y, sum x^2, sum y^2, sum xy.  Each sum sees the same additions and
+// subtractions in the same order whatever the order of the five, so both indicators
+// keep TA-Lib's values bit for bit.  Held in a local copy across update() (a struct of
+// doubles the compiler keeps in registers).
+struct PairSums {
+    double x = 0, y = 0, xx = 0, yy = 0, xy = 0;
+    THREADX_TA_INLINE void add(double dx, double dy) noexcept {
+        x += dx;
+        y += dy;
+        xx += dx * dx;
+        yy += dy * dy;
+        xy += dx * dy;
+    }
+    THREADX_TA_INLINE void remove(double dx, double dy) noexcept {
+        x -= dx;
+        y -= dy;
+        xx -= dx * dx;
+        yy -= dy * dy;
+        xy -= dx * dy;
+    }
+};
+
+// The rebuild of the shifted sums: the window's means (`mean` of each total; each
+// indicator rounds its own way) as the new shifts, then the sums of the values measured
+// from them.  The rings of p values are read oldest first, from slot `from`.  (`mean`
+// must not capture the state: its address would escape, and the running sums of
+// update() would then go through memory on every bar.)
+struct ShiftedSums {
+    double shift_x = 0, shift_y = 0;
+    PairSums s;
+};
+template <class Mean>
+THREADX_TA_INLINE ShiftedSums shifted_sums(const double* bx, const double* by, std::int64_t p, std::int64_t from, Mean mean) {
+    ShiftedSums r;
+    double tx = 0.0, ty = 0.0;
+    for (std::int64_t k = 0, j = from; k < p; ++k, j = j + 1 == p ? 0 : j + 1) {
+        tx += bx[j];
+        ty += by[j];
+    }
+    r.shift_x = mean(tx);
+    r.shift_y = mean(ty);
+    for (std::int64_t k = 0, j = from; k < p; ++k, j = j + 1 == p ? 0 : j + 1)
+        r.s.add(bx[j] - r.shift_x, by[j] - r.shift_y);
+    return r;
+}
+
+// Beta of the returns of real1 against those of real0 over `period` returns (lookback
+// = period).  TA-Lib measures the returns against a shift (the first return, later the
+// window mean) and rebuilds the sums when the denominator has cancelled below 1e-6 of
+// its scale, when a leaving squared term outweighs 1000x the remaining sum, or every
+// 32*period bars.  A zero base price gives a zero return.  (The running values are
+// locals of update(), read before the ring's stores, so they stay in registers.)
+struct Beta {
+    static constexpr int n_inputs = 2, n_outputs = 1;  // real0 (x), real1 (y)
+    std::int64_t period;
+    double n;
+    std::int64_t count = 0, since_reseed = 0, head = 0;
+    double last_x = 0, last_y = 0, shift_x = 0, shift_y = 0;
+    PairSums sums;
+    double leaving_xx = 0, leaving_yy = 0;
+    std::vector<double> rx, ry;  // the raw returns of the window (ring, oldest at head)
+
+    explicit Beta(const double* p)
+        : period(as_period(p[0])), n(static_cast<double>(period)),
+          rx(static_cast<std::size_t>(period), 0.0), ry(static_cast<std::size_t>(period), 0.0) {}
+
+    THREADX_TA_INLINE void update(const double* in, double* out) {
+        const std::int64_t t = count, p = period;
+        const double px = in[0], py = in[1];
+        count = t + 1;
+        if (t == 0) {
+            last_x = px;
+            last_y = py;
+            out[0] = kNaN;
+            return;
+        }
+        double shx = shift_x, shy = shift_y;
+        PairSums s = sums;
+        const double lxx = leaving_xx, lyy = leaving_yy;
+        std::int64_t left = since_reseed;
+        const double lx = last_x, ly = last_y;
+        const double rxv = lx != 0.0 ? (px - lx) / lx : 0.0;
+        const double ryv = ly != 0.0 ? (py - ly) / ly : 0.0;
+        last_x = px;
+        last_y = py;
+        if (t == 1) {
+            shx = rxv;
+            shy = ryv;
+        }
+        double* bx = rx.data();
+        double* by = ry.data();
+        const std::int64_t h = head, hn = h + 1 == p ? 0 : h + 1;
+        bx[h] = rxv;
+        by[h] = ryv;
+        head = hn;
+        s.add(rxv - shx, ryv - shy);
+        double value = kNaN;
+        if (t >= p) {
+            double denom_scale = n * s.xx;
+            double denom = denom_scale - (s.x * s.x);
+            if (t == p) left = 32 * p;
+            if (--left <= 0 || denom < 0.000001 * denom_scale || lxx > 1000.0 * s.xx || lyy > 1000.0 * s.yy) {
+                left = 32 * p;
+                const ShiftedSums r = shifted_sums(bx, by, p, hn, [n = n](double t) { return t / n; });
+                shx = r.shift_x;
+                shy = r.shift_y;
+                s = r.s;
+                denom_scale = n * s.xx;
+                denom = denom_scale - (s.x * s.x);
+                if (denom < 0.0) denom = 0.0;
+            }
+            // the oldest return of the window leaves after this bar's output
+            const double x = bx[hn] - shx, y = by[hn] - shy;
+            if (denom > 0.00000000000001 * denom_scale) value = ((n * s.xy) - (s.x * s.y)) / denom;
+            else value = denom != denom ? kNaN : 0.0;  // a NaN return gives NaN, not "flat"
+            leaving_xx = x * x;
+            leaving_yy = y * y;
+            s.remove(x, y);
+        }
+        shift_x = shx;
+        shift_y = shy;
+        sums = s;
+        since_reseed = left;
+        out[0] = value;
+    }
+    template <class Ar>
+    void fields(Ar& ar) {
+        ar(count, since_reseed, head, last_x, last_y, shift_x, shift_y, sums.xx, sums.yy, sums.xy, sums.x, sums.y,
+           leaving_xx, leaving_yy, rx, ry);
+    }
+};
+
+// ---------------------------------------------------------------- CORREL
+
+// Pearson's r over `period` bars with TA-Lib's shifted sums (shift = the first value,
+// later the window mean) and its rebuild triggers (a sum of squares cancelled below
+// 1e-6 of its raw sum, a leaving squared term above 1e6x the sum, every 32*period bars).
+struct Correl {
+    static constexpr int n_inputs = 2, n_outputs = 1;
+    std::int64_t period;
+    double inv;
+    std::int64_t count = 0, since_reseed = 0, head = 0;
+    double shift_x = 0, shift_y = 0;
+    PairSums sums;
+    double leaving_x = 0, leaving_y = 0;
+    std::vector<double> wx, wy;  // the window (ring, oldest at head once full)
+
+    explicit Correl(const double* p)
+        : period(as_period(p[0])), inv(1.0 / static_cast<double>(period)),
+          wx(static_cast<std::size_t>(period), 0.0), wy(static_cast<std::size_t>(period), 0.0) {}
+
+    THREADX_TA_INLINE void update(const double* in, double* out) {
+        const std::int64_t t = count, p = period;
+        const double xv = in[0], yv = in[1];
+        double shx = shift_x, shy = shift_y;
+        PairSums s = sums;
+        const double lx = leaving_x, ly = leaving_y;
+        std::int64_t left = since_reseed;
+        if (t == 0) {
+            shx = xv;
+            shy = yv;
+            left = 32 * p;
+        }
+        double* bx = wx.data();
+        double* by = wy.data();
+        const std::int64_t h = head, hn = h + 1 == p ? 0 : h + 1;
+        bx[h] = xv;
+        by[h] = yv;
+        head = hn;
+        count = t + 1;
+        s.add(xv - shx, yv - shy);
+        double value = kNaN;
+        if (t >= p - 1) {
+            double ss_x = s.xx - ((s.x * s.x) * inv);
+            double ss_y = s.yy - ((s.y * s.y) * inv);
+            double sp = s.xy - ((s.x * s.y) * inv);
+            if (--left <= 0 || ss_x < 0.000001 * s.xx || ss_y < 0.000001 * s.yy || lx > 1000000.0 * s.xx ||
+                ly > 1000000.0 * s.yy) {
+                left = 32 * p;
+                const ShiftedSums r = shifted_sums(bx, by, p, hn, [inv = inv](double t) { return t * inv; });
+                shx = r.shift_x;
+                shy = r.shift_y;
+                s = r.s;
+                ss_x = s.xx - ((s.x * s.x) * inv);
+                ss_y = s.yy - ((s.y * s.y) * inv);
+                sp = s.xy - ((s.x * s.y) * inv);
+                if (ss_x < 0.0) ss_x = 0.0;
+                if (ss_y < 0.0) ss_y = 0.0;
+            }
+            const double tx = bx[hn] - shx, ty = by[hn] - shy;  // leaves after this bar
+            if (ss_x > 0.00000000000001 * s.xx && ss_y > 0.00000000000001 * s.yy) {
+                double r = sp / std::sqrt(ss_x * ss_y);
+                if (r > 1.0) r = 1.0;
+                else if (r < -1.0) r = -1.0;
+                value = r;
+            } else {
+                value = ss_x != ss_x || ss_y != ss_y ? kNaN : 0.0;  // a NaN gives NaN, not "flat"
+            }
+            leaving_x = tx * tx;
+            leaving_y = ty * ty;
+            s.remove(tx, ty);
+        }
+        shift_x = shx;
+        shift_y = shy;
+        sums = s;
+        since_reseed = left;
+        out[0] = value;
+    }
+    template <class Ar>
+    void fields(Ar& ar) {
+        ar(count, since_reseed, head, shift_x, shift_y, sums.x, sums.y, sums.xx, sums.yy, sums.xy, leaving_x, leaving_y,
+           wx, wy);
+    }
+};
+
+// ---------------------------------------------------------------- statistics
+
+// VAR/STDDEV batch: RollingVar's steps with the window read from the input column
+// instead of a ring (the same operations in the same order).
+struct VarCarry {
+    VarSums sums;
+    std::int64_t until_reseed, i;
+    bool reseed;
+};
+
+// Rows [c.i, stop) up to the first one that needs a reseed (returned with reseed set).
+// Out of line and call-free, with the running sums in locals: they stay in registers.
+template <class Emit>
+[[gnu::noinline]] VarCarry var_run(VarCarry c, const double* x, std::int64_t stop, int period,
+                                   double inv, Emit emit) {
+    VarSums s = c.sums;
+    std::int64_t until = c.until_reseed, i = c.i;
+    for (; i < stop; ++i) {
+        s.add(x[i]);
+        const double var = s.var(inv);
+        const double d = s.remove(x[i - period + 1]);
+        if (--until <= 0 || s.unreliable(var, d, inv)) return {s, until, i, true};
+        emit(i, var);
+    }
+    return {s, until, i, false};
+}
+
+template <class Emit>
+void var_rows(const ConstColumn& col, std::int64_t start, std::int64_t n, int period, Emit emit,
+              const CancelCheck& check) {
+    const Dense cx(col, n);
+    const double* x = cx.p;
+    const double inv = 1.0 / static_cast<double>(period);
+    VarCarry c{{start < n ? x[start] : 0.0, 0, 0}, 32LL * period, start, false};
+    for (; c.i < n && c.i - start + 1 < period; ++c.i) {
+        c.sums.add(x[c.i]);
+        emit(c.i, kNaN);
+    }
+    while (c.i < n) {
+        const std::int64_t stop = n - c.i > kCheckEvery ? c.i + kCheckEvery : n;
+        c = var_run(c, x, stop, period, inv, emit);
+        if (c.reseed) {
+            const RollingVar::Reseed r =
+                RollingVar::reseed(x + (c.i - period + 1), static_cast<std::size_t>(period), 0, inv);
+            c = {r.sums, 32LL * period, c.i + 1, false};
+            emit(c.i - 1, r.var);
+        } else if (c.i < n) {
+            check();
+        }
+    }
+}
+
+struct Stddev {
+    static constexpr int n_inputs = 1, n_outputs = 1;
+    RollingVar var;
+    double nbdev;
+    explicit Stddev(const double* p) : var(as_period(p[0])), nbdev(p[1]) {}
+    static void batch(const double* p, const ConstColumn* in, std::int64_t start, std::int64_t n,
+                      const Column* out, const CancelCheck& check) {
+        const double nbdev = p[1];
+        const Column o = out[0];
+        if (nbdev != 1.0)
+            var_rows(in[0], start, n, as_period(p[0]), [o, nbdev](std::int64_t i, double v) { o[i] = std::sqrt(v) * nbdev; }, check);
+        else
+            var_rows(in[0], start, n, as_period(p[0]), [o](std::int64_t i, double v) { o[i] = std::sqrt(v); }, check);
+    }
+    THREADX_TA_INLINE void update(const double* x, double* y) {
+        const double v = var.step(x[0]);
+        y[0] = nbdev != 1.0 ? std::sqrt(v) * nbdev : std::sqrt(v);
+    }
+    template <class Ar>
+    void fields(Ar& ar) { ar(var); }
+};
+
+// VAR ignores nbdev, as TA-Lib does.
+struct Var {
+    static constexpr int n_inputs = 1, n_outputs = 1;
+    RollingVar var;
+    explicit Var(const double* p) : var(as_period(p[0])) {}
+    static void batch(const double* p, const ConstColumn* in, std::int64_t start, std::int64_t n,
+                      const Column* out, const CancelCheck& check) {
+        const Column o = out[0];
+        var_rows(in[0], start, n, as_period(p[0]), [o](std::int64_t i, double v) { o[i] = v; }, check);
+    }
+    THREADX_TA_INLINE void update(const double* x, double* y) { y[0] = var.step(x[0]); }
+    template <class Ar>
+    void fields(Ar& ar) { ar(var); }
+};
+
+constexpr double kRealMax = 3e37;  // TA-Lib's TA_REAL_MAX
+
+}  // namespace
+
+void register_statistic(std::vector<Info>& r) {
+    r.push_back(make_info<LinReg<LinOut::Value>>({"LINEARREG", "Statistic Functions", "Linear Regression",
+                                                  {"real"}, {period("timeperiod", 14)}, {"real"}}));
+    r.push_back(make_info<LinReg<LinOut::Slope>>({"LINEARREG_SLOPE", "Statistic Functions",
+                                                  "Linear Regression Slope", {"real"},
+                                                  {period("timeperiod", 14)}, {"real"}}));
+    r.push_back(make_info<LinReg<LinOut::Angle>>({"LINEARREG_ANGLE", "Statistic Functions",
+                                                  "Linear Regression Angle", {"real"},
+                                                  {period("timeperiod", 14)}, {"real"}}));
+    r.push_back(make_info<LinReg<LinOut::Intercept>>({"LINEARREG_INTERCEPT", "Statistic Functions",
+                                                      "Linear Regression Intercept", {"real"},
+                                                      {period("timeperiod", 14)}, {"real"}}));
+    r.push_back(make_info<LinReg<LinOut::Forecast>>({"TSF", "Statistic Functions", "Time Series Forecast",
+                                                     {"real"}, {period("timeperiod", 14)}, {"real"}}));
+    r.push_back(make_info<Beta>({"BETA", "Statistic Functions", "Beta", {"real0", "real1"},
+                                 {period("timeperiod", 5, 1)}, {"real"}}));
+    r.push_back(make_info<Correl>({"CORREL", "Statistic Functions", "Pearson's Correlation Coefficient (r)",
+                                   {"real0", "real1"}, {period("timeperiod", 30, 1)}, {"real"}}));
+    r.push_back(make_info<Stddev>({"STDDEV", "Statistic Functions", "Standard Deviation", {"real"},
+                                   {period("timeperiod", 5), real("nbdev", 1, -kRealMax, kRealMax)},
+                                   {"real"}}));
+    r.push_back(make_info<Var>({"VAR", "Statistic Functions", "Variance", {"real"},
+                                {period("timeperiod", 5, 1), real("nbdev", 1, -kRealMax, kRealMax)},
+                                {"real"}}));
+}
+
+}  // namespace threadx::ta

@@ -150,6 +150,17 @@ def test_limit_entry_expiry_and_replacement() -> None:
     assert r.orders.status.tolist() == ["expired"] and r.orders.fill_bar.iloc[0] == 2
 
 
+@pytest.mark.parametrize("order_type", ["market", "limit", "stop"])
+def test_a_reversal_on_the_last_bar_does_not_happen(order_type: str) -> None:
+    # docs/backtest.md: its closing half is never sent, so no entry is placed either
+    df = bars([(10, 11, 9, 10)] * 4)
+    res = backtest.run(df, entries=flags(4, 0), short_entries=flags(4, 3), order_type=order_type,
+                       limit_price=10.0, stop_price=10.0, init_cash=1000)
+    o = res.orders
+    assert list(zip(o.side, o.reason, o.placed_bar)) == [("buy", o.reason.iloc[0], 0), ("sell", "end_of_data", 3)]
+    assert (o.status == "filled").all() and res.position.iloc[-2] > 0 and res.position.iloc[-1] == 0
+
+
 def test_stop_limit_and_stop_entry_with_same_bar_take_profit() -> None:
     df = bars([(100, 100, 100, 100), (100, 106, 99, 105), (105, 106, 104, 105), (105, 105, 105, 105)])
     r = backtest.run(df, entries=flags(4, 0), order_type="stop", stop_price=102.0, tp_stop=0.03,

@@ -1,7 +1,8 @@
 #pragma once
-// Window extremes for streaming and batch: streaming by the monotonic deque of
+// Window extremes for streaming and batch: Extreme, by the monotonic deque of
 // core/monotone_deque.hpp (amortised O(1) per bar, bounded by the period), plus the time
-// of the last NaN so a window holding a NaN reports NaN.  TA-Lib's own scan lets a NaN
+// of the last NaN so a window holding a NaN reports NaN; and BlockExtremes, the one van
+// Herk / Gil-Werman block window (batch and streaming) of every block-based user.  TA-Lib's own scan lets a NaN
 // in or out depending on where its rescan starts; ThreadX's documented rule is "NaN in
 // the window -> NaN".
 #include <algorithm>

@@ -18,9 +18,9 @@ def seen(monkeypatch: pytest.MonkeyPatch) -> list[np.ndarray]:
     captured: list[np.ndarray] = []
     original = _core.rolling.compute
 
-    def spy(values: np.ndarray, *args: Any, **kw: Any) -> None:
+    def spy(plan: Any, values: np.ndarray, *args: Any, **kw: Any) -> None:
         captured.append(values)
-        original(values, *args, **kw)
+        original(plan, values, *args, **kw)
 
     monkeypatch.setattr(_core.rolling, "compute", spy)
     return captured

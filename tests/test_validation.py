@@ -293,7 +293,10 @@ def test_valid_calls_still_work():
 
 
 def core(values=X, out=None, stat="mean", window=5, **kw):
-    return _core.rolling.compute(values, np.zeros((N, 1, 1)) if out is None else out, stat, window, **kw)
+    """The two steps of a direct _core call: validate the request, then compute its plan."""
+    n = values.shape[0] if getattr(values, "ndim", 0) >= 1 else N
+    plan = _core.rolling.validate(n, stat, window, **kw)
+    return _core.rolling.compute(plan, values, np.zeros((N, 1, 1)) if out is None else out)
 
 
 CORE_BAD_VALUES = {
@@ -384,16 +387,33 @@ def test_core_rolling_bad_arguments(kw, field):
 
 
 def test_core_rolling_all_bad_fields_together():
-    f = fields(_core.rolling.compute, np.arange(N, dtype=np.int32), np.zeros((N, 1)), "quantile", 0,
+    f = fields(_core.rolling.validate, N, "quantile", 0,
                min_periods=-3, q=[1.5], interpolation="x", times=np.zeros(3))
-    assert set(f) == {"values", "out", "interpolation", "times", "window", "min_periods", "q"}, f
+    assert set(f) == {"interpolation", "times", "window", "min_periods", "q"}, f
+    plan = _core.rolling.validate(N, "quantile", 5, q=[0.5])
+    f = fields(_core.rolling.compute, plan, np.arange(N, dtype=np.int32), np.zeros((N, 1)))
+    assert set(f) == {"values", "out"}, f
+
+
+def test_core_rolling_compute_holds_values_to_the_plan():
+    plan = _core.rolling.validate(N, "mean", 5)
+    assert fields(_core.rolling.compute, plan, X[:-1], np.zeros((N - 1, 1, 1))) == ["values"]
+    assert fields(_core.rolling.compute, plan, np.column_stack([X, X]), np.zeros((N, 1, 1))) == ["out"]
+    raw = np.zeros(8 * N + 8, dtype=np.uint8)
+    start = 1 if (raw.ctypes.data + 1) % 8 else 2  # an address that is not 8-aligned
+    odd = raw[start : start + 8 * N].view(np.float64)
+    assert odd.ctypes.data % 8 and not odd.flags.aligned
+    assert fields(_core.rolling.compute, plan, X, odd.reshape(N, 1, 1)) == ["out"]
+    assert fields(_core.rolling.compute, plan, odd, np.zeros((N, 1, 1))) == ["values"]
+    with pytest.raises(TypeError):
+        _core.rolling.Plan()  # only validate() makes one
 
 
 def test_core_rolling_valid_calls_with_odd_layouts():
     """Negative strides and column-major views are accepted and computed right."""
     x2 = np.asfortranarray(np.column_stack([X, X[::-1]]))
     out = np.zeros((N, 2, 1))[::-1]
-    _core.rolling.compute(x2[::-1], out, "mean", 4)
+    core(x2[::-1], out, "mean", 4)
     exp = pd.DataFrame(x2[::-1]).rolling(4).mean().to_numpy()
     assert np.allclose(out[:, :, 0], exp, equal_nan=True, rtol=1e-14, atol=0)
 
@@ -402,15 +422,15 @@ def test_core_rolling_valid_calls_with_odd_layouts():
 def test_core_extreme_windows_do_not_crash(stat):
     big = 2**63 - 1
     out = np.zeros((N, 1, 1))
-    _core.rolling.compute(X, out, stat, big, q=[0.5])
+    core(X, out, stat, big, q=[0.5])
     assert np.isnan(out).all()
-    _core.rolling.compute(X, out, stat, big, q=[0.5], min_periods=1)
+    core(X, out, stat, big, q=[0.5], min_periods=1)
     exp = R.quantile(X, N, 0.5, min_periods=1) if stat == "quantile" else getattr(R, stat)(X, N, min_periods=1)
     assert np.allclose(out[:, 0, 0], exp, equal_nan=True, rtol=1e-12, atol=0)
     t = np.array([-(2**61), -5, 0, 2**62] + [2**62 + i for i in range(1, N - 3)], dtype=np.int64)
-    _core.rolling.compute(X, out, stat, big, time_window=True, times=t, q=[0.5], min_periods=big)
+    core(X, out, stat, big, time_window=True, times=t, q=[0.5], min_periods=big)
     assert np.isnan(out).all()
-    _core.rolling.compute(X, out, stat, big, time_window=True, times=t, q=[0.5])
+    core(X, out, stat, big, time_window=True, times=t, q=[0.5])
     exp = R.quantile(X, N, 0.5, min_periods=1) if stat == "quantile" else getattr(R, stat)(X, N, min_periods=1)
     assert np.allclose(out[:, 0, 0], exp, equal_nan=True, rtol=1e-12, atol=0)
 
@@ -452,7 +472,9 @@ def test_core_rolling_validate_all_bad_fields_together():
 
 
 def test_core_rolling_validate_accepts_valid():
-    assert _core.rolling.validate(N, "quantile", 10**9, time_window=True, q=[0.1], times=NS) is None
+    plan = _core.rolling.validate(N, "quantile", 10**9, time_window=True, q=[0.1, 0.9], times=NS)
+    assert isinstance(plan, _core.rolling.Plan)
+    assert (plan.stat, plan.n_rows, plan.k, plan.time_window) == ("quantile", N, 2, True)
 
 
 # --------------------------------------------------------------------------- _core.rolling.Stream

@@ -2,6 +2,7 @@
 // Releasing the GIL is safe: the kernels see only raw pointers into arrays that the
 // call's arguments keep alive, and nothing in the core touches a Python object.
 #include <algorithm>
+#include <cstdint>
 #include <mutex>
 #include <optional>
 
@@ -21,10 +22,10 @@ Spec make_spec(const std::string& stat, std::int64_t window, bool time_window,
                std::int64_t ddof, FieldErrors& errors) {
     Spec spec;
     if (auto s = rolling::parse_stat(stat)) spec.stat = *s;
-    else errors.add("stat", repr(stat), "unknown statistic");
+    else errors.add("stat", repr(stat), "must be one of " + rolling::join_names(rolling::stat_names()));
     if (auto i = rolling::parse_interpolation(interpolation)) spec.interpolation = *i;
     else errors.add("interpolation", repr(interpolation),
-                    "must be one of linear, lower, higher, nearest, midpoint");
+                    "must be one of " + rolling::join_names(rolling::interpolation_names()));
     spec.time_window = time_window;
     spec.window = window;
     spec.min_periods = min_periods;
@@ -90,37 +91,15 @@ const std::int64_t* times_of(const std::optional<py::array>& times, FieldErrors&
     return static_cast<const std::int64_t*>(t.data());
 }
 
-void rolling_run(const py::array& values, py::array out, const std::string& stat,
-                 std::int64_t window, bool time_window, std::int64_t min_periods,
-                 std::vector<double> q, const std::string& interpolation, std::int64_t ddof,
-                 const std::optional<py::array>& times, const CancelToken* token) {
-    FieldErrors errors;
-    Spec spec = make_spec(stat, window, time_window, min_periods, std::move(q), interpolation,
-                          ddof, errors);
-    require_float64(values, "values", errors);
-    if (values.ndim() != 1 && values.ndim() != 2)
-        errors.add("values", "ndim " + std::to_string(values.ndim()), "must be 1-D or 2-D");
-    require_float64(out, "out", errors);
-    if (out.ndim() != 3) errors.add("out", "ndim " + std::to_string(out.ndim()), "must be 3-D");
-    else if (!out.writeable()) errors.add("out", "read-only", "must be writeable");
-    else if (overlaps(values, out)) errors.add("out", "overlaps values", "must not share memory with the input");
-    const std::int64_t* t = times_of(times, errors);
-    const std::int64_t n_times = n_times_of(times);
-    // the spec's own rules, reported together with the arrays' problems
-    const bool values_ok = values.ndim() == 1 || values.ndim() == 2;
-    FieldErrors spec_errors;
-    rolling::validate(spec, values_ok ? values.shape(0) : 0, t, t ? n_times : 0, spec_errors);
-    for (const auto& e : spec_errors.list())
-        if (!(e.field == "times" && (!values_ok || (times && !t)))) errors.add(e.field, e.value, e.message);
-    errors.throw_if_any();
+// A validated rolling call: only rolling_validate makes one, so compute() trusts its
+// spec and timestamps (kept alive here) and checks only the arrays it is handed.
+struct Plan {
+    Spec spec;
+    std::int64_t n_rows = 0;
+    std::optional<py::array> times;  // the int64 array whose length and order were checked
+};
 
-    ConstMatrix x = matrix_of(values);
-    OutTensor o = tensor_of(out);
-    py::gil_scoped_release release;
-    rolling::run(spec, x, t, n_times, o, token);
-}
-
-void rolling_validate(std::int64_t n_rows, const std::string& stat, std::int64_t window,
+Plan rolling_validate(std::int64_t n_rows, const std::string& stat, std::int64_t window,
                       bool time_window, std::int64_t min_periods, std::vector<double> q,
                       const std::string& interpolation, std::int64_t ddof,
                       const std::optional<py::array>& times) {
@@ -134,13 +113,44 @@ void rolling_validate(std::int64_t n_rows, const std::string& stat, std::int64_t
         rolling::validate(spec, n_rows, t, n_times_of(times), errors);
     }
     errors.throw_if_any();
+    Plan plan{std::move(spec), n_rows, std::nullopt};
+    if (plan.spec.time_window) plan.times = times;  // count windows never read them
+    return plan;
+}
+
+// Only what memory safety needs, all O(1): dtypes, shapes against the plan, strides,
+// out writeable and apart from values.  The plan's rules were checked by validate.
+void rolling_compute(const Plan& plan, const py::array& values, py::array out,
+                     const CancelToken* token) {
+    FieldErrors errors;
+    require_float64(values, "values", errors);
+    if (values.ndim() != 1 && values.ndim() != 2)
+        errors.add("values", "ndim " + std::to_string(values.ndim()), "must be 1-D or 2-D");
+    else if (values.shape(0) != plan.n_rows)
+        errors.add("values", "length " + std::to_string(values.shape(0)),
+                   "must have the " + std::to_string(plan.n_rows) + " rows the plan was validated for");
+    require_float64(out, "out", errors);
+    if (out.ndim() != 3) errors.add("out", "ndim " + std::to_string(out.ndim()), "must be 3-D");
+    else if (!out.writeable()) errors.add("out", "read-only", "must be writeable");
+    else if (overlaps(values, out)) errors.add("out", "overlaps values", "must not share memory with the input");
+    for (const auto* a : {&values, static_cast<const py::array*>(&out)})
+        if (reinterpret_cast<std::uintptr_t>(a->data()) % alignof(double) != 0)
+            errors.add(a == &values ? "values" : "out", "address", "must be aligned to 8 bytes");
+    errors.throw_if_any();
+
+    const std::int64_t* t = plan.times ? static_cast<const std::int64_t*>(plan.times->data()) : nullptr;
+    ConstMatrix x = matrix_of(values);
+    OutTensor o = tensor_of(out);
+    py::gil_scoped_release release;
+    rolling::run_validated(plan.spec, x, t, o, token);
 }
 
 // The streaming quantile plus a mutex: update_many runs without the GIL, so every
 // access from Python goes through the mutex.  A caller that finds it taken waits
 // with the GIL released (the holder may need the GIL to finish).
 struct StreamingQuantile {
-    StreamingQuantile(const Spec& spec, std::int64_t max_points) : impl(spec, max_points) {}
+    StreamingQuantile(const Spec& spec, std::int64_t max_points)  // spec checked by make_streaming
+        : impl(spec, max_points, rolling::RollingQuantile::Validated{}) {}
     rolling::RollingQuantile impl;
     std::mutex mutex;
 
@@ -162,9 +172,8 @@ std::unique_ptr<StreamingQuantile> make_streaming(const std::string& stat, std::
     FieldErrors errors;
     Spec spec = make_spec(stat, window, time_window, min_periods, std::move(q), interpolation, 1,
                           errors);
-    if (auto st = rolling::parse_stat(stat); st && *st != rolling::Stat::quantile && *st != rolling::Stat::median)
-        errors.add("stat", repr(stat), "a streaming quantile computes quantile or median");
-    rolling::validate_spec(spec, errors);
+    if (!rolling::parse_stat(stat)) spec.stat = rolling::Stat::quantile;  // reported; check the rest
+    rolling::RollingQuantile::validate(spec, errors);
     if (max_points < 0)
         errors.add("max_points", repr(static_cast<long long>(max_points)), "must be >= 1 or None");
     errors.throw_if_any();
@@ -210,16 +219,27 @@ py::object streaming_update(StreamingQuantile& s, double value, std::optional<st
 }  // namespace
 
 void bind_rolling(py::module_& m) {
-    m.def("compute", &rolling_run, py::arg("values"), py::arg("out"), py::arg("stat"),
-          py::arg("window"), py::arg("time_window") = false, py::arg("min_periods") = -1,
-          py::arg("q") = std::vector<double>{}, py::arg("interpolation") = "linear",
-          py::arg("ddof") = 1, py::arg("times") = py::none(), py::arg("token") = nullptr,
-          "Fill out[i, c, j] with the rolling statistic of values[:, c] (level j).");
+    m.def("stats", &rolling::stat_names, "The rolling statistics the core computes, in table order.");
+    m.def("interpolations", &rolling::interpolation_names,
+          "The quantile interpolations the core knows, in table order.");
+    py::class_<Plan>(m, "Plan", "A validated rolling call; made only by validate().")
+        .def_property_readonly("stat", [](const Plan& p) { return rolling::name_of(p.spec.stat); })
+        .def_property_readonly("n_rows", [](const Plan& p) { return p.n_rows; })
+        .def_property_readonly("k", [](const Plan& p) { return p.spec.outputs_per_column(); })
+        .def_property_readonly("time_window", [](const Plan& p) { return p.spec.time_window; });
     m.def("validate", &rolling_validate, py::arg("n_rows"), py::arg("stat"),
           py::arg("window"), py::arg("time_window") = false, py::arg("min_periods") = -1,
           py::arg("q") = std::vector<double>{}, py::arg("interpolation") = "linear",
           py::arg("ddof") = 1, py::arg("times") = py::none(),
-          "Raise ValidationError listing every invalid field of a rolling request.");
+          "Check every field of a rolling request (raising ValidationError listing every invalid "
+          "one) and return the Plan that compute() runs.");
+    m.def("compute", &rolling_compute, py::arg("plan"), py::arg("values"), py::arg("out"),
+          py::arg("token") = nullptr,
+          "Fill out[i, c, j] with the planned statistic of values[:, c] (level j).");
+    m.def("_rule_counts", [] {
+        const auto c = rolling::rule_counts();
+        return py::make_tuple(c.spec, c.times_order);
+    }, "(spec checks, timestamp-order scans) run so far in this process (for tests).");
 
     py::class_<StreamingQuantile>(m, "Stream", "A rolling statistic updated one value at a time.")
         .def(py::init(&make_streaming), py::arg("stat"), py::arg("window"),

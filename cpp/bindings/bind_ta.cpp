@@ -70,20 +70,31 @@ const double* params_of(const Info& info, const py::array& params, FieldErrors& 
     return p;
 }
 
-void validate(const std::string& name, const py::array& params) {
-    FieldErrors errors;
-    params_of(info_of(name), params, errors);
-    errors.throw_if_any();
-}
+// A validated call: only validate() makes one.  The parameter sets are copied, so a
+// caller changing its array afterwards cannot hand run() a set that was never checked.
+struct Plan {
+    const Info* info = nullptr;
+    std::vector<double> params;  // sets x info->params.size(), row-major
+    std::int64_t sets = 0;
+};
 
-py::array_t<double> run(const std::string& name, const std::vector<py::array>& inputs,
-                        const py::array& params, const CancelToken* token) {
+Plan validate(const std::string& name, const py::array& params) {
     const Info& info = info_of(name);
     FieldErrors errors;
     const double* p = params_of(info, params, errors);
+    errors.throw_if_any();
+    const std::int64_t sets = params.shape(0);
+    return Plan{&info, std::vector<double>(p, p + sets * static_cast<std::int64_t>(info.params.size())), sets};
+}
+
+// Runs validated parameter sets; checks only the inputs (count, dtype, 2-D, equal shapes),
+// which is what memory safety needs.
+py::array_t<double> run_sets(const Info& info, const std::vector<py::array>& inputs, const double* p,
+                             std::int64_t sets, const CancelToken* token) {
+    FieldErrors errors;
     if (inputs.size() != info.inputs.size())
         errors.add("inputs", std::to_string(inputs.size()) + " arrays",
-                   name + " takes " + std::to_string(info.inputs.size()));
+                   info.name + " takes " + std::to_string(info.inputs.size()));
     std::vector<ConstMatrix> in;
     for (std::size_t k = 0; k < inputs.size() && k < info.inputs.size(); ++k) {
         const py::array& a = inputs[k];
@@ -106,7 +117,6 @@ py::array_t<double> run(const std::string& name, const std::vector<py::array>& i
         in.push_back(m);
     }
     errors.throw_if_any();
-    const std::int64_t sets = params.shape(0);
     const std::int64_t rows = in[0].rows, cols = in[0].cols * sets;
     const auto n_out = static_cast<py::ssize_t>(info.outputs.size());
     py::array_t<double> out({n_out, static_cast<py::ssize_t>(cols), static_cast<py::ssize_t>(rows)});
@@ -120,6 +130,21 @@ py::array_t<double> run(const std::string& name, const std::vector<py::array>& i
         ta::run_grid(info, in, p, sets, o, token);
     }
     return out;
+}
+
+py::array_t<double> run_plan(const Plan& plan, const std::vector<py::array>& inputs, const CancelToken* token) {
+    return run_sets(*plan.info, inputs, plan.params.data(), plan.sets, token);
+}
+
+// validate + run in one call (its one validation): the single-call fast path, where a
+// Plan object would cost more than it saves.
+py::array_t<double> run(const std::string& name, const std::vector<py::array>& inputs,
+                        const py::array& params, const CancelToken* token) {
+    const Info& info = info_of(name);
+    FieldErrors errors;
+    const double* p = params_of(info, params, errors);
+    errors.throw_if_any();
+    return run_sets(info, inputs, p, params.shape(0), token);
 }
 
 // How run_grid groups the parameter sets (set indices sharing intermediates).
@@ -199,11 +224,19 @@ struct TaStream {
 
 void bind_ta(py::module_& m) {
     m.def("functions", &functions, "The indicator table (name, group, inputs, params, outputs).");
+    py::class_<Plan>(m, "Plan", "A validated indicator call; made only by validate().")
+        .def_property_readonly("name", [](const Plan& p) { return p.info->name; })
+        .def_property_readonly("sets", [](const Plan& p) { return p.sets; });
     m.def("validate", &validate, py::arg("name"), py::arg("params"),
-          "Raise ValidationError for any invalid parameter set (rows of params).");
+          "Raise ValidationError for any invalid parameter set (rows of params); else the Plan "
+          "that run_plan() computes.");
+    m.def("run_plan", &run_plan, py::arg("plan"), py::arg("inputs"), py::arg("token") = nullptr,
+          "Compute a validated plan for every (asset, parameter set); returns (outputs, assets*sets, rows).");
     m.def("run", &run, py::arg("name"), py::arg("inputs"), py::arg("params"),
           py::arg("token") = nullptr,
-          "Compute `name` for every (asset, parameter set); returns (outputs, assets*sets, rows).");
+          "validate + run_plan in one call (one validation); returns (outputs, assets*sets, rows).");
+    m.def("_validations", &ta::validation_count,
+          "Parameter sets checked by validate_params so far in this process (for tests).");
     m.def("_share_groups", &share_groups, py::arg("name"), py::arg("params"),
           "The groups of parameter sets (rows of params) that run() computes together (for tests).");
     m.def("unstable_names", &ta::unstable_names);

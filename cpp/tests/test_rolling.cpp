@@ -2,11 +2,13 @@
 // (sort every window; two-pass moments).  Plain CTest executable: exit code 0 = pass.
 #include <algorithm>
 #include <cmath>
+#include <cstdint>
 #include <cstdio>
 #include <random>
 #include <vector>
 
 #include "threadx/core/errors.hpp"
+#include "threadx/rolling/bounds.hpp"
 #include "threadx/rolling/order_tree.hpp"
 #include "threadx/rolling/quantile.hpp"
 #include "threadx/rolling/rolling.hpp"
@@ -159,6 +161,39 @@ void test_validation_and_cancel() {
     }
 }
 
+// Timestamps changed after validation (run_validated trusts the plan): numbers may be
+// wrong but every window stays inside the column, whatever the stamps hold.
+void test_unsorted_times_stay_in_bounds() {
+    const std::int64_t n = 300;
+    std::vector<std::int64_t> t(static_cast<std::size_t>(n));
+    std::mt19937_64 g(11);
+    const std::int64_t extremes[] = {INT64_MIN, INT64_MAX, 0, -1, 1};
+    for (std::size_t i = 0; i < t.size(); ++i)
+        t[i] = i % 7 == 0 ? extremes[g() % 5] : static_cast<std::int64_t>(g());
+    for (std::int64_t w : {std::int64_t{1}, std::int64_t{1000}, INT64_MAX}) {
+        const TimeBounds b = TimeBounds::from_times(t.data(), n, w);
+        for (std::int64_t i = 0; i < n; ++i) {
+            CHECK(b.start(i) >= 0 && b.start(i) <= i && b.end(i) == i + 1, "w=%lld i=%lld start %lld", (long long)w,
+                  (long long)i, (long long)b.start(i));
+            if (i > 0) CHECK(b.start(i) >= b.start(i - 1), "starts must not decrease (i=%lld)", (long long)i);
+        }
+    }
+    auto x = random_walk(static_cast<std::size_t>(n), 0.1, 7, true);
+    for (Stat stat : {Stat::sum, Stat::mean, Stat::var, Stat::zscore, Stat::min, Stat::max, Stat::median, Stat::quantile}) {
+        Spec spec;
+        spec.stat = stat;
+        spec.time_window = true;
+        spec.window = 1000;
+        spec.q = {0.5, 0.9};
+        const auto k = static_cast<std::int64_t>(spec.outputs_per_column());
+        // a guard element after the output catches a write past its end
+        std::vector<double> out(static_cast<std::size_t>(n * k) + 1, 12345.0);
+        run_validated(spec, ConstMatrix{x.data(), n, 1, 1, 0}, t.data(), OutTensor{out.data(), n, 1, k, k, 0, 1},
+                      nullptr);
+        CHECK(out.back() == 12345.0, "stat %s wrote past the output", name_of(stat));
+    }
+}
+
 }  // namespace
 
 int main() {
@@ -166,6 +201,7 @@ int main() {
     test_time_quantile_and_tree();
     test_moments();
     test_validation_and_cancel();
+    test_unsorted_times_stay_in_bounds();
     std::printf("%s: %d failure(s)\n", failures ? "FAILED" : "OK", failures);
     return failures ? 1 : 0;
 }

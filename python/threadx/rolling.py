@@ -48,8 +48,10 @@ __all__ = [
     "zscore",
 ]
 
-INTERPOLATIONS = ("linear", "lower", "higher", "nearest", "midpoint")
-STATS = ("sum", "mean", "var", "std", "min", "max", "median", "quantile", "zscore")
+# The core's tables are the one list (cpp/src/rolling/spec.cpp); every function below is
+# one of STATS, which tests/test_rolling_tables.py holds to the core's table.
+INTERPOLATIONS: tuple[str, ...] = tuple(_core.rolling.interpolations())
+STATS: tuple[str, ...] = tuple(_core.rolling.stats())
 
 ArrayLike = Union[np.ndarray, pd.Series, pd.DataFrame, Sequence[float]]
 WindowLike = Union[int, str, pd.Timedelta, Any]
@@ -70,6 +72,7 @@ class Prepared:
         interpolation: str,
         ddof: int,
         times: np.ndarray | None,
+        plan: _core.rolling.Plan | None,
     ) -> None:
         self.values = values
         self.window = window
@@ -80,6 +83,10 @@ class Prepared:
         self.interpolation = interpolation
         self.ddof = ddof
         self.times = times
+        # what the core validated (None after a deep=False check of a time window, whose
+        # timestamps were not scanned): compute() hands it over instead of re-checking
+        self.plan = plan
+        self.checked_out: Any = None  # the out= array prepare() checked, if any
 
     @property
     def k(self) -> int:
@@ -139,6 +146,7 @@ def prepare(
     # The numeric rules live in the core: ask it about everything that parsed (with
     # placeholders for what did not) and keep what it finds, except for fields a
     # Python-side rule already reported or could not judge.
+    plan: _core.rolling.Plan | None = None
     if known_stat:
         reported = {e["field"] for e in errors.items}
         if not timed:
@@ -148,7 +156,7 @@ def prepare(
             core_times = None  # their order is the deep check; a wrong length is reported before any scan
             reported.add("times")
         try:
-            _core.rolling.validate(
+            plan = _core.rolling.validate(
                 values.n_rows if values is not None else 0,
                 stat,
                 win.size if win is not None else _ANY_WINDOW,
@@ -165,7 +173,9 @@ def prepare(
         check_out(values, _result_shape(values, stat, levels, scalar_q), out, errors)
     errors.raise_if_any()
     assert values is not None and win is not None
-    return Prepared(values, win, stat, levels, scalar_q, mp, interpolation, dd, t)
+    prepared = Prepared(values, win, stat, levels, scalar_q, mp, interpolation, dd, t, plan)
+    prepared.checked_out = out
+    return prepared
 
 
 def _result_shape(values: Values, stat: str, levels: list[float], scalar_q: bool) -> tuple[int, ...]:
@@ -202,7 +212,7 @@ def _out_view(p: Prepared, out: Any) -> tuple[np.ndarray, np.ndarray]:
         # column is read and written contiguously and pandas wraps it without a copy
         column_major = x.ndim == 2 and x.flags.f_contiguous and not x.flags.c_contiguous
         out = np.empty(shape, dtype=np.float64, order="F" if column_major else "C")
-    else:
+    elif out is not p.checked_out:  # the core re-checks what memory safety needs either way
         errors = FieldErrors()
         check_out(p.values, shape, out, errors)
         errors.raise_if_any()
@@ -219,20 +229,10 @@ def _out_view(p: Prepared, out: Any) -> tuple[np.ndarray, np.ndarray]:
 
 def compute(p: Prepared, *, out: Any = None, cancel: _core.CancelToken | None = None) -> Result:
     """Run a prepared call and wrap the result like the input (index, names)."""
+    if p.plan is None:
+        raise ValueError("a rolling call checked with deep=False cannot run: prepare it with deep=True")
     final, view = _out_view(p, out)
-    _core.rolling.compute(
-        p.values.array,
-        view,
-        p.stat,
-        p.window.size,
-        time_window=p.window.is_time,
-        min_periods=p.min_periods,
-        q=p.levels,
-        interpolation=p.interpolation,
-        ddof=p.ddof,
-        times=p.times,
-        token=cancel,
-    )
+    _core.rolling.compute(p.plan, p.values.array, view, token=cancel)
     return _wrap(p, final)
 
 

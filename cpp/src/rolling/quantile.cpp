@@ -18,20 +18,27 @@ void TreeQuantileAgg::write(std::int64_t minp, double* out, std::int64_t stride)
     }
 }
 
-namespace {
-const Spec& checked(const Spec& spec) {
-    FieldErrors errors;
+void RollingQuantile::validate(const Spec& spec, FieldErrors& errors) {
     if (spec.stat != Stat::quantile && spec.stat != Stat::median)
         errors.add("stat", repr(std::string(name_of(spec.stat))),
                    "a streaming quantile computes quantile or median");
     validate_spec(spec, errors);
+}
+
+namespace {
+const Spec& checked(const Spec& spec) {
+    FieldErrors errors;
+    RollingQuantile::validate(spec, errors);
     errors.throw_if_any();
     return spec;
 }
 }  // namespace
 
 RollingQuantile::RollingQuantile(const Spec& spec, std::int64_t max_points)
-    : spec_(checked(spec)),
+    : RollingQuantile(checked(spec), max_points, Validated{}) {}
+
+RollingQuantile::RollingQuantile(const Spec& spec, std::int64_t max_points, Validated)
+    : spec_(spec),
       max_points_(max_points),
       levels_(QuantileLevels::of(spec).q.size()),
       minp_(spec.effective_min_periods()),

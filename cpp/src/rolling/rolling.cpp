@@ -98,6 +98,16 @@ void run(const Spec& spec, const ConstMatrix& x, const std::int64_t* times, std:
     validate(spec, x.rows, times, n_times, errors);
     check_out(spec, x, out, errors);
     errors.throw_if_any();
+    run_validated(spec, x, times, out, token);
+}
+
+void run_validated(const Spec& spec, const ConstMatrix& x, const std::int64_t* times,
+                   const OutTensor& out, const CancelToken* token) {
+    FieldErrors errors;
+    check_out(spec, x, out, errors);
+    if (spec.time_window && times == nullptr && x.rows > 0)
+        errors.add("times", "None", "a time window needs timestamps (a DatetimeIndex or times=)");
+    errors.throw_if_any();
     if (x.rows == 0 || x.cols == 0) return;
 
     std::optional<TimeBounds> time_bounds;

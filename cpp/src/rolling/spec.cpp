@@ -1,3 +1,4 @@
+#include <atomic>
 #include <cmath>
 
 #include "threadx/rolling/spec.hpp"
@@ -17,7 +18,31 @@ constexpr InterpName kInterps[] = {
     {Interpolation::higher, "higher"},   {Interpolation::nearest, "nearest"},
     {Interpolation::midpoint, "midpoint"},
 };
+std::atomic<std::uint64_t> g_spec_checks{0};
+std::atomic<std::uint64_t> g_order_scans{0};
 }  // namespace
+
+std::vector<std::string> stat_names() {
+    std::vector<std::string> out;
+    for (const auto& s : kStats) out.emplace_back(s.name);
+    return out;
+}
+
+std::vector<std::string> interpolation_names() {
+    std::vector<std::string> out;
+    for (const auto& i : kInterps) out.emplace_back(i.name);
+    return out;
+}
+
+std::string join_names(const std::vector<std::string>& names) {
+    std::string out;
+    for (const auto& n : names) out += (out.empty() ? "" : ", ") + n;
+    return out;
+}
+
+RuleCounts rule_counts() noexcept {
+    return {g_spec_checks.load(std::memory_order_relaxed), g_order_scans.load(std::memory_order_relaxed)};
+}
 
 std::optional<Stat> parse_stat(const std::string& name) {
     for (const auto& s : kStats)
@@ -53,6 +78,7 @@ std::size_t Spec::outputs_per_column() const noexcept {
 }
 
 void validate_spec(const Spec& spec, FieldErrors& errors) {
+    g_spec_checks.fetch_add(1, std::memory_order_relaxed);
     if (spec.window <= 0)
         errors.add("window", repr(static_cast<long long>(spec.window)),
                    spec.time_window ? "a time window must be a positive duration"
@@ -90,6 +116,7 @@ void validate(const Spec& spec, std::int64_t n_rows, const std::int64_t* times,
                        ")");
         return;
     }
+    g_order_scans.fetch_add(1, std::memory_order_relaxed);
     for (std::int64_t i = 1; i < n_times; ++i) {
         if (times[i] < times[i - 1]) {
             errors.add("times", "row " + repr(static_cast<long long>(i)),

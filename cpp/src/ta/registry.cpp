@@ -47,7 +47,14 @@ const Info* find(const std::string& name) {
     return it != r.end() && it->name == name ? &*it : nullptr;
 }
 
+namespace {
+std::atomic<std::uint64_t> g_validations{0};
+}  // namespace
+
+std::uint64_t validation_count() noexcept { return g_validations.load(std::memory_order_relaxed); }
+
 void validate_params(const Info& info, const double* p, FieldErrors& errors) {
+    g_validations.fetch_add(1, std::memory_order_relaxed);
     for (std::size_t k = 0; k < info.params.size(); ++k) {
         const ParamSpec& s = info.params[k];
         const double v = p[k];

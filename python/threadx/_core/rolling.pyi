@@ -7,19 +7,21 @@ import numpy.typing as npt
 
 from threadx._core import CancelToken
 
-def compute(
-    values: npt.NDArray[np.float64],
-    out: npt.NDArray[np.float64],
-    stat: str,
-    window: int,
-    time_window: bool = ...,
-    min_periods: int = ...,
-    q: Sequence[float] = ...,
-    interpolation: str = ...,
-    ddof: int = ...,
-    times: npt.NDArray[np.int64] | None = ...,
-    token: CancelToken | None = ...,
-) -> None: ...
+def stats() -> list[str]: ...
+def interpolations() -> list[str]: ...
+
+class Plan:
+    """A validated rolling call; made only by validate()."""
+
+    @property
+    def stat(self) -> str: ...
+    @property
+    def n_rows(self) -> int: ...
+    @property
+    def k(self) -> int: ...
+    @property
+    def time_window(self) -> bool: ...
+
 def validate(
     n_rows: int,
     stat: str,
@@ -30,7 +32,14 @@ def validate(
     interpolation: str = ...,
     ddof: int = ...,
     times: npt.NDArray[np.int64] | None = ...,
+) -> Plan: ...
+def compute(
+    plan: Plan,
+    values: npt.NDArray[np.float64],
+    out: npt.NDArray[np.float64],
+    token: CancelToken | None = ...,
 ) -> None: ...
+def _rule_counts() -> tuple[int, int]: ...
 
 class Stream:
     def __init__(

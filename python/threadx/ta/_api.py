@@ -313,9 +313,9 @@ def gather_inputs(s: Spec, given: list[Any], errors: FieldErrors,
 
 # ------------------------------------------------------------------ running
 
-def run(s: Spec, inputs: Inputs, sets: np.ndarray, token: Any = None) -> np.ndarray:
-    """(outputs, assets * sets, rows): the raw grid result."""
-    return _core.ta.run(s.name, inputs.arrays, sets, token)
+def run(plan: _core.ta.Plan, inputs: Inputs, token: Any = None) -> np.ndarray:
+    """(outputs, assets * sets, rows): the raw grid result of a validated plan."""
+    return _core.ta.run_plan(plan, inputs.arrays, token)
 
 
 def wrap(s: Spec, inputs: Inputs, raw: np.ndarray, swept: list[str], labels: list[tuple[Any, ...]]) -> Any:
@@ -352,6 +352,7 @@ class Prepared:
     sets: np.ndarray
     swept: list[str]
     labels: list[tuple[Any, ...]]
+    plan: _core.ta.Plan  # the core's validated parameter sets: execute() does not check them again
 
 
 def prepare(name: str, given: Sequence[Any], params: Mapping[str, Any]) -> Prepared:
@@ -370,19 +371,20 @@ def prepare(name: str, given: Sequence[Any], params: Mapping[str, Any]) -> Prepa
     inputs = gather_inputs(s, list(given), errors, picks)
     before = len(errors.items)
     sets, swept, labels = param_grid(s, params, errors)
+    plan = None
     if len(errors.items) == before and sets.shape[0]:
         try:
-            _core.ta.validate(name, sets)
+            plan = _core.ta.validate(name, sets)
         except ValidationError as exc:
             errors.extend(exc)
     errors.raise_if_any()
-    assert inputs is not None
-    return Prepared(s, inputs, sets, swept, labels)
+    assert inputs is not None and plan is not None
+    return Prepared(s, inputs, sets, swept, labels, plan)
 
 
 def execute(p: Prepared, token: Any = None) -> Any:
     """Run a prepared call (GIL released, cancellable through ``token``) and wrap it."""
-    return wrap(p.spec, p.inputs, run(p.spec, p.inputs, p.sets, token), p.swept, p.labels)
+    return wrap(p.spec, p.inputs, run(p.plan, p.inputs, token), p.swept, p.labels)
 
 
 def compute(name: str, given: Sequence[Any], params: Mapping[str, Any], token: Any = None) -> Any:
@@ -426,6 +428,7 @@ def function(name: str) -> Callable[..., Any]:
             if k < 0 or (type(v) is not int and type(v) is not float) or k < len(args) - n_in:
                 return None
             values[k] = float(v)
+        # one core call that validates the parameters once and runs (no Plan object to make)
         raw = _core.ta.run(name, [a[:, None] for a in args[:n_in]], np.array([values]))
         if integer:
             raw = np.nan_to_num(raw, copy=False, nan=0.0).astype(np.int32)  # raw is ours: in place

@@ -25,7 +25,10 @@ struct TimeBounds {
         b.starts.resize(static_cast<std::size_t>(n));
         std::int64_t s = 0;
         for (std::int64_t i = 0; i < n; ++i) {
-            // t[s] <= t[i], so the unsigned difference is exact even where t[i] - w overflows.
+            // Sorted times: t[s] <= t[i], so the unsigned difference is exact even where
+            // t[i] - w overflows.  Unsorted times (changed after their check) only move s
+            // wrongly: `s < i` keeps every start in [0, i] and non-decreasing, so no
+            // statistic reads outside its column whatever the timestamps hold.
             while (s < i && static_cast<std::uint64_t>(t[i]) - static_cast<std::uint64_t>(t[s]) >=
                                 static_cast<std::uint64_t>(window_ns))
                 ++s;

@@ -90,6 +90,11 @@ private:
 class RollingQuantile {
 public:
     RollingQuantile(const Spec& spec, std::int64_t max_points);  // max_points <= 0: no cap
+    // The rules a streaming quantile's spec meets (stat quantile or median, validate_spec).
+    static void validate(const Spec& spec, FieldErrors& errors);
+    // For a caller that ran validate() on this spec and it passed: no second check.
+    struct Validated {};
+    RollingQuantile(const Spec& spec, std::int64_t max_points, Validated);
     // Pushes one point and writes len(levels) values to out.  `time` is required (and
     // must not decrease) for a time window and ignored otherwise.
     void update(double value, const std::int64_t* time, double* out);

@@ -15,4 +15,11 @@ namespace threadx::rolling {
 void run(const Spec& spec, const ConstMatrix& x, const std::int64_t* times, std::int64_t n_times,
          const OutTensor& out, const CancelToken* token);
 
+// run() for a spec that validate() has accepted for x.rows rows and these times (x.rows
+// of them): checks only what memory safety needs (out's shape, times present), so a
+// binding that validated once does not validate again.  Timestamps changed since their
+// check may give wrong numbers but never a read or write out of bounds (TimeBounds).
+void run_validated(const Spec& spec, const ConstMatrix& x, const std::int64_t* times,
+                   const OutTensor& out, const CancelToken* token);
+
 }  // namespace threadx::rolling

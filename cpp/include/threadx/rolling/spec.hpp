@@ -17,6 +17,11 @@ std::optional<Stat> parse_stat(const std::string& name);
 std::optional<Interpolation> parse_interpolation(const std::string& name);
 const char* name_of(Stat s);
 const char* name_of(Interpolation i);
+// The tables those names come from, in order: the one list every binding and message uses.
+std::vector<std::string> stat_names();
+std::vector<std::string> interpolation_names();
+// "linear, lower, ..." for messages.
+std::string join_names(const std::vector<std::string>& names);
 
 struct Spec {
     Stat stat = Stat::mean;
@@ -38,5 +43,13 @@ void validate(const Spec& spec, std::int64_t n_rows, const std::int64_t* times,
               std::int64_t n_times, FieldErrors& errors);
 // Spec-only rules (what a streaming window checks before any data arrives).
 void validate_spec(const Spec& spec, FieldErrors& errors);
+
+// How many times the spec rules (validate_spec) and the timestamp-order scan have run in
+// this process: tests use it to prove that one call checks each rule once.
+struct RuleCounts {
+    std::uint64_t spec = 0;
+    std::uint64_t times_order = 0;
+};
+RuleCounts rule_counts() noexcept;
 
 }  // namespace threadx::rolling

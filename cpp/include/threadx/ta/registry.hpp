@@ -78,6 +78,9 @@ const Info* find(const std::string& name);  // null when unknown
 
 // Every invalid parameter of one call (kind, range, the indicator's own rule).
 void validate_params(const Info& info, const double* params, FieldErrors& errors);
+// How many parameter sets validate_params has checked in this process (tests prove
+// that one call checks its sets once).
+std::uint64_t validation_count() noexcept;
 
 // TA-Lib's global unstable periods (TA_SetUnstablePeriod), read when a state is made.
 enum class Unstable : int {

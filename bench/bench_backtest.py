@@ -180,8 +180,8 @@ def _breakdown(df: pd.DataFrame, en: np.ndarray, ex: np.ndarray) -> None:
         t_core, t_hash = [], []
         for _ in range(3):
             t0 = time.perf_counter()
-            _engine._core.backtest.run(b.open, b.high, b.low, b.close, b.times, prep.sims, prep.signals, prep.levels,
-                                 prep.params, None)
+            _engine._core.backtest.run(prep.plan, b.open, b.high, b.low, b.close, b.times, prep.sims, prep.signals,
+                                       prep.levels, None)
             t1 = time.perf_counter()
             b.fingerprint()
             t2 = time.perf_counter()

@@ -1,37 +1,80 @@
 // What the backtest, sweep and portfolio bindings share (backtest_convert.hpp).
 #include "backtest_convert.hpp"
 
+#include <cmath>
+
 namespace threadx::bind {
 
 using namespace threadx::backtest;
 
-double number(const py::dict& d, const char* key, double def) {
+double number(const py::dict& d, const char* key, double def, FieldErrors& errors) {
     if (!d.contains(key) || d[key].is_none()) return def;
-    return py::cast<double>(d[key]);
+    try {
+        return py::cast<double>(d[key]);
+    } catch (const py::cast_error&) {
+        errors.add(key, py::repr(d[key]), "must be a number");
+        return def;
+    }
 }
+
+int choice_of(const py::dict& d, const Option& o, FieldErrors& errors) {
+    const int def = static_cast<int>(o.get(Params{}));
+    if (!d.contains(o.name)) return def;
+    const std::string v = py::str(d[o.name]);
+    const int k = choice_index(o, v);
+    if (k < 0) errors.add(o.name, repr(v), "must be one of " + choice_list(o));
+    return k < 0 ? def : k;
+}
+
+namespace {
+
+// An int64 field from a float, refused where the conversion would be undefined.
+std::int64_t whole(const py::dict& d, const char* key, FieldErrors& errors) {
+    const double v = number(d, key, 0, errors);
+    if (std::abs(v) < 9.2e18) return static_cast<std::int64_t>(v);
+    errors.add(key, repr(v), "must be an int64");
+    return 0;
+}
+
+}  // namespace
 
 Params params_from(const py::dict& d, FieldErrors& errors) {
     Params p;
-    p.init_cash = number(d, "init_cash", p.init_cash);
-    p.fees = number(d, "fees", p.fees);
-    p.fixed_fees = number(d, "fixed_fees", p.fixed_fees);
-    p.slippage = number(d, "slippage", p.slippage);
-    p.size = number(d, "size", p.size);
-    p.size_type = choice<SizeType>(d, "size_type", {"percent", "value", "units", "target_percent"}, errors);
-    p.fractional = d.contains("fractional") && py::cast<bool>(d["fractional"]);
-    p.leverage = number(d, "leverage", p.leverage);
-    p.execution = choice<Execution>(d, "execution", {"open", "close"}, errors);
-    p.order_type = choice<OrderType>(d, "order_type", {"market", "limit", "stop", "stop_limit"}, errors);
-    p.expiry_bars = static_cast<std::int64_t>(number(d, "expiry_bars", 0));
-    p.expiry_ns = static_cast<std::int64_t>(number(d, "expiry_ns", 0));
-    p.sl_stop = number(d, "sl_stop", kNaN);
-    p.tp_stop = number(d, "tp_stop", kNaN);
-    p.tsl_stop = number(d, "tsl_stop", kNaN);
-    p.tsl_offset = number(d, "tsl_offset", kNaN);
-    p.intrabar = choice<Intrabar>(d, "intrabar", {"backtesting", "nearest", "ohlc", "olhc"}, errors);
-    p.close_at_end = !d.contains("close_at_end") || py::cast<bool>(d["close_at_end"]);
-    validate(p, errors);
+    for (const Option& o : options()) {
+        if (o.python) continue;
+        const double def = o.get(p);
+        switch (o.kind) {
+            case OptionKind::Choice:
+                o.set(p, static_cast<double>(choice_of(d, o, errors)));
+                break;
+            case OptionKind::Flag:
+                o.set(p, d.contains(o.name) ? static_cast<double>(py::cast<bool>(d[o.name])) : def);
+                break;
+            case OptionKind::Size:
+            case OptionKind::Stop:
+                o.set(p, number(d, o.name, kNaN, errors));
+                break;
+            default:
+                o.set(p, number(d, o.name, def, errors));
+        }
+    }
+    p.expiry_bars = whole(d, "expiry_bars", errors);
+    p.expiry_ns = whole(d, "expiry_ns", errors);
     return p;
+}
+
+py::dict params_dict(const Params& p) {
+    py::dict d;
+    for (const Option& o : options()) {
+        if (o.python) continue;
+        const double v = o.get(p);
+        if (o.kind == OptionKind::Choice) d[o.name] = o.choices[static_cast<std::size_t>(v)];
+        else if (o.kind == OptionKind::Flag) d[o.name] = v != 0;
+        else if (!std::isnan(v)) d[o.name] = v;
+    }
+    d["expiry_bars"] = p.expiry_bars;
+    d["expiry_ns"] = p.expiry_ns;
+    return d;
 }
 
 const double* c_array(const py::array& a, const char* field, std::initializer_list<py::ssize_t> shape,

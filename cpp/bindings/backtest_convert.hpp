@@ -7,30 +7,35 @@
 
 #include "pybind.hpp"
 #include "threadx/backtest/engine.hpp"
+#include "threadx/backtest/options.hpp"
 
 namespace threadx::bind {
 
-// d[key] as one of `names` (its index as E); E{} when absent, an error when unknown.
+// d[o.name] as the index of one of the option's choices; Params' default when absent,
+// an error listing the choices when unknown.
+int choice_of(const py::dict& d, const backtest::Option& o, FieldErrors& errors);
+
 template <class E>
-E choice(const py::dict& d, const char* key, std::initializer_list<const char*> names, FieldErrors& errors) {
-    if (!d.contains(key)) return E{};
-    const std::string v = py::str(d[key]);
-    int k = 0;
-    std::string all;
-    for (const char* n : names) {
-        if (v == n) return static_cast<E>(k);
-        all += (k ? ", " : "") + std::string("'") + n + "'";
-        ++k;
-    }
-    errors.add(key, repr(v), "must be one of " + all);
-    return E{};
+E choice(const py::dict& d, const char* key, FieldErrors& errors) {
+    return static_cast<E>(choice_of(d, backtest::option(key), errors));
 }
 
-// d[key] as a number; `def` when absent or None.
-double number(const py::dict& d, const char* key, double def);
+// d[key] as a number; `def` when absent or None, an error when not a number.
+double number(const py::dict& d, const char* key, double def, FieldErrors& errors);
 
-// The engine's Params from a dict, every invalid field added to `errors`.
+// Params from a dict keyed by the option table's names (plus expiry_bars / expiry_ns,
+// which Python makes of `expiry`); values the dict cannot give are added to `errors`.
+// The option rules are not run here: validate(Params) runs them, once.
 backtest::Params params_from(const py::dict& d, FieldErrors& errors);
+
+// Parameters that passed the option rules.  Only _core.backtest.validate (and the
+// sweep's validate) make one, so run() takes its Params as they are.
+struct Plan {
+    backtest::Params params;
+};
+
+// The dict of a Plan's parameters, keyed as params_from reads them.
+py::dict params_dict(const backtest::Params& p);
 
 // A C-contiguous float64 array of the given shape (-1: any length on that axis), or null.
 const double* c_array(const py::array& a, const char* field, std::initializer_list<py::ssize_t> shape,

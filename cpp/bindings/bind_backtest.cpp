@@ -1,4 +1,4 @@
-// Backtests: parameters from a dict, bars and (n, sims) signal/level arrays in, the
+// Backtests: a validated Plan of parameters, bars and (n, sims) signal/level arrays in, the
 // equity/cash/position matrices and the order and trade records out (GIL released).
 #include <cstdint>
 #include <stdexcept>
@@ -8,6 +8,7 @@
 #include "backtest_convert.hpp"
 #include "pybind.hpp"
 #include "threadx/backtest/engine.hpp"
+#include "threadx/backtest/options.hpp"
 
 namespace threadx::bind {
 
@@ -51,9 +52,9 @@ std::vector<Rec> concat(std::vector<SimOut>& outs, std::vector<Rec> SimOut::*mem
     return all;
 }
 
-py::dict run(const py::array& open, const py::array& high, const py::array& low, const py::array& close,
-             const py::object& times, std::int64_t sims, const py::tuple& signals, const py::tuple& levels,
-             const py::dict& params, const CancelToken* cancel) {
+py::dict run(const Plan& plan, const py::array& open, const py::array& high, const py::array& low,
+             const py::array& close, const py::object& times, std::int64_t sims, const py::tuple& signals,
+             const py::tuple& levels, const CancelToken* cancel) {
     FieldErrors errors;
     Bars bars = bars_of(open, high, low, close, errors);
     const std::int64_t n = bars.n;
@@ -64,7 +65,7 @@ py::dict run(const py::array& open, const py::array& high, const py::array& low,
         else bars.times = t.data();
     }
     if (sims < 1) errors.add("sims", repr(static_cast<long long>(sims)), "must be >= 1");
-    const Params p = params_from(params, errors);
+    const Params& p = plan.params;  // validated when the plan was made
     if (p.expiry_ns > 0 && times.is_none()) errors.add("expiry", "timedelta", "needs a DatetimeIndex on the data");
     static const char* sig_names[4] = {"entries", "exits", "short_entries", "short_exits"};
     static const char* lvl_names[4] = {"limit_price", "stop_price", "sl_price", "tp_price"};
@@ -109,16 +110,60 @@ py::dict run(const py::array& open, const py::array& high, const py::array& low,
     return out;
 }
 
+const char* kind_name(OptionKind k) {
+    static const char* names[] = {"number", "choice", "bool", "size", "stop", "expiry", "time", "periods_per_year"};
+    return names[static_cast<int>(k)];
+}
+
+py::object default_of(const OptionDefault& d) {
+    switch (d.type) {
+        case OptionDefault::Type::Number: return py::float_(d.number);
+        case OptionDefault::Type::Bool: return py::bool_(d.flag);
+        case OptionDefault::Type::Text: return py::str(d.text);
+        default: return py::none();
+    }
+}
+
+py::list options_list() {
+    py::list out;
+    for (const Option& o : options()) {
+        py::dict d;
+        d["name"] = o.name;
+        d["kind"] = kind_name(o.kind);
+        d["default"] = default_of(o.def);
+        d["choices"] = o.choices;
+        d["rule"] = o.rule;
+        d["doc"] = o.doc;
+        d["sweep"] = o.sweep;
+        d["python_only"] = o.python;
+        out.append(d);
+    }
+    return out;
+}
+
 }  // namespace
 
 void bind_backtest(py::module_& m) {
+    py::class_<Plan>(m, "Plan", "Backtest parameters that passed every option rule (made by validate() only).")
+        .def_property_readonly("params", [](const Plan& p) { return params_dict(p.params); })
+        .def("__repr__", [](const Plan& p) { return "<Plan " + py::repr(params_dict(p.params)).cast<std::string>() + ">"; });
+    m.def("options", &options_list, "The backtest options' table (name, kind, default, choices, rule, doc, ...).");
     m.def("validate", [](const py::dict& params) {
         FieldErrors errors;
-        params_from(params, errors);
+        Plan plan{params_from(params, errors)};
+        validate(plan.params, errors);
         errors.throw_if_any();
-    }, py::arg("params"), "Raise ValidationError listing every invalid backtest parameter.");
-    m.def("run", &run, py::arg("open"), py::arg("high"), py::arg("low"), py::arg("close"), py::arg("times"),
-          py::arg("sims"), py::arg("signals"), py::arg("levels"), py::arg("params"), py::arg("cancel") = nullptr,
+        return plan;
+    }, py::arg("params"), "A Plan of the parameters, or ValidationError listing every invalid one.");
+    m.def("_rule_counts", []() {
+        const RuleCounts c = rule_counts();
+        py::dict d;
+        d["params"] = c.params;
+        d["combos"] = c.combos;
+        return d;
+    }, "How often each rule set has run in this process (for tests).");
+    m.def("run", &run, py::arg("plan"), py::arg("open"), py::arg("high"), py::arg("low"), py::arg("close"), py::arg("times"),
+          py::arg("sims"), py::arg("signals"), py::arg("levels"), py::arg("cancel") = nullptr,
           "Run `sims` simulations on one set of bars (see threadx.backtest.run).");
 }
 

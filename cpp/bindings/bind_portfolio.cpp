@@ -33,13 +33,13 @@ py::dict rebalance_run(const py::array& open, const py::array& high, const py::a
     const Panel pn = panel_of(open, high, low, close, errors);
     const double* w = c_array(weights, "weights", {pn.n, pn.k}, errors);
     PortfolioParams p;
-    p.init_cash = number(params, "init_cash", p.init_cash);
-    p.fees = number(params, "fees", p.fees);
-    p.fixed_fees = number(params, "fixed_fees", p.fixed_fees);
-    p.slippage = number(params, "slippage", p.slippage);
-    p.leverage = number(params, "leverage", p.leverage);
+    p.init_cash = number(params, "init_cash", p.init_cash, errors);
+    p.fees = number(params, "fees", p.fees, errors);
+    p.fixed_fees = number(params, "fixed_fees", p.fixed_fees, errors);
+    p.slippage = number(params, "slippage", p.slippage, errors);
+    p.leverage = number(params, "leverage", p.leverage, errors);
     p.fractional = params.contains("fractional") && py::cast<bool>(params["fractional"]);
-    p.execution = choice<Execution>(params, "execution", {"open", "close"}, errors);
+    p.execution = choice<Execution>(params, "execution", errors);
     validate(p, errors);
     errors.throw_if_any();
     for (std::int64_t j = 0; j < pn.k; ++j) {  // each asset's bars obey the OHLC rules

@@ -38,25 +38,77 @@ struct Progress {
     std::atomic<std::int64_t> done{0};
 };
 
-py::dict sweep_run(const py::array& open, const py::array& high, const py::array& low, const py::array& close,
-                   const std::string& strategy, bool short_side, const py::array& combos, const py::dict& params,
-                   double periods_per_year, bool keep_equity, bool keep_trades, Progress* progress,
-                   const CancelToken* cancel) {
+// A validated sweep: the strategy, its side, a copy of the combinations (the caller's
+// array may change afterwards) and the parameters, which passed their rules for bars of
+// at least n_bars.  Only sweep_validate makes one; sweep() runs it without re-checking.
+struct SweepPlan {
+    Strategy strategy = Strategy::SmaCross;
+    bool short_side = false;
+    std::vector<double> combos;
+    std::int64_t n_params = 0;
+    std::int64_t n_bars = 0;
+    Params params;
+
+    std::int64_t n_combos() const { return static_cast<std::int64_t>(combos.size()) / n_params; }
+};
+
+SweepPlan sweep_validate(const std::string& strategy, bool short_side, const py::array& combos, std::int64_t n_bars,
+                         const py::dict& params) {
     FieldErrors errors;
-    const Strategy s = strategy_of(strategy);
+    SweepPlan plan;
+    plan.strategy = strategy_of(strategy);
+    plan.short_side = short_side;
+    plan.n_params = static_cast<std::int64_t>(strategy_params(plan.strategy).size());
+    plan.n_bars = n_bars;
+    plan.params = params_from(params, errors);
+    const double* c = c_array(combos, "combos", {-1, static_cast<py::ssize_t>(plan.n_params)}, errors);
+    if (c) plan.combos.assign(c, c + combos.shape(0) * plan.n_params);
+    if (!c) validate(plan.params, errors);  // every bad parameter is still reported
+    else {
+        SweepSpec spec;
+        spec.strategy = plan.strategy;
+        spec.params = plan.params;
+        spec.combos = plan.combos.data();
+        spec.n_combos = plan.n_combos();
+        validate(spec, n_bars, errors);
+    }
+    errors.throw_if_any();
+    return plan;
+}
+
+py::dict sweep_run(const SweepPlan& plan, const py::array& open, const py::array& high, const py::array& low,
+                   const py::array& close, double periods_per_year, const py::object& rows, bool keep_equity,
+                   bool keep_trades, Progress* progress, const CancelToken* cancel) {
+    FieldErrors errors;
     Bars bars = bars_of(open, high, low, close, errors);
     const std::int64_t n = bars.n;
-    const auto np = static_cast<py::ssize_t>(strategy_params(s).size());
-    c_array(combos, "combos", {-1, np}, errors);
-    SweepSpec spec;
-    spec.params = params_from(params, errors);
+    if (bars.open && n < plan.n_bars)
+        errors.add("close", repr(static_cast<long long>(n)) + " bars",
+                   "must hold at least the " + std::to_string(plan.n_bars) + " bars the plan was validated for");
+    std::vector<double> picked;  // the plan's rows `rows` (indices checked: they address the plan's copy)
+    if (!rows.is_none()) {
+        const auto r = py::cast<py::array_t<std::int64_t, py::array::c_style | py::array::forcecast>>(rows);
+        const std::int64_t m = plan.n_combos();
+        for (py::ssize_t k = 0; r.ndim() == 1 && k < r.shape(0); ++k) {
+            const std::int64_t row = r.data()[k];
+            if (row < 0 || row >= m) {
+                errors.add("rows", repr(static_cast<long long>(row)), "must index the plan's combinations");
+                break;
+            }
+            picked.insert(picked.end(), plan.combos.begin() + row * plan.n_params,
+                          plan.combos.begin() + (row + 1) * plan.n_params);
+        }
+        if (r.ndim() != 1) errors.add("rows", "shape", "must be a 1-D array of row indices");
+    }
     errors.throw_if_any();
     validate(bars, errors);
     errors.throw_if_any();
-    spec.strategy = s;
-    spec.short_side = short_side;
-    spec.combos = static_cast<const double*>(combos.data());
-    spec.n_combos = combos.shape(0);
+    SweepSpec spec;
+    spec.strategy = plan.strategy;
+    spec.short_side = plan.short_side;
+    spec.combos = rows.is_none() ? plan.combos.data() : picked.data();
+    spec.n_combos = rows.is_none() ? plan.n_combos() : static_cast<std::int64_t>(picked.size()) / plan.n_params;
+    spec.params = plan.params;
     spec.periods_per_year = periods_per_year;
     const auto ns = static_cast<py::ssize_t>(sweep_stat_names().size());
     py::array_t<double> stats({static_cast<py::ssize_t>(spec.n_combos), ns});
@@ -94,19 +146,17 @@ void bind_sweep(py::module_& m) {
         return d;
     }, "Built-in sweep strategies and their parameter names.");
     m.def("sweep_stats", []() { return sweep_stat_names(); }, "Names of the stats a sweep row holds, in order.");
-    m.def("sweep_validate", [](const std::string& strategy, const py::array& combos, std::int64_t n_bars) {
-        FieldErrors errors;
-        const Strategy s = strategy_of(strategy);
-        const auto np = static_cast<py::ssize_t>(strategy_params(s).size());
-        const double* c = c_array(combos, "combos", {-1, np}, errors);
-        errors.throw_if_any();
-        validate_combos(s, c, combos.shape(0), n_bars, errors);
-        errors.throw_if_any();
-    }, py::arg("strategy"), py::arg("combos"), py::arg("n_bars"), "Raise ValidationError for bad combinations.");
-    m.def("sweep", &sweep_run, py::arg("open"), py::arg("high"), py::arg("low"), py::arg("close"),
-          py::arg("strategy"), py::arg("short"), py::arg("combos"), py::arg("params"), py::arg("periods_per_year"),
-          py::arg("keep_equity") = false, py::arg("keep_trades") = false, py::arg("progress") = nullptr,
-          py::arg("cancel") = nullptr, "Sweep a built-in strategy over parameter combinations (GIL released).");
+    py::class_<SweepPlan>(m, "SweepPlan", "A validated sweep (made by sweep_validate() only).")
+        .def_property_readonly("n_combos", &SweepPlan::n_combos)
+        .def_property_readonly("n_bars", [](const SweepPlan& p) { return p.n_bars; })
+        .def_property_readonly("params", [](const SweepPlan& p) { return params_dict(p.params); });
+    m.def("sweep_validate", &sweep_validate, py::arg("strategy"), py::arg("short"), py::arg("combos"),
+          py::arg("n_bars"), py::arg("params"),
+          "A SweepPlan, or ValidationError listing every bad parameter and combination.");
+    m.def("sweep", &sweep_run, py::arg("plan"), py::arg("open"), py::arg("high"), py::arg("low"), py::arg("close"),
+          py::arg("periods_per_year"), py::arg("rows") = py::none(), py::arg("keep_equity") = false,
+          py::arg("keep_trades") = false, py::arg("progress") = nullptr, py::arg("cancel") = nullptr,
+          "Run a SweepPlan on one set of bars (all its combinations, or its `rows`; GIL released).");
 }
 
 }  // namespace threadx::bind

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "threadx/backtest/engine.hpp"
+#include "threadx/backtest/options.hpp"
 #include "threadx/backtest/portfolio.hpp"
 #include "threadx/backtest/sweep.hpp"
 
@@ -136,6 +137,50 @@ void test_sweep_rows_equal_single_runs() {
     CHECK(e.list().size() == 1 && e.list()[0].field == "entry", "entry=0 rejected");
 }
 
+// The option table's Python defaults are what a default Params holds (None: NaN, size
+// None: all in = 1.0), and its setters and getters address the field they name.
+void test_option_table_matches_params() {
+    const Params p;
+    for (const Option& o : options()) {
+        if (o.python) {
+            CHECK(!o.set && !o.get, "%s: a Python-only option has no Params field", o.name);
+            continue;
+        }
+        const double v = o.get(p);
+        double want = kNaN;
+        switch (o.def.type) {
+            case OptionDefault::Type::Number: want = o.def.number; break;
+            case OptionDefault::Type::Bool: want = o.def.flag ? 1.0 : 0.0; break;
+            case OptionDefault::Type::Text: want = choice_index(o, o.def.text); break;
+            case OptionDefault::Type::None: want = o.kind == OptionKind::Size ? 1.0 : kNaN; break;
+        }
+        CHECK(v == want || (std::isnan(v) && std::isnan(want)), "%s: Params default %g, table %g", o.name, v, want);
+        Params q;
+        o.set(q, o.kind == OptionKind::Choice ? static_cast<double>(o.choices.size() - 1) : 0.5);
+        const double got = o.get(q);
+        CHECK(got == (o.kind == OptionKind::Choice ? static_cast<double>(o.choices.size() - 1)
+                                                   : o.kind == OptionKind::Flag ? 1.0 : 0.5),
+              "%s: set/get round trip gave %g", o.name, got);
+    }
+    CHECK(option("intrabar").choices.size() == 4 && choice_list(option("execution")) == "'open', 'close'",
+          "choices as error messages list them");
+}
+
+void test_sweep_spec_validated_once() {
+    const std::vector<double> combos{0, 20};
+    SweepSpec spec;
+    spec.strategy = Strategy::DonchianBreakout;
+    spec.combos = combos.data();
+    spec.n_combos = 1;
+    spec.params.fees = 2.0;
+    const RuleCounts before = rule_counts();
+    FieldErrors e;
+    validate(spec, 100, e);
+    const RuleCounts after = rule_counts();
+    CHECK(e.list().size() == 2, "fees and entry rejected (%zu errors)", e.list().size());
+    CHECK(after.params - before.params == 1 && after.combos - before.combos == 1, "each rule set ran once");
+}
+
 void test_rebalance_keeps_cash_non_negative() {
     const std::size_t n = 500, k = 3;
     std::vector<Data> assets{random_walk(n, 4), random_walk(n, 5), random_walk(n, 6)};
@@ -171,6 +216,8 @@ int main() {
     test_validation_names_fields();
     test_many_equal_single();
     test_sweep_rows_equal_single_runs();
+    test_option_table_matches_params();
+    test_sweep_spec_validated_once();
     test_rebalance_keeps_cash_non_negative();
     if (failures) {
         std::printf("%d failure(s)\n", failures);

@@ -5,6 +5,7 @@
 #include <cmath>
 #include <string>
 
+#include "threadx/backtest/options.hpp"
 #include "threadx/core/parallel.hpp"
 
 namespace threadx::backtest {
@@ -381,6 +382,7 @@ private:
 }  // namespace
 
 void validate(const Params& p, FieldErrors& e) {
+    count_params_rules();
     if (!(finite(p.init_cash) && p.init_cash > 0)) e.add("init_cash", repr(p.init_cash), "must be a finite amount > 0");
     check_fraction(e, "fees", p.fees, 0.0, false, 1.0, true);
     if (!(finite(p.fixed_fees) && p.fixed_fees >= 0))

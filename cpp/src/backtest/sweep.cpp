@@ -6,6 +6,7 @@
 #include <map>
 #include <tuple>
 
+#include "threadx/backtest/options.hpp"
 #include "threadx/core/parallel.hpp"
 #include "threadx/rolling/rolling.hpp"
 #include "threadx/ta/registry.hpp"
@@ -329,6 +330,7 @@ const std::vector<std::string>& sweep_stat_names() {
 
 void validate_combos(Strategy s, const double* combos, std::int64_t n_combos, std::int64_t n_bars,
                      FieldErrors& errors) {
+    count_combo_rules();
     const auto& names = strategy_params(s);
     const auto np = static_cast<std::int64_t>(names.size());
     std::vector<bool> reported(names.size(), false);
@@ -362,11 +364,14 @@ void validate_combos(Strategy s, const double* combos, std::int64_t n_combos, st
     }
 }
 
+void validate(const SweepSpec& spec, std::int64_t n_bars, FieldErrors& errors) {
+    validate(spec.params, errors);
+    validate_combos(spec.strategy, spec.combos, spec.n_combos, n_bars, errors);
+}
+
 void sweep(const Bars& bars, const SweepSpec& spec, const SweepOut& out, const CancelToken* token) {
     FieldErrors errors;
-    validate(spec.params, errors);
     const auto np = static_cast<std::int64_t>(strategy_params(spec.strategy).size());
-    validate_combos(spec.strategy, spec.combos, spec.n_combos, bars.n, errors);
     if (!(spec.periods_per_year > 0)) errors.add("periods_per_year", repr(spec.periods_per_year), "must be > 0");
     errors.throw_if_any();
     const Indicators ind(bars, spec.strategy, spec.combos, spec.n_combos, np, token);

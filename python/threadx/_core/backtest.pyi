@@ -7,8 +7,23 @@ import numpy.typing as npt
 
 from threadx._core import CancelToken
 
-def validate(params: dict[str, Any]) -> None: ...
+# The backtest options' table; threadx.backtest.run's options, in its order (names
+# and defaults: tests/test_backtest_options.py compares them with options()):
+# init_cash=10000.0, fees=0.0, fixed_fees=0.0, slippage=0.0, size=None, size_type='percent',
+# fractional=False, leverage=1.0, execution='open', order_type='market', expiry=None,
+# sl_stop=None, tp_stop=None, tsl_stop=None, tsl_offset=None, intrabar='backtesting',
+# close_at_end=True, periods_per_year=None, start=None, end=None
+def options() -> list[dict[str, Any]]: ...
+def _rule_counts() -> dict[str, int]: ...
+
+class Plan:
+    """Parameters that passed every option rule; only validate() makes one."""
+    @property
+    def params(self) -> dict[str, Any]: ...
+
+def validate(params: dict[str, Any]) -> Plan: ...
 def run(
+    plan: Plan,
     open: npt.NDArray[np.float64],
     high: npt.NDArray[np.float64],
     low: npt.NDArray[np.float64],
@@ -17,7 +32,6 @@ def run(
     sims: int,
     signals: tuple[npt.NDArray[np.uint8] | None, ...],
     levels: tuple[npt.NDArray[np.float64] | None, ...],
-    params: dict[str, Any],
     cancel: CancelToken | None = ...,
 ) -> dict[str, Any]: ...
 
@@ -28,17 +42,27 @@ class SweepProgress:
 
 def strategies() -> dict[str, list[str]]: ...
 def sweep_stats() -> list[str]: ...
-def sweep_validate(strategy: str, combos: npt.NDArray[np.float64], n_bars: int) -> None: ...
+
+class SweepPlan:
+    """A validated sweep (strategy, side, combinations, parameters); only sweep_validate() makes one."""
+    @property
+    def n_combos(self) -> int: ...
+    @property
+    def n_bars(self) -> int: ...
+    @property
+    def params(self) -> dict[str, Any]: ...
+
+def sweep_validate(
+    strategy: str, short: bool, combos: npt.NDArray[np.float64], n_bars: int, params: dict[str, Any]
+) -> SweepPlan: ...
 def sweep(
+    plan: SweepPlan,
     open: npt.NDArray[np.float64],
     high: npt.NDArray[np.float64],
     low: npt.NDArray[np.float64],
     close: npt.NDArray[np.float64],
-    strategy: str,
-    short: bool,
-    combos: npt.NDArray[np.float64],
-    params: dict[str, Any],
     periods_per_year: float,
+    rows: npt.NDArray[np.int64] | None = ...,
     keep_equity: bool = ...,
     keep_trades: bool = ...,
     progress: SweepProgress | None = ...,

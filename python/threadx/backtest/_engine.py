@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as _dt
 import hashlib
-import inspect
 from dataclasses import dataclass
 from functools import cached_property
 from typing import Any
@@ -168,11 +167,13 @@ class Prepared:
     signals: tuple[np.ndarray | None, ...]
     levels: tuple[np.ndarray | None, ...]
     params: dict[str, Any]
+    plan: _core.backtest.Plan  # the params, validated once by the core
     periods_per_year: float | None
 
 
 def params_of(options: dict[str, Any], bars: Bars | None, errors: FieldErrors) -> dict[str, Any]:
-    """The engine's parameter dict from ``run``'s options, checked by the core's rules."""
+    """The engine's parameter dict from ``run``'s options (Python values made the core's;
+    the option rules themselves run in the core, once: :func:`plan_of` or the sweep's validate)."""
     expiry_bars, expiry_ns = _expiry(options.get("expiry"), bars, errors)
     params: dict[str, Any] = {}
     for key in ("init_cash", "fees", "fixed_fees", "slippage", "leverage"):
@@ -201,11 +202,16 @@ def params_of(options: dict[str, Any], bars: Bars | None, errors: FieldErrors) -
         if v is not None:
             params[key] = v
     params["expiry_bars"], params["expiry_ns"] = expiry_bars, expiry_ns
+    return params
+
+
+def plan_of(params: dict[str, Any], errors: FieldErrors) -> _core.backtest.Plan | None:
+    """The core's one check of the option rules: a Plan that ``_core.backtest.run`` takes as is."""
     try:
-        _core.backtest.validate(params)
+        return _core.backtest.validate(params)
     except ValidationError as exc:
         errors.extend(exc)
-    return params
+        return None
 
 
 def prepare(data: Any, arrays: dict[str, Any], options: dict[str, Any], *, deep: bool = True) -> Prepared:
@@ -240,6 +246,7 @@ def prepare(data: Any, arrays: dict[str, Any], options: dict[str, Any], *, deep:
     if two_d and labels is None:
         labels = pd.RangeIndex(sims, name="sim")
     params = params_of(options, bars, errors)
+    plan = plan_of(params, errors)
     if params.get("order_type") in ("limit", "stop_limit") and mats.get("limit_price") is None:
         errors.add("limit_price", None, f"is required with order_type={params['order_type']!r}")
     if params.get("order_type") in ("stop", "stop_limit") and mats.get("stop_price") is None:
@@ -249,7 +256,7 @@ def prepare(data: Any, arrays: dict[str, Any], options: dict[str, Any], *, deep:
     if ppy is not None and (isinstance(ppy, bool) or not isinstance(ppy, (int, float)) or not ppy > 0):
         errors.add("periods_per_year", ppy, "must be a number > 0, or None to infer it from the index")
     errors.raise_if_any()
-    assert bars is not None
+    assert bars is not None and plan is not None
 
     lo, hi = window
 
@@ -261,7 +268,7 @@ def prepare(data: Any, arrays: dict[str, Any], options: dict[str, Any], *, deep:
         bars = Bars(bars.open[lo:hi], bars.high[lo:hi], bars.low[lo:hi], bars.close[lo:hi], bars.index[lo:hi],
                     None if vol is None else vol[lo:hi])
     return Prepared(bars, sims, labels, tuple(widen(mats[k]) for k in SIGNALS),
-                    tuple(widen(mats[k]) for k in LEVELS), params, None if ppy is None else float(ppy))
+                    tuple(widen(mats[k]) for k in LEVELS), params, plan, None if ppy is None else float(ppy))
 
 
 def _window(start: Any, end: Any, bars: Bars | None, errors: FieldErrors) -> tuple[int, int]:
@@ -472,17 +479,16 @@ def run(data: Any, *, entries: Any = None, exits: Any = None, short_entries: Any
     return execute(prep, cancel)
 
 
-OPTIONS = ("init_cash", "fees", "fixed_fees", "slippage", "size", "size_type", "fractional", "leverage",
-           "execution", "order_type", "expiry", "sl_stop", "tp_stop", "tsl_stop", "tsl_offset", "intrabar", "close_at_end",
-           "periods_per_year", "start", "end")
-
-
-# run()'s defaults of the options: the one place they are written is run's signature
-DEFAULTS: dict[str, Any] = {k: p.default for k, p in inspect.signature(run).parameters.items() if k in OPTIONS}
+# The core's table of backtest options (cpp/include/threadx/backtest/options.hpp): run()'s
+# signature and BacktestRequest's fields are written out for the type checker, and
+# tests/test_backtest_options.py fails when they drift from it.
+OPTION_TABLE: tuple[dict[str, Any], ...] = tuple(_core.backtest.options())
+OPTIONS: tuple[str, ...] = tuple(o["name"] for o in OPTION_TABLE)
+DEFAULTS: dict[str, Any] = {o["name"]: o["default"] for o in OPTION_TABLE}
 
 
 def execute(prep: Prepared, cancel: _core.CancelToken | None = None) -> BacktestResult:
     b = prep.bars
-    raw = _core.backtest.run(b.open, b.high, b.low, b.close, b.times, prep.sims, prep.signals, prep.levels,
-                       prep.params, cancel)
+    raw = _core.backtest.run(prep.plan, b.open, b.high, b.low, b.close, b.times, prep.sims, prep.signals,
+                             prep.levels, cancel)
     return BacktestResult(prep, raw)

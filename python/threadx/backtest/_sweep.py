@@ -27,10 +27,9 @@ METRICS = {
     "profit_factor": "Profit Factor", "expectancy": "Expectancy [%]", "sqn": "SQN",
     "final_equity": "Equity Final [$]", "cagr": "CAGR [%]",
 }
-# options of threadx.backtest.run a sweep passes on (signals and levels come from the strategy)
-BACKTEST_OPTIONS = ("init_cash", "fees", "fixed_fees", "slippage", "size", "size_type", "fractional", "leverage",
-                    "execution", "sl_stop", "tp_stop", "tsl_stop", "tsl_offset", "intrabar",
-                    "close_at_end")
+# options of threadx.backtest.run a sweep passes on (signals and levels come from the strategy): the
+# core's table marks them
+BACKTEST_OPTIONS: tuple[str, ...] = tuple(o["name"] for o in _engine.OPTION_TABLE if o["sweep"])
 
 
 def infer_periods_per_year(index: pd.Index) -> float | None:
@@ -130,6 +129,7 @@ class SweepPlan:
     combos: pd.DataFrame
     bars: dict[Any, _engine.Bars]
     params: dict[str, Any]
+    core: _core.backtest.SweepPlan  # params and combos, validated once by the core
     ppy: dict[Any, float]
     key: str
     keep: str
@@ -224,27 +224,30 @@ def prepare(strategy: str, data: Any, *, constraint: Callable[[pd.DataFrame], An
     stat_cols = list(STAT_COLUMNS)
     if key not in [*stat_cols, "CAGR [%]", "Buy & Hold Return [%]"]:
         errors.add("metric", metric, "must be a stat name or one of " + ", ".join(METRICS))
+    core = None  # the core checks the options and the combinations in one call
     if combos is not None and bars:
         n_bars = min(len(b.close) for b in bars.values())
         try:
-            _core.backtest.sweep_validate(strategy, np.ascontiguousarray(combos.to_numpy(dtype=np.float64)), n_bars)
+            core = _core.backtest.sweep_validate(strategy, bool(short),
+                                                 np.ascontiguousarray(combos.to_numpy(dtype=np.float64)), n_bars,
+                                                 params)
         except ValidationError as exc:
             errors.extend(exc)
+    else:
+        _engine.plan_of(params, errors)  # the combinations are unknown: report the options' errors alone
     errors.raise_if_any()
-    assert combos is not None
-    return SweepPlan(strategy, names, combos, bars, params, ppy, key, keep, top_k, short, stat_cols)
+    assert combos is not None and core is not None
+    return SweepPlan(strategy, names, combos, bars, params, core, ppy, key, keep, top_k, short, stat_cols)
 
 
 
 def execute(plan: SweepPlan, *, progress: bool | Callable[[int, int], None] | None = None,
             cancel: _core.CancelToken | None = None) -> Any:
     """Run a validated sweep (see :func:`sweep`)."""
-    strategy, names, combos, bars, params, ppy = (plan.strategy, plan.names, plan.combos, plan.bars, plan.params,
-                                                  plan.ppy)
-    key, keep, top_k, short, stat_cols = plan.key, plan.keep, plan.top_k, plan.short, plan.stat_cols
+    names, combos, bars, core, ppy = plan.names, plan.combos, plan.bars, plan.core, plan.ppy
+    key, keep, top_k, stat_cols = plan.key, plan.keep, plan.top_k, plan.stat_cols
     token = cancel if cancel is not None else _core.CancelToken()
     show = _progress_printer(len(combos) * len(bars)) if progress is True else progress or None
-    matrix = np.ascontiguousarray(combos.to_numpy(dtype=np.float64))
     frames, equities, trades = [], {}, []
     done_before = 0
     for sym, b in bars.items():
@@ -252,9 +255,8 @@ def execute(plan: SweepPlan, *, progress: bool | Callable[[int, int], None] | No
         keep_eq = keep == "equity" and top_k is None
         report = None if show is None else (lambda d, t, base=done_before: show(base + d, len(combos) * len(bars)))
         def call(b: _engine.Bars = b, sym: Any = sym, counter: Any = counter, keep_eq: bool = keep_eq) -> Any:
-            return _core.backtest.sweep(b.open, b.high, b.low, b.close, strategy, short, matrix, params, ppy[sym],
-                                  keep_equity=keep_eq, keep_trades=keep == "trades", progress=counter,
-                                  cancel=token)
+            return _core.backtest.sweep(core, b.open, b.high, b.low, b.close, ppy[sym], keep_equity=keep_eq,
+                                        keep_trades=keep == "trades", progress=counter, cancel=token)
 
         raw = _call(call, counter, len(combos), report, token)
         done_before += len(combos)
@@ -274,6 +276,7 @@ def execute(plan: SweepPlan, *, progress: bool | Callable[[int, int], None] | No
     out = pd.concat(frames, ignore_index=True)
     order = np.argsort(-out[key].to_numpy(dtype=np.float64), kind="stable")  # NaN last
     out = out.iloc[order].reset_index(drop=True)
+    plan_rows = order % len(combos)  # each row's combination in the plan (frames hold every combination)
     if top_k is not None:
         out = out.iloc[:top_k]
     index_cols = [*names, "symbol"] if None not in bars else names
@@ -285,11 +288,11 @@ def execute(plan: SweepPlan, *, progress: bool | Callable[[int, int], None] | No
     if top_k is not None:  # rerun only the kept combinations for their equity
         equity = {}
         for sym, b in bars.items():
-            rows = out if sym is None else out[out["symbol"] == sym]
-            sub = np.ascontiguousarray(rows[names].to_numpy(dtype=np.float64))
-            if len(sub):
-                equity[sym] = (rows, _core.backtest.sweep(b.open, b.high, b.low, b.close, strategy, short, sub, params,
-                                                    ppy[sym], keep_equity=True, cancel=token)["equity"])
+            mask = np.ones(len(out), dtype=bool) if sym is None else (out["symbol"] == sym).to_numpy()
+            if mask.any():
+                equity[sym] = (out[mask], _core.backtest.sweep(core, b.open, b.high, b.low, b.close, ppy[sym],
+                                                               rows=plan_rows[:len(out)][mask], keep_equity=True,
+                                                               cancel=token)["equity"])
         return result, _equity_frame(equity, bars, names)
     return result, _equity_frame({s: (combos, e) for s, e in equities.items()}, bars, names)
 

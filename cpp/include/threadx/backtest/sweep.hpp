@@ -40,7 +40,12 @@ struct SweepOut {
     std::atomic<std::int64_t>* done = nullptr;   // optional progress counter
 };
 
-// Throws ValidationError (bad combinations or parameters) before any work.
+// Every invalid parameter and combination of `spec` for bars of at least n_bars (the
+// rules run once here; the bindings keep a spec that passed in a SweepPlan).
+void validate(const SweepSpec& spec, std::int64_t n_bars, FieldErrors& errors);
+
+// Runs a spec that passed validate() on bars of at least the n_bars it was validated
+// for (the options and combinations are not checked again).
 void sweep(const Bars& bars, const SweepSpec& spec, const SweepOut& out, const CancelToken* token);
 
 }  // namespace threadx::backtest

@@ -40,7 +40,7 @@ struct Progress {
 
 py::dict sweep_run(const py::array& open, const py::array& high, const py::array& low, const py::array& close,
                    const std::string& strategy, bool short_side, const py::array& combos, const py::dict& params,
-                   double periods_per_year, bool keep_equity, bool keep_trades, Progress* progress,
+                   double periods_per_year, double years, bool keep_equity, bool keep_trades, Progress* progress,
                    const CancelToken* cancel) {
     FieldErrors errors;
     const Strategy s = strategy_of(strategy);
@@ -58,6 +58,7 @@ py::dict sweep_run(const py::array& open, const py::array& high, const py::array
     spec.combos = static_cast<const double*>(combos.data());
     spec.n_combos = combos.shape(0);
     spec.periods_per_year = periods_per_year;
+    spec.years = years;
     const auto ns = static_cast<py::ssize_t>(sweep_stat_names().size());
     py::array_t<double> stats({static_cast<py::ssize_t>(spec.n_combos), ns});
     py::array_t<double> equity;
@@ -105,7 +106,7 @@ void bind_sweep(py::module_& m) {
     }, py::arg("strategy"), py::arg("combos"), py::arg("n_bars"), "Raise ValidationError for bad combinations.");
     m.def("sweep", &sweep_run, py::arg("open"), py::arg("high"), py::arg("low"), py::arg("close"),
           py::arg("strategy"), py::arg("short"), py::arg("combos"), py::arg("params"), py::arg("periods_per_year"),
-          py::arg("keep_equity") = false, py::arg("keep_trades") = false, py::arg("progress") = nullptr,
+          py::arg("years"), py::arg("keep_equity") = false, py::arg("keep_trades") = false, py::arg("progress") = nullptr,
           py::arg("cancel") = nullptr, "Sweep a built-in strategy over parameter combinations (GIL released).");
 }
 

@@ -1,4 +1,5 @@
-"""Backtests, sweeps and portfolios (cpp/bindings/bind_backtest.cpp, bind_sweep.cpp, bind_portfolio.cpp)."""
+"""Backtests, sweeps, portfolios and their statistics (cpp/bindings/bind_backtest.cpp, bind_sweep.cpp,
+bind_portfolio.cpp, bind_stats.cpp)."""
 
 from typing import Any
 
@@ -39,6 +40,7 @@ def sweep(
     combos: npt.NDArray[np.float64],
     params: dict[str, Any],
     periods_per_year: float,
+    years: float,
     keep_equity: bool = ...,
     keep_trades: bool = ...,
     progress: SweepProgress | None = ...,
@@ -61,3 +63,18 @@ def weights(
     ridge: float,
     cancel: CancelToken | None = ...,
 ) -> npt.NDArray[np.float64]: ...
+def stats_table() -> list[dict[str, str]]: ...
+def stats_compute(
+    equity: npt.NDArray[np.float64],
+    period_equity: npt.NDArray[np.float64],
+    periods_per_year: float,
+    risk_free_rate: float,
+    years: float,
+    close: npt.NDArray[np.float64],
+    first_bar: int,
+    entry_bar: npt.NDArray[np.int64],
+    exit_bar: npt.NDArray[np.int64],
+    pnl: npt.NDArray[np.float64],
+    ret: npt.NDArray[np.float64],
+) -> npt.NDArray[np.float64]: ...
+def stats_drawdown(equity: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]: ...

@@ -14,7 +14,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-__all__ = ["STAT_NAMES", "compute_stats", "stats_frame"]
+from threadx import _core
+
+__all__ = ["CORE_STATS", "STAT_DEFINITIONS", "STAT_NAMES", "compute_stats", "stats_frame", "years_spanned"]
 
 STAT_NAMES: tuple[str, ...] = (
     "Start",
@@ -54,44 +56,67 @@ STAT_NAMES: tuple[str, ...] = (
 _NAN = float("nan")
 _STAT_INDEX = pd.Index(list(STAT_NAMES))
 
-
-def _geometric_mean(r: np.ndarray) -> float:
-    """backtesting.py's ``geometric_mean``: NaN -> 0; 0 if any ``1 + r <= 0``; NaN if empty."""
-    g = np.where(np.isnan(r), 0.0, r) + 1.0
-    if g.size == 0:
-        return _NAN
-    if np.any(g <= 0):
-        return 0.0
-    return float(np.exp(np.log(g).sum() / g.size) - 1.0)
-
-
-def _pct_change(x: np.ndarray) -> np.ndarray:
-    """``Series.pct_change().dropna()`` on a plain array (inf stays, NaN goes)."""
-    with np.errstate(divide="ignore", invalid="ignore"):
-        r = x[1:] / x[:-1] - 1.0
-    return r[~np.isnan(r)]
+# The statistics the core defines (cpp/include/threadx/backtest/stats.hpp), in its row order;
+# run, sweep and rebalance all get them from there.
+STAT_DEFINITIONS: dict[str, str] = {d["name"]: d["definition"] for d in _core.backtest.stats_table()}
+CORE_STATS: tuple[str, ...] = tuple(STAT_DEFINITIONS)
 
 
 def _mean(x: np.ndarray) -> float:
     return float(x.mean()) if x.size else _NAN
 
 
-def _nanmax(x: np.ndarray) -> float:
-    x = x[~np.isnan(x)]
-    return float(x.max()) if x.size else _NAN
-
-
 def _as_float_array(x: Any, name: str) -> np.ndarray:
     a = np.asarray(x.to_numpy(dtype=np.float64) if isinstance(x, pd.Series) else x, dtype=np.float64)
     if a.ndim != 1:
         raise ValueError(f"{name} must be one-dimensional, got shape {a.shape}")
-    return a
+    return np.ascontiguousarray(a)
 
 
 def _trade_column(trades: pd.DataFrame | None, name: str, dtype: Any) -> np.ndarray:
     if trades is None or len(trades) == 0:
         return np.empty(0, dtype=dtype)
-    return np.asarray(trades[name].to_numpy(), dtype=dtype)
+    return np.ascontiguousarray(trades[name].to_numpy(), dtype=dtype)
+
+
+def years_spanned(index: pd.Index, n: int, periods_per_year: float | None) -> float:
+    """CAGR's span in years: the index's duration in days (seconds included, sub-second
+    dropped) / 365.25 with a DatetimeIndex, else ``(n - 1) / periods_per_year``, else NaN."""
+    if isinstance(index, pd.DatetimeIndex):
+        d = index[-1] - index[0]
+        return (d.days + d.seconds / 86400) / 365.25
+    if periods_per_year is not None:
+        return (n - 1) / float(periods_per_year)
+    return _NAN
+
+
+def _period_equity(eq: np.ndarray, dti: pd.DatetimeIndex, period: Any) -> tuple[np.ndarray, float]:
+    """backtesting.py's periods when periods_per_year is not given: the equity at the end of
+    each day/week/month/year by the index spacing, and the periods per year."""
+    freq_days = period.days if isinstance(period, pd.Timedelta) else _NAN
+    wall = (dti.tz_localize(None) if dti.tz is not None else dti).to_numpy()
+    days = wall.astype("datetime64[D]").astype(np.int64)  # calendar day, local time
+    have_weekends = float(((days + 3) % 7 >= 5).mean()) > 2 / 7 * 0.6  # 1970-01-01: Thu
+    n_per = (
+        52.0 if freq_days == 7 else
+        12.0 if freq_days == 31 else
+        1.0 if freq_days == 365 else
+        (365.0 if have_weekends else 252.0)
+    )
+    freq = "W" if freq_days == 7 else "ME" if freq_days == 31 else "YE" if freq_days == 365 else "D"
+    if dti.is_monotonic_increasing:
+        # Same groups as resample(freq).last().dropna(): calendar days, weeks ending
+        # Sunday, calendar months, calendar years; the last equity of each.
+        key = (
+            (days + 3) // 7 if freq == "W" else
+            wall.astype("datetime64[M]").astype(np.int64) if freq == "ME" else
+            wall.astype("datetime64[Y]").astype(np.int64) if freq == "YE" else
+            days
+        )
+        sampled = eq[np.r_[key[1:] != key[:-1], True]]
+        if not np.isnan(sampled).any():  # .last() skips NaN inside a period
+            return np.ascontiguousarray(sampled), n_per
+    return pd.Series(eq, index=dti).resample(freq).last().dropna().to_numpy(dtype=np.float64), n_per
 
 
 def compute_stats(
@@ -136,58 +161,41 @@ def compute_stats(
 
     Definitions
     -----------
-    ``E`` = equity (n bars), ``c`` = close, ``t`` = index, ``peak = cummax(E)``,
-    ``dd = 1 - E / peak``; over trades: ``pl`` = pnl, ``r`` = return, ``d`` = duration.
-    ``gmean(x) = exp(mean(log(1 + x))) - 1`` (NaN in x taken as 0; 0 if any
-    ``1 + x <= 0``; NaN when x is empty).
+    The statistics of ``CORE_STATS`` are computed by the C++ core, the one definition that
+    ``run``, ``sweep`` and ``rebalance`` share; ``STAT_DEFINITIONS`` gives each formula
+    (``E`` = equity, ``c`` = close, ``P`` = the period equity below, ``R = pct_change(P)``
+    with NaN dropped, ``r`` and ``pnl`` = the trades' returns and pnl,
+    ``gmean(x) = exp(mean(log(1 + x))) - 1`` with NaN in x taken as 0, 0 if any
+    ``1 + x <= 0``, NaN when x is empty).  What they are fed is decided here:
+
+    - Periods P and periods per year N for the annualised figures: with
+      ``periods_per_year`` given, P = the equity of every bar and N = that value. Else with
+      a DatetimeIndex: ``p`` = median spacing of the last 100 timestamps; ``p.days`` = 7 ->
+      N = 52, weekly periods ('W'); 31 -> N = 12, 'ME'; 365 -> N = 1, 'YE'; otherwise daily
+      ('D') with N = 365 when more than 60 % of 2/7 of the bars fall on a weekend, else
+      N = 252; P = the last equity of each non-empty period. Else (no DatetimeIndex): no
+      periods, and all annualised figures are NaN.
+    - ``years`` for CAGR: :func:`years_spanned`.
+    - ``f`` for Buy & Hold: ``first_bar``.
+
+    The statistics defined here, ``t`` = index, ``dd`` = the core's drawdown per bar:
 
     - Start, End = ``t[0]``, ``t[-1]``; Duration = End - Start.
-    - Exposure Time [%] = 100 * share of bars inside some ``[entry_bar, exit_bar]``
-      (both ends included; counted in bars, not in time).
-    - Equity Final [$] = ``E[-1]``; Equity Peak [$] = ``max E``;
-      Commissions [$] = sum of the trades' fees (0 with no trades; backtesting.py omits
+    - Commissions [$] = sum of the trades' fees (0 with no trades; backtesting.py omits
       the entry when it is 0).
-    - Return [%] = ``100 * (E[-1] - E[0]) / E[0]``.
-    - Buy & Hold Return [%] = ``100 * (c[-1] - c[f]) / c[f]``, ``f = first_bar``.
-    - Returns R and periods per year N for the annualised figures:
-      with ``periods_per_year`` given: ``R`` = per-bar ``pct_change(E)``, N = that value.
-      Else with a DatetimeIndex: ``p`` = median spacing of the last 100 timestamps;
-      ``p.days`` = 7 -> N = 52, resample weekly ('W'); 31 -> N = 12, 'ME'; 365 -> N = 1,
-      'YE'; otherwise daily ('D') with N = 365 when more than 60 % of 2/7 of the bars fall
-      on a weekend, else N = 252. ``R = pct_change`` of the last equity of each non-empty
-      period. Else (no DatetimeIndex): all annualised figures are NaN.
-      (NaN entries of R are dropped.)
-    - ``g = gmean(R)``; Return (Ann.) [%] = ``100 * ((1 + g)**N - 1)``.
-    - Volatility (Ann.) [%] = ``100 * sqrt((var(R, ddof=1) + (1 + g)**2)**N - (1 + g)**(2N))``.
-    - CAGR [%] = ``100 * ((E[-1] / E[0])**(1 / years) - 1)``, ``years`` = Duration in days
-      (seconds included, sub-second dropped) / 365.25 with a DatetimeIndex, else
-      ``(n - 1) / periods_per_year``; NaN when ``years`` is 0 or unknown.
-    - Sharpe Ratio = ``(Return (Ann.) [%] - 100 * rf) / Volatility (Ann.) [%]`` (NaN if the
-      volatility is 0).
-    - Sortino Ratio = ``((1 + g)**N - 1 - rf) / (sqrt(mean(min(R, 0)**2)) * sqrt(N))``
-      (+-inf when no R < 0 and the numerator is not 0).
-    - Calmar Ratio = ``((1 + g)**N - 1) / max dd`` (NaN if max dd is 0).
     - Beta = ``cov(a, b) / var(b)`` with ``a = log(E[1:] / E[:-1])``,
       ``b = log(c[1:] / c[:-1])`` (NaN when n < 3);
       Alpha [%] = ``Return [%] - 100 rf - Beta * (Buy & Hold Return [%] - 100 rf)``.
-    - Max. Drawdown [%] = ``-100 * max dd`` (<= 0).
     - Drawdown spells: let ``z`` = the bars with ``dd == 0`` plus bar n-1; each pair of
       consecutive ``z`` values ``(i, j)`` with ``j > i + 1`` is a spell with duration
       ``t[j] - t[i]`` and depth ``max dd[i..j]``. Avg. Drawdown [%] = ``-100 * mean depth``;
       Max./Avg. Drawdown Duration = max/mean spell duration. (No spell at all: the depth
       mean is taken over the bars with ``dd > 0``, as backtesting.py does, and the
       durations are missing.)
+    - Max./Avg. Trade Duration = max/mean of ``t[exit_bar] - t[entry_bar]``.
     - Durations are rounded up (``ceil``) to the resolution of the index spacing ``p``
       (e.g. whole days for daily bars) when they are Timedeltas; with a non-datetime
       index they are plain numbers (mean: float).
-    - # Trades = number of trades; Win Rate [%] = ``100 * mean(pl > 0)``.
-    - Best/Worst Trade [%] = ``100 * max r`` / ``100 * min r``; Avg. Trade [%] =
-      ``100 * gmean(r)``; Expectancy [%] = ``100 * mean r``.
-    - Max./Avg. Trade Duration = max/mean of ``d``.
-    - Profit Factor = ``sum(r[r > 0]) / |sum(r[r < 0])|`` (NaN if no losing trade).
-    - SQN = ``sqrt(#trades) * mean(pl) / std(pl, ddof=1)``.
-    - Kelly Criterion = ``W - (1 - W) / (mean(pl[pl > 0]) / -mean(pl[pl < 0]))``,
-      ``W`` = win rate as a fraction.
     Missing values are NaN (NaT for durations with a DatetimeIndex).
 
     Known differences from backtesting.py: with no DatetimeIndex and no
@@ -198,6 +206,8 @@ def compute_stats(
     """
     if not -1 < risk_free_rate < 1:
         raise ValueError("risk_free_rate must be in (-1, 1)")
+    if periods_per_year is not None and not periods_per_year > 0:
+        raise ValueError("periods_per_year must be > 0")
     if index is None:
         if isinstance(equity, pd.Series):
             index = equity.index
@@ -236,100 +246,27 @@ def compute_stats(
 
     missing_duration: Any = pd.NaT if is_dt else _NAN
 
-    s: dict[str, Any] = {}
-    s["Start"] = idx[0]
-    s["End"] = idx[-1]
-    s["Duration"] = s["End"] - s["Start"]
-
-    # ---- trades
     entry_bar = _trade_column(trades, "entry_bar", np.int64)
     exit_bar = _trade_column(trades, "exit_bar", np.int64)
-    pl = _trade_column(trades, "pnl", np.float64)
-    ret = _trade_column(trades, "return", np.float64)
     fees = _trade_column(trades, "fees", np.float64)
     n_trades = entry_bar.size
 
-    cover = np.zeros(n + 1, dtype=np.int64)
-    np.add.at(cover, entry_bar, 1)
-    np.add.at(cover, exit_bar + 1, -1)
-    exposure = float((np.cumsum(cover[:n]) > 0).mean())
-
-    s["Exposure Time [%]"] = exposure * 100
-    s["Equity Final [$]"] = float(eq[-1])
-    s["Equity Peak [$]"] = _nanmax(eq)
-    s["Commissions [$]"] = float(fees.sum())
-    s["Return [%]"] = float((eq[-1] - eq[0]) / eq[0] * 100)
-    s["Buy & Hold Return [%]"] = float((c[-1] - c[first_bar]) / c[first_bar] * 100)
-
-    # ---- returns for the annualised figures
-    R: np.ndarray | None = None
-    N = _NAN
     if periods_per_year is not None:
-        if not periods_per_year > 0:
-            raise ValueError("periods_per_year must be > 0")
-        N = float(periods_per_year)
-        R = _pct_change(eq)
+        period_eq, n_per = eq, float(periods_per_year)
     elif dti is not None:
-        freq_days = period.days if isinstance(period, pd.Timedelta) else _NAN
-        wall = (dti.tz_localize(None) if dti.tz is not None else dti).to_numpy()
-        days = wall.astype("datetime64[D]").astype(np.int64)  # calendar day, local time
-        have_weekends = float(((days + 3) % 7 >= 5).mean()) > 2 / 7 * 0.6  # 1970-01-01: Thu
-        N = (
-            52.0 if freq_days == 7 else
-            12.0 if freq_days == 31 else
-            1.0 if freq_days == 365 else
-            (365.0 if have_weekends else 252.0)
-        )
-        freq = "W" if freq_days == 7 else "ME" if freq_days == 31 else "YE" if freq_days == 365 else "D"
-        sampled: np.ndarray | None = None
-        if dti.is_monotonic_increasing:
-            # Same groups as resample(freq).last().dropna(): calendar days, weeks ending
-            # Sunday, calendar months, calendar years; the last equity of each.
-            key = (
-                (days + 3) // 7 if freq == "W" else
-                wall.astype("datetime64[M]").astype(np.int64) if freq == "ME" else
-                wall.astype("datetime64[Y]").astype(np.int64) if freq == "YE" else
-                days
-            )
-            sampled = eq[np.r_[key[1:] != key[:-1], True]]
-            if np.isnan(sampled).any():  # .last() skips NaN inside a period
-                sampled = None
-        if sampled is None:
-            sampled = pd.Series(eq, index=dti).resample(freq).last().dropna().to_numpy()
-        R = _pct_change(sampled)
-
-    if R is not None:
-        g = _geometric_mean(R)
-        ann_return = (1 + g) ** N - 1
-        with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
-            var = float(R.var(ddof=1)) if R.size > 1 else _NAN
-            vol = float(np.sqrt((var + (1 + g) ** 2) ** N - (1 + g) ** (2 * N)))
-            downside = float(np.sqrt(np.mean(np.minimum(R, 0.0) ** 2))) if R.size else _NAN
-            sortino = float(np.float64(ann_return - risk_free_rate) / np.float64(downside * np.sqrt(N)))
+        period_eq, n_per = _period_equity(eq, dti, period)
     else:
-        ann_return = vol = sortino = _NAN
-    s["Return (Ann.) [%]"] = ann_return * 100
-    s["Volatility (Ann.) [%]"] = vol * 100
+        period_eq, n_per = np.empty(0), _NAN
+    row = _core.backtest.stats_compute(
+        eq, period_eq, n_per, float(risk_free_rate), years_spanned(idx, n, periods_per_year), c, int(first_bar),
+        entry_bar, exit_bar, _trade_column(trades, "pnl", np.float64), _trade_column(trades, "return", np.float64))
 
-    years = _NAN
-    if is_dt:
-        d = s["Duration"]
-        years = (d.days + d.seconds / 86400) / 365.25
-    elif periods_per_year is not None:
-        years = (n - 1) / float(periods_per_year)
-    with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
-        s["CAGR [%]"] = (
-            float(((np.float64(eq[-1]) / eq[0]) ** (1 / years) - 1) * 100) if years and years == years else _NAN
-        )
-
-    s["Sharpe Ratio"] = (s["Return (Ann.) [%]"] - risk_free_rate * 100) / (s["Volatility (Ann.) [%]"] or _NAN)
-    s["Sortino Ratio"] = sortino
-
-    with np.errstate(invalid="ignore", divide="ignore"):
-        dd = 1 - eq / np.maximum.accumulate(eq)
-    max_dd = _nanmax(dd)
-    max_dd = 0.0 if max_dd != max_dd else max_dd
-    s["Calmar Ratio"] = ann_return / (max_dd or _NAN)
+    s: dict[str, Any] = dict(zip(CORE_STATS, row.tolist(), strict=True))
+    s["Start"] = idx[0]
+    s["End"] = idx[-1]
+    s["Duration"] = s["End"] - s["Start"]
+    s["# Trades"] = int(s["# Trades"])  # a count, as backtesting.py gives it
+    s["Commissions [$]"] = float(fees.sum())
 
     beta = _NAN
     if n > 2:
@@ -342,9 +279,9 @@ def compute_stats(
         s["Return [%]"] - risk_free_rate * 100 - beta * (s["Buy & Hold Return [%]"] - risk_free_rate * 100)
     )
     s["Beta"] = beta
-    s["Max. Drawdown [%]"] = -max_dd * 100
 
     # ---- drawdown spells
+    dd = _core.backtest.stats_drawdown(eq)
     z = np.unique(np.r_[np.flatnonzero(dd == 0), n - 1])
     i0, j0 = z[:-1], z[1:]
     keep = j0 > i0 + 1
@@ -371,13 +308,7 @@ def compute_stats(
         s["Max. Drawdown Duration"] = missing_duration
         s["Avg. Drawdown Duration"] = missing_duration
 
-    # ---- trade statistics
-    s["# Trades"] = n_trades
-    win_rate = float((pl > 0).mean()) if n_trades else _NAN
-    s["Win Rate [%]"] = win_rate * 100
-    s["Best Trade [%]"] = _nanmax(ret) * 100
-    s["Worst Trade [%]"] = -_nanmax(-ret) * 100
-    s["Avg. Trade [%]"] = _geometric_mean(ret) * 100
+    # ---- trade durations
     if n_trades:
         if is_dt:
             durations = pd.TimedeltaIndex(tvals[exit_bar] - tvals[entry_bar])
@@ -390,15 +321,6 @@ def compute_stats(
     else:
         s["Max. Trade Duration"] = missing_duration
         s["Avg. Trade Duration"] = missing_duration
-    ret_ok = ret[~np.isnan(ret)]
-    s["Profit Factor"] = float(ret_ok[ret_ok > 0].sum()) / (abs(float(ret_ok[ret_ok < 0].sum())) or _NAN)
-    s["Expectancy [%]"] = _mean(ret_ok) * 100
-    pl_ok = pl[~np.isnan(pl)]
-    pl_std = float(pl_ok.std(ddof=1)) if pl_ok.size > 1 else _NAN
-    s["SQN"] = float(np.sqrt(n_trades) * _mean(pl_ok) / (pl_std or _NAN))
-    with np.errstate(invalid="ignore", divide="ignore"):
-        ratio = np.float64(_mean(pl_ok[pl_ok > 0])) / np.float64(-_mean(pl_ok[pl_ok < 0]))
-        s["Kelly Criterion"] = float(win_rate - (1 - win_rate) / ratio)
 
     return pd.Series([s[k] for k in STAT_NAMES], index=_STAT_INDEX, dtype=object)
 

@@ -91,3 +91,19 @@ def test_the_core_checks_its_inputs() -> None:
     with pytest.raises(ValidationError) as exc:
         _core.backtest.stats_compute(eq, eq, 0.0, 0.0, 1.0, eq[:5], 0, bars, bars, one, one)
     assert sorted(exc.value.fields) == ["close", "periods_per_year"]
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_exposure_of_trades_in_any_order(seed: int) -> None:
+    """A portfolio's trades come grouped by symbol: overlapping, not in entry order."""
+    rng = np.random.default_rng(seed)
+    n = 200
+    bars = rng.integers(0, n, size=(12, 2))
+    entry, exit_ = bars.min(axis=1), bars.max(axis=1)
+    trades = pd.DataFrame({"entry_bar": entry, "exit_bar": exit_, "pnl": 1.0, "return": 0.01, "fees": 0.0})
+    cover = np.zeros(n + 1, dtype=np.int64)
+    np.add.at(cover, entry, 1)
+    np.add.at(cover, exit_ + 1, -1)
+    want = float((np.cumsum(cover[:n]) > 0).mean()) * 100
+    got = compute_stats(np.linspace(1, 2, n), trades, np.ones(n))["Exposure Time [%]"]
+    assert got == want

@@ -63,15 +63,22 @@ double mean_of(std::span<const double> x, Keep keep) {
 
 bool not_nan(double v) { return !std::isnan(v); }
 
+// Sum of (v - mean)**2 over the non-NaN values, in four running sums (numpy sums in
+// eight): the additions overlap instead of waiting on one another.
+double squared_deviations(std::span<const double> x, double mean) {
+    double acc[4] = {0, 0, 0, 0};
+    std::size_t i = 0;
+    const auto term = [mean](double v) { return not_nan(v) ? (v - mean) * (v - mean) : 0.0; };
+    for (; i + 4 <= x.size(); i += 4)
+        for (std::size_t j = 0; j < 4; ++j) acc[j] += term(x[i + j]);
+    for (; i < x.size(); ++i) acc[0] += term(x[i]);
+    return (acc[0] + acc[1]) + (acc[2] + acc[3]);
+}
+
 // Variance with ddof=1 of the non-NaN values (two passes, as numpy); NaN below two values.
 double sample_variance(std::span<const double> x) {
     const auto [sum, count] = sum_count(x, not_nan);
-    if (count < 2) return kNaN;
-    const double mean = sum / count;
-    double ss = 0;
-    for (const double v : x)
-        if (not_nan(v)) ss += (v - mean) * (v - mean);
-    return ss / (count - 1);
+    return count < 2 ? kNaN : squared_deviations(x, sum / count) / (count - 1);
 }
 
 // max of the non-NaN values (NaN if none); `sign` = -1 gives minus the min.
@@ -98,54 +105,68 @@ double geometric_mean(std::span<const double> r) {
     return std::exp(log_sum / static_cast<double>(r.size())) - 1.0;
 }
 
-// np.maximum.accumulate: the running max, NaN from the first NaN on.
-struct RunningPeak {
-    double value = -kInf;
-    double next(double x) {
-        value = std::isnan(value) || std::isnan(x) ? kNaN : std::max(value, x);
-        return value;
-    }
+// One pass over E: the deepest drawdown and the highest equity.
+struct EquityScan {
+    double max_dd = 0;      // max over bars of dd = 1 - E / cummax(E), NaN ignored, 0 when there is none
+    double highest = kNaN;  // max E, NaN ignored
 };
 
-// max over bars of dd = 1 - E / peak, NaN ignored, 0 when there is none.  As 1 - q falls
-// when q rises, that is 1 - (the smallest E / peak); a bar is divided only when it may set
-// a new smallest ratio (the 4-ulp margin keeps the skip exact under the product's rounding).
-double max_drawdown(std::span<const double> equity) {
+// cummax (np.maximum.accumulate) is NaN from E's first NaN on, and so is every dd there:
+// only the bars before it count.  As 1 - q falls when q rises, max dd = 1 - (the smallest
+// E / peak); a bar is divided only when it may set a new low (the 4-ulp margin keeps the
+// skip exact under the product's rounding).
+EquityScan scan_equity(std::span<const double> equity) {
+    const auto first_nan = static_cast<std::size_t>(
+        std::find_if(equity.begin(), equity.end(), [](double v) { return std::isnan(v); }) - equity.begin());
     constexpr double kMargin = 1 + 4 * std::numeric_limits<double>::epsilon();
-    RunningPeak peak;
-    double low = kInf;
-    for (const double x : equity) {
-        const double p = peak.next(x);
-        if (p > 0 && low >= 0 && x > low * p * kMargin) continue;
-        const double q = x / p;
-        if (q < low) low = q;
+    double peak = -kInf, low = kInf;
+    for (const double x : equity.first(first_nan)) {
+        peak = std::max(peak, x);
+        if (peak > 0 && low >= 0 && x > low * peak * kMargin) continue;  // x / peak > low
+        low = std::min(low, x / peak);  // 0 / 0 is NaN: std::min keeps `low`
     }
-    return low == kInf ? 0.0 : 1 - low;
+    const double after = nanmax(equity.subspan(first_nan));
+    const double highest = first_nan > 0 ? std::max(peak, std::isnan(after) ? -kInf : after) : after;
+    return {low == kInf ? 0.0 : 1 - low, highest};
 }
 
-// pct_change(P) with NaN dropped, into `r`.
-std::span<const double> period_returns(std::span<const double> period_equity, std::vector<double>& r) {
-    if (r.size() < period_equity.size()) r.resize(period_equity.size());
+// R = pct_change(P) with NaN dropped, and what one pass over it gives.
+struct PeriodReturns {
+    std::span<const double> r;
+    double sum = 0;       // of R
+    double down2 = 0;     // of min(R, 0)**2
+    bool positive = true;  // P > 0 throughout
+};
+
+PeriodReturns period_returns(std::span<const double> period_equity, std::vector<double>& buf) {
+    if (buf.size() < period_equity.size()) buf.resize(period_equity.size());
+    // locals, not the result's fields: stores through buf could alias those, and the sums
+    // would go through memory on every period
+    double sum = 0, down2 = 0;
+    bool positive = true;
     std::size_t m = 0;
-    for (std::size_t i = 1; i < period_equity.size(); ++i) {
+    for (std::size_t i = 0; i < period_equity.size(); ++i) {
+        positive &= period_equity[i] > 0;
+        if (i == 0) continue;
         const double ri = period_equity[i] / period_equity[i - 1] - 1.0;
-        if (not_nan(ri)) r[m++] = ri;
+        if (std::isnan(ri)) continue;
+        buf[m++] = ri;
+        sum += ri;
+        down2 += std::min(ri, 0.0) * std::min(ri, 0.0);
     }
-    return {r.data(), m};
+    return {{buf.data(), m}, sum, down2, positive};
 }
 
 // gmean(R).  With P positive throughout (so no NaN was dropped), mean(log(1 + R))
 // telescopes to log(P[last] / P[0]) / #R, which saves a log per period.
-double period_geometric_mean(std::span<const double> period_equity, std::span<const double> r) {
-    const bool positive = std::all_of(period_equity.begin(), period_equity.end(), [](double v) { return v > 0; });
-    if (r.empty() || !positive) return geometric_mean(r);
-    return std::exp(std::log(period_equity.back() / period_equity.front()) / static_cast<double>(r.size())) - 1.0;
+double period_geometric_mean(std::span<const double> period_equity, const PeriodReturns& pr) {
+    if (pr.r.empty() || !pr.positive) return geometric_mean(pr.r);
+    return std::exp(std::log(period_equity.back() / period_equity.front()) / static_cast<double>(pr.r.size())) - 1.0;
 }
 
 void equity_stats(const Inputs& in, double* row) {
     const auto& e = in.equity;
     row[kEquityFinal] = e.back();
-    row[kEquityPeak] = nanmax(e);
     row[kReturn] = pct_return(e.front(), e.back());
     const auto f = static_cast<std::size_t>(in.first_bar);
     row[kBuyHold] = in.close.empty() ? kNaN : pct_return(in.close[f], in.close.back());
@@ -155,41 +176,54 @@ void equity_stats(const Inputs& in, double* row) {
 
 // The annualised figures of the period returns; gives (1 + g)**N - 1 for Calmar.
 double annualised_stats(const Inputs& in, std::vector<double>& scratch, double* row) {
-    const std::span<const double> r = period_returns(in.period_equity, scratch);
+    const PeriodReturns pr = period_returns(in.period_equity, scratch);
+    const auto m = static_cast<double>(pr.r.size());
     const double n_per = in.periods_per_year, rf = in.risk_free_rate;
-    const double g = period_geometric_mean(in.period_equity, r);
+    const double g = period_geometric_mean(in.period_equity, pr);
     const double ann = std::pow(1 + g, n_per) - 1;
-    const double var = sample_variance(r);
+    const double var = m < 2 ? kNaN : squared_deviations(pr.r, pr.sum / m) / (m - 1);
     const double vol = std::sqrt(std::pow(var + (1 + g) * (1 + g), n_per) - std::pow(1 + g, 2 * n_per));
     row[kReturnAnn] = ann * 100;
     row[kVolatilityAnn] = vol * 100;
     row[kSharpe] = row[kVolatilityAnn] != 0 ? (row[kReturnAnn] - rf * 100) / row[kVolatilityAnn] : kNaN;
-    double down2 = 0;
-    for (const double v : r) down2 += std::min(v, 0.0) * std::min(v, 0.0);
-    const double downside = r.empty() ? kNaN : std::sqrt(down2 / static_cast<double>(r.size()));
+    const double downside = m > 0 ? std::sqrt(pr.down2 / m) : kNaN;
     row[kSortino] = (ann - rf) / (downside * std::sqrt(n_per));
     return ann;
 }
 
+// Equity Peak, Max. Drawdown and Calmar: one pass over E.
 void drawdown_stats(const Inputs& in, double ann, double* row) {
-    const double max_dd = max_drawdown(in.equity);
+    const auto [max_dd, highest] = scan_equity(in.equity);
+    row[kEquityPeak] = highest;
     row[kMaxDrawdown] = -max_dd * 100;
     row[kCalmar] = max_dd != 0 ? ann / max_dd : kNaN;
 }
 
-// Bars covered by the trades' [entry_bar, exit_bar] (both ends in), counted once.
-double covered_bars(const Trades& t) {
-    std::vector<std::pair<std::int64_t, std::int64_t>> spans;
-    spans.reserve(t.entry_bar.size());
-    for (std::size_t k = 0; k < t.entry_bar.size(); ++k) spans.emplace_back(t.entry_bar[k], t.exit_bar[k]);
-    if (!std::is_sorted(spans.begin(), spans.end())) std::sort(spans.begin(), spans.end());
+// Bars covered by [entry_bar, exit_bar] spans (both ends in) in entry order, counted once:
+// each span adds its part after the furthest exit so far.
+std::int64_t covered_in_entry_order(std::span<const std::int64_t> entry, std::span<const std::int64_t> exit) {
     std::int64_t covered = 0, last = -1;
-    for (const auto& [from_bar, to_bar] : spans) {  // each adds its part after the furthest exit so far
-        const std::int64_t from = std::max(from_bar, last + 1);
-        if (to_bar >= from) covered += to_bar - from + 1;
-        last = std::max(last, to_bar);
+    for (std::size_t k = 0; k < entry.size(); ++k) {
+        const std::int64_t from = std::max(entry[k], last + 1);
+        if (exit[k] >= from) covered += exit[k] - from + 1;
+        last = std::max(last, exit[k]);
     }
-    return static_cast<double>(covered);
+    return covered;
+}
+
+// The same for trades in any order (a portfolio's trades are grouped by symbol).
+double covered_bars(const Trades& t) {
+    if (std::is_sorted(t.entry_bar.begin(), t.entry_bar.end()))
+        return static_cast<double>(covered_in_entry_order(t.entry_bar, t.exit_bar));
+    std::vector<std::pair<std::int64_t, std::int64_t>> spans;
+    for (std::size_t k = 0; k < t.entry_bar.size(); ++k) spans.emplace_back(t.entry_bar[k], t.exit_bar[k]);
+    std::sort(spans.begin(), spans.end());
+    std::vector<std::int64_t> entry, exit;
+    for (const auto& [e, x] : spans) {
+        entry.push_back(e);
+        exit.push_back(x);
+    }
+    return static_cast<double>(covered_in_entry_order(entry, exit));
 }
 
 void trade_stats(const Trades& t, double n_bars, double* row) {
@@ -246,8 +280,11 @@ void compute(const Inputs& in, double* row, std::vector<double>& scratch) {
 }
 
 void drawdown(std::span<const double> equity, std::span<double> out) {
-    RunningPeak peak;
-    for (std::size_t i = 0; i < equity.size(); ++i) out[i] = 1 - equity[i] / peak.next(equity[i]);
+    double peak = -kInf;
+    for (std::size_t i = 0; i < equity.size(); ++i) {
+        peak = std::isnan(peak) || std::isnan(equity[i]) ? kNaN : std::max(peak, equity[i]);
+        out[i] = 1 - equity[i] / peak;
+    }
 }
 
 }  // namespace threadx::backtest::stats

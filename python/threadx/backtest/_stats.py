@@ -3,7 +3,10 @@
 :func:`compute_stats` gives the same names, in the same order, and — where a name is
 shared — the same definitions as ``backtesting._stats.compute_stats`` (checked to 1e-9
 relative against backtesting.py's own runs in ``tests/test_backtest_stats.py``).
-:func:`stats_frame` stacks several results (rows = simulations).
+:func:`stats_frame` stacks several results (rows = simulations).  The statistics that
+``run``, ``sweep`` and ``rebalance`` share (``CORE_STATS``) are computed by the C++ core
+(``threadx/backtest/stats.hpp``, formulas in ``STAT_DEFINITIONS``); this module decides what
+they are fed and computes the rest (dates, durations, commissions, Alpha and Beta).
 """
 
 from __future__ import annotations

@@ -13,7 +13,7 @@ Sections:
   stream    update throughput: ThreadX from C++ (update_many: the C++ state's update
             per bar) and from Python (one update call per bar) vs talib.stream and talipp
 
-Every case first checks parity with TA-Lib (DESIGN.md's rule).  Timing alternates
+Every case first checks parity with TA-Lib (the rule of docs/design.md).  Timing alternates
 ThreadX and the anchor: one warm-up each, then `repeats` runs each (>= 11 by default);
 the figure is the median.  ratio = anchor_ms / threadx_ms (> 1: ThreadX faster).
 """

@@ -1,7 +1,8 @@
-"""Shared helpers: the parity rule (DESIGN.md), a slow reference oracle, real data."""
+"""Shared helpers: the parity rule (docs/design.md), a slow reference oracle, real data."""
 
 from __future__ import annotations
 
+import importlib.util
 import math
 from pathlib import Path
 from typing import Any
@@ -15,6 +16,10 @@ DATA = Path(__file__).parent / "data"
 TOL = 1e-9
 TOL_ORDER = 1e-12
 ORDER_STATS = frozenset({"min", "max", "median", "quantile"})
+
+#: Tests of Parquet files need pyarrow (the ``parquet`` extra); without it they skip.
+requires_pyarrow = pytest.mark.skipif(importlib.util.find_spec("pyarrow") is None,
+                                      reason="needs pyarrow (the parquet extra)")
 
 
 # --------------------------------------------------------------------------- parity

@@ -150,6 +150,17 @@ def test_limit_entry_expiry_and_replacement() -> None:
     assert r.orders.status.tolist() == ["expired"] and r.orders.fill_bar.iloc[0] == 2
 
 
+@pytest.mark.parametrize("order_type", ["market", "limit", "stop"])
+def test_a_reversal_on_the_last_bar_does_not_happen(order_type: str) -> None:
+    # docs/backtest.md: its closing half is never sent, so no entry is placed either
+    df = bars([(10, 11, 9, 10)] * 4)
+    res = backtest.run(df, entries=flags(4, 0), short_entries=flags(4, 3), order_type=order_type,
+                       limit_price=10.0, stop_price=10.0, init_cash=1000)
+    o = res.orders
+    assert list(zip(o.side, o.reason, o.placed_bar)) == [("buy", o.reason.iloc[0], 0), ("sell", "end_of_data", 3)]
+    assert (o.status == "filled").all() and res.position.iloc[-2] > 0 and res.position.iloc[-1] == 0
+
+
 def test_stop_limit_and_stop_entry_with_same_bar_take_profit() -> None:
     df = bars([(100, 100, 100, 100), (100, 106, 99, 105), (105, 106, 104, 105), (105, 105, 105, 105)])
     r = backtest.run(df, entries=flags(4, 0), order_type="stop", stop_price=102.0, tp_stop=0.03,
@@ -280,6 +291,55 @@ def test_start_end_window() -> None:
     assert len(r.equity) == 50 and r.equity.index[0] == df.index[10]
 
 
+def test_naive_start_end_are_read_in_the_index_time_zone() -> None:
+    """As pandas' ``bars.loc["2024-01-02":]``: the data's zone is known, so nothing is assumed."""
+    df = random_bars(100, seed=10)  # hourly from 2024-01-01 00:00 UTC
+    sig = random_signals(100, 1, seed=11)["entries"][:, 0]
+    r = backtest.run(df, entries=sig, start="2024-01-02", end=pd.Timestamp("2024-01-03 12:00"))
+    assert r.equity.index[0] == df.loc["2024-01-02":].index[0] == pd.Timestamp("2024-01-02", tz="UTC")
+    assert r.equity.index[-1] == pd.Timestamp("2024-01-03 11:00", tz="UTC")
+    ny = df.tz_convert("America/New_York")
+    r = backtest.run(ny, entries=sig, start="2024-01-02")  # 2024-01-02 00:00 New York = 05:00 UTC
+    assert r.equity.index[0] == ny.loc["2024-01-02":].index[0] == pd.Timestamp("2024-01-02 05:00", tz="UTC")
+    aware = backtest.run(df, entries=sig, start=pd.Timestamp("2024-01-02", tz="UTC"), end="2024-01-03")
+    assert len(aware.equity) == 24
+    req = threadx.BacktestRequest(data=df, entries=sig, start="2024-01-02").run()
+    assert req.equity.index[0] == pd.Timestamp("2024-01-02", tz="UTC")
+
+
+def test_start_end_errors_over_a_datetime_index() -> None:
+    df = random_bars(100, seed=10)
+    with pytest.raises(ValidationError) as exc:
+        backtest.run(df.tz_localize(None), start=pd.Timestamp("2024-01-02", tz="UTC"))
+    assert exc.value.fields == ["start"] and "naive" in str(exc.value)
+    with pytest.raises(ValidationError) as exc:
+        backtest.run(df, start="2024-01-03", end="2024-01-02")
+    assert exc.value.fields == ["end"]
+    berlin = pd.DataFrame(df.to_numpy(), columns=df.columns,
+                          index=pd.date_range("2024-03-31", periods=100, freq="h", tz="Europe/Berlin"))
+    with pytest.raises(ValidationError, match="Europe/Berlin") as exc:  # 02:30 does not exist that night
+        backtest.run(berlin, start="2024-03-31 02:30")
+    assert exc.value.fields == ["start"]
+
+
+def test_signal_index_time_zone_mismatch_says_so() -> None:
+    df = random_bars(50, seed=10)
+    entries = pd.Series(flags(50, 3), index=df.index)
+    with pytest.raises(ValidationError, match="tz-naive but the data's index is in time zone UTC") as exc:
+        backtest.run(df, entries=entries.tz_localize(None))
+    assert exc.value.fields == ["entries"] and "time zones differ" in str(exc.value)
+    with pytest.raises(ValidationError, match="time zone UTC but the data's index is tz-naive"):
+        backtest.run(df.tz_localize(None), entries=entries)
+    # the same instants shown in another time zone are the same bars
+    same = backtest.run(df, entries=entries.tz_convert("Asia/Tokyo"))
+    pd.testing.assert_series_equal(same.equity, backtest.run(df, entries=entries).equity)
+    shifted = entries.tz_localize(None).tz_localize("Asia/Tokyo")  # same wall times, other instants
+    with pytest.raises(ValidationError, match="timestamps differ .*Asia/Tokyo.*UTC"):
+        backtest.run(df, exits=shifted)
+    with pytest.raises(ValidationError, match="same index"):
+        backtest.run(df, entries=entries.iloc[1:])
+
+
 def test_request_defaults_are_run_defaults() -> None:
     import dataclasses
 
@@ -297,11 +357,17 @@ def test_backtest_request_validates_runs_and_round_trips() -> None:
     res = req.run()
     again = threadx.BacktestRequest.from_dict(json.loads(json.dumps(req.to_dict()))).run()
     pd.testing.assert_series_equal(res.equity, again.equity)
-    bad = threadx.BacktestRequest(data=df, fees=1.5, slippage=-1, leverage=20, init_cash=0, sl_stop=-0.1,
-                                  start=df.index[5], end=df.index[2])
-    with pytest.raises(ValidationError) as exc:
-        bad.validate()
+    with pytest.raises(ValidationError) as exc:  # an invalid request cannot be built
+        threadx.BacktestRequest(data=df, fees=1.5, slippage=-1, leverage=20, init_cash=0, sl_stop=-0.1,
+                                start=df.index[5], end=df.index[2])
     assert set(exc.value.fields) == {"fees", "slippage", "leverage", "init_cash", "sl_stop", "end"}
+    # signals on another index of the same length: only the deep check (validate, run) reads the index
+    shifted = pd.Series(sig["entries"][:, 0], index=df.index + pd.Timedelta("1min"))
+    late = threadx.BacktestRequest(data=df, entries=shifted)
+    for check in (late.validate, late.run):
+        with pytest.raises(ValidationError) as exc:
+            check()
+        assert exc.value.fields == ["entries"]
 
     async def main() -> Any:
         async with threadx.Coordinator(max_workers=2) as co:

@@ -432,9 +432,12 @@ def test_map_yields_every_result(ordered: bool) -> None:
 def test_map_return_exceptions_and_early_exit() -> None:
     async def main() -> None:
         async with Coordinator(max_workers=1) as co:
-            reqs = [rolling(3), threadx.RollingRequest(values=X, window=-1), Boom(ValueError("x")), rolling(4)]
+            # times out of order: only the deep check (on the worker) finds it
+            unsorted = threadx.RollingRequest(values=X, window="5s", times=np.arange(len(X))[::-1] * 10**9)
+            reqs = [rolling(3), unsorted, Boom(ValueError("x")), rolling(4)]
             out = [r async for r in co.map(reqs, ordered=True, return_exceptions=True)]
-            assert isinstance(out[1], ValidationError) and isinstance(out[2], ValueError)
+            assert isinstance(out[1], ValidationError) and out[1].fields == ["times"]
+            assert isinstance(out[2], ValueError)
             np.testing.assert_array_equal(out[3], threadx.rolling.mean(X, 4))
             with pytest.raises(ValueError, match="x"):
                 async for _ in co.map(reqs[2:], ordered=True):

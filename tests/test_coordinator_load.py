@@ -16,10 +16,10 @@ from typing import Any
 
 import numpy as np
 import pytest
-from coordinator_support import Boom, Gate, long_native_request, run_async
+from coordinator_support import Boom, Gate, run_async
 
 import threadx
-from threadx import Coordinator, JobStatus
+from threadx import Coordinator
 from threadx.errors import CallbackTimeoutError, CancelledError, TaskTimeoutError, ValidationError
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]

@@ -11,6 +11,8 @@ import pathlib
 import pandas as pd
 import pytest
 
+from conftest import requires_pyarrow
+
 from threadx import data
 from threadx.errors import DataError
 from threadx.sources import CircuitBreaker
@@ -22,6 +24,7 @@ def frame() -> pd.DataFrame:
                          "close": [1.5, 2.5, 3.5], "volume": [1.0, 1, 1]}, index=idx)
 
 
+@requires_pyarrow
 def test_parquet_index_wins_over_a_date_named_column(tmp_path: pathlib.Path) -> None:
     df = frame()
     df["date"] = df.index.strftime("%Y-%m-%d")

@@ -20,6 +20,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import pytest
+from conftest import requires_pyarrow
 
 from threadx import data
 from threadx.errors import DataError, ValidationError
@@ -260,16 +261,41 @@ def test_naive_timestamps_need_tz(name: str) -> None:
         data.load(DATA / name)
 
 
-def test_tz_applies_to_dates_and_times() -> None:
-    berlin = real("2006-day-001.txt", BERLIN)  # midnight in Berlin is 23:00 UTC the day before
-    assert berlin.index[0] == ts("2006-01-01 23:00")
+def test_tz_applies_to_intraday_times() -> None:
     utc = real("2006-min-005.txt", "UTC")
     local = real("2006-min-005.txt", BERLIN)
     assert (utc.index - local.index == pd.Timedelta(hours=1)).all()  # January: CET = UTC+1
     summer = load_text("Date,Time,Open,High,Low,Close,Volume\n2006-07-03,09:05:00,1,2,0.5,1,0\n", tz=BERLIN)
     assert summer.index[0] == ts("2006-07-03 07:05")  # CEST = UTC+2
+    # intraday stamps that include midnights are still local times
+    hourly = load_text("time,open,high,low,close,volume\n2024-01-01 00:00,1,2,0.5,1,0\n"
+                       "2024-01-01 12:00,1,2,0.5,1,0\n2024-01-02 00:00,1,2,0.5,1,0\n", tz="America/New_York")
+    assert list(hourly.index) == [ts("2024-01-01 05:00"), ts("2024-01-01 17:00"), ts("2024-01-02 05:00")]
+    assert not any("are dates" in note for note in hourly.attrs["notes"])
+
+
+@pytest.mark.parametrize("name", ["2006-day-001.txt", "2006-week-001.txt", "BTCUSD.csv", "GOOG.csv"])
+@pytest.mark.parametrize("tz", [BERLIN, "America/New_York", "Asia/Tokyo", "Australia/Lord_Howe"])
+def test_dates_keep_their_date_whatever_tz(name: str, tz: str) -> None:
+    # daily, weekly and monthly bars: 00:00 UTC of the date in the file, not local midnight in UTC
+    # (New York daily bars used to come out at 04:00 or 05:00 UTC by season)
+    df = real(name, tz)
+    expected = real(name, "UTC")
+    pd.testing.assert_index_equal(df.index, expected.index)
+    assert (df.index == df.index.normalize()).all()
+    assert df.attrs["tz"] == tz and any("00:00 UTC of its date" in note for note in df.attrs["notes"])
+
+
+def test_a_single_date_and_dates_written_with_midnight_times() -> None:
     ny = load_text("Date,Open,High,Low,Close,Volume\n2006-07-03,1,2,0.5,1,0\n", tz="America/New_York")
-    assert ny.index[0] == ts("2006-07-03 04:00")
+    assert ny.index[0] == ts("2006-07-03")
+    written = load_text("time,open,high,low,close,volume\n2006-07-03 00:00:00,1,2,0.5,1,0\n"
+                        "2006-07-04 00:00:00,1,2,0.5,1,0\n", tz="Asia/Tokyo")
+    assert list(written.index) == [ts("2006-07-03"), ts("2006-07-04")]
+    # a date whose local midnight does not exist (Sao Paulo's DST began at midnight) is still a date
+    gap = load_text("date,open,high,low,close,volume\n2018-11-02,1,2,0.5,1,0\n2018-11-05,1,2,0.5,1,0\n",
+                    tz="America/Sao_Paulo")
+    assert list(gap.index) == [ts("2018-11-02"), ts("2018-11-05")]
 
 
 def test_timestamps_with_offsets_need_no_tz() -> None:
@@ -392,10 +418,16 @@ def test_buffers_bytes_and_format_override(tmp_path: Path) -> None:
     p.write_text(json.dumps([[1577923200000, 1, 2, 0.5, 1.5, 10], [1578009600000, 1.5, 3, 1, 2.5, 20]]))
     pd.testing.assert_frame_equal(data.load(p), EXPECTED)
     pd.testing.assert_frame_equal(data.load(p, format="json"), EXPECTED)
-    with pytest.raises(DataError, match="Parquet"):
-        data.load(p, format="parquet")
     with pytest.raises(DataError):
         data.load(p, format="csv", tz="UTC")  # a JSON array read as CSV has no usable columns
+
+
+@requires_pyarrow
+def test_format_override_to_parquet(tmp_path: Path) -> None:
+    p = tmp_path / "bars.dat"
+    p.write_text(json.dumps([[1577923200000, 1, 2, 0.5, 1.5, 10]]))
+    with pytest.raises(DataError, match="Parquet"):
+        data.load(p, format="parquet")
 
 
 def test_json_records_and_extra_fields() -> None:
@@ -626,6 +658,7 @@ def test_bad_source_type() -> None:
     ("orcl-1995-2014.txt", "UTC", {"adjust": True}),
     ("UNITTEST_BTC-1m.json", None, {}),
 ])
+@requires_pyarrow
 def test_parquet_round_trip(tmp_path: Path, name: str, tz: str | None, kw: dict[str, Any]) -> None:
     df = data.load(DATA / name, tz=tz, **kw)
     path = tmp_path / "bars.parquet"
@@ -638,6 +671,7 @@ def test_parquet_round_trip(tmp_path: Path, name: str, tz: str | None, kw: dict[
         pd.testing.assert_frame_equal(data.load(fh), df, check_exact=True)
 
 
+@requires_pyarrow
 def test_parquet_from_other_writers(tmp_path: Path) -> None:
     naive = EXPECTED.tz_localize(None)
     path = tmp_path / "naive.parquet"
@@ -665,3 +699,13 @@ def test_save_rejects_what_it_cannot_round_trip(tmp_path: Path) -> None:
     with pytest.raises(ValidationError) as exc:
         data.save([1, 2], 3)  # type: ignore[arg-type]
     assert exc.value.fields == ["df", "path"]
+
+
+def test_bundled_samples() -> None:
+    """GOOG (the default) and three symbols on the same days, for multi-symbol examples."""
+    assert data.sample().index[0] == pd.Timestamp("2004-08-19", tz="UTC")
+    three = {s: data.sample(s) for s in ("NVDA", "ORCL", "YHOO")}
+    assert all(len(f) == 754 and f.index.equals(three["NVDA"].index) for f in three.values())
+    assert list(three["ORCL"].columns[:5]) == ["open", "high", "low", "close", "volume"]
+    with pytest.raises(ValidationError, match="GOOG, NVDA, ORCL, YHOO"):
+        data.sample("MSFT")

@@ -38,17 +38,34 @@ def good(**changes: Any) -> DataRequest:
     return DataRequest(**fields)
 
 
-def bad_fields(req: DataRequest) -> list[str]:
+def bad_fields(**changes: Any) -> list[str]:
+    """The fields named by the ValidationError that building the request raises."""
     with pytest.raises(ValidationError) as info:
-        req.validate()
+        good(**changes)
     return info.value.fields
 
 
 def test_keyword_only_and_required() -> None:
     with pytest.raises(TypeError):
         DataRequest(["A"], "2024-01-01T00:00Z", "2024-01-02T00:00Z", "1d", "sample")  # type: ignore[misc]
-    with pytest.raises(TypeError):
+    with pytest.raises(ValidationError) as info:
         DataRequest(symbols=["A"], start="2024-01-01T00:00Z", end="2024-01-02T00:00Z")  # type: ignore[call-arg]
+    assert info.value.fields == ["timeframe", "source"]
+    assert "is required by DataRequest" in str(info.value)
+
+
+def test_keyword_typo_names_the_closest_field() -> None:
+    with pytest.raises(ValidationError) as info:
+        good(timefrmae="1h")
+    assert info.value.fields == ["timefrmae"]
+    assert "did you mean 'timeframe'?" in str(info.value)
+
+
+def test_requests_are_immutable() -> None:
+    req = good()
+    with pytest.raises(AttributeError):
+        req.timeframe = "1d"  # type: ignore[misc]
+    assert req.timeframe == "1h"
 
 
 def test_valid_construction_normalises() -> None:
@@ -61,8 +78,7 @@ def test_valid_construction_normalises() -> None:
     assert good(symbols="AAA").symbols == ("AAA",)
     assert good(symbols=np.array(["AAA", "BBB"])).validate().symbols == ("AAA", "BBB")
     assert good(symbols=pd.Index(["AAA"])).validate().symbols == ("AAA",)
-    assert good(start=np.datetime64("2024-01-01T00:00"), end="2024-01-02T00:00Z").start == pd.Timestamp(
-        "2024-01-01")  # kept naive, refused by validate
+    assert bad_fields(start=np.datetime64("2024-01-01T00:00"), end="2024-01-02T00:00Z") == ["start"]  # naive
     assert good(symbols=[f"S{i}" for i in range(100)]).validate()
 
 
@@ -72,9 +88,8 @@ def test_every_timeframe(timeframe: str) -> None:
 
 
 def test_every_bad_field_is_reported_at_once() -> None:
-    req = good(symbols=["AAA", "AAA", ""], start="2024-01-01", end="not a date", timeframe="2h", source="nope")
     with pytest.raises(ValidationError) as info:
-        req.validate()
+        good(symbols=["AAA", "AAA", ""], start="2024-01-01", end="not a date", timeframe="2h", source="nope")
     err = info.value
     assert err.fields == ["symbols", "symbols", "start", "end", "timeframe", "source"]
     text = str(err)
@@ -90,10 +105,10 @@ def test_naive_timestamps_are_refused_not_assumed() -> None:
     for naive in ("2024-01-01", pd.Timestamp("2024-01-01"), dt.datetime(2024, 1, 1), np.datetime64("2024-01-01"),
                   dt.date(2024, 1, 1)):
         with pytest.raises(ValidationError) as info:
-            good(start=naive).validate()
+            good(start=naive)
         assert info.value.fields == ["start"]
         assert "naive" in str(info.value) and "tz='UTC'" in str(info.value)
-    assert bad_fields(good(end="2024-01-02 00:00")) == ["end"]
+    assert bad_fields(end="2024-01-02 00:00") == ["end"]
 
 
 @pytest.mark.parametrize(
@@ -117,18 +132,18 @@ def test_naive_timestamps_are_refused_not_assumed() -> None:
     ],
 )
 def test_bad_fields(changes: dict[str, Any], fields: list[str]) -> None:
-    assert bad_fields(good(**changes)) == fields
+    assert bad_fields(**changes) == fields
 
 
 def test_too_many_symbols_is_summarised() -> None:
     with pytest.raises(ValidationError, match="<101 symbols>: must hold 1 to 100 symbols"):
-        good(symbols=[f"S{i}" for i in range(101)]).validate()
+        good(symbols=[f"S{i}" for i in range(101)])
 
 
 def test_registered_source_becomes_known(mem: str) -> None:
     good(source=mem).validate()
     unregister_source(mem)
-    assert bad_fields(good(source=mem)) == ["source"]
+    assert bad_fields(source=mem) == ["source"]
     register_source(mem, InMemorySource({}))  # for the fixture to remove
 
 
@@ -154,11 +169,29 @@ def test_round_trip_through_json(req: DataRequest) -> None:
     assert str(back.start.tz) == "UTC" and back.start.value == req.start.value
 
 
-def test_invalid_request_survives_a_round_trip() -> None:
-    req = good(start="2024-01-01", timeframe="2h")
-    back = DataRequest.from_dict(json.loads(json.dumps(req.to_dict())))
-    assert back == req
-    assert bad_fields(back) == ["start", "timeframe"]
+def test_an_invalid_dict_is_refused_by_from_dict() -> None:
+    d = good().to_dict()
+    with pytest.raises(ValidationError) as info:
+        DataRequest.from_dict({**d, "start": "2024-01-01", "timeframe": "2h"})
+    assert info.value.fields == ["start", "timeframe"]
+
+
+@pytest.mark.parametrize(
+    ("payload", "fields", "text"),
+    [
+        (None, ["data"], "takes a dict"),
+        ("abc", ["data"], "takes a dict"),
+        ([1, 2], ["data"], "takes a dict"),
+        ({"type": "DataRequest", "symbols": "AAA"}, ["start", "end", "timeframe", "source"], "is required"),
+        ({**good().to_dict(), "symbol": "AAA"}, ["symbol"], "did you mean 'symbols'?"),
+        ({**good().to_dict(), "zzz": 1}, ["zzz"], "valid: end, source, start, symbols, timeframe"),
+    ],
+)
+def test_from_dict_garbage_is_a_validation_error(payload: Any, fields: list[str], text: str) -> None:
+    with pytest.raises(ValidationError) as info:
+        DataRequest.from_dict(payload)
+    assert info.value.fields == fields
+    assert text in str(info.value)
 
 
 def test_from_dict_checks_the_type() -> None:
@@ -186,7 +219,7 @@ def test_run_fetches_every_symbol_in_order(mem: str) -> None:
 
 def test_run_validates_before_fetching(mem: str) -> None:
     with pytest.raises(ValidationError) as info:
-        good(source=mem, timeframe="2h").run()
+        good(source=mem, timeframe="2h")
     assert info.value.fields == ["timeframe"]
     assert threadx.sources.get_source(mem).stats()["calls"] == 0
 

@@ -139,3 +139,23 @@ def test_cli_sweep() -> None:
     assert "top 3 by sharpe" in text and len(text.splitlines()) == 2 + 1 + 3
     assert main(["sweep", "sma_cross", "fast=1", "slow=20"]) == 2  # a ValidationError: exit code 2
     assert main(["sweep", "sma_cross", "fast"]) == 2
+
+
+def test_subpackages_reachable_after_a_bare_import() -> None:
+    # a fresh interpreter: in this one another test may already have imported them
+    code = """
+import sys
+import threadx
+for name in ("ta", "stream", "backtest"):
+    assert name in threadx.__all__ and name in dir(threadx), name
+assert callable(threadx.stream.RSI) and callable(threadx.ta.RSI) and callable(threadx.backtest.run)
+assert threadx.ta is sys.modules["threadx.ta"]
+try:
+    threadx.no_such_thing
+except AttributeError as exc:
+    assert "no_such_thing" in str(exc)
+else:
+    raise AssertionError("threadx.no_such_thing did not raise")
+"""
+    r = run_python(code)
+    assert r.returncode == 0, r.stderr

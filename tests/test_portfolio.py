@@ -216,3 +216,16 @@ def test_weights_above_leverage_and_misaligned_data(stocks: dict[str, pd.DataFra
     shifted = dict(stocks, ORCL=stocks["ORCL"].iloc[1:])
     with pytest.raises(ValidationError, match="same index"):
         backtest.rebalance(shifted, "equal")
+
+
+def test_weights_index_in_another_time_zone(stocks: dict[str, pd.DataFrame]) -> None:
+    """The same instants in another zone line up; a tz-naive index is refused as a time-zone mismatch."""
+    rule = backtest.target_weights(stocks, "equal", window=20, every=50)
+    base = backtest.rebalance(stocks, rule)
+    pd.testing.assert_series_equal(backtest.rebalance(stocks, rule.tz_convert("America/New_York")).equity, base.equity)
+    with pytest.raises(ValidationError, match="time zones differ") as exc:
+        backtest.rebalance(stocks, rule.tz_localize(None))
+    assert exc.value.fields == ["weights"]
+    naive = dict(stocks, ORCL=stocks["ORCL"].tz_localize(None))
+    with pytest.raises(ValidationError, match="tz-naive but .* time zones differ.*'NVDA'"):
+        backtest.rebalance(naive, "equal")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -55,18 +56,65 @@ def test_round_trip_through_json(req: RollingRequest) -> None:
     np.testing.assert_array_equal(np.asarray(got), np.asarray(expected))
 
 
-def test_validate_reports_every_bad_field() -> None:
-    req = RollingRequest(values=np.arange(10.0), window=0, stat="quantile", q=1.5,
-                         interpolation="cubic", min_periods=-2)
+def test_construction_reports_every_bad_field() -> None:
     with pytest.raises(ValidationError) as exc:
-        req.validate()
+        RollingRequest(values=np.arange(10.0), window=0, stat="quantile", q=1.5,
+                       interpolation="cubic", min_periods=-2)
     assert set(exc.value.fields) == {"window", "q", "interpolation", "min_periods"}
 
 
 def test_unknown_stat() -> None:
     with pytest.raises(ValidationError) as exc:
-        RollingRequest(values=np.arange(10.0), window=3, stat="kurtosis").validate()
+        RollingRequest(values=np.arange(10.0), window=3, stat="kurtosis")
     assert exc.value.fields == ["stat"]
+
+
+def test_cheap_checks_at_birth_deep_checks_when_run() -> None:
+    t = np.arange(10, dtype=np.int64) * 10**9
+    with pytest.raises(ValidationError) as exc:  # a length is cheap to check
+        RollingRequest(values=np.arange(10.0), window="2s", times=t[:9])
+    assert exc.value.fields == ["times"]
+    req = RollingRequest(values=np.arange(10.0), window="2s", times=t[::-1])  # order: read all of them
+    for check in (req.validate, req.run):
+        with pytest.raises(ValidationError) as exc:
+            check()
+        assert exc.value.fields == ["times"]
+
+
+def test_requests_are_frozen_and_their_dicts_read_only() -> None:
+    req = threadx.IndicatorRequest(function="RSI", inputs=[np.arange(30.0)], params={"timeperiod": 5})
+    with pytest.raises(AttributeError):
+        req.function = "SMA"  # type: ignore[misc]
+    with pytest.raises(TypeError):
+        req.params["timeperiod"] = 0
+    assert isinstance(req.inputs, tuple)
+
+
+@pytest.mark.parametrize(
+    ("cls", "fields", "bad", "near"),
+    [
+        (RollingRequest, {"values": np.arange(5.0), "window": 2}, "windw", "window"),
+        (threadx.IndicatorRequest, {"function": "SMA", "inputs": [np.arange(5.0)]}, "param", "params"),
+        (threadx.BacktestRequest, {"data": (np.ones(3),) * 4}, "fess", "fees"),
+        (threadx.SweepRequest, {"strategy": "sma_cross", "data": (np.ones(3),) * 4}, "grd", "grid"),
+    ],
+)
+def test_keyword_typos_name_the_closest_field(cls: Any, fields: dict[str, Any], bad: str, near: str) -> None:
+    with pytest.raises(ValidationError) as exc:
+        cls(**fields, **{bad: 1})
+    assert exc.value.fields == [bad]
+    assert f"did you mean {near!r}?" in str(exc.value)
+
+
+def test_from_dict_reports_unknown_and_missing_keys() -> None:
+    with pytest.raises(ValidationError) as exc:
+        RollingRequest.from_dict({"type": "RollingRequest", "vales": [1.0]})
+    assert exc.value.fields == ["vales", "values", "window"]
+    assert "did you mean 'values'?" in str(exc.value)
+    for garbage in (None, "abc", 5, [("values", [1.0])]):
+        with pytest.raises(ValidationError) as exc:
+            RollingRequest.from_dict(garbage)
+        assert exc.value.fields == ["data"]
 
 
 def test_run_equals_function() -> None:

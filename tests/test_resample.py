@@ -8,8 +8,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from threadx._resample import align, bar_period, resample
-from threadx.errors import ValidationError
+from threadx.data import align, bar_period, resample
+from threadx import data
+from threadx.errors import DataError, ValidationError
 
 DATA = pathlib.Path(__file__).parent / "data"
 AGG = {"open": "first", "high": "max", "low": "min", "close": "last", "volume": "sum"}
@@ -165,3 +166,55 @@ def test_align_rejects_mismatched_timezones_and_text(daily: pd.DataFrame) -> Non
     with pytest.raises(ValidationError) as exc:
         align(weekly.assign(symbol="X"), daily.index)
     assert exc.value.fields == ["coarse"]
+
+
+@pytest.mark.parametrize(("name", "tz"), [("GOOG.csv", "UTC"), ("BTCUSD.csv", "UTC")])
+def test_a_rule_finer_than_the_bars_is_a_data_error(name: str, tz: str) -> None:
+    # monthly bars to weekly used to give hundreds of NaN rows without a word
+    monthly = resample(data.load(DATA / name, tz=tz), "ME", drop_empty=True)
+    assert bar_period(monthly.index) == pd.Timedelta("31D")
+    with pytest.raises(DataError, match=r"rule 'W' \(bins of 7 days\) is finer than the data's bars \(31 days\)"):
+        resample(monthly, "W")
+    with pytest.raises(DataError, match=r"rule '1h' .* the data's bars \(1 day\)"):
+        resample(data.sample(), "1h", drop_empty=True)
+    with pytest.raises(DataError, match=r"rule '1D' .* the data's bars \(7 days\)"):
+        resample(data.sample(), "1D", period="7D")  # a given period is the bars' length
+    # as long as the data's bars or longer: fine, whatever the calendar does
+    assert len(resample(monthly, "ME")) == len(monthly)
+    assert resample(monthly, "QE", drop_empty=True)["close"].notna().all()
+    assert len(resample(data.sample(), "1D")) >= len(data.sample())
+    assert len(resample(data.sample(), "B")) >= len(data.sample())  # a business day spans a weekend
+
+
+def test_daily_bins_keep_the_calendar_date() -> None:
+    ny = data.load(DATA / "GOOG.csv", tz="America/New_York")
+    weekly = resample(ny, "W-FRI", drop_empty=True)
+    assert (weekly.index == weekly.index.normalize()).all() and str(weekly.index.tz) == "UTC"
+    assert weekly.index[0] == pd.Timestamp("2004-08-20", tz="UTC")
+
+
+def one_message(text: str) -> None:
+    """One clear sentence per field: no exception text nested in another."""
+    assert "Failed to parse" not in text and "invalid field" not in text.split(":", 1)[1], text
+    assert text.count("Invalid frequency") <= 1, text
+
+
+@pytest.mark.parametrize("rule", ["weekly", "1x", 5, None, "-1D", "0h"])
+def test_bad_rules_read_as_one_message(daily: pd.DataFrame, rule: object) -> None:
+    with pytest.raises(ValidationError) as exc:
+        resample(daily[list(AGG)], rule)
+    assert exc.value.fields == ["rule"]
+    one_message(str(exc.value))
+    assert "'1h', '1D', 'W-FRI', 'ME'" in str(exc.value)  # what is accepted
+
+
+def test_empty_and_single_bar_frames_read_as_one_message(daily: pd.DataFrame) -> None:
+    with pytest.raises(ValidationError) as exc:
+        resample(daily.iloc[:0], "1D")
+    assert exc.value.fields == ["df"] and "has no bars to resample" in str(exc.value)
+    one_message(str(exc.value))
+    with pytest.raises(ValidationError) as exc:
+        resample(daily.iloc[:1], "W-FRI")
+    assert exc.value.fields == ["period"] and "pass period=" in str(exc.value)
+    one_message(str(exc.value))
+    assert len(resample(daily.iloc[:1], "W-FRI", period="1D")) == 1

@@ -1,6 +1,6 @@
 """threadx.rolling against pandas (and a slow oracle where pandas has no reference).
 
-The parity rule of DESIGN.md: identical NaN and +-inf positions, values within
+The parity rule of docs/design.md: identical NaN and +-inf positions, values within
 1e-9 * max(|expected|, max|input|) (1e-12 for order statistics).
 """
 

@@ -659,21 +659,10 @@ def test_directory_source_arguments_are_validated_together(tmp_path: Path) -> No
 
 
 def test_directory_source_with_threadx_load(csv_dir: Path) -> None:
-    data = pytest.importorskip("threadx.data")
-    if not hasattr(data, "load"):
-        pytest.skip("threadx.data.load is not available yet")
     src = DirectorySource(csv_dir)
     df = src.fetch("AAA", "2024-01-01T06:00Z", "2024-01-01T09:00Z", "1h")
     assert list(df.index) == list(bars().index[6:9])
     np.testing.assert_allclose(df[list(OHLCV)].to_numpy(), bars()[list(OHLCV)].iloc[6:9].to_numpy())
-
-
-def test_directory_source_without_threadx_load(csv_dir: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    import threadx.data
-
-    monkeypatch.delattr(threadx.data, "load", raising=False)
-    with pytest.raises(DataError, match="pass loader="):
-        DirectorySource(csv_dir).fetch("AAA", T0, T1, "1h")
 
 
 # --------------------------------------------------------------------------- registry
@@ -745,3 +734,70 @@ def test_sample_source() -> None:
         src.fetch("MSFT", "2010-01-01T00:00Z", "2010-02-01T00:00Z", "1d")
     with pytest.raises(DataError, match="daily bars"):
         src.fetch("GOOG", "2010-01-01T00:00Z", "2010-02-01T00:00Z", "1h")
+
+
+# ------------------------------------------------------------------ bars at the requested timeframe
+
+def daily_of(hourly: pd.DataFrame) -> pd.DataFrame:
+    """The plain pandas daily aggregate of hourly bars (UTC days)."""
+    agg = {"open": "first", "high": "max", "low": "min", "close": "last", "volume": "sum"}
+    return hourly.resample("1D").agg(agg).dropna(subset=["close"])
+
+
+@pytest.mark.parametrize("kind", ["directory", "memory", "callable", "resilient"])
+def test_every_source_aggregates_finer_bars_to_the_timeframe(kind: str, tmp_path: Path) -> None:
+    # a DirectorySource of hourly bars asked for '1d' used to return the hourly bars
+    hourly = bars(24 * 5)
+    write_csvs(tmp_path, {"AAA": hourly})
+    src: Any = {
+        "directory": lambda: DirectorySource(tmp_path, loader=read_csv_utc),
+        "memory": lambda: InMemorySource({"AAA": hourly}),
+        "callable": lambda: CallableSource(lambda symbol, start, end, timeframe: hourly),
+        "resilient": lambda: resilient(Scripted(frame=hourly)),
+    }[kind]()
+    end = pd.Timestamp("2024-01-05", tz="UTC")
+    df = src.fetch("AAA", T0, end, "1d")
+    expected = daily_of(hourly.loc[:"2024-01-04 23:00"])
+    pd.testing.assert_frame_equal(df[list(OHLCV)], expected, check_freq=False, check_exact=False, rtol=1e-12)
+    assert df.attrs["timeframe"] == "1d" and (df.index == df.index.normalize()).all()
+    four = src.fetch("AAA", T0, T1, "4h")
+    assert len(four) == 6 and four["volume"].iloc[0] == hourly["volume"].iloc[:4].sum()
+    same = src.fetch("AAA", T0, T1, "1h")  # the data's own timeframe: the bars as they are
+    pd.testing.assert_frame_equal(same[list(OHLCV)], hourly.iloc[:24], check_freq=False)
+
+
+def test_a_bin_that_begins_before_start_is_left_out() -> None:
+    src = InMemorySource({"AAA": bars(24 * 3)})
+    df = src.fetch("AAA", "2024-01-01T10:00Z", "2024-01-03T00:00Z", "1d")
+    assert list(df.index) == [pd.Timestamp("2024-01-02", tz="UTC")]
+    assert len(df.attrs["closes"]) == len(df)  # resample's close times follow the slice
+
+
+@pytest.mark.parametrize("kind", ["memory", "resilient"])
+def test_a_timeframe_finer_than_the_data_is_refused(kind: str) -> None:
+    hourly = bars()
+    src: Any = InMemorySource({"AAA": hourly}) if kind == "memory" else resilient(Scripted(frame=hourly))
+    with pytest.raises(DataError, match=r"timeframe '15m' \(bins of 15 minutes\) is finer than the data's bars "
+                                        r"\(1 hour\)") as info:
+        src.fetch("AAA", T0, T1, "15m")
+    assert not isinstance(info.value, TransientDataError)
+    if kind == "resilient":
+        assert src.stats()["state"] == "closed" and src.stats()["failures"] == 1
+
+
+def test_bars_that_do_not_divide_the_timeframe_are_refused() -> None:
+    src = InMemorySource({"AAA": bars(100, freq="3min")})
+    with pytest.raises(DataError, match=r"bars of 3 minutes do not divide timeframe '5m'"):
+        src.fetch("AAA", T0, T1, "5m")
+    assert len(src.fetch("AAA", T0, T1, "15m")) == 20
+
+
+def test_data_request_gets_the_timeframe_it_asked_for(tmp_path: Path, registry: list[str]) -> None:
+    import threadx
+
+    write_csvs(tmp_path, {"AAA": bars(24 * 4)})
+    registry.append("hourly-files")
+    register_source("hourly-files", DirectorySource(tmp_path, loader=read_csv_utc))
+    out = threadx.DataRequest(symbols="AAA", start="2024-01-01T00:00Z", end="2024-01-04T00:00Z",
+                              timeframe="1d", source="hourly-files").run()
+    assert list(out["AAA"].index) == list(pd.date_range("2024-01-01", periods=3, freq="1D", tz="UTC"))

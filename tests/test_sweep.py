@@ -200,11 +200,10 @@ def test_sweep_request_validates_runs_round_trips_and_goes_through_the_coordinat
             return await (await co.submit(req))
 
     pd.testing.assert_frame_equal(asyncio.run(main()), direct)
-    bad = threadx.SweepRequest(strategy="sma_cross", data=BARS, grid={"fast": [1, 10], "slow": 10**7},
-                               options={"fees": 2.0, "slippage": -1}, metric="luck")
-    with pytest.raises(ValidationError) as exc:
-        bad.validate()
+    with pytest.raises(ValidationError) as exc:  # an invalid request cannot be built
+        threadx.SweepRequest(strategy="sma_cross", data=BARS, grid={"fast": [1, 10], "slow": 10**7},
+                             options={"fees": 2.0, "slippage": -1}, metric="luck")
     assert set(exc.value.fields) == {"fast", "slow", "fees", "slippage", "metric"}
     with pytest.raises(ValidationError) as exc:
-        threadx.SweepRequest(strategy="magic", data=BARS).validate()
+        threadx.SweepRequest(strategy="magic", data=BARS)
     assert exc.value.fields == ["strategy"]

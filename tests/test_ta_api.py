@@ -13,7 +13,6 @@ import pytest
 import ta_support
 import threadx
 import threadx.ta as ta
-from ta_cases import CASES
 from threadx.errors import CancelledError, IndicatorError, ValidationError
 
 talib = pytest.importorskip("talib")
@@ -174,6 +173,68 @@ def test_ohlcv_frame_input(container: str) -> None:
             np.testing.assert_array_equal(np.asarray(g), e)
     with pytest.raises(ValidationError, match="volume"):
         ta.OBV(pd.DataFrame({"close": WALK["close"]})) if "OBV" in FUNCS else ta.VWAP(pd.DataFrame({"close": 1.0}, index=[0]))
+
+
+def _ohlcv_frame(title: bool = False) -> pd.DataFrame:
+    idx = pd.date_range("2024-01-01", periods=400, freq="D", tz="UTC")
+    return pd.DataFrame({(k.title() if title else k): WALK[k] for k in ("open", "high", "low", "close", "volume")},
+                        index=idx)
+
+
+@pytest.mark.parametrize("title", [False, True])
+def test_single_input_function_reads_the_close_of_an_ohlcv_frame(title: bool) -> None:
+    """Like TA-Lib's abstract API: RSI(df) is the RSI of df's close (one result, not one per column)."""
+    df = _ohlcv_frame(title)
+    lower = _ohlcv_frame()
+    for name in ("RSI", "SMA", "EMA", "MACD", "BBANDS"):
+        got = as_list(getattr(ta, name)(df, timeperiod=10) if name != "MACD" else ta.MACD(df))
+        exp = getattr(talib.abstract, name)(lower, timeperiod=10) if name != "MACD" else talib.abstract.MACD(lower)
+        exp = [exp[c] for c in exp.columns] if isinstance(exp, pd.DataFrame) else [exp]  # a tuple in threadx.ta
+        assert len(got) == len(exp)
+        for g, e in zip(got, exp):
+            assert isinstance(g, pd.Series) and g.index.equals(df.index)
+            np.testing.assert_array_equal(g.to_numpy(), np.asarray(e))
+    pd.testing.assert_series_equal(ta.RSI(dict(lower)), ta.RSI(lower["close"]))
+
+
+def test_price_keyword_picks_another_column() -> None:
+    df = _ohlcv_frame(title=True)
+    lower = _ohlcv_frame()
+    np.testing.assert_array_equal(ta.RSI(df, price="open", timeperiod=5).to_numpy(),
+                                  talib.abstract.RSI(lower, price="open", timeperiod=5).to_numpy())
+    np.testing.assert_array_equal(ta.RSI(df, timeperiod=[5, 9], price="high")[("High", 9)].to_numpy(),
+                                  talib.RSI(WALK["high"], 9))
+    # OBV reads close and volume; BETA's two generic inputs default to high and low (TA-Lib's price0/price1)
+    np.testing.assert_array_equal(ta.OBV(df).to_numpy(), talib.abstract.OBV(lower).to_numpy())
+    np.testing.assert_array_equal(ta.BETA(df).to_numpy(), talib.abstract.BETA(lower).to_numpy())
+    np.testing.assert_array_equal(ta.BETA(df, price0="open", price1="close").to_numpy(),
+                                  talib.abstract.BETA(lower, price0="open", price1="close").to_numpy())
+    req = threadx.IndicatorRequest(function="RSI", inputs=[lower], params={"price": "open"})
+    pd.testing.assert_series_equal(req.run(), ta.RSI(lower["open"]))
+    assert inspect.signature(ta.RSI).parameters["price"].default == "close"
+
+
+def test_price_keyword_errors() -> None:
+    df = _ohlcv_frame()
+    with pytest.raises(ValidationError, match="no 'foo' column") as info:
+        ta.RSI(df, price="foo")
+    assert info.value.fields == ["price"]
+    with pytest.raises(ValidationError, match="OHLCV frame") as info:
+        ta.RSI(WALK["close"], price="open")
+    assert info.value.fields == ["price"]
+    with pytest.raises(ValidationError) as info:
+        ta.RSI(df, price=3)
+    assert info.value.fields == ["price"]
+    with pytest.raises(ValidationError, match="'close'"):
+        ta.RSI(df[["open", "high"]])  # OHLCV names but no close: an error, not two RSIs
+
+
+def test_frame_of_assets_keeps_one_column_per_asset() -> None:
+    idx = pd.date_range("2024-01-01", periods=400, freq="D")
+    assets = pd.DataFrame({"AAA": WALK["close"], "BBB": WALK["open"]}, index=idx)
+    out = ta.RSI(assets, timeperiod=7)
+    assert list(out.columns) == ["AAA", "BBB"]
+    np.testing.assert_array_equal(out["BBB"].to_numpy(), talib.RSI(WALK["open"], 7))
 
 
 def test_integer_input_converts() -> None:

@@ -1,4 +1,4 @@
-"""threadx.ta against TA-Lib (the pinned `ta-lib` of the test extra), under DESIGN.md's
+"""threadx.ta against TA-Lib (the pinned `ta-lib` of the test extra), under docs/design.md's
 parity rule, for every case of tests/ta_cases on random walks (flat stretches, gaps,
 leading NaNs, a series shorter than most warm-ups) and on every real file in tests/data."""
 
@@ -14,7 +14,7 @@ from ta_cases import CASES
 
 talib = pytest.importorskip("talib")
 
-# Order statistics select input values: 1e-12 (DESIGN.md).
+# Order statistics select input values: 1e-12 (docs/design.md).
 ORDER_STATS = {"MAX", "MIN", "DONCHIAN", "MIDPOINT", "MIDPRICE", "MEDPRICE"}
 
 # Functions that skip a non-finite bar instead of propagating it: VWAP (TA-Lib 0.8's

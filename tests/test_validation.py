@@ -508,3 +508,70 @@ def test_core_streaming_update_many_bad_arguments():
 def test_core_streaming_update_many_0d_times():
     rq = _core.rolling.Stream("quantile", 10**9, time_window=True, q=[0.5])
     assert fields(rq.update_many, X, np.array(NS[0])) == ["times"]
+
+
+# ---------------------------------------------------------------- keyword typos (issue 11)
+
+def _typo_calls():
+    import threadx.stream
+    import threadx.ta as ta
+    from threadx import backtest, data
+
+    bars = data.sample().iloc[:300]
+    return [
+        ("fess", "fees", lambda: backtest.run(bars, fess=0.001)),
+        ("slipage", "slippage", lambda: backtest.sweep("sma_cross", bars, fast=5, slow=20, slipage=0.001)),
+        ("metirc", "metric", lambda: backtest.sweep("sma_cross", bars, fast=5, slow=20, metirc="sharpe")),
+        ("fess", "fees", lambda: backtest.rebalance({"A": bars, "B": bars}, "equal", fess=0.001)),
+        ("windw", "window", lambda: backtest.target_weights({"A": bars}, "equal", windw=10)),
+        ("min_period", "min_periods", lambda: R.mean(X, 5, min_period=2)),
+        ("interpolaton", "interpolation", lambda: R.quantile(X, 5, 0.5, interpolaton="lower")),
+        ("timeperoid", "timeperiod", lambda: ta.RSI(X, timeperoid=14)),
+        ("timeperoid", "timeperiod", lambda: ta.RSI(bars, timeperoid=14)),
+        ("pric", "price", lambda: ta.RSI(bars, pric="open")),
+        ("anchr", "anchor", lambda: ta.VWAP(bars, anchr="D")),
+        ("timeperoid", "timeperiod", lambda: threadx.stream.RSI(timeperoid=14)),
+        ("timeperoid", "timeperiod",
+         lambda: threadx.IndicatorRequest(function="RSI", inputs=[X], params={"timeperoid": 3}).validate()),
+    ]
+
+
+@pytest.mark.parametrize("case", range(len(_typo_calls())))
+def test_keyword_typo_raises_validation_error_naming_the_closest_keyword(case):
+    bad, good, call_ = _typo_calls()[case]
+    with pytest.raises(ValidationError) as info:
+        call_()
+    assert info.value.fields == [bad]
+    assert f"did you mean {good!r}?" in str(info.value)
+
+
+def test_unknown_keyword_without_a_close_match_lists_the_valid_ones():
+    with pytest.raises(ValidationError, match="valid: .*min_periods") as info:
+        R.mean(X, 5, zzz=1)
+    assert info.value.fields == ["zzz"]
+
+
+def test_checked_functions_keep_their_signature_and_defaults():
+    import inspect
+
+    from threadx import backtest
+
+    assert "min_periods" in inspect.signature(R.mean).parameters
+    assert inspect.signature(backtest.run).parameters["fees"].default == 0.0
+    assert R.mean.__doc__ and backtest.run.__name__ == "run"
+
+
+def test_streaming_quantile_keyword_typo_names_the_closest_keyword() -> None:
+    with pytest.raises(ValidationError) as exc:
+        threadx.RollingQuantile(20, 0.5, max_point=100)  # type: ignore[call-arg]
+    assert exc.value.fields == ["max_point"]
+    assert "threadx.rolling.RollingQuantile" in str(exc.value) and "did you mean 'max_points'?" in str(exc.value)
+
+
+@pytest.mark.parametrize("window", ["weekly", "1M", "abc", "1ME", "2B"])
+def test_bad_time_window_reads_as_one_message(window: str) -> None:
+    with pytest.raises(ValidationError) as exc:
+        threadx.rolling.mean(np.arange(5.0), window)
+    text = str(exc.value)
+    assert exc.value.fields == ["window"] and "'15min'" in text
+    assert "Failed to parse" not in text and text.count("Invalid frequency") == 0

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import importlib
 import os
+from types import ModuleType
 
 from threadx._runtime import preload_tbb
 
@@ -18,6 +20,7 @@ from threadx.errors import (  # noqa: E402
     CoordinatorClosedError,
     DataError,
     IndicatorError,
+    MissingDependencyError,
     QueueFullError,
     TaskTimeoutError,
     ThreadXError,
@@ -49,6 +52,7 @@ __all__ = [
     "IndicatorRequest",
     "Job",
     "JobStatus",
+    "MissingDependencyError",
     "QueueFullError",
     "RollingQuantile",
     "RollingRequest",
@@ -57,6 +61,7 @@ __all__ = [
     "ThreadXError",
     "ValidationError",
     "__version__",
+    "backtest",
     "data",
     "errors",
     "gather_jobs",
@@ -65,7 +70,22 @@ __all__ = [
     "run_jobs",
     "set_num_threads",
     "sources",
+    "stream",
+    "ta",
 ]
+
+# imported on first use (``threadx.ta.RSI`` works after a bare ``import threadx``)
+_LAZY_SUBMODULES = ("backtest", "stream", "ta")
+
+
+def __getattr__(name: str) -> ModuleType:
+    if name in _LAZY_SUBMODULES:
+        return importlib.import_module(f"threadx.{name}")
+    raise AttributeError(f"module 'threadx' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_LAZY_SUBMODULES))
 
 
 def set_num_threads(n: int) -> int:

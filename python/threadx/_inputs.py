@@ -9,16 +9,23 @@ too.  ``FieldErrors`` collects every problem of one call before raising.
 from __future__ import annotations
 
 import datetime as _dt
-from collections.abc import Sequence
-from dataclasses import dataclass, field
-from typing import Any
+import difflib
+import functools
+import inspect
+from collections.abc import Callable, Collection, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, ParamSpec, TypeVar
 
 import numpy as np
 import pandas as pd
 
 from threadx.errors import FieldError, ValidationError
 
-__all__ = ["FieldErrors", "Values", "Window", "as_values", "as_times", "as_window"]
+__all__ = ["FieldErrors", "Values", "Window", "as_values", "as_times", "as_window", "checked_keywords",
+           "index_mismatch", "unknown_keywords"]
+
+P = ParamSpec("P")
+R = TypeVar("R")
 
 
 class FieldErrors:
@@ -115,7 +122,6 @@ class Window:
 
     size: int
     is_time: bool
-    source: Any = field(default=None, repr=False)
 
 
 INT64_MAX = 2**63 - 1
@@ -134,7 +140,7 @@ def as_window(window: Any, errors: FieldErrors) -> Window | None:
         if abs(rows) > INT64_MAX:
             errors.add("window", window, "is out of range")
             return None
-        return Window(rows, False, window)
+        return Window(rows, False)
     if isinstance(window, (float, np.floating)):
         errors.add("window", window, "a count window must be an integral number of rows")
         return None
@@ -149,13 +155,14 @@ def as_window(window: Any, errors: FieldErrors) -> Window | None:
         else:
             errors.add("window", window, "must be a positive integer or a time offset")
             return None
-    except (ValueError, TypeError, OverflowError) as exc:
-        errors.add("window", window, f"not a fixed-length time offset ({exc})")
+    except (ValueError, TypeError, OverflowError):  # pandas' own message repeats itself; ours says what is accepted
+        errors.add("window", window, "must be a number of rows or a fixed-length time offset such as '15min', "
+                   "'1h' or '2D' (months and business days have no fixed length)")
         return None
     if ns is None:
         errors.add("window", window, "must not be NaT")
         return None
-    return Window(int(ns), True, window)
+    return Window(int(ns), True)
 
 
 def as_times(times: Any, values: Values | None, errors: FieldErrors) -> np.ndarray | None:
@@ -231,3 +238,51 @@ def as_int(value: Any, field: str, errors: FieldErrors, default: int, *, minimum
 def as_min_periods(min_periods: Any, errors: FieldErrors) -> int:
     """-1 stands for pandas' default; the core checks it against the window."""
     return as_int(min_periods, "min_periods", errors, -1, minimum=0, none=-1)
+
+
+def unknown_keywords(given: Mapping[str, Any], valid: Collection[str], errors: FieldErrors, where: str) -> None:
+    """Each keyword of ``given`` that ``where`` does not take, with the closest valid name."""
+    for key in given:
+        if key not in valid:
+            close = difflib.get_close_matches(str(key), [str(v) for v in valid], n=1)
+            hint = f"did you mean {close[0]!r}?" if close else f"valid: {', '.join(sorted(map(str, valid))) or 'none'}"
+            errors.add(str(key), given[key], f"is not a keyword of {where} ({hint})")
+
+
+def checked_keywords(fn: Callable[P, R]) -> Callable[P, R]:
+    """``fn`` raising ``ValidationError`` for a keyword it does not take (a typo: the closest name)."""
+    params = inspect.signature(fn).parameters.values()
+    valid = frozenset(p.name for p in params if p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY))
+    module = ".".join(m for m in fn.__module__.split(".") if not m.startswith("_"))
+    where = f"{module}.{fn.__qualname__.removesuffix('.__init__')}"  # a class for its __init__
+
+    @functools.wraps(fn)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+        if not valid.issuperset(kwargs):
+            errors = FieldErrors()
+            unknown_keywords(kwargs, valid, errors, where)
+            errors.raise_if_any()
+        return fn(*args, **kwargs)
+
+    return wrapper
+
+
+def _zone(index: pd.DatetimeIndex) -> str:
+    return "tz-naive" if index.tz is None else f"in time zone {index.tz}"
+
+
+def index_mismatch(index: pd.Index, reference: pd.Index) -> str | None:
+    """Why ``index`` does not line up with the data's ``reference`` (None: it does; the same
+    instants in another time zone do)."""
+    if index.equals(reference):
+        return None
+    if not (isinstance(index, pd.DatetimeIndex) and isinstance(reference, pd.DatetimeIndex)):
+        return "must have the same index as the data"
+    if (index.tz is None) != (reference.tz is None):
+        fix = ".tz_localize(<the data's zone>)" if index.tz is None else ".tz_localize(None) or localize the data"
+        return f"is {_zone(index)} but the data's index is {_zone(reference)}: time zones differ ({fix})"
+    if index.tz is not None and len(index) == len(reference) and np.array_equal(
+            index.as_unit("ns").asi8, reference.as_unit("ns").asi8):
+        return None  # the same instants, shown in another time zone
+    zones = f" (it is {_zone(index)}, the data {_zone(reference)})" if str(index.tz) != str(reference.tz) else ""
+    return f"must have the same index as the data: the timestamps differ{zones}"

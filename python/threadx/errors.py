@@ -17,6 +17,7 @@ __all__ = [
     "DataError",
     "FieldError",
     "IndicatorError",
+    "MissingDependencyError",
     "QueueFullError",
     "TaskTimeoutError",
     "ThreadXError",
@@ -98,3 +99,7 @@ class QueueFullError(ThreadXError):
 
 class CoordinatorClosedError(ThreadXError, RuntimeError):
     """The coordinator is shutting down or shut down and takes no new jobs."""
+
+
+class MissingDependencyError(ThreadXError, ImportError):
+    """A feature needs an optional package that is not installed; the message names the extra to install."""

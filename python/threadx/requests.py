@@ -1,19 +1,27 @@
 """Validated request structs: one definition per struct, one place per rule.
 
-A request is a plain keyword-only dataclass.  ``validate()`` runs exactly the
-checks the function it stands for runs (``threadx.rolling.prepare``, whose
-numeric rules live in the C++ core), so a request can never accept what the
-kernel rejects or the reverse.  ``to_dict()`` / ``from_dict()`` give a JSON-safe
-round trip: arrays travel as dtype, shape and base64 data, pandas objects with
-their index.
+A request is a frozen, keyword-only dataclass that is valid from birth: building
+one checks every field that is cheap to check (types, names, ranges, shapes,
+lengths, the order of ``start``/``end``) with the rules of the function it stands
+for (``threadx.rolling.prepare`` and friends, whose numeric rules live in the C++
+core), and raises one ``ValidationError`` listing every bad field, so an invalid
+request object cannot exist.  The checks that read all of a large input (timestamps
+in order, signals on the data's index, bars per year from the index) run once, when
+the request runs (on a coordinator's worker, before any work), or on ``validate()``.
+Fields cannot be reassigned; arrays and frames are held, not copied, so leave them
+unchanged once given.  ``to_dict()`` / ``from_dict()`` give a JSON-safe round trip:
+arrays travel as dtype, shape and base64 data, pandas objects with their index.
 """
 
 from __future__ import annotations
 
 import base64
 import dataclasses
+import functools
 import hashlib
-from typing import Any, ClassVar
+import types
+from collections.abc import Mapping
+from typing import Any, ClassVar, TypeVar
 
 import numpy as np
 import pandas as pd
@@ -47,7 +55,7 @@ def encode(value: Any) -> Any:
         return float(value)
     if isinstance(value, (list, tuple)):
         return [encode(v) for v in value]
-    if isinstance(value, dict):
+    if isinstance(value, Mapping):
         return {str(k): encode(v) for k, v in value.items()}
     return value
 
@@ -137,7 +145,7 @@ def _feed(h: Any, value: Any) -> None:
         for v in value:
             _feed(h, v)
         h.update(b")")
-    elif isinstance(value, dict):
+    elif isinstance(value, Mapping):
         h.update(f"map{len(value)}(".encode())
         for k in sorted(value, key=str):
             _feed(h, str(k))
@@ -149,13 +157,79 @@ def _feed(h: Any, value: Any) -> None:
         raise _Unhashable
 
 
+def check_keywords(where: str, given: Mapping[str, Any], allowed: list[str], required: list[str]) -> None:
+    """Raise one ValidationError for unknown keywords (with the closest valid name) and missing ones."""
+    from threadx._inputs import FieldErrors, unknown_keywords
+
+    errors = FieldErrors()
+    unknown_keywords(given, allowed, errors, where)
+    for key in required:
+        if key not in given:
+            errors.add(key, "missing", f"is required by {where}")
+    errors.raise_if_any()
+
+
+_R = TypeVar("_R", bound="type[_Request]")
+
+
+def _request(cls: _R | None = None, *, eq: bool = False) -> Any:
+    """A frozen keyword-only dataclass whose constructor reports bad keywords as ValidationError.
+
+    ``eq=True`` compares requests field by field (for requests of plain values only).
+    """
+    if cls is None:
+        return functools.partial(_request, eq=eq)
+    dc = dataclasses.dataclass(kw_only=True, frozen=True, repr=False, eq=eq)(cls)
+    fields = dataclasses.fields(dc)  # type: ignore[arg-type]
+    allowed = [f.name for f in fields]
+    required = [f.name for f in fields
+                if f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING]
+    init = dc.__init__
+
+    @functools.wraps(init)
+    def __init__(self: Any, *args: Any, **kwargs: Any) -> None:
+        if args:
+            raise TypeError(f"{dc.__name__} takes keyword arguments only ({len(args)} positional given)")
+        check_keywords(dc.__name__, kwargs, allowed, required)
+        init(self, **kwargs)
+
+    dc.__init__ = __init__  # type: ignore[method-assign]
+    return dc
+
+
+def _frozen(value: Any) -> Any:
+    """A read-only copy of a dict field (its values are kept as given)."""
+    return types.MappingProxyType(dict(value)) if isinstance(value, dict) else value
+
+
 class _Request:
-    """Shared behaviour of request structs (encoding, repr, fingerprint)."""
+    """Shared behaviour of request structs (checks at birth, encoding, repr, fingerprint)."""
 
     kind: ClassVar[str]
     # whether equal fingerprints mean equal results (False for requests that read
     # the outside world, such as DataRequest)
     cacheable: ClassVar[bool] = True
+
+    def __post_init__(self) -> None:
+        self._normalize()
+        self._prepare(deep=False)
+
+    def _normalize(self) -> None:
+        """Settle the fields' forms (dicts become read-only) before the checks."""
+        for f in dataclasses.fields(self):  # type: ignore[arg-type]
+            object.__setattr__(self, f.name, _frozen(getattr(self, f.name)))
+
+    def _prepare(self, deep: bool = True) -> Any:
+        raise NotImplementedError
+
+    def validate(self: _Self) -> _Self:
+        """Run every check, the deep ones (reading all of the data) included; return self.
+
+        Building the request ran the cheap checks; ``run()`` runs the deep ones itself,
+        so calling this first is never needed.
+        """
+        self._prepare(deep=True)
+        return self
 
     def fingerprint(self) -> str | None:
         """A hash of the request's data and parameters, or None when it holds other objects.
@@ -181,14 +255,18 @@ class _Request:
         return out
 
     @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> Any:
+    def from_dict(cls, data: Any) -> Any:
+        """The request ``to_dict`` gave; a ValidationError names what is wrong with ``data``."""
+        from threadx.errors import ValidationError
+
+        if not isinstance(data, Mapping):
+            raise ValidationError([{"field": "data", "value": _summary(data)[:80],
+                                    "message": f"{cls.__name__}.from_dict takes a dict (what to_dict gives)"}])
         data = dict(data)
         kind = data.pop("type", cls.kind)
         if kind != cls.kind:
-            from threadx.errors import ValidationError
-
             raise ValidationError([{"field": "type", "value": repr(kind), "message": f"expected {cls.kind!r}"}])
-        return cls(**{k: decode(v) for k, v in data.items()})
+        return cls(**{str(k): decode(v) for k, v in data.items()})
 
     def __repr__(self) -> str:
         body = ", ".join(f"{f.name}={_summary(getattr(self, f.name))}"
@@ -196,7 +274,10 @@ class _Request:
         return f"{type(self).__name__}({body})"
 
 
-@dataclasses.dataclass(kw_only=True, repr=False, eq=False)
+_Self = TypeVar("_Self", bound=_Request)
+
+
+@_request
 class RollingRequest(_Request):
     """One rolling statistic over ``values``; the job form of ``threadx.rolling.<stat>``."""
 
@@ -211,23 +292,18 @@ class RollingRequest(_Request):
     times: Any = None
     ddof: int = 1
 
-    def _prepare(self) -> _rolling.Prepared:
+    def _prepare(self, deep: bool = True) -> _rolling.Prepared:
         return _rolling.prepare(
             self.values, self.window, self.stat, q=self.q, min_periods=self.min_periods,
-            interpolation=self.interpolation, ddof=self.ddof, times=self.times,
+            interpolation=self.interpolation, ddof=self.ddof, times=self.times, deep=deep,
         )
 
-    def validate(self) -> RollingRequest:
-        """Raise ValidationError listing every invalid field; return self when valid."""
-        self._prepare()
-        return self
-
     def run(self, *, out: Any = None, cancel: _core.CancelToken | None = None) -> Any:
-        """Compute the statistic (validating first)."""
+        """Compute the statistic (after the deep checks)."""
         return _rolling.compute(self._prepare(), out=out, cancel=cancel)
 
 
-@dataclasses.dataclass(kw_only=True, repr=False, eq=False)
+@_request
 class IndicatorRequest(_Request):
     """One indicator call: the job form of ``threadx.ta.<function>(*inputs, **params)``.
 
@@ -247,7 +323,12 @@ class IndicatorRequest(_Request):
             return list(self.inputs)
         return [self.inputs]
 
-    def _prepare(self) -> Any:
+    def _normalize(self) -> None:
+        super()._normalize()
+        if isinstance(self.inputs, list):
+            object.__setattr__(self, "inputs", tuple(self.inputs))
+
+    def _prepare(self, deep: bool = True) -> Any:
         from threadx.errors import ValidationError
         from threadx.ta import _api
 
@@ -256,19 +337,14 @@ class IndicatorRequest(_Request):
                                     "message": "must be the name of a threadx.ta function"}])
         return _api.prepare(self.function, self._given(), self.params if self.params is not None else {})
 
-    def validate(self) -> IndicatorRequest:
-        """Raise ValidationError listing every invalid field; return self when valid."""
-        self._prepare()
-        return self
-
     def run(self, *, cancel: _core.CancelToken | None = None) -> Any:
-        """Compute the indicator (validating first); the result is what the function returns."""
+        """Compute the indicator; the result is what the function returns."""
         from threadx.ta import _api
 
         return _api.execute(self._prepare(), cancel)
 
 
-@dataclasses.dataclass(kw_only=True, repr=False, eq=False)
+@_request
 class BacktestRequest(_Request):
     """One backtest: the job form of ``threadx.backtest.run(data, **fields)``.
 
@@ -309,26 +385,21 @@ class BacktestRequest(_Request):
     start: Any = None
     end: Any = None
 
-    def _prepare(self) -> Any:
+    def _prepare(self, deep: bool = True) -> Any:
         from threadx.backtest import _engine
 
         arrays = {k: getattr(self, k) for k in (*_engine.SIGNALS, *_engine.LEVELS)}
         options = {k: getattr(self, k) for k in _engine.OPTIONS}
-        return _engine.prepare(self.data, arrays, options)
-
-    def validate(self) -> BacktestRequest:
-        """Raise ValidationError listing every invalid field; return self when valid."""
-        self._prepare()
-        return self
+        return _engine.prepare(self.data, arrays, options, deep=deep)
 
     def run(self, *, cancel: _core.CancelToken | None = None) -> Any:
-        """Run the backtest (validating first): a ``threadx.backtest.BacktestResult``."""
+        """Run the backtest (after the deep checks): a ``threadx.backtest.BacktestResult``."""
         from threadx.backtest import _engine
 
         return _engine.execute(self._prepare(), cancel)
 
 
-@dataclasses.dataclass(kw_only=True, repr=False, eq=False)
+@_request
 class SweepRequest(_Request):
     """One parameter sweep: the job form of ``threadx.backtest.sweep(strategy, data, ...)``.
 
@@ -351,13 +422,13 @@ class SweepRequest(_Request):
     short: bool = False
     periods_per_year: float | None = None
 
-    def _prepare(self) -> Any:
+    def _prepare(self, deep: bool = True) -> Any:
         from threadx.backtest import _sweep
         from threadx.errors import ValidationError
 
         errors = []
         for name in ("grid", "options"):
-            if not isinstance(getattr(self, name), dict):
+            if not isinstance(getattr(self, name), Mapping):
                 errors.append({"field": name, "value": repr(getattr(self, name)), "message": "must be a dict"})
         if errors:
             raise ValidationError(errors)
@@ -366,15 +437,10 @@ class SweepRequest(_Request):
             raise ValidationError([{"field": clash[0], "value": "", "message": "is in both grid and options"}])
         return _sweep.prepare(self.strategy, self.data, constraint=self.constraint, metric=self.metric,
                               keep=self.keep, top_k=self.top_k, short=self.short,
-                              periods_per_year=self.periods_per_year, **self.grid, **self.options)
-
-    def validate(self) -> SweepRequest:
-        """Raise ValidationError listing every invalid field; return self when valid."""
-        self._prepare()
-        return self
+                              periods_per_year=self.periods_per_year, _deep=deep, **self.grid, **self.options)
 
     def run(self, *, cancel: _core.CancelToken | None = None) -> Any:
-        """Run the sweep (validating first): what ``threadx.backtest.sweep`` returns."""
+        """Run the sweep (after the deep checks): what ``threadx.backtest.sweep`` returns."""
         from threadx.backtest import _sweep
 
         return _sweep.execute(self._prepare(), cancel=cancel)
@@ -407,7 +473,7 @@ def _as_timestamp(value: Any) -> Any:
     return ts if ts.tzinfo is None else ts.tz_convert("UTC")
 
 
-@dataclasses.dataclass(kw_only=True, repr=False)
+@_request(eq=True)
 class DataRequest(_Request):
     """Bars of 1-100 symbols in ``[start, end)`` at one timeframe, from a registered source.
 
@@ -426,13 +492,13 @@ class DataRequest(_Request):
     timeframe: str
     source: str
 
-    def __post_init__(self) -> None:
-        self.symbols = _as_symbols(self.symbols)
-        self.start = _as_timestamp(self.start)
-        self.end = _as_timestamp(self.end)
+    def _normalize(self) -> None:
+        object.__setattr__(self, "symbols", _as_symbols(self.symbols))
+        object.__setattr__(self, "start", _as_timestamp(self.start))
+        object.__setattr__(self, "end", _as_timestamp(self.end))
 
-    def validate(self) -> DataRequest:
-        """Raise ValidationError listing every invalid field; return self when valid."""
+    def _prepare(self, deep: bool = True) -> DataRequest:
+        """Every check of a data request reads its fields only (deep or not)."""
         from threadx import sources as _sources
         from threadx._inputs import FieldErrors
 
@@ -471,10 +537,10 @@ class DataRequest(_Request):
         return self
 
     def run(self) -> dict[str, pd.DataFrame]:
-        """Validate, then fetch every symbol: ``{symbol: frame}`` in the order asked."""
+        """Fetch every symbol: ``{symbol: frame}`` in the order asked."""
         from threadx import sources as _sources
 
-        self.validate()
+        self._prepare()  # the source may have been unregistered since the request was built
         src = _sources.get_source(self.source)
         return {sym: src.fetch(sym, self.start, self.end, self.timeframe) for sym in self.symbols}
 

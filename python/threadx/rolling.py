@@ -30,6 +30,7 @@ from threadx._inputs import (
     as_times,
     as_values,
     as_window,
+    checked_keywords,
 )
 from threadx.errors import ValidationError
 
@@ -103,8 +104,14 @@ def prepare(
     ddof: Any = 1,
     times: Any = None,
     out: Any = None,
+    deep: bool = True,
 ) -> Prepared:
-    """Check every argument of a rolling call, raising one ValidationError for all."""
+    """Check every argument of a rolling call, raising one ValidationError for all.
+
+    ``deep=False`` leaves out the one check that reads every timestamp (their order),
+    so a request can check its fields when it is built, in time independent of the
+    data's size; ``deep=True`` (what every run does) checks everything.
+    """
     errors = FieldErrors()
     known_stat = stat in STATS
     if not known_stat:
@@ -136,6 +143,10 @@ def prepare(
         reported = {e["field"] for e in errors.items}
         if not timed:
             reported.add("times")
+        core_times = t
+        if not deep and t is not None and values is not None and len(t) == values.n_rows:
+            core_times = None  # their order is the deep check; a wrong length is reported before any scan
+            reported.add("times")
         try:
             _core.rolling.validate(
                 values.n_rows if values is not None else 0,
@@ -146,7 +157,7 @@ def prepare(
                 q=levels if levels_known else [0.5],  # a placeholder only when q did not parse
                 interpolation=interpolation,
                 ddof=dd,
-                times=t,
+                times=core_times,
             )
         except ValidationError as exc:
             errors.items.extend(e for e in exc.errors if e["field"] not in reported)
@@ -245,6 +256,7 @@ def _rolling(stat: str, x: Any, window: Any, *, out: Any, cancel: Any, **kw: Any
     return compute(prepare(x, window, stat, out=out, **kw), out=out, cancel=cancel)
 
 
+@checked_keywords
 def quantile(
     x: ArrayLike,
     window: WindowLike,
@@ -269,24 +281,28 @@ def quantile(
     )
 
 
+@checked_keywords
 def median(x: ArrayLike, window: WindowLike, *, min_periods: int | None = None, times: Any = None,
            out: np.ndarray | None = None, cancel: _core.CancelToken | None = None) -> Result:
     """Rolling median: ``x.rolling(window, min_periods).median()``."""
     return _rolling("median", x, window, min_periods=min_periods, times=times, out=out, cancel=cancel)
 
 
+@checked_keywords
 def sum(x: ArrayLike, window: WindowLike, *, min_periods: int | None = None, times: Any = None,  # noqa: A001
         out: np.ndarray | None = None, cancel: _core.CancelToken | None = None) -> Result:
     """Rolling sum (TwoSum-compensated): ``x.rolling(window, min_periods).sum()``."""
     return _rolling("sum", x, window, min_periods=min_periods, times=times, out=out, cancel=cancel)
 
 
+@checked_keywords
 def mean(x: ArrayLike, window: WindowLike, *, min_periods: int | None = None, times: Any = None,
          out: np.ndarray | None = None, cancel: _core.CancelToken | None = None) -> Result:
     """Rolling mean: ``x.rolling(window, min_periods).mean()``."""
     return _rolling("mean", x, window, min_periods=min_periods, times=times, out=out, cancel=cancel)
 
 
+@checked_keywords
 def var(x: ArrayLike, window: WindowLike, *, min_periods: int | None = None, ddof: int = 1,
         times: Any = None, out: np.ndarray | None = None,
         cancel: _core.CancelToken | None = None) -> Result:
@@ -294,6 +310,7 @@ def var(x: ArrayLike, window: WindowLike, *, min_periods: int | None = None, ddo
     return _rolling("var", x, window, min_periods=min_periods, ddof=ddof, times=times, out=out, cancel=cancel)
 
 
+@checked_keywords
 def std(x: ArrayLike, window: WindowLike, *, min_periods: int | None = None, ddof: int = 1,
         times: Any = None, out: np.ndarray | None = None,
         cancel: _core.CancelToken | None = None) -> Result:
@@ -301,18 +318,21 @@ def std(x: ArrayLike, window: WindowLike, *, min_periods: int | None = None, ddo
     return _rolling("std", x, window, min_periods=min_periods, ddof=ddof, times=times, out=out, cancel=cancel)
 
 
+@checked_keywords
 def min(x: ArrayLike, window: WindowLike, *, min_periods: int | None = None, times: Any = None,  # noqa: A001
         out: np.ndarray | None = None, cancel: _core.CancelToken | None = None) -> Result:
     """Rolling minimum: ``x.rolling(window, min_periods).min()``."""
     return _rolling("min", x, window, min_periods=min_periods, times=times, out=out, cancel=cancel)
 
 
+@checked_keywords
 def max(x: ArrayLike, window: WindowLike, *, min_periods: int | None = None, times: Any = None,  # noqa: A001
         out: np.ndarray | None = None, cancel: _core.CancelToken | None = None) -> Result:
     """Rolling maximum: ``x.rolling(window, min_periods).max()``."""
     return _rolling("max", x, window, min_periods=min_periods, times=times, out=out, cancel=cancel)
 
 
+@checked_keywords
 def zscore(x: ArrayLike, window: WindowLike, *, min_periods: int | None = None, ddof: int = 1,
            times: Any = None, out: np.ndarray | None = None,
            cancel: _core.CancelToken | None = None) -> Result:
@@ -349,6 +369,7 @@ class RollingQuantile:
     inside its span.
     """
 
+    @checked_keywords
     def __init__(
         self,
         window: WindowLike,

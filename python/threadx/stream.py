@@ -28,7 +28,7 @@ from typing import Any
 import numpy as np
 
 from threadx import _core
-from threadx._inputs import FieldErrors
+from threadx._inputs import FieldErrors, unknown_keywords
 from threadx.errors import ValidationError
 from threadx.ta._api import SPECS, Spec, UnknownIndicatorError, param_grid, talib_name
 
@@ -47,12 +47,11 @@ class Indicator(_core.ta.Stream):
         if len(args) > len(names):
             errors.add("params", args, f"{s.name} takes at most {len(names)} parameters ({', '.join(names)})")
         given = dict(zip(names, args))
+        unknown_keywords({k: v for k, v in kwargs.items() if k not in names}, names, errors, f"threadx.stream.{s.name}")
         for k, v in kwargs.items():
-            if k not in names:
-                errors.add(k, v, f"is not a parameter of {s.name} ({', '.join(names) or 'none'})")
-            elif k in given:
+            if k in given:
                 errors.add(k, v, "given twice")
-            else:
+            elif k in names:
                 given[k] = v
         errors.raise_if_any()
         sets, swept, _ = param_grid(s, given, errors)

@@ -322,6 +322,9 @@ private:
             if (L) close_side = -1, open_side = 1;
             else if (XS) close_side = -1;
         }
+        // a reversal decided at the last bar with execution="open": its closing half is never
+        // sent, so the position stays (close_at_end closes it) and no entry is placed either
+        if (close_side && open_side && p_.execution == Execution::Open && i == b_.n - 1) open_side = 0;
         if (close_side) {
             if (p_.execution == Execution::Close) {
                 close(b_.close[i], i, i, Kind::Market, Reason::Signal);

@@ -297,171 +297,83 @@ struct Cci {
 
 // ---------------------------------------------------------------- window extremes
 
-// Extreme of the last `len` values in O(1) per bar (van Herk / Gil-Werman blocks of
-// `len` bars): the window is the tail of the previous block (its suffix extremes,
-// built once per block) plus the head of the current one (a running extreme).
-// With Index, the bar of the extreme is kept too and ties go to the latest bar, which
-// is what TA-Lib's AROON scan (>= / <= everywhere) yields.  Values only (WILLR): the
-// tie rule cannot matter.  A NaN never leaks into a window that does not hold it; the
-// caller reports NaN while one is inside (nan_in_window).
-template <bool IsMax, bool Index>
-struct BlockExtreme {
-    std::int64_t len;
-    std::vector<double> raw, suf;          // current block's values; previous block's suffix extremes
-    std::vector<std::int64_t> suf_at;      // bars of suf (Index only)
-    std::int64_t b = 0, t = 0, last_nan = -1;
-    double pre = 0;                        // extreme of the current block so far
-    std::int64_t pre_at = 0;
-    double ext = 0;                        // extreme of the window after the last push
-    std::int64_t at = 0;                   // its bar (Index only)
-    explicit BlockExtreme(std::int64_t n)
-        : len(n), raw(static_cast<std::size_t>(n)), suf(static_cast<std::size_t>(n)),
-          suf_at(Index ? static_cast<std::size_t>(n) : 0) {}
-
-    static bool better(double a, double b) noexcept { return IsMax ? a > b : a < b; }
-    // The more extreme value (either one on a tie: they are equal); maxsd / minsd.
-    static double pick(double a, double b) noexcept { return IsMax ? std::max(a, b) : std::min(a, b); }
-    // c ? a : b on bar numbers, as arithmetic (the compiler turns selects into branches,
-    // and which side wins is a coin flip on price data).
-    static std::int64_t sel(bool c, std::int64_t a, std::int64_t b) noexcept {
-        return b + ((a - b) & -static_cast<std::int64_t>(c));
-    }
-    static constexpr double kWorst = IsMax ? -std::numeric_limits<double>::infinity()
-                                           : std::numeric_limits<double>::infinity();
-
-    void push(double x) {
-        const std::int64_t today = t++;
-        if (x != x) last_nan = today;
-        double* r = raw.data();
-        r[b] = x;
-        if (b == 0) pre = kWorst;
-        // newest wins ties inside the current block
-        if constexpr (Index) pre_at = sel(!better(pre, x), today, pre_at);
-        pre = pick(pre, x);
-        if (b + 1 == len) {  // block complete: the window is exactly this block
-            ext = pre;
-            if constexpr (Index) at = pre_at;
-            double* sf = suf.data();
-            double e = r[len - 1];
-            sf[len - 1] = e;
-            if constexpr (Index) {
-                std::int64_t* sa = suf_at.data();
-                std::int64_t ea = today;
-                sa[len - 1] = ea;
-                const std::int64_t base = today - (len - 1);
-                for (std::int64_t i = len - 2; i >= 0; --i) {
-                    const double v = r[i];
-                    ea = sel(better(v, e), base + i, ea);  // the later bar keeps a tie
-                    e = pick(e, v);
-                    sf[i] = e;
-                    sa[i] = ea;
-                }
-            } else {
-                for (std::int64_t i = len - 2; i >= 0; --i) {
-                    e = pick(e, r[i]);
-                    sf[i] = e;
-                }
-            }
-            b = 0;
-            return;
-        }
-        // older part: suffix of the previous block from b+1; the newer part wins ties
-        const std::size_t k = static_cast<std::size_t>(b + 1);
-        const double so = suf[k];
-        if constexpr (Index) at = sel(better(so, pre), suf_at[k], pre_at);
-        ext = pick(pre, so);
-        ++b;
-    }
-    bool nan_in_window() const noexcept { return last_nan >= 0 && t - 1 - last_nan < len; }
-    template <class Ar>
-    void fields(Ar& ar) { ar(raw, suf, suf_at, b, t, last_nan, pre, pre_at, ext, at); }
-};
-
 // WILLR: -100 * (highest - close) / (highest - lowest) (this grouping is the compared
-// build's, bit for bit), 0 for a flat window.  Highest high and lowest low of the last
-// `period` bars by the same van Herk / Gil-Werman blocks as BlockExtreme, both sides
-// in one pass (values only, so ties cannot matter).
+// build's, bit for bit), 0 for a flat window; highest high and lowest low of the last
+// `period` bars by BlockExtremes (values only).
 struct Willr {
     static constexpr int n_inputs = 3, n_outputs = 1;
-    std::int64_t len;
-    std::vector<double> raw, suf;  // interleaved (high, low) of the current block / suffix extremes of the previous
-    std::int64_t b = 0, t = 0, last_nan = -1;
-    double pre_h = -std::numeric_limits<double>::infinity(), pre_l = std::numeric_limits<double>::infinity();
-    explicit Willr(const double* p)
-        : len(as_period(p[0])), raw(2 * static_cast<std::size_t>(len)), suf(2 * static_cast<std::size_t>(len)) {}
+    using W = BlockExtremes<true, true>;
+    W w;
+    explicit Willr(const double* p) : w(as_period(p[0])) {}
+    THREADX_TA_INLINE static double value(const W::Win& e, double close) noexcept {
+        const double hi = e.max(), range = hi - e.min();
+        return range != 0.0 ? -100.0 * ((hi - close) / range) : 0.0;
+    }
     void update(const double* x, double* y) {
-        const double h = x[0], l = x[1];
-        const std::int64_t today = t++;
-        if ((h != h) | (l != l)) last_nan = today;
-        double* r = raw.data() + 2 * b;
-        r[0] = h;
-        r[1] = l;
-        pre_h = std::max(pre_h, h);
-        pre_l = std::min(pre_l, l);
-        double hi, lo;
-        if (b + 1 == len) {  // block complete: the window is exactly this block
-            hi = pre_h;
-            lo = pre_l;
-            const double* rr = raw.data();
-            double* sf = suf.data();
-            double eh = h, el = l;
-            sf[2 * len - 2] = eh;
-            sf[2 * len - 1] = el;
-            for (std::int64_t i = len - 2; i >= 0; --i) {
-                eh = std::max(eh, rr[2 * i]);
-                el = std::min(el, rr[2 * i + 1]);
-                sf[2 * i] = eh;
-                sf[2 * i + 1] = el;
-            }
-            pre_h = -std::numeric_limits<double>::infinity();
-            pre_l = std::numeric_limits<double>::infinity();
-            b = 0;
-        } else {
-            const double* so = suf.data() + 2 * (b + 1);
-            hi = std::max(pre_h, so[0]);
-            lo = std::min(pre_l, so[1]);
-            ++b;
-        }
-        if (today < len - 1 || today - last_nan < len) {
-            y[0] = kNaN;
-            return;
-        }
-        const double range = hi - lo;
-        y[0] = range != 0.0 ? -100.0 * ((hi - x[2]) / range) : 0.0;
+        w.push(x[0], x[1]);
+        y[0] = !w.full() || w.has_nan() ? kNaN : value(w.window(), x[2]);
+    }
+    static void batch(const double* p, const ConstColumn* in, std::int64_t start, std::int64_t n,
+                      const Column* out, const CancelCheck& check) {
+        const Dense h(in[0], n), l(in[1], n), c(in[2], n);
+        const double* close = c.p;
+        const Column o = out[0];
+        W::run({h.p, l.p}, start, n, as_period(p[0]),
+               [&](std::int64_t i, const W::Win& e) { o[i] = value(e, close[i]); },
+               [&](std::int64_t i) { o[i] = kNaN; }, check);
     }
     template <class Ar>
-    void fields(Ar& ar) { ar(raw, suf, b, t, last_nan, pre_h, pre_l); }
+    void fields(Ar& ar) { ar(w); }
 };
 
 // AROON (outputs aroondown, aroonup) and AROONOSC (Osc): the bars since the latest
-// highest high / lowest low of the last period+1 bars.
+// highest high / lowest low of the last period+1 bars (BlockExtremes with positions:
+// the latest of ties, as TA-Lib's scan).
 template <bool Osc>
 struct Aroon {
     static constexpr int n_inputs = 2, n_outputs = Osc ? 1 : 2;
+    using W = BlockExtremes<true, true, true>;
     int period;
     double factor;
-    BlockExtreme<true, true> hi;
-    BlockExtreme<false, true> lo;
+    W w;
     explicit Aroon(const double* p)
-        : period(as_period(p[0])), factor(100.0 / static_cast<double>(period)), hi(period + 1), lo(period + 1) {}
+        : period(as_period(p[0])), factor(100.0 / static_cast<double>(period)), w(period + 1) {}
+    THREADX_TA_INLINE void emit(std::int64_t today, const W::Win& e, double* y) const noexcept {
+        if constexpr (Osc) {
+            y[0] = factor * static_cast<double>(static_cast<int>(e.max_at() - e.min_at()));
+        } else {
+            y[0] = factor * static_cast<double>(period - static_cast<int>(today - e.min_at()));
+            y[1] = factor * static_cast<double>(period - static_cast<int>(today - e.max_at()));
+        }
+    }
     void update(const double* x, double* y) {
-        const bool warm = lo.t < period;
-        hi.push(x[0]);
-        lo.push(x[1]);
-        if (warm || lo.nan_in_window() || hi.nan_in_window()) {
+        w.push(x[0], x[1]);
+        if (!w.full() || w.has_nan()) {
             for (int j = 0; j < n_outputs; ++j) y[j] = kNaN;
             return;
         }
-        const std::int64_t today = lo.t - 1;
-        if constexpr (Osc) {
-            y[0] = factor * static_cast<double>(static_cast<int>(hi.at - lo.at));
-        } else {
-            y[0] = factor * static_cast<double>(period - static_cast<int>(today - lo.at));
-            y[1] = factor * static_cast<double>(period - static_cast<int>(today - hi.at));
-        }
+        emit(w.bars() - 1, w.window(), y);
+    }
+    static void batch(const double* p, const ConstColumn* in, std::int64_t start, std::int64_t n,
+                      const Column* out, const CancelCheck& check) {
+        const Aroon a(p);
+        const Dense h(in[0], n), l(in[1], n);
+        const Column o0 = out[0], o1 = out[Osc ? 0 : 1];
+        W::run({h.p, l.p}, start, n, a.period + 1,
+               [&](std::int64_t i, const W::Win& e) {
+                   double y[2];
+                   a.emit(i, e, y);
+                   o0[i] = y[0];
+                   if constexpr (!Osc) o1[i] = y[1];
+               },
+               [&](std::int64_t i) {
+                   o0[i] = kNaN;
+                   if constexpr (!Osc) o1[i] = kNaN;
+               },
+               check);
     }
     template <class Ar>
-    void fields(Ar& ar) { ar(hi, lo); }
+    void fields(Ar& ar) { ar(w); }
 };
 
 // ---------------------------------------------------------------- MFI
@@ -640,79 +552,6 @@ struct PriceChange {
 
 // ---------------------------------------------------------------- stochastics
 
-// Window maximum and/or minimum for the stochastics, which need the extreme values only
-// (TA-Lib's index scan always lands on the window's true extreme, so the values agree).
-// Blocks of `period` bars: the window is the tail of the previous block (suffix extremes,
-// computed once per block) plus the head of the current one (running prefix extreme),
-// O(1) per bar whatever the data.  A NaN in the window is reported by has_nan().
-template <bool WantMax, bool WantMin>
-struct BlockWindow {
-    std::int64_t period;
-    std::int64_t pos = 0;  // slot of the next value (bar % period)
-    std::int64_t t = -1;   // bar of the last value
-    std::int64_t last_nan = -(std::int64_t(1) << 62);
-    double pre_max = 0, pre_min = 0;
-    std::vector<double> buf, suf_max, suf_min;
-    explicit BlockWindow(std::int64_t p)
-        : period(p), buf(static_cast<std::size_t>(p), 0.0),
-          suf_max(WantMax ? static_cast<std::size_t>(p) : 0, 0.0),
-          suf_min(WantMin ? static_cast<std::size_t>(p) : 0, 0.0) {}
-
-    THREADX_TA_INLINE void push(double v) noexcept {
-        const std::int64_t now = t + 1, pos0 = pos;
-        double hi = pre_max, lo = pre_min;  // read before the buffer's store
-        t = now;
-        if (v != v) last_nan = now;
-        if (pos0 == 0) {
-            if (now >= period && period > 1) suffixes();
-            hi = lo = v;
-        } else {
-            if constexpr (WantMax) hi = v > hi ? v : hi;
-            if constexpr (WantMin) lo = v < lo ? v : lo;
-        }
-        buf[static_cast<std::size_t>(pos0)] = v;
-        pos = pos0 + 1 == period ? 0 : pos0 + 1;
-        pre_max = hi;
-        pre_min = lo;
-    }
-    bool full() const noexcept { return t >= period - 1; }
-    bool has_nan() const noexcept { return t - last_nan < period; }
-    // Extremes of the last `period` values (once full).
-    double max() const noexcept {
-        if (pos == 0) return pre_max;
-        const double s = suf_max[static_cast<std::size_t>(pos)];
-        return s > pre_max ? s : pre_max;
-    }
-    double min() const noexcept {
-        if (pos == 0) return pre_min;
-        const double s = suf_min[static_cast<std::size_t>(pos)];
-        return s < pre_min ? s : pre_min;
-    }
-    template <class Ar>
-    void fields(Ar& ar) { ar(pos, t, last_nan, pre_max, pre_min, buf, suf_max, suf_min); }
-
-private:
-    void suffixes() noexcept {  // buf holds the block that just ended
-        const std::size_t n = buf.size();
-        if constexpr (WantMax) {
-            double m = buf[n - 1];
-            suf_max[n - 1] = m;
-            for (std::size_t k = n - 1; k-- > 0;) {
-                m = buf[k] > m ? buf[k] : m;
-                suf_max[k] = m;
-            }
-        }
-        if constexpr (WantMin) {
-            double m = buf[n - 1];
-            suf_min[n - 1] = m;
-            for (std::size_t k = n - 1; k-- > 0;) {
-                m = buf[k] < m ? buf[k] : m;
-                suf_min[k] = m;
-            }
-        }
-    }
-};
-
 // Fast %K from the window's highest high and lowest low; a range within 1e-14 of
 // |highest| + |lowest| is flat and gives 0 (TA-Lib's scaled zero test).
 inline double fast_k(double close, double highest, double lowest) noexcept {
@@ -739,11 +578,15 @@ struct ChainedMa {
     void fields(Ar& ar) { ar(ma, ready); }
 };
 
+// The stochastics' window: highest high and lowest low (values only: TA-Lib's index
+// scan always lands on the window's true extreme, so the values agree).
+using StochWindow = BlockExtremes<true, true>;
+
 // Fast %K of one bar (NaN when the window or the close holds a NaN).
-template <class WH, class WL>
-THREADX_TA_INLINE double window_k(const WH& wh, const WL& wl, double close) noexcept {
-    if (wh.has_nan() || wl.has_nan() || close != close) return kNaN;
-    return fast_k(close, wh.max(), wl.min());
+THREADX_TA_INLINE double window_k(const StochWindow& w, double close) noexcept {
+    if (w.has_nan() || close != close) return kNaN;
+    const StochWindow::Win e = w.window();
+    return fast_k(close, e.max(), e.min());
 }
 
 // %K -> (slow %K, slow %D) of STOCH, NaN until both MAs have warmed up.
@@ -787,25 +630,23 @@ struct FastSmoothing {
 template <class Smooth>
 struct StochOf {
     static constexpr int n_inputs = 3, n_outputs = 2;  // high, low, close -> (slow|fast) k, d
-    BlockWindow<true, false> wh;
-    BlockWindow<false, true> wl;
+    StochWindow w;
     Smooth smooth;
-    explicit StochOf(const double* p) : wh(as_period(p[0])), wl(as_period(p[0])), smooth(make(p)) {}
+    explicit StochOf(const double* p) : w(as_period(p[0])), smooth(make(p)) {}
     static Smooth make(const double* p) {
         if constexpr (std::is_constructible_v<Smooth, const double*>) return Smooth(p);
         else return Smooth(as_period(p[2]), as_period(p[1]));
     }
     THREADX_TA_INLINE void update(const double* x, double* y) {
-        wh.push(x[0]);
-        wl.push(x[1]);
-        if (!wh.full()) {
+        w.push(x[0], x[1]);
+        if (!w.full()) {
             y[0] = y[1] = kNaN;
             return;
         }
-        smooth(window_k(wh, wl, x[2]), y);
+        smooth(window_k(w, x[2]), y);
     }
     template <class Ar>
-    void fields(Ar& ar) { ar(wh, wl, smooth); }
+    void fields(Ar& ar) { ar(w, smooth); }
 };
 
 // Batch: the window extremes by window_extreme (into the two outputs), then per row %K
@@ -871,7 +712,7 @@ struct StochRsiOf {
     static constexpr int n_inputs = 1, n_outputs = 2;  // real -> fastk, fastd
     RsiSeries rsi;
     bool rsi_ready = false;
-    BlockWindow<true, true> w;  // %K of the RSI series (its own high, low and close)
+    StochWindow w;  // %K of the RSI series (its own high, low and close)
     FastSmoothing<M> smooth;
     explicit StochRsiOf(const double* p)
         : rsi(as_period(p[0])), w(as_period(p[1])), smooth(as_period(p[3]), as_period(p[2])) {}
@@ -884,7 +725,7 @@ struct StochRsiOf {
         }
         w.push(r);
         if (!w.full()) return;
-        smooth(window_k(w, w, r), y);
+        smooth(window_k(w, r), y);
     }
     template <class Ar>
     void fields(Ar& ar) { ar(rsi, rsi_ready, w, smooth); }

@@ -181,62 +181,18 @@ struct Bbands : BbandsOf<MaState> {
     }
 };
 
-// The midpoint of the window's highest xh and lowest xl, batch, by van Herk / Gil-Werman
-// blocks of `period` values with both extremes in one pass: the running extremes of the
-// current block against the suffix extremes of the previous one (as TA-Lib 0.8 does;
-// a few branch-free operations per value whatever the data).  A NaN in the window gives
-// NaN; the values are those of the streaming deques (extremes do not depend on the
-// algorithm).
+// The midpoint of the window's highest xh and lowest xl, batch, by BlockExtremes (both
+// extremes in one pass).  A NaN in the window gives NaN; the values are those of the
+// streaming deques (extremes do not depend on the algorithm).
 template <bool TwoInputs>
 void midpoint_batch(const double* p, const ConstColumn* in, std::int64_t start, std::int64_t n,
                     const Column* out, const CancelCheck& check) {
-    constexpr double kInf = std::numeric_limits<double>::infinity();
-    const std::int64_t w = as_period(p[0]);
+    using W = BlockExtremes<true, true>;
     const Dense ch(in[0], n), cl(in[TwoInputs ? 1 : 0], TwoInputs ? n : 0);
-    const double* xh = ch.p;
-    const double* xl = TwoInputs ? cl.p : ch.p;
-    // suffix extremes of the previous block (read) and of the current one (written)
-    std::vector<double> buf(4 * static_cast<std::size_t>(w));
-    double* prev_hi = buf.data();
-    double* prev_lo = prev_hi + w;
-    double* cur_hi = prev_lo + w;
-    double* cur_lo = cur_hi + w;
-    std::fill(prev_hi, prev_hi + w, -kInf);
-    std::fill(prev_lo, prev_lo + w, kInf);
     const Column o = out[0];
-    std::int64_t last_nan = start - w - 1, done = 0;
-    for (std::int64_t s = start; s < n; s += w) {
-        const std::int64_t e = s + w < n ? s + w : n;
-        const bool full = e - s == w;  // a full block also gets its suffixes (for the next)
-        double hi = -kInf, lo = kInf, bhi = -kInf, blo = kInf;
-        for (std::int64_t j = 0; j < e - s; ++j) {
-            const std::int64_t i = s + j;
-            const double h = xh[i], l = TwoInputs ? xl[i] : h;
-            if (h != h || l != l) last_nan = i;
-            hi = h > hi ? h : hi;  // a NaN compares false and is skipped
-            lo = l < lo ? l : lo;
-            double mh = hi, ml = lo;
-            if (j + 1 < w) {  // the window starts in the previous block
-                mh = prev_hi[j + 1] > mh ? prev_hi[j + 1] : mh;
-                ml = prev_lo[j + 1] < ml ? prev_lo[j + 1] : ml;
-            }
-            o[i] = (i - start < w - 1 || i - last_nan < w) ? kNaN : (mh + ml) / 2.0;
-            if (full) {  // the backward scan, interleaved (independent chains)
-                const std::int64_t r = e - 1 - j;
-                const double bh = xh[r], bl = TwoInputs ? xl[r] : bh;
-                bhi = bh > bhi ? bh : bhi;
-                blo = bl < blo ? bl : blo;
-                cur_hi[w - 1 - j] = bhi;
-                cur_lo[w - 1 - j] = blo;
-            }
-        }
-        std::swap(prev_hi, cur_hi);
-        std::swap(prev_lo, cur_lo);
-        if ((done += w) >= kCheckEvery) {
-            done = 0;
-            check();
-        }
-    }
+    W::run({ch.p, TwoInputs ? cl.p : ch.p}, start, n, as_period(p[0]),
+           [&](std::int64_t i, const W::Win& e) { o[i] = (e.max() + e.min()) / 2.0; },
+           [&](std::int64_t i) { o[i] = kNaN; }, check);
 }
 
 // Midpoint of the highest and lowest value over the period.

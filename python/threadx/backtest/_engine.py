@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as _dt
 import hashlib
 import inspect
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import cached_property
 from typing import Any
 
@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 
 from threadx import _core
-from threadx._inputs import FieldErrors
+from threadx._inputs import FieldErrors, checked_keywords, index_mismatch
 from threadx.errors import ValidationError
 
 __all__ = ["BacktestResult", "run"]
@@ -208,8 +208,12 @@ def params_of(options: dict[str, Any], bars: Bars | None, errors: FieldErrors) -
     return params
 
 
-def prepare(data: Any, arrays: dict[str, Any], options: dict[str, Any]) -> Prepared:
-    """Validate everything of one call (every bad field reported at once)."""
+def prepare(data: Any, arrays: dict[str, Any], options: dict[str, Any], *, deep: bool = True) -> Prepared:
+    """Validate everything of one call (every bad field reported at once).
+
+    ``deep=False`` leaves out the checks that read a whole index (that signals carry
+    the data's index), for a request checking its fields as it is built.
+    """
     errors = FieldErrors()
     bars = bars_of(data, errors)
     n = len(bars.close) if bars is not None else -1
@@ -217,8 +221,10 @@ def prepare(data: Any, arrays: dict[str, Any], options: dict[str, Any]) -> Prepa
     labels: pd.Index | None = None
     for name in (*SIGNALS, *LEVELS):
         value = arrays.get(name)
-        if isinstance(value, (pd.Series, pd.DataFrame)) and bars is not None and not value.index.equals(bars.index):
-            errors.add(name, value, "must have the same index as the data")
+        why = index_mismatch(value.index, bars.index) if deep and bars is not None \
+            and isinstance(value, (pd.Series, pd.DataFrame)) else None
+        if why:
+            errors.add(name, value, why)
             continue
         mats[name] = _matrix(name, value, n, bool if name in SIGNALS else np.float64, errors) if n >= 0 else None
         cols = _columns_of(value)
@@ -265,19 +271,16 @@ def _window(start: Any, end: Any, bars: Bars | None, errors: FieldErrors) -> tup
         return 0, n
     idx = bars.index
     bounds: list[int] = []
+    times: list[Any] = []
     for name, value, default in (("start", start, 0), ("end", end, n)):
         if value is None:
             bounds.append(default)
             continue
         if isinstance(idx, pd.DatetimeIndex):
-            try:
-                ts = pd.Timestamp(value)
-            except (ValueError, TypeError):
-                errors.add(name, value, "must be a timestamp")
+            ts = _bound_time(name, value, idx, errors)
+            if ts is None:
                 return 0, n
-            if (ts.tzinfo is None) != (idx.tz is None):
-                errors.add(name, value, f"must be {'tz-aware' if idx.tz is not None else 'naive'} like the index")
-                return 0, n
+            times.append(ts)
             bounds.append(int(idx.searchsorted(ts, side="left")))
         elif isinstance(value, (int, np.integer)) and not isinstance(value, bool):
             bounds.append(int(np.clip(value, 0, n)))
@@ -285,11 +288,34 @@ def _window(start: Any, end: Any, bars: Bars | None, errors: FieldErrors) -> tup
             errors.add(name, value, "must be a bar position (the data has no DatetimeIndex)")
             return 0, n
     if start is not None and end is not None and not (
-            pd.Timestamp(start) < pd.Timestamp(end) if isinstance(idx, pd.DatetimeIndex) else start < end):
+            times[0] < times[1] if isinstance(idx, pd.DatetimeIndex) else start < end):
         errors.add("end", end, f"must be later than start ({start})")
     elif bounds[1] <= bounds[0]:
         errors.add("start", start, "leaves no bar between start and end")
     return bounds[0], bounds[1]
+
+
+def _bound_time(name: str, value: Any, idx: pd.DatetimeIndex, errors: FieldErrors) -> pd.Timestamp | None:
+    """``start``/``end`` as a Timestamp comparable with ``idx``: a naive one over a tz-aware index
+    is read in the index's time zone, as ``bars.loc["2005-01-01":]`` reads it."""
+    try:
+        ts = pd.Timestamp(value)
+    except (ValueError, TypeError):
+        errors.add(name, value, "must be a timestamp")
+        return None
+    if ts is pd.NaT:
+        errors.add(name, value, "must be a timestamp, not NaT")
+        return None
+    if ts.tzinfo is not None and idx.tz is None:
+        errors.add(name, value, "must be naive like the index (the data has no time zone)")
+        return None
+    if ts.tzinfo is None and idx.tz is not None:
+        try:
+            ts = ts.tz_localize(idx.tz)
+        except (ValueError, TypeError) as exc:  # a wall time that does not exist or is ambiguous there
+            errors.add(name, value, f"is not one instant in the data's time zone {idx.tz} ({exc})")
+            return None
+    return ts
 
 
 class BacktestResult:
@@ -330,6 +356,17 @@ class BacktestResult:
     @cached_property
     def position(self) -> pd.Series | pd.DataFrame:
         return self._series("position")
+
+    def returns(self, freq: str | None = "D") -> pd.Series | pd.DataFrame:
+        """The equity's returns for quantstats, pyfolio or empyrical, the first NaN dropped.
+
+        ``freq="D"``: daily, on a tz-naive index of calendar dates (each day's last equity
+        against the previous day's; daily bars keep their session date); ``freq=None``:
+        per bar, on the bars' index.  A Series, or a DataFrame with a column per simulation.
+        """
+        from threadx.backtest._returns import returns_of
+
+        return returns_of(self.equity, freq)
 
     def _time(self, bars: np.ndarray) -> Any:
         idx = self.index
@@ -397,6 +434,7 @@ class BacktestResult:
                 f"{len(self._raw['trades']['sim'])} trades>")
 
 
+@checked_keywords
 def run(data: Any, *, entries: Any = None, exits: Any = None, short_entries: Any = None,
         short_exits: Any = None, limit_price: Any = None, stop_price: Any = None, sl_price: Any = None,
         tp_price: Any = None, init_cash: float = 10_000.0, fees: float = 0.0, fixed_fees: float = 0.0,
@@ -418,7 +456,9 @@ def run(data: Any, *, entries: Any = None, exits: Any = None, short_entries: Any
     ``expiry``: bars (int) or a timedelta for resting entry orders.  Stops
     ``sl_stop``/``tp_stop``/``tsl_stop`` are fractions of the entry price; ``tsl_offset``
     is a trailing stop as a price distance from the peak.  ``start``
-    / ``end`` keep the bars with ``start <= time < end``.
+    / ``end`` keep the bars with ``start <= time < end``; over a tz-aware index a naive
+    time (``"2005-01-01"``) is read in the index's time zone, as ``bars.loc["2005-01-01":]``
+    reads it (the one place a naive time is not refused: the data's zone is known).
     """
     options = dict(init_cash=init_cash, fees=fees, fixed_fees=fixed_fees, slippage=slippage, size=size,
                    size_type=size_type, fractional=fractional, leverage=leverage, execution=execution,

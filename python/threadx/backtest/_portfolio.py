@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 
 from threadx import _core
-from threadx._inputs import FieldErrors
+from threadx._inputs import FieldErrors, checked_keywords, index_mismatch
 from threadx.backtest import _engine
 
 __all__ = ["PortfolioResult", "WEIGHT_RULES", "rebalance", "target_weights"]
@@ -35,15 +35,17 @@ def _panel(data: Any, errors: FieldErrors) -> tuple[list[Any], pd.Index, dict[st
         return None
     index = bars[symbols[0]].index
     for sym in symbols[1:]:
-        if not bars[sym].index.equals(index):
-            errors.add(f"data[{sym!r}]", "<index>", f"must have the same index as {symbols[0]!r} "
-                       "(align the frames first, e.g. with threadx.data.align)")
+        why = index_mismatch(bars[sym].index, index)
+        if why:
+            errors.add(f"data[{sym!r}]", "<index>", f"{why} (the data here: {symbols[0]!r}; align the frames "
+                       "first, e.g. with threadx.data.align)")
             return None
     fields = {f: np.ascontiguousarray(np.column_stack([getattr(bars[s], f) for s in symbols]))
               for f in ("open", "high", "low", "close")}
     return symbols, index, fields
 
 
+@checked_keywords
 def target_weights(data: Mapping[Any, pd.DataFrame], rule: str, *, window: int = 60, every: int = 21,
                    ridge: float = 1e-4, cancel: _core.CancelToken | None = None) -> pd.DataFrame:
     """Target weights of a built-in rule: a row every ``every`` bars from bar ``window`` on.
@@ -86,6 +88,17 @@ class PortfolioResult:
     @cached_property
     def equity(self) -> pd.Series:
         return pd.Series(self._raw["equity"], index=self.index, name="equity")
+
+    def returns(self, freq: str | None = "D") -> pd.Series:
+        """The equity's returns for quantstats, pyfolio or empyrical, the first NaN dropped.
+
+        ``freq="D"``: daily, on a tz-naive index of calendar dates (each day's last equity
+        against the previous day's; daily bars keep their session date); ``freq=None``:
+        per bar, on the bars' index.
+        """
+        from threadx.backtest._returns import returns_of
+
+        return returns_of(self.equity, freq)
 
     @cached_property
     def cash(self) -> pd.Series:
@@ -158,6 +171,7 @@ class PortfolioResult:
         return f"<PortfolioResult {len(self.symbols)} symbols x {len(self.index)} bars, {len(self._raw['orders']['sim'])} fills>"
 
 
+@checked_keywords
 def rebalance(data: Mapping[Any, pd.DataFrame], weights: Any = "equal", *, window: int = 60, every: int = 21,
               ridge: float = 1e-4, init_cash: float = 10_000.0, fees: float = 0.0, fixed_fees: float = 0.0,
               slippage: float = 0.0, leverage: float = 1.0, fractional: bool = False, execution: str = "open",
@@ -182,8 +196,9 @@ def rebalance(data: Mapping[Any, pd.DataFrame], weights: Any = "equal", *, windo
         w = target_weights(data, weights, window=window, every=every, ridge=ridge, cancel=cancel).to_numpy()
     else:
         if isinstance(weights, pd.DataFrame):
-            if not weights.index.equals(index):
-                errors.add("weights", weights, "must have the data's index")
+            why = index_mismatch(weights.index, index)
+            if why:
+                errors.add("weights", weights, why)
             missing = [s for s in symbols if s not in weights.columns]
             if missing:
                 errors.add("weights", weights, f"lacks columns for {missing}")

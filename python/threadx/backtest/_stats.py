@@ -12,6 +12,8 @@ they are fed and computes the rest (dates, durations, commissions, Alpha and Bet
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -91,35 +93,6 @@ def years_spanned(index: pd.Index, n: int, periods_per_year: float | None) -> fl
     if periods_per_year is not None:
         return (n - 1) / float(periods_per_year)
     return _NAN
-
-
-def _period_equity(eq: np.ndarray, dti: pd.DatetimeIndex, period: Any) -> tuple[np.ndarray, float]:
-    """backtesting.py's periods when periods_per_year is not given: the equity at the end of
-    each day/week/month/year by the index spacing, and the periods per year."""
-    freq_days = period.days if isinstance(period, pd.Timedelta) else _NAN
-    wall = (dti.tz_localize(None) if dti.tz is not None else dti).to_numpy()
-    days = wall.astype("datetime64[D]").astype(np.int64)  # calendar day, local time
-    have_weekends = float(((days + 3) % 7 >= 5).mean()) > 2 / 7 * 0.6  # 1970-01-01: Thu
-    n_per = (
-        52.0 if freq_days == 7 else
-        12.0 if freq_days == 31 else
-        1.0 if freq_days == 365 else
-        (365.0 if have_weekends else 252.0)
-    )
-    freq = "W" if freq_days == 7 else "ME" if freq_days == 31 else "YE" if freq_days == 365 else "D"
-    if dti.is_monotonic_increasing:
-        # Same groups as resample(freq).last().dropna(): calendar days, weeks ending
-        # Sunday, calendar months, calendar years; the last equity of each.
-        key = (
-            (days + 3) // 7 if freq == "W" else
-            wall.astype("datetime64[M]").astype(np.int64) if freq == "ME" else
-            wall.astype("datetime64[Y]").astype(np.int64) if freq == "YE" else
-            days
-        )
-        sampled = eq[np.r_[key[1:] != key[:-1], True]]
-        if not np.isnan(sampled).any():  # .last() skips NaN inside a period
-            return np.ascontiguousarray(sampled), n_per
-    return pd.Series(eq, index=dti).resample(freq).last().dropna().to_numpy(dtype=np.float64), n_per
 
 
 def compute_stats(
@@ -211,6 +184,59 @@ def compute_stats(
         raise ValueError("risk_free_rate must be in (-1, 1)")
     if periods_per_year is not None and not periods_per_year > 0:
         raise ValueError("periods_per_year must be > 0")
+    eq, c, clock = _checked_inputs(equity, close, index, first_bar)
+    tr = _Trades.of(trades)
+    s: dict[str, Any] = dict(zip(CORE_STATS, _core_row(eq, c, clock, tr, first_bar, periods_per_year,
+                                                       risk_free_rate), strict=True))
+    s["# Trades"] = int(s["# Trades"])  # a count, as backtesting.py gives it
+    _overview(s, clock, tr)
+    _alpha_beta(s, eq, c, risk_free_rate)
+    _drawdown_spells(s, _core.backtest.stats_drawdown(eq), clock)
+    s["Max. Trade Duration"], s["Avg. Trade Duration"] = _trade_durations(tr, clock)
+    return pd.Series([s[k] for k in STAT_NAMES], index=_STAT_INDEX, dtype=object)
+
+
+@dataclass(frozen=True)
+class _Clock:
+    """The bars' index and, with a DatetimeIndex, its spacing (backtesting.py's ``_data_period``)."""
+
+    idx: pd.Index
+    dti: pd.DatetimeIndex | None
+    tvals: np.ndarray  # datetime64[ns], UTC (empty without a DatetimeIndex)
+    period: Any  # median spacing of the last 100 stamps (None without a DatetimeIndex)
+    resolution: str | None
+
+    @classmethod
+    def of(cls, idx: pd.Index) -> _Clock:
+        dti = idx if isinstance(idx, pd.DatetimeIndex) else None
+        period: Any = None
+        resolution: str | None = None
+        tvals = np.empty(0, dtype="datetime64[ns]")
+        if dti is not None:
+            tvals = (dti.tz_convert(None) if dti.tz is not None else dti).to_numpy()  # datetime64, UTC
+            tail = tvals[-100:]
+            period = pd.Series(tail[1:] - tail[:-1]).median() if len(tail) > 1 else pd.NaT
+            if isinstance(period, pd.Timedelta):
+                resolution = period.resolution_string
+        return cls(idx, dti, tvals, period, resolution)
+
+    @property
+    def missing_duration(self) -> Any:
+        return pd.NaT if self.dti is not None else _NAN
+
+    def rnd(self, value: Any) -> Any:
+        """A Timedelta rounded up to the index spacing's resolution."""
+        if isinstance(value, pd.Timedelta) and self.resolution is not None:
+            return value.ceil(self.resolution)
+        return value
+
+    def spans(self, start: np.ndarray, end: np.ndarray) -> tuple[Any, Any]:
+        """Max and mean of the times from bars ``start`` to bars ``end`` (DatetimeIndex only), rounded."""
+        spans = pd.TimedeltaIndex(self.tvals[end] - self.tvals[start])
+        return self.rnd(spans.max()), self.rnd(spans.mean())
+
+
+def _checked_inputs(equity: Any, close: Any, index: Any, first_bar: int) -> tuple[np.ndarray, np.ndarray, _Clock]:
     if index is None:
         if isinstance(equity, pd.Series):
             index = equity.index
@@ -228,104 +254,135 @@ def compute_stats(
         raise ValueError(f"index has {len(idx)} entries, equity has {n}")
     if not 0 <= first_bar < n:
         raise ValueError(f"first_bar must be in [0, {n})")
-    dti = idx if isinstance(idx, pd.DatetimeIndex) else None
-    is_dt = dti is not None
+    return eq, c, _Clock.of(idx)
 
-    # Index spacing (backtesting.py's _data_period): median diff of the last 100 stamps.
-    period: Any = None
-    resolution: str | None = None
-    tvals = np.empty(0, dtype="datetime64[ns]")
-    if dti is not None:
-        tvals = (dti.tz_convert(None) if dti.tz is not None else dti).to_numpy()  # datetime64, UTC
-        tail = tvals[-100:]
-        period = pd.Series(tail[1:] - tail[:-1]).median() if len(tail) > 1 else pd.NaT
-        if isinstance(period, pd.Timedelta):
-            resolution = period.resolution_string
 
-    def rnd(value: Any) -> Any:
-        if isinstance(value, pd.Timedelta) and resolution is not None:
-            return value.ceil(resolution)
-        return value
+@dataclass(frozen=True)
+class _Trades:
+    entry_bar: np.ndarray
+    exit_bar: np.ndarray
+    pl: np.ndarray
+    ret: np.ndarray
+    fees: np.ndarray
 
-    missing_duration: Any = pd.NaT if is_dt else _NAN
+    @classmethod
+    def of(cls, trades: pd.DataFrame | None) -> _Trades:
+        return cls(_trade_column(trades, "entry_bar", np.int64), _trade_column(trades, "exit_bar", np.int64),
+                   _trade_column(trades, "pnl", np.float64), _trade_column(trades, "return", np.float64),
+                   _trade_column(trades, "fees", np.float64))
 
-    entry_bar = _trade_column(trades, "entry_bar", np.int64)
-    exit_bar = _trade_column(trades, "exit_bar", np.int64)
-    fees = _trade_column(trades, "fees", np.float64)
-    n_trades = entry_bar.size
+    @property
+    def n(self) -> int:
+        return int(self.entry_bar.size)
 
-    if periods_per_year is not None:
-        period_eq, n_per = eq, float(periods_per_year)
-    elif dti is not None:
-        period_eq, n_per = _period_equity(eq, dti, period)
-    else:
-        period_eq, n_per = np.empty(0), _NAN
-    row = _core.backtest.stats_compute(
-        eq, period_eq, n_per, float(risk_free_rate), years_spanned(idx, n, periods_per_year), c, int(first_bar),
-        entry_bar, exit_bar, _trade_column(trades, "pnl", np.float64), _trade_column(trades, "return", np.float64))
 
-    s: dict[str, Any] = dict(zip(CORE_STATS, row.tolist(), strict=True))
-    s["Start"] = idx[0]
-    s["End"] = idx[-1]
+def _core_row(eq: np.ndarray, c: np.ndarray, clock: _Clock, tr: _Trades, first_bar: int,
+              periods_per_year: float | None, risk_free_rate: float) -> list[float]:
+    """The core's statistics (``CORE_STATS``), fed by backtesting.py's rules."""
+    period_eq, n_per = _period_equity(eq, clock, periods_per_year)
+    years = years_spanned(clock.idx, eq.size, periods_per_year)
+    row = _core.backtest.stats_compute(eq, period_eq, n_per, float(risk_free_rate), years, c, int(first_bar),
+                                       tr.entry_bar, tr.exit_bar, tr.pl, tr.ret)
+    return [float(v) for v in row]
+
+
+def _overview(s: dict[str, Any], clock: _Clock, tr: _Trades) -> None:
+    """Start, End, Duration, Commissions."""
+    s["Start"] = clock.idx[0]
+    s["End"] = clock.idx[-1]
     s["Duration"] = s["End"] - s["Start"]
-    s["# Trades"] = int(s["# Trades"])  # a count, as backtesting.py gives it
-    s["Commissions [$]"] = float(fees.sum())
+    s["Commissions [$]"] = float(tr.fees.sum())
 
-    beta = _NAN
-    if n > 2:
-        with np.errstate(invalid="ignore", divide="ignore"):
-            a = np.log(eq[1:] / eq[:-1])
-            b = np.log(c[1:] / c[:-1])
-            cov = np.cov(a, b)
-            beta = float(cov[0, 1] / cov[1, 1])
+
+def _period_equity(eq: np.ndarray, clock: _Clock, periods_per_year: float | None) -> tuple[np.ndarray, float]:
+    """The equity at the end of each period of the annualised figures, and the periods per
+    year N (no periods, NaN: unknown)."""
+    if periods_per_year is not None:
+        return eq, float(periods_per_year)
+    dti = clock.dti
+    if dti is None:
+        return np.empty(0), _NAN
+    freq_days = clock.period.days if isinstance(clock.period, pd.Timedelta) else _NAN
+    wall = (dti.tz_localize(None) if dti.tz is not None else dti).to_numpy()
+    days = wall.astype("datetime64[D]").astype(np.int64)  # calendar day, local time
+    have_weekends = float(((days + 3) % 7 >= 5).mean()) > 2 / 7 * 0.6  # 1970-01-01: Thu
+    N = (
+        52.0 if freq_days == 7 else
+        12.0 if freq_days == 31 else
+        1.0 if freq_days == 365 else
+        (365.0 if have_weekends else 252.0)
+    )
+    freq = "W" if freq_days == 7 else "ME" if freq_days == 31 else "YE" if freq_days == 365 else "D"
+    if dti.is_monotonic_increasing:
+        # Same groups as resample(freq).last().dropna(): calendar days, weeks ending
+        # Sunday, calendar months, calendar years; the last equity of each.
+        key = (
+            (days + 3) // 7 if freq == "W" else
+            wall.astype("datetime64[M]").astype(np.int64) if freq == "ME" else
+            wall.astype("datetime64[Y]").astype(np.int64) if freq == "YE" else
+            days
+        )
+        sampled = eq[np.r_[key[1:] != key[:-1], True]]
+        if not np.isnan(sampled).any():  # .last() skips NaN inside a period
+            return np.ascontiguousarray(sampled), N
+    return pd.Series(eq, index=dti).resample(freq).last().dropna().to_numpy(dtype=np.float64), N
+
+
+def _alpha_beta(s: dict[str, Any], eq: np.ndarray, c: np.ndarray, risk_free_rate: float) -> None:
+    beta = _beta(eq, c)
     s["Alpha [%]"] = (
         s["Return [%]"] - risk_free_rate * 100 - beta * (s["Buy & Hold Return [%]"] - risk_free_rate * 100)
     )
     s["Beta"] = beta
 
-    # ---- drawdown spells
-    dd = _core.backtest.stats_drawdown(eq)
+
+def _beta(eq: np.ndarray, c: np.ndarray) -> float:
+    """``cov(a, b) / var(b)`` of the log returns of equity (a) and close (b); NaN when n < 3."""
+    if eq.size <= 2:
+        return _NAN
+    with np.errstate(invalid="ignore", divide="ignore"):
+        a = np.log(eq[1:] / eq[:-1])
+        b = np.log(c[1:] / c[:-1])
+        cov = np.cov(a, b)
+        return float(cov[0, 1] / cov[1, 1])
+
+
+def _drawdown_spells(s: dict[str, Any], dd: np.ndarray, clock: _Clock) -> None:
+    """Avg. Drawdown, Max./Avg. Drawdown Duration over the spells between bars at a peak."""
+    n = dd.size
     z = np.unique(np.r_[np.flatnonzero(dd == 0), n - 1])
     i0, j0 = z[:-1], z[1:]
     keep = j0 > i0 + 1
     i0, j0 = i0[keep], j0[keep]
-    if i0.size:
-        padded = np.r_[dd, 0.0]
-        bounds = np.empty(2 * i0.size, dtype=np.int64)
-        bounds[0::2] = i0
-        bounds[1::2] = j0 + 1
-        depth = np.fmax.reduceat(padded, bounds)[0::2]
-        depth = depth[~np.isnan(depth)]
-        s["Avg. Drawdown [%]"] = -_mean(depth) * 100
-        if is_dt:
-            spell = pd.TimedeltaIndex(tvals[j0] - tvals[i0])
-            s["Max. Drawdown Duration"] = rnd(spell.max())
-            s["Avg. Drawdown Duration"] = rnd(spell.mean())
-        else:
-            spell_num = np.asarray(idx[j0], dtype=np.float64) - np.asarray(idx[i0], dtype=np.float64)
-            s["Max. Drawdown Duration"] = float(spell_num.max())
-            s["Avg. Drawdown Duration"] = float(spell_num.mean())
-    else:
+    if not i0.size:
         pos = dd[(dd != 0) & ~np.isnan(dd)]
         s["Avg. Drawdown [%]"] = -_mean(pos) * 100
-        s["Max. Drawdown Duration"] = missing_duration
-        s["Avg. Drawdown Duration"] = missing_duration
-
-    # ---- trade durations
-    if n_trades:
-        if is_dt:
-            durations = pd.TimedeltaIndex(tvals[exit_bar] - tvals[entry_bar])
-            s["Max. Trade Duration"] = rnd(durations.max())
-            s["Avg. Trade Duration"] = rnd(durations.mean())
-        else:
-            dur = idx[exit_bar].to_numpy() - idx[entry_bar].to_numpy()
-            s["Max. Trade Duration"] = dur.max()
-            s["Avg. Trade Duration"] = float(np.mean(dur))
+        s["Max. Drawdown Duration"] = clock.missing_duration
+        s["Avg. Drawdown Duration"] = clock.missing_duration
+        return
+    padded = np.r_[dd, 0.0]
+    bounds = np.empty(2 * i0.size, dtype=np.int64)
+    bounds[0::2] = i0
+    bounds[1::2] = j0 + 1
+    depth = np.fmax.reduceat(padded, bounds)[0::2]
+    depth = depth[~np.isnan(depth)]
+    s["Avg. Drawdown [%]"] = -_mean(depth) * 100
+    if clock.dti is not None:
+        s["Max. Drawdown Duration"], s["Avg. Drawdown Duration"] = clock.spans(i0, j0)
     else:
-        s["Max. Trade Duration"] = missing_duration
-        s["Avg. Trade Duration"] = missing_duration
+        idx = clock.idx
+        spell_num = np.asarray(idx[j0], dtype=np.float64) - np.asarray(idx[i0], dtype=np.float64)
+        s["Max. Drawdown Duration"] = float(spell_num.max())
+        s["Avg. Drawdown Duration"] = float(spell_num.mean())
 
-    return pd.Series([s[k] for k in STAT_NAMES], index=_STAT_INDEX, dtype=object)
+
+def _trade_durations(tr: _Trades, clock: _Clock) -> tuple[Any, Any]:
+    if not tr.n:
+        return clock.missing_duration, clock.missing_duration
+    if clock.dti is not None:
+        return clock.spans(tr.entry_bar, tr.exit_bar)
+    dur = clock.idx[tr.exit_bar].to_numpy() - clock.idx[tr.entry_bar].to_numpy()
+    return dur.max(), float(np.mean(dur))
 
 
 def stats_frame(stats: Sequence[pd.Series]) -> pd.DataFrame:

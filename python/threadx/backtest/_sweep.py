@@ -1,8 +1,8 @@
-"""``threadx.sweep``: a built-in strategy over a parameter grid, in C++, in bounded memory."""
+"""``threadx.backtest.sweep``: a built-in strategy over a parameter grid, in C++, in bounded memory."""
 
 from __future__ import annotations
 
-import itertools
+import inspect
 import sys
 import threading
 from collections.abc import Callable, Mapping
@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 
 from threadx import _core
-from threadx._inputs import FieldErrors
+from threadx._inputs import FieldErrors, unknown_keywords
 from threadx.backtest import _engine
 from threadx.backtest._stats import years_spanned
 from threadx.errors import ValidationError
@@ -165,10 +165,18 @@ def sweep(strategy: str, data: Any, *, constraint: Callable[[pd.DataFrame], Any]
     return execute(plan, progress=progress, cancel=cancel)
 
 
+# sweep's own keywords: a misspelt one arrives in **kwargs, and the closest name is suggested among them too
+SWEEP_KEYWORDS = tuple(k for k, p in inspect.signature(sweep).parameters.items() if p.kind is p.KEYWORD_ONLY)
+
+
 def prepare(strategy: str, data: Any, *, constraint: Callable[[pd.DataFrame], Any] | None = None,
             metric: str = "sharpe", keep: str = "stats", top_k: int | None = None, short: bool = False,
-            periods_per_year: float | None = None, **kwargs: Any) -> SweepPlan:
-    """Validate a sweep (every bad field at once) without running it."""
+            periods_per_year: float | None = None, _deep: bool = True, **kwargs: Any) -> SweepPlan:
+    """Validate a sweep (every bad field at once) without running it.
+
+    ``_deep=False`` leaves out what reads every bar's time (inferring
+    ``periods_per_year``), for a request checking its fields as it is built.
+    """
     errors = FieldErrors()
     if strategy not in STRATEGIES:
         errors.add("strategy", strategy, "must be one of " + ", ".join(repr(s) for s in STRATEGIES))
@@ -176,10 +184,8 @@ def prepare(strategy: str, data: Any, *, constraint: Callable[[pd.DataFrame], An
     names = STRATEGIES[strategy]
     grid = {k: v for k, v in kwargs.items() if k in names}
     options = {k: v for k, v in kwargs.items() if k not in names}
-    for k in options:
-        if k not in BACKTEST_OPTIONS:
-            errors.add(k, options[k], f"is neither a parameter of {strategy!r} ({', '.join(names)}) nor a "
-                       "backtest option")
+    unknown_keywords({k: v for k, v in options.items() if k not in BACKTEST_OPTIONS},
+                     [*names, *BACKTEST_OPTIONS, *SWEEP_KEYWORDS], errors, f"threadx.backtest.sweep({strategy!r})")
     combos = _grid(strategy, grid, errors)
     key = METRICS.get(metric, metric)
     if keep not in ("stats", "equity", "trades"):
@@ -206,6 +212,8 @@ def prepare(strategy: str, data: Any, *, constraint: Callable[[pd.DataFrame], An
     params = _engine.params_of({**_engine.DEFAULTS, **options}, None, errors)
     ppy: dict[Any, float] = {}
     for sym, b in bars.items():
+        if periods_per_year is None and not _deep:
+            continue
         n = periods_per_year if periods_per_year is not None else infer_periods_per_year(b.index)
         if n is None:
             errors.add("periods_per_year", None, "is needed: it is inferred only from a DatetimeIndex of 2 or "

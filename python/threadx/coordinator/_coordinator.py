@@ -8,12 +8,11 @@ import inspect
 import itertools
 import logging
 import math
-import os
 import threading
 import time
 from collections import OrderedDict, deque
 from collections.abc import AsyncIterator, Callable, Generator, Iterable
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 import numpy as np
@@ -22,8 +21,10 @@ from threadx import _core
 from threadx._inputs import FieldErrors
 from threadx.coordinator._cache import ResultCache
 from threadx.coordinator._executor import BoundedExecutor
+from threadx.coordinator._metrics import CoordinatorStats, Metrics, health, prometheus_collector
 from threadx.coordinator._queue import Slots
 from threadx.coordinator._tasks import TaskRegistry
+from threadx.requests import _Request
 from threadx.errors import (
     CallbackTimeoutError,
     CancelledError,
@@ -38,14 +39,14 @@ __all__ = ["Coordinator", "CoordinatorStats", "Job", "JobStatus", "Request", "Sh
 log = logging.getLogger("threadx.coordinator")
 
 DEFAULT_CACHE_BYTES = 0  # off: hashing reads every input byte, which costs more than many kernels
-_LATENCY_WINDOW = 10_000  # latencies kept for the percentiles
 _DONE_KEPT = 1_000  # finished jobs whose result nobody took, kept for lookups by id
 
 
 class Request(Protocol):
     """What ``Coordinator.submit`` takes: every ``threadx.requests`` struct fits.
 
-    ``validate()`` raises ``ValidationError`` (before anything is queued); ``run()``
+    ``validate()`` raises ``ValidationError`` (called before anything is queued, except
+    for ``threadx.requests`` structs, valid from birth); ``run()``
     computes the result and, when it takes ``cancel=``, stops with the token.
     """
 
@@ -153,32 +154,6 @@ def _mark_retrieved(fut: asyncio.Future[Any]) -> None:
 
 
 @dataclass(frozen=True)
-class CoordinatorStats:
-    """Counters since the coordinator started (see ``Coordinator.stats``)."""
-
-    submitted: int
-    queued: int
-    running: int
-    succeeded: int
-    failed: int
-    cancelled: int
-    timed_out: int
-    callback_timeouts: int
-    callback_errors: int
-    queue_depth: int
-    latency_p50: float | None
-    latency_p95: float | None
-    latency_p99: float | None
-    cache_hits: int
-    cache_misses: int
-    cache_bytes: int
-    cache_entries: int
-
-    def as_dict(self) -> dict[str, Any]:
-        return asdict(self)
-
-
-@dataclass(frozen=True)
 class ShutdownSummary:
     """What a shutdown did: jobs finished and cancelled, and what it had to abandon."""
 
@@ -265,9 +240,7 @@ class Coordinator:
         self._ids = itertools.count(1)
         self._active: dict[int, Job] = {}  # queued and running
         self._done: OrderedDict[int, Job] = OrderedDict()  # finished, result not yet taken
-        self._latencies: deque[float] = deque(maxlen=_LATENCY_WINDOW)
-        self._counts = dict.fromkeys(("submitted", "succeeded", "failed", "cancelled", "timed_out",
-                                      "callback_timeouts", "callback_errors"), 0)
+        self._metrics = Metrics()
         self._running = 0
         self._accepting = True
         self._shutdown: asyncio.Future[ShutdownSummary] | None = None
@@ -299,7 +272,6 @@ class Coordinator:
         return self._loop
 
     def _call_in_loop(self, fn: Callable[..., Any], *args: Any) -> None:
-        loop = self._loop_now()
         if threading.get_ident() == self._loop_thread:
             fn(*args)
         else:
@@ -315,10 +287,13 @@ class Coordinator:
     # ------------------------------------------------------------------ submitting
     async def submit(self, request: Request, *, callback: Callback | None = None,
                      timeout: float | None = None, block: bool = True) -> Job:
-        """Validate ``request`` and queue it; returns its ``Job`` (await it for the result).
+        """Queue ``request``; returns its ``Job`` (await it for the result).
 
-        A request that fails validation raises ``ValidationError`` here and leaves no
-        trace.  When ``max_queue`` jobs wait, this waits for room, or with
+        ThreadX's requests are checked when they are built; another object's
+        ``validate()`` is called here.  Either way an invalid request raises
+        ``ValidationError`` before anything is queued and leaves no trace; what only
+        the deep checks find (timestamps out of order, signals on another index) is
+        the job's ``ValidationError``, found on the worker before any work.  When ``max_queue`` jobs wait, this waits for room, or with
         ``block=False`` raises ``QueueFullError``.  After shutdown began it raises
         ``CoordinatorClosedError``.
         """
@@ -332,7 +307,8 @@ class Coordinator:
             errors.add("callback", callback, "must be callable (sync or async) or None")
         _positive_or_none(errors, "timeout", timeout)
         errors.raise_if_any()
-        request.validate()
+        if not isinstance(request, _Request):  # threadx's requests were checked when built
+            request.validate()
         self._start()
         job = Job(self, next(self._ids), request, self.task_timeout if timeout is None else float(timeout),
                   callback)
@@ -344,7 +320,7 @@ class Coordinator:
         self._active[job.id] = job
         assert self._quiet is not None
         self._quiet.clear()
-        self._counts["submitted"] += 1
+        self._metrics.count("submitted")
         self._pool.submit(self._execute, job, _label=f"job {job.id} ({type(request).__name__})")
         return job
 
@@ -523,8 +499,7 @@ class Coordinator:
             self._log.debug("job %s failed: %r", job.id, exc)
         job.status = status
         job.finished_at = time.perf_counter()
-        self._counts[status.value] += 1
-        self._latencies.append(job.finished_at - job.submitted_at)
+        self._metrics.finished(status.value, job.finished_at - job.submitted_at)
         if exc is None:
             job._future.set_result(result)
         else:
@@ -567,11 +542,11 @@ class Coordinator:
                 if inspect.isawaitable(result):  # a sync callable that returned a coroutine
                     await self._await_bounded(result, name, job)
         except CallbackTimeoutError as exc:
-            self._counts["callback_timeouts"] += 1
+            self._metrics.count("callback_timeouts")
             self._log.warning("job %s: %s", job.id, exc)
             self._report_callback_error(job, exc)
         except Exception as exc:  # noqa: BLE001 - reported, never lost
-            self._counts["callback_errors"] += 1
+            self._metrics.count("callback_errors")
             self._log.error("job %s: callback %s raised %r", job.id, name, exc, exc_info=exc)
             self._report_callback_error(job, exc)
 
@@ -629,7 +604,7 @@ class Coordinator:
         def left() -> float | None:
             return None if end is None else max(0.0, end - time.monotonic())
 
-        before = dict(self._counts)
+        before = dict(self._metrics.counts)
         self._slots.close()
         if not drain:
             self._cancel_everything()
@@ -654,7 +629,7 @@ class Coordinator:
         stuck = [f"{r.label} (running {now - r.started:.1f} s)" for r in self._callback_pool.join(0.05)]
         abandoned_jobs += [f"{r.label} (running {now - r.started:.1f} s)" for r in self._pool.join(0.5)]
         self._cache.clear()
-        after = self._counts
+        after = self._metrics.counts
         summary = ShutdownSummary(
             drained=drain, succeeded=after["succeeded"] - before["succeeded"],
             failed=after["failed"] - before["failed"], cancelled=after["cancelled"] - before["cancelled"],
@@ -677,56 +652,21 @@ class Coordinator:
     # ------------------------------------------------------------------ observability
     def stats(self) -> CoordinatorStats:
         """Counters, queue depth, submit-to-finish latency percentiles (s) and cache figures."""
-        lat = np.fromiter(self._latencies, dtype=np.float64, count=len(self._latencies))
-        p50, p95, p99 = (np.percentile(lat, [50, 95, 99]).tolist() if lat.size else (None, None, None))
-        c = self._counts
-        return CoordinatorStats(
-            submitted=c["submitted"], queued=self._slots.used, running=self._running,
-            succeeded=c["succeeded"], failed=c["failed"], cancelled=c["cancelled"], timed_out=c["timed_out"],
-            callback_timeouts=c["callback_timeouts"], callback_errors=c["callback_errors"],
-            queue_depth=self._slots.used, latency_p50=p50, latency_p95=p95, latency_p99=p99,
-            cache_hits=self._cache.hits, cache_misses=self._cache.misses, cache_bytes=self._cache.bytes,
-            cache_entries=len(self._cache))
+        cache = self._cache
+        return self._metrics.stats(queued=self._slots.used, running=self._running, cache_hits=cache.hits,
+                                   cache_misses=cache.misses, cache_bytes=cache.bytes, cache_entries=len(cache))
 
     def health(self) -> dict[str, Any]:
         """A quick status: ``ok``, ``degraded`` (queue full or every callback thread stuck) or ``closed``."""
-        stuck = self._callback_pool.overdue()
-        if not self._accepting:
-            status = "closed"
-        elif self._slots.full() or stuck >= self.callback_workers:
-            status = "degraded"
-        else:
-            status = "ok"
-        return {"status": status, "accepting": self._accepting, "workers": self.max_workers,
-                "running": self._running, "queue_depth": self._slots.used, "max_queue": self.max_queue,
-                "stuck_callback_threads": stuck, "callback_workers": self.callback_workers,
-                "tracked_tasks": len(self._tasks), "pid": os.getpid()}
+        return health(accepting=self._accepting, queue_full=self._slots.full(), workers=self.max_workers,
+                      running=self._running, queue_depth=self._slots.used, max_queue=self.max_queue,
+                      stuck_callback_threads=self._callback_pool.overdue(), callback_workers=self.callback_workers,
+                      tracked_tasks=len(self._tasks))
 
     def prometheus_collector(self) -> Any:
-        """A ``prometheus_client`` collector of ``stats()``: ``REGISTRY.register(co.prometheus_collector())``."""
-        try:
-            from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
-        except ImportError as exc:
-            raise ImportError("prometheus_collector() needs prometheus_client: pip install prometheus-client") \
-                from exc
-        co = self
-        counters = ("submitted", "succeeded", "failed", "cancelled", "timed_out", "callback_timeouts",
-                    "callback_errors", "cache_hits", "cache_misses")
-        gauges = ("queued", "running", "queue_depth", "cache_bytes", "cache_entries")
+        """A ``prometheus_client`` collector of ``stats()``: ``REGISTRY.register(co.prometheus_collector())``.
 
-        class _Collector:
-            def collect(self) -> Iterable[Any]:
-                s = co.stats().as_dict()
-                for name in counters:
-                    yield CounterMetricFamily(f"threadx_{name}", f"ThreadX coordinator: {name}", value=s[name])
-                for name in gauges:
-                    yield GaugeMetricFamily(f"threadx_{name}", f"ThreadX coordinator: {name}", value=s[name])
-                lat = GaugeMetricFamily("threadx_latency_seconds", "Submit-to-finish latency percentiles",
-                                        labels=["quantile"])
-                for q in ("50", "95", "99"):
-                    v = s[f"latency_p{q}"]
-                    lat.add_metric([f"0.{q}"], math.nan if v is None else v)
-                yield lat
-
-        return _Collector()
-
+        Needs prometheus_client (``pip install 'threadx[prometheus]'``); without it this
+        raises ``threadx.errors.MissingDependencyError``.
+        """
+        return prometheus_collector(self.stats)

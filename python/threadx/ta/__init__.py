@@ -2,7 +2,7 @@
 
 ``import threadx.ta as talib`` runs a TA-Lib script unchanged for the functions
 listed in ``get_functions()``: same names, parameter names, defaults, output order
-and warm-up NaNs, same values (tested against TA-Lib under DESIGN.md's parity rule).
+and warm-up NaNs, same values (tested against TA-Lib under the parity rule of docs/design.md).
 On top of TA-Lib:
 
 * **Grids:** any parameter takes a sequence; several sequences form their cartesian
@@ -51,7 +51,7 @@ __all__ = [
 
 globals().update({name: _function(name) for name in get_functions()})
 
-from threadx.ta._extras import VWAP  # noqa: E402  (TA-Lib's VWAP plus rolling and sessions)
+from threadx.ta._extras import VWAP  # noqa: E402, F401  (replaces the generated VWAP: rolling and sessions too)
 
 
 def __getattr__(name: str):  # noqa: ANN202 - module hook

@@ -12,7 +12,8 @@ import numpy as np
 import pandas as pd
 
 from threadx import _core
-from threadx._inputs import FieldErrors, as_values
+from threadx._inputs import FieldErrors, as_values, unknown_keywords
+from threadx.data import OHLCV
 from threadx.errors import IndicatorError, ValidationError
 
 # Every function name of TA-Lib 0.8 (C library 0.8.1); names here that ThreadX lacks
@@ -233,23 +234,60 @@ class Inputs:
     name: Any = None  # a Series' name: its asset label in grid output
 
 
-def _frame_column(frame: Any, name: str, errors: FieldErrors) -> Any:
+def _frame_column(frame: Any, name: str, errors: FieldErrors, field: str | None = None) -> Any:
     keys = {str(k).lower(): k for k in (frame.columns if isinstance(frame, pd.DataFrame) else frame.keys())}
     if name not in keys:
-        errors.add(name, f"columns {list(keys.values())!r}", f"the frame has no {name!r} column (any case)")
+        errors.add(field or name, f"columns {list(keys.values())!r}", f"the frame has no {name!r} column (any case)")
         return None
     return frame[keys[name]]
 
 
-def gather_inputs(s: Spec, given: list[Any], errors: FieldErrors) -> Inputs | None:
-    """Inputs as (rows, assets) float64 arrays, plus what is needed to wrap the outputs."""
-    if len(given) == 1 and isinstance(given[0], (pd.DataFrame, Mapping)) and (
-        len(s.inputs) > 1 or isinstance(given[0], Mapping)
-    ):
-        frame = given[0]
-        given = [_frame_column(frame, name, errors) for name in s.inputs]
+# TA-Lib's abstract API: a generic input reads the OHLCV frame's column its keyword names (price="close")
+PRICE_KEYWORDS = {"real": ("price", "close"), "real0": ("price0", "high"), "real1": ("price1", "low")}
+
+
+def column_keywords(s: Spec) -> dict[str, str]:
+    """``{keyword: default column}`` of the generic inputs of ``s`` (``{"price": "close"}`` for RSI)."""
+    return dict(PRICE_KEYWORDS[i] for i in s.inputs if i in PRICE_KEYWORDS)
+
+
+def _is_ohlcv(x: Any, s: Spec) -> bool:
+    """A frame or dict standing in for every input: a dict, a frame for several inputs, or a frame with
+    open/high/low/close/volume columns (any case).  Other frames are 2-D input (one column per asset)."""
+    if isinstance(x, Mapping):
+        return True
+    return isinstance(x, pd.DataFrame) and (len(s.inputs) > 1 or any(str(c).lower() in OHLCV for c in x.columns))
+
+
+def _ohlcv_columns(s: Spec, frame: Any, picks: Mapping[str, Any], errors: FieldErrors) -> list[Any]:
+    """The frame's column for each input of ``s``: its own name, or for a generic input the
+    column its keyword picks (``price="open"``; default close, high/low for real0/real1)."""
+    columns = []
+    for name in s.inputs:
+        keyword, default = PRICE_KEYWORDS.get(name, (name, name))
+        pick = picks.get(keyword, default)
+        if not isinstance(pick, str):
+            errors.add(keyword, pick, "must be a column name of the frame (open, high, low, close, volume, ...)")
+            continue
+        columns.append(_frame_column(frame, pick.lower(), errors, keyword if keyword in picks else None))
+    return columns
+
+
+def gather_inputs(s: Spec, given: list[Any], errors: FieldErrors,
+                  picks: Mapping[str, Any] | None = None) -> Inputs | None:
+    """Inputs as (rows, assets) float64 arrays, plus what is needed to wrap the outputs.
+
+    ``picks``: the column keywords given (``{"price": "open"}``), for an OHLCV frame only."""
+    picks = picks or {}
+    if len(given) == 1 and _is_ohlcv(given[0], s):
+        given = _ohlcv_columns(s, given[0], picks, errors)
         if errors.items:
             return None
+    elif picks:
+        for k, v in picks.items():
+            errors.add(k, v, "picks a column of an OHLCV frame (open/high/low/close/volume columns), "
+                       "and the input is not one")
+        return None
     if len(given) != len(s.inputs):
         errors.add("inputs", f"{len(given)} given", f"{s.name} takes {', '.join(s.inputs)}")
         return None
@@ -323,10 +361,13 @@ def prepare(name: str, given: Sequence[Any], params: Mapping[str, Any]) -> Prepa
     if not isinstance(params, Mapping):
         errors.add("params", params, "must be a mapping of parameter names to values")
         params = {}
-    unknown = set(params) - {p.name for p in s.params}
-    for k in sorted(map(str, unknown)):
-        errors.add(k, params[k], f"is not a parameter of {name} ({', '.join(p.name for p in s.params) or 'none'})")
-    inputs = gather_inputs(s, list(given), errors)
+    keywords = column_keywords(s)
+    picks = {k: v for k, v in params.items() if k in keywords}
+    params = {k: v for k, v in params.items() if k not in keywords}
+    names = [p.name for p in s.params]
+    unknown_keywords({k: v for k, v in params.items() if k not in names}, [*names, *keywords], errors,
+                     f"threadx.ta.{name}")
+    inputs = gather_inputs(s, list(given), errors, picks)
     before = len(errors.items)
     sets, swept, labels = param_grid(s, params, errors)
     if len(errors.items) == before and sets.shape[0]:
@@ -355,7 +396,8 @@ def function(name: str) -> Callable[..., Any]:
     inputs = [inspect.Parameter(i, inspect.Parameter.POSITIONAL_OR_KEYWORD) for i in s.inputs]
     params = [inspect.Parameter(p.name, inspect.Parameter.POSITIONAL_OR_KEYWORD, default=p.default_value)
               for p in s.params]
-    sig = inspect.Signature(inputs + params)
+    picks = [inspect.Parameter(k, inspect.Parameter.KEYWORD_ONLY, default=v) for k, v in column_keywords(s).items()]
+    sig = inspect.Signature(inputs + params + picks)
 
     n_in = len(s.inputs)
     names = [p.name for p in s.params]
@@ -363,6 +405,7 @@ def function(name: str) -> Callable[..., Any]:
     position = {p.name: k for k, p in enumerate(s.params)}
     n_out = len(s.outputs)
     integer = s.outputs == ("integer",)
+    valid = frozenset(sig.parameters)
 
     def fast(args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
         """1-D float64 arrays and scalar parameters: straight to the core (None: not this case)."""
@@ -392,13 +435,17 @@ def function(name: str) -> Callable[..., Any]:
         out = fast(args, kwargs)
         if out is not None:
             return out
+        if not valid.issuperset(kwargs):
+            errors = FieldErrors()
+            unknown_keywords(kwargs, valid, errors, f"threadx.ta.{name}")
+            errors.raise_if_any()
         try:
             bound = sig.bind_partial(*args, **kwargs)
         except TypeError as exc:
             raise TypeError(f"{name}{sig}: {exc}") from None
         given = [bound.arguments[i] for i in s.inputs if i in bound.arguments]
         # an OHLCV frame may stand in for every input: ATR(df)
-        if len(given) < len(s.inputs) and not (len(given) == 1 and isinstance(given[0], (pd.DataFrame, Mapping))):
+        if len(given) < len(s.inputs) and not (len(given) == 1 and _is_ohlcv(given[0], s)):
             missing = [i for i in s.inputs if i not in bound.arguments]
             raise ValidationError([{"field": m, "value": "missing", "message": f"{name} needs {m}"} for m in missing])
         params = {k: v for k, v in bound.arguments.items() if k not in s.inputs}
@@ -415,6 +462,8 @@ def _docstring(s: Spec) -> str:
     lines = [f"{s.name}({', '.join(s.inputs)}{''.join(f', {p.name}={p.default_value}' for p in s.params)})", "",
              f"{s.doc} ({s.group})", "", "Inputs:"]
     lines += [f"    {i}: array, Series or (rows x assets) 2-D" for i in s.inputs]
+    lines += [f"    an OHLCV frame or dict (open/high/low/close/volume, any case) feeds it its {k}= column "
+              f"(default {v!r}), as TA-Lib's abstract API does" for k, v in column_keywords(s).items()]
     if s.params:
         lines.append("Parameters (each may be a sequence: a grid):")
         for p in s.params:

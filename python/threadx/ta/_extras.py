@@ -8,7 +8,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from threadx._inputs import FieldErrors, as_times
+from threadx._inputs import FieldErrors, as_times, checked_keywords
 from threadx.ta._api import compute, function
 
 _vwap_talib = function("VWAP")
@@ -37,6 +37,7 @@ def session_ids(times: Any, anchor: str, tz: str, offset: Any, errors: FieldErro
         return None
 
 
+@checked_keywords
 def VWAP(high: Any, low: Any = None, close: Any = None, volume: Any = None, *,
          timeperiod: int | None = None, anchor: str | None = None, tz: str = "UTC",
          offset: str | _dt.timedelta | None = None, times: Any = None) -> Any:

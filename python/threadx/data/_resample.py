@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 
 from threadx._inputs import FieldErrors
-from threadx.errors import ValidationError
+from threadx.errors import DataError, ValidationError
 
 __all__ = ["align", "bar_period", "resample"]
 
@@ -25,17 +25,77 @@ _FIRST, _MAX, _MIN, _LAST, _SUM = "first", "max", "min", "last", "sum"
 _OHLCV = {"open": _FIRST, "high": _MAX, "low": _MIN, "close": _LAST, "volume": _SUM}
 
 
+def bar_step(index: pd.DatetimeIndex) -> pd.Timedelta | None:
+    """The most common positive spacing of the index (None: fewer than two distinct stamps)."""
+    diffs = np.diff(index.asi8)
+    values, counts = np.unique(diffs[diffs > 0], return_counts=True)
+    return pd.Timedelta(int(values[np.argmax(counts)]), unit=index.unit) if values.size else None
+
+
 def bar_period(index: pd.DatetimeIndex) -> pd.Timedelta:
     """The bars' length: the most common spacing of the index (gaps and weekends aside)."""
     if not isinstance(index, pd.DatetimeIndex) or len(index) < 2:
         raise ValidationError([{"field": "index", "value": repr(type(index).__name__),
                                 "message": "needs a DatetimeIndex of at least two bars to infer their period"}])
-    diffs = np.diff(index.asi8)
-    values, counts = np.unique(diffs[diffs > 0], return_counts=True)
-    if values.size == 0:
+    step = bar_step(index)
+    if step is None:
         raise ValidationError([{"field": "index", "value": "constant",
                                 "message": "has no two distinct timestamps to infer the bars' period"}])
-    return pd.Timedelta(int(values[np.argmax(counts)]), unit=index.unit)
+    return step
+
+
+def duration_text(td: pd.Timedelta) -> str:
+    """``td`` in words: '1 day', '31 days', '4 hours', '5 minutes', '90 seconds'."""
+    for unit, name in (("1D", "day"), ("1h", "hour"), ("1min", "minute"), ("1s", "second")):
+        n, rest = divmod(td, pd.Timedelta(unit))
+        if not rest and n:
+            return f"{n} {name}{'s' if n != 1 else ''}"
+    return str(td)
+
+
+def rule_span(offset: pd.DateOffset) -> pd.Timedelta:
+    """The longest bin of a rule: its length, or for calendar rules their longest bin
+    (a month 31 days, a year 366, a business day 3 over a weekend)."""
+    edges = pd.date_range("2000-01-01", periods=64, freq=offset)
+    return pd.Timedelta(int(np.diff(edges.asi8).max()), unit=edges.unit)
+
+
+def too_fine(what: str, span: pd.Timedelta, period: pd.Timedelta) -> DataError | None:
+    """The error for aggregating bars of ``period`` into bins of at most ``span``, or None
+    when the bins are at least as long as the bars (``what`` names the rule)."""
+    if span >= period:
+        return None
+    return DataError(f"{what} (bins of {duration_text(span)}) is finer than the data's bars "
+                     f"({duration_text(period)}): bars aggregate into coarser ones only, "
+                     f"of {duration_text(period)} or more")
+
+
+_RULES = "a pandas frequency with a positive multiple, such as '5min', '1h', '1D', 'W-FRI', 'ME', 'QE' or 'YE'"
+
+
+def _offset(rule: Any, errors: FieldErrors) -> pd.DateOffset | None:
+    try:
+        offset = pd.tseries.frequencies.to_offset(rule)
+    except (ValueError, TypeError, AttributeError):
+        offset = None  # pandas' own message repeats itself; ours says what is accepted
+    if offset is None or offset.n <= 0:
+        errors.add("rule", rule, f"is not {_RULES}")
+        return None
+    return offset
+
+
+def _period(df: pd.DataFrame, period: Any, errors: FieldErrors) -> pd.Timedelta | None:
+    """The input bars' length: ``period`` when given, else inferred (None when it cannot be)."""
+    if period is None:
+        return bar_step(pd.DatetimeIndex(df.index))
+    try:
+        step: pd.Timedelta | None = pd.Timedelta(period)
+    except (ValueError, TypeError):
+        step = None
+    if step is None or pd.isna(step) or step <= pd.Timedelta(0):
+        errors.add("period", period, "must be a positive duration such as '1min' or '1D'")
+        return None
+    return step
 
 
 def _check_frame(df: Any, field: str, errors: FieldErrors) -> bool:
@@ -71,12 +131,25 @@ def resample(
     ``drop_empty=True`` drops bins without bars (pandas keeps them as NaN rows).
 
     ``bar_label`` ("open" or "close", default ``df.attrs.get("label", "open")``) says
-    what the input's timestamps mark and ``period`` (default: inferred) how long its
-    bars are; with them the result's ``attrs["closes"]`` holds, for each coarse bar, the
-    time its values became final, which :func:`align` uses.
+    what the input's timestamps mark and ``period`` (default: inferred,
+    :func:`bar_period`) how long its bars are; with them the result's ``attrs["closes"]``
+    holds, for each coarse bar, the time its values became final, which :func:`align` uses.
+
+    Bins are taken on the frame's index, so on :func:`~threadx.data.load`'s UTC index
+    a bar of a day or longer (``"1D"``, ``"W-FRI"``, ``"ME"``) is stamped 00:00 UTC of
+    its calendar date -- the date rule ``load`` applies to date-only files -- and daily
+    bins of intraday bars are UTC days (``tz_convert`` the frame first to bin on another
+    zone's days).
+
+    Raises ``ValidationError`` for bad arguments or an empty frame, and ``DataError`` for
+    a rule finer than the data's bars (monthly bars to ``"W"``): resampling only
+    aggregates into coarser bars, it never spreads a bar over empty ones.
     """
     errors = FieldErrors()
     ok = _check_frame(df, "df", errors)
+    if ok and len(df) == 0:
+        errors.add("df", df, "has no bars to resample")
+        ok = False
     if label not in (None, "left", "right"):
         errors.add("label", label, "must be 'left', 'right' or None")
     if closed not in (None, "left", "right"):
@@ -85,15 +158,11 @@ def resample(
         errors.add("stamp", stamp, "must be 'label' or 'last'")
     elif stamp == "last" and not drop_empty:
         errors.add("stamp", stamp, "needs drop_empty=True: an empty bin has no last bar")
-    try:
-        offset = pd.tseries.frequencies.to_offset(rule)
-        if offset is None or offset.n <= 0:
-            errors.add("rule", rule, "must be a positive frequency")
-    except (ValueError, TypeError, AttributeError) as exc:
-        errors.add("rule", rule, f"not a pandas frequency ({exc})")
+    offset = _offset(rule, errors)
     # when each input bar's values are final: recorded by a previous resample, else
     # the stamp (bars labelled by their close) or the stamp plus the bars' length
     input_closes: pd.DatetimeIndex | None = None
+    step = _period(df, period, errors) if ok else None
     if ok:
         recorded = df.attrs.get("closes")
         kind = bar_label if bar_label is not None else df.attrs.get("label", "open")
@@ -103,18 +172,16 @@ def resample(
             errors.add("bar_label", kind, "must be 'open' or 'close'")
         elif kind == "close":
             input_closes = pd.DatetimeIndex(df.index)
-        else:
-            try:
-                step = pd.Timedelta(period) if period is not None else bar_period(pd.DatetimeIndex(df.index))
-            except (ValueError, TypeError) as exc:
-                errors.add("period", period, f"cannot tell the bars' length ({exc}); pass period=")
-            else:
-                if step is pd.NaT or step <= pd.Timedelta(0):
-                    errors.add("period", period, "must be a positive duration")
-                else:
-                    input_closes = pd.DatetimeIndex(df.index) + step
+        elif step is not None:
+            input_closes = pd.DatetimeIndex(df.index) + step
+        elif period is None:
+            errors.add("period", period, "the bars' length cannot be inferred from a single timestamp: "
+                                         "pass period= (such as '1min' or '1D')")
     errors.raise_if_any()
-    assert input_closes is not None
+    assert input_closes is not None and offset is not None
+    finer = None if step is None else too_fine(f"rule {rule!r}", rule_span(offset), step)
+    if finer is not None:
+        raise finer
 
     side_label = cast(Literal["left", "right"] | None, label)
     side_closed = cast(Literal["left", "right"] | None, closed)

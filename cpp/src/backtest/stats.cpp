@@ -143,16 +143,17 @@ PeriodReturns period_returns(std::span<const double> period_equity, std::vector<
     // locals, not the result's fields: stores through buf could alias those, and the sums
     // would go through memory on every period
     double sum = 0, down2 = 0;
-    bool positive = true;
+    bool positive = period_equity.empty() || period_equity[0] > 0;
     std::size_t m = 0;
-    for (std::size_t i = 0; i < period_equity.size(); ++i) {
+    for (std::size_t i = 1; i < period_equity.size(); ++i) {
         positive &= period_equity[i] > 0;
-        if (i == 0) continue;
         const double ri = period_equity[i] / period_equity[i - 1] - 1.0;
         if (std::isnan(ri)) continue;
         buf[m++] = ri;
         sum += ri;
-        down2 += std::min(ri, 0.0) * std::min(ri, 0.0);
+        // min(ri, 0) exactly, without a branch on the sign (which mispredicts); +inf gives 0
+        const double neg = ri < kInf ? 0.5 * (ri - std::abs(ri)) : 0.0;
+        down2 += neg * neg;
     }
     return {{buf.data(), m}, sum, down2, positive};
 }

@@ -12,6 +12,7 @@ import pytest
 import threadx
 import threadx.ta as ta
 from threadx import backtest
+from threadx.backtest._stats import CORE_STATS
 from threadx.errors import CancelledError, ValidationError
 
 BARS = threadx.data.sample()
@@ -73,9 +74,7 @@ GRIDS = {
     "donchian_breakout": {"entry": [20, 55], "exit": [10, 20]},
     "quantile_band": {"window": [20, 60], "lower_q": [0.1], "upper_q": [0.8, 0.9]},
 }
-COLUMNS = ["Equity Final [$]", "Return [%]", "Return (Ann.) [%]", "Volatility (Ann.) [%]", "Sharpe Ratio",
-           "Sortino Ratio", "Calmar Ratio", "Max. Drawdown [%]", "Win Rate [%]", "Profit Factor", "Expectancy [%]",
-           "SQN", "Exposure Time [%]", "Buy & Hold Return [%]", "CAGR [%]"]
+COLUMNS = list(CORE_STATS)  # every stat of the sweep row: the core computes them for run() as well
 
 
 @pytest.mark.parametrize("short", [False, True], ids=["long", "long_short"])
@@ -92,9 +91,8 @@ def test_each_row_equals_run_on_the_same_signals(strategy: str, short: bool) -> 
         want = backtest.compute_stats(res.equity, res.trades, CLOSE, periods_per_year=PPY)
         row = got.loc[combo]
         assert row["# Trades"] == want["# Trades"], p
-        for col in COLUMNS:
-            np.testing.assert_allclose(float(row[col]), float(want[col]), rtol=1e-9, atol=1e-12,
-                                       err_msg=f"{strategy} {p} {col}")
+        for col in COLUMNS:  # one definition: equal bit for bit, not merely close
+            np.testing.assert_array_equal(float(row[col]), float(want[col]), err_msg=f"{strategy} {p} {col}")
 
 
 def test_sorted_by_metric_top_k_constraint_and_equity() -> None:

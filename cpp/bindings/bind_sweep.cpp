@@ -77,7 +77,7 @@ SweepPlan sweep_validate(const std::string& strategy, bool short_side, const py:
 }
 
 py::dict sweep_run(const SweepPlan& plan, const py::array& open, const py::array& high, const py::array& low,
-                   const py::array& close, double periods_per_year, const py::object& rows, bool keep_equity,
+                   const py::array& close, double periods_per_year, double years, const py::object& rows, bool keep_equity,
                    bool keep_trades, Progress* progress, const CancelToken* cancel) {
     FieldErrors errors;
     Bars bars = bars_of(open, high, low, close, errors);
@@ -110,6 +110,7 @@ py::dict sweep_run(const SweepPlan& plan, const py::array& open, const py::array
     spec.n_combos = rows.is_none() ? plan.n_combos() : static_cast<std::int64_t>(picked.size()) / plan.n_params;
     spec.params = plan.params;
     spec.periods_per_year = periods_per_year;
+    spec.years = years;
     const auto ns = static_cast<py::ssize_t>(sweep_stat_names().size());
     py::array_t<double> stats({static_cast<py::ssize_t>(spec.n_combos), ns});
     py::array_t<double> equity;
@@ -154,7 +155,7 @@ void bind_sweep(py::module_& m) {
           py::arg("n_bars"), py::arg("params"),
           "A SweepPlan, or ValidationError listing every bad parameter and combination.");
     m.def("sweep", &sweep_run, py::arg("plan"), py::arg("open"), py::arg("high"), py::arg("low"), py::arg("close"),
-          py::arg("periods_per_year"), py::arg("rows") = py::none(), py::arg("keep_equity") = false,
+          py::arg("periods_per_year"), py::arg("years"), py::arg("rows") = py::none(), py::arg("keep_equity") = false,
           py::arg("keep_trades") = false, py::arg("progress") = nullptr, py::arg("cancel") = nullptr,
           "Run a SweepPlan on one set of bars (all its combinations, or its `rows`; GIL released).");
 }

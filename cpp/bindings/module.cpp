@@ -30,4 +30,5 @@ PYBIND11_MODULE(_core, m) {
     bind_backtest(backtest);
     bind_sweep(backtest);
     bind_portfolio(backtest);
+    bind_stats(backtest);
 }

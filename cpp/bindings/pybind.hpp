@@ -18,6 +18,7 @@ void bind_ta(py::module_& m);
 void bind_backtest(py::module_& m);
 void bind_sweep(py::module_& m);
 void bind_portfolio(py::module_& m);
+void bind_stats(py::module_& m);
 
 // Raises ValidationError naming `field` unless `a` is a float64 array (any strides).
 void require_float64(const py::array& a, const char* field, FieldErrors& errors);

@@ -8,6 +8,7 @@
 #include "threadx/backtest/engine.hpp"
 #include "threadx/backtest/options.hpp"
 #include "threadx/backtest/portfolio.hpp"
+#include "threadx/backtest/stats.hpp"
 #include "threadx/backtest/sweep.hpp"
 
 #include "check.hpp"
@@ -129,8 +130,9 @@ void test_sweep_rows_equal_single_runs() {
     out.stats = stats.data();
     out.equity = equity.data();
     sweep(d.bars(), spec, out, nullptr);
-    CHECK(std::abs(stats[0] - equity[n - 1]) == 0, "row 0: final equity %g vs %g", stats[0], equity[n - 1]);
-    CHECK(stats[8] >= 1, "row 0 has trades (%g)", stats[8]);
+    const double final_equity = stats[stats::kEquityFinal], n_trades = stats[stats::kTrades];
+    CHECK(final_equity == equity[n - 1], "row 0: final equity %g vs %g", final_equity, equity[n - 1]);
+    CHECK(n_trades >= 1, "row 0 has trades (%g)", n_trades);
     FieldErrors e;
     const std::vector<double> bad{0, 20};
     validate_combos(Strategy::DonchianBreakout, bad.data(), 1, static_cast<std::int64_t>(n), e);
@@ -181,6 +183,38 @@ void test_sweep_spec_validated_once() {
     CHECK(after.params - before.params == 1 && after.combos - before.combos == 1, "each rule set ran once");
 }
 
+// The shortcuts inside stats::compute against the plain formulas: the drawdown skip is
+// exact, the telescoped geometric mean agrees to rounding, the order of trades does not matter.
+void test_stats_shortcuts_equal_plain_formulas() {
+    for (std::uint64_t seed = 10; seed < 40; ++seed) {
+        const Data d = random_walk(300, seed);
+        const std::vector<double>& e = d.c;
+        std::vector<std::int64_t> entry{200, 10, 50}, exit{250, 60, 55};
+        const std::vector<double> pnl{1, -2, 3}, ret{0.01, -0.02, 0.03};
+        stats::Inputs in;
+        in.equity = e;
+        in.period_equity = e;
+        in.periods_per_year = 252;
+        in.trades = {entry, exit, pnl, ret};
+        std::vector<double> row(stats::kCount), dd(e.size()), scratch;
+        stats::compute(in, row.data(), scratch);
+        stats::drawdown(e, dd);
+        double max_dd = 0, log_sum = 0;
+        for (std::size_t i = 0; i < e.size(); ++i) {
+            max_dd = std::max(max_dd, dd[i]);
+            if (i) log_sum += std::log(1.0 + (e[i] / e[i - 1] - 1.0));
+        }
+        CHECK(row[stats::kMaxDrawdown] == -max_dd * 100, "seed %llu: max dd %.17g vs %.17g",
+              static_cast<unsigned long long>(seed), row[stats::kMaxDrawdown], -max_dd * 100);
+        const double g = std::exp(log_sum / static_cast<double>(e.size() - 1)) - 1;
+        const double ann = (std::pow(1 + g, 252.0) - 1) * 100;
+        CHECK(std::abs(row[stats::kReturnAnn] - ann) <= 1e-10 * std::abs(ann) + 1e-12, "seed %llu: ann %.17g vs %.17g",
+              static_cast<unsigned long long>(seed), row[stats::kReturnAnn], ann);
+        CHECK(row[stats::kExposure] == (51.0 + 51.0) / 300 * 100, "seed %llu: exposure %g",
+              static_cast<unsigned long long>(seed), row[stats::kExposure]);
+    }
+}
+
 void test_rebalance_keeps_cash_non_negative() {
     const std::size_t n = 500, k = 3;
     std::vector<Data> assets{random_walk(n, 4), random_walk(n, 5), random_walk(n, 6)};
@@ -218,6 +252,7 @@ int main() {
     test_sweep_rows_equal_single_runs();
     test_option_table_matches_params();
     test_sweep_spec_validated_once();
+    test_stats_shortcuts_equal_plain_formulas();
     test_rebalance_keeps_cash_non_negative();
     if (failures) {
         std::printf("%d failure(s)\n", failures);

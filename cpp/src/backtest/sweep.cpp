@@ -7,6 +7,7 @@
 #include <tuple>
 
 #include "threadx/backtest/options.hpp"
+#include "threadx/backtest/stats.hpp"
 #include "threadx/core/parallel.hpp"
 #include "threadx/rolling/rolling.hpp"
 #include "threadx/ta/registry.hpp"
@@ -219,112 +220,48 @@ private:
     std::vector<double> bb_;
 };
 
-// ---------------------------------------------------------------- stats
-enum StatCol {
-    kFinal, kReturn, kAnnReturn, kAnnVol, kSharpe, kSortino, kCalmar, kMaxDD, kTrades, kWinRate, kProfitFactor,
-    kExpectancy, kSQN, kExposure, kStart, kNStats
-};
+// One combination's stats row through threadx/backtest/stats.hpp, as run() reports them
+// with periods_per_year given (every bar a period).  Per thread: the buffers are reused.
+class StatsRow {
+public:
+    void fill(const Bars& bars, const double* equity, const std::vector<TradeRecord>& trades, const SweepSpec& spec,
+              double* row) {
+        entry_.clear();
+        exit_.clear();
+        pnl_.clear();
+        ret_.clear();
+        for (const TradeRecord& t : trades) {
+            entry_.push_back(t.entry_bar);
+            exit_.push_back(t.exit_bar);
+            pnl_.push_back(t.pnl);
+            ret_.push_back(t.ret);
+        }
+        const std::span<const double> eq(equity, static_cast<std::size_t>(bars.n));
+        stats::Inputs in;
+        in.equity = eq;
+        in.period_equity = eq;
+        in.periods_per_year = spec.periods_per_year;
+        in.years = spec.years;
+        in.close = {bars.close, static_cast<std::size_t>(bars.n)};
+        in.trades = {entry_, exit_, pnl_, ret_};
+        stats::compute(in, row, scratch_);
+    }
 
-// `r` is scratch space of n doubles.
-void stats_row(const double* eq, std::int64_t n, const std::vector<TradeRecord>& trades, double N, double* r,
-               double* row) {
-    const double nan = kNaN;
-    row[kFinal] = eq[n - 1];
-    row[kStart] = eq[0];
-    row[kReturn] = (eq[n - 1] - eq[0]) / eq[0] * 100;
-    // per-bar returns (NaN dropped), kept for the variance's second pass.  With a
-    // positive equity throughout, the mean of log(1 + r) telescopes to
-    // log(E[n-1] / E[0]) / (n - 1), which saves a log per bar.
-    double sum = 0, down2 = 0;
-    std::int64_t m = 0;
-    bool positive = eq[0] > 0;
-    for (std::int64_t i = 1; i < n; ++i) {
-        const double ri = eq[i] / eq[i - 1] - 1.0;
-        positive &= eq[i] > 0;
-        if (std::isnan(ri)) continue;
-        r[m++] = ri;
-        sum += ri;
-        const double neg = std::min(ri, 0.0);
-        down2 += neg * neg;
-    }
-    double g = nan;
-    if (m > 0 && positive) {
-        g = std::exp(std::log(eq[n - 1] / eq[0]) / static_cast<double>(m)) - 1.0;
-    } else if (m > 0) {
-        double log_sum = 0;
-        bool nonpos = false;
-        for (std::int64_t t = 0; t < m; ++t) {
-            if (1.0 + r[t] <= 0) nonpos = true;
-            else log_sum += std::log(1.0 + r[t]);
-        }
-        g = nonpos ? 0.0 : std::exp(log_sum / static_cast<double>(m)) - 1.0;
-    }
-    const double ann = std::pow(1 + g, N) - 1;
-    double var = nan;
-    if (m > 1) {
-        const double mean = sum / static_cast<double>(m);
-        double ss = 0;
-        for (std::int64_t t = 0; t < m; ++t) ss += (r[t] - mean) * (r[t] - mean);
-        var = ss / static_cast<double>(m - 1);
-    }
-    const double vol = std::sqrt(std::pow(var + (1 + g) * (1 + g), N) - std::pow(1 + g, 2 * N));
-    row[kAnnReturn] = ann * 100;
-    row[kAnnVol] = vol * 100;
-    row[kSharpe] = vol != 0 ? (ann * 100) / (vol * 100) : nan;
-    const double downside = m ? std::sqrt(down2 / static_cast<double>(m)) : nan;
-    row[kSortino] = ann / (downside * std::sqrt(N));
-    // deepest drawdown 1 - E / peak; divide only when a bar may set a new depth
-    double peak = -INFINITY, max_dd = 0, floor_ratio = 1;
-    for (std::int64_t i = 0; i < n; ++i) {
-        peak = std::max(peak, eq[i]);
-        if (!(eq[i] < floor_ratio * peak)) continue;
-        const double dd = 1 - eq[i] / peak;
-        if (dd > max_dd) {
-            max_dd = dd;
-            floor_ratio = 1 - max_dd;
-        }
-    }
-    row[kMaxDD] = -max_dd * 100;
-    row[kCalmar] = max_dd != 0 ? ann / max_dd : nan;
-    const auto nt = static_cast<std::int64_t>(trades.size());
-    row[kTrades] = static_cast<double>(nt);
-    double wins = 0, gain = 0, loss = 0, rsum = 0, pl_sum = 0;
-    std::int64_t covered = 0, last = -1;
-    for (const TradeRecord& t : trades) {
-        wins += t.pnl > 0;
-        if (t.ret > 0) gain += t.ret;
-        if (t.ret < 0) loss += t.ret;
-        rsum += t.ret;
-        pl_sum += t.pnl;
-        const std::int64_t from = std::max(t.entry_bar, last + 1);  // trades are in time order
-        if (t.exit_bar >= from) covered += t.exit_bar - from + 1;
-        last = std::max(last, t.exit_bar);
-    }
-    const double ntd = static_cast<double>(nt);
-    row[kWinRate] = nt ? wins / ntd * 100 : nan;
-    row[kProfitFactor] = loss != 0 ? gain / std::abs(loss) : nan;
-    row[kExpectancy] = nt ? rsum / ntd * 100 : nan;
-    double sqn = nan;
-    if (nt > 1) {
-        const double mean = pl_sum / ntd;
-        double ss = 0;
-        for (const TradeRecord& t : trades) ss += (t.pnl - mean) * (t.pnl - mean);
-        const double sd = std::sqrt(ss / (ntd - 1));
-        if (sd != 0) sqn = std::sqrt(ntd) * mean / sd;
-    }
-    row[kSQN] = sqn;
-    row[kExposure] = static_cast<double>(covered) / static_cast<double>(n) * 100;
-}
+private:
+    std::vector<std::int64_t> entry_, exit_;
+    std::vector<double> pnl_, ret_, scratch_;
+};
 
 }  // namespace
 
 const std::vector<std::string>& strategy_params(Strategy s) { return def_of(s).params; }
 
 const std::vector<std::string>& sweep_stat_names() {
-    static const std::vector<std::string> names = {
-        "Equity Final [$]", "Return [%]", "Return (Ann.) [%]", "Volatility (Ann.) [%]", "Sharpe Ratio",
-        "Sortino Ratio", "Calmar Ratio", "Max. Drawdown [%]", "# Trades", "Win Rate [%]", "Profit Factor",
-        "Expectancy [%]", "SQN", "Exposure Time [%]", "Equity Start [$]"};
+    static const std::vector<std::string> names = [] {
+        std::vector<std::string> v;
+        for (const auto& d : stats::table()) v.emplace_back(d.name);
+        return v;
+    }();
     return names;
 }
 
@@ -381,8 +318,9 @@ void sweep(const Bars& bars, const SweepSpec& spec, const SweepOut& out, const C
     parallel_ranges(static_cast<std::size_t>(spec.n_combos), 1, token, [&](std::size_t b, std::size_t e) {
         Signals sig(n);
         std::vector<double> eq(out.equity ? 0 : static_cast<std::size_t>(n)), cash(static_cast<std::size_t>(n)),
-            pos(static_cast<std::size_t>(n)), scratch(static_cast<std::size_t>(n));
+            pos(static_cast<std::size_t>(n));
         SimOut so;
+        StatsRow stats_row;
         for (std::size_t r = b; r < e; ++r) {
             const auto row = static_cast<std::int64_t>(r);
             const SimInputs in = sig.make(bars, spec.strategy, spec.short_side, spec.combos + row * np, ind);
@@ -393,7 +331,7 @@ void sweep(const Bars& bars, const SweepSpec& spec, const SweepOut& out, const C
             so.orders.clear();
             so.trades.clear();
             simulate(bars, in, spec.params, row, so, check);
-            stats_row(equity, n, so.trades, spec.periods_per_year, scratch.data(), out.stats + row * ns);
+            stats_row.fill(bars, equity, so.trades, spec, out.stats + row * ns);
             if (out.trades) trades_of[r] = so.trades;
             if (out.done) out.done->fetch_add(1, std::memory_order_relaxed);
         }

@@ -1,4 +1,5 @@
-"""Backtests, sweeps and portfolios (cpp/bindings/bind_backtest.cpp, bind_sweep.cpp, bind_portfolio.cpp)."""
+"""Backtests, sweeps, portfolios and their statistics (cpp/bindings/bind_backtest.cpp, bind_sweep.cpp,
+bind_portfolio.cpp, bind_stats.cpp)."""
 
 from typing import Any
 
@@ -62,6 +63,7 @@ def sweep(
     low: npt.NDArray[np.float64],
     close: npt.NDArray[np.float64],
     periods_per_year: float,
+    years: float,
     rows: npt.NDArray[np.int64] | None = ...,
     keep_equity: bool = ...,
     keep_trades: bool = ...,
@@ -85,3 +87,18 @@ def weights(
     ridge: float,
     cancel: CancelToken | None = ...,
 ) -> npt.NDArray[np.float64]: ...
+def stats_table() -> list[dict[str, str]]: ...
+def stats_compute(
+    equity: npt.NDArray[np.float64],
+    period_equity: npt.NDArray[np.float64],
+    periods_per_year: float,
+    risk_free_rate: float,
+    years: float,
+    close: npt.NDArray[np.float64],
+    first_bar: int,
+    entry_bar: npt.NDArray[np.int64],
+    exit_bar: npt.NDArray[np.int64],
+    pnl: npt.NDArray[np.float64],
+    ret: npt.NDArray[np.float64],
+) -> npt.NDArray[np.float64]: ...
+def stats_drawdown(equity: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]: ...

@@ -3,19 +3,25 @@
 :func:`compute_stats` gives the same names, in the same order, and — where a name is
 shared — the same definitions as ``backtesting._stats.compute_stats`` (checked to 1e-9
 relative against backtesting.py's own runs in ``tests/test_backtest_stats.py``).
-:func:`stats_frame` stacks several results (rows = simulations).
+:func:`stats_frame` stacks several results (rows = simulations).  The statistics that
+``run``, ``sweep`` and ``rebalance`` share (``CORE_STATS``) are computed by the C++ core
+(``threadx/backtest/stats.hpp``, formulas in ``STAT_DEFINITIONS``); this module decides what
+they are fed and computes the rest (dates, durations, commissions, Alpha and Beta).
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-__all__ = ["STAT_NAMES", "compute_stats", "stats_frame"]
+from threadx import _core
+
+__all__ = ["CORE_STATS", "STAT_DEFINITIONS", "STAT_NAMES", "compute_stats", "stats_frame", "years_spanned"]
 
 STAT_NAMES: tuple[str, ...] = (
     "Start",
@@ -55,44 +61,38 @@ STAT_NAMES: tuple[str, ...] = (
 _NAN = float("nan")
 _STAT_INDEX = pd.Index(list(STAT_NAMES))
 
-
-def _geometric_mean(r: np.ndarray) -> float:
-    """backtesting.py's ``geometric_mean``: NaN -> 0; 0 if any ``1 + r <= 0``; NaN if empty."""
-    g = np.where(np.isnan(r), 0.0, r) + 1.0
-    if g.size == 0:
-        return _NAN
-    if np.any(g <= 0):
-        return 0.0
-    return float(np.exp(np.log(g).sum() / g.size) - 1.0)
-
-
-def _pct_change(x: np.ndarray) -> np.ndarray:
-    """``Series.pct_change().dropna()`` on a plain array (inf stays, NaN goes)."""
-    with np.errstate(divide="ignore", invalid="ignore"):
-        r = x[1:] / x[:-1] - 1.0
-    return r[~np.isnan(r)]
+# The statistics the core defines (cpp/include/threadx/backtest/stats.hpp), in its row order;
+# run, sweep and rebalance all get them from there.
+STAT_DEFINITIONS: dict[str, str] = {d["name"]: d["definition"] for d in _core.backtest.stats_table()}
+CORE_STATS: tuple[str, ...] = tuple(STAT_DEFINITIONS)
 
 
 def _mean(x: np.ndarray) -> float:
     return float(x.mean()) if x.size else _NAN
 
 
-def _nanmax(x: np.ndarray) -> float:
-    x = x[~np.isnan(x)]
-    return float(x.max()) if x.size else _NAN
-
-
 def _as_float_array(x: Any, name: str) -> np.ndarray:
     a = np.asarray(x.to_numpy(dtype=np.float64) if isinstance(x, pd.Series) else x, dtype=np.float64)
     if a.ndim != 1:
         raise ValueError(f"{name} must be one-dimensional, got shape {a.shape}")
-    return a
+    return np.ascontiguousarray(a)
 
 
 def _trade_column(trades: pd.DataFrame | None, name: str, dtype: Any) -> np.ndarray:
     if trades is None or len(trades) == 0:
         return np.empty(0, dtype=dtype)
-    return np.asarray(trades[name].to_numpy(), dtype=dtype)
+    return np.ascontiguousarray(trades[name].to_numpy(), dtype=dtype)
+
+
+def years_spanned(index: pd.Index, n: int, periods_per_year: float | None) -> float:
+    """CAGR's span in years: the index's duration in days (seconds included, sub-second
+    dropped) / 365.25 with a DatetimeIndex, else ``(n - 1) / periods_per_year``, else NaN."""
+    if isinstance(index, pd.DatetimeIndex):
+        d = index[-1] - index[0]
+        return (d.days + d.seconds / 86400) / 365.25
+    if periods_per_year is not None:
+        return (n - 1) / float(periods_per_year)
+    return _NAN
 
 
 def compute_stats(
@@ -137,58 +137,41 @@ def compute_stats(
 
     Definitions
     -----------
-    ``E`` = equity (n bars), ``c`` = close, ``t`` = index, ``peak = cummax(E)``,
-    ``dd = 1 - E / peak``; over trades: ``pl`` = pnl, ``r`` = return, ``d`` = duration.
-    ``gmean(x) = exp(mean(log(1 + x))) - 1`` (NaN in x taken as 0; 0 if any
-    ``1 + x <= 0``; NaN when x is empty).
+    The statistics of ``CORE_STATS`` are computed by the C++ core, the one definition that
+    ``run``, ``sweep`` and ``rebalance`` share; ``STAT_DEFINITIONS`` gives each formula
+    (``E`` = equity, ``c`` = close, ``P`` = the period equity below, ``R = pct_change(P)``
+    with NaN dropped, ``r`` and ``pnl`` = the trades' returns and pnl,
+    ``gmean(x) = exp(mean(log(1 + x))) - 1`` with NaN in x taken as 0, 0 if any
+    ``1 + x <= 0``, NaN when x is empty).  What they are fed is decided here:
+
+    - Periods P and periods per year N for the annualised figures: with
+      ``periods_per_year`` given, P = the equity of every bar and N = that value. Else with
+      a DatetimeIndex: ``p`` = median spacing of the last 100 timestamps; ``p.days`` = 7 ->
+      N = 52, weekly periods ('W'); 31 -> N = 12, 'ME'; 365 -> N = 1, 'YE'; otherwise daily
+      ('D') with N = 365 when more than 60 % of 2/7 of the bars fall on a weekend, else
+      N = 252; P = the last equity of each non-empty period. Else (no DatetimeIndex): no
+      periods, and all annualised figures are NaN.
+    - ``years`` for CAGR: :func:`years_spanned`.
+    - ``f`` for Buy & Hold: ``first_bar``.
+
+    The statistics defined here, ``t`` = index, ``dd`` = the core's drawdown per bar:
 
     - Start, End = ``t[0]``, ``t[-1]``; Duration = End - Start.
-    - Exposure Time [%] = 100 * share of bars inside some ``[entry_bar, exit_bar]``
-      (both ends included; counted in bars, not in time).
-    - Equity Final [$] = ``E[-1]``; Equity Peak [$] = ``max E``;
-      Commissions [$] = sum of the trades' fees (0 with no trades; backtesting.py omits
+    - Commissions [$] = sum of the trades' fees (0 with no trades; backtesting.py omits
       the entry when it is 0).
-    - Return [%] = ``100 * (E[-1] - E[0]) / E[0]``.
-    - Buy & Hold Return [%] = ``100 * (c[-1] - c[f]) / c[f]``, ``f = first_bar``.
-    - Returns R and periods per year N for the annualised figures:
-      with ``periods_per_year`` given: ``R`` = per-bar ``pct_change(E)``, N = that value.
-      Else with a DatetimeIndex: ``p`` = median spacing of the last 100 timestamps;
-      ``p.days`` = 7 -> N = 52, resample weekly ('W'); 31 -> N = 12, 'ME'; 365 -> N = 1,
-      'YE'; otherwise daily ('D') with N = 365 when more than 60 % of 2/7 of the bars fall
-      on a weekend, else N = 252. ``R = pct_change`` of the last equity of each non-empty
-      period. Else (no DatetimeIndex): all annualised figures are NaN.
-      (NaN entries of R are dropped.)
-    - ``g = gmean(R)``; Return (Ann.) [%] = ``100 * ((1 + g)**N - 1)``.
-    - Volatility (Ann.) [%] = ``100 * sqrt((var(R, ddof=1) + (1 + g)**2)**N - (1 + g)**(2N))``.
-    - CAGR [%] = ``100 * ((E[-1] / E[0])**(1 / years) - 1)``, ``years`` = Duration in days
-      (seconds included, sub-second dropped) / 365.25 with a DatetimeIndex, else
-      ``(n - 1) / periods_per_year``; NaN when ``years`` is 0 or unknown.
-    - Sharpe Ratio = ``(Return (Ann.) [%] - 100 * rf) / Volatility (Ann.) [%]`` (NaN if the
-      volatility is 0).
-    - Sortino Ratio = ``((1 + g)**N - 1 - rf) / (sqrt(mean(min(R, 0)**2)) * sqrt(N))``
-      (+-inf when no R < 0 and the numerator is not 0).
-    - Calmar Ratio = ``((1 + g)**N - 1) / max dd`` (NaN if max dd is 0).
     - Beta = ``cov(a, b) / var(b)`` with ``a = log(E[1:] / E[:-1])``,
       ``b = log(c[1:] / c[:-1])`` (NaN when n < 3);
       Alpha [%] = ``Return [%] - 100 rf - Beta * (Buy & Hold Return [%] - 100 rf)``.
-    - Max. Drawdown [%] = ``-100 * max dd`` (<= 0).
     - Drawdown spells: let ``z`` = the bars with ``dd == 0`` plus bar n-1; each pair of
       consecutive ``z`` values ``(i, j)`` with ``j > i + 1`` is a spell with duration
       ``t[j] - t[i]`` and depth ``max dd[i..j]``. Avg. Drawdown [%] = ``-100 * mean depth``;
       Max./Avg. Drawdown Duration = max/mean spell duration. (No spell at all: the depth
       mean is taken over the bars with ``dd > 0``, as backtesting.py does, and the
       durations are missing.)
+    - Max./Avg. Trade Duration = max/mean of ``t[exit_bar] - t[entry_bar]``.
     - Durations are rounded up (``ceil``) to the resolution of the index spacing ``p``
       (e.g. whole days for daily bars) when they are Timedeltas; with a non-datetime
       index they are plain numbers (mean: float).
-    - # Trades = number of trades; Win Rate [%] = ``100 * mean(pl > 0)``.
-    - Best/Worst Trade [%] = ``100 * max r`` / ``100 * min r``; Avg. Trade [%] =
-      ``100 * gmean(r)``; Expectancy [%] = ``100 * mean r``.
-    - Max./Avg. Trade Duration = max/mean of ``d``.
-    - Profit Factor = ``sum(r[r > 0]) / |sum(r[r < 0])|`` (NaN if no losing trade).
-    - SQN = ``sqrt(#trades) * mean(pl) / std(pl, ddof=1)``.
-    - Kelly Criterion = ``W - (1 - W) / (mean(pl[pl > 0]) / -mean(pl[pl < 0]))``,
-      ``W`` = win rate as a fraction.
     Missing values are NaN (NaT for durations with a DatetimeIndex).
 
     Known differences from backtesting.py: with no DatetimeIndex and no
@@ -199,15 +182,17 @@ def compute_stats(
     """
     if not -1 < risk_free_rate < 1:
         raise ValueError("risk_free_rate must be in (-1, 1)")
+    if periods_per_year is not None and not periods_per_year > 0:
+        raise ValueError("periods_per_year must be > 0")
     eq, c, clock = _checked_inputs(equity, close, index, first_bar)
     tr = _Trades.of(trades)
-    s: dict[str, Any] = {}
-    _overview(s, eq, c, clock, tr, first_bar)
-    R, N = _annualising_returns(eq, clock, periods_per_year)
-    dd = _drawdown(eq)
-    _risk(s, eq, c, clock, dd, R, N, periods_per_year, risk_free_rate)
-    _drawdown_spells(s, dd, clock)
-    _trade_stats(s, tr, clock)
+    s: dict[str, Any] = dict(zip(CORE_STATS, _core_row(eq, c, clock, tr, first_bar, periods_per_year,
+                                                       risk_free_rate), strict=True))
+    s["# Trades"] = int(s["# Trades"])  # a count, as backtesting.py gives it
+    _overview(s, clock, tr)
+    _alpha_beta(s, eq, c, risk_free_rate)
+    _drawdown_spells(s, _core.backtest.stats_drawdown(eq), clock)
+    s["Max. Trade Duration"], s["Avg. Trade Duration"] = _trade_durations(tr, clock)
     return pd.Series([s[k] for k in STAT_NAMES], index=_STAT_INDEX, dtype=object)
 
 
@@ -291,35 +276,32 @@ class _Trades:
         return int(self.entry_bar.size)
 
 
-def _overview(s: dict[str, Any], eq: np.ndarray, c: np.ndarray, clock: _Clock, tr: _Trades,
-              first_bar: int) -> None:
-    """Start, End, Duration, Exposure Time, Equity Final/Peak, Commissions, Return, Buy & Hold."""
-    n = eq.size
+def _core_row(eq: np.ndarray, c: np.ndarray, clock: _Clock, tr: _Trades, first_bar: int,
+              periods_per_year: float | None, risk_free_rate: float) -> list[float]:
+    """The core's statistics (``CORE_STATS``), fed by backtesting.py's rules."""
+    period_eq, n_per = _period_equity(eq, clock, periods_per_year)
+    years = years_spanned(clock.idx, eq.size, periods_per_year)
+    row = _core.backtest.stats_compute(eq, period_eq, n_per, float(risk_free_rate), years, c, int(first_bar),
+                                       tr.entry_bar, tr.exit_bar, tr.pl, tr.ret)
+    return [float(v) for v in row]
+
+
+def _overview(s: dict[str, Any], clock: _Clock, tr: _Trades) -> None:
+    """Start, End, Duration, Commissions."""
     s["Start"] = clock.idx[0]
     s["End"] = clock.idx[-1]
     s["Duration"] = s["End"] - s["Start"]
-    cover = np.zeros(n + 1, dtype=np.int64)
-    np.add.at(cover, tr.entry_bar, 1)
-    np.add.at(cover, tr.exit_bar + 1, -1)
-    exposure = float((np.cumsum(cover[:n]) > 0).mean())
-    s["Exposure Time [%]"] = exposure * 100
-    s["Equity Final [$]"] = float(eq[-1])
-    s["Equity Peak [$]"] = _nanmax(eq)
     s["Commissions [$]"] = float(tr.fees.sum())
-    s["Return [%]"] = float((eq[-1] - eq[0]) / eq[0] * 100)
-    s["Buy & Hold Return [%]"] = float((c[-1] - c[first_bar]) / c[first_bar] * 100)
 
 
-def _annualising_returns(eq: np.ndarray, clock: _Clock,
-                         periods_per_year: float | None) -> tuple[np.ndarray | None, float]:
-    """The returns R of the annualised figures and the periods per year N (None, NaN: unknown)."""
+def _period_equity(eq: np.ndarray, clock: _Clock, periods_per_year: float | None) -> tuple[np.ndarray, float]:
+    """The equity at the end of each period of the annualised figures, and the periods per
+    year N (no periods, NaN: unknown)."""
     if periods_per_year is not None:
-        if not periods_per_year > 0:
-            raise ValueError("periods_per_year must be > 0")
-        return _pct_change(eq), float(periods_per_year)
+        return eq, float(periods_per_year)
     dti = clock.dti
     if dti is None:
-        return None, _NAN
+        return np.empty(0), _NAN
     freq_days = clock.period.days if isinstance(clock.period, pd.Timedelta) else _NAN
     wall = (dti.tz_localize(None) if dti.tz is not None else dti).to_numpy()
     days = wall.astype("datetime64[D]").astype(np.int64)  # calendar day, local time
@@ -331,7 +313,6 @@ def _annualising_returns(eq: np.ndarray, clock: _Clock,
         (365.0 if have_weekends else 252.0)
     )
     freq = "W" if freq_days == 7 else "ME" if freq_days == 31 else "YE" if freq_days == 365 else "D"
-    sampled: np.ndarray | None = None
     if dti.is_monotonic_increasing:
         # Same groups as resample(freq).last().dropna(): calendar days, weeks ending
         # Sunday, calendar months, calendar years; the last equity of each.
@@ -342,56 +323,17 @@ def _annualising_returns(eq: np.ndarray, clock: _Clock,
             days
         )
         sampled = eq[np.r_[key[1:] != key[:-1], True]]
-        if np.isnan(sampled).any():  # .last() skips NaN inside a period
-            sampled = None
-    if sampled is None:
-        sampled = pd.Series(eq, index=dti).resample(freq).last().dropna().to_numpy()
-    return _pct_change(sampled), N
+        if not np.isnan(sampled).any():  # .last() skips NaN inside a period
+            return np.ascontiguousarray(sampled), N
+    return pd.Series(eq, index=dti).resample(freq).last().dropna().to_numpy(dtype=np.float64), N
 
 
-def _drawdown(eq: np.ndarray) -> np.ndarray:
-    """``1 - E / cummax(E)`` per bar."""
-    with np.errstate(invalid="ignore", divide="ignore"):
-        return 1 - eq / np.maximum.accumulate(eq)
-
-
-def _risk(s: dict[str, Any], eq: np.ndarray, c: np.ndarray, clock: _Clock, dd: np.ndarray,
-          R: np.ndarray | None, N: float, periods_per_year: float | None, risk_free_rate: float) -> None:
-    """Return (Ann.), Volatility (Ann.), CAGR, Sharpe, Sortino, Calmar, Alpha, Beta, Max. Drawdown."""
-    if R is not None:
-        g = _geometric_mean(R)
-        ann_return = (1 + g) ** N - 1
-        with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
-            var = float(R.var(ddof=1)) if R.size > 1 else _NAN
-            vol = float(np.sqrt((var + (1 + g) ** 2) ** N - (1 + g) ** (2 * N)))
-            downside = float(np.sqrt(np.mean(np.minimum(R, 0.0) ** 2))) if R.size else _NAN
-            sortino = float(np.float64(ann_return - risk_free_rate) / np.float64(downside * np.sqrt(N)))
-    else:
-        ann_return = vol = sortino = _NAN
-    s["Return (Ann.) [%]"] = ann_return * 100
-    s["Volatility (Ann.) [%]"] = vol * 100
-    s["CAGR [%]"] = _cagr(eq, clock, s["Duration"], periods_per_year)
-    s["Sharpe Ratio"] = (s["Return (Ann.) [%]"] - risk_free_rate * 100) / (s["Volatility (Ann.) [%]"] or _NAN)
-    s["Sortino Ratio"] = sortino
-    max_dd = _nanmax(dd)
-    max_dd = 0.0 if max_dd != max_dd else max_dd
-    s["Calmar Ratio"] = ann_return / (max_dd or _NAN)
+def _alpha_beta(s: dict[str, Any], eq: np.ndarray, c: np.ndarray, risk_free_rate: float) -> None:
     beta = _beta(eq, c)
     s["Alpha [%]"] = (
         s["Return [%]"] - risk_free_rate * 100 - beta * (s["Buy & Hold Return [%]"] - risk_free_rate * 100)
     )
     s["Beta"] = beta
-    s["Max. Drawdown [%]"] = -max_dd * 100
-
-
-def _cagr(eq: np.ndarray, clock: _Clock, duration: Any, periods_per_year: float | None) -> float:
-    years = _NAN
-    if clock.dti is not None:
-        years = (duration.days + duration.seconds / 86400) / 365.25
-    elif periods_per_year is not None:
-        years = (eq.size - 1) / float(periods_per_year)
-    with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
-        return float(((np.float64(eq[-1]) / eq[0]) ** (1 / years) - 1) * 100) if years and years == years else _NAN
 
 
 def _beta(eq: np.ndarray, c: np.ndarray) -> float:
@@ -432,27 +374,6 @@ def _drawdown_spells(s: dict[str, Any], dd: np.ndarray, clock: _Clock) -> None:
         spell_num = np.asarray(idx[j0], dtype=np.float64) - np.asarray(idx[i0], dtype=np.float64)
         s["Max. Drawdown Duration"] = float(spell_num.max())
         s["Avg. Drawdown Duration"] = float(spell_num.mean())
-
-
-def _trade_stats(s: dict[str, Any], tr: _Trades, clock: _Clock) -> None:
-    """# Trades through Kelly Criterion."""
-    n_trades, pl, ret = tr.n, tr.pl, tr.ret
-    s["# Trades"] = n_trades
-    win_rate = float((pl > 0).mean()) if n_trades else _NAN
-    s["Win Rate [%]"] = win_rate * 100
-    s["Best Trade [%]"] = _nanmax(ret) * 100
-    s["Worst Trade [%]"] = -_nanmax(-ret) * 100
-    s["Avg. Trade [%]"] = _geometric_mean(ret) * 100
-    s["Max. Trade Duration"], s["Avg. Trade Duration"] = _trade_durations(tr, clock)
-    ret_ok = ret[~np.isnan(ret)]
-    s["Profit Factor"] = float(ret_ok[ret_ok > 0].sum()) / (abs(float(ret_ok[ret_ok < 0].sum())) or _NAN)
-    s["Expectancy [%]"] = _mean(ret_ok) * 100
-    pl_ok = pl[~np.isnan(pl)]
-    pl_std = float(pl_ok.std(ddof=1)) if pl_ok.size > 1 else _NAN
-    s["SQN"] = float(np.sqrt(n_trades) * _mean(pl_ok) / (pl_std or _NAN))
-    with np.errstate(invalid="ignore", divide="ignore"):
-        ratio = np.float64(_mean(pl_ok[pl_ok > 0])) / np.float64(-_mean(pl_ok[pl_ok < 0]))
-        s["Kelly Criterion"] = float(win_rate - (1 - win_rate) / ratio)
 
 
 def _trade_durations(tr: _Trades, clock: _Clock) -> tuple[Any, Any]:

@@ -15,6 +15,7 @@ import pandas as pd
 from threadx import _core
 from threadx._inputs import FieldErrors, unknown_keywords
 from threadx.backtest import _engine
+from threadx.backtest._stats import years_spanned
 from threadx.errors import ValidationError
 
 __all__ = ["STRATEGIES", "SweepPlan", "execute", "prepare", "sweep"]
@@ -222,7 +223,7 @@ def prepare(strategy: str, data: Any, *, constraint: Callable[[pd.DataFrame], An
         else:
             ppy[sym] = float(n)
     stat_cols = list(STAT_COLUMNS)
-    if key not in [*stat_cols, "CAGR [%]", "Buy & Hold Return [%]"]:
+    if key not in stat_cols:
         errors.add("metric", metric, "must be a stat name or one of " + ", ".join(METRICS))
     core = None  # the core checks the options and the combinations in one call
     if combos is not None and bars:
@@ -255,14 +256,14 @@ def execute(plan: SweepPlan, *, progress: bool | Callable[[int, int], None] | No
         keep_eq = keep == "equity" and top_k is None
         report = None if show is None else (lambda d, t, base=done_before: show(base + d, len(combos) * len(bars)))
         def call(b: _engine.Bars = b, sym: Any = sym, counter: Any = counter, keep_eq: bool = keep_eq) -> Any:
-            return _core.backtest.sweep(core, b.open, b.high, b.low, b.close, ppy[sym], keep_equity=keep_eq,
-                                        keep_trades=keep == "trades", progress=counter, cancel=token)
+            return _core.backtest.sweep(core, b.open, b.high, b.low, b.close, ppy[sym], _years(b, ppy[sym]),
+                                        keep_equity=keep_eq, keep_trades=keep == "trades", progress=counter,
+                                        cancel=token)
 
         raw = _call(call, counter, len(combos), report, token)
         done_before += len(combos)
         st = pd.DataFrame(raw["stats"], columns=stat_cols)
         st["# Trades"] = st["# Trades"].astype(np.int64)
-        _add_calendar_stats(st, b, ppy[sym])
         frame = pd.concat([combos, st], axis=1)
         if sym is not None:
             frame.insert(len(names), "symbol", sym)
@@ -291,6 +292,7 @@ def execute(plan: SweepPlan, *, progress: bool | Callable[[int, int], None] | No
             mask = np.ones(len(out), dtype=bool) if sym is None else (out["symbol"] == sym).to_numpy()
             if mask.any():
                 equity[sym] = (out[mask], _core.backtest.sweep(core, b.open, b.high, b.low, b.close, ppy[sym],
+                                                               _years(b, ppy[sym]),
                                                                rows=plan_rows[:len(out)][mask], keep_equity=True,
                                                                cancel=token)["equity"])
         return result, _equity_frame(equity, bars, names)
@@ -308,16 +310,6 @@ def _equity_frame(parts: dict[Any, tuple[pd.DataFrame, np.ndarray]], bars: dict[
     return pd.concat(cols, axis=1) if len(cols) > 1 else cols[0]
 
 
-def _add_calendar_stats(st: pd.DataFrame, b: _engine.Bars, ppy: float) -> None:
-    """CAGR and Buy & Hold, which need the bars' dates rather than the equity alone."""
-    c = b.close
-    st["Buy & Hold Return [%]"] = (c[-1] - c[0]) / c[0] * 100
-    if isinstance(b.index, pd.DatetimeIndex):
-        d = b.index[-1] - b.index[0]
-        years = (d.days + d.seconds / 86400) / 365.25
-    else:
-        years = (len(c) - 1) / ppy
-    final = st["Equity Final [$]"].to_numpy()
-    first = st.pop("Equity Start [$]").to_numpy()  # the first bar's equity (CAGR's base)
-    with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
-        st["CAGR [%]"] = ((final / first) ** (1 / years) - 1) * 100 if years else np.nan
+def _years(b: _engine.Bars, ppy: float) -> float:
+    """CAGR's span, by the rule of compute_stats."""
+    return years_spanned(b.index, len(b.close), ppy)

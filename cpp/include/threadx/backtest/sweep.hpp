@@ -20,8 +20,8 @@ const std::vector<std::string>& strategy_params(Strategy s);
 void validate_combos(Strategy s, const double* combos, std::int64_t n_combos, std::int64_t n_bars,
                      FieldErrors& errors);
 
-// The stats a sweep keeps per combination (names as in threadx.backtest.compute_stats
-// with periods_per_year given: per-bar returns).
+// The stats a sweep keeps per combination: the columns of threadx/backtest/stats.hpp's
+// table (every bar a period, Buy & Hold from the first bar).
 const std::vector<std::string>& sweep_stat_names();
 
 struct SweepSpec {
@@ -31,6 +31,7 @@ struct SweepSpec {
     std::int64_t n_combos = 0;
     Params params;
     double periods_per_year = 252.0;
+    double years = 0.0;  // CAGR's span (0: unknown)
 };
 
 struct SweepOut {

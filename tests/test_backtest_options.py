@@ -165,11 +165,11 @@ def test_core_sweep_checks_only_what_guards_memory() -> None:
     plan = _core.backtest.sweep_validate("sma_cross", False, combos, len(b.close), {})
     combos[:] = 0  # the plan holds its own copy of what it validated
     assert plan.n_combos == 2
-    out = _core.backtest.sweep(plan, b.open, b.high, b.low, b.close, 252.0, rows=np.array([1, 0]), keep_equity=True)
-    full = _core.backtest.sweep(plan, b.open, b.high, b.low, b.close, 252.0, keep_equity=True)
+    out = _core.backtest.sweep(plan, b.open, b.high, b.low, b.close, 252.0, 8.5, rows=np.array([1, 0]), keep_equity=True)
+    full = _core.backtest.sweep(plan, b.open, b.high, b.low, b.close, 252.0, 8.5, keep_equity=True)
     np.testing.assert_array_equal(out["equity"], full["equity"][::-1])
     with pytest.raises(ValidationError, match="rows"):
-        _core.backtest.sweep(plan, b.open, b.high, b.low, b.close, 252.0, rows=np.array([2]))
+        _core.backtest.sweep(plan, b.open, b.high, b.low, b.close, 252.0, 8.5, rows=np.array([2]))
     short = slice(0, 100)
     with pytest.raises(ValidationError, match="bars the plan was validated for"):
-        _core.backtest.sweep(plan, b.open[short], b.high[short], b.low[short], b.close[short], 252.0)
+        _core.backtest.sweep(plan, b.open[short], b.high[short], b.low[short], b.close[short], 252.0, 8.5)

@@ -43,11 +43,17 @@ def test_pipeline_matches_direct_calls() -> None:
 def test_each_node_computed_once(monkeypatch: pytest.MonkeyPatch) -> None:
     from threadx.ta import _api
 
-    calls: list[str] = []
-    real = _api.compute
-    monkeypatch.setattr(_api, "compute", lambda name, *a, **k: calls.append(name) or real(name, *a, **k))
-    ta.Pipeline(base=ta.Node("EMA", timeperiod=3), a=ta.Node("SMA", of="base"), b=ta.Node("MAX", of="base")).run(FRAME)
-    assert sorted(calls) == ["EMA", "MAX", "SMA"]
+    from threadx import _core
+
+    calls: list[int] = []
+    real = _api.run
+    monkeypatch.setattr(_api, "run", lambda plan, *a, **k: calls.append(plan.sets) or real(plan, *a, **k))
+    before = _core.ta._validations()
+    pipe = ta.Pipeline(base=ta.Node("EMA", timeperiod=3), a=ta.Node("SMA", of="base"), b=ta.Node("MAX", of="base"))
+    assert _core.ta._validations() - before == 3  # each node's parameters, once, when the graph is built
+    pipe.run(FRAME)
+    pipe.run(FRAME)
+    assert len(calls) == 6 and _core.ta._validations() - before == 3  # runs check the inputs only
 
 
 def test_cycle_reports_the_chain() -> None:

@@ -74,6 +74,7 @@ class Pipeline:
                  **named: Node) -> None:
         self.nodes: dict[str, Node] = {**(nodes or {}), **named}
         self.columns = tuple(c.lower() for c in columns)
+        self._plans: dict[str, Any] = {}  # each node's parameters, validated once, here
         errors = FieldErrors()
         for name, node in self.nodes.items():
             if not isinstance(node, Node):
@@ -91,7 +92,7 @@ class Pipeline:
                 one.add(swept[0], params[swept[0]], "a pipeline node takes one value per parameter")
             elif sets.shape[0]:
                 try:
-                    _api._core.ta.validate(node.function, sets)
+                    self._plans[name] = _api._core.ta.validate(node.function, sets)
                 except ValidationError as exc:
                     one.extend(exc)
             for e in one.items:
@@ -203,7 +204,11 @@ class Pipeline:
         def compute(name: str) -> dict[str, np.ndarray]:
             node = self.nodes[name]
             given = [values[self._key(node.inputs[i])] for i in node.spec.inputs]
-            result = _api.compute(node.function, given, node.params)
+            errors = FieldErrors()
+            inputs = _api.gather_inputs(node.spec, given, errors)  # the inputs only: the plan holds the rest
+            errors.raise_if_any()
+            assert inputs is not None
+            result = _api.wrap(node.spec, inputs, _api.run(self._plans[name], inputs), [], [])
             outs = result if isinstance(result, tuple) else (result,)
             if len(node.outputs) == 1:
                 return {name: outs[0]}

@@ -175,6 +175,9 @@ struct TaStream {
     }
     TaStream(const TaStream& o) : name(o.name), params(o.params), impl(o.impl->clone()) {}
 
+    py::bytes save() const { return py::bytes(ta::save_state(info_of(name), params.data(), *impl)); }
+    void load(const py::bytes& b) { ta::load_state(info_of(name), params.data(), *impl, std::string(b)); }
+
     py::object result(const double* y) const {
         const int k = impl->n_outputs();
         if (k == 1) return py::float_(y[0]);
@@ -252,6 +255,15 @@ void bind_ta(py::module_& m) {
         return -1;
     });
 
+    m.def("_state_header", [](const py::bytes& b) {
+        const ta::SavedState s = ta::read_state(std::string(b));
+        return py::make_tuple(s.info->name, s.params);
+    }, py::arg("state"), "The (indicator name, parameters) of a saved streaming state, its header and checksum checked.");
+    m.def("_checksum", [](const py::bytes& b) {
+        const std::string s(b);
+        return ta::crc64(s.data(), s.size());
+    }, py::arg("data"), "The CRC-64 a saved state ends with, of these bytes (for tests).");
+
     py::class_<TaStream>(m, "Stream", py::dynamic_attr())
         .def(py::init<std::string, std::vector<double>>(), py::arg("name"), py::arg("params"))
         .def("update1", &TaStream::update<double>)
@@ -261,8 +273,9 @@ void bind_ta(py::module_& m) {
         .def("update5", &TaStream::update<double, double, double, double, double>)
         .def("update_many", &TaStream::update_many, py::arg("inputs"))
         .def("_copy", [](const TaStream& s) { return TaStream(s); })
-        .def("_save", [](TaStream& s) { return py::bytes(s.impl->save()); })
-        .def("_load", [](TaStream& s, const py::bytes& b) { s.impl->load(std::string(b)); })
+        .def("_save", &TaStream::save, "The state as bytes (header, fields, checksum: ta/registry.hpp).")
+        .def("_load", &TaStream::load, py::arg("state"),
+             "Restore a state saved by this indicator with these parameters; every field checked.")
         .def_readonly("_name", &TaStream::name)
         .def_readonly("_params", &TaStream::params)
         .def_property_readonly("bars", [](const TaStream& s) { return s.impl->bars(); });

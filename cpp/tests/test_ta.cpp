@@ -6,6 +6,7 @@
 #include <cstring>
 #include <mutex>
 #include <random>
+#include <string>
 #include <vector>
 
 #include "threadx/core/parallel.hpp"
@@ -267,7 +268,70 @@ void test_validation_and_cancel() {
 
 }  // namespace
 
+// The field of the ValidationError f() throws ("" when it throws none, "?" for another error).
+template <class F>
+std::string refused_field(F&& f) {
+    try {
+        f();
+    } catch (const ValidationError& e) {
+        return e.errors().empty() ? "" : e.errors()[0].field;
+    } catch (...) {
+        return "?";
+    }
+    return "";
+}
+
+// A restored state is checked: a ring's head out of range, a bool that is not 0/1, a
+// saved state of another indicator, parameters or format version, and any change of
+// its bytes are refused with the field named.
+void test_restored_states_are_checked() {
+    Ring ring(4);
+    for (double v : {1.0, 2.0, 3.0, 4.0, 5.0}) ring.push(v);
+    Writer w;
+    w(ring);
+    std::string bytes = w.bytes;
+    const std::int64_t bad_head[] = {4, -1, std::int64_t(1) << 40};
+    for (std::int64_t h : bad_head) {
+        std::memcpy(bytes.data() + bytes.size() - 8, &h, 8);
+        Ring back(4);
+        CHECK(refused_field([&] {
+                  Reader r{bytes};
+                  r(back);
+              }) == "state.Ring.head",
+              "ring head %lld accepted", static_cast<long long>(h));
+    }
+
+    const Info& mom = *find("MOM");
+    const Info& ema = *find("EMA");
+    const double p10[] = {10}, p20[] = {20};
+    auto s = mom.stream(p10);
+    const double x[] = {1.0};
+    double y[1];
+    for (int i = 0; i < 50; ++i) s->update(x, y);
+    const std::string saved = save_state(mom, p10, *s);
+    auto fresh = mom.stream(p10);
+    CHECK(refused_field([&] { load_state(mom, p10, *fresh, saved); }).empty(), "a valid state refused");
+    CHECK(refused_field([&] { load_state(mom, p20, *mom.stream(p20), saved); }) == "state.params", "params");
+    CHECK(refused_field([&] { load_state(ema, p10, *ema.stream(p10), saved); }) == "state.name", "name");
+    std::string other = saved;
+    other[8] = 2;  // the format version
+    CHECK(refused_field([&] { load_state(mom, p10, *fresh, other); }) == "state.version", "version");
+    for (std::size_t i = 12; i < saved.size(); ++i) {
+        std::string bad = saved;
+        bad[i] = static_cast<char>(bad[i] ^ 0x10);
+        CHECK(!refused_field([&] { load_state(mom, p10, *fresh, bad); }).empty(), "flip at %zu accepted", i);
+    }
+    // a `started` flag of 2 with a valid checksum: refused by the fields' own check
+    std::string flag = saved.substr(0, saved.size() - 8);
+    const std::size_t fields_at = flag.size() - s->save().size();
+    flag[fields_at] = 2;
+    const std::uint64_t crc = crc64(flag.data(), flag.size());
+    flag.append(reinterpret_cast<const char*>(&crc), 8);
+    CHECK(refused_field([&] { load_state(mom, p10, *fresh, flag); }) == "state.flag", "bool 2 accepted");
+}
+
 int main() {
+    test_restored_states_are_checked();
     test_batch_equals_stream_and_snapshots();
     test_grid_equals_single_runs();
     test_grid_sharing();

@@ -10,8 +10,7 @@
 
 Each class runs the *same* C++ state as the batch function, so its output equals
 ``threadx.ta.<NAME>`` at every bar (leading NaN bars included: the state starts at the
-first bar where no input is NaN).  ``copy()`` and pickle snapshot the state exactly, so
-a live process can checkpoint and resume with identical results.  Parameters are
+first bar where no input is NaN).  ``copy()`` snapshots the state exactly.  Parameters are
 checked as in the batch function; the unstable period in force when the object is made
 applies.  Multi-output indicators return a tuple in TA-Lib's output order.
 
@@ -19,6 +18,25 @@ Cost: the C++ update is O(1) for recursive indicators, amortised O(1) for window
 extremes, and O(period) where TA-Lib's definition recomputes the window (CCI,
 LINEARREG*, TSF, ...).  From Python one ``update`` call costs a few hundred nanoseconds
 (the method call dominates); ``update_many`` feeds a block of bars in one call.
+
+Checkpoints.  ``save()`` returns the state as bytes and ``stream.load(data)`` gives back
+an indicator that continues bit for bit where the saved one stopped:
+
+    data = rsi.save()                    # bytes: write them anywhere
+    rsi2 = stream.load(data)             # a stream.RSI(timeperiod=14) in the same state
+
+The bytes carry a header (magic, format version, indicator name and parameters) and end
+with a CRC-64 of everything before it.  ``load()`` is safe on any bytes: a truncated,
+extended or corrupted state, one of another ThreadX format version, or (through
+``Indicator._load``) one of another indicator or other parameters raises
+``ValidationError`` naming what is wrong (``state.checksum``, ``state.version``,
+``state.name``, ...); every restored field is checked too (bools are 0 or 1, sizes follow
+the parameters, ring slots and window positions are in range), so even bytes crafted
+with a valid checksum cannot make ``update()`` read outside the state.  Pickle works as
+well and stores the same bytes, but unpickling runs code chosen by its input: unpickle
+checkpoints only from a place you trust, and use ``save()``/``load()`` for the rest.  A
+state restores the warm-up length it was made with only while the unstable periods
+(``threadx.ta.set_unstable_period``) are the same as when it was made.
 """
 
 from __future__ import annotations
@@ -32,7 +50,7 @@ from threadx._inputs import FieldErrors, unknown_keywords
 from threadx.errors import ValidationError
 from threadx.ta._api import SPECS, Spec, UnknownIndicatorError, param_grid, talib_name
 
-__all__ = ["Indicator", *sorted(SPECS)]
+__all__ = ["Indicator", "load", *sorted(SPECS)]
 
 
 class Indicator(_core.ta.Stream):
@@ -80,6 +98,10 @@ class Indicator(_core.ta.Stream):
         out = _core.ta.Stream.update_many(self, cols)
         return out[:, 0] if out.shape[1] == 1 else tuple(out[:, j] for j in range(out.shape[1]))
 
+    def save(self) -> bytes:
+        """The state as bytes, for ``threadx.stream.load`` (header, fields, checksum)."""
+        return self._save()
+
     def copy(self) -> Indicator:
         """An independent copy with the same state."""
         new = type(self).__new__(type(self))
@@ -93,14 +115,30 @@ class Indicator(_core.ta.Stream):
         return self.copy()
 
     def __reduce__(self) -> tuple[Any, ...]:
-        return (_restore, (self._name, list(self._params), self._save()))
+        return (load, (self._save(),))
 
     def __repr__(self) -> str:
         params = ", ".join(f"{k}={v!r}" for k, v in self.params.items())
         return f"stream.{self._name}({params}) after {self.bars} bars"
 
 
+def load(data: bytes) -> Indicator:
+    """The indicator saved as ``data`` by ``Indicator.save()``, in the state it was saved in.
+
+    The indicator and its parameters come from the header.  Safe on untrusted bytes: anything
+    that is not an intact state of this ThreadX format raises ``ValidationError``.
+    """
+    if not isinstance(data, (bytes, bytearray, memoryview)):
+        errors = FieldErrors()
+        errors.add("data", type(data).__name__, "must be bytes saved by Indicator.save()")
+        errors.raise_if_any()
+    state = bytes(data)
+    name, params = _core.ta._state_header(state)
+    return _restore(name, params, state)
+
+
 def _restore(name: str, params: list[float], state: bytes) -> Indicator:
+    """An indicator `name(params)` restored from `state` (also what pickles of ThreadX < format 1 call)."""
     cls = _classes.get(name)
     if cls is None:
         raise ValidationError([{"field": "name", "value": repr(name), "message": "is not a streaming indicator"}])

@@ -56,6 +56,11 @@ struct Sum {
     }
     template <class Ar>
     void fields(Ar& ar) { ar(count, head, total, buf); }
+    template <class C>
+    void check(const C& c) const {
+        c.that(count >= 0, "SUM.count", count, "must not be negative");
+        c.index("SUM.head", head, period);
+    }
 };
 
 // ---------------------------------------------------------------- MAXINDEX / MININDEX
@@ -211,6 +216,16 @@ struct ExtremeIndex {
     }
     template <class Ar>
     void fields(Ar& ar) { ar(slot, t, last_nan, idx, origin, ext, buf); }
+    // Restored: the ring's slot is the bar count % period; the NaN and the extreme are
+    // bars already pushed; the skipped leading bars are not negative.
+    template <class C>
+    void check(const C& c) const {
+        c.within("INDEX.t", t, -1, std::numeric_limits<std::int64_t>::max() - 1);
+        c.that(slot == (t + 1) % period, "INDEX.slot", slot, "must be (bars pushed) % " + std::to_string(period));
+        c.that(last_nan <= t, "INDEX.last_nan", last_nan, "must not be after the last bar");
+        c.within("INDEX.idx", idx, -1, t);
+        c.within("INDEX.origin", origin, 0, std::numeric_limits<std::int64_t>::max() / 2);
+    }
 };
 
 }  // namespace

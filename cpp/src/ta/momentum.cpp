@@ -497,6 +497,14 @@ struct Ultosc {
     }
     template <class Ar>
     void fields(Ar& ar) { ar(ring, count, head, tr1, tr2, pc, a1, a2, a3, b1, b2, b3); }
+    // Restored: the three slots (next write, the two shorter windows' tails) in the ring.
+    template <class C>
+    void check(const C& c) const {
+        c.that(count >= 0, "ULTOSC.count", count, "must not be negative");
+        c.index("ULTOSC.head", head, p3);
+        c.index("ULTOSC.tr1", tr1, p3);
+        c.index("ULTOSC.tr2", tr2, p3);
+    }
 };
 
 // ---------------------------------------------------------------- BOP CMO MOM ROC*

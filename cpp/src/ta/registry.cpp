@@ -4,6 +4,8 @@
 #include <array>
 #include <atomic>
 #include <cmath>
+#include <bit>
+#include <cstring>
 #include <numeric>
 
 #include "threadx/core/parallel.hpp"
@@ -163,6 +165,136 @@ void run_grid(const Info& info, const std::vector<ConstMatrix>& inputs, const do
                 info.grid(sets.data(), static_cast<std::int64_t>(group.size()), in.data(), rows, o.data(), check);
         }
     });
+}
+
+// ---------------------------------------------------------------- saved states
+
+static_assert(std::endian::native == std::endian::little, "saved states are little-endian");
+
+namespace {
+
+constexpr char kMagic[8] = {'T', 'X', 'S', 'T', 'A', 'T', 'E', '\0'};
+
+[[noreturn]] void bad_state(const std::string& field, const std::string& value, const std::string& why) {
+    FieldErrors e;
+    e.add(field, value, why);
+    e.throw_if_any();
+    throw Error("unreachable");
+}
+
+constexpr std::array<std::uint64_t, 256> crc64_table() {
+    std::array<std::uint64_t, 256> t{};
+    for (std::uint64_t i = 0; i < 256; ++i) {
+        std::uint64_t c = i;
+        for (int k = 0; k < 8; ++k) c = (c & 1) ? (c >> 1) ^ 0xC96C5795D7870F42ULL : c >> 1;
+        t[i] = c;
+    }
+    return t;
+}
+
+template <class T>
+void put(std::string& out, T v) {
+    out.append(reinterpret_cast<const char*>(&v), sizeof(T));
+}
+
+// Reads the header's fields in order; running past the end is a truncated state.
+struct HeaderReader {
+    const std::string& b;
+    std::size_t pos = 0;
+    template <class T>
+    T get(const char* what) {
+        T v{};
+        if (sizeof(T) > b.size() - pos) bad_state(std::string("state.") + what, "offset " + std::to_string(pos), "the state ends inside its header (truncated)");
+        std::memcpy(&v, b.data() + pos, sizeof(T));
+        pos += sizeof(T);
+        return v;
+    }
+    std::string text(std::uint64_t n, const char* what) {
+        if (n > b.size() - pos) bad_state(std::string("state.") + what, "length " + std::to_string(n), "is longer than the state (truncated or corrupted)");
+        std::string s = b.substr(pos, n);
+        pos += n;
+        return s;
+    }
+};
+
+std::string params_repr(const Info& info, const double* p) {
+    std::string s;
+    for (std::size_t k = 0; k < info.params.size(); ++k)
+        s += (k ? ", " : "") + info.params[k].name + "=" + repr(p[k]);
+    return s;
+}
+
+}  // namespace
+
+std::uint64_t crc64(const char* data, std::size_t n) noexcept {
+    static constexpr auto table = crc64_table();
+    std::uint64_t c = ~std::uint64_t{0};
+    for (std::size_t i = 0; i < n; ++i)
+        c = table[(c ^ static_cast<unsigned char>(data[i])) & 0xff] ^ (c >> 8);
+    return ~c;
+}
+
+std::string save_state(const Info& info, const double* params, Stream& s) {
+    const std::string fields = s.save();
+    std::string out(kMagic, sizeof kMagic);
+    put<std::uint32_t>(out, kStateFormat);
+    put<std::uint32_t>(out, static_cast<std::uint32_t>(info.name.size()));
+    out += info.name;
+    put<std::uint32_t>(out, static_cast<std::uint32_t>(info.params.size()));
+    for (std::size_t k = 0; k < info.params.size(); ++k) put<double>(out, params[k]);
+    put<std::uint64_t>(out, fields.size());
+    out += fields;
+    put<std::uint64_t>(out, crc64(out.data(), out.size()));
+    return out;
+}
+
+SavedState read_state(const std::string& bytes) {
+    if (bytes.size() < sizeof kMagic + 4 + 8 || std::memcmp(bytes.data(), kMagic, sizeof kMagic) != 0)
+        bad_state("state", std::to_string(bytes.size()) + " bytes",
+                  "is not a ThreadX streaming state (no TXSTATE header)");
+    HeaderReader r{bytes, sizeof kMagic};
+    const auto version = r.get<std::uint32_t>("version");
+    if (version != kStateFormat)
+        bad_state("state.version", std::to_string(version),
+                  "this ThreadX reads streaming states of format " + std::to_string(kStateFormat) +
+                      " only (saved by another ThreadX version)");
+    const std::size_t body = bytes.size() - 8;
+    std::uint64_t stored = 0;
+    std::memcpy(&stored, bytes.data() + body, 8);
+    if (stored != crc64(bytes.data(), body))
+        bad_state("state.checksum", std::to_string(stored),
+                  "does not match the bytes (the state is corrupted, truncated or extended)");
+    SavedState out;
+    const std::string name = r.text(r.get<std::uint32_t>("name"), "name");
+    out.info = find(name);
+    if (!out.info) bad_state("state.name", repr(name), "is not an indicator ThreadX provides");
+    const auto np = r.get<std::uint32_t>("params");
+    if (np != out.info->params.size())
+        bad_state("state.params", std::to_string(np) + " values",
+                  name + " takes " + std::to_string(out.info->params.size()));
+    out.params.resize(np);
+    for (auto& p : out.params) p = r.get<double>("params");
+    FieldErrors errors;
+    validate_params(*out.info, out.params.data(), errors);
+    if (!errors.empty())
+        bad_state("state.params", params_repr(*out.info, out.params.data()),
+                  "are not valid for " + name + ": " + errors.list()[0].field + " " + errors.list()[0].message);
+    const auto n = r.get<std::uint64_t>("fields");
+    out.fields = r.text(n, "fields");
+    if (r.pos != body) bad_state("state.fields", "length " + std::to_string(n), "does not end where the checksum starts");
+    return out;
+}
+
+void load_state(const Info& info, const double* params, Stream& s, const std::string& bytes) {
+    const SavedState saved = read_state(bytes);
+    if (saved.info != &info)
+        bad_state("state.name", repr(saved.info->name),
+                  "is not " + info.name + ": a state loads only into the indicator that saved it");
+    for (std::size_t k = 0; k < info.params.size(); ++k)
+        if (!(saved.params[k] == params[k]))
+            bad_state("state.params", params_repr(info, saved.params.data()),
+                      "differ from this " + info.name + "'s (" + params_repr(info, params) + ")");
+    s.load(saved.fields);
 }
 
 }  // namespace threadx::ta

@@ -251,6 +251,12 @@ struct Beta {
         since_reseed = left;
         out[0] = value;
     }
+    // Restored: the window's slot and the bar count.
+    template <class C>
+    void check(const C& c) const {
+        c.that(count >= 0, "BETA.count", count, "must not be negative");
+        c.index("BETA.head", head, period);
+    }
     template <class Ar>
     void fields(Ar& ar) {
         ar(count, since_reseed, head, last_x, last_y, shift_x, shift_y, sums.xx, sums.yy, sums.xy, sums.x, sums.y,
@@ -333,6 +339,12 @@ struct Correl {
         sums = s;
         since_reseed = left;
         out[0] = value;
+    }
+    // Restored: the window's slot and the bar count.
+    template <class C>
+    void check(const C& c) const {
+        c.that(count >= 0, "CORREL.count", count, "must not be negative");
+        c.index("CORREL.head", head, period);
     }
     template <class Ar>
     void fields(Ar& ar) {

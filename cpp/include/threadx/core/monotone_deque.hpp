@@ -5,6 +5,7 @@
 // and the streaming TA window extremes (ta/window.hpp); the batch TA kernels use the
 // block algorithm of ta/window.hpp instead, which needs no branches on the data.
 #include <cstdint>
+#include <string>
 #include <vector>
 
 namespace threadx {
@@ -44,6 +45,21 @@ public:
 
     template <class Ar>
     void fields(Ar& ar) { ar(ring_, front_, back_); }
+    // The invariants of a restored deque (C: ta::StateCheck): at most ring-size entries
+    // between front and back, positions increasing, no NaN value.
+    template <class C>
+    void check(const C& c) const {
+        const auto held = static_cast<long long>(back_ - front_);
+        c.that(front_ <= back_ && held <= static_cast<long long>(ring_.size()), "deque.entries", held,
+               "must be in [0, " + std::to_string(ring_.size()) + "]");
+        for (std::size_t k = front_; k != back_; ++k) {
+            const Entry& e = ring_[k & mask_];
+            c.that(e.value == e.value, "deque.value", e.at, "a held entry must not be NaN");
+            if (k != front_) c.that(ring_[(k - 1) & mask_].at < e.at, "deque.at", e.at, "positions must increase");
+        }
+    }
+    // The position of the newest entry; only when not empty.
+    std::int64_t last_position() const noexcept { return ring_[(back_ - 1) & mask_].at; }
 
 private:
     // a at least as extreme as b (neither is NaN).  The two spellings are the ones GCC

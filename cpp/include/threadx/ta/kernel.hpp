@@ -83,35 +83,72 @@ private:
     }
 };
 
-// Reads fields back in the same order; a snapshot of another shape is rejected.
+// Invariants of a restored state.  A state (or any part of one) may declare
+//     template <class C> void check(const C& c) const;
+// next to its fields, stating what they must satisfy for update() to be safe and
+// meaningful: indices inside their buffers, counters not negative, positions ordered.
+// Reader calls it right after reading that part's fields (the parts inside first), so
+// every nested state is checked by the one load; Writer never calls it.  A failed check
+// is a ValidationError naming the field ("state.<what>") and its value.
+struct StateCheck {
+    // Throws unless ok: `what` is the field, `value` its restored value, `must` the rule.
+    void that(bool ok, const char* what, long long value, const std::string& must) const {
+        if (!ok) fail(what, repr(value), must);
+    }
+    // 0 <= i < size (a slot of a buffer of `size` entries).
+    void index(const char* what, long long i, long long size) const {
+        if (!(0 <= i && i < size)) fail(what, repr(i), "must be a slot in [0, " + std::to_string(size) + ")");
+    }
+    // lo <= v <= hi.
+    void within(const char* what, long long v, long long lo, long long hi) const {
+        if (!(lo <= v && v <= hi))
+            fail(what, repr(v), "must be in [" + std::to_string(lo) + ", " + std::to_string(hi) + "]");
+    }
+    [[noreturn]] static void fail(const char* what, const std::string& value, const std::string& must) {
+        FieldErrors e;
+        e.add(std::string("state.") + what, value, must + " (the state is corrupted or was not made by ThreadX)");
+        e.throw_if_any();
+        throw Error("unreachable");
+    }
+};
+
+template <class T>
+concept HasCheck = requires(const T& t, const StateCheck& c) { t.check(c); };
+
+// Reads fields back in the same order.  Every field is checked: a bool must be a 0 or 1
+// byte, a vector must have the size its parameters give, the bytes must end with the
+// last field, and each part's check() hook holds (StateCheck).
 struct Reader {
     const std::string& bytes;
     std::size_t pos = 0;
     template <class... T>
     void operator()(T&... t) { (get(t), ...); }
     void finish() const {
-        if (pos != bytes.size()) bad();
+        if (pos != bytes.size()) bad("has bytes after its last field");
     }
 
 private:
-    [[noreturn]] static void bad() {
-        FieldErrors e;
-        e.add("state", "snapshot", "does not belong to this indicator and parameters");
-        e.throw_if_any();
-        throw Error("unreachable");
-    }
+    [[noreturn]] void bad(const char* why) const { StateCheck::fail("fields", "offset " + std::to_string(pos), why); }
     template <class T>
     void get(T& t) {
         if constexpr (HasFields<T, Reader>) {
             t.fields(*this);
+            if constexpr (HasCheck<T>) t.check(StateCheck{});
+        } else if constexpr (std::is_same_v<T, bool>) {
+            unsigned char b = 0;
+            get(b);
+            if (b > 1) StateCheck{}.that(false, "flag", b, "must be a bool (0 or 1)");
+            t = b != 0;
         } else if constexpr (std::is_arithmetic_v<T> || std::is_enum_v<T>) {
-            if (pos + sizeof(T) > bytes.size()) bad();
+            if (sizeof(T) > bytes.size() - pos) bad("ends inside a field (truncated)");
             std::memcpy(&t, bytes.data() + pos, sizeof(T));
             pos += sizeof(T);
         } else {
             std::uint64_t n = 0;
             get(n);
-            if (n != t.size()) bad();  // sizes follow from the parameters
+            if (n != t.size())
+                StateCheck{}.that(false, "size", static_cast<long long>(n),
+                                  "must be " + std::to_string(t.size()) + ", as the parameters give");
             for (auto& e : t) get(e);
         }
     }
@@ -140,6 +177,8 @@ struct Ring {
     }
     template <class Ar>
     void fields(Ar& ar) { ar(v, head); }
+    template <class C>
+    void check(const C& c) const { c.index("Ring.head", head, capacity()); }
 };
 
 // ---------------------------------------------------------------- drivers
@@ -295,6 +334,7 @@ public:
         Reader r{bytes};
         r(copy.started_, copy.bars_, copy.s_);
         r.finish();
+        StateCheck{}.that(copy.bars_ >= 0, "bars", copy.bars_, "must not be negative");
         *this = std::move(copy);
     }
     std::int64_t bars() const noexcept override { return bars_; }

@@ -108,6 +108,35 @@ void run_grid(const Info& info, const std::vector<ConstMatrix>& inputs, const do
 std::vector<std::vector<std::int64_t>> share_groups(const Info& info, const double* params,
                                                     std::int64_t n_sets);
 
+// ---------------------------------------------------------------- saved states
+
+// A streaming state as bytes: a header saying what it is, the state's fields (Stream::save)
+// and a checksum, all integers little-endian:
+//   "TXSTATE\0"       magic (8 bytes)
+//   u32               format version (kStateFormat)
+//   u32 + bytes       the indicator's name
+//   u32 + f64 each    its parameters, in the registry's order
+//   u64 + bytes       the state's fields
+//   u64               CRC-64/XZ of every byte before it
+// Loading checks all of it (magic, version, checksum, lengths, a known indicator with
+// valid parameters) before the fields are read; the CRC finds every accidental change of
+// up to 64 consecutive bits, and the fields' own checks (StateCheck) keep a state that
+// was crafted with a valid checksum from reaching update() with a bad index.
+inline constexpr std::uint32_t kStateFormat = 1;
+std::uint64_t crc64(const char* data, std::size_t n) noexcept;
+std::string save_state(const Info& info, const double* params, Stream& s);
+struct SavedState {
+    const Info* info = nullptr;
+    std::vector<double> params;
+    std::string fields;
+};
+// The header of bytes made by save_state (every check above but the fields'); raises
+// ValidationError (field "state...") naming what is wrong.
+SavedState read_state(const std::string& bytes);
+// Restores s (made by info.stream(params)) from bytes saved by the same indicator with
+// the same parameters; all or nothing.
+void load_state(const Info& info, const double* params, Stream& s, const std::string& bytes);
+
 // Family registration (one per source file under cpp/src/ta).
 void register_overlap(std::vector<Info>& r);
 void register_momentum(std::vector<Info>& r);

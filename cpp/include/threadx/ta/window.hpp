@@ -46,6 +46,16 @@ struct Extreme {
 
     template <class Ar>
     void fields(Ar& ar) { ar(t, last_nan, deque); }
+    // Restored: a NaN and the held positions among the bars pushed, the held ones in the window.
+    template <class C>
+    void check(const C& c) const {
+        c.that(t >= 0, "Extreme.t", t, "must not be negative");
+        c.within("Extreme.last_nan", last_nan, -1, t - 1);
+        if (!deque.empty()) {
+            c.within("Extreme.deque.at", deque.position(), t - period, t - 1);
+            c.within("Extreme.deque.at", deque.last_position(), t - period, t - 1);
+        }
+    }
 };
 
 using Highest = Extreme<true>;
@@ -236,6 +246,13 @@ public:
     double min() const noexcept { return window().min(); }
     template <class Ar>
     void fields(Ar& ar) { ar(pos, t, last_nan, pre, pre_at, buf, suf, suf_at); }
+    // Restored: the slot of the next value is bar % len; a NaN is one of the bars pushed.
+    template <class C>
+    void check(const C& c) const {
+        c.within("BlockExtremes.t", t, -1, std::numeric_limits<std::int64_t>::max() - 1);
+        c.that(pos == (t + 1) % len, "BlockExtremes.pos", pos, "must be (bars pushed) % " + std::to_string(len));
+        c.that(last_nan <= t, "BlockExtremes.last_nan", last_nan, "must not be after the last bar");
+    }
 
 private:
     std::int64_t len;

@@ -13,7 +13,6 @@ from collections.abc import Iterator
 
 import numpy as np
 import pytest
-
 from threadx import _core, stream
 from threadx.errors import ThreadXError, ValidationError
 from threadx.ta._api import SPECS

@@ -55,6 +55,8 @@ struct Sma {
     }
     template <class Ar>
     void fields(Ar& ar) { ar(count, sum, window); }
+    template <class C>
+    void check(const C& c) const { c.that(count >= 0, "SMA.count", count, "must not be negative"); }
 };
 
 // Exponential moving average, TA-Lib's default: k = 2 / (period + 1) (or given: MACDFIX),
@@ -84,6 +86,8 @@ struct Ema {
     THREADX_TA_INLINE double next(double x) { return prev = ema_next(prev, x, k); }
     template <class Ar>
     void fields(Ar& ar) { ar(count, prev); }
+    template <class C>
+    void check(const C& c) const { c.that(count >= 0, "EMA.count", count, "must not be negative"); }
 };
 
 // Period 1 through MA() is the identity, as in TA-Lib.
@@ -137,6 +141,12 @@ struct Wma {
     }
     template <class Ar>
     void fields(Ar& ar) { ar(count, until_rebuild, sum, sub, trailing, window); }
+    // Restored: the warm-up count stops at the period; a rebuild is due within 8 periods.
+    template <class C>
+    void check(const C& c) const {
+        c.within("WMA.count", count, 0, period);
+        c.within("WMA.until_rebuild", until_rebuild, 1, 8LL * period);
+    }
 
 private:
     struct Sums {
@@ -255,6 +265,8 @@ struct Trima {
     }
     template <class Ar>
     void fields(Ar& ar) { ar(count, num, sub, add, window); }
+    template <class C>
+    void check(const C& c) const { c.within("TRIMA.count", count, 0, period); }
 };
 
 // Kaufman adaptive MA (TA-Lib 0.8): efficiency ratio |x - x[-period]| / sum of the
@@ -303,6 +315,12 @@ struct Kama {
     }
     template <class Ar>
     void fields(Ar& ar) { ar(count, null_run, roc_sum, prev, trailing, kama, warm, window); }
+    // Restored: the run of flat changes stops at the period.
+    template <class C>
+    void check(const C& c) const {
+        c.that(count >= 0, "KAMA.count", count, "must not be negative");
+        c.within("KAMA.null_run", null_run, 0, period);
+    }
 
 private:
     // One bar after the first window: slide the sum of changes, then adapt.
@@ -380,6 +398,12 @@ struct T3 {
     }
     template <class Ar>
     void fields(Ar& ar) { ar(count, stage, warm, sum, e1, e2, e3, e4, e5, e6); }
+    // Restored: at most six EMAs are seeded.
+    template <class C>
+    void check(const C& c) const {
+        c.that(count >= 0, "T3.count", count, "must not be negative");
+        c.within("T3.stage", stage, 0, 6);
+    }
 
 private:
     // Steps the first `n` seeded EMAs (TA-Lib's FMA build: (1-k)*e fused with k*input).

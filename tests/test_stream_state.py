@@ -2,8 +2,9 @@
 extended, of another format version, of another indicator or other parameters is refused
 with a typed error; never a crash, never garbage output.  A state round-trips bit for bit.
 
-Before the header and the field checks, the sweep below crashed the interpreter
-(SIGSEGV in Ring::push for MOM with the ring's head overwritten)."""
+Before the header and the field checks, the same sweep over the raw state bytes killed
+the interpreter with SIGSEGV (checked for MOM, CCI, CORREL, STOCH, BBANDS, MAXINDEX,
+LINEARREG and SMA: a ring head overwritten reaches Ring::push)."""
 
 from __future__ import annotations
 

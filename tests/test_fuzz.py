@@ -106,6 +106,24 @@ def examples_of_failures(outcomes: list[Outcome], per_kind: int = 1, limit: int 
     return "\n".join(parts)
 
 
+def report_markdown(outcomes: list[Outcome]) -> str:
+    """The summary table, then per (entry point, category) of failure: its count, the
+    distinct messages, and the first case's repro code."""
+    groups: dict[tuple[str, str], list[Outcome]] = defaultdict(list)
+    for o in outcomes:
+        if o.cat in FAILURES:
+            groups[(o.case.entry, o.cat)].append(o)
+    parts = ["```text", summary(outcomes), "```", ""]
+    for (entry, cat), items in sorted(groups.items()):
+        messages = Counter(o.detail.split(" [")[0][:160] for o in items)
+        parts.append(f"### {entry}: {cat} x{len(items)}")
+        parts += [f"- {n} x `{m}`" for m, n in messages.most_common(6)]
+        first = items[0]
+        parts += [f"first: `{first.case.cid}` ({first.case.note or 'no spoiled argument'})", "```python",
+                  first.case.repro(), "```", ""]
+    return "\n".join(parts) + "\n"
+
+
 def _indent(text: str) -> str:
     return "\n".join("    " + line for line in text.splitlines())
 
@@ -138,7 +156,7 @@ def fuzz_outcomes(request: pytest.FixtureRequest) -> dict[str, list[Outcome]]:
     report = os.environ.get("THREADX_FUZZ_REPORT")
     if report:
         with open(report, "w") as fh:
-            fh.write(summary(outcomes) + "\n\n" + examples_of_failures(outcomes, per_kind=10**9, limit=10**9) + "\n")
+            fh.write(report_markdown(outcomes))
     print(f"\nfuzz: {len(cases)} cases of {len(entries)} entry points; generated in {t1 - t0:.1f} s, "
           f"ran in {time.monotonic() - t1:.1f} s; {pool.replaced} workers replaced"
           + "".join(f"\n  {o}" for o in pool.orphans))

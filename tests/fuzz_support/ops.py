@@ -17,7 +17,7 @@ import pandas as pd
 
 from fuzz_support.recipes import resolve
 
-__all__ = ["WrongAnswer", "as_strings", "coordinator_submit", "duck_request", "gather", "pipeline_run",
+__all__ = ["WrongAnswer", "as_strings", "coordinator_submit", "duck_request", "gather", "ma_type", "pipeline_run",
            "registered", "request_from_dict", "request_roundtrip", "rolling_quantile_life", "same_on_copy",
            "stream_corrupt", "stream_life", "tmp_path", "token_life", "unstable_period", "with_threads"]
 
@@ -189,6 +189,13 @@ def rolling_quantile_life(args: tuple[Any, ...], kwargs: dict[str, Any], feed: l
     return len(outs), rq.nobs
 
 
+def ma_type(key: Any) -> Any:
+    """``ta.MA_Type[key]`` (TA-Lib's name of an MA type) and ``ta.MA_Type.SMA``."""
+    from threadx import ta
+
+    return ta.MA_Type[key], ta.MA_Type.SMA
+
+
 def as_strings(frame: Any) -> Any:
     """The frame with every column as text (numbers that must not be parsed silently)."""
     return frame.astype(str)
@@ -264,7 +271,7 @@ def token_life(seconds: Any, action: str) -> Any:
         tok.check()
     except (threadx.CancelledError, threadx.TaskTimeoutError):
         pass
-    return tok.cancelled(), tok.expired()
+    return tok.cancelled, tok.expired
 
 
 def tmp_path(ext: Any) -> str:

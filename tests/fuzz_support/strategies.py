@@ -90,7 +90,7 @@ def values(draw: Any, n: int, wild: bool = True) -> tuple[Any, ...]:
 
 
 def array(draw: Any, d: Draft, arg: str, n: int, ncols: int | None = None, p_bad: int = 2,
-          wild: bool = True) -> Arr:
+          wild: bool = True, paired: bool = True) -> Arr:
     """An ``Arr`` recipe of ``n`` rows (``ncols`` columns when given), often oddly laid out."""
     shape: tuple[int, ...] = (n,) if ncols is None else (n, ncols)
     layouts = ["c", "c", "strided", "reversed", "readonly", "misaligned", "series", "list"]
@@ -111,7 +111,7 @@ def array(draw: Any, d: Draft, arg: str, n: int, ncols: int | None = None, p_bad
                 layout = "c"
         else:
             m = draw(st.sampled_from([max(n - 1, 0), n + 1]))
-            if m != n:
+            if m != n and paired:
                 d.mark("invalid", arg, f"length {m} vs {n}")
                 shape = (m,) + shape[1:]
     size = int(np.prod(shape)) if shape else 1
@@ -228,10 +228,10 @@ def _param_value(draw: Any, d: Draft, pname: str, spec: dict[str, Any]) -> Any:
         top = int(min(hi, lo + 40))
         valid: Any = st.integers(int(lo), max(int(lo), top))
         invalid = [int(lo) - 1, int(hi) + 1, -(2**63), 2**63, NAN, INF]
-        return spoil(draw, d, pname, valid, invalid=invalid, wrong=["x", [3], Obj("object")],
-                     unknown=[2.5, True, None, np.int64(int(lo))])
+        return spoil(draw, d, pname, valid, invalid=invalid, wrong=["x", Obj("object")],
+                     unknown=[2.5, True, None, np.int64(int(lo)), [int(lo), int(lo) + 1]])
     valid = st.floats(max(lo, -1e6), min(hi, 1e6)) if math.isfinite(lo) or math.isfinite(hi) else floats
-    return spoil(draw, d, pname, valid, invalid=[NAN, INF, -INF, lo - 1.0 if math.isfinite(lo) else NAN],
+    return spoil(draw, d, pname, valid, invalid=[NAN, INF, -INF, lo - max(1.0, abs(lo)) if math.isfinite(lo) else NAN],
                  wrong=["x", Obj("object")], unknown=[None, 1e308])
 
 
@@ -240,7 +240,9 @@ def ta_case(draw: Any, name: str) -> Case:
     spec = _ta_spec(name)
     d = Draft()
     n = draw(st.integers(0, 60))
-    inputs = [array(draw, d, inp, n, p_bad=1) for inp in spec["inputs"]]
+    as_frame = draw(st.integers(0, 9)) == 0
+    paired = len(spec["inputs"]) > 1
+    inputs = [] if as_frame else [array(draw, d, inp, n, p_bad=1, paired=paired) for inp in spec["inputs"]]
     params = {p: _param_value(draw, d, p, s) for p, s in spec["params"].items() if draw(st.booleans())}
     if draw(st.integers(0, 9)) == 0:
         params[draw(st.sampled_from(["timeperod", "period", "x"]))] = 3
@@ -249,7 +251,7 @@ def ta_case(draw: Any, name: str) -> Case:
         inputs = inputs[:-1]
         d.mark("invalid", "inputs", "one input missing")
     target = f"threadx.ta.{name}"
-    if draw(st.integers(0, 9)) == 0:
+    if as_frame:
         return d.case(f"ta.{name}", target, (frame(draw, d, "data"),), params,
                       expect="unknown" if d.expect == "valid" else None)
     if any(a.layout not in ("c", "series", "list") for a in inputs) and d.expect != "invalid":
@@ -312,8 +314,9 @@ def ta_helper_case(draw: Any, name: str) -> Case:
             return d.case("ta.get_unstable_period", "threadx.ta.get_unstable_period", (fname,))
         return d.case(f"ta.{name}", "fuzz_support.ops.unstable_period", (fname, period, "RSI"))
     if name == "MA_Type":
-        return d.case("ta.MA_Type", "threadx.ta.MA_Type",
-                      (spoil(draw, d, "value", st.integers(0, 8), invalid=[9, -1, 2**63], wrong=["x", None]),))
+        key = spoil(draw, d, "key", st.integers(0, 8), invalid=[9, -1, 2**63], wrong=[None, Obj("object")],
+                    unknown=["SMA", "x"])
+        return d.case("ta.MA_Type", "fuzz_support.ops.ma_type", (key,))
     return pipeline_case_body(draw, d, name)
 
 
@@ -337,7 +340,7 @@ def pipeline_case_body(draw: Any, d: Draft, name: str) -> Case:
     columns = None
     if draw(st.integers(0, 3)) == 0:
         columns = spoil(draw, d, "columns", st.just(("open", "high", "low", "close", "volume")),
-                        invalid=[("close",), ()], wrong=[[5], 5, "close"], unknown=[["open", "high", "low", "close"]])
+                        invalid=[()], wrong=[[5], 5], unknown=[["open", "high", "low", "close"], ("close",), "close"])
     data = frame(draw, d, "data", draw(st.integers(0, 60)))
     if draw(st.integers(0, 9)) == 0:
         data = spoil(draw, d, "data", st.just(data), wrong=[Obj("object"), "x"],
@@ -376,7 +379,7 @@ def stream_case(draw: Any, name: str) -> Case:
     many = None
     if draw(st.booleans()):
         m = draw(st.integers(0, 30))
-        many = [array(draw, d, inp, m, p_bad=1) for inp in spec["inputs"]]
+        many = [array(draw, d, inp, m, p_bad=1, paired=arity > 1) for inp in spec["inputs"]]
         if draw(st.integers(0, 14)) == 0:
             many = many[:-1] if len(many) > 1 else many + many
             d.mark("invalid", "inputs", "wrong number of arrays")

@@ -16,6 +16,9 @@ FAILURES = ("crash", "hang", "untyped", "accepted", "wrong", "harness")
 class Case:
     """``target(*args, **kwargs)`` fuzzing the public name ``entry``.
 
+    A case that ``taints`` (a damaged stream state today can write past a buffer and
+    corrupt the heap without crashing) runs after all others, and its workers are
+    replaced every few such cases, so later unrelated cases are not blamed for it.
     ``expect`` is the strategy's label: "valid", "invalid" (a normal return is
     *accepted*, a failure) or "unknown".  ``typearg`` names the argument given a wrong
     Python type: only then may a ``TypeError`` that names it count as typed.
@@ -29,6 +32,7 @@ class Case:
     typearg: str | None = None
     note: str = ""
     cid: str = ""
+    taints: bool = False  # may corrupt the worker's heap without crashing: run last, recycle often
 
     def source(self) -> str:
         return call_source(self.target, self.args, self.kwargs)

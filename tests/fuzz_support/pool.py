@@ -48,9 +48,11 @@ class _Worker:
         self.ready = False
         self.case: Case | None = None
         self.started: float | None = None
+        self.tainted = 0
         self.spawned = time.monotonic()
 
     def send(self, case: Case) -> None:
+        """Hand ``case`` to this worker (it announces ``START`` before running it)."""
         data = pickle.dumps(case, protocol=pickle.HIGHEST_PROTOCOL)
         assert self.proc.stdin is not None
         self.case, self.started = case, None
@@ -102,8 +104,10 @@ def _env() -> dict[str, str]:
 class Pool:
     """``workers`` watched processes; ``run(cases)`` returns one ``Outcome`` per case."""
 
-    def __init__(self, workers: int = 2, timeout: float = 10.0, startup: float = 120.0) -> None:
+    def __init__(self, workers: int = 2, timeout: float = 10.0, startup: float = 120.0,
+                 taint_budget: int = 40) -> None:
         self.size, self.timeout, self.startup = workers, timeout, startup
+        self.taint_budget = taint_budget
         self.env = _env()
         self.sel = selectors.DefaultSelector()
         self.workers: list[_Worker] = []
@@ -132,7 +136,7 @@ class Pool:
         self.sel.close()
 
     def run(self, cases: Iterable[Case], progress: Callable[[Outcome], Any] | None = None) -> list[Outcome]:
-        pending = deque(cases)
+        pending = _Lazy(_taints_last(cases))  # drawn as workers free up: generating overlaps running
         out: list[Outcome] = []
 
         def record(w: _Worker, cat: str, detail: str) -> None:
@@ -140,9 +144,12 @@ class Pool:
             secs = 0.0 if w.started is None else time.monotonic() - w.started
             o = Outcome(w.case, cat, detail, secs)
             out.append(o)
+            w.tainted += o.case.taints
             w.case, w.started = None, None
             if progress is not None:
                 progress(o)
+            if w.tainted >= self.taint_budget and cat not in ("crash", "hang"):
+                self._replace(w)
 
         while pending or any(w.case is not None for w in self.workers):
             for w in self.workers:
@@ -193,6 +200,35 @@ class Pool:
                 self._replace(w)
             elif not w.ready and now - w.spawned > self.startup:
                 raise RuntimeError(f"a fuzz worker did not start in {self.startup:g} s:\n{w.stderr_tail()}")
+
+
+def _taints_last(cases: Iterable[Case]) -> Iterable[Case]:
+    held = []
+    for case in cases:
+        if case.taints:
+            held.append(case)
+        else:
+            yield case
+    yield from held
+
+
+class _Lazy:
+    """An iterable's items one at a time, with a truth value (any left?)."""
+
+    def __init__(self, items: Iterable[Case]) -> None:
+        self.it = iter(items)
+        self.head: deque[Case] = deque()
+
+    def __bool__(self) -> bool:
+        if not self.head:
+            for case in self.it:
+                self.head.append(case)
+                break
+        return bool(self.head)
+
+    def popleft(self) -> Case:
+        assert self
+        return self.head.popleft()
 
 
 def _fatal(text: str) -> str:

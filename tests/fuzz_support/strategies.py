@@ -395,7 +395,9 @@ def stream_corrupt_case(draw: Any, name: str) -> Case:
                                   b"\x00" * 8, (2**63 - 1).to_bytes(8, "little"), b"\x7f\xf8" + b"\x00" * 6,
                                   (1).to_bytes(8, "little"), b"\x02", b"\xff", b"\x80" * 3]))
     d.notes.append(f"state bytes at {offset} (mod size) <- {patch!r}")
-    return d.case(f"stream.{name}", "fuzz_support.ops.stream_corrupt", (name, {}, n, offset, patch))
+    case = d.case(f"stream.{name}", "fuzz_support.ops.stream_corrupt", (name, {}, n, offset, patch))
+    case.taints = True
+    return case
 
 
 @st.composite

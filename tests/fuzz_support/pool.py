@@ -179,7 +179,7 @@ class Pool:
 
     def _died(self, w: _Worker, record: Callable[[_Worker, str, str], None]) -> None:
         code = w.proc.wait()
-        tail = w.stderr_tail()
+        tail = w.stderr_tail(1 << 16)
         if w.case is None:
             if not w.ready:
                 raise RuntimeError(f"a fuzz worker died before it was ready (exit {code}):\n{tail}")

@@ -9,7 +9,7 @@ garbage ``from_dict`` payloads) and run in two watched worker processes
 is not retried.  Each case is classified
 
 - ok: returned;  typed: raised a ``threadx.errors.ThreadXError`` (or a ``TypeError`` naming
-  the argument the case gave a wrong Python type);
+  the argument the case gave a wrong Python type, or a user callable's own error unchanged);
 - untyped: any other exception;  accepted: returned for an input labelled invalid;
 - wrong: a view and its contiguous copy (or a stream and its copy) disagree;
 - crash, hang.

@@ -58,6 +58,7 @@ def classify(case: Case) -> tuple[str, str]:
     from threadx.errors import ThreadXError
 
     from fuzz_support.ops import WrongAnswer
+    from fuzz_support.recipes import UserError
 
     try:
         fn, args, kwargs = resolve(case.target), build(case.args), build(case.kwargs)
@@ -67,6 +68,8 @@ def classify(case: Case) -> tuple[str, str]:
         fn(*args, **kwargs)
     except ThreadXError as exc:
         return "typed", f"{type(exc).__name__}: {exc}"[:300]
+    except UserError as exc:  # user code's own error, passed through unchanged: allowed
+        return "typed", f"user code raised {type(exc).__name__}: {exc}"[:300]
     except WrongAnswer as exc:
         return "wrong", str(exc)[:300]
     except TypeError as exc:

@@ -15,7 +15,11 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from fuzz_support.recipes import resolve
+from fuzz_support.recipes import UserError, resolve
+
+
+class _UserKeyError(UserError, KeyError):
+    pass
 
 __all__ = ["WrongAnswer", "as_strings", "coordinator_submit", "duck_request", "gather", "ma_type", "pipeline_run",
            "registered", "request_from_dict", "request_roundtrip", "rolling_quantile_life", "same_on_copy",
@@ -239,7 +243,7 @@ class _Duck:
 
             raise ValidationError([{"field": "x", "value": "1", "message": "duck says no"}])
         if self.kind == "raises":
-            raise RuntimeError("user validate() failed")
+            raise UserError("user validate() failed")
         return None if self.kind == "weird" else self
 
     def run(self, *args: Any, **kwargs: Any) -> Any:
@@ -248,7 +252,7 @@ class _Duck:
 
             time.sleep(0.05)
         if self.kind == "weird":
-            raise KeyError("user run() failed")
+            raise _UserKeyError("user run() failed")
         return 1
 
 

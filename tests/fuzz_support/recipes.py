@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-__all__ = ["Arr", "Call", "File", "Frame", "Obj", "Recipe", "Token", "build", "make_array", "make_file",
+__all__ = ["Arr", "Call", "File", "Frame", "Obj", "Recipe", "Token", "UserError", "build", "make_array", "make_file",
            "make_frame", "make_obj", "make_token", "source"]
 
 LAYOUTS = ("c", "f", "strided", "reversed", "readonly", "misaligned", "transposed", "series", "frame", "list")
@@ -195,6 +195,10 @@ def _damage(raw: bytes, corruption: str, at: int, patch: bytes) -> bytes:
     raise ValueError(corruption)
 
 
+class UserError(RuntimeError):
+    """Raised by fuzz objects standing for user code; ThreadX may let it through unchanged."""
+
+
 class _Thing:
     """An object of no expected type (its repr names it)."""
 
@@ -242,12 +246,12 @@ def make_obj(kind: str) -> Any:
     if kind == "object":
         return _Thing("object")
     if kind == "raising":
-        return _Raising(RuntimeError)
+        return _Raising(UserError)
     if kind == "lambda":
         return lambda *a, **k: None
     if kind == "raising_callable":
         def boom(*a: Any, **k: Any) -> Any:
-            raise RuntimeError("user callback failed")
+            raise UserError("user callback failed")
         return boom
     if kind == "generator":
         return (i for i in range(3))

@@ -213,6 +213,34 @@ def _is_public(entry: str) -> bool:
     return name in getattr(mod, "__all__", ())
 
 
+def _self(kind: str, expect: str = "valid", typearg: str | None = None, arg: Any = None) -> Case:
+    return Case("selftest", "fuzz_support.ops.selftest", (kind, arg), {}, expect, typearg, "", f"self#{kind}")
+
+
+@pytest.mark.parametrize(("case", "cat"), [
+    (_self("ok"), "ok"), (_self("ok", expect="invalid"), "accepted"), (_self("ok", expect="unknown"), "ok"),
+    (_self("validation", expect="invalid"), "typed"), (_self("keyerror", arg="k"), "untyped"),
+    (_self("typeerror", "invalid", "window", "window"), "typed"), (_self("typeerror", "invalid", "q", "window"), "untyped"),
+    (_self("pybind", "invalid", "cancel"), "untyped"),
+])
+def test_fuzz_classifies_outcomes(case: Case, cat: str) -> None:
+    assert classify(case)[0] == cat
+
+
+def test_fuzz_pool_replaces_crashed_and_hung_workers() -> None:
+    """A crash and a hang cost one case each; the cases after them still run, in order of arrival."""
+    cases = [_self("ok"), _self("crash"), _self("ok"), _self("hang"), _self("ok"), _self("ok")]
+    for i, c in enumerate(cases):
+        c.cid = f"self#{i}"
+    pool = Pool(workers=1, timeout=2.0)
+    try:
+        outcomes = pool.run(cases)
+    finally:
+        pool.close()
+    assert [o.cat for o in outcomes] == ["ok", "crash", "ok", "hang", "ok", "ok"]
+    assert pool.replaced == 2 and "SIGSEGV" in outcomes[1].detail and "selftest" in outcomes[3].detail
+
+
 def test_fuzz_is_deterministic() -> None:
     """The same cases every run (a crash found once is found again, by its id)."""
     first = [c.source() for c in generate("rolling.quantile", 3)]

@@ -22,7 +22,7 @@ class _UserKeyError(UserError, KeyError):
     pass
 
 __all__ = ["WrongAnswer", "as_strings", "coordinator_submit", "duck_request", "gather", "ma_type", "pipeline_run",
-           "registered", "request_from_dict", "request_roundtrip", "rolling_quantile_life", "same_on_copy",
+           "registered", "request_from_dict", "request_roundtrip", "rolling_quantile_life", "same_on_copy", "selftest",
            "stream_corrupt", "stream_life", "tmp_path", "token_life", "unstable_period", "with_threads"]
 
 
@@ -191,6 +191,29 @@ def rolling_quantile_life(args: tuple[Any, ...], kwargs: dict[str, Any], feed: l
     if many is not None:
         outs.append(rq.update_many(many))
     return len(outs), rq.nobs
+
+
+def selftest(kind: str, arg: Any = None) -> Any:
+    """Outcomes the harness must tell apart (its own tests): crash, hang, raise, return."""
+    import os
+    import signal
+    import time
+
+    if kind == "crash":
+        os.kill(os.getpid(), signal.SIGSEGV)
+    if kind == "hang":
+        time.sleep(3600)
+    if kind == "typeerror":
+        raise TypeError(f"{arg} must be a number")
+    if kind == "pybind":
+        raise TypeError("f(): incompatible function arguments. Invoked with: cancel='x'")
+    if kind == "validation":
+        from threadx.errors import ValidationError
+
+        raise ValidationError([{"field": "x", "value": "1", "message": "no"}])
+    if kind == "keyerror":
+        raise KeyError(arg)
+    return kind
 
 
 def ma_type(key: Any) -> Any:

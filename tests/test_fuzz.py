@@ -34,12 +34,11 @@ from collections import Counter, defaultdict
 from typing import Any
 
 import pytest
+import threadx
 from fuzz_support.case import CATEGORIES, FAILURES, Case, classify
 from fuzz_support.pool import Outcome, Pool
 from fuzz_support.strategies import ENTRIES, NOT_ENTRY_POINTS
 from hypothesis import HealthCheck, Phase, given, settings
-
-import threadx
 
 AREAS = ("rolling", "ta", "stream", "backtest", "data", "requests", "coordinator", "sources", "threadx")
 DEFAULT_EXAMPLES = 12
@@ -77,7 +76,7 @@ def summary(outcomes: list[Outcome]) -> str:
     for o in outcomes:
         per[o.case.entry][o.cat] += 1
     cols = ("cases", *CATEGORIES)
-    rows = [("entry point", *cols)]
+    rows: list[tuple[str, ...]] = [("entry point", *cols)]
     total: Counter[str] = Counter()
     for entry in sorted(per):
         c = per[entry]

@@ -37,7 +37,7 @@ class Outcome:
 
 class _Worker:
     def __init__(self, env: dict[str, str]) -> None:
-        self.err: BinaryIO = tempfile.TemporaryFile()
+        self.err: BinaryIO = tempfile.TemporaryFile()  # noqa: SIM115 - lives as long as the worker
         self.proc = subprocess.Popen([sys.executable, "-m", "fuzz_support.worker"], stdin=subprocess.PIPE,
                                      stdout=subprocess.PIPE, stderr=self.err, env=env, cwd=HERE,
                                      start_new_session=True)

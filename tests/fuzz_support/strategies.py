@@ -14,8 +14,9 @@ from __future__ import annotations
 
 import inspect
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
 import numpy as np
@@ -59,9 +60,8 @@ class Draft:
         return Case(entry, target, args, kwargs or {}, expect or self.expect, self.typearg, "; ".join(self.notes))
 
 
-def spoil(draw: Any, d: Draft, arg: str, valid: Any, invalid: list[Any] = (),  # type: ignore[assignment]
-          wrong: list[Any] = WRONG_TYPES, unknown: list[Any] = (),  # type: ignore[assignment]
-          p: int = 3) -> Any:
+def spoil(draw: Any, d: Draft, arg: str, valid: Any, invalid: Sequence[Any] = (),
+          wrong: Sequence[Any] = tuple(WRONG_TYPES), unknown: Sequence[Any] = (), p: int = 3) -> Any:
     """A value for ``arg``: one drawn from ``valid`` (a strategy) or, with odds ``p``/10,
     a spoiled one (invalid / wrong type / unknown), labelled on ``d``."""
     pools = [(lab, vals) for lab, vals in (("invalid", invalid), ("wrongtype", wrong), ("unknown", unknown)) if vals]
@@ -321,8 +321,6 @@ def ta_helper_case(draw: Any, name: str) -> Case:
 
 
 def pipeline_case_body(draw: Any, d: Draft, name: str) -> Case:
-    from threadx import ta
-
     fn = spoil(draw, d, "function", st.sampled_from(["SMA", "EMA", "RSI", "MACD", "ATR", "BBANDS", "STOCH"]),
                invalid=["NOPE", ""], wrong=[5, None])
     node: dict[str, Any] = {"function": fn}
@@ -348,7 +346,6 @@ def pipeline_case_body(draw: Any, d: Draft, name: str) -> Case:
     mw = spoil(draw, d, "max_workers", st.one_of(st.none(), st.integers(1, 4)), invalid=[0, -1, 2**63],
                wrong=["x", Obj("object")], unknown=[1.5]) if draw(st.booleans()) else None
     entry = "ta.Pipeline" if name == "Pipeline" else "ta.Node"
-    _ = ta
     return d.case(entry, "fuzz_support.ops.pipeline_run", (nodes, columns, data, mw))
 
 
@@ -859,44 +856,44 @@ def _registry() -> dict[str, tuple[Callable[[], Any], float]]:
 
     reg: dict[str, tuple[Callable[[], Any], float]] = {}
     for name in ROLLING:
-        reg[f"rolling.{name}"] = (lambda name=name: rolling_case(name), 4.0)
+        reg[f"rolling.{name}"] = (partial(rolling_case, name), 4.0)
     reg["rolling.RollingQuantile"] = (rolling_quantile_case, 3.0)
     for name in ta.get_functions():
         if name.startswith("VWAP"):
-            reg[f"ta.{name}"] = (lambda name=name: vwap_case(name), 2.0)
+            reg[f"ta.{name}"] = (partial(vwap_case, name), 2.0)
         else:
-            reg[f"ta.{name}"] = (lambda name=name: ta_case(name), 1.0)
-        reg[f"stream.{name}"] = (lambda name=name: stream_case(name), 1.5)
+            reg[f"ta.{name}"] = (partial(ta_case, name), 1.0)
+        reg[f"stream.{name}"] = (partial(stream_case, name), 1.5)
     for name in ("describe", "get_functions", "get_function_groups", "get_unstable_period", "set_unstable_period",
                  "MA_Type"):
-        reg[f"ta.{name}"] = (lambda name=name: ta_helper_case(name), 0.5)
+        reg[f"ta.{name}"] = (partial(ta_helper_case, name), 0.5)
     for name in ("Pipeline", "Node"):
-        reg[f"ta.{name}"] = (lambda name=name: ta_helper_case(name), 2.0)
+        reg[f"ta.{name}"] = (partial(ta_helper_case, name), 2.0)
     reg["stream.Indicator"] = (stream_indicator_case, 0.2)
     reg["backtest.run"] = (backtest_run_case, 5.0)
     reg["backtest.sweep"] = (sweep_case, 3.0)
-    reg["backtest.rebalance"] = (lambda: portfolio_case("rebalance"), 3.0)
-    reg["backtest.target_weights"] = (lambda: portfolio_case("target_weights"), 2.0)
+    reg["backtest.rebalance"] = (partial(portfolio_case, "rebalance"), 3.0)
+    reg["backtest.target_weights"] = (partial(portfolio_case, "target_weights"), 2.0)
     reg["backtest.compute_stats"] = (compute_stats_case, 1.5)
     reg["data.load"] = (load_case, 5.0)
     reg["data.save"] = (save_case, 1.0)
     reg["data.resample"] = (resample_case, 3.0)
     for name in ("sample", "sample_path", "align", "bar_period"):
-        reg[f"data.{name}"] = (lambda name=name: data_misc_case(name), 0.7)
+        reg[f"data.{name}"] = (partial(data_misc_case, name), 0.7)
     for cls in ("RollingRequest", "IndicatorRequest", "BacktestRequest", "SweepRequest", "DataRequest"):
-        reg[f"requests.{cls}"] = (lambda cls=cls: request_case(cls), 3.0)
+        reg[f"requests.{cls}"] = (partial(request_case, cls), 3.0)
     for name in ("encode", "decode"):
-        reg[f"requests.{name}"] = (lambda name=name: codec_case(name), 1.0)
+        reg[f"requests.{name}"] = (partial(codec_case, name), 1.0)
     reg["coordinator.Coordinator"] = (coordinator_case, 2.0)
     for name in ("run_jobs", "gather_jobs"):
-        reg[f"coordinator.{name}"] = (lambda name=name: gather_case(name), 0.7)
+        reg[f"coordinator.{name}"] = (partial(gather_case, name), 0.7)
     for name in ("set_num_threads", "get_num_threads", "CancelToken"):
-        reg[f"threadx.{name}"] = (lambda name=name: toplevel_case(name), 0.5)
+        reg[f"threadx.{name}"] = (partial(toplevel_case, name), 0.5)
     for name in ("CallableSource", "CircuitBreaker", "DirectorySource", "InMemorySource", "ResilientSource", "Retry",
                  "at_timeframe", "check_frame", "get_source", "is_transient", "source_names", "register_source",
                  "unregister_source"):
         target = "fuzz_support.ops.registered" if name == "register_source" else f"threadx.sources.{name}"
-        reg[f"sources.{name}"] = (lambda name=name, target=target: generic_case(f"sources.{name}", target), 0.5)
+        reg[f"sources.{name}"] = (partial(generic_case, f"sources.{name}", target), 0.5)
     return reg
 
 

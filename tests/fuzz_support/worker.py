@@ -36,8 +36,6 @@ def main() -> None:
     faulthandler.register(signal.SIGUSR1, all_threads=True)
     warnings.simplefilter("ignore")
     _limit_memory()
-    import threadx  # noqa: F401  (imported once, before the first case is timed)
-    import threadx.backtest, threadx.stream, threadx.ta  # noqa: E401, F401
 
     from fuzz_support.case import classify
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 import os
 import pickle
 import selectors
+import shutil
 import signal
 import subprocess
 import sys
@@ -108,7 +109,8 @@ class Pool:
                  taint_budget: int = 40) -> None:
         self.size, self.timeout, self.startup = workers, timeout, startup
         self.taint_budget = taint_budget
-        self.env = _env()
+        self.scratch = tempfile.mkdtemp(prefix="threadx-fuzz-")  # the workers' files, removed by close()
+        self.env = {**_env(), "TMPDIR": self.scratch}
         self.sel = selectors.DefaultSelector()
         self.workers: list[_Worker] = []
         self.replaced = 0
@@ -134,6 +136,7 @@ class Pool:
             w.kill()
         self.workers.clear()
         self.sel.close()
+        shutil.rmtree(self.scratch, ignore_errors=True)
 
     def run(self, cases: Iterable[Case], progress: Callable[[Outcome], Any] | None = None) -> list[Outcome]:
         pending = _Lazy(_taints_last(cases))  # drawn as workers free up: generating overlaps running

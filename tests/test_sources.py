@@ -713,6 +713,7 @@ def test_unknown_source(registry: list[str]) -> None:
         get_source("nope")
     assert info.value.fields == ["source"] and "registered:" in str(info.value)
     assert unregister_source("nope") is None
+    assert unregister_source(["not", "hashable"]) is None and unregister_source(5) is None  # type: ignore[arg-type]
 
 
 def test_breakers_are_per_source(registry: list[str]) -> None:

@@ -78,6 +78,13 @@ def test_ma_type_matches_talib() -> None:
     assert ta.MA_Type[ta.MA_Type.EMA] == talib.MA_Type[talib.MA_Type.EMA]
 
 
+@pytest.mark.parametrize("key", [9, -1, None, "SMA", [1]])
+def test_ma_type_unknown_key_is_a_validation_error_and_a_key_error(key: object) -> None:
+    with pytest.raises(ValidationError, match="MA_Type") as info:
+        ta.MA_Type[key]
+    assert isinstance(info.value, KeyError) and info.value.fields == ["MA_Type"]
+
+
 def test_mama_matype_rejected() -> None:
     with pytest.raises(ValidationError, match="MAMA") as info:
         ta.MA(WALK["close"], timeperiod=10, matype=7)

@@ -154,9 +154,11 @@ def resample(
         errors.add("label", label, "must be 'left', 'right' or None")
     if closed not in (None, "left", "right"):
         errors.add("closed", closed, "must be 'left', 'right' or None")
+    if not isinstance(drop_empty, (bool, np.bool_)):
+        errors.add("drop_empty", drop_empty, "must be True or False")
     if stamp not in ("label", "last"):
         errors.add("stamp", stamp, "must be 'label' or 'last'")
-    elif stamp == "last" and not drop_empty:
+    elif stamp == "last" and drop_empty is not True:
         errors.add("stamp", stamp, "needs drop_empty=True: an empty bin has no last bar")
     offset = _offset(rule, errors)
     # when each input bar's values are final: recorded by a previous resample, else

@@ -52,7 +52,9 @@ def get_source(name: str) -> ResilientSource:
 
 
 def unregister_source(name: str) -> ResilientSource | None:
-    """Forget ``name``; return what was registered under it (None if nothing)."""
+    """Forget ``name``; return what was registered under it (None if nothing, as for a non-string)."""
+    if not isinstance(name, str):
+        return None
     with _REGISTRY_LOCK:
         return _REGISTRY.pop(name, None)
 

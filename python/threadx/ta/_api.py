@@ -57,8 +57,17 @@ class UnknownIndicatorError(IndicatorError, AttributeError):
         return (type(self), (self.name,))
 
 
+class UnknownMATypeError(ValidationError, KeyError):
+    """``MA_Type[key]`` of a key that is no MA type (also a KeyError, as TA-Lib's lookup raises)."""
+
+    __str__ = ValidationError.__str__
+
+
 class _MAType:
-    """TA-Lib's ``MA_Type``: ``MA_Type.EMA == 1`` and ``MA_Type[1]`` is its description."""
+    """TA-Lib's ``MA_Type``: ``MA_Type.EMA == 1`` and ``MA_Type[1]`` is its description.
+
+    Any other key raises ``UnknownMATypeError`` (a ValidationError and a KeyError).
+    """
 
     SMA, EMA, WMA, DEMA, TEMA, TRIMA, KAMA, MAMA, T3 = range(9)
     _lookup = {
@@ -74,7 +83,11 @@ class _MAType:
     }
 
     def __getitem__(self, type_: int) -> str:
-        return self._lookup[type_]
+        try:
+            return self._lookup[type_]
+        except (KeyError, TypeError):  # TypeError: an unhashable key
+            raise UnknownMATypeError([{"field": "MA_Type", "value": repr(type_)[:80],
+                                       "message": "is not an MA type: 0 to 8 (MA_Type.SMA ... MA_Type.T3)"}]) from None
 
     def __repr__(self) -> str:
         return "MA_Type(" + ", ".join(f"{k}={v}" for v, k in enumerate(

@@ -11,7 +11,6 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import pytest
-
 import threadx
 from threadx import _core, backtest
 from threadx.errors import ValidationError

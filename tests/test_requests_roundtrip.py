@@ -16,10 +16,14 @@ import pandas as pd
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-
-import threadx
 from threadx.errors import ValidationError
-from threadx.requests import BacktestRequest, DataRequest, IndicatorRequest, RollingRequest, SweepRequest
+from threadx.requests import (
+    BacktestRequest,
+    DataRequest,
+    IndicatorRequest,
+    RollingRequest,
+    SweepRequest,
+)
 
 CLASSES = (RollingRequest, IndicatorRequest, BacktestRequest, SweepRequest, DataRequest)
 N = 40

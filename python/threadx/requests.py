@@ -23,11 +23,10 @@ import hashlib
 import types
 import zoneinfo
 from collections.abc import Callable, Mapping
-from typing import Any, ClassVar, TypeVar
+from typing import Any, ClassVar, Literal, TypeVar, cast
 
 import numpy as np
 import pandas as pd
-from pandas._libs.tslibs import timezones
 
 from threadx import _core
 from threadx import rolling as _rolling
@@ -157,9 +156,11 @@ def _enc_tz(tz: Any) -> Any:
     """A time zone as its name (``"UTC"``, ``"Europe/Paris"``) or its fixed offset in seconds."""
     if tz is None:
         return None
-    name = timezones.get_timezone(tz)
+    name = getattr(tz, "key", None) or getattr(tz, "zone", None)  # zoneinfo's or pytz's name
     if isinstance(name, str):
         return name
+    if tz is _dt.timezone.utc:
+        return "UTC"
     offset = tz.utcoffset(None)
     if offset is None:
         raise _Unencodable(f"time zone {tz!r} has neither a name nor a fixed offset")
@@ -281,7 +282,8 @@ def _dec_index(obj: Any) -> pd.Index:
         return pd.MultiIndex.from_arrays([_dec_index(lv) for lv in levels], names=[_dec(n) for n in names])
     name = _dec(obj.get("name"))
     if "range" in obj:
-        return pd.RangeIndex(*_ints(obj["range"], "range", 3), name=name)
+        start, stop, step = _ints(obj["range"], "range", 3)
+        return pd.RangeIndex(start, stop, step, name=name)
     if "datetime" in obj:
         ticks, unit, tz, freq = _fields(obj, "datetime", "unit", "tz", "freq")
         if not isinstance(ticks, dict) or list(ticks) != ["__ndarray__"]:
@@ -293,10 +295,10 @@ def _dec_index(obj: Any) -> pd.Index:
         zone = _dec_tz(tz)
         if zone is not None:
             idx = idx.tz_localize("UTC").tz_convert(zone)
-        return pd.DatetimeIndex(idx, freq=None if freq is None else _str(freq, "freq"))
+        return idx if freq is None else pd.DatetimeIndex(idx, freq=_str(freq, "freq"))
     if "values" in obj:
         values = _dec_values(obj["values"])
-        return pd.Index(values, name=name, tupleize_cols=False, dtype=values.dtype)
+        return cast(pd.Index, pd.Index(values, name=name, tupleize_cols=False, dtype=values.dtype))
     raise KeyError("an index needs multi, range, datetime or values")
 
 
@@ -329,11 +331,11 @@ def _dec_scalar(body: Any) -> np.generic:
         out = np.array(value).astype(dtype)
         if out != value and not (np.isnan(out) and np.isnan(value)):
             raise ValueError(f"{value!r} does not fit {dtype}")
-        return out[()]  # type: ignore[no-any-return]
+        return cast(np.generic, out[()])
     raw = base64.b64decode(_str(body.get("data"), "data"), validate=True)
     if len(raw) != dtype.itemsize:
         raise ValueError(f"{len(raw)} bytes are not one {dtype}")
-    return np.frombuffer(raw, dtype=dtype)[0]  # type: ignore[no-any-return]
+    return cast(np.generic, np.frombuffer(raw, dtype=dtype)[0])
 
 
 def _dec_float(body: Any) -> float:
@@ -352,7 +354,9 @@ def _dec_timestamp(body: Any) -> pd.Timestamp:
     zone = _dec_tz(tz)
     if zone is not None:
         ts = ts.tz_localize("UTC").tz_convert(zone)
-    return ts.as_unit(_str(unit, "unit"))
+    if unit not in ("s", "ms", "us", "ns"):
+        raise ValueError(f"unit {unit!r} is not s, ms, us or ns")
+    return ts.as_unit(cast(Literal["s", "ms", "us", "ns"], unit))
 
 
 def _dec_timedelta_ns(body: Any) -> pd.Timedelta:

@@ -118,3 +118,10 @@ def test_valid_values_still_run() -> None:
     out = sweep(fast=[5, 6], data={"A": BARS, "B": BARS}, constraint=lambda p: p["fast"] < 6,
                 progress=lambda d, t: None)
     assert isinstance(out, pd.DataFrame) and len(out) == 2
+
+
+def test_a_numpy_timedelta_expiry_is_a_duration_not_a_count_of_bars() -> None:
+    # np.timedelta64 subclasses np.signedinteger: it was taken for bars, and int() of it failed
+    kw: dict[str, Any] = {"entries": ENTRIES, "order_type": "limit", "limit_price": BARS["close"] * 0.99}
+    got = backtest.run(BARS, expiry=np.timedelta64(2, "D"), **kw)
+    pd.testing.assert_frame_equal(got.orders, backtest.run(BARS, expiry=pd.Timedelta("2D"), **kw).orders)

@@ -9,8 +9,14 @@ request object cannot exist.  The checks that read all of a large input (timesta
 in order, signals on the data's index, bars per year from the index) run once, when
 the request runs (on a coordinator's worker, before any work), or on ``validate()``.
 Fields cannot be reassigned; arrays and frames are held, not copied, so leave them
-unchanged once given.  ``to_dict()`` / ``from_dict()`` give a JSON-safe round trip:
-arrays travel as dtype, shape and base64 data, pandas objects with their index.
+unchanged once given.  ``to_dict()`` / ``from_dict()`` give a JSON-safe round trip
+(``json.dumps(..., allow_nan=False)`` works): every valid request comes back equal, field types
+and fingerprint included.  Arrays travel as dtype, shape and base64 data; pandas objects
+column by column with their index and names (tuple and MultiIndex labels stay tuples);
+tuples, ranges, non-finite floats, numpy scalars, timestamps and timedeltas as one-key
+``{"__kind__": ...}`` dicts.  A callable field (a sweep's ``constraint``) cannot travel:
+``to_dict()`` raises a ValidationError naming it, as ``from_dict()`` does for any field it
+cannot read.
 """
 
 from __future__ import annotations

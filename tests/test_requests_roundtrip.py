@@ -248,6 +248,8 @@ def test_numpy_scalars_keep_the_fingerprint() -> None:
     back = round_trip(req)
     assert type(back.params["timeperiod"]) is np.int64
     assert back.fingerprint() == req.fingerprint() is not None
+    rolling = RollingRequest(values=np.arange(9.0), window=np.int32(3), stat=np.str_("quantile"), q=np.float32(0.5))
+    assert_unchanged(rolling)  # np.str_ is a str and np.float32 a number: their types come back too
 
 
 def test_a_callable_field_cannot_travel_and_is_named() -> None:

@@ -89,10 +89,10 @@ def _tag(name: str, body: Any) -> dict[str, Any]:
 
 
 def _enc(value: Any) -> Any:
+    if isinstance(value, np.generic):  # first: np.str_ is a str, np.float64 a float
+        return _enc_scalar(value)
     if value is None or isinstance(value, (bool, str)):
         return value
-    if isinstance(value, np.generic):
-        return _enc_scalar(value)
     if isinstance(value, int):
         return value
     if isinstance(value, float):

@@ -36,6 +36,15 @@ std::int64_t whole(const py::dict& d, const char* key, FieldErrors& errors) {
     return 0;
 }
 
+// A None-able option (Size, Stop): None (or absent) is NaN in Params; a NaN given is
+// refused, as it would silently mean None.
+double none_or_number(const py::dict& d, const Option& o, FieldErrors& errors) {
+    const double v = number(d, o.name, kNaN, errors);
+    if (std::isnan(v) && d.contains(o.name) && !d[o.name].is_none())
+        errors.add(o.name, "nan", std::string("must be ") + o.rule + ", or None (NaN is not a value)");
+    return v;
+}
+
 }  // namespace
 
 Params params_from(const py::dict& d, FieldErrors& errors) {
@@ -52,7 +61,7 @@ Params params_from(const py::dict& d, FieldErrors& errors) {
                 break;
             case OptionKind::Size:
             case OptionKind::Stop:
-                o.set(p, number(d, o.name, kNaN, errors));
+                o.set(p, none_or_number(d, o, errors));
                 break;
             default:
                 o.set(p, number(d, o.name, def, errors));

@@ -155,6 +155,12 @@ void bind_backtest(py::module_& m) {
         errors.throw_if_any();
         return plan;
     }, py::arg("params"), "A Plan of the parameters, or ValidationError listing every invalid one.");
+    m.def("check_periods_per_year", [](double v) {
+        FieldErrors errors;
+        check_periods_per_year(v, errors);
+        errors.throw_if_any();
+        return v;
+    }, py::arg("value"), "value if it obeys periods_per_year's rule (a finite number > 0), else ValidationError.");
     m.def("_rule_counts", []() {
         const RuleCounts c = rule_counts();
         py::dict d;

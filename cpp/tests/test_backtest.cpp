@@ -80,6 +80,18 @@ void test_validation_names_fields() {
     CHECK(!e.list().empty() && e.list()[0].field == "fees", "first field %s", e.list()[0].field.c_str());
 }
 
+void test_periods_per_year_has_one_rule() {
+    const double bad[] = {0.0, -1.0, std::nan(""), INFINITY, -INFINITY};
+    for (double v : bad) {
+        FieldErrors e;
+        check_periods_per_year(v, e);
+        CHECK(e.list().size() == 1 && e.list()[0].field == "periods_per_year", "periods_per_year=%g refused", v);
+    }
+    FieldErrors ok;
+    check_periods_per_year(252.0, ok);
+    CHECK(ok.list().empty(), "periods_per_year=252 accepted");
+}
+
 void test_many_equal_single() {
     const std::size_t n = 2000, k = 8;
     const Data d = random_walk(n, 1);
@@ -248,6 +260,7 @@ void test_rebalance_keeps_cash_non_negative() {
 int main() {
     test_market_fill_at_next_open();
     test_validation_names_fields();
+    test_periods_per_year_has_one_rule();
     test_many_equal_single();
     test_sweep_rows_equal_single_runs();
     test_option_table_matches_params();

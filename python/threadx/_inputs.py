@@ -286,3 +286,28 @@ def index_mismatch(index: pd.Index, reference: pd.Index) -> str | None:
         return None  # the same instants, shown in another time zone
     zones = f" (it is {_zone(index)}, the data {_zone(reference)})" if str(index.tz) != str(reference.tz) else ""
     return f"must have the same index as the data: the timestamps differ{zones}"
+
+
+def as_number(value: Any, field: str, errors: FieldErrors, *, none: bool = False) -> float | None:
+    """``value`` as a float when it is a real number (not a bool; None too when ``none``).
+
+    Only the type is checked here; ranges are the rules of whoever takes the number.
+    None comes back for None and for a value that is not a number (then in ``errors``).
+    """
+    if value is None and none:
+        return None
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, float, np.integer, np.floating)):
+        errors.add(field, value, "must be a number" + (" or None" if none else ""))
+        return None
+    try:
+        return float(value)
+    except OverflowError:  # an int beyond float's range
+        errors.add(field, value, "is out of range")
+        return None
+
+
+def check_symbol_keys(keys: Collection[Any], field: str, errors: FieldErrors) -> None:
+    """The keys of a dict ``{symbol: frame}``: strings or integers (they label rows and columns)."""
+    for key in keys:
+        if not (isinstance(key, str) or _is_int(key)):
+            errors.add(field, key, f"keys must be symbols (strings or integers), not {type(key).__name__}")

@@ -9,19 +9,27 @@ request object cannot exist.  The checks that read all of a large input (timesta
 in order, signals on the data's index, bars per year from the index) run once, when
 the request runs (on a coordinator's worker, before any work), or on ``validate()``.
 Fields cannot be reassigned; arrays and frames are held, not copied, so leave them
-unchanged once given.  ``to_dict()`` / ``from_dict()`` give a JSON-safe round trip:
-arrays travel as dtype, shape and base64 data, pandas objects with their index.
+unchanged once given.  ``to_dict()`` / ``from_dict()`` give a JSON-safe round trip
+(``json.dumps(..., allow_nan=False)`` works): every valid request comes back equal, field types
+and fingerprint included.  Arrays travel as dtype, shape and base64 data; pandas objects
+column by column with their index and names (tuple and MultiIndex labels stay tuples);
+tuples, ranges, non-finite floats, numpy scalars, timestamps and timedeltas as one-key
+``{"__kind__": ...}`` dicts.  A callable field (a sweep's ``constraint``) cannot travel:
+``to_dict()`` raises a ValidationError naming it, as ``from_dict()`` does for any field it
+cannot read.
 """
 
 from __future__ import annotations
 
 import base64
 import dataclasses
+import datetime as _dt
 import functools
 import hashlib
 import types
-from collections.abc import Mapping
-from typing import Any, ClassVar, TypeVar
+import zoneinfo
+from collections.abc import Callable, Mapping
+from typing import Any, ClassVar, Literal, TypeVar, cast
 
 import numpy as np
 import pandas as pd
@@ -33,74 +41,371 @@ __all__ = ["BacktestRequest", "DataRequest", "IndicatorRequest", "RollingRequest
            "encode"]
 
 
-def encode(value: Any) -> Any:
-    """A JSON-safe form of a request field (arrays, pandas objects, timedeltas)."""
-    if isinstance(value, np.ndarray):
-        arr = np.ascontiguousarray(value)
-        if arr.dtype.hasobject:
-            raise TypeError("object arrays cannot be encoded")
-        return {"__ndarray__": {"dtype": arr.dtype.str, "shape": list(arr.shape),
-                                "data": base64.b64encode(arr.tobytes()).decode("ascii")}}
-    if isinstance(value, pd.Series):
-        return {"__series__": {"values": encode(value.to_numpy()), "index": _encode_index(value.index),
-                               "name": value.name}}
-    if isinstance(value, pd.DataFrame):
-        return {"__frame__": {"values": encode(value.to_numpy()), "index": _encode_index(value.index),
-                              "columns": [c if isinstance(c, (int, str)) else str(c) for c in value.columns]}}
-    if isinstance(value, pd.Timedelta):
-        return {"__timedelta_ns__": int(value.value)}
-    if isinstance(value, (np.integer,)):
-        return int(value)
-    if isinstance(value, (np.floating,)):
-        return float(value)
-    if isinstance(value, (list, tuple)):
-        return [encode(v) for v in value]
-    if isinstance(value, Mapping):
-        return {str(k): encode(v) for k, v in value.items()}
-    return value
+class _Unencodable(Exception):
+    """A value with no JSON form (a callable, an object array, ...); the message says why."""
 
 
-def _encode_index(index: pd.Index) -> Any:
-    if isinstance(index, pd.DatetimeIndex):
-        return {"__datetimeindex__": {"ticks": encode(index.asi8.copy()), "unit": index.unit,
-                                      "tz": None if index.tz is None else str(index.tz),
-                                      "name": index.name, "freq": index.freqstr}}
-    if isinstance(index, pd.RangeIndex):
-        return {"__rangeindex__": [index.start, index.stop, index.step]}
-    return {"__index__": encode(np.asarray(index))}
+def encode(value: Any, field: str = "value") -> Any:
+    """A JSON-safe form of a request field that :func:`decode` turns back into an equal value.
+
+    Plain JSON values stay as they are; everything else travels as a one-key dict:
+    arrays (dtype, shape, base64 data), pandas objects with their index and names,
+    tuples, ranges, non-finite floats, numpy scalars, timestamps and timedeltas.
+    A value with no such form (a callable, an object array, ...) raises a
+    ValidationError naming ``field``.
+    """
+    from threadx.errors import ValidationError
+
+    try:
+        return _enc(value)
+    except (_Unencodable, OverflowError) as exc:
+        raise ValidationError([{"field": field, "value": _summary(value)[:80], "message": str(exc)}]) from None
 
 
-def _decode_index(obj: Any) -> pd.Index:
-    if "__datetimeindex__" in obj:
-        d = obj["__datetimeindex__"]
-        idx = pd.DatetimeIndex(decode(d["ticks"]).astype(f"datetime64[{d['unit']}]"), name=d["name"])
-        if d["tz"]:
-            idx = idx.tz_localize("UTC").tz_convert(d["tz"])
-        return pd.DatetimeIndex(idx, freq=d.get("freq"))
-    if "__rangeindex__" in obj:
-        return pd.RangeIndex(*obj["__rangeindex__"])
-    return pd.Index(decode(obj["__index__"]))
+def decode(value: Any, field: str = "value") -> Any:
+    """Inverse of :func:`encode`; anything it cannot read raises a ValidationError naming ``field``."""
+    from threadx.errors import ValidationError
+
+    try:
+        return _dec(value)
+    except Exception as exc:  # noqa: BLE001 - any failure is the payload's: say what it was
+        text = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
+        raise ValidationError([{"field": field, "value": _brief(value),
+                                "message": f"cannot be decoded ({text[:200]})"}]) from None
 
 
-def decode(value: Any) -> Any:
-    """Inverse of :func:`encode`."""
-    if isinstance(value, dict):
-        if "__ndarray__" in value:
-            d = value["__ndarray__"]
-            data = base64.b64decode(d["data"])
-            return np.frombuffer(data, dtype=np.dtype(d["dtype"])).reshape(d["shape"]).copy()
-        if "__series__" in value:
-            d = value["__series__"]
-            return pd.Series(decode(d["values"]), index=_decode_index(d["index"]), name=d["name"])
-        if "__frame__" in value:
-            d = value["__frame__"]
-            return pd.DataFrame(decode(d["values"]), index=_decode_index(d["index"]), columns=d["columns"])
-        if "__timedelta_ns__" in value:
-            return pd.Timedelta(value["__timedelta_ns__"], unit="ns")
-        return {k: decode(v) for k, v in value.items()}
+def _brief(value: Any) -> str:
+    """A short account of a payload (lists and dicts by their size: they may nest without end)."""
     if isinstance(value, list):
-        return [decode(v) for v in value]
+        return f"<list of {len(value)}>"
+    if isinstance(value, dict):
+        keys = ", ".join(repr(k)[:20] for k in list(value)[:3])
+        return f"<dict with keys [{keys}{', ...' if len(value) > 3 else ''}]>"
+    return _summary(value)[:80]
+
+
+def _tag(name: str, body: Any) -> dict[str, Any]:
+    return {f"__{name}__": body}
+
+
+def _enc(value: Any) -> Any:
+    if isinstance(value, np.generic):  # first: np.str_ is a str, np.float64 a float
+        return _enc_scalar(value)
+    if value is None or isinstance(value, (bool, str)):
+        return value
+    if isinstance(value, int):
+        return value
+    if isinstance(value, float):
+        return value if np.isfinite(value) else _tag("float", repr(value))
+    if isinstance(value, np.ndarray):
+        return _enc_array(value)
+    if isinstance(value, pd.Series):
+        return _tag("series", {"values": _enc_values(value), "index": _enc_index(value.index),
+                               "name": _enc(value.name)})
+    if isinstance(value, pd.DataFrame):
+        return _tag("frame", {"columns": _enc_index(value.columns), "index": _enc_index(value.index),
+                              "data": [_enc_values(value.iloc[:, j]) for j in range(value.shape[1])]})
+    if isinstance(value, pd.Index):
+        return _tag("index", _enc_index(value))
+    if isinstance(value, pd.Timestamp):
+        return _tag("timestamp", [int(value.value), _enc_tz(value.tz), value.unit])
+    if isinstance(value, pd.Timedelta):
+        return _tag("timedelta_ns", int(value.value))
+    if isinstance(value, _dt.datetime):
+        utc = value if value.tzinfo is None else value.astimezone(_dt.timezone.utc)
+        return _tag("datetime", {"iso": utc.replace(tzinfo=None).isoformat(), "tz": _enc_tz(value.tzinfo)})
+    if isinstance(value, _dt.timedelta):
+        return _tag("timedelta", [value.days, value.seconds, value.microseconds])
+    if isinstance(value, range):
+        return _tag("range", [value.start, value.stop, value.step])
+    if isinstance(value, tuple):
+        return _tag("tuple", [_enc(v) for v in value])
+    if isinstance(value, list):
+        return [_enc(v) for v in value]
+    if isinstance(value, Mapping):
+        if all(isinstance(k, str) and not k.startswith("__") for k in value):
+            return {k: _enc(v) for k, v in value.items()}
+        return _tag("dict", [[_enc(k), _enc(v)] for k, v in value.items()])
+    if callable(value):
+        raise _Unencodable("is a callable: it cannot travel through to_dict (give the request a value, "
+                           "or run it in this process)")
+    raise _Unencodable(f"a {type(value).__name__} cannot travel through to_dict")
+
+
+def _enc_scalar(value: np.generic) -> Any:
+    dtype = value.dtype
+    if dtype.kind in "biuf":
+        return _tag("scalar", {"dtype": dtype.str, "value": _enc(value.item())})
+    if dtype.hasobject or dtype.fields is not None:
+        raise _Unencodable(f"a numpy {dtype} scalar cannot travel through to_dict")
+    return _tag("scalar", {"dtype": dtype.str, "data": base64.b64encode(value.tobytes()).decode("ascii")})
+
+
+def _enc_array(value: np.ndarray) -> Any:
+    if value.dtype.hasobject or value.dtype.fields is not None:
+        raise _Unencodable(f"an array of dtype {value.dtype} cannot travel through to_dict (numbers, "
+                           "booleans, strings, datetimes only)")
+    arr = np.ascontiguousarray(value)
+    return _tag("ndarray", {"dtype": arr.dtype.str, "shape": list(arr.shape),
+                            "data": base64.b64encode(arr.tobytes()).decode("ascii")})
+
+
+def _enc_values(values: pd.Series | pd.Index) -> Any:
+    """A column's or an index's values: an array, or its items and pandas dtype."""
+    dtype = values.dtype
+    if isinstance(dtype, np.dtype) and not dtype.hasobject:
+        return _enc_array(values.to_numpy())
+    return _tag("values", {"dtype": str(dtype), "items": [_enc(v) for v in values.tolist()]})
+
+
+def _enc_tz(tz: Any) -> Any:
+    """A time zone as its name (``"UTC"``, ``"Europe/Paris"``) or its fixed offset in seconds."""
+    if tz is None:
+        return None
+    name = getattr(tz, "key", None) or getattr(tz, "zone", None)  # zoneinfo's or pytz's name
+    if isinstance(name, str):
+        return name
+    if tz is _dt.timezone.utc:
+        return "UTC"
+    offset = tz.utcoffset(None)
+    if offset is None:
+        raise _Unencodable(f"time zone {tz!r} has neither a name nor a fixed offset")
+    return int(offset.total_seconds())
+
+
+def _enc_index(index: pd.Index) -> Any:
+    if isinstance(index, pd.MultiIndex):
+        return {"multi": [_enc_index(index.get_level_values(k)) for k in range(index.nlevels)],
+                "names": [_enc(n) for n in index.names]}
+    name = _enc(index.name)
+    if isinstance(index, pd.RangeIndex):
+        return {"range": [index.start, index.stop, index.step], "name": name}
+    if isinstance(index, pd.DatetimeIndex):
+        return {"datetime": _enc_array(index.asi8.copy()), "unit": index.unit, "tz": _enc_tz(index.tz),
+                "freq": index.freqstr, "name": name}
+    return {"values": _enc_values(index), "name": name}
+
+
+def _dec(value: Any) -> Any:
+    if isinstance(value, list):
+        return [_dec(v) for v in value]
+    if not isinstance(value, dict):
+        if value is None or isinstance(value, (bool, int, float, str)):
+            return value
+        raise TypeError(f"a {type(value).__name__} is not JSON")
+    if len(value) == 1:
+        (key, body), = value.items()
+        if isinstance(key, str) and key in _DECODERS:
+            return _DECODERS[key](body)
+    return {_key(k): _dec(v) for k, v in value.items()}
+
+
+def _key(k: Any) -> str:
+    if not isinstance(k, str):
+        raise TypeError(f"a dict key must be a string, not {type(k).__name__}")
+    return k
+
+
+def _fields(body: Any, *names: str) -> list[Any]:
+    if not isinstance(body, dict):
+        raise TypeError(f"expected a dict with {', '.join(names)}, got {type(body).__name__}")
+    missing = [n for n in names if n not in body]
+    if missing:
+        raise KeyError(f"missing {', '.join(missing)}")
+    return [body[n] for n in names]
+
+
+def _str(value: Any, what: str) -> str:
+    if not isinstance(value, str):
+        raise TypeError(f"{what} must be a string, not {type(value).__name__}")
     return value
+
+
+def _ints(value: Any, what: str, n: int | None = None) -> list[int]:
+    if not isinstance(value, list) or any(isinstance(v, bool) or not isinstance(v, int) for v in value) \
+            or (n is not None and len(value) != n):
+        raise TypeError(f"{what} must be a list of {n if n is not None else ''} integers".replace("  ", " "))
+    return value
+
+
+def _dtype(text: Any) -> np.dtype:
+    dtype = np.dtype(_str(text, "dtype"))
+    if dtype.hasobject or dtype.fields is not None or dtype.subdtype is not None:
+        raise TypeError(f"dtype {dtype} is not one to_dict writes")
+    return dtype
+
+
+def _dec_array(body: Any) -> np.ndarray:
+    dtype_text, shape, data = _fields(body, "dtype", "shape", "data")
+    dtype = _dtype(dtype_text)
+    shape = _ints(shape, "shape")
+    if any(n < 0 for n in shape) or len(shape) > 32:
+        raise ValueError(f"shape {shape} is not an array's")
+    raw = base64.b64decode(_str(data, "data"), validate=True)
+    count = 1
+    for n in shape:
+        count *= n
+    if count * dtype.itemsize != len(raw):
+        raise ValueError(f"{len(raw)} bytes of data do not make an array of shape {tuple(shape)} of {dtype}")
+    return np.frombuffer(raw, dtype=dtype).reshape(shape).copy()
+
+
+def _dec_values(obj: Any) -> Any:
+    if isinstance(obj, dict) and list(obj) == ["__values__"]:
+        dtype, items = _fields(obj["__values__"], "dtype", "items")
+        if not isinstance(items, list):
+            raise TypeError("items must be a list")
+        decoded = [_dec(v) for v in items]
+        if _str(dtype, "dtype") == "object":
+            out = np.empty(len(decoded), dtype=object)
+            for i, v in enumerate(decoded):  # item by item: tuples stay tuples
+                out[i] = v
+            return out
+        return pd.array(decoded, dtype=dtype)
+    if isinstance(obj, dict) and list(obj) == ["__ndarray__"]:
+        arr = _dec_array(obj["__ndarray__"])
+        if arr.ndim != 1:
+            raise ValueError("a column or an index must be 1-D")
+        return arr
+    raise TypeError("values must be an __ndarray__ or __values__ dict")
+
+
+def _dec_tz(tz: Any) -> Any:
+    if tz is None or isinstance(tz, str):
+        return tz
+    if isinstance(tz, int) and not isinstance(tz, bool):
+        return _dt.timezone(_dt.timedelta(seconds=tz))
+    raise TypeError("tz must be a name or an offset in seconds")
+
+
+def _dec_index(obj: Any) -> pd.Index:
+    if not isinstance(obj, dict):
+        raise TypeError(f"an index must be a dict, not {type(obj).__name__}")
+    if "multi" in obj:
+        levels, names = _fields(obj, "multi", "names")
+        if not isinstance(levels, list) or not isinstance(names, list) or len(levels) != len(names) or not levels:
+            raise ValueError("multi and names must be lists of the same (non-zero) length")
+        return pd.MultiIndex.from_arrays([_dec_index(lv) for lv in levels], names=[_dec(n) for n in names])
+    name = _dec(obj.get("name"))
+    if "range" in obj:
+        start, stop, step = _ints(obj["range"], "range", 3)
+        return pd.RangeIndex(start, stop, step, name=name)
+    if "datetime" in obj:
+        ticks, unit, tz, freq = _fields(obj, "datetime", "unit", "tz", "freq")
+        if not isinstance(ticks, dict) or list(ticks) != ["__ndarray__"]:
+            raise TypeError("datetime must be an __ndarray__ dict")
+        arr = _dec_array(ticks["__ndarray__"])
+        if arr.dtype != np.int64 or arr.ndim != 1:
+            raise ValueError("datetime ticks must be 1-D int64")
+        idx = pd.DatetimeIndex(arr.view(f"datetime64[{_str(unit, 'unit')}]"), name=name)
+        zone = _dec_tz(tz)
+        if zone is not None:
+            idx = idx.tz_localize("UTC").tz_convert(zone)
+        return idx if freq is None else pd.DatetimeIndex(idx, freq=_str(freq, "freq"))
+    if "values" in obj:
+        values = _dec_values(obj["values"])
+        return cast(pd.Index, pd.Index(values, name=name, tupleize_cols=False, dtype=values.dtype))
+    raise KeyError("an index needs multi, range, datetime or values")
+
+
+def _dec_series(body: Any) -> pd.Series:
+    values, index, name = _fields(body, "values", "index", "name")
+    return pd.Series(_dec_values(values), index=_dec_index(index), name=_dec(name))
+
+
+def _dec_frame(body: Any) -> pd.DataFrame:
+    columns, index, data = _fields(body, "columns", "index", "data")
+    cols, idx = _dec_index(columns), _dec_index(index)
+    if not isinstance(data, list) or len(data) != len(cols):
+        raise ValueError(f"data must be a list of {len(cols)} columns")
+    arrays = [_dec_values(c) for c in data]
+    if any(len(a) != len(idx) for a in arrays):
+        raise ValueError(f"every column must have the index's length ({len(idx)})")
+    frame = pd.DataFrame(dict(enumerate(arrays)), index=idx)
+    frame.columns = cols
+    return frame
+
+
+def _dec_scalar(body: Any) -> np.generic:
+    if not isinstance(body, dict):
+        raise TypeError("a scalar must be a dict")
+    dtype = _dtype(body.get("dtype"))
+    if "value" in body:
+        value = _dec(body["value"])
+        if dtype.kind not in "biuf" or isinstance(value, (list, dict, str)) or value is None:
+            raise TypeError(f"value {value!r} is not a {dtype} scalar")
+        out = np.array(value).astype(dtype)
+        if out != value and not (np.isnan(out) and np.isnan(value)):
+            raise ValueError(f"{value!r} does not fit {dtype}")
+        return cast(np.generic, out[()])
+    raw = base64.b64decode(_str(body.get("data"), "data"), validate=True)
+    if len(raw) != dtype.itemsize:
+        raise ValueError(f"{len(raw)} bytes are not one {dtype}")
+    return cast(np.generic, np.frombuffer(raw, dtype=dtype)[0])
+
+
+def _dec_float(body: Any) -> float:
+    if body not in ("nan", "inf", "-inf"):
+        raise ValueError(f"{body!r} is not nan, inf or -inf")
+    return float(body)
+
+
+def _dec_timestamp(body: Any) -> pd.Timestamp:
+    if not isinstance(body, list) or len(body) != 3:
+        raise TypeError("a timestamp must be [nanoseconds, tz, unit]")
+    ns, tz, unit = body
+    if isinstance(ns, bool) or not isinstance(ns, int):
+        raise TypeError("nanoseconds must be an integer")
+    ts = pd.Timestamp(ns, unit="ns")
+    zone = _dec_tz(tz)
+    if zone is not None:
+        ts = ts.tz_localize("UTC").tz_convert(zone)
+    if unit not in ("s", "ms", "us", "ns"):
+        raise ValueError(f"unit {unit!r} is not s, ms, us or ns")
+    return ts.as_unit(cast(Literal["s", "ms", "us", "ns"], unit))
+
+
+def _dec_timedelta_ns(body: Any) -> pd.Timedelta:
+    if isinstance(body, bool) or not isinstance(body, int):
+        raise TypeError("nanoseconds must be an integer")
+    return pd.Timedelta(body, unit="ns")
+
+
+def _dec_dict(body: Any) -> dict[Any, Any]:
+    if not isinstance(body, list) or any(not isinstance(kv, list) or len(kv) != 2 for kv in body):
+        raise TypeError("a dict must be a list of [key, value] pairs")
+    return {_dec(k): _dec(v) for k, v in body}
+
+
+_DECODERS: dict[str, Callable[[Any], Any]] = {
+    "__ndarray__": _dec_array,
+    "__series__": _dec_series,
+    "__frame__": _dec_frame,
+    "__index__": _dec_index,
+    "__scalar__": _dec_scalar,
+    "__float__": _dec_float,
+    "__timestamp__": _dec_timestamp,
+    "__timedelta_ns__": _dec_timedelta_ns,
+    "__datetime__": lambda body: _dec_datetime(*_fields(body, "iso", "tz")),
+    "__timedelta__": lambda body: _dt.timedelta(*_ints(body, "a timedelta", 3)),
+    "__range__": lambda body: range(*_ints(body, "a range", 3)),
+    "__tuple__": lambda body: tuple(_dec(v) for v in body) if isinstance(body, list) else _dec_list(body),
+    "__dict__": _dec_dict,
+}
+
+
+def _dec_datetime(iso: Any, tz: Any) -> _dt.datetime:
+    utc = _dt.datetime.fromisoformat(_str(iso, "iso"))
+    if utc.tzinfo is not None:
+        raise ValueError("iso must be without a zone (the instant in UTC; the zone is tz)")
+    zone = _dec_tz(tz)
+    if zone is None:
+        return utc
+    return utc.replace(tzinfo=_dt.timezone.utc).astimezone(zoneinfo.ZoneInfo(zone) if isinstance(zone, str) else zone)
+
+
+def _dec_list(body: Any) -> Any:
+    raise TypeError(f"a tuple must be a list, not {type(body).__name__}")
 
 
 def _summary(value: Any) -> str:
@@ -131,15 +436,19 @@ def _feed(h: Any, value: Any) -> None:
         _feed(h, value.name)
     elif isinstance(value, pd.DataFrame):
         h.update(b"frame")
-        _feed(h, value.to_numpy())
+        for j in range(value.shape[1]):  # column by column: each keeps its dtype
+            _feed(h, value.iloc[:, j].to_numpy())
         _feed(h, value.index)
-        _feed(h, [str(c) for c in value.columns])
+        _feed(h, value.columns)
     elif isinstance(value, pd.DatetimeIndex):
         h.update(f"dtindex{value.tz}{value.unit}".encode())
         _feed(h, value.asi8)
+        _feed(h, value.name)
     elif isinstance(value, pd.Index):
-        h.update(b"index")
-        _feed(h, np.asarray(value))
+        h.update(f"index{value.dtype}".encode())
+        plain = isinstance(value.dtype, np.dtype) and not value.dtype.hasobject
+        _feed(h, np.asarray(value) if plain else value.tolist())
+        _feed(h, list(value.names))
     elif isinstance(value, (list, tuple)):
         h.update(f"seq{len(value)}(".encode())
         for v in value:
@@ -151,7 +460,11 @@ def _feed(h: Any, value: Any) -> None:
             _feed(h, str(k))
             _feed(h, value[k])
         h.update(b")")
-    elif value is None or isinstance(value, (bool, int, float, str, range, np.generic, pd.Timedelta, pd.Timestamp)):
+    elif isinstance(value, _dt.datetime):  # the zone by name: the same zone hashes the same whatever object holds it
+        h.update(f"{type(value).__name__}:{value.replace(tzinfo=None).isoformat()}:{_enc_tz(value.tzinfo)};".encode())
+        if isinstance(value, pd.Timestamp):
+            h.update(f"{value.nanosecond}{value.unit}".encode())
+    elif value is None or isinstance(value, (bool, int, float, str, range, np.generic, _dt.timedelta)):
         h.update(f"{type(value).__name__}:{value!r};".encode())
     else:
         raise _Unhashable
@@ -243,7 +556,7 @@ class _Request:
             for f in dataclasses.fields(self):  # type: ignore[arg-type]
                 h.update(f.name.encode())
                 _feed(h, getattr(self, f.name))
-        except _Unhashable:
+        except (_Unhashable, _Unencodable):
             return None
         return h.hexdigest()
 
@@ -251,7 +564,7 @@ class _Request:
         """A JSON-safe dict (``json.dumps`` works on it) that ``from_dict`` restores."""
         out: dict[str, Any] = {"type": self.kind}
         for f in dataclasses.fields(self):  # type: ignore[arg-type]
-            out[f.name] = encode(getattr(self, f.name))
+            out[f.name] = encode(getattr(self, f.name), f.name)
         return out
 
     @classmethod
@@ -266,7 +579,17 @@ class _Request:
         kind = data.pop("type", cls.kind)
         if kind != cls.kind:
             raise ValidationError([{"field": "type", "value": repr(kind), "message": f"expected {cls.kind!r}"}])
-        return cls(**{str(k): decode(v) for k, v in data.items()})
+        from threadx._inputs import FieldErrors
+
+        errors = FieldErrors()
+        fields: dict[str, Any] = {}
+        for k, v in data.items():
+            try:
+                fields[str(k)] = decode(v, str(k))
+            except ValidationError as exc:
+                errors.extend(exc)
+        errors.raise_if_any()
+        return cls(**fields)
 
     def __repr__(self) -> str:
         body = ", ".join(f"{f.name}={_summary(getattr(self, f.name))}"
@@ -423,15 +746,20 @@ class SweepRequest(_Request):
     periods_per_year: float | None = None
 
     def _prepare(self, deep: bool = True) -> Any:
+        from threadx._inputs import FieldErrors
         from threadx.backtest import _sweep
         from threadx.errors import ValidationError
 
-        errors = []
+        errors = FieldErrors()
         for name in ("grid", "options"):
-            if not isinstance(getattr(self, name), Mapping):
-                errors.append({"field": name, "value": repr(getattr(self, name)), "message": "must be a dict"})
-        if errors:
-            raise ValidationError(errors)
+            value = getattr(self, name)
+            if not isinstance(value, Mapping):
+                errors.add(name, value, "must be a dict")
+            else:
+                for key in value:
+                    if not isinstance(key, str):
+                        errors.add(name, key, "keys must be parameter names (strings)")
+        errors.raise_if_any()
         clash = sorted(set(self.grid) & set(self.options))
         if clash:
             raise ValidationError([{"field": clash[0], "value": "", "message": "is in both grid and options"}])

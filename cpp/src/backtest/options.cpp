@@ -74,7 +74,7 @@ std::vector<Option> make_table() {
          "close an open position at the last bar's close (reason end_of_data)", true, false,
          [](Params& p, double v) { p.close_at_end = v != 0; },
          [](const Params& p) { return p.close_at_end ? 1.0 : 0.0; }},
-        {"periods_per_year", K::PeriodsPerYear, none(), {}, "> 0, or None to infer it from the index",
+        {"periods_per_year", K::PeriodsPerYear, none(), {}, "a finite number > 0, or None to infer it from the index",
          "bars per year for annualised stats", false, true, nullptr, nullptr},
         {"start", K::TimeBound, none(), {}, "a timestamp (a bar position without a DatetimeIndex), before end",
          "keep the bars with start <= time", false, true, nullptr, nullptr},
@@ -108,6 +108,10 @@ std::string choice_list(const Option& o) {
     std::string all;
     for (const auto& c : o.choices) all += (all.empty() ? "'" : ", '") + c + "'";
     return all;
+}
+
+void check_periods_per_year(double v, FieldErrors& errors) {
+    if (!(std::isfinite(v) && v > 0)) errors.add("periods_per_year", repr(v), std::string("must be ") + option("periods_per_year").rule);
 }
 
 RuleCounts rule_counts() { return {params_runs.load(), combo_runs.load()}; }

@@ -309,7 +309,7 @@ void validate(const SweepSpec& spec, std::int64_t n_bars, FieldErrors& errors) {
 void sweep(const Bars& bars, const SweepSpec& spec, const SweepOut& out, const CancelToken* token) {
     FieldErrors errors;
     const auto np = static_cast<std::int64_t>(strategy_params(spec.strategy).size());
-    if (!(spec.periods_per_year > 0)) errors.add("periods_per_year", repr(spec.periods_per_year), "must be > 0");
+    check_periods_per_year(spec.periods_per_year, errors);
     errors.throw_if_any();
     const Indicators ind(bars, spec.strategy, spec.combos, spec.n_combos, np, token);
     const std::int64_t n = bars.n, ns = static_cast<std::int64_t>(sweep_stat_names().size());

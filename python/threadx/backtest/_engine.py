@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 
 from threadx import _core
-from threadx._inputs import FieldErrors, checked_keywords, index_mismatch
+from threadx._inputs import FieldErrors, _is_int, as_number, checked_keywords, index_mismatch
 from threadx.errors import ValidationError
 
 __all__ = ["BacktestResult", "run"]
@@ -104,8 +104,8 @@ def _matrix(name: str, value: Any, n: int, dtype: Any, errors: FieldErrors) -> n
     if value is None:
         return None
     if dtype is np.float64 and np.ndim(value) == 0:
-        v = float(value)
-        return np.full((n, 1), v)
+        v = as_number(value.item() if isinstance(value, np.ndarray) else value, name, errors)
+        return None if v is None else np.full((n, 1), v)
     a = np.asarray(value)
     if a.ndim not in (1, 2) or a.shape[0] != n:
         errors.add(name, value, f"must be 1-D or 2-D with {n} rows (one per bar)")
@@ -130,7 +130,7 @@ def _expiry(value: Any, bars: Bars | None, errors: FieldErrors) -> tuple[int, in
     if isinstance(value, (bool, np.bool_)):
         errors.add("expiry", value, "must be a number of bars (int >= 1) or a timedelta")
         return 0, 0
-    if isinstance(value, (int, np.integer)):
+    if _is_int(value):  # not a np.timedelta64, which numpy counts as an integer
         if not 1 <= value <= 2**40:
             errors.add("expiry", value, "must be a number of bars in [1, 2**40]")
             return 0, 0
@@ -148,15 +148,6 @@ def _expiry(value: Any, bars: Bars | None, errors: FieldErrors) -> tuple[int, in
         return 0, int(td.value)
     errors.add("expiry", value, "must be a number of bars (int >= 1) or a timedelta")
     return 0, 0
-
-
-def _stop(name: str, value: Any, errors: FieldErrors) -> float | None:
-    if value is None:
-        return None
-    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
-        errors.add(name, value, "must be a fraction (0.05 = 5 %) or None")
-        return None
-    return float(value)
 
 
 @dataclass
@@ -177,28 +168,25 @@ def params_of(options: dict[str, Any], bars: Bars | None, errors: FieldErrors) -
     expiry_bars, expiry_ns = _expiry(options.get("expiry"), bars, errors)
     params: dict[str, Any] = {}
     for key in ("init_cash", "fees", "fixed_fees", "slippage", "leverage"):
-        v = options[key]
-        if isinstance(v, bool) or not isinstance(v, (int, float, np.integer, np.floating)):
-            errors.add(key, v, "must be a number")
-        else:
-            params[key] = float(v)
+        v = as_number(options[key], key, errors)
+        if v is not None:
+            params[key] = v
     size, size_type = options.get("size"), options.get("size_type", "percent")
     if size is None:
         if size_type != "percent":
             errors.add("size", size, f"is required with size_type={size_type!r}")
         size = 1.0
-    if isinstance(size, bool) or not isinstance(size, (int, float, np.integer, np.floating)):
-        errors.add("size", size, "must be a number")
-    else:
-        params["size"] = float(size)
+    size = as_number(size, "size", errors)
+    if size is not None:
+        params["size"] = size
     for key in ("size_type", "execution", "order_type", "intrabar"):
         params[key] = options[key] if isinstance(options[key], str) else repr(options[key])
     for key in ("fractional", "close_at_end"):
         if not isinstance(options[key], (bool, np.bool_)):
             errors.add(key, options[key], "must be True or False")
         params[key] = bool(options[key])
-    for key in ("sl_stop", "tp_stop", "tsl_stop", "tsl_offset"):
-        v = _stop(key, options.get(key), errors)
+    for key in ("sl_stop", "tp_stop", "tsl_stop", "tsl_offset"):  # NaN is refused by the core, not taken as None
+        v = as_number(options.get(key), key, errors, none=True)
         if v is not None:
             params[key] = v
     params["expiry_bars"], params["expiry_ns"] = expiry_bars, expiry_ns
@@ -209,6 +197,18 @@ def plan_of(params: dict[str, Any], errors: FieldErrors) -> _core.backtest.Plan 
     """The core's one check of the option rules: a Plan that ``_core.backtest.run`` takes as is."""
     try:
         return _core.backtest.validate(params)
+    except ValidationError as exc:
+        errors.extend(exc)
+        return None
+
+
+def periods_per_year_of(value: Any, errors: FieldErrors) -> float | None:
+    """``periods_per_year`` as a float (None: inferred from the index) by the core's one rule."""
+    ppy = as_number(value, "periods_per_year", errors, none=True)
+    if ppy is None:
+        return None
+    try:
+        return float(_core.backtest.check_periods_per_year(ppy))
     except ValidationError as exc:
         errors.extend(exc)
         return None
@@ -247,14 +247,12 @@ def prepare(data: Any, arrays: dict[str, Any], options: dict[str, Any], *, deep:
         labels = pd.RangeIndex(sims, name="sim")
     params = params_of(options, bars, errors)
     plan = plan_of(params, errors)
-    if params.get("order_type") in ("limit", "stop_limit") and mats.get("limit_price") is None:
+    if params.get("order_type") in ("limit", "stop_limit") and arrays.get("limit_price") is None:
         errors.add("limit_price", None, f"is required with order_type={params['order_type']!r}")
-    if params.get("order_type") in ("stop", "stop_limit") and mats.get("stop_price") is None:
+    if params.get("order_type") in ("stop", "stop_limit") and arrays.get("stop_price") is None:
         errors.add("stop_price", None, f"is required with order_type={params['order_type']!r}")
     window = _window(options.get("start"), options.get("end"), bars, errors)
-    ppy = options.get("periods_per_year")
-    if ppy is not None and (isinstance(ppy, bool) or not isinstance(ppy, (int, float)) or not ppy > 0):
-        errors.add("periods_per_year", ppy, "must be a number > 0, or None to infer it from the index")
+    ppy = periods_per_year_of(options.get("periods_per_year"), errors)
     errors.raise_if_any()
     assert bars is not None and plan is not None
 
@@ -268,7 +266,7 @@ def prepare(data: Any, arrays: dict[str, Any], options: dict[str, Any], *, deep:
         bars = Bars(bars.open[lo:hi], bars.high[lo:hi], bars.low[lo:hi], bars.close[lo:hi], bars.index[lo:hi],
                     None if vol is None else vol[lo:hi])
     return Prepared(bars, sims, labels, tuple(widen(mats[k]) for k in SIGNALS),
-                    tuple(widen(mats[k]) for k in LEVELS), params, plan, None if ppy is None else float(ppy))
+                    tuple(widen(mats[k]) for k in LEVELS), params, plan, ppy)
 
 
 def _window(start: Any, end: Any, bars: Bars | None, errors: FieldErrors) -> tuple[int, int]:

@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 
 from threadx import _core
-from threadx._inputs import FieldErrors, checked_keywords, index_mismatch
+from threadx._inputs import FieldErrors, as_number, check_symbol_keys, checked_keywords, index_mismatch
 from threadx.backtest import _engine
 
 __all__ = ["PortfolioResult", "WEIGHT_RULES", "rebalance", "target_weights"]
@@ -23,6 +23,9 @@ def _panel(data: Any, errors: FieldErrors) -> tuple[list[Any], pd.Index, dict[st
         errors.add("data", data, "must be a dict {symbol: OHLC DataFrame} with at least one symbol")
         return None
     symbols = list(data)
+    check_symbol_keys(symbols, "data", errors)
+    if errors.items:
+        return None
     bars = {}
     for sym in symbols:
         one = FieldErrors()
@@ -65,8 +68,12 @@ def target_weights(data: Mapping[Any, pd.DataFrame], rule: str, *, window: int =
     for name, v in (("window", window), ("every", every)):
         if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or not 1 <= v <= 2**31:
             errors.add(name, v, "must be an integer in [1, 2**31]")
+    if not isinstance(rule, str):
+        errors.add("rule", rule, "must be the name of a weight rule: " + ", ".join(map(repr, WEIGHT_RULES)))
+    ridge_ = as_number(ridge, "ridge", errors)
     errors.raise_if_any()
-    w = _core.backtest.weights(fields["close"], rule, int(window), int(every), float(ridge), cancel)
+    assert ridge_ is not None
+    w = _core.backtest.weights(fields["close"], rule, int(window), int(every), ridge_, cancel)
     return pd.DataFrame(w, index=index, columns=pd.Index(symbols, name="symbol"))
 
 
@@ -204,7 +211,11 @@ def rebalance(data: Mapping[Any, pd.DataFrame], weights: Any = "equal", *, windo
                 errors.add("weights", weights, f"lacks columns for {missing}")
             errors.raise_if_any()
             weights = weights[symbols]
-        w = np.asarray(weights, dtype=np.float64)
+        try:
+            w = np.asarray(weights, dtype=np.float64)
+        except (TypeError, ValueError):
+            errors.add("weights", weights, "must be a rule name, or numbers: a DataFrame or an (n, k) array")
+            errors.raise_if_any()
         if w.shape != (n, k):
             errors.add("weights", weights, f"must be ({n}, {k}): one row per bar, one column per symbol")
         else:
@@ -217,13 +228,12 @@ def rebalance(data: Mapping[Any, pd.DataFrame], weights: Any = "equal", *, windo
     params = {"init_cash": init_cash, "fees": fees, "fixed_fees": fixed_fees, "slippage": slippage,
               "leverage": leverage, "fractional": fractional, "execution": execution}
     for key in ("init_cash", "fees", "fixed_fees", "slippage", "leverage"):
-        if isinstance(params[key], bool) or not isinstance(params[key], (int, float, np.integer, np.floating)):
-            errors.add(key, params[key], "must be a number")
+        as_number(params[key], key, errors)
     if not isinstance(fractional, bool):
         errors.add("fractional", fractional, "must be True or False")
+    ppy = _engine.periods_per_year_of(periods_per_year, errors)
     errors.raise_if_any()
     raw = _core.backtest.rebalance(fields["open"], fields["high"], fields["low"], fields["close"],
                              np.ascontiguousarray(w), params, cancel)
     targets = pd.DataFrame(w, index=index, columns=pd.Index(symbols, name="symbol")).dropna(how="all")
-    ppy = periods_per_year
     return PortfolioResult(symbols, index, targets, raw, fields["close"], ppy, params)

@@ -180,10 +180,15 @@ def compute_stats(
     with no drawdown spell but ``dd > 0`` on the last bar, a drawdown depth in place of a
     duration), here it is NaT (NaN with a non-datetime index).
     """
-    if not -1 < risk_free_rate < 1:
-        raise ValueError("risk_free_rate must be in (-1, 1)")
-    if periods_per_year is not None and not periods_per_year > 0:
-        raise ValueError("periods_per_year must be > 0")
+    from threadx._inputs import FieldErrors, as_number
+    from threadx.backtest._engine import periods_per_year_of
+
+    errors = FieldErrors()
+    rfr = as_number(risk_free_rate, "risk_free_rate", errors)
+    if rfr is not None and not -1 < rfr < 1:
+        errors.add("risk_free_rate", risk_free_rate, "must be in (-1, 1)")
+    periods_per_year = periods_per_year_of(periods_per_year, errors)
+    errors.raise_if_any()
     eq, c, clock = _checked_inputs(equity, close, index, first_bar)
     tr = _Trades.of(trades)
     s: dict[str, Any] = dict(zip(CORE_STATS, _core_row(eq, c, clock, tr, first_bar, periods_per_year,

@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 
 from threadx import _core
-from threadx._inputs import FieldErrors, unknown_keywords
+from threadx._inputs import FieldErrors, check_symbol_keys, unknown_keywords
 from threadx.backtest import _engine
 from threadx.backtest._stats import years_spanned
 from threadx.errors import ValidationError
@@ -178,7 +178,7 @@ def prepare(strategy: str, data: Any, *, constraint: Callable[[pd.DataFrame], An
     ``periods_per_year``), for a request checking its fields as it is built.
     """
     errors = FieldErrors()
-    if strategy not in STRATEGIES:
+    if not isinstance(strategy, str) or strategy not in STRATEGIES:
         errors.add("strategy", strategy, "must be one of " + ", ".join(repr(s) for s in STRATEGIES))
         errors.raise_if_any()
     names = STRATEGIES[strategy]
@@ -187,7 +187,7 @@ def prepare(strategy: str, data: Any, *, constraint: Callable[[pd.DataFrame], An
     unknown_keywords({k: v for k, v in options.items() if k not in BACKTEST_OPTIONS},
                      [*names, *BACKTEST_OPTIONS, *SWEEP_KEYWORDS], errors, f"threadx.backtest.sweep({strategy!r})")
     combos = _grid(strategy, grid, errors)
-    key = METRICS.get(metric, metric)
+    key = METRICS.get(metric, metric) if isinstance(metric, str) else repr(metric)
     if keep not in ("stats", "equity", "trades"):
         errors.add("keep", keep, "must be 'stats', 'equity' or 'trades'")
     if top_k is not None and (isinstance(top_k, bool) or not isinstance(top_k, (int, np.integer)) or top_k < 1):
@@ -196,32 +196,40 @@ def prepare(strategy: str, data: Any, *, constraint: Callable[[pd.DataFrame], An
         errors.add("short", short, "must be True or False")
     symbols = dict(data) if isinstance(data, Mapping) and not isinstance(data, pd.DataFrame) \
         and all(isinstance(v, pd.DataFrame) for v in data.values()) else {None: data}
+    if not symbols:
+        errors.add("data", data, "must be one OHLC frame or a dict {symbol: frame} with at least one symbol")
+    check_symbol_keys([k for k in symbols if k is not None], "data", errors)
     bars: dict[Any, _engine.Bars] = {}
     for sym, frame in symbols.items():
         b = _engine.bars_of(frame, errors)
         if b is not None:
             bars[sym] = b
-    if combos is not None and constraint is not None:
-        mask = np.asarray(constraint(combos.copy()), dtype=bool)
-        if mask.shape != (len(combos),):
+    if constraint is not None and not callable(constraint):
+        errors.add("constraint", constraint, "must be a callable (params DataFrame -> one boolean per row) or None")
+    elif combos is not None and constraint is not None:
+        mask = _mask_of(constraint, combos)
+        if mask is None or mask.shape != (len(combos),):
             errors.add("constraint", constraint, f"must return one boolean per combination ({len(combos)})")
         else:
             combos = combos[mask].reset_index(drop=True)
             if combos.empty:
                 errors.add("constraint", constraint, "leaves no combination")
     params = _engine.params_of({**_engine.DEFAULTS, **options}, None, errors)
+    given = _engine.periods_per_year_of(periods_per_year, errors)  # the core's rule, once
     ppy: dict[Any, float] = {}
     for sym, b in bars.items():
-        if periods_per_year is None and not _deep:
+        if periods_per_year is not None:
+            if given is not None:
+                ppy[sym] = given
             continue
-        n = periods_per_year if periods_per_year is not None else infer_periods_per_year(b.index)
+        if not _deep:
+            continue
+        n = infer_periods_per_year(b.index)  # > 0 whenever it is not None
         if n is None:
             errors.add("periods_per_year", None, "is needed: it is inferred only from a DatetimeIndex of 2 or "
                        "more bars")
-        elif isinstance(n, bool) or not n > 0:
-            errors.add("periods_per_year", n, "must be a number > 0")
         else:
-            ppy[sym] = float(n)
+            ppy[sym] = n
     stat_cols = list(STAT_COLUMNS)
     if key not in stat_cols:
         errors.add("metric", metric, "must be a stat name or one of " + ", ".join(METRICS))
@@ -242,9 +250,22 @@ def prepare(strategy: str, data: Any, *, constraint: Callable[[pd.DataFrame], An
 
 
 
+def _mask_of(constraint: Callable[[pd.DataFrame], Any], combos: pd.DataFrame) -> np.ndarray | None:
+    """The constraint's boolean mask of the combinations (None when its answer is not one)."""
+    answer = constraint(combos.copy())  # the user's function: its own errors are its own
+    try:
+        return np.asarray(answer, dtype=bool)
+    except (TypeError, ValueError):
+        return None
+
+
 def execute(plan: SweepPlan, *, progress: bool | Callable[[int, int], None] | None = None,
             cancel: _core.CancelToken | None = None) -> Any:
     """Run a validated sweep (see :func:`sweep`)."""
+    if not (progress is None or isinstance(progress, bool) or callable(progress)):
+        errors = FieldErrors()
+        errors.add("progress", progress, "must be True, False, None or a callable (done, total)")
+        errors.raise_if_any()
     names, combos, bars, core, ppy = plan.names, plan.combos, plan.bars, plan.core, plan.ppy
     key, keep, top_k, stat_cols = plan.key, plan.keep, plan.top_k, plan.stat_cols
     token = cancel if cancel is not None else _core.CancelToken()

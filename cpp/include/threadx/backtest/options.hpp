@@ -54,6 +54,11 @@ int choice_index(const Option& o, const std::string& value);
 // "'a', 'b', 'c'": the choices as error messages list them.
 std::string choice_list(const Option& o);
 
+// The rule of periods_per_year (the PeriodsPerYear option): a finite number > 0.  The one
+// definition: run, sweep and rebalance (through _core.backtest.check_periods_per_year),
+// the core's sweep() and the stats all apply it.
+void check_periods_per_year(double v, FieldErrors& errors);
+
 // How often each rule set has run since the process started (tests prove a call
 // validates once): "params" = validate(Params), "combos" = validate_combos.
 struct RuleCounts {

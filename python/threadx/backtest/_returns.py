@@ -58,8 +58,8 @@ def period_last(equity: pd.Series | pd.DataFrame, period: str) -> pd.Series | pd
     """
     index = pd.DatetimeIndex(equity.index)
     starts = period_starts(index, period)
-    if bool((starts[1:] >= starts[:-1]).all()):
-        last = np.r_[starts[1:] != starts[:-1], True]
+    if starts.size and bool((starts[1:] >= starts[:-1]).all()):
+        last = np.flatnonzero(np.r_[starts[1:] != starts[:-1], True])
         sampled = equity.iloc[last]
         if not sampled.isna().to_numpy().any():  # so the last value is the last that is not NaN
             return sampled.set_axis(pd.DatetimeIndex(starts[last], name=index.name))

@@ -179,7 +179,10 @@ THREADX_TA_INLINE ShiftedSums shifted_sums(const double* bx, const double* by, s
 // (0 = the first) through it and returns the output (NaN until the window is full).
 // A rule R gives what differs: `Measure measure(sums)`, `bool cancelled(m, sums,
 // leaving_xx, leaving_yy)`, `double mean(total)` (each indicator rounds its own way),
-// `void clamp(m)` after a rebuild and `double value(m, sums)`.  (The running values are
+// `void clamp(m)` after a rebuild and `double value(m, sums)`; `kCountFromFull`, where the
+// 32*period countdown starts: BETA at the first full window, CORREL at the first pair
+// (the same rows; it keeps what a saved state means, and spares CORREL's full rows a
+// test: 4.7 % of its instructions).  (The running values are
 // locals of push(), read before the ring's stores, so they stay in registers.)
 struct PairWindow {
     std::int64_t period;
@@ -202,6 +205,7 @@ struct PairWindow {
         if (k == 0) {
             shx = xv;
             shy = yv;
+            if constexpr (!R::kCountFromFull) left = 32 * p;
         }
         double* bx = wx.data();
         double* by = wy.data();
@@ -213,7 +217,8 @@ struct PairWindow {
         double value = kNaN;
         if (k >= p - 1) {
             typename R::Measure m = rule.measure(s);
-            if (k == p - 1) left = 32 * p;
+            if constexpr (R::kCountFromFull)
+                if (k == p - 1) left = 32 * p;
             if (--left <= 0 || rule.cancelled(m, s, lxx, lyy)) {
                 left = 32 * p;
                 const ShiftedSums r = shifted_sums(bx, by, p, hn, [rule](double t) { return rule.mean(t); });
@@ -242,6 +247,7 @@ struct PairWindow {
 // that denominator has cancelled below 1e-6 of its scale or a leaving squared term
 // outweighs 1000x the remaining sum.  A zero base price gives a zero return.
 struct BetaRule {
+    static constexpr bool kCountFromFull = true;
     double n;
     struct Measure {
         double scale, denom;
@@ -299,6 +305,7 @@ struct Beta {
 // has cancelled below 1e-6 of its raw sum or a leaving squared term outweighs 1e6x the
 // sum; clamped to [-1, 1].
 struct CorrelRule {
+    static constexpr bool kCountFromFull = false;
     double inv;
     struct Measure {
         double ss_x, ss_y, sp;

@@ -128,7 +128,7 @@ struct LinReg {
 // BETA's and CORREL's running sums of a window of pairs (x, y), each measured from a
 // shift: sum x, sum y, sum x^2, sum y^2, sum xy.  Each sum sees the same additions and
 // subtractions in the same order whatever the order of the five, so both indicators
-// keep TA-Lib's values bit for bit.  Held in a local copy across update() (a struct of
+// keep TA-Lib's values bit for bit.  Held in a local copy across PairWindow::push() (a struct of
 // doubles the compiler keeps in registers).
 struct PairSums {
     double x = 0, y = 0, xx = 0, yy = 0, xy = 0;

@@ -120,3 +120,27 @@ def test_intraday_file_is_unchanged_and_in_its_zone() -> None:
     df = data.load(io.StringIO(text), tz=NY)
     assert list(df.index) == [pd.Timestamp("2024-03-08 20:30", tz="UTC"), pd.Timestamp("2024-03-08 21:00", tz="UTC"),
                               pd.Timestamp("2024-03-11 13:30", tz="UTC")]  # EST, then EDT
+
+
+@pytest.mark.parametrize("period", ["D", "W", "ME", "YE"])
+@pytest.mark.parametrize("tz", [None, NY])
+@pytest.mark.parametrize("shuffled", [False, True])
+def test_period_last_is_the_wall_clock_resample_last(period: str, tz: str | None, shuffled: bool) -> None:
+    """The one rule of daily returns and annualised stats: pandas' resample(period).last() on wall time."""
+    from threadx.backtest._returns import period_last
+
+    idx = pd.date_range("2023-10-20 01:00", periods=500, freq="7h", tz=tz)  # DST end, month and year ends
+    values = 100 + np.cumsum(np.random.default_rng(5).standard_normal(idx.size))
+    values[idx.size - 1] = np.nan  # the last bar of a period: the one before it counts
+    values[(idx.day == 1) & (idx.month == 12)] = np.nan  # a day with NaN only
+    equity = pd.Series(values, index=idx, name="eq")
+    wall = equity.set_axis(idx.tz_localize(None) if tz is not None else idx)
+    expected = wall.resample(period).last()[wall.resample(period).size() > 0]
+    order = np.random.default_rng(1).permutation(idx.size) if shuffled else np.arange(idx.size)
+    got = period_last(equity.iloc[order], period)
+    assert isinstance(got, pd.Series) and got.index.tz is None and got.name == "eq"
+    np.testing.assert_array_equal(got.to_numpy(), expected.to_numpy())
+    first_days = expected.index.to_period(period.rstrip("E")).start_time if period != "D" else expected.index
+    np.testing.assert_array_equal(got.index.to_numpy(), first_days.to_numpy())
+    if period == "D":
+        assert got.isna().sum() == 1

@@ -128,7 +128,7 @@ struct LinReg {
 // BETA's and CORREL's running sums of a window of pairs (x, y), each measured from a
 // shift: sum x, sum y, sum x^2, sum y^2, sum xy.  Each sum sees the same additions and
 // subtractions in the same order whatever the order of the five, so both indicators
-// keep TA-Lib's values bit for bit.  Held in a local copy across update() (a struct of
+// keep TA-Lib's values bit for bit.  Held in a local copy across PairWindow::push() (a struct of
 // doubles the compiler keeps in registers).
 struct PairSums {
     double x = 0, y = 0, xx = 0, yy = 0, xy = 0;
@@ -172,75 +172,64 @@ THREADX_TA_INLINE ShiftedSums shifted_sums(const double* bx, const double* by, s
     return r;
 }
 
-// Beta of the returns of real1 against those of real0 over `period` returns (lookback
-// = period).  TA-Lib measures the returns against a shift (the first return, later the
-// window mean) and rebuilds the sums when the denominator has cancelled below 1e-6 of
-// its scale, when a leaving squared term outweighs 1000x the remaining sum, or every
-// 32*period bars.  A zero base price gives a zero return.  (The running values are
-// locals of update(), read before the ring's stores, so they stay in registers.)
-struct Beta {
-    static constexpr int n_inputs = 2, n_outputs = 1;  // real0 (x), real1 (y)
+// The window of `period` pairs BETA and CORREL share, after TA-Lib: the rings, the sums
+// measured from a shift (the first pair, later the window's mean), rebuilt every
+// 32*period pairs or when the indicator's rule says they have cancelled, and the leaving
+// pair's squared terms (for the next pair's rebuild test).  push() runs pair number k
+// (0 = the first) through it and returns the output (NaN until the window is full).
+// A rule R gives what differs: `Measure measure(sums)`, `bool cancelled(m, sums,
+// leaving_xx, leaving_yy)`, `double mean(total)` (each indicator rounds its own way),
+// `void clamp(m)` after a rebuild and `double value(m, sums)`; `kCountFromFull`, where the
+// 32*period countdown starts: BETA at the first full window, CORREL at the first pair
+// (the same rows; it keeps what a saved state means, and spares CORREL's full rows a
+// test: 4.7 % of its instructions).  (The running values are
+// locals of push(), read before the ring's stores, so they stay in registers.)
+struct PairWindow {
     std::int64_t period;
-    double n;
-    std::int64_t count = 0, since_reseed = 0, head = 0;
-    double last_x = 0, last_y = 0, shift_x = 0, shift_y = 0;
+    std::int64_t since_reseed = 0, head = 0;
+    double shift_x = 0, shift_y = 0;
     PairSums sums;
     double leaving_xx = 0, leaving_yy = 0;
-    std::vector<double> rx, ry;  // the raw returns of the window (ring, oldest at head)
+    std::vector<double> wx, wy;  // the window (ring, oldest at head once full)
 
-    explicit Beta(const double* p)
-        : period(as_period(p[0])), n(static_cast<double>(period)),
-          rx(static_cast<std::size_t>(period), 0.0), ry(static_cast<std::size_t>(period), 0.0) {}
+    explicit PairWindow(std::int64_t p)
+        : period(p), wx(static_cast<std::size_t>(p), 0.0), wy(static_cast<std::size_t>(p), 0.0) {}
 
-    THREADX_TA_INLINE void update(const double* in, double* out) {
-        const std::int64_t t = count, p = period;
-        const double px = in[0], py = in[1];
-        count = t + 1;
-        if (t == 0) {
-            last_x = px;
-            last_y = py;
-            out[0] = kNaN;
-            return;
-        }
+    template <class R>
+    THREADX_TA_INLINE double push(std::int64_t k, double xv, double yv, R rule) {
+        const std::int64_t p = period;
         double shx = shift_x, shy = shift_y;
         PairSums s = sums;
         const double lxx = leaving_xx, lyy = leaving_yy;
         std::int64_t left = since_reseed;
-        const double lx = last_x, ly = last_y;
-        const double rxv = lx != 0.0 ? (px - lx) / lx : 0.0;
-        const double ryv = ly != 0.0 ? (py - ly) / ly : 0.0;
-        last_x = px;
-        last_y = py;
-        if (t == 1) {
-            shx = rxv;
-            shy = ryv;
+        if (k == 0) {
+            shx = xv;
+            shy = yv;
+            if constexpr (!R::kCountFromFull) left = 32 * p;
         }
-        double* bx = rx.data();
-        double* by = ry.data();
+        double* bx = wx.data();
+        double* by = wy.data();
         const std::int64_t h = head, hn = h + 1 == p ? 0 : h + 1;
-        bx[h] = rxv;
-        by[h] = ryv;
+        bx[h] = xv;
+        by[h] = yv;
         head = hn;
-        s.add(rxv - shx, ryv - shy);
+        s.add(xv - shx, yv - shy);
         double value = kNaN;
-        if (t >= p) {
-            double denom_scale = n * s.xx;
-            double denom = denom_scale - (s.x * s.x);
-            if (t == p) left = 32 * p;
-            if (--left <= 0 || denom < 0.000001 * denom_scale || lxx > 1000.0 * s.xx || lyy > 1000.0 * s.yy) {
+        if (k >= p - 1) {
+            typename R::Measure m = rule.measure(s);
+            if constexpr (R::kCountFromFull)
+                if (k == p - 1) left = 32 * p;
+            if (--left <= 0 || rule.cancelled(m, s, lxx, lyy)) {
                 left = 32 * p;
-                const ShiftedSums r = shifted_sums(bx, by, p, hn, [n = n](double t) { return t / n; });
+                const ShiftedSums r = shifted_sums(bx, by, p, hn, [rule](double t) { return rule.mean(t); });
                 shx = r.shift_x;
                 shy = r.shift_y;
                 s = r.s;
-                denom_scale = n * s.xx;
-                denom = denom_scale - (s.x * s.x);
-                if (denom < 0.0) denom = 0.0;
+                m = rule.measure(s);
+                rule.clamp(m);
             }
-            // the oldest return of the window leaves after this bar's output
-            const double x = bx[hn] - shx, y = by[hn] - shy;
-            if (denom > 0.00000000000001 * denom_scale) value = ((n * s.xy) - (s.x * s.y)) / denom;
-            else value = denom != denom ? kNaN : 0.0;  // a NaN return gives NaN, not "flat"
+            const double x = bx[hn] - shx, y = by[hn] - shy;  // the oldest pair leaves after this output
+            value = rule.value(m, s);
             leaving_xx = x * x;
             leaving_yy = y * y;
             s.remove(x, y);
@@ -249,7 +238,59 @@ struct Beta {
         shift_y = shy;
         sums = s;
         since_reseed = left;
-        out[0] = value;
+        return value;
+    }
+};
+
+// Beta of the returns of real1 against those of real0 over `period` returns (lookback
+// = period): the slope n*Sxy - Sx*Sy over n*Sxx - Sx^2 of the shifted sums, rebuilt when
+// that denominator has cancelled below 1e-6 of its scale or a leaving squared term
+// outweighs 1000x the remaining sum.  A zero base price gives a zero return.
+struct BetaRule {
+    static constexpr bool kCountFromFull = true;
+    double n;
+    struct Measure {
+        double scale, denom;
+    };
+    THREADX_TA_INLINE Measure measure(const PairSums& s) const {
+        const double scale = n * s.xx;
+        return {scale, scale - (s.x * s.x)};
+    }
+    THREADX_TA_INLINE bool cancelled(const Measure& m, const PairSums& s, double lxx, double lyy) const {
+        return m.denom < 0.000001 * m.scale || lxx > 1000.0 * s.xx || lyy > 1000.0 * s.yy;
+    }
+    THREADX_TA_INLINE double mean(double total) const { return total / n; }
+    THREADX_TA_INLINE static void clamp(Measure& m) {
+        if (m.denom < 0.0) m.denom = 0.0;
+    }
+    THREADX_TA_INLINE double value(const Measure& m, const PairSums& s) const {
+        if (m.denom > 0.00000000000001 * m.scale) return ((n * s.xy) - (s.x * s.y)) / m.denom;
+        return m.denom != m.denom ? kNaN : 0.0;  // a NaN return gives NaN, not "flat"
+    }
+};
+
+struct Beta {
+    static constexpr int n_inputs = 2, n_outputs = 1;  // real0 (x), real1 (y)
+    PairWindow w;  // of the returns
+    BetaRule rule;
+    std::int64_t count = 0;  // prices seen
+    double last_x = 0, last_y = 0;
+
+    explicit Beta(const double* p) : w(as_period(p[0])), rule{static_cast<double>(w.period)} {}
+
+    THREADX_TA_INLINE void update(const double* in, double* out) {
+        const std::int64_t t = count;
+        const double px = in[0], py = in[1], lx = last_x, ly = last_y;
+        count = t + 1;
+        last_x = px;
+        last_y = py;
+        if (t == 0) {
+            out[0] = kNaN;
+            return;
+        }
+        const double rxv = lx != 0.0 ? (px - lx) / lx : 0.0;
+        const double ryv = ly != 0.0 ? (py - ly) / ly : 0.0;
+        out[0] = w.push(t - 1, rxv, ryv, rule);
     }
     // Restored: the window's slot and the bar count.
     template <class C>
@@ -259,86 +300,55 @@ struct Beta {
     }
     template <class Ar>
     void fields(Ar& ar) {
-        ar(count, since_reseed, head, last_x, last_y, shift_x, shift_y, sums.xx, sums.yy, sums.xy, sums.x, sums.y,
-           leaving_xx, leaving_yy, rx, ry);
+        ar(count, w.since_reseed, w.head, last_x, last_y, w.shift_x, w.shift_y, w.sums.xx, w.sums.yy, w.sums.xy,
+           w.sums.x, w.sums.y, w.leaving_xx, w.leaving_yy, w.wx, w.wy);
     }
 };
 
 // ---------------------------------------------------------------- CORREL
 
-// Pearson's r over `period` bars with TA-Lib's shifted sums (shift = the first value,
-// later the window mean) and its rebuild triggers (a sum of squares cancelled below
-// 1e-6 of its raw sum, a leaving squared term above 1e6x the sum, every 32*period bars).
+// Pearson's r over `period` bars from the shifted sums, rebuilt when a sum of squares
+// has cancelled below 1e-6 of its raw sum or a leaving squared term outweighs 1e6x the
+// sum; clamped to [-1, 1].
+struct CorrelRule {
+    static constexpr bool kCountFromFull = false;
+    double inv;
+    struct Measure {
+        double ss_x, ss_y, sp;
+    };
+    THREADX_TA_INLINE Measure measure(const PairSums& s) const {
+        return {s.xx - ((s.x * s.x) * inv), s.yy - ((s.y * s.y) * inv), s.xy - ((s.x * s.y) * inv)};
+    }
+    THREADX_TA_INLINE static bool cancelled(const Measure& m, const PairSums& s, double lxx, double lyy) {
+        return m.ss_x < 0.000001 * s.xx || m.ss_y < 0.000001 * s.yy || lxx > 1000000.0 * s.xx ||
+               lyy > 1000000.0 * s.yy;
+    }
+    THREADX_TA_INLINE double mean(double total) const { return total * inv; }
+    THREADX_TA_INLINE static void clamp(Measure& m) {
+        if (m.ss_x < 0.0) m.ss_x = 0.0;
+        if (m.ss_y < 0.0) m.ss_y = 0.0;
+    }
+    THREADX_TA_INLINE static double value(const Measure& m, const PairSums& s) {
+        if (m.ss_x > 0.00000000000001 * s.xx && m.ss_y > 0.00000000000001 * s.yy) {
+            const double r = m.sp / std::sqrt(m.ss_x * m.ss_y);
+            return r > 1.0 ? 1.0 : r < -1.0 ? -1.0 : r;
+        }
+        return m.ss_x != m.ss_x || m.ss_y != m.ss_y ? kNaN : 0.0;  // a NaN gives NaN, not "flat"
+    }
+};
+
 struct Correl {
     static constexpr int n_inputs = 2, n_outputs = 1;
-    std::int64_t period;
-    double inv;
-    std::int64_t count = 0, since_reseed = 0, head = 0;
-    double shift_x = 0, shift_y = 0;
-    PairSums sums;
-    double leaving_x = 0, leaving_y = 0;
-    std::vector<double> wx, wy;  // the window (ring, oldest at head once full)
+    PairWindow w;
+    CorrelRule rule;
+    std::int64_t count = 0;
 
-    explicit Correl(const double* p)
-        : period(as_period(p[0])), inv(1.0 / static_cast<double>(period)),
-          wx(static_cast<std::size_t>(period), 0.0), wy(static_cast<std::size_t>(period), 0.0) {}
+    explicit Correl(const double* p) : w(as_period(p[0])), rule{1.0 / static_cast<double>(w.period)} {}
 
     THREADX_TA_INLINE void update(const double* in, double* out) {
-        const std::int64_t t = count, p = period;
-        const double xv = in[0], yv = in[1];
-        double shx = shift_x, shy = shift_y;
-        PairSums s = sums;
-        const double lx = leaving_x, ly = leaving_y;
-        std::int64_t left = since_reseed;
-        if (t == 0) {
-            shx = xv;
-            shy = yv;
-            left = 32 * p;
-        }
-        double* bx = wx.data();
-        double* by = wy.data();
-        const std::int64_t h = head, hn = h + 1 == p ? 0 : h + 1;
-        bx[h] = xv;
-        by[h] = yv;
-        head = hn;
+        const std::int64_t t = count;
         count = t + 1;
-        s.add(xv - shx, yv - shy);
-        double value = kNaN;
-        if (t >= p - 1) {
-            double ss_x = s.xx - ((s.x * s.x) * inv);
-            double ss_y = s.yy - ((s.y * s.y) * inv);
-            double sp = s.xy - ((s.x * s.y) * inv);
-            if (--left <= 0 || ss_x < 0.000001 * s.xx || ss_y < 0.000001 * s.yy || lx > 1000000.0 * s.xx ||
-                ly > 1000000.0 * s.yy) {
-                left = 32 * p;
-                const ShiftedSums r = shifted_sums(bx, by, p, hn, [inv = inv](double t) { return t * inv; });
-                shx = r.shift_x;
-                shy = r.shift_y;
-                s = r.s;
-                ss_x = s.xx - ((s.x * s.x) * inv);
-                ss_y = s.yy - ((s.y * s.y) * inv);
-                sp = s.xy - ((s.x * s.y) * inv);
-                if (ss_x < 0.0) ss_x = 0.0;
-                if (ss_y < 0.0) ss_y = 0.0;
-            }
-            const double tx = bx[hn] - shx, ty = by[hn] - shy;  // leaves after this bar
-            if (ss_x > 0.00000000000001 * s.xx && ss_y > 0.00000000000001 * s.yy) {
-                double r = sp / std::sqrt(ss_x * ss_y);
-                if (r > 1.0) r = 1.0;
-                else if (r < -1.0) r = -1.0;
-                value = r;
-            } else {
-                value = ss_x != ss_x || ss_y != ss_y ? kNaN : 0.0;  // a NaN gives NaN, not "flat"
-            }
-            leaving_x = tx * tx;
-            leaving_y = ty * ty;
-            s.remove(tx, ty);
-        }
-        shift_x = shx;
-        shift_y = shy;
-        sums = s;
-        since_reseed = left;
-        out[0] = value;
+        out[0] = w.push(t, in[0], in[1], rule);
     }
     // Restored: the window's slot and the bar count.
     template <class C>
@@ -348,8 +358,8 @@ struct Correl {
     }
     template <class Ar>
     void fields(Ar& ar) {
-        ar(count, since_reseed, head, shift_x, shift_y, sums.x, sums.y, sums.xx, sums.yy, sums.xy, leaving_x, leaving_y,
-           wx, wy);
+        ar(count, w.since_reseed, w.head, w.shift_x, w.shift_y, w.sums.x, w.sums.y, w.sums.xx, w.sums.yy, w.sums.xy,
+           w.leaving_xx, w.leaving_yy, w.wx, w.wy);
     }
 };
 

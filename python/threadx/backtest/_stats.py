@@ -13,13 +13,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from threadx import _core
+from threadx.backtest._returns import period_last, period_starts
 
 __all__ = ["CORE_STATS", "STAT_DEFINITIONS", "STAT_NAMES", "compute_stats", "stats_frame", "years_spanned"]
 
@@ -308,8 +308,7 @@ def _period_equity(eq: np.ndarray, clock: _Clock, periods_per_year: float | None
     if dti is None:
         return np.empty(0), _NAN
     freq_days = clock.period.days if isinstance(clock.period, pd.Timedelta) else _NAN
-    wall = (dti.tz_localize(None) if dti.tz is not None else dti).to_numpy()
-    days = wall.astype("datetime64[D]").astype(np.int64)  # calendar day, local time
+    days = period_starts(dti, "D").astype("datetime64[D]").astype(np.int64)  # calendar day, local time
     have_weekends = float(((days + 3) % 7 >= 5).mean()) > 2 / 7 * 0.6  # 1970-01-01: Thu
     N = (
         52.0 if freq_days == 7 else
@@ -317,20 +316,9 @@ def _period_equity(eq: np.ndarray, clock: _Clock, periods_per_year: float | None
         1.0 if freq_days == 365 else
         (365.0 if have_weekends else 252.0)
     )
-    freq = "W" if freq_days == 7 else "ME" if freq_days == 31 else "YE" if freq_days == 365 else "D"
-    if dti.is_monotonic_increasing:
-        # Same groups as resample(freq).last().dropna(): calendar days, weeks ending
-        # Sunday, calendar months, calendar years; the last equity of each.
-        key = (
-            (days + 3) // 7 if freq == "W" else
-            wall.astype("datetime64[M]").astype(np.int64) if freq == "ME" else
-            wall.astype("datetime64[Y]").astype(np.int64) if freq == "YE" else
-            days
-        )
-        sampled = eq[np.r_[key[1:] != key[:-1], True]]
-        if not np.isnan(sampled).any():  # .last() skips NaN inside a period
-            return np.ascontiguousarray(sampled), N
-    return pd.Series(eq, index=dti).resample(freq).last().dropna().to_numpy(dtype=np.float64), N
+    period = "W" if freq_days == 7 else "ME" if freq_days == 31 else "YE" if freq_days == 365 else "D"
+    # backtesting.py's resample(period).last().dropna(): periods whose equity is all NaN are left out
+    return period_last(pd.Series(eq, index=dti), period).dropna().to_numpy(dtype=np.float64), N
 
 
 def _alpha_beta(s: dict[str, Any], eq: np.ndarray, c: np.ndarray, risk_free_rate: float) -> None:

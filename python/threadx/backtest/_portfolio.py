@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 
 from threadx import _core
-from threadx._inputs import FieldErrors, checked_keywords, index_mismatch
+from threadx._inputs import FieldErrors, as_cancel, checked_keywords, core_array, index_mismatch
 from threadx.backtest import _engine
 
 __all__ = ["PortfolioResult", "WEIGHT_RULES", "rebalance", "target_weights"]
@@ -65,6 +65,7 @@ def target_weights(data: Mapping[Any, pd.DataFrame], rule: str, *, window: int =
     for name, v in (("window", window), ("every", every)):
         if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or not 1 <= v <= 2**31:
             errors.add(name, v, "must be an integer in [1, 2**31]")
+    as_cancel(cancel, errors)
     errors.raise_if_any()
     w = _core.backtest.weights(fields["close"], rule, int(window), int(every), float(ridge), cancel)
     return pd.DataFrame(w, index=index, columns=pd.Index(symbols, name="symbol"))
@@ -221,9 +222,10 @@ def rebalance(data: Mapping[Any, pd.DataFrame], weights: Any = "equal", *, windo
             errors.add(key, params[key], "must be a number")
     if not isinstance(fractional, bool):
         errors.add("fractional", fractional, "must be True or False")
+    as_cancel(cancel, errors)
     errors.raise_if_any()
     raw = _core.backtest.rebalance(fields["open"], fields["high"], fields["low"], fields["close"],
-                             np.ascontiguousarray(w), params, cancel)
+                             core_array(w, contiguous=True), params, cancel)
     targets = pd.DataFrame(w, index=index, columns=pd.Index(symbols, name="symbol")).dropna(how="all")
     ppy = periods_per_year
     return PortfolioResult(symbols, index, targets, raw, fields["close"], ppy, params)

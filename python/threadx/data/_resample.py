@@ -19,7 +19,7 @@ import pandas as pd
 from threadx._inputs import FieldErrors
 from threadx.errors import DataError, ValidationError
 
-__all__ = ["align", "bar_period", "resample"]
+__all__ = ["MAX_BINS", "align", "bar_period", "resample"]
 
 _FIRST, _MAX, _MIN, _LAST, _SUM = "first", "max", "min", "last", "sum"
 _OHLCV = {"open": _FIRST, "high": _MAX, "low": _MIN, "close": _LAST, "volume": _SUM}
@@ -68,6 +68,27 @@ def too_fine(what: str, span: pd.Timedelta, period: pd.Timedelta) -> DataError |
     return DataError(f"{what} (bins of {duration_text(span)}) is finer than the data's bars "
                      f"({duration_text(period)}): bars aggregate into coarser ones only, "
                      f"of {duration_text(period)} or more")
+
+
+#: The most bins ``resample`` makes (empty ones included, from the first bar to the last):
+#: about a gigabyte of OHLCV; a rule that would need more (``"1ns"`` over a year) is refused.
+MAX_BINS = 20_000_000
+
+
+def _bins_problem(index: pd.DatetimeIndex, offset: pd.DateOffset) -> str | None:
+    """Why ``offset`` cannot bin ``index`` (None: it can): finer than the index's resolution,
+    which pandas cannot represent, or more than MAX_BINS bins."""
+    unit = pd.Timedelta(1, unit=index.unit)
+    edges = pd.date_range("2000-01-01", periods=64, freq=offset, unit="ns")
+    shortest = pd.Timedelta(int(np.diff(edges.asi8).min()), unit="ns")
+    if isinstance(offset, pd.offsets.Tick) and shortest % unit:
+        return (f"is not a whole number of the index's resolution ({index.unit}): pass a coarser rule "
+                f"or df.index.as_unit('ns')")
+    bins = (index[-1] - index[0]) // shortest + 1
+    if bins > MAX_BINS:
+        return (f"would make {bins:,} bins between the first and the last bar, more than "
+                f"threadx.data.MAX_BINS ({MAX_BINS:,}): choose a coarser rule or split the data")
+    return None
 
 
 _RULES = "a pandas frequency with a positive multiple, such as '5min', '1h', '1D', 'W-FRI', 'ME', 'QE' or 'YE'"
@@ -141,7 +162,8 @@ def resample(
     bins of intraday bars are UTC days (``tz_convert`` the frame first to bin on another
     zone's days).
 
-    Raises ``ValidationError`` for bad arguments or an empty frame, and ``DataError`` for
+    Raises ``ValidationError`` for bad arguments, an empty frame or a rule that would make
+    more than ``MAX_BINS`` bins (or is finer than the index's resolution), and ``DataError`` for
     a rule finer than the data's bars (monthly bars to ``"W"``): resampling only
     aggregates into coarser bars, it never spreads a bar over empty ones.
     """
@@ -182,6 +204,10 @@ def resample(
     finer = None if step is None else too_fine(f"rule {rule!r}", rule_span(offset), step)
     if finer is not None:
         raise finer
+    problem = _bins_problem(pd.DatetimeIndex(df.index), offset)
+    if problem:
+        errors.add("rule", rule, problem)
+        errors.raise_if_any()
 
     side_label = cast(Literal["left", "right"] | None, label)
     side_closed = cast(Literal["left", "right"] | None, closed)

@@ -38,6 +38,10 @@ def same(got: object, expected: object) -> None:
         assert isinstance(expected, tuple) and len(got) == len(expected)
         for g, e in zip(got, expected):
             same(g, e)
+    elif isinstance(got, dict):
+        assert isinstance(expected, dict) and got.keys() == expected.keys()
+        for k in got:
+            same(got[k], expected[k])
     elif isinstance(got, pd.DataFrame):
         pd.testing.assert_frame_equal(got, expected, check_exact=True)
     elif isinstance(got, pd.Series):

@@ -51,7 +51,7 @@ def test_cancel_must_be_a_token(call, bad) -> None:
     err = field_error(lambda: call(bad), "cancel")
     assert "CancelToken" in err["message"]
     if isinstance(bad, str):
-        assert "'x'" in err["value"]
+        assert err["value"] == "x"
 
 
 def test_a_token_still_cancels() -> None:
@@ -66,7 +66,7 @@ def test_a_token_still_cancels() -> None:
 
 @pytest.mark.parametrize("value", [10**400, -(10**400), 10**5000], ids=["1e400", "-1e400", "1e5000"])
 def test_streaming_quantile_refuses_a_value_beyond_float64(value: int) -> None:
-    rq = threadx.RollingQuantile(5, 0.5)
+    rq = threadx.RollingQuantile(5, 0.5, min_periods=1)
     field_error(lambda: rq.update(value), "value")
     assert rq.update(1.0) == 1.0  # nothing was pushed
 

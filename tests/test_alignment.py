@@ -24,10 +24,10 @@ TIMES = (np.arange(N, dtype=np.int64) + 1_600_000_000) * 10**9
 
 
 def misaligned(a: np.ndarray) -> np.ndarray:
-    """``a``'s values in a view one byte past an aligned address (what np.frombuffer(buf,
-    offset=1) gives), same dtype and shape."""
+    """``a``'s values in a writeable view one byte past an aligned address (what
+    np.frombuffer(buf, offset=1) gives), same dtype and shape."""
     a = np.ascontiguousarray(a)
-    view = np.frombuffer(b"\0" + a.tobytes(), dtype=a.dtype, offset=1).reshape(a.shape)
+    view = np.frombuffer(bytearray(b"\0" + a.tobytes()), dtype=a.dtype, offset=1).reshape(a.shape)
     assert not view.flags.aligned and view.ctypes.data % 8 != 0
     return view
 
@@ -71,6 +71,14 @@ def test_rolling_series_over_misaligned_buffer() -> None:
     s = pd.Series(misaligned(CLOSE), copy=False)
     assert not s.to_numpy().flags.aligned
     same(rolling.mean(s, 5), rolling.mean(pd.Series(CLOSE), 5))
+
+
+def test_rolling_refuses_a_misaligned_out() -> None:
+    out = misaligned(np.zeros(N))
+    assert out.flags.writeable
+    with pytest.raises(ValidationError) as info:
+        rolling.mean(CLOSE, 5, out=out)
+    assert [e["field"] for e in info.value.errors] == ["out"]
 
 
 def test_streaming_quantile_update_many() -> None:

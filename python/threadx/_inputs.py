@@ -1,7 +1,8 @@
 """Turning what users pass into what the core takes: one place per rule.
 
-Python-side rules (dtypes, shapes, pandas objects, window and time parsing) live
-here; the numeric rules (window > 0, q in [0, 1], min_periods, sorted times) live
+Python-side rules (dtypes, shapes, memory layout, pandas objects, window and time
+parsing, ``cancel=``) live here -- every array bound for the core passes
+:func:`core_array`, which copies a misaligned view once; the numeric rules (window > 0, q in [0, 1], min_periods, sorted times) live
 in the C++ core (``_core.rolling.validate``) so a direct ``_core`` call is held to them
 too.  ``FieldErrors`` collects every problem of one call before raising.
 """
@@ -63,7 +64,7 @@ def _short_repr(value: Any) -> str:
 class Values:
     """Input values as the core reads them, plus what is needed to wrap results."""
 
-    array: np.ndarray  # float64, 1-D or 2-D, strides multiple of 8
+    array: np.ndarray  # float64, 1-D or 2-D, aligned, strides multiple of 8 (core_array)
     kind: str  # "array" | "series" | "frame"
     index: pd.Index | None = None
     columns: pd.Index | None = None
@@ -232,6 +233,8 @@ def as_levels(q: Any, errors: FieldErrors) -> tuple[list[float], bool] | None:
         except (TypeError, ValueError):
             errors.add("q", q, "must be numbers in [0, 1]")
             return None
+        if arr.ndim == 0:  # np.array(0.5): a scalar level
+            return [float(arr)], True
         if arr.ndim != 1:  # [[0.1, 0.2]] is not flattened: the result's columns follow q's shape
             errors.add("q", q, "must be a number in [0, 1] or a flat sequence of them")
             return None

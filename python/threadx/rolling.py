@@ -151,7 +151,7 @@ def prepare(
     plan: _core.rolling.Plan | None = None
     if known_stat:
         reported = {e["field"] for e in errors.items}
-        if not timed and times is None:
+        if not timed and t is None:
             reported.add("times")
         core_times = t
         if not deep and t is not None and values is not None and len(t) == values.n_rows:
@@ -200,6 +200,8 @@ def check_out(values: Values, shape: tuple[int, ...], out: Any, errors: FieldErr
         errors.add("out", "read-only", "must be writeable")
     elif any(s % 8 for s in out.strides):
         errors.add("out", f"strides {out.strides}", "must be multiples of 8 bytes")
+    elif not out.flags.aligned:  # filled in place, so not copied as a misaligned input is
+        errors.add("out", "address", "must be aligned to 8 bytes")
     elif np.may_share_memory(out, values.array):
         errors.add("out", "overlaps values", "must not share memory with the input")
 

@@ -183,6 +183,12 @@ def test_resample_refuses_a_rule_it_cannot_bin(index) -> None:
     field_error(lambda: data.resample(_bars(index), "1ns", period="1ns"), "rule")
 
 
+@pytest.mark.parametrize("rule", ["1000YE", "100000D", "10000000h"])
+def test_resample_refuses_bins_beyond_timestamps(rule: str) -> None:
+    index = pd.date_range("2020-01-01", periods=5, freq="1min", tz="UTC")
+    field_error(lambda: data.resample(_bars(index), rule), "rule", rule)
+
+
 def test_resample_bin_bound(monkeypatch: pytest.MonkeyPatch) -> None:
     from threadx.data import _resample
 

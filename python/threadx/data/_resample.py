@@ -53,11 +53,18 @@ def duration_text(td: pd.Timedelta) -> str:
     return str(td)
 
 
-def rule_span(offset: pd.DateOffset) -> pd.Timedelta:
-    """The longest bin of a rule: its length, or for calendar rules their longest bin
-    (a month 31 days, a year 366, a business day 3 over a weekend)."""
-    edges = pd.date_range("2000-01-01", periods=64, freq=offset)
-    return pd.Timedelta(int(np.diff(edges.asi8).max()), unit=edges.unit)
+def bin_spans(offset: pd.DateOffset) -> tuple[pd.Timedelta, pd.Timedelta] | None:
+    """(shortest, longest) bin of a rule: its length, or for calendar rules their shortest and
+    longest bins (a month 28 and 31 days, a business day 1 and 3 over a weekend); None when
+    its bins outgrow nanosecond timestamps (years 1677 to 2262), which pandas cannot bin."""
+    for periods in (64, 3):  # 64 bins see every calendar case; a rule of decades fits only a few
+        try:
+            edges = pd.date_range("2000-01-01", periods=periods, freq=offset, unit="ns")
+        except (ValueError, OverflowError):
+            continue
+        steps = np.diff(edges.asi8)
+        return pd.Timedelta(int(steps.min()), unit="ns"), pd.Timedelta(int(steps.max()), unit="ns")
+    return None
 
 
 def too_fine(what: str, span: pd.Timedelta, period: pd.Timedelta) -> DataError | None:
@@ -75,12 +82,10 @@ def too_fine(what: str, span: pd.Timedelta, period: pd.Timedelta) -> DataError |
 MAX_BINS = 20_000_000
 
 
-def _bins_problem(index: pd.DatetimeIndex, offset: pd.DateOffset) -> str | None:
-    """Why ``offset`` cannot bin ``index`` (None: it can): finer than the index's resolution,
-    which pandas cannot represent, or more than MAX_BINS bins."""
+def _bins_problem(index: pd.DatetimeIndex, offset: pd.DateOffset, shortest: pd.Timedelta) -> str | None:
+    """Why ``offset`` (bins of ``shortest`` or more) cannot bin ``index`` (None: it can): finer
+    than the index's resolution, which pandas cannot represent, or more than MAX_BINS bins."""
     unit = pd.Timedelta(1, unit=index.unit)
-    edges = pd.date_range("2000-01-01", periods=64, freq=offset, unit="ns")
-    shortest = pd.Timedelta(int(np.diff(edges.asi8).min()), unit="ns")
     if isinstance(offset, pd.offsets.Tick) and shortest % unit:
         return (f"is not a whole number of the index's resolution ({index.unit}): pass a coarser rule "
                 f"or df.index.as_unit('ns')")
@@ -181,6 +186,9 @@ def resample(
     elif stamp == "last" and not drop_empty:
         errors.add("stamp", stamp, "needs drop_empty=True: an empty bin has no last bar")
     offset = _offset(rule, errors)
+    spans = bin_spans(offset) if offset is not None else None
+    if offset is not None and spans is None:
+        errors.add("rule", rule, "has bins too long for nanosecond timestamps (years 1677 to 2262)")
     # when each input bar's values are final: recorded by a previous resample, else
     # the stamp (bars labelled by their close) or the stamp plus the bars' length
     input_closes: pd.DatetimeIndex | None = None
@@ -200,11 +208,11 @@ def resample(
             errors.add("period", period, "the bars' length cannot be inferred from a single timestamp: "
                                          "pass period= (such as '1min' or '1D')")
     errors.raise_if_any()
-    assert input_closes is not None and offset is not None
-    finer = None if step is None else too_fine(f"rule {rule!r}", rule_span(offset), step)
+    assert input_closes is not None and offset is not None and spans is not None
+    finer = None if step is None else too_fine(f"rule {rule!r}", spans[1], step)
     if finer is not None:
         raise finer
-    problem = _bins_problem(pd.DatetimeIndex(df.index), offset)
+    problem = _bins_problem(pd.DatetimeIndex(df.index), offset, spans[0])
     if problem:
         errors.add("rule", rule, problem)
         errors.raise_if_any()

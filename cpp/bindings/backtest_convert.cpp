@@ -88,7 +88,9 @@ py::dict params_dict(const Params& p) {
 
 const double* c_array(const py::array& a, const char* field, std::initializer_list<py::ssize_t> shape,
                       FieldErrors& errors) {
+    const std::size_t before = errors.list().size();
     require_float64(a, field, errors);
+    if (errors.list().size() != before) return nullptr;  // another dtype or misaligned: never read
     bool ok = a.ndim() == static_cast<py::ssize_t>(shape.size()) && (a.flags() & py::array::c_style);
     std::string want;
     py::ssize_t axis = 0;

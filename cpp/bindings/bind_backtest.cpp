@@ -35,6 +35,9 @@ View<T> view_of(const py::object& obj, const char* field, std::int64_t n, std::i
                        (sizeof(T) == 1 ? "uint8" : "float64") + " array");
         return {};
     }
+    const std::size_t before = errors.list().size();
+    require_aligned(a, field, errors);
+    if (errors.list().size() != before) return {};
     return {static_cast<const T*>(a.data()), a.strides(0) / static_cast<py::ssize_t>(sizeof(T)),
             a.strides(1) / static_cast<py::ssize_t>(sizeof(T))};
 }
@@ -58,9 +61,9 @@ py::dict run(const Plan& plan, const py::array& open, const py::array& high, con
     FieldErrors errors;
     Bars bars = bars_of(open, high, low, close, errors);
     const std::int64_t n = bars.n;
-    py::array_t<std::int64_t> t;
+    CArray<std::int64_t> t;
     if (!times.is_none()) {
-        t = py::cast<py::array_t<std::int64_t, py::array::c_style | py::array::forcecast>>(times);
+        t = py::cast<CArray<std::int64_t>>(times);
         if (t.ndim() != 1 || t.shape(0) != n) errors.add("times", "shape", "must be one int64 per bar");
         else bars.times = t.data();
     }

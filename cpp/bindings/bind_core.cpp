@@ -1,6 +1,9 @@
 // Error translation, CancelToken and thread control.
+#include <algorithm>
 #include <cmath>
+#include <cstdint>
 #include <cstdlib>
+#include <string>
 
 #include "pybind.hpp"
 #include "threadx/core/cancel.hpp"
@@ -57,9 +60,20 @@ void require_float64(const py::array& a, const char* field, FieldErrors& errors)
         errors.add(field, "dtype " + dtype_name(a), "must be float64");
         return;
     }
+    require_aligned(a, field, errors);
+}
+
+void require_aligned(const py::array& a, const char* field, FieldErrors& errors) {
+    const py::ssize_t align = std::max<py::ssize_t>(a.dtype().alignment(), 1);
+    if (reinterpret_cast<std::uintptr_t>(a.data()) % static_cast<std::uintptr_t>(align) != 0)
+        errors.add(field, "address", "must be aligned to " + std::to_string(align) +
+                                         " bytes (np.frombuffer with an offset is not; pass a copy)");
     for (py::ssize_t d = 0; d < a.ndim(); ++d)
-        if (a.strides(d) % static_cast<py::ssize_t>(sizeof(double)) != 0)
-            errors.add(field, "strides", "must be a multiple of 8 bytes");
+        if (a.strides(d) % a.itemsize() != 0) {
+            errors.add(field, "strides " + std::to_string(a.strides(d)),
+                       "must be a multiple of " + std::to_string(a.itemsize()) + " bytes");
+            break;
+        }
 }
 
 void bind_core(py::module_& m) {

@@ -88,6 +88,9 @@ const std::int64_t* times_of(const std::optional<py::array>& times, FieldErrors&
                    "must be a contiguous 1-D int64 array of nanoseconds");
         return nullptr;
     }
+    const std::size_t before = errors.list().size();
+    require_aligned(t, "times", errors);
+    if (errors.list().size() != before) return nullptr;
     return static_cast<const std::int64_t*>(t.data());
 }
 
@@ -133,9 +136,6 @@ void rolling_compute(const Plan& plan, const py::array& values, py::array out,
     if (out.ndim() != 3) errors.add("out", "ndim " + std::to_string(out.ndim()), "must be 3-D");
     else if (!out.writeable()) errors.add("out", "read-only", "must be writeable");
     else if (overlaps(values, out)) errors.add("out", "overlaps values", "must not share memory with the input");
-    for (const auto* a : {&values, static_cast<const py::array*>(&out)})
-        if (reinterpret_cast<std::uintptr_t>(a->data()) % alignof(double) != 0)
-            errors.add(a == &values ? "values" : "out", "address", "must be aligned to 8 bytes");
     errors.throw_if_any();
 
     const std::int64_t* t = plan.times ? static_cast<const std::int64_t*>(plan.times->data()) : nullptr;

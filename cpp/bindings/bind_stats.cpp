@@ -13,7 +13,7 @@ namespace threadx::bind {
 namespace {
 
 namespace st = threadx::backtest::stats;
-using Bars64 = py::array_t<std::int64_t, py::array::c_style | py::array::forcecast>;
+using Bars64 = CArray<std::int64_t>;
 
 std::span<const double> doubles(const py::array& a, const char* field, FieldErrors& errors) {
     const double* p = c_array(a, field, {-1}, errors);

@@ -87,7 +87,7 @@ py::dict sweep_run(const SweepPlan& plan, const py::array& open, const py::array
                    "must hold at least the " + std::to_string(plan.n_bars) + " bars the plan was validated for");
     std::vector<double> picked;  // the plan's rows `rows` (indices checked: they address the plan's copy)
     if (!rows.is_none()) {
-        const auto r = py::cast<py::array_t<std::int64_t, py::array::c_style | py::array::forcecast>>(rows);
+        const auto r = py::cast<CArray<std::int64_t>>(rows);
         const std::int64_t m = plan.n_combos();
         for (py::ssize_t k = 0; r.ndim() == 1 && k < r.shape(0); ++k) {
             const std::int64_t row = r.data()[k];

@@ -201,7 +201,7 @@ struct TaStream {
         impl->update(x, y);
         return result(y);
     }
-    py::array_t<double> update_many(const std::vector<py::array_t<double, py::array::forcecast>>& cols) {
+    py::array_t<double> update_many(const std::vector<CArray<double>>& cols) {
         arity(static_cast<int>(cols.size()));
         FieldErrors errors;
         py::ssize_t n = cols.empty() ? 0 : cols[0].size();

@@ -194,9 +194,29 @@ void test_unsorted_times_stay_in_bounds() {
     }
 }
 
+// Timestamps given with a count window: one per row, like a time window's, but their order
+// is not the count window's business.
+void test_count_window_times() {
+    Spec spec;
+    spec.stat = Stat::mean;
+    spec.window = 3;
+    const std::vector<std::int64_t> t = {5, 1, 3, 2};
+    FieldErrors none;
+    validate(spec, 4, t.data(), 4, none);
+    CHECK(none.empty(), "unsorted stamps with a count window: %zu error(s)", none.list().size());
+    FieldErrors short_times;
+    validate(spec, 5, t.data(), 4, short_times);
+    CHECK(short_times.list().size() == 1 && short_times.list()[0].field == "times",
+          "4 stamps for 5 rows must be refused");
+    FieldErrors absent;
+    validate(spec, 5, nullptr, 0, absent);
+    CHECK(absent.empty(), "a count window needs no stamps");
+}
+
 }  // namespace
 
 int main() {
+    test_count_window_times();
     test_count_quantile();
     test_time_quantile_and_tree();
     test_moments();

@@ -1,7 +1,8 @@
 """Turning what users pass into what the core takes: one place per rule.
 
-Python-side rules (dtypes, shapes, pandas objects, window and time parsing) live
-here; the numeric rules (window > 0, q in [0, 1], min_periods, sorted times) live
+Python-side rules (dtypes, shapes, memory layout, pandas objects, window and time
+parsing, ``cancel=``) live here -- every array bound for the core passes
+:func:`core_array`, which copies a misaligned view once; the numeric rules (window > 0, q in [0, 1], min_periods, sorted times) live
 in the C++ core (``_core.rolling.validate``) so a direct ``_core`` call is held to them
 too.  ``FieldErrors`` collects every problem of one call before raising.
 """
@@ -19,10 +20,11 @@ from typing import Any, ParamSpec, TypeVar
 import numpy as np
 import pandas as pd
 
+from threadx import _core
 from threadx.errors import FieldError, ValidationError
 
-__all__ = ["FieldErrors", "Values", "Window", "as_values", "as_times", "as_window", "checked_keywords",
-           "index_mismatch", "unknown_keywords"]
+__all__ = ["FieldErrors", "Values", "Window", "as_cancel", "as_values", "as_times", "as_window", "checked_cancel",
+           "checked_keywords", "core_array", "index_mismatch", "unknown_keywords"]
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -51,7 +53,10 @@ def _short_repr(value: Any) -> str:
         return f"<{value.dtype} array {value.shape}>"
     if isinstance(value, (pd.Series, pd.DataFrame)):
         return f"<{type(value).__name__} {value.shape}>"
-    text = repr(value)
+    try:
+        text = repr(value)
+    except ValueError:  # an int of more than 4300 digits has no repr
+        text = f"<{type(value).__name__}>"
     return text if len(text) <= 80 else text[:77] + "..."
 
 
@@ -59,7 +64,7 @@ def _short_repr(value: Any) -> str:
 class Values:
     """Input values as the core reads them, plus what is needed to wrap results."""
 
-    array: np.ndarray  # float64, 1-D or 2-D, strides multiple of 8
+    array: np.ndarray  # float64, 1-D or 2-D, aligned, strides multiple of 8 (core_array)
     kind: str  # "array" | "series" | "frame"
     index: pd.Index | None = None
     columns: pd.Index | None = None
@@ -72,6 +77,22 @@ class Values:
     @property
     def n_cols(self) -> int:
         return 1 if self.array.ndim == 1 else int(self.array.shape[1])
+
+
+def core_array(a: Any, dtype: Any = np.float64, *, contiguous: bool = False) -> np.ndarray:
+    """``a`` as the core reads it: ``dtype``, its address and strides multiples of the item
+    size (C-contiguous too when ``contiguous``), without a copy where the layout allows.
+
+    The one rule for arrays entering the core: a view that is not aligned
+    (``np.frombuffer(buf, offset=1)``) or whose strides split items is copied once here;
+    the bindings refuse such arrays (``require_aligned``), they never read them misaligned.
+    """
+    arr = np.asarray(a).astype(dtype, copy=False)
+    if contiguous:
+        arr = np.ascontiguousarray(arr)
+    if not arr.flags.aligned or any(s % arr.itemsize for s in arr.strides):
+        arr = np.array(arr, order="C" if contiguous else "K")  # a fresh, aligned copy
+    return arr
 
 
 def _float_dtype_ok(dtype: np.dtype) -> bool:
@@ -107,13 +128,10 @@ def as_values(x: Any, errors: FieldErrors, field: str = "values") -> Values | No
         if not _float_dtype_ok(arr.dtype):
             errors.add(field, f"dtype {arr.dtype}", "must be float64 or an integer/float dtype")
             return None
-        arr = arr.astype(np.float64, copy=False)
     if arr.ndim not in (1, 2):
         errors.add(field, f"ndim {arr.ndim}", "must be 1-D or 2-D")
         return None
-    if any(s % 8 for s in arr.strides):
-        arr = np.ascontiguousarray(arr)
-    return Values(arr, kind, index, columns, name)
+    return Values(core_array(arr), kind, index, columns, name)
 
 
 @dataclass
@@ -187,6 +205,9 @@ def as_times(times: Any, values: Values | None, errors: FieldErrors) -> np.ndarr
                 ns = arr.astype("datetime64[ns]").view(np.int64)
             elif arr.dtype.kind in "iu" and arr.dtype != np.dtype(bool):
                 ns = arr.astype(np.int64, copy=False)
+                if (ns == np.iinfo(np.int64).min).any():  # pandas' NaT as int64 nanoseconds
+                    errors.add("times", "NaT", "timestamps must not contain NaT (-2**63)")
+                    return None
             else:
                 errors.add("times", f"dtype {arr.dtype}", "must be datetime64 or int64 nanoseconds")
                 return None
@@ -196,7 +217,7 @@ def as_times(times: Any, values: Values | None, errors: FieldErrors) -> np.ndarr
     if ns.ndim != 1:
         errors.add("times", f"ndim {ns.ndim}", "must be 1-D")
         return None
-    return np.ascontiguousarray(ns, dtype=np.int64)
+    return core_array(ns, np.int64, contiguous=True)
 
 
 def as_levels(q: Any, errors: FieldErrors) -> tuple[list[float], bool] | None:
@@ -208,11 +229,16 @@ def as_levels(q: Any, errors: FieldErrors) -> tuple[list[float], bool] | None:
         return [float(q)], True
     if isinstance(q, (Sequence, np.ndarray, pd.Index, pd.Series)) and not isinstance(q, str):
         try:
-            levels = [float(v) for v in np.asarray(q, dtype=np.float64).ravel()]
+            arr = np.asarray(q, dtype=np.float64)
         except (TypeError, ValueError):
             errors.add("q", q, "must be numbers in [0, 1]")
             return None
-        return levels, False
+        if arr.ndim == 0:  # np.array(0.5): a scalar level
+            return [float(arr)], True
+        if arr.ndim != 1:  # [[0.1, 0.2]] is not flattened: the result's columns follow q's shape
+            errors.add("q", q, "must be a number in [0, 1] or a flat sequence of them")
+            return None
+        return [float(v) for v in arr], False
     errors.add("q", q, "must be a number in [0, 1] or a sequence of them")
     return None
 
@@ -238,6 +264,23 @@ def as_int(value: Any, field: str, errors: FieldErrors, default: int, *, minimum
 def as_min_periods(min_periods: Any, errors: FieldErrors) -> int:
     """-1 stands for pandas' default; the core checks it against the window."""
     return as_int(min_periods, "min_periods", errors, -1, minimum=0, none=-1)
+
+
+def as_cancel(cancel: Any, errors: FieldErrors) -> _core.CancelToken | None:
+    """``cancel=`` as the core takes it: None or a ``threadx.CancelToken`` (anything else is
+    reported, naming the field, before pybind could refuse it with its own signatures)."""
+    if cancel is None or isinstance(cancel, _core.CancelToken):
+        return cancel
+    errors.add("cancel", cancel, "must be None or a threadx.CancelToken")
+    return None
+
+
+def checked_cancel(cancel: Any) -> _core.CancelToken | None:
+    """:func:`as_cancel` for a call that checks nothing else with it: raises ValidationError."""
+    errors = FieldErrors()
+    token = as_cancel(cancel, errors)
+    errors.raise_if_any()
+    return token
 
 
 def unknown_keywords(given: Mapping[str, Any], valid: Collection[str], errors: FieldErrors, where: str) -> None:

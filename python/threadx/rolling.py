@@ -30,6 +30,7 @@ from threadx._inputs import (
     as_times,
     as_values,
     as_window,
+    checked_cancel,
     checked_keywords,
 )
 from threadx.errors import ValidationError
@@ -138,10 +139,11 @@ def prepare(
     if not isinstance(interpolation, str):
         errors.add("interpolation", interpolation, f"must be one of {', '.join(INTERPOLATIONS)}")
         interpolation = "linear"
-    # timestamps matter for a time window over values that parsed
+    # timestamps matter for a time window over values that parsed; times= given with a count
+    # window are checked too (timestamps, one per row) though not read (pandas ignores on=)
     t = None
     timed = win is not None and win.is_time and values is not None
-    if timed:
+    if timed or (times is not None and values is not None):
         t = as_times(times, values, errors)
     # The numeric rules live in the core: ask it about everything that parsed (with
     # placeholders for what did not) and keep what it finds, except for fields a
@@ -149,7 +151,7 @@ def prepare(
     plan: _core.rolling.Plan | None = None
     if known_stat:
         reported = {e["field"] for e in errors.items}
-        if not timed:
+        if not timed and t is None:
             reported.add("times")
         core_times = t
         if not deep and t is not None and values is not None and len(t) == values.n_rows:
@@ -173,7 +175,7 @@ def prepare(
         check_out(values, _result_shape(values, stat, levels, scalar_q), out, errors)
     errors.raise_if_any()
     assert values is not None and win is not None
-    prepared = Prepared(values, win, stat, levels, scalar_q, mp, interpolation, dd, t, plan)
+    prepared = Prepared(values, win, stat, levels, scalar_q, mp, interpolation, dd, t if win.is_time else None, plan)
     prepared.checked_out = out
     return prepared
 
@@ -198,6 +200,8 @@ def check_out(values: Values, shape: tuple[int, ...], out: Any, errors: FieldErr
         errors.add("out", "read-only", "must be writeable")
     elif any(s % 8 for s in out.strides):
         errors.add("out", f"strides {out.strides}", "must be multiples of 8 bytes")
+    elif not out.flags.aligned:  # filled in place, so not copied as a misaligned input is
+        errors.add("out", "address", "must be aligned to 8 bytes")
     elif np.may_share_memory(out, values.array):
         errors.add("out", "overlaps values", "must not share memory with the input")
 
@@ -231,6 +235,7 @@ def compute(p: Prepared, *, out: Any = None, cancel: _core.CancelToken | None = 
     """Run a prepared call and wrap the result like the input (index, names)."""
     if p.plan is None:
         raise ValueError("a rolling call checked with deep=False cannot run: prepare it with deep=True")
+    cancel = checked_cancel(cancel)
     final, view = _out_view(p, out)
     _core.rolling.compute(p.plan, p.values.array, view, token=cancel)
     return _wrap(p, final)
@@ -348,10 +353,13 @@ def _time_ns(time: Any) -> int | None:
     if time is None:
         return None
     if isinstance(time, (int, np.integer)) and not isinstance(time, (bool, np.bool_)):
-        return int(time)
+        errors = FieldErrors()
+        ns = as_int(time, "time", errors, 0)  # int64 nanoseconds: a larger int is refused, not wrapped
+        errors.raise_if_any()
+        return ns
     try:
         ts = pd.Timestamp(time)
-    except (TypeError, ValueError) as exc:
+    except (TypeError, ValueError, OverflowError) as exc:
         raise ValidationError([{"field": "time", "value": repr(time), "message": f"not a timestamp ({exc})"}]) from None
     if ts is pd.NaT:
         raise ValidationError([{"field": "time", "value": "NaT", "message": "must not be NaT"}])
@@ -413,8 +421,10 @@ class RollingQuantile:
         """Push one value (NaN allowed: it is skipped) and return the current quantile(s)."""
         try:
             v = float(value)
-        except (TypeError, ValueError):
-            raise ValidationError([{"field": "value", "value": repr(value), "message": "must be a number"}]) from None
+        except (TypeError, ValueError, OverflowError):  # OverflowError: an int beyond float64 (10**400)
+            errors = FieldErrors()
+            errors.add("value", value, "must be a number within float64's range")
+            raise ValidationError(errors.items) from None
         r = self._impl.update(v, _time_ns(time) if self._is_time else None)
         return r if self._scalar else np.atleast_1d(np.asarray(r, dtype=np.float64))
 

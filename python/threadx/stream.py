@@ -59,6 +59,9 @@ class Indicator(_core.ta.Stream):
     spec: Spec
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
+        if getattr(type(self), "spec", None) is None:  # the base (no spec) is not an indicator
+            raise ValidationError([{"field": "indicator", "value": type(self).__name__,
+                                    "message": "is the base class: make an indicator such as stream.RSI()"}])
         s = self.spec
         names = [p.name for p in s.params]
         errors = FieldErrors()

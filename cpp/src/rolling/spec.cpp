@@ -104,7 +104,7 @@ void validate(const Spec& spec, std::int64_t n_rows, const std::int64_t* times,
               std::int64_t n_times, FieldErrors& errors) {
     validate_spec(spec, errors);
     if (n_rows < 0) errors.add("values", repr(static_cast<long long>(n_rows)), "negative length");
-    if (!spec.time_window) return;
+    if (!spec.time_window && times == nullptr) return;
     if (times == nullptr) {
         errors.add("times", "None",
                    "a time window needs timestamps (a DatetimeIndex or times=)");
@@ -116,6 +116,7 @@ void validate(const Spec& spec, std::int64_t n_rows, const std::int64_t* times,
                        ")");
         return;
     }
+    if (!spec.time_window) return;  // a count window reads no timestamp: their order is not checked
     g_order_scans.fetch_add(1, std::memory_order_relaxed);
     for (std::int64_t i = 1; i < n_times; ++i) {
         if (times[i] < times[i - 1]) {

@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 
 from threadx import _core
-from threadx._inputs import FieldErrors, _is_int, as_number, checked_keywords, index_mismatch
+from threadx._inputs import FieldErrors, _is_int, as_number, checked_cancel, checked_keywords, core_array, index_mismatch
 from threadx.errors import ValidationError
 
 __all__ = ["BacktestResult", "run"]
@@ -79,7 +79,7 @@ def bars_of(data: Any, errors: FieldErrors) -> Bars | None:
         if a.ndim != 1 or not (np.issubdtype(a.dtype, np.number) and not np.issubdtype(a.dtype, np.complexfloating)):
             errors.add(k, f"<{a.dtype} array {a.shape}>", "must be a 1-D real numeric column")
             continue
-        arrays[k] = np.ascontiguousarray(a, dtype=np.float64)
+        arrays[k] = core_array(a, contiguous=True)
     if len(arrays) < len(cols):
         return None
     n = len(arrays["close"])
@@ -120,7 +120,7 @@ def _matrix(name: str, value: Any, n: int, dtype: Any, errors: FieldErrors) -> n
     if a.ndim == 2 and a.shape[1] == 0:
         errors.add(name, value, "has no columns (one simulation per column)")
         return None
-    a = a.view(np.uint8) if dtype is bool else a.astype(np.float64, copy=False)  # bool: same bytes, no copy
+    a = a.view(np.uint8) if dtype is bool else core_array(a)  # bool: same bytes, no copy
     return a.reshape(n, 1) if a.ndim == 1 else a
 
 
@@ -486,6 +486,7 @@ DEFAULTS: dict[str, Any] = {o["name"]: o["default"] for o in OPTION_TABLE}
 
 
 def execute(prep: Prepared, cancel: _core.CancelToken | None = None) -> BacktestResult:
+    cancel = checked_cancel(cancel)
     b = prep.bars
     raw = _core.backtest.run(prep.plan, b.open, b.high, b.low, b.close, b.times, prep.sims, prep.signals,
                              prep.levels, cancel)

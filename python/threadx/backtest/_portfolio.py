@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 
 from threadx import _core
-from threadx._inputs import FieldErrors, as_number, check_symbol_keys, checked_keywords, index_mismatch
+from threadx._inputs import FieldErrors, as_cancel, as_number, check_symbol_keys, checked_keywords, core_array, index_mismatch
 from threadx.backtest import _engine
 
 __all__ = ["PortfolioResult", "WEIGHT_RULES", "rebalance", "target_weights"]
@@ -71,6 +71,7 @@ def target_weights(data: Mapping[Any, pd.DataFrame], rule: str, *, window: int =
     if not isinstance(rule, str):
         errors.add("rule", rule, "must be the name of a weight rule: " + ", ".join(map(repr, WEIGHT_RULES)))
     ridge_ = as_number(ridge, "ridge", errors)
+    as_cancel(cancel, errors)
     errors.raise_if_any()
     assert ridge_ is not None
     w = _core.backtest.weights(fields["close"], rule, int(window), int(every), ridge_, cancel)
@@ -232,8 +233,9 @@ def rebalance(data: Mapping[Any, pd.DataFrame], weights: Any = "equal", *, windo
     if not isinstance(fractional, bool):
         errors.add("fractional", fractional, "must be True or False")
     ppy = _engine.periods_per_year_of(periods_per_year, errors)
+    as_cancel(cancel, errors)
     errors.raise_if_any()
     raw = _core.backtest.rebalance(fields["open"], fields["high"], fields["low"], fields["close"],
-                             np.ascontiguousarray(w), params, cancel)
+                             core_array(w, contiguous=True), params, cancel)
     targets = pd.DataFrame(w, index=index, columns=pd.Index(symbols, name="symbol")).dropna(how="all")
     return PortfolioResult(symbols, index, targets, raw, fields["close"], ppy, params)

@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 
 from threadx import _core
+from threadx._inputs import core_array
 from threadx.backtest._returns import period_last, period_starts
 
 __all__ = ["CORE_STATS", "STAT_DEFINITIONS", "STAT_NAMES", "compute_stats", "stats_frame", "years_spanned"]
@@ -75,13 +76,13 @@ def _as_float_array(x: Any, name: str) -> np.ndarray:
     a = np.asarray(x.to_numpy(dtype=np.float64) if isinstance(x, pd.Series) else x, dtype=np.float64)
     if a.ndim != 1:
         raise ValueError(f"{name} must be one-dimensional, got shape {a.shape}")
-    return np.ascontiguousarray(a)
+    return core_array(a, contiguous=True)
 
 
 def _trade_column(trades: pd.DataFrame | None, name: str, dtype: Any) -> np.ndarray:
     if trades is None or len(trades) == 0:
         return np.empty(0, dtype=dtype)
-    return np.ascontiguousarray(trades[name].to_numpy(), dtype=dtype)
+    return core_array(trades[name].to_numpy(), dtype, contiguous=True)
 
 
 def years_spanned(index: pd.Index, n: int, periods_per_year: float | None) -> float:

@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 
 from threadx import _core
-from threadx._inputs import FieldErrors, check_symbol_keys, unknown_keywords
+from threadx._inputs import FieldErrors, check_symbol_keys, checked_cancel, unknown_keywords
 from threadx.backtest import _engine
 from threadx.backtest._stats import years_spanned
 from threadx.errors import ValidationError
@@ -268,7 +268,7 @@ def execute(plan: SweepPlan, *, progress: bool | Callable[[int, int], None] | No
         errors.raise_if_any()
     names, combos, bars, core, ppy = plan.names, plan.combos, plan.bars, plan.core, plan.ppy
     key, keep, top_k, stat_cols = plan.key, plan.keep, plan.top_k, plan.stat_cols
-    token = cancel if cancel is not None else _core.CancelToken()
+    token = checked_cancel(cancel) or _core.CancelToken()
     show = _progress_printer(len(combos) * len(bars)) if progress is True else progress or None
     frames, equities, trades = [], {}, []
     done_before = 0

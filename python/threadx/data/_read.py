@@ -84,7 +84,12 @@ def read_csv(text: str, source: str) -> Rows:
     if counts[delim] == 0:
         raise DataError(f"{source}: cannot find a column separator (',', ';' or tab) in line "
                         f"{numbered[0][0]}: {first_line[:80]!r}")
-    parsed = list(csv.reader([ln for _, ln in numbered], delimiter=delim, skipinitialspace=True))
+    reader = csv.reader([ln for _, ln in numbered], delimiter=delim, skipinitialspace=True)
+    try:
+        parsed = list(reader)
+    except csv.Error as exc:  # a field over csv's limit (128 KiB): no price or date is that long
+        line = numbered[min(reader.line_num, len(numbered)) - 1][0]
+        raise DataError(f"{source}: line {line} cannot be read as CSV ({exc})") from None
     line_no = np.array([k for k, _ in numbered], dtype=np.int64)
     notes: list[str] = []
     names: list[Any]
@@ -123,6 +128,9 @@ def read_json(text: str, source: str) -> Rows:
         payload = json.loads(text)
     except json.JSONDecodeError as exc:
         raise DataError(f"{source}: not valid JSON ({exc})") from None
+    except RecursionError:  # arrays nested thousands deep: not bars, and too deep to parse
+        raise DataError(f"{source}: JSON nested too deeply to be bars "
+                        "[[epoch_ms, open, high, low, close, volume], ...]") from None
     if not isinstance(payload, list) or not payload:
         raise DataError(f"{source}: expected a non-empty JSON array of bars "
                         "[[epoch_ms, open, high, low, close, volume], ...]")

@@ -19,7 +19,7 @@ import pandas as pd
 from threadx._inputs import FieldErrors
 from threadx.errors import DataError, ValidationError
 
-__all__ = ["align", "bar_period", "resample"]
+__all__ = ["MAX_BINS", "align", "bar_period", "resample"]
 
 _FIRST, _MAX, _MIN, _LAST, _SUM = "first", "max", "min", "last", "sum"
 _OHLCV = {"open": _FIRST, "high": _MAX, "low": _MIN, "close": _LAST, "volume": _SUM}
@@ -53,11 +53,18 @@ def duration_text(td: pd.Timedelta) -> str:
     return str(td)
 
 
-def rule_span(offset: pd.DateOffset) -> pd.Timedelta:
-    """The longest bin of a rule: its length, or for calendar rules their longest bin
-    (a month 31 days, a year 366, a business day 3 over a weekend)."""
-    edges = pd.date_range("2000-01-01", periods=64, freq=offset)
-    return pd.Timedelta(int(np.diff(edges.asi8).max()), unit=edges.unit)
+def bin_spans(offset: pd.DateOffset) -> tuple[pd.Timedelta, pd.Timedelta] | None:
+    """(shortest, longest) bin of a rule: its length, or for calendar rules their shortest and
+    longest bins (a month 28 and 31 days, a business day 1 and 3 over a weekend); None when
+    its bins outgrow nanosecond timestamps (years 1677 to 2262), which pandas cannot bin."""
+    for periods in (64, 3):  # 64 bins see every calendar case; a rule of decades fits only a few
+        try:
+            edges = pd.date_range("2000-01-01", periods=periods, freq=offset, unit="ns")
+        except (ValueError, OverflowError):
+            continue
+        steps = np.diff(edges.asi8)
+        return pd.Timedelta(int(steps.min()), unit="ns"), pd.Timedelta(int(steps.max()), unit="ns")
+    return None
 
 
 def too_fine(what: str, span: pd.Timedelta, period: pd.Timedelta) -> DataError | None:
@@ -68,6 +75,25 @@ def too_fine(what: str, span: pd.Timedelta, period: pd.Timedelta) -> DataError |
     return DataError(f"{what} (bins of {duration_text(span)}) is finer than the data's bars "
                      f"({duration_text(period)}): bars aggregate into coarser ones only, "
                      f"of {duration_text(period)} or more")
+
+
+#: The most bins ``resample`` makes (empty ones included, from the first bar to the last):
+#: about a gigabyte of OHLCV; a rule that would need more (``"1ns"`` over a year) is refused.
+MAX_BINS = 20_000_000
+
+
+def _bins_problem(index: pd.DatetimeIndex, offset: pd.DateOffset, shortest: pd.Timedelta) -> str | None:
+    """Why ``offset`` (bins of ``shortest`` or more) cannot bin ``index`` (None: it can): finer
+    than the index's resolution, which pandas cannot represent, or more than MAX_BINS bins."""
+    unit = pd.Timedelta(1, unit=index.unit)
+    if isinstance(offset, pd.offsets.Tick) and shortest % unit:
+        return (f"is not a whole number of the index's resolution ({index.unit}): pass a coarser rule "
+                f"or df.index.as_unit('ns')")
+    bins = (index[-1] - index[0]) // shortest + 1
+    if bins > MAX_BINS:
+        return (f"would make {bins:,} bins between the first and the last bar, more than "
+                f"threadx.data.MAX_BINS ({MAX_BINS:,}): choose a coarser rule or split the data")
+    return None
 
 
 _RULES = "a pandas frequency with a positive multiple, such as '5min', '1h', '1D', 'W-FRI', 'ME', 'QE' or 'YE'"
@@ -141,7 +167,8 @@ def resample(
     bins of intraday bars are UTC days (``tz_convert`` the frame first to bin on another
     zone's days).
 
-    Raises ``ValidationError`` for bad arguments or an empty frame, and ``DataError`` for
+    Raises ``ValidationError`` for bad arguments, an empty frame or a rule that would make
+    more than ``MAX_BINS`` bins (or is finer than the index's resolution), and ``DataError`` for
     a rule finer than the data's bars (monthly bars to ``"W"``): resampling only
     aggregates into coarser bars, it never spreads a bar over empty ones.
     """
@@ -161,6 +188,9 @@ def resample(
     elif stamp == "last" and drop_empty is not True:
         errors.add("stamp", stamp, "needs drop_empty=True: an empty bin has no last bar")
     offset = _offset(rule, errors)
+    spans = bin_spans(offset) if offset is not None else None
+    if offset is not None and spans is None:
+        errors.add("rule", rule, "has bins too long for nanosecond timestamps (years 1677 to 2262)")
     # when each input bar's values are final: recorded by a previous resample, else
     # the stamp (bars labelled by their close) or the stamp plus the bars' length
     input_closes: pd.DatetimeIndex | None = None
@@ -180,10 +210,14 @@ def resample(
             errors.add("period", period, "the bars' length cannot be inferred from a single timestamp: "
                                          "pass period= (such as '1min' or '1D')")
     errors.raise_if_any()
-    assert input_closes is not None and offset is not None
-    finer = None if step is None else too_fine(f"rule {rule!r}", rule_span(offset), step)
+    assert input_closes is not None and offset is not None and spans is not None
+    finer = None if step is None else too_fine(f"rule {rule!r}", spans[1], step)
     if finer is not None:
         raise finer
+    problem = _bins_problem(pd.DatetimeIndex(df.index), offset, spans[0])
+    if problem:
+        errors.add("rule", rule, problem)
+        errors.raise_if_any()
 
     side_label = cast(Literal["left", "right"] | None, label)
     side_closed = cast(Literal["left", "right"] | None, closed)

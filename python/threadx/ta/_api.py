@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 
 from threadx import _core
-from threadx._inputs import FieldErrors, as_values, unknown_keywords
+from threadx._inputs import FieldErrors, as_values, checked_cancel, unknown_keywords
 from threadx.data import OHLCV
 from threadx.errors import IndicatorError, ValidationError
 
@@ -183,9 +183,7 @@ def set_unstable_period(func_id: str, period: int) -> None:
     streaming state starts.
     """
     errors = FieldErrors()
-    names = set(_core.ta.unstable_names())
-    if func_id != "ALL" and func_id not in names:
-        errors.add("func_id", func_id, f"must be 'ALL' or one of {sorted(names)}")
+    _check_func_id(func_id, errors, allow_all=True)
     if isinstance(period, bool) or not isinstance(period, (int, np.integer)) or not 0 <= period <= 100000:
         errors.add("period", period, "must be an integer in [0, 100000]")
     errors.raise_if_any()
@@ -194,11 +192,18 @@ def set_unstable_period(func_id: str, period: int) -> None:
 
 def get_unstable_period(func_id: str) -> int:
     """The unstable period set for ``func_id``."""
-    n = int(_core.ta.get_unstable_period(func_id))
-    if n < 0:
-        raise ValidationError([{"field": "func_id", "value": repr(func_id),
-                                "message": f"must be one of {sorted(_core.ta.unstable_names())}"}])
-    return n
+    errors = FieldErrors()
+    _check_func_id(func_id, errors, allow_all=False)
+    errors.raise_if_any()
+    return int(_core.ta.get_unstable_period(func_id))
+
+
+def _check_func_id(func_id: Any, errors: FieldErrors, *, allow_all: bool) -> None:
+    """A TA-Lib function ID with an unstable period (``"ALL"`` too when setting)."""
+    names = sorted(_core.ta.unstable_names())
+    if not (isinstance(func_id, str) and (func_id in names or (allow_all and func_id == "ALL"))):
+        either = "'ALL' or " if allow_all else ""
+        errors.add("func_id", func_id, f"must be {either}one of {names}")
 
 
 # ------------------------------------------------------------------ arguments
@@ -397,7 +402,7 @@ def prepare(name: str, given: Sequence[Any], params: Mapping[str, Any]) -> Prepa
 
 def execute(p: Prepared, token: Any = None) -> Any:
     """Run a prepared call (GIL released, cancellable through ``token``) and wrap it."""
-    return wrap(p.spec, p.inputs, run(p.plan, p.inputs, token), p.swept, p.labels)
+    return wrap(p.spec, p.inputs, run(p.plan, p.inputs, checked_cancel(token)), p.swept, p.labels)
 
 
 def compute(name: str, given: Sequence[Any], params: Mapping[str, Any], token: Any = None) -> Any:
@@ -423,12 +428,14 @@ def function(name: str) -> Callable[..., Any]:
     valid = frozenset(sig.parameters)
 
     def fast(args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
-        """1-D float64 arrays and scalar parameters: straight to the core (None: not this case)."""
+        """1-D aligned float64 arrays and scalar parameters: straight to the core (None: not this
+        case; the general path copies what the core cannot read in place)."""
         if len(args) < n_in or len(args) > n_in + len(names):
             return None
         n = -1
         for a in args[:n_in]:
-            if type(a) is not np.ndarray or a.dtype != np.float64 or a.ndim != 1 or (n >= 0 and a.shape[0] != n):
+            if (type(a) is not np.ndarray or a.dtype != np.float64 or a.ndim != 1 or not a.flags.aligned
+                    or (n >= 0 and a.shape[0] != n)):
                 return None
             n = a.shape[0]
         values = defaults.copy()

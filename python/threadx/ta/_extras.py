@@ -23,6 +23,12 @@ def session_ids(times: Any, anchor: str, tz: str, offset: Any, errors: FieldErro
         if not errors.items:
             errors.add("times", None, "session VWAP needs timestamps: a DatetimeIndex on the input or times=")
         return None
+    before = len(errors.items)
+    later = np.flatnonzero(ns[1:] < ns[:-1])
+    if later.size:  # a session is a run of bars: out-of-order bars would split and merge them
+        errors.add("times", f"row {later[0] + 1}", "timestamps must be non-decreasing")
+    if len(errors.items) > before:
+        return None
     try:
         idx = pd.DatetimeIndex(ns.view("datetime64[ns]")).tz_localize("UTC").tz_convert(tz)
     except Exception as exc:  # noqa: BLE001 - an unknown zone is the user's input
@@ -55,15 +61,16 @@ def VWAP(high: Any, low: Any = None, close: Any = None, volume: Any = None, *,
       ``times=`` (a naive index is read as UTC).  NaN until the session has volume.
     """
     given = [x for x in (high, low, close, volume) if x is not None]
+    errors = FieldErrors()
     if timeperiod is not None and anchor is not None:
-        errors = FieldErrors()
         errors.add("anchor", anchor, "give either timeperiod (rolling) or anchor (sessions), not both")
-        errors.raise_if_any()
+    if not isinstance(tz, (str, _dt.tzinfo)):  # checked in every mode: a wrong tz is never silently unused
+        errors.add("tz", tz, "must be a time zone name such as 'UTC' or 'America/New_York' (or a tzinfo)")
+    errors.raise_if_any()
     if timeperiod is not None:
         return compute("VWAP_ROLLING", given, {"timeperiod": timeperiod})
     if anchor is None:
         return _vwap_talib(*given)
-    errors = FieldErrors()
     source = times
     if source is None:
         for x in (high, close):

@@ -18,14 +18,14 @@ topological order; nodes of one level run in parallel (the C++ core releases the
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from threadx._inputs import FieldErrors
+from threadx._inputs import FieldErrors, as_int, as_values
 from threadx.errors import ValidationError
 from threadx.ta import _api
 
@@ -67,15 +67,27 @@ class Node:
         return f"Node({self.function!r}, {', '.join(args)})"
 
 
+def _column_names(columns: Any, errors: FieldErrors) -> tuple[str, ...]:
+    """The data's column names (lowercase), or COLUMNS after reporting why ``columns`` is not a
+    sequence of strings."""
+    if isinstance(columns, str) or not isinstance(columns, (Sequence, set, frozenset)) or \
+            not all(isinstance(c, str) for c in columns):
+        errors.add("columns", columns, "must be a sequence of column names (strings), such as "
+                   "('open', 'high', 'low', 'close', 'volume')")
+        return COLUMNS
+    return tuple(c.lower() for c in columns)
+
+
 class Pipeline:
     """A validated graph of indicator nodes (see the module docstring)."""
 
     def __init__(self, nodes: Mapping[str, Node] | None = None, *, columns: tuple[str, ...] = COLUMNS,
                  **named: Node) -> None:
         self.nodes: dict[str, Node] = {**(nodes or {}), **named}
-        self.columns = tuple(c.lower() for c in columns)
-        self._plans: dict[str, Any] = {}  # each node's parameters, validated once, here
         errors = FieldErrors()
+        self.columns = _column_names(columns, errors)
+        errors.raise_if_any()
+        self._plans: dict[str, Any] = {}  # each node's parameters, validated once, here
         for name, node in self.nodes.items():
             if not isinstance(node, Node):
                 errors.add(name, node, "must be a threadx.ta.Node")
@@ -178,10 +190,13 @@ class Pipeline:
     def run(self, data: Any, *, max_workers: int | None = None) -> Any:
         """Compute every node on ``data`` (a DataFrame or dict of 1-D columns).
 
+        Columns are numbers (float or integer dtypes; text is refused, not parsed).
+        ``max_workers``: threads running the nodes of one level (default 2).
         Returns a DataFrame on the data's index for DataFrame input, else a dict of
         arrays; columns are node names, ``node.output`` for multi-output nodes.
         """
         errors = FieldErrors()
+        workers = as_int(max_workers, "max_workers", errors, 2, minimum=1, none=2)
         if isinstance(data, pd.DataFrame):
             keys = {str(c).lower(): c for c in data.columns}
             index: pd.Index | None = data.index
@@ -193,13 +208,15 @@ class Pipeline:
                                     "message": "must be a DataFrame or a dict of columns"}])
         needed = {ref.lower() for n in self.nodes.values() for ref in n.inputs.values()
                   if ref.lower() in self.columns}
+        values: dict[str, np.ndarray] = {}
         for col in sorted(needed):
             if col not in keys:
                 errors.add("data", f"columns {list(keys.values())!r}", f"has no {col!r} column, which the pipeline reads")
+                continue
+            column = as_values(data[keys[col]], errors, field=f"data[{keys[col]!r}]")
+            if column is not None:
+                values[col] = column.array
         errors.raise_if_any()
-        values: dict[str, np.ndarray] = {}
-        for col in needed:
-            values[col] = np.asarray(data[keys[col]], dtype=np.float64)
 
         def compute(name: str) -> dict[str, np.ndarray]:
             node = self.nodes[name]
@@ -214,7 +231,6 @@ class Pipeline:
                 return {name: outs[0]}
             return {f"{name}.{o}": r for o, r in zip(node.outputs, outs)}
 
-        workers = max_workers or 2
         with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="threadx-pipeline") as pool:
             for level in self.levels:
                 for produced in pool.map(compute, level) if len(level) > 1 else map(compute, level):

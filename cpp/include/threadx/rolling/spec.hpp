@@ -38,7 +38,8 @@ struct Spec {
     std::size_t outputs_per_column() const noexcept;
 };
 
-// Adds one FieldError per broken rule; `times` may be null when n_times == 0.
+// Adds one FieldError per broken rule; `times` may be null when n_times == 0.  Given times
+// hold one stamp per row whatever the window; only a time window needs them and reads their order.
 void validate(const Spec& spec, std::int64_t n_rows, const std::int64_t* times,
               std::int64_t n_times, FieldErrors& errors);
 // Spec-only rules (what a streaming window checks before any data arrives).

@@ -147,7 +147,8 @@ def test_compute_stats_names_each_invalid_argument(args: tuple, kw: dict, field:
 
 
 def test_compute_stats_still_takes_int_arrays_and_numpy_scalars() -> None:
-    ref = compute_stats(EQ, None, EQ, periods_per_year=252.0, risk_free_rate=0.01)
-    got = compute_stats(pd.Series(EQ), None, list(EQ), periods_per_year=np.int64(252),
-                        risk_free_rate=np.float32(0.01).item())
-    assert got["Sharpe Ratio"] == ref["Sharpe Ratio"] and got["Equity Final [$]"] == 110.0
+    ref = compute_stats(EQ, None, np.arange(100.0, 112.0), periods_per_year=252.0, risk_free_rate=0.01)
+    got = compute_stats(pd.Series(EQ), None, list(range(100, 112)), periods_per_year=np.int64(252),
+                        risk_free_rate=np.float64(0.01))
+    pd.testing.assert_series_equal(got, ref)
+    assert got["Equity Final [$]"] == 110.0

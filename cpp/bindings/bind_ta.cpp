@@ -192,8 +192,9 @@ struct TaStream {
     void arity(int n) const {
         if (n != impl->n_inputs()) {
             FieldErrors e;
-            e.add("inputs", std::to_string(n) + " values",
-                  "must be " + std::to_string(impl->n_inputs()) + " numbers: " + call_text());
+            e.add("inputs", std::to_string(n) + (n == 1 ? " value" : " values"),
+                  "must be " + std::to_string(impl->n_inputs()) + (impl->n_inputs() == 1 ? " number: " : " numbers: ") +
+                      call_text());
             e.throw_if_any();
         }
     }

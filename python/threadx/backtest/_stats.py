@@ -279,7 +279,7 @@ def _index_of(index: Any, n: int, errors: FieldErrors) -> pd.Index | None:
     if index is None:
         return pd.RangeIndex(n)
     try:
-        idx = pd.Index(index)
+        idx: pd.Index = pd.Index(index)
     except (TypeError, ValueError) as exc:
         errors.add("index", index, f"cannot be read as an index ({exc})")
         return None

@@ -152,3 +152,16 @@ def test_compute_stats_still_takes_int_arrays_and_numpy_scalars() -> None:
                         risk_free_rate=np.float64(0.01))
     pd.testing.assert_series_equal(got, ref)
     assert got["Equity Final [$]"] == 110.0
+
+
+@pytest.mark.parametrize(("ppy", "rf", "field"), [
+    (PPY, float("nan"), "risk_free_rate"), (PPY, 1.0, "risk_free_rate"), (PPY, -1.0, "risk_free_rate"),
+    (float("inf"), 0.0, "periods_per_year"), (float("nan"), 0.0, "periods_per_year"),
+])
+def test_the_core_checks_the_rates(ppy: float, rf: float, field: str) -> None:
+    """A direct core call is held to the rules compute_stats reports (one place: the core)."""
+    eq = np.linspace(100, 110, 10)
+    no_bars, no_values = np.empty(0, dtype=np.int64), np.empty(0)
+    with pytest.raises(ValidationError) as exc:
+        _core.backtest.stats_compute(eq, eq, ppy, rf, 1.0, eq, 0, no_bars, no_bars, no_values, no_values)
+    assert exc.value.fields == [field]

@@ -100,3 +100,19 @@ def test_gil_is_released_during_a_kernel(big: np.ndarray) -> None:
     t.join()
     # a thread holding the GIL for the whole call would let the counter tick only at the edges
     assert ticks > 0.3 * elapsed / 0.0011, (ticks, elapsed)
+
+
+@pytest.mark.parametrize("bad", ["x", "5", None, True, -1.0, float("nan"), float("inf"), -float("inf"), 10**400])
+def test_set_timeout_refuses_anything_but_finite_seconds(bad: object) -> None:
+    tok = threadx.CancelToken()
+    with pytest.raises(threadx.errors.ValidationError) as err:
+        tok.set_timeout(bad)  # type: ignore[arg-type]
+    assert err.value.fields == ["seconds"]
+    tok.check()  # no deadline was set
+
+
+@pytest.mark.parametrize("ok", [0, 0.0, 2, np.float32(1.5), np.int64(3)])
+def test_set_timeout_takes_real_numbers(ok: object) -> None:
+    tok = threadx.CancelToken()
+    tok.set_timeout(ok)  # type: ignore[arg-type]
+    assert not tok.expired or float(ok) == 0.0  # type: ignore[arg-type]

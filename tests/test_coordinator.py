@@ -489,3 +489,21 @@ def test_stats_health_and_prometheus() -> None:
             assert 'threadx_latency_seconds{quantile="0.99"}' in text
 
     run_async(main())
+
+
+@pytest.mark.parametrize("entry", ["run_jobs", "gather_jobs"])
+@pytest.mark.parametrize(("requests", "kw", "field", "hint"), [
+    ([], {"max_worker": 2}, "max_worker", "max_workers"),
+    ([], {"order": True}, "order", "ordered"),
+    ([], {"bogus": 1}, "bogus", "valid:"),
+    (5, {}, "requests", "iterable"),
+    ("abc", {}, "requests", "iterable"),
+])
+def test_run_jobs_names_a_bad_argument(entry: str, requests: Any, kw: dict[str, Any], field: str, hint: str) -> None:
+    def call() -> Any:
+        out = getattr(threadx, entry)(requests, **kw)
+        return run_async(out) if asyncio.iscoroutine(out) else out
+
+    with pytest.raises(ValidationError, match=hint) as exc:
+        call()
+    assert exc.value.fields == [field]

@@ -29,6 +29,7 @@ from threadx.sources import (
     ResilientSource,
     Retry,
     TransientDataError,
+    at_timeframe,
     check_frame,
     get_source,
     is_transient,
@@ -802,3 +803,27 @@ def test_data_request_gets_the_timeframe_it_asked_for(tmp_path: Path, registry: 
     out = threadx.DataRequest(symbols="AAA", start="2024-01-01T00:00Z", end="2024-01-04T00:00Z",
                               timeframe="1d", source="hourly-files").run()
     assert list(out["AAA"].index) == list(pd.date_range("2024-01-01", periods=3, freq="1D", tz="UTC"))
+
+
+@pytest.mark.parametrize(("args", "kw", "field"), [
+    ((T0, T0 + pd.Timedelta("1D"), "1h"), {"source": "s", "symbol": []}, "symbol"),
+    ((1.5, T0 + pd.Timedelta("1D"), "1h"), {"source": "s", "symbol": "A"}, "start"),
+    ((T0, 7, "1h"), {"source": "s", "symbol": "A"}, "end"),
+    ((T0, T0 + pd.Timedelta("1D"), pd.DataFrame()), {"source": "s", "symbol": "A"}, "timeframe"),
+    ((T0, T0 + pd.Timedelta("1D"), "1h"), {"source": 5, "symbol": "A"}, "source"),
+])
+def test_at_timeframe_names_a_bad_argument(args: tuple[Any, ...], kw: dict[str, Any], field: str) -> None:
+    with pytest.raises(ValidationError) as exc:
+        at_timeframe(bars(), *args, **kw)
+    assert exc.value.fields == [field]
+
+
+@pytest.mark.parametrize("df", [np.array([1.0]), "x", None, pd.DataFrame({"close": [1.0]})])
+def test_at_timeframe_of_a_malformed_frame_is_a_data_error(df: Any) -> None:
+    with pytest.raises(DataError, match="source 's'"):
+        at_timeframe(df, T0, T0 + pd.Timedelta("1D"), "1h", source="s", symbol="A")
+
+
+def test_at_timeframe_of_good_arguments_is_unchanged() -> None:
+    out = at_timeframe(bars(48), T0, T0 + pd.Timedelta("1D"), "4h", source="s", symbol="A")
+    assert len(out) == 6 and out.attrs["timeframe"] == "4h"

@@ -107,3 +107,61 @@ def test_exposure_of_trades_in_any_order(seed: int) -> None:
     want = float((np.cumsum(cover[:n]) > 0).mean()) * 100
     got = compute_stats(np.linspace(1, 2, n), trades, np.ones(n))["Exposure Time [%]"]
     assert got == want
+
+
+EQ = np.linspace(100.0, 110.0, 12)
+
+
+class _Thing:
+    pass
+
+
+@pytest.mark.parametrize(("args", "kw", "field"), [
+    ((EQ, None, EQ), {"risk_free_rate": float("nan")}, "risk_free_rate"),
+    ((EQ, None, EQ), {"risk_free_rate": 1.5}, "risk_free_rate"),
+    ((EQ, None, EQ), {"risk_free_rate": "x"}, "risk_free_rate"),
+    ((EQ, None, EQ), {"periods_per_year": 0.0}, "periods_per_year"),
+    ((EQ, None, EQ), {"periods_per_year": -1.0}, "periods_per_year"),
+    ((EQ, None, EQ), {"periods_per_year": float("inf")}, "periods_per_year"),
+    ((EQ, None, EQ), {"periods_per_year": float("nan")}, "periods_per_year"),
+    ((EQ, None, EQ), {"periods_per_year": "x"}, "periods_per_year"),
+    ((EQ, None, EQ[:-1]), {}, "close"),
+    ((EQ, None, EQ), {"first_bar": 12}, "first_bar"),
+    ((EQ, None, EQ), {"first_bar": "x"}, "first_bar"),
+    ((EQ[:0], None, EQ[:0]), {}, "equity"),
+    (("x", None, EQ), {}, "equity"),
+    ((np.array([_Thing()] * 12), None, EQ), {}, "equity"),
+    ((EQ.astype(str), None, EQ), {}, "equity"),  # numbers as text: refused, not parsed
+    ((EQ, None, EQ.astype(str)), {}, "close"),
+    ((EQ.reshape(3, 4), None, EQ), {}, "equity"),
+    ((EQ, "x", EQ), {}, "trades"),
+    ((EQ, pd.DataFrame({"pnl": [1.0]}), EQ), {}, "trades"),
+    ((EQ, pd.DataFrame({"entry_bar": [1.5], "exit_bar": [3], "pnl": [1.0], "return": [0.1], "fees": [0.0]}), EQ),
+     {}, "trades['entry_bar']"),
+    ((EQ, None, EQ), {"index": pd.RangeIndex(5)}, "index"),
+])
+def test_compute_stats_names_each_invalid_argument(args: tuple, kw: dict, field: str) -> None:
+    with pytest.raises(ValidationError) as exc:
+        compute_stats(*args, **kw)
+    assert exc.value.fields == [field]
+
+
+def test_compute_stats_still_takes_int_arrays_and_numpy_scalars() -> None:
+    ref = compute_stats(EQ, None, np.arange(100.0, 112.0), periods_per_year=252.0, risk_free_rate=0.01)
+    got = compute_stats(pd.Series(EQ), None, list(range(100, 112)), periods_per_year=np.int64(252),
+                        risk_free_rate=np.float64(0.01))
+    pd.testing.assert_series_equal(got, ref)
+    assert got["Equity Final [$]"] == 110.0
+
+
+@pytest.mark.parametrize(("ppy", "rf", "field"), [
+    (PPY, float("nan"), "risk_free_rate"), (PPY, 1.0, "risk_free_rate"), (PPY, -1.0, "risk_free_rate"),
+    (float("inf"), 0.0, "periods_per_year"), (float("nan"), 0.0, "periods_per_year"),
+])
+def test_the_core_checks_the_rates(ppy: float, rf: float, field: str) -> None:
+    """A direct core call is held to the rules compute_stats reports (one place: the core)."""
+    eq = np.linspace(100, 110, 10)
+    no_bars, no_values = np.empty(0, dtype=np.int64), np.empty(0)
+    with pytest.raises(ValidationError) as exc:
+        _core.backtest.stats_compute(eq, eq, ppy, rf, 1.0, eq, 0, no_bars, no_bars, no_values, no_values)
+    assert exc.value.fields == [field]

@@ -118,7 +118,7 @@ def test_bad_use_is_a_typed_error() -> None:
         stream.RSI(foo=3)
     with pytest.raises(ValidationError, match="inputs"):
         stream.RSI().update_many(np.ones(3), np.ones(3))
-    with pytest.raises(TypeError):
+    with pytest.raises(ValidationError, match=r"RSI\.update\(real\)"):
         stream.RSI().update(1.0, 2.0)
     with pytest.raises(ValidationError, match="state"):
         stream.RSI(5)._load(b"garbage")
@@ -128,3 +128,43 @@ def test_bad_use_is_a_typed_error() -> None:
 
 def test_every_function_streams() -> None:
     assert set(FUNCS) <= set(stream.__all__)
+
+
+class _Raises:
+    def __float__(self) -> float:
+        raise RuntimeError("from __float__")
+
+
+@pytest.mark.parametrize("bad", ["x", "1.5", None, object(), True, 1 + 2j, 10**400, [1.0]])
+@pytest.mark.parametrize("position", [0, 1, 2])
+def test_update_of_a_non_number_names_the_input(bad: object, position: int) -> None:
+    s = stream.ATR(5)
+    bar: list[object] = [11.0, 9.0, 10.0]
+    bar[position] = bad
+    with pytest.raises(ValidationError) as err:
+        s.update(*bar)
+    assert err.value.fields == [("high", "low", "close")[position]]
+    assert "must be a real number" in str(err.value)
+    assert s.bars == 0  # nothing was pushed
+
+
+def test_update_takes_any_real_number_and_lets_an_objects_own_error_through() -> None:
+    a, b = stream.RSI(3), stream.RSI(3)
+    for v in (1, np.float32(2.5), np.int64(3), 4.0, np.float64(1.5)):
+        assert np.isnan(a.update(v)) == np.isnan(b.update(float(v)))
+    assert a.update(7) == b.update(7.0)
+    with pytest.raises(RuntimeError, match="from __float__"):
+        a.update(_Raises())
+
+
+@pytest.mark.parametrize("args", [(), (1.0, 2.0), (1.0, 2.0, 3.0, 4.0)])
+def test_update_with_a_wrong_number_of_inputs_names_the_indicator_and_inputs(args: tuple[float, ...]) -> None:
+    with pytest.raises(ValidationError, match=r"ATR\.update\(high, low, close\)") as err:
+        stream.ATR(5).update(*args)
+    assert err.value.fields == ["inputs"]
+
+
+def test_update_by_keyword_is_refused_naming_the_keyword() -> None:
+    with pytest.raises(ValidationError, match=r"RSI\.update\(real\)") as err:
+        stream.RSI().update(close=1.0)
+    assert err.value.fields == ["close"]

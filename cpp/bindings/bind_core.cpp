@@ -55,6 +55,30 @@ void translate(std::exception_ptr p) {
 
 std::string dtype_name(const py::array& a) { return py::str(a.dtype()).cast<std::string>(); }
 
+std::string short_repr(py::handle h) {
+    try {
+        std::string s = py::repr(h).cast<std::string>();
+        return s.size() <= 80 ? s : s.substr(0, 77) + "...";
+    } catch (const py::error_already_set&) {
+        return "<" + std::string(Py_TYPE(h.ptr())->tp_name) + " object>";
+    }
+}
+
+double real_arg_slow(py::handle h, const std::string& field) {
+    if (!PyBool_Check(h.ptr())) {
+        const double v = PyFloat_AsDouble(h.ptr());
+        if (!(v == -1.0 && PyErr_Occurred())) return v;
+        if (!PyErr_ExceptionMatches(PyExc_TypeError) && !PyErr_ExceptionMatches(PyExc_ValueError) &&
+            !PyErr_ExceptionMatches(PyExc_OverflowError))
+            throw py::error_already_set();
+        PyErr_Clear();
+    }
+    FieldErrors errors;
+    errors.add(field, short_repr(h), "must be a real number (a float, or an int within float range)");
+    errors.throw_if_any();
+    return 0.0;
+}
+
 void require_float64(const py::array& a, const char* field, FieldErrors& errors) {
     if (!a.dtype().equal(py::dtype::of<double>())) {  // equivalent, not identical: metadata allowed
         errors.add(field, "dtype " + dtype_name(a), "must be float64");
@@ -87,7 +111,8 @@ void bind_core(py::module_& m) {
         .def_property_readonly("cancelled", &CancelToken::cancelled)
         .def_property_readonly("expired", &CancelToken::expired)
         .def("set_timeout",
-             [](CancelToken& t, double seconds) {
+             [](CancelToken& t, py::handle value) {
+                 const double seconds = real_arg(value, "seconds");
                  if (!(seconds >= 0.0) || !std::isfinite(seconds)) {
                      FieldErrors errors;
                      errors.add("seconds", repr(seconds), "must be a finite number >= 0");
@@ -95,7 +120,10 @@ void bind_core(py::module_& m) {
                  }
                  t.set_timeout(seconds);
              },
-             py::arg("seconds"), "Stop with TaskTimeoutError once `seconds` have passed from now.")
+             py::arg("seconds"),
+             "Stop with TaskTimeoutError once `seconds` have passed from now (0: at the next check). "
+             "`seconds` must be a finite real number >= 0: a negative, NaN or infinite value, or a "
+             "non-number, is a ValidationError naming `seconds` (no deadline: clear_timeout()).")
         .def("clear_timeout", &CancelToken::clear_timeout)
         .def("check", &CancelToken::check,
              "Raise CancelledError / TaskTimeoutError if the work should stop.");

@@ -33,21 +33,44 @@ py::list table() {
     return out;
 }
 
-py::array_t<double> compute(const py::array& equity, const py::array& period_equity, double periods_per_year,
-                            double risk_free_rate, double years, const py::array& close, std::int64_t first_bar,
-                            const Bars64& entry_bar, const Bars64& exit_bar, const py::array& pnl,
-                            const py::array& ret) {
-    FieldErrors errors;
+// The arrays of one stats call as the core reads them (spans over the numpy buffers).
+st::Inputs inputs_of(const py::array& equity, const py::array& period_equity, const py::array& close,
+                     std::int64_t first_bar, const Bars64& entry_bar, const Bars64& exit_bar, const py::array& pnl,
+                     const py::array& ret, FieldErrors& errors) {
     st::Inputs in;
     in.equity = doubles(equity, "equity", errors);
     in.period_equity = doubles(period_equity, "period_equity", errors);
     in.close = doubles(close, "close", errors);
     in.trades = {bars(entry_bar), bars(exit_bar), doubles(pnl, "pnl", errors), doubles(ret, "return", errors)};
+    in.first_bar = first_bar;
+    return in;
+}
+
+// What compute_stats is given, checked before any work: st::validate's rules, with
+// periods_per_year None (inferred from the index) or a real number, risk_free_rate a real number.
+void check(const py::array& equity, const py::array& close, std::int64_t first_bar, py::handle periods_per_year,
+           py::handle risk_free_rate, const Bars64& entry_bar, const Bars64& exit_bar, const py::array& pnl,
+           const py::array& ret) {
+    FieldErrors errors;
+    const bool inferred = periods_per_year.is_none();
+    st::Inputs in = inputs_of(equity, inferred ? py::array_t<double>(0) : equity, close, first_bar, entry_bar,
+                              exit_bar, pnl, ret, errors);
+    in.periods_per_year = inferred ? std::nan("") : real_arg(periods_per_year, "periods_per_year");
+    in.risk_free_rate = real_arg(risk_free_rate, "risk_free_rate");
+    errors.throw_if_any();
+    st::validate(in);
+}
+
+py::array_t<double> compute(const py::array& equity, const py::array& period_equity, double periods_per_year,
+                            double risk_free_rate, double years, const py::array& close, std::int64_t first_bar,
+                            const Bars64& entry_bar, const Bars64& exit_bar, const py::array& pnl,
+                            const py::array& ret) {
+    FieldErrors errors;
+    st::Inputs in = inputs_of(equity, period_equity, close, first_bar, entry_bar, exit_bar, pnl, ret, errors);
     errors.throw_if_any();
     in.periods_per_year = periods_per_year;
     in.risk_free_rate = risk_free_rate;
     in.years = years;
-    in.first_bar = first_bar;
     st::validate(in);
     py::array_t<double> row(st::kCount);
     std::vector<double> scratch;
@@ -76,6 +99,10 @@ void bind_stats(py::module_& m) {
           py::arg("risk_free_rate"), py::arg("years"), py::arg("close"), py::arg("first_bar"), py::arg("entry_bar"),
           py::arg("exit_bar"), py::arg("pnl"), py::arg("ret"),
           "One row of the statistics of stats_table() (float64, in its order).");
+    m.def("stats_validate", &check, py::arg("equity"), py::arg("close"), py::arg("first_bar"),
+          py::arg("periods_per_year"), py::arg("risk_free_rate"), py::arg("entry_bar"), py::arg("exit_bar"),
+          py::arg("pnl"), py::arg("ret"),
+          "Raise ValidationError for what stats_compute would refuse (periods_per_year None: inferred).");
     m.def("stats_drawdown", &drawdown, py::arg("equity"), "Drawdown per bar: 1 - equity / running peak.");
 }
 

@@ -185,21 +185,45 @@ struct TaStream {
         for (int j = 0; j < k; ++j) t[j] = py::float_(y[j]);
         return t;
     }
+    // "RSI.update(close)": the call a user should make.
+    std::string call_text() const {
+        std::string s = name + ".update(";
+        const auto& inputs = info_of(name).inputs;
+        for (std::size_t k = 0; k < inputs.size(); ++k) s += (k ? ", " : "") + inputs[k];
+        return s + ")";
+    }
     void arity(int n) const {
         if (n != impl->n_inputs()) {
             FieldErrors e;
-            e.add("inputs", std::to_string(n) + " values",
-                  name + ".update takes " + std::to_string(impl->n_inputs()));
+            e.add("inputs", std::to_string(n) + (n == 1 ? " value" : " values"),
+                  "must be " + std::to_string(impl->n_inputs()) + (impl->n_inputs() == 1 ? " number: " : " numbers: ") +
+                      call_text());
             e.throw_if_any();
         }
     }
-    template <class... X>
-    py::object update(X... xs) {
-        arity(sizeof...(X));
-        const double x[] = {xs...};
+    // Input k of one bar: a float at once, anything else by the rule of real_arg, naming the input.
+    double input(py::handle h, std::size_t k) const {
+        return PyFloat_Check(h.ptr()) ? PyFloat_AS_DOUBLE(h.ptr()) : real_arg_slow(h, info_of(name).inputs.at(k));
+    }
+    template <class... H>
+    py::object update(H... hs) {
+        arity(sizeof...(H));
+        std::size_t k = 0;
+        const double x[] = {input(hs, k++)...};  // a braced list is evaluated left to right
         double y[16];
         impl->update(x, y);
         return result(y);
+    }
+    // Any other call of update: the wrong number of inputs, or keywords.
+    py::object bad_call(const py::args& args, const py::kwargs& kwargs) const {
+        for (const auto& kv : kwargs) {
+            FieldErrors e;
+            e.add(py::str(kv.first).cast<std::string>(), short_repr(kv.second),
+                  "is not a keyword of update: pass the inputs in order, " + call_text());
+            e.throw_if_any();
+        }
+        arity(static_cast<int>(args.size()));
+        return py::none();  // not reached: a call with the right arity matches the first overload
     }
     py::array_t<double> update_many(const std::vector<CArray<double>>& cols) {
         arity(static_cast<int>(cols.size()));
@@ -266,11 +290,16 @@ void bind_ta(py::module_& m) {
 
     py::class_<TaStream>(m, "Stream", py::dynamic_attr())
         .def(py::init<std::string, std::vector<double>>(), py::arg("name"), py::arg("params"))
-        .def("update1", &TaStream::update<double>)
-        .def("update2", &TaStream::update<double, double>)
-        .def("update3", &TaStream::update<double, double, double>)
-        .def("update4", &TaStream::update<double, double, double, double>)
-        .def("update5", &TaStream::update<double, double, double, double, double>)
+        .def("update1", &TaStream::update<py::handle>)
+        .def("update2", &TaStream::update<py::handle, py::handle>)
+        .def("update3", &TaStream::update<py::handle, py::handle, py::handle>)
+        .def("update4", &TaStream::update<py::handle, py::handle, py::handle, py::handle>)
+        .def("update5", &TaStream::update<py::handle, py::handle, py::handle, py::handle, py::handle>)
+        .def("update1", &TaStream::bad_call)
+        .def("update2", &TaStream::bad_call)
+        .def("update3", &TaStream::bad_call)
+        .def("update4", &TaStream::bad_call)
+        .def("update5", &TaStream::bad_call)
         .def("update_many", &TaStream::update_many, py::arg("inputs"))
         .def("_copy", [](const TaStream& s) { return TaStream(s); })
         .def("_save", &TaStream::save, "The state as bytes (header, fields, checksum: ta/registry.hpp).")

@@ -35,4 +35,18 @@ template <class T>
 using CArray = py::array_t<T, kCopyIn>;
 std::string dtype_name(const py::array& a);
 
+// repr(h), cut to 80 characters (a placeholder when repr itself fails), for error values.
+std::string short_repr(py::handle h);
+
+// The one rule for a real-number argument: a number float() takes (int, float, numpy
+// scalars, objects with __float__ or __index__), not a bool, a string (never parsed) or
+// an int beyond float range; a ValidationError naming `field` otherwise.  An error the
+// object's own __float__ raises (other than TypeError/ValueError/OverflowError) passes through.
+double real_arg_slow(py::handle h, const std::string& field);
+
+// real_arg_slow with a fast path for a Python float (the streaming hot path).
+inline double real_arg(py::handle h, const char* field) {
+    return PyFloat_Check(h.ptr()) ? PyFloat_AS_DOUBLE(h.ptr()) : real_arg_slow(h, field);
+}
+
 }  // namespace threadx::bind

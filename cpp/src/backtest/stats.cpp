@@ -261,6 +261,8 @@ void validate(const Inputs& in) {
     if (!in.close.empty() && !(in.first_bar >= 0 && in.first_bar < n))
         errors.add("first_bar", repr(static_cast<long long>(in.first_bar)), "must be a bar of the data");
     if (!in.period_equity.empty()) check_periods_per_year(in.periods_per_year, errors);
+    if (!(in.risk_free_rate > -1 && in.risk_free_rate < 1))
+        errors.add("risk_free_rate", repr(in.risk_free_rate), "must be in (-1, 1) (an annual fraction: 0.02 = 2 %)");
     const Trades& t = in.trades;
     const std::size_t k = t.pnl.size();
     if (t.entry_bar.size() != k || t.exit_bar.size() != k || t.ret.size() != k)

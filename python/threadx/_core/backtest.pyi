@@ -102,4 +102,15 @@ def stats_compute(
     pnl: npt.NDArray[np.float64],
     ret: npt.NDArray[np.float64],
 ) -> npt.NDArray[np.float64]: ...
+def stats_validate(
+    equity: npt.NDArray[np.float64],
+    close: npt.NDArray[np.float64],
+    first_bar: int,
+    periods_per_year: object,
+    risk_free_rate: object,
+    entry_bar: npt.NDArray[np.int64],
+    exit_bar: npt.NDArray[np.int64],
+    pnl: npt.NDArray[np.float64],
+    ret: npt.NDArray[np.float64],
+) -> None: ...
 def stats_drawdown(equity: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]: ...

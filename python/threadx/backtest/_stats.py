@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 
 from threadx import _core
-from threadx._inputs import core_array
+from threadx._inputs import FieldErrors, as_int, as_values, core_array
 from threadx.backtest._returns import period_last, period_starts
 
 __all__ = ["CORE_STATS", "STAT_DEFINITIONS", "STAT_NAMES", "compute_stats", "stats_frame", "years_spanned"]
@@ -72,17 +72,29 @@ def _mean(x: np.ndarray) -> float:
     return float(x.mean()) if x.size else _NAN
 
 
-def _as_float_array(x: Any, name: str) -> np.ndarray:
-    a = np.asarray(x.to_numpy(dtype=np.float64) if isinstance(x, pd.Series) else x, dtype=np.float64)
-    if a.ndim != 1:
-        raise ValueError(f"{name} must be one-dimensional, got shape {a.shape}")
-    return core_array(a, contiguous=True)
+def _float_vector(x: Any, field: str, errors: FieldErrors) -> np.ndarray:
+    """``x`` as a contiguous 1-D float64 array; numbers only (strings and objects are refused,
+    never parsed).  On an error: recorded, and an empty array."""
+    v = as_values(x, errors, field)
+    if v is not None and v.array.ndim != 1:
+        errors.add(field, f"shape {v.array.shape}", "must be 1-D")
+    return core_array(v.array, contiguous=True) if v is not None and v.array.ndim == 1 else np.empty(0)
 
 
-def _trade_column(trades: pd.DataFrame | None, name: str, dtype: Any) -> np.ndarray:
+_TRADE_COLUMNS = ("entry_bar", "exit_bar", "pnl", "return", "fees")
+
+
+def _trade_column(trades: pd.DataFrame | None, name: str, dtype: Any, errors: FieldErrors) -> np.ndarray:
     if trades is None or len(trades) == 0:
         return np.empty(0, dtype=dtype)
-    return core_array(trades[name].to_numpy(), dtype, contiguous=True)
+    field = f"trades[{name!r}]"
+    col = trades[name]
+    if dtype is np.int64:
+        if not pd.api.types.is_integer_dtype(col.dtype):
+            errors.add(field, f"dtype {col.dtype}", "must be an integer dtype (bar positions)")
+            return np.empty(0, dtype=dtype)
+        return core_array(col.to_numpy(), dtype, contiguous=True)
+    return _float_vector(col, field, errors)
 
 
 def years_spanned(index: pd.Index, n: int, periods_per_year: float | None) -> float:
@@ -175,23 +187,22 @@ def compute_stats(
       index they are plain numbers (mean: float).
     Missing values are NaN (NaT for durations with a DatetimeIndex).
 
+    Invalid arguments raise ValidationError naming each field: arrays that are not 1-D
+    numbers (strings are refused, not parsed), lengths that differ, an empty ``equity``,
+    ``first_bar`` outside the bars, ``periods_per_year`` not a finite number > 0,
+    ``risk_free_rate`` not a number in (-1, 1), ``trades`` not a DataFrame with the
+    columns above (``_core.backtest.stats_validate`` holds the numeric rules).
+
     Known differences from backtesting.py: with no DatetimeIndex and no
     ``periods_per_year`` it reports Return (Ann.) and Calmar as 0.0 (``1**nan == 1``) and
     omits CAGR; here they are NaN. Where it reports a missing duration as float NaN (or,
     with no drawdown spell but ``dd > 0`` on the last bar, a drawdown depth in place of a
     duration), here it is NaT (NaN with a non-datetime index).
     """
-    from threadx._inputs import FieldErrors, as_number
-    from threadx.backtest._engine import periods_per_year_of
-
-    errors = FieldErrors()
-    rfr = as_number(risk_free_rate, "risk_free_rate", errors)
-    if rfr is not None and not -1 < rfr < 1:
-        errors.add("risk_free_rate", risk_free_rate, "must be in (-1, 1)")
-    periods_per_year = periods_per_year_of(periods_per_year, errors)
-    errors.raise_if_any()
-    eq, c, clock = _checked_inputs(equity, close, index, first_bar)
-    tr = _Trades.of(trades)
+    eq, c, clock, tr, first_bar = _checked_inputs(equity, trades, close, index, first_bar, periods_per_year,
+                                                  risk_free_rate)
+    risk_free_rate = float(risk_free_rate)
+    periods_per_year = None if periods_per_year is None else float(periods_per_year)
     s: dict[str, Any] = dict(zip(CORE_STATS, _core_row(eq, c, clock, tr, first_bar, periods_per_year,
                                                        risk_free_rate), strict=True))
     s["# Trades"] = int(s["# Trades"])  # a count, as backtesting.py gives it
@@ -242,25 +253,39 @@ class _Clock:
         return self.rnd(spans.max()), self.rnd(spans.mean())
 
 
-def _checked_inputs(equity: Any, close: Any, index: Any, first_bar: int) -> tuple[np.ndarray, np.ndarray, _Clock]:
+def _checked_inputs(equity: Any, trades: Any, close: Any, index: Any, first_bar: Any, periods_per_year: Any,
+                    risk_free_rate: Any) -> tuple[np.ndarray, np.ndarray, _Clock, _Trades, int]:
+    """The arrays as the core reads them (ValidationError naming every bad one), then the
+    core's rules (``_core.backtest.stats_validate``: lengths, first_bar, the two rates)."""
     if index is None:
         if isinstance(equity, pd.Series):
             index = equity.index
         elif isinstance(close, pd.Series):
             index = close.index
-    eq = _as_float_array(equity, "equity")
-    c = _as_float_array(close, "close")
-    n = eq.size
-    if n == 0:
-        raise ValueError("equity is empty")
-    if c.size != n:
-        raise ValueError(f"close has {c.size} bars, equity has {n}")
-    idx = pd.RangeIndex(n) if index is None else pd.Index(index)
+    errors = FieldErrors()
+    eq = _float_vector(equity, "equity", errors)
+    c = _float_vector(close, "close", errors)
+    tr = _Trades.of(trades, errors)
+    bar = as_int(first_bar, "first_bar", errors, 0)
+    idx = _index_of(index, eq.size, errors)
+    errors.raise_if_any()
+    _core.backtest.stats_validate(eq, c, bar, periods_per_year, risk_free_rate, tr.entry_bar, tr.exit_bar, tr.pl,
+                                  tr.ret)
+    assert idx is not None
+    return eq, c, _Clock.of(idx), tr, bar
+
+
+def _index_of(index: Any, n: int, errors: FieldErrors) -> pd.Index | None:
+    if index is None:
+        return pd.RangeIndex(n)
+    try:
+        idx: pd.Index = pd.Index(index)
+    except (TypeError, ValueError) as exc:
+        errors.add("index", index, f"cannot be read as an index ({exc})")
+        return None
     if len(idx) != n:
-        raise ValueError(f"index has {len(idx)} entries, equity has {n}")
-    if not 0 <= first_bar < n:
-        raise ValueError(f"first_bar must be in [0, {n})")
-    return eq, c, _Clock.of(idx)
+        errors.add("index", f"{len(idx)} entries", f"must have one entry per bar of equity ({n})")
+    return idx
 
 
 @dataclass(frozen=True)
@@ -272,10 +297,17 @@ class _Trades:
     fees: np.ndarray
 
     @classmethod
-    def of(cls, trades: pd.DataFrame | None) -> _Trades:
-        return cls(_trade_column(trades, "entry_bar", np.int64), _trade_column(trades, "exit_bar", np.int64),
-                   _trade_column(trades, "pnl", np.float64), _trade_column(trades, "return", np.float64),
-                   _trade_column(trades, "fees", np.float64))
+    def of(cls, trades: Any, errors: FieldErrors) -> _Trades:
+        """The trade columns; None, or a frame without rows, is no trades."""
+        if trades is not None and not isinstance(trades, pd.DataFrame):
+            errors.add("trades", trades, "must be a DataFrame of closed trades, or None")
+            trades = None
+        missing = [c for c in _TRADE_COLUMNS if trades is not None and len(trades) and c not in trades.columns]
+        if missing:
+            errors.add("trades", f"columns {[str(c) for c in trades.columns][:10]}", f"lacks the columns {missing}")
+            trades = None
+        return cls(*(_trade_column(trades, c, np.int64 if c.endswith("_bar") else np.float64, errors)
+                     for c in _TRADE_COLUMNS))
 
     @property
     def n(self) -> int:

@@ -9,7 +9,7 @@ import pandas as pd
 from threadx._inputs import FieldErrors
 from threadx.data import OHLCV, resample
 from threadx.data._resample import bar_step, duration_text, too_fine
-from threadx.errors import DataError
+from threadx.errors import DataError, ValidationError
 
 #: Each timeframe a request or a source accepts, as a pandas rule.
 _RULES: dict[str, str] = {"1m": "1min", "5m": "5min", "15m": "15min", "1h": "1h", "4h": "4h", "1d": "1D"}
@@ -126,14 +126,34 @@ def slice_bars(df: pd.DataFrame, start: pd.Timestamp, end: pd.Timestamp) -> pd.D
 
 def at_timeframe(df: pd.DataFrame, start: pd.Timestamp, end: pd.Timestamp, timeframe: str, *, source: str,
                  symbol: str) -> pd.DataFrame:
-    """The bars of a checked frame in ``[start, end)`` at ``timeframe``, recorded in ``attrs["timeframe"]``.
+    """The bars of a frame in ``[start, end)`` at ``timeframe``, recorded in ``attrs["timeframe"]``.
 
     Bars of the timeframe's length are returned as they are; finer bars that divide it
     are aggregated with :func:`threadx.data.resample` (the bars in ``[start, end)``, bins
     labelled by their start; a bin that begins before ``start`` is left out); coarser
     bars, or bars that do not divide it, are a DataError.  A frame of fewer than two
     distinct stamps, or one already marked with this timeframe, is taken as it is.
+
+    The arguments are checked first: ``symbol``, ``start``, ``end`` and ``timeframe`` as
+    :func:`fetch_args` checks them and ``source`` a non-empty string (a ValidationError
+    naming each bad one), then ``df`` by :func:`check_frame` (a DataError saying why).
     """
+    errors = FieldErrors()
+    check_symbol(source, errors, "source")
+    args = None
+    try:
+        args = fetch_args(symbol, start, end, timeframe)
+    except ValidationError as exc:
+        errors.extend(exc)
+    errors.raise_if_any()
+    assert args is not None
+    sym, t0, t1, tf = args
+    return _at_timeframe(check_frame(df, source=source, symbol=sym), t0, t1, tf, source=source, symbol=sym)
+
+
+def _at_timeframe(df: pd.DataFrame, start: pd.Timestamp, end: pd.Timestamp, timeframe: str, *, source: str,
+                  symbol: str) -> pd.DataFrame:
+    """:func:`at_timeframe` of a checked frame and checked arguments."""
     period = None if df.attrs.get("timeframe") == timeframe else bar_step(pd.DatetimeIndex(df.index))
     want = pd.Timedelta(_RULES[timeframe])
     out = slice_bars(df, start, end)
@@ -156,7 +176,7 @@ def fetched(df: Any, start: pd.Timestamp, end: pd.Timestamp, timeframe: str, *, 
     """What every source hands back: ``df`` checked (:func:`check_frame`), in ``[start, end)``,
     at ``timeframe`` (:func:`at_timeframe`)."""
     checked = check_frame(df, source=source, symbol=symbol)
-    return at_timeframe(checked, start, end, timeframe, source=source, symbol=symbol)
+    return _at_timeframe(checked, start, end, timeframe, source=source, symbol=symbol)
 
 
 def names_list(names: list[str], limit: int = 10) -> str:

@@ -46,7 +46,8 @@ struct Inputs {
     Trades trades;
 };
 
-// Throws ValidationError naming the field when a span's length or a bar is out of range.
+// Throws ValidationError naming the field when a span's length or a bar is out of range,
+// periods_per_year is not finite and > 0 (when there are periods) or risk_free_rate is not in (-1, 1).
 void validate(const Inputs& in);
 
 // Fills row[0..kCount) (percentages as the names say).  `scratch` holds the period

@@ -49,9 +49,9 @@ _STOP_GRACE = 0.5  # s past a shutdown's deadline for cancelled jobs to stop (na
 class Request(Protocol):
     """What ``Coordinator.submit`` takes: every ``threadx.requests`` struct fits.
 
-    ``validate()`` raises ``ValidationError`` (called before anything is queued, except
-    for ``threadx.requests`` structs, valid from birth); ``run()``
-    computes the result and, when it takes ``cancel=``, stops with the token.
+    ``validate()`` raises ``ValidationError`` (called before anything is queued, on a
+    coordinator thread, except for ``threadx.requests`` structs, valid from birth);
+    ``run()`` computes the result and, when it takes ``cancel=``, stops with the token.
     """
 
     def validate(self) -> Any: ...
@@ -598,8 +598,8 @@ class Coordinator:
         Waits for callbacks up to ``timeout`` (at most ``callback_timeout`` each) and
         returns a summary; jobs not finished when ``timeout`` runs out are cancelled.
         Whatever user code does, it returns at most about 0.7 s after ``timeout``
-        (with ``timeout=None``: once the jobs are done, after at most
-        ``callback_timeout`` + 1.1 s for callbacks): a job that ignores its cancel token,
+        (with ``timeout=None``: once the jobs are done, within about
+        ``callback_timeout`` + 2 s): a job that ignores its cancel token,
         a callback thread that never returns and a callback coroutine that swallows
         its cancellation are abandoned, listed in the summary and logged as a warning.
         Idempotent: later calls return the first call's summary.

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import threading
 import time
+from typing import Any
 
 import numpy as np
+import pandas as pd
 import pytest
 
 import threadx
+from threadx import _core
 from threadx.errors import CancelledError, TaskTimeoutError
 
 # large enough that an uncancelled call takes far longer than the bounds below
@@ -58,14 +61,15 @@ def test_cancel_from_another_thread_stops_quickly(big: np.ndarray, stat: str) ->
     timer.join()
     assert isinstance(exc, CancelledError), exc
     # measured from the moment cancel() ran: on a loaded machine the timer itself may fire late
-    assert ended - fired[0] < 0.05 + 0.1 * full, (ended - fired[0], full)
+    assert ended - fired[0] < 0.1 + 0.1 * full, (ended - fired[0], full)
     assert elapsed < full, (elapsed, full)
 
 
 def test_deadline_raises_task_timeout(big: np.ndarray) -> None:
     token = threadx.CancelToken()
     token.set_timeout(0.01)
-    exc, elapsed = timed_call(threadx.rolling.quantile, big, WINDOW, 0.9, cancel=token)
+    # three levels: ~2 s uncancelled on these machines, so the bound below says something
+    exc, elapsed = timed_call(threadx.rolling.quantile, big, WINDOW, [0.1, 0.5, 0.9], cancel=token)
     assert isinstance(exc, TaskTimeoutError)
     assert isinstance(exc, TimeoutError)
     assert elapsed < 0.5
@@ -92,14 +96,14 @@ def test_gil_is_released_during_a_kernel(big: np.ndarray) -> None:
             time.sleep(0.001)
 
     t = threading.Thread(target=count)
-    t0 = time.perf_counter()
     t.start()
-    threadx.rolling.quantile(big, WINDOW, 0.9)
-    elapsed = time.perf_counter() - t0
+    threadx.rolling.quantile(big, WINDOW, 0.9)  # ~0.5 s
+    during = ticks
     stop.set()
     t.join()
-    # a thread holding the GIL for the whole call would let the counter tick only at the edges
-    assert ticks > 0.3 * elapsed / 0.0011, (ticks, elapsed)
+    # a call holding the GIL throughout would let the counter tick only at its edges (a
+    # count, not a rate: a loaded machine wakes the ticker late, but it does wake it)
+    assert during >= 20, during
 
 
 @pytest.mark.parametrize("bad", ["x", "5", None, True, -1.0, float("nan"), float("inf"), -float("inf"), 10**400])
@@ -116,3 +120,68 @@ def test_set_timeout_takes_real_numbers(ok: object) -> None:
     tok = threadx.CancelToken()
     tok.set_timeout(ok)  # type: ignore[arg-type]
     assert not tok.expired or float(ok) == 0.0  # type: ignore[arg-type]
+
+
+# --------------------------------------------------------------------------- sweeps
+SWEEP_N = 500_000
+SWEEP_GRID = {"fast": list(range(2, 52, 2)), "slow": list(range(60, 310, 10))}  # 50 shared SMAs, 625 combinations
+
+
+@pytest.fixture(scope="module")
+def sweep_plan() -> Any:
+    from threadx.backtest import _sweep
+
+    close = 100 + np.cumsum(np.random.default_rng(9).standard_normal(SWEEP_N)) * 0.05
+    bars = pd.DataFrame({"open": close, "high": close + 0.1, "low": close - 0.1, "close": close},
+                        index=pd.date_range("2000-01-01", periods=SWEEP_N, freq="min", tz="UTC"))
+    return _sweep.prepare("sma_cross", bars, periods_per_year=252.0 * 390, **SWEEP_GRID)
+
+
+def _sweep_in_thread(plan: Any, token: threadx.CancelToken) -> tuple[threading.Thread, Any, dict[str, Any]]:
+    """Start the core's sweep of ``plan`` on a thread; (thread, progress counter, outcome box)."""
+    counter = _core.backtest.SweepProgress()
+    (key, b), = plan.bars.items()
+    box: dict[str, Any] = {}
+
+    def target() -> None:
+        try:
+            _core.backtest.sweep(plan.core, b.open, b.high, b.low, b.close, plan.ppy[key], 1.0,
+                                 progress=counter, cancel=token)
+        except Exception as exc:  # noqa: BLE001 - inspected by the test
+            box["error"] = exc
+        box["ended"] = time.perf_counter()
+
+    t = threading.Thread(target=target, daemon=True)
+    t.start()
+    return t, counter, box
+
+
+@pytest.mark.parametrize("when", ["before", "indicators", "combinations"])
+def test_a_sweep_stops_quickly_in_every_phase(sweep_plan: Any, when: str) -> None:
+    """Every native phase of a sweep checks the token: the indicator columns (50 of 500,000
+    bars here) and each combination's signals, simulation and stats."""
+    token = threadx.CancelToken()
+    if when == "before":
+        token.cancel()
+    t, counter, box = _sweep_in_thread(sweep_plan, token)
+    if when == "indicators":
+        time.sleep(0.03)
+    elif when == "combinations":
+        while counter.done == 0 and t.is_alive():
+            time.sleep(0.001)
+    done_at_cancel = counter.done
+    fired = time.perf_counter()
+    token.cancel()
+    t.join(30)
+    assert not t.is_alive()
+    assert isinstance(box.get("error"), CancelledError), box
+    total = len(sweep_plan.combos)
+    if when == "combinations":
+        assert 1 <= done_at_cancel and counter.done < total  # cut short among the combinations
+    else:
+        assert done_at_cancel == 0 and counter.done == 0  # stopped before any combination ran
+    # time is the point: the indicator phase used to run on for ~0.4 s (its 200 MB block was
+    # zero-filled first, with no check; a token cancelled before the call too); 50 ms is the
+    # aim on a quiet machine, with a margin for a loaded one
+    lag = box["ended"] - fired
+    assert lag < 0.2, f"{when}: the sweep stopped {lag * 1000:.0f} ms after cancel()"

@@ -147,12 +147,12 @@ def _ta_delta(fn):
         pytest.param(lambda: ta.SMA(SER, 10), 1, id="series"),
         pytest.param(lambda: ta.RSI(pd.DataFrame({"a": X, "b": X}), 14), 1, id="frame"),
         pytest.param(lambda: ta.SMA(X, timeperiod=[5, 10, 20]), 3, id="grid-of-3-sets"),
-        pytest.param(lambda: IndicatorRequest(function="SMA", inputs=[X], params={"timeperiod": 10}).run(), 2, id="request"),
+        pytest.param(lambda: IndicatorRequest(function="SMA", inputs=[X], params={"timeperiod": 10}).run(), 1, id="request"),
     ],
 )
 def test_each_indicator_set_is_validated_once_per_call(call, expected):
-    # a request checks when built and once more when it runs (two calls); the old path
-    # checked every set again inside _core.ta.run
+    # a request checks when built and keeps that plan for run() (nothing reads more when
+    # it runs); the old path checked every set again inside _core.ta.run
     assert _ta_delta(call) == expected
 
 

@@ -515,6 +515,9 @@ def _frozen(value: Any) -> Any:
     return types.MappingProxyType(dict(value)) if isinstance(value, dict) else value
 
 
+_PLAN = "_deep_plan"  # the attribute holding a request's kept plan
+
+
 class _Request:
     """Shared behaviour of request structs (checks at birth, encoding, repr, fingerprint)."""
 
@@ -522,10 +525,39 @@ class _Request:
     # whether equal fingerprints mean equal results (False for requests that read
     # the outside world, such as DataRequest)
     cacheable: ClassVar[bool] = True
+    # whether the deep checks' plan is kept once made (False where the checks read
+    # something outside the request that may change, as DataRequest's source registry)
+    _keeps_plan: ClassVar[bool] = True
+    # whether building the request already runs every check (then its plan is kept)
+    _shallow_is_deep: ClassVar[bool] = False
 
     def __post_init__(self) -> None:
         self._normalize()
-        self._prepare(deep=False)
+        plan = self._prepare(deep=False)
+        if self._shallow_is_deep and self._keeps_plan:
+            object.__setattr__(self, _PLAN, plan)
+
+    def _plan(self) -> Any:
+        """The plan of every check, the deep ones included: made once, then kept.
+
+        Kept as a plain attribute, not a field: no part of equality, hashing, repr,
+        ``to_dict``, the fingerprint or pickling (``__getstate__`` leaves it out).
+        """
+        plan = self.__dict__.get(_PLAN)
+        if plan is None:
+            plan = self._prepare(deep=True)
+            if self._keeps_plan:
+                object.__setattr__(self, _PLAN, plan)
+        return plan
+
+    def __getstate__(self) -> dict[str, Any]:
+        """The fields (read-only dicts as plain ones, which pickle), without the kept plan."""
+        return {k: dict(v) if isinstance(v, types.MappingProxyType) else v
+                for k, v in self.__dict__.items() if k != _PLAN}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        for k, v in state.items():
+            object.__setattr__(self, k, _frozen(v))
 
     def _normalize(self) -> None:
         """Settle the fields' forms (dicts become read-only) before the checks."""
@@ -539,9 +571,10 @@ class _Request:
         """Run every check, the deep ones (reading all of the data) included; return self.
 
         Building the request ran the cheap checks; ``run()`` runs the deep ones itself,
-        so calling this first is never needed.
+        so calling this first is never needed.  The checks run once: their plan is
+        kept, and later ``validate()`` and ``run()`` calls use it.
         """
-        self._prepare(deep=True)
+        self._plan()
         return self
 
     def fingerprint(self) -> str | None:
@@ -623,7 +656,7 @@ class RollingRequest(_Request):
 
     def run(self, *, out: Any = None, cancel: _core.CancelToken | None = None) -> Any:
         """Compute the statistic (after the deep checks)."""
-        return _rolling.compute(self._prepare(), out=out, cancel=cancel)
+        return _rolling.compute(self._plan(), out=out, cancel=cancel)
 
 
 @_request
@@ -636,6 +669,7 @@ class IndicatorRequest(_Request):
     """
 
     kind: ClassVar[str] = "IndicatorRequest"
+    _shallow_is_deep: ClassVar[bool] = True  # no check reads more when run
 
     function: str
     inputs: Any
@@ -664,7 +698,7 @@ class IndicatorRequest(_Request):
         """Compute the indicator; the result is what the function returns."""
         from threadx.ta import _api
 
-        return _api.execute(self._prepare(), cancel)
+        return _api.execute(self._plan(), cancel)
 
 
 @_request
@@ -719,7 +753,7 @@ class BacktestRequest(_Request):
         """Run the backtest (after the deep checks): a ``threadx.backtest.BacktestResult``."""
         from threadx.backtest import _engine
 
-        return _engine.execute(self._prepare(), cancel)
+        return _engine.execute(self._plan(), cancel)
 
 
 @_request
@@ -771,7 +805,7 @@ class SweepRequest(_Request):
         """Run the sweep (after the deep checks): what ``threadx.backtest.sweep`` returns."""
         from threadx.backtest import _sweep
 
-        return _sweep.execute(self._prepare(), cancel=cancel)
+        return _sweep.execute(self._plan(), cancel=cancel)
 
 
 # --------------------------------------------------------------------------- data requests
@@ -813,6 +847,7 @@ class DataRequest(_Request):
 
     kind: ClassVar[str] = "DataRequest"
     cacheable: ClassVar[bool] = False
+    _keeps_plan: ClassVar[bool] = False
 
     symbols: Any
     start: Any

@@ -6,8 +6,11 @@
 #include <map>
 #include <tuple>
 
+#include <tbb/enumerable_thread_specific.h>
+
 #include "threadx/backtest/options.hpp"
 #include "threadx/backtest/stats.hpp"
+#include "threadx/core/buffer.hpp"
 #include "threadx/core/parallel.hpp"
 #include "threadx/rolling/rolling.hpp"
 #include "threadx/ta/registry.hpp"
@@ -87,6 +90,10 @@ std::vector<Key> keys_of(Strategy s, const double* c) {
     return {};
 }
 
+// Every shared indicator column, computed in parallel.  The block is not zero-filled
+// first: each kernel writes every row of its column (its warm-up NaNs included), and a
+// fill of keys x bars doubles would be a long pass (fresh pages cost ~11 us each here)
+// that no cancellation check interrupts; the kernels check the token as they go.
 class Indicators {
 public:
     Indicators(const Bars& bars, Strategy s, const double* combos, std::int64_t n_combos, std::int64_t n_params,
@@ -98,7 +105,7 @@ public:
             slot = static_cast<std::int64_t>(keys.size());
             keys.push_back(k);
         }
-        data_.assign(keys.size() * static_cast<std::size_t>(bars.n), 0.0);
+        data_.resize(keys.size() * static_cast<std::size_t>(bars.n));
         parallel_ranges(keys.size(), 1, token, [&](std::size_t b, std::size_t e) {
             for (std::size_t j = b; j < e; ++j) compute(bars, keys[j], data_.data() + j * bars.n, token);
         });
@@ -108,16 +115,18 @@ public:
 
 private:
     std::map<Key, std::int64_t> slot_;
-    std::vector<double> data_;
+    Buffer<double> data_;
     std::int64_t n_ = 0;
 };
 
-// Signals of one combination into four byte columns (entries, exits, short entries, short exits).
+// Signals of one combination into four byte columns (entries, exits, short entries, short
+// exits).  The columns are not initialised: make() writes every row a simulation reads.
 class Signals {
 public:
-    explicit Signals(std::int64_t n) : n_(n), buf_(static_cast<std::size_t>(4 * n)), bb_(static_cast<std::size_t>(3 * n)) {}
+    explicit Signals(std::int64_t n) : n_(n) { buf_.resize(static_cast<std::size_t>(4 * n)); }
 
-    SimInputs make(const Bars& bars, Strategy s, bool short_side, const double* c, const Indicators& ind) {
+    SimInputs make(const Bars& bars, Strategy s, bool short_side, const double* c, const Indicators& ind,
+                   const CancelCheck& check) {
         std::uint8_t* up = buf_.data();           // long entry
         std::uint8_t* down = buf_.data() + n_;    // long exit
         std::uint8_t* sup = buf_.data() + 2 * n_;   // short entry
@@ -154,8 +163,9 @@ public:
                 const ta::Info* info = ta::find("BBANDS");
                 const double p[4] = {c[0], c[1], c[1], 0.0};
                 const ConstColumn in[1] = {{close, 1}};
+                bb_.resize(static_cast<std::size_t>(3 * n_));
                 const Column o[3] = {{bb_.data(), 1}, {bb_.data() + n_, 1}, {bb_.data() + 2 * n_, 1}};
-                info->column(p, in, n_, o, CancelCheck(nullptr));
+                info->column(p, in, n_, o, check);
                 const double *upper = bb_.data(), *mid = bb_.data() + n_, *lower = bb_.data() + 2 * n_;
                 for (std::int64_t i = 0; i < n_; ++i) {
                     up[i] = close[i] < lower[i];
@@ -216,8 +226,8 @@ private:
     }
 
     std::int64_t n_;
-    std::vector<std::uint8_t> buf_;
-    std::vector<double> bb_;
+    Buffer<std::uint8_t> buf_;
+    Buffer<double> bb_;  // BBANDS' three bands, per combination
 };
 
 // One combination's stats row through threadx/backtest/stats.hpp, as run() reports them
@@ -250,6 +260,18 @@ public:
 private:
     std::vector<std::int64_t> entry_, exit_;
     std::vector<double> pnl_, ret_, scratch_;
+};
+
+// What one thread of a sweep reuses from one combination to the next (allocated once per
+// thread, never initialised: the simulation writes every bar).
+struct Scratch {
+    explicit Scratch(std::int64_t n) : sig(n) {
+        for (Buffer<double>* b : {&eq, &cash, &pos}) b->resize(static_cast<std::size_t>(n));
+    }
+    Signals sig;
+    Buffer<double> eq, cash, pos;
+    SimOut so;
+    StatsRow stats_row;
 };
 
 }  // namespace
@@ -315,23 +337,23 @@ void sweep(const Bars& bars, const SweepSpec& spec, const SweepOut& out, const C
     const std::int64_t n = bars.n, ns = static_cast<std::int64_t>(sweep_stat_names().size());
     std::vector<std::vector<TradeRecord>> trades_of(out.trades ? static_cast<std::size_t>(spec.n_combos) : 0);
     const CancelCheck check(token);
+    tbb::enumerable_thread_specific<Scratch> scratch([n] { return Scratch(n); });
     parallel_ranges(static_cast<std::size_t>(spec.n_combos), 1, token, [&](std::size_t b, std::size_t e) {
-        Signals sig(n);
-        std::vector<double> eq(out.equity ? 0 : static_cast<std::size_t>(n)), cash(static_cast<std::size_t>(n)),
-            pos(static_cast<std::size_t>(n));
-        SimOut so;
-        StatsRow stats_row;
+        Scratch& w = scratch.local();
+        SimOut& so = w.so;
         for (std::size_t r = b; r < e; ++r) {
             const auto row = static_cast<std::int64_t>(r);
-            const SimInputs in = sig.make(bars, spec.strategy, spec.short_side, spec.combos + row * np, ind);
-            double* equity = out.equity ? out.equity + row * n : eq.data();
+            const SimInputs in = w.sig.make(bars, spec.strategy, spec.short_side, spec.combos + row * np, ind, check);
+            check();  // between the phases of a combination too: each is a pass over every bar
+            double* equity = out.equity ? out.equity + row * n : w.eq.data();
             so.equity = {equity, 1};
-            so.cash = {cash.data(), 1};
-            so.position = {pos.data(), 1};
+            so.cash = {w.cash.data(), 1};
+            so.position = {w.pos.data(), 1};
             so.orders.clear();
             so.trades.clear();
             simulate(bars, in, spec.params, row, so, check);
-            stats_row.fill(bars, equity, so.trades, spec, out.stats + row * ns);
+            check();
+            w.stats_row.fill(bars, equity, so.trades, spec, out.stats + row * ns);
             if (out.trades) trades_of[r] = so.trades;
             if (out.done) out.done->fetch_add(1, std::memory_order_relaxed);
         }

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import enum
 import inspect
 import itertools
@@ -10,7 +11,7 @@ import logging
 import math
 import threading
 import time
-from collections import OrderedDict, deque
+from collections import deque
 from collections.abc import AsyncIterator, Callable, Generator, Iterable
 from dataclasses import dataclass, field
 from typing import Any, Protocol
@@ -19,7 +20,7 @@ import numpy as np
 
 from threadx import _core
 from threadx._inputs import FieldErrors
-from threadx.coordinator._cache import ResultCache
+from threadx.coordinator._cache import ResultCache, Uncollected, estimate_nbytes
 from threadx.coordinator._executor import BoundedExecutor
 from threadx.coordinator._metrics import CoordinatorStats, Metrics, health, prometheus_collector
 from threadx.coordinator._queue import Slots
@@ -39,15 +40,18 @@ __all__ = ["Coordinator", "CoordinatorStats", "Job", "JobStatus", "Request", "Sh
 log = logging.getLogger("threadx.coordinator")
 
 DEFAULT_CACHE_BYTES = 0  # off: hashing reads every input byte, which costs more than many kernels
-_DONE_KEPT = 1_000  # finished jobs whose result nobody took, kept for lookups by id
+DEFAULT_UNCOLLECTED_BYTES = 256 * 2**20  # results of finished jobs nobody took yet, kept for lookups by id
+_DONE_KEPT = 1_000  # ... and at most this many of those jobs
+_CANCEL_GRACE = 1.0  # s a shutdown gives cancelled callback coroutines to stop (less if its deadline is nearer)
+_STOP_GRACE = 0.5  # s past a shutdown's deadline for cancelled jobs to stop (native loops take milliseconds)
 
 
 class Request(Protocol):
     """What ``Coordinator.submit`` takes: every ``threadx.requests`` struct fits.
 
-    ``validate()`` raises ``ValidationError`` (called before anything is queued, except
-    for ``threadx.requests`` structs, valid from birth); ``run()``
-    computes the result and, when it takes ``cancel=``, stops with the token.
+    ``validate()`` raises ``ValidationError`` (called before anything is queued, on a
+    coordinator thread, except for ``threadx.requests`` structs, valid from birth);
+    ``run()`` computes the result and, when it takes ``cancel=``, stops with the token.
     """
 
     def validate(self) -> Any: ...
@@ -174,6 +178,11 @@ def _positive_or_none(errors: FieldErrors, name: str, value: Any) -> None:
         errors.add(name, value, "must be a finite number of seconds > 0, or None")
 
 
+def _byte_count(errors: FieldErrors, name: str, value: Any, zero: str) -> None:
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 0:
+        errors.add(name, value, f"must be an integer >= 0 ({zero})")
+
+
 def _positive_int(errors: FieldErrors, name: str, value: Any, *, allow_none: bool = False) -> None:
     if value is None and allow_none:
         return
@@ -201,11 +210,17 @@ class Coordinator:
       the request's fingerprint (a SHA-256 of its data and parameters).  Off by default:
       hashing reads every input byte, which costs more than many kernels take, so turn
       it on where the same requests recur (dashboards, repeated sweeps).
+    - Finished jobs whose result nobody took yet stay reachable through ``job(id)``:
+      the last 1,000 at most, holding at most ``uncollected_bytes`` of results (numpy
+      ``nbytes``, pandas ``memory_usage(deep=False)``); the oldest are dropped first,
+      counted in ``stats().uncollected_evicted``.  Whoever holds a ``Job`` still gets
+      its result.
     """
 
     def __init__(self, max_workers: int | None = None, max_queue: int = 1000,
                  task_timeout: float | None = None, callback_timeout: float = 5.0,
                  callback_workers: int = 2, *, cache_bytes: int = DEFAULT_CACHE_BYTES,
+                 uncollected_bytes: int = DEFAULT_UNCOLLECTED_BYTES,
                  on_callback_error: Callable[[Job, BaseException], Any] | None = None) -> None:
         errors = FieldErrors()
         _positive_int(errors, "max_workers", max_workers, allow_none=True)
@@ -216,8 +231,8 @@ class Coordinator:
         else:
             _positive_or_none(errors, "callback_timeout", callback_timeout)
         _positive_int(errors, "callback_workers", callback_workers)
-        if isinstance(cache_bytes, bool) or not isinstance(cache_bytes, (int, np.integer)) or cache_bytes < 0:
-            errors.add("cache_bytes", cache_bytes, "must be an integer >= 0 (0: no cache)")
+        _byte_count(errors, "cache_bytes", cache_bytes, "0: no cache")
+        _byte_count(errors, "uncollected_bytes", uncollected_bytes, "0: keep no result nobody took")
         if on_callback_error is not None and not callable(on_callback_error):
             errors.add("on_callback_error", on_callback_error, "must be callable or None")
         errors.raise_if_any()
@@ -233,13 +248,14 @@ class Coordinator:
         self._slots = Slots(self.max_queue)
         self._pool = BoundedExecutor(self.max_workers, "threadx-worker")
         self._callback_pool = BoundedExecutor(self.callback_workers, "threadx-callback")
+        self._validate_pool = BoundedExecutor(self.max_workers, "threadx-validate")  # other objects' validate()
         self._log = log
         self._tasks = TaskRegistry(log)
         self._quiet: asyncio.Event | None = None  # set while no job is active and no worker busy
         self._callbacks_pending: set[asyncio.Task[Any]] = set()
         self._ids = itertools.count(1)
         self._active: dict[int, Job] = {}  # queued and running
-        self._done: OrderedDict[int, Job] = OrderedDict()  # finished, result not yet taken
+        self._done: Uncollected[Job] = Uncollected(_DONE_KEPT, int(uncollected_bytes))  # result not yet taken
         self._metrics = Metrics()
         self._running = 0
         self._accepting = True
@@ -290,10 +306,13 @@ class Coordinator:
         """Queue ``request``; returns its ``Job`` (await it for the result).
 
         ThreadX's requests are checked when they are built; another object's
-        ``validate()`` is called here.  Either way an invalid request raises
-        ``ValidationError`` before anything is queued and leaves no trace; what only
-        the deep checks find (timestamps out of order, signals on another index) is
-        the job's ``ValidationError``, found on the worker before any work.  When ``max_queue`` jobs wait, this waits for room, or with
+        ``validate()`` is called here, on a thread of the coordinator (never on the
+        event loop, which other coroutines keep).  Either way an invalid request
+        raises ``ValidationError`` before anything is queued and leaves no trace; what
+        only a threadx request's deep checks find (timestamps out of order, signals on
+        another index) is the job's ``ValidationError``, found once, on the worker,
+        before any work (a request that ran ``validate()`` keeps their plan and is not
+        checked again).  When ``max_queue`` jobs wait, this waits for room, or with
         ``block=False`` raises ``QueueFullError``.  After shutdown began it raises
         ``CoordinatorClosedError``.
         """
@@ -307,9 +326,12 @@ class Coordinator:
             errors.add("callback", callback, "must be callable (sync or async) or None")
         _positive_or_none(errors, "timeout", timeout)
         errors.raise_if_any()
-        if not isinstance(request, _Request):  # threadx's requests were checked when built
-            request.validate()
         self._start()
+        if not isinstance(request, _Request):  # threadx's requests were checked when built
+            await asyncio.wrap_future(self._validate_pool.submit(
+                request.validate, _label=f"validate() of a {type(request).__name__}"))
+            if not self._accepting:
+                raise CoordinatorClosedError("the coordinator began shutting down while the request was validated")
         job = Job(self, next(self._ids), request, self.task_timeout if timeout is None else float(timeout),
                   callback)
         if block:
@@ -507,9 +529,7 @@ class Coordinator:
         del exc
         self._active.pop(job.id, None)
         if not job._taken:
-            self._done[job.id] = job
-            while len(self._done) > _DONE_KEPT:
-                self._done.popitem(last=False)
+            self._done.add(job.id, job, estimate_nbytes(result) if status is JobStatus.SUCCEEDED else 0)
         if job.callback is not None:
             task = self._tasks.spawn(self._run_callback(job), f"threadx-callback-job-{job.id}")
             self._callbacks_pending.add(task)
@@ -517,7 +537,7 @@ class Coordinator:
 
     def _forget(self, job: Job) -> None:
         if job.done():
-            self._done.pop(job.id, None)
+            self._done.pop(job.id)
 
     def job(self, job_id: int) -> Job | None:
         """A queued, running, or finished-but-not-yet-collected job by id."""
@@ -552,7 +572,7 @@ class Coordinator:
 
     async def _await_bounded(self, aw: Any, name: str, job: Job) -> Any:
         """``await aw`` for at most ``callback_timeout`` s, then CallbackTimeoutError."""
-        fut = self._tasks.spawn(aw, f"threadx-callback-{job.id}") if inspect.iscoroutine(aw) \
+        fut = self._tasks.spawn(aw, f"callback {name} of job {job.id}") if inspect.iscoroutine(aw) \
             else asyncio.ensure_future(aw)
         done, _ = await asyncio.wait([fut], timeout=self.callback_timeout)
         if not done:
@@ -577,6 +597,11 @@ class Coordinator:
 
         Waits for callbacks up to ``timeout`` (at most ``callback_timeout`` each) and
         returns a summary; jobs not finished when ``timeout`` runs out are cancelled.
+        Whatever user code does, it returns at most about 0.7 s after ``timeout``
+        (with ``timeout=None``: once the jobs are done, within about
+        ``callback_timeout`` + 2 s): a job that ignores its cancel token,
+        a callback thread that never returns and a callback coroutine that swallows
+        its cancellation are abandoned, listed in the summary and logged as a warning.
         Idempotent: later calls return the first call's summary.
         """
         errors = FieldErrors()
@@ -601,8 +626,9 @@ class Coordinator:
         t0 = time.monotonic()
         end = None if timeout is None else t0 + timeout
 
-        def left() -> float | None:
-            return None if end is None else max(0.0, end - time.monotonic())
+        def left(after: float = 0.0) -> float | None:
+            """Seconds to the deadline (plus ``after``); None without one."""
+            return None if end is None else max(0.0, end + after - time.monotonic())
 
         before = dict(self._metrics.counts)
         self._slots.close()
@@ -614,20 +640,23 @@ class Coordinator:
         except asyncio.TimeoutError:  # the deadline came first: cancel what still runs
             drain = False
             self._cancel_everything()
-            try:
-                await asyncio.wait_for(self._quiet.wait(), 0.5)
-            except asyncio.TimeoutError:
-                pass
-        abandoned_jobs: list[str] = []
+            with contextlib.suppress(asyncio.TimeoutError):
+                await asyncio.wait_for(self._quiet.wait(), left(_STOP_GRACE))
         if self._callbacks_pending:
             cb_wait = self.callback_timeout if end is None else min(self.callback_timeout, left() or 0.0)
             await asyncio.wait(list(self._callbacks_pending), timeout=cb_wait + 0.05)
-        await self._tasks.cancel_all()
+        # what still runs is cancelled; a coroutine that swallows its cancellation is
+        # abandoned after a short grace (it stays tracked until it ends on its own)
+        grace = _CANCEL_GRACE if end is None else max(0.05, min(_CANCEL_GRACE, left() or 0.0))
+        ignored = await self._tasks.cancel_all(grace)
         self._pool.shutdown(wait=False, cancel_futures=True)
         self._callback_pool.shutdown(wait=False, cancel_futures=True)
+        self._validate_pool.shutdown(wait=False)  # submits waiting on it are told the coordinator closed
         now = time.monotonic()
         stuck = [f"{r.label} (running {now - r.started:.1f} s)" for r in self._callback_pool.join(0.05)]
-        abandoned_jobs += [f"{r.label} (running {now - r.started:.1f} s)" for r in self._pool.join(0.5)]
+        stuck += [f"{t.get_name()} (ignored its cancellation)" for t in ignored]
+        job_wait = _STOP_GRACE if end is None else left(_STOP_GRACE) or 0.0
+        abandoned_jobs = [f"{r.label} (running {now - r.started:.1f} s)" for r in self._pool.join(job_wait)]
         self._cache.clear()
         after = self._metrics.counts
         summary = ShutdownSummary(
@@ -651,10 +680,13 @@ class Coordinator:
 
     # ------------------------------------------------------------------ observability
     def stats(self) -> CoordinatorStats:
-        """Counters, queue depth, submit-to-finish latency percentiles (s) and cache figures."""
-        cache = self._cache
+        """Counters, queue depth, submit-to-finish latency percentiles (s), cache figures and
+        the finished jobs kept uncollected (count, bytes, evictions)."""
+        cache, done = self._cache, self._done
         return self._metrics.stats(queued=self._slots.used, running=self._running, cache_hits=cache.hits,
-                                   cache_misses=cache.misses, cache_bytes=cache.bytes, cache_entries=len(cache))
+                                   cache_misses=cache.misses, cache_bytes=cache.bytes, cache_entries=len(cache),
+                                   uncollected=len(done), uncollected_bytes=done.bytes,
+                                   uncollected_evicted=done.evicted)
 
     def health(self) -> dict[str, Any]:
         """A quick status: ``ok``, ``degraded`` (queue full or every callback thread stuck) or ``closed``."""

@@ -15,8 +15,9 @@ from threadx._optional import require
 
 _LATENCY_WINDOW = 10_000  # latencies kept for the percentiles
 _COUNTERS = ("submitted", "succeeded", "failed", "cancelled", "timed_out", "callback_timeouts", "callback_errors")
-_PROMETHEUS_COUNTERS = (*_COUNTERS, "cache_hits", "cache_misses")
-_PROMETHEUS_GAUGES = ("queued", "running", "queue_depth", "cache_bytes", "cache_entries")
+_PROMETHEUS_COUNTERS = (*_COUNTERS, "cache_hits", "cache_misses", "uncollected_evicted")
+_PROMETHEUS_GAUGES = ("queued", "running", "queue_depth", "cache_bytes", "cache_entries", "uncollected",
+                      "uncollected_bytes")
 
 
 @dataclass(frozen=True)
@@ -40,6 +41,9 @@ class CoordinatorStats:
     cache_misses: int
     cache_bytes: int
     cache_entries: int
+    uncollected: int  # finished jobs whose result nobody took yet, kept for Coordinator.job(id)
+    uncollected_bytes: int  # their results' estimated bytes
+    uncollected_evicted: int  # such jobs dropped, oldest first, to stay within the bounds
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -69,7 +73,8 @@ class Metrics:
         return p50, p95, p99
 
     def stats(self, *, queued: int, running: int, cache_hits: int, cache_misses: int, cache_bytes: int,
-              cache_entries: int) -> CoordinatorStats:
+              cache_entries: int, uncollected: int, uncollected_bytes: int,
+              uncollected_evicted: int) -> CoordinatorStats:
         p50, p95, p99 = self.percentiles()
         c = self.counts
         return CoordinatorStats(
@@ -78,7 +83,8 @@ class Metrics:
             callback_timeouts=c["callback_timeouts"], callback_errors=c["callback_errors"],
             queue_depth=queued, latency_p50=p50, latency_p95=p95, latency_p99=p99,
             cache_hits=cache_hits, cache_misses=cache_misses, cache_bytes=cache_bytes,
-            cache_entries=cache_entries)
+            cache_entries=cache_entries, uncollected=uncollected, uncollected_bytes=uncollected_bytes,
+            uncollected_evicted=uncollected_evicted)
 
 
 def health(*, accepting: bool, queue_full: bool, workers: int, running: int, queue_depth: int, max_queue: int,

@@ -52,11 +52,17 @@ class TaskRegistry:
         if tasks:
             await asyncio.wait(tasks, timeout=timeout)
 
-    async def cancel_all(self) -> None:
-        """Cancel what is still pending and wait until it has finished."""
+    async def cancel_all(self, timeout: float | None) -> list[asyncio.Task[Any]]:
+        """Cancel what is still pending and wait up to ``timeout`` s for it to finish.
+
+        Returns the tasks still pending then: code that swallows ``CancelledError``
+        keeps its task running, and nothing can stop it.  They stay tracked (held and
+        their exceptions read) until they end on their own.
+        """
         me = asyncio.current_task()
         tasks = [t for t in self._tasks if t is not me and not t.done()]
         for t in tasks:
             t.cancel()
         if tasks:
-            await asyncio.wait(tasks)
+            await asyncio.wait(tasks, timeout=timeout)
+        return [t for t in tasks if not t.done()]

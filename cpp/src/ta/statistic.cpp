@@ -296,7 +296,7 @@ struct Beta {
     template <class C>
     void check(const C& c) const {
         c.that(count >= 0, "BETA.count", count, "must not be negative");
-        c.index("BETA.head", head, period);
+        c.index("BETA.head", w.head, w.period);
     }
     template <class Ar>
     void fields(Ar& ar) {
@@ -354,7 +354,7 @@ struct Correl {
     template <class C>
     void check(const C& c) const {
         c.that(count >= 0, "CORREL.count", count, "must not be negative");
-        c.index("CORREL.head", head, period);
+        c.index("CORREL.head", w.head, w.period);
     }
     template <class Ar>
     void fields(Ar& ar) {

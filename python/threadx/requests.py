@@ -79,7 +79,8 @@ def _decode_index(obj: Any) -> pd.Index:
         return pd.DatetimeIndex(idx, freq=d.get("freq"))
     if "__rangeindex__" in obj:
         return pd.RangeIndex(*obj["__rangeindex__"])
-    return pd.Index(decode(obj["__index__"]))
+    index: pd.Index = pd.Index(decode(obj["__index__"]))  # decode() is Any: pd.Index(Any) would be too
+    return index
 
 
 def decode(value: Any) -> Any:

@@ -15,6 +15,7 @@ from typing import Any, Literal, cast
 
 import numpy as np
 import pandas as pd
+from pandas.tseries.offsets import BaseOffset
 
 from threadx._inputs import FieldErrors
 from threadx.errors import DataError, ValidationError
@@ -53,7 +54,7 @@ def duration_text(td: pd.Timedelta) -> str:
     return str(td)
 
 
-def rule_span(offset: pd.DateOffset) -> pd.Timedelta:
+def rule_span(offset: BaseOffset) -> pd.Timedelta:
     """The longest bin of a rule: its length, or for calendar rules their longest bin
     (a month 31 days, a year 366, a business day 3 over a weekend)."""
     edges = pd.date_range("2000-01-01", periods=64, freq=offset)
@@ -73,7 +74,8 @@ def too_fine(what: str, span: pd.Timedelta, period: pd.Timedelta) -> DataError |
 _RULES = "a pandas frequency with a positive multiple, such as '5min', '1h', '1D', 'W-FRI', 'ME', 'QE' or 'YE'"
 
 
-def _offset(rule: Any, errors: FieldErrors) -> pd.DateOffset | None:
+def _offset(rule: Any, errors: FieldErrors) -> BaseOffset | None:
+    offset: BaseOffset | None
     try:
         offset = pd.tseries.frequencies.to_offset(rule)
     except (ValueError, TypeError, AttributeError):
@@ -198,7 +200,7 @@ def resample(
     if stamp == "last":
         out.index = pd.DatetimeIndex(last_stamp, name=df.index.name)
     attrs = {k: v for k, v in df.attrs.items() if k not in ("closes", "label")}
-    out.attrs = {**attrs, "closes": tuple("" if t is pd.NaT else t.isoformat() for t in closes)}
+    out.attrs = {**attrs, "closes": tuple("" if pd.isna(t) else t.isoformat() for t in closes)}
     return out
 
 

@@ -8,14 +8,17 @@ import sys
 
 import pytest
 
-PACKAGE = pathlib.Path(__file__).resolve().parents[1] / "python" / "threadx"
+ROOT = pathlib.Path(__file__).resolve().parents[1]
+PACKAGE = ROOT / "python" / "threadx"
 
 
-def test_mypy_clean() -> None:
+def test_mypy_strict_clean() -> None:
+    """``mypy --strict python/threadx`` with the project's [tool.mypy] settings: no error."""
     pytest.importorskip("mypy")
     r = subprocess.run(
-        [sys.executable, "-m", "mypy", str(PACKAGE), "--ignore-missing-imports", "--no-incremental"],
-        capture_output=True, text=True, timeout=600,
+        [sys.executable, "-m", "mypy", "--strict", "--config-file", str(ROOT / "pyproject.toml"),
+         "--no-incremental", str(PACKAGE)],
+        capture_output=True, text=True, timeout=600, cwd=ROOT,
     )
     assert r.returncode == 0, r.stdout + r.stderr
 

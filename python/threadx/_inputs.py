@@ -169,7 +169,7 @@ def as_window(window: Any, errors: FieldErrors) -> Window | None:
             ns = pd.tseries.frequencies.to_offset(window).nanos
         elif isinstance(window, (pd.Timedelta, _dt.timedelta, np.timedelta64)):
             td = pd.Timedelta(window)
-            ns = None if td is pd.NaT else td.value
+            ns = None if pd.isna(td) else td.value
         else:
             errors.add("window", window, "must be a positive integer or a time offset")
             return None

@@ -119,7 +119,7 @@ def sweep_command(strategy: str, data_path: str | None, params: Sequence[str], *
             raise ValidationError([{"field": name, "value": value,
                                     "message": "must be a number, a list 10,20,50 or a range 5:105[:5]"}]) from None
     t0 = time.perf_counter()
-    out = backtest.sweep(strategy, bars, fees=fees, short=short, metric=metric, top_k=top, progress=progress, **grid)
+    out: pd.DataFrame = backtest.sweep(strategy, bars, fees=fees, short=short, metric=metric, top_k=top, progress=progress, **grid)
     ms = (time.perf_counter() - t0) * 1e3
     cols = ["Sharpe Ratio", "Return [%]", "Max. Drawdown [%]", "# Trades", "Win Rate [%]"]
     return (f"sweep {strategy} on {data_path or data.sample_path()} ({len(bars)} bars) in {ms:.0f} ms; "

@@ -361,7 +361,7 @@ def _time_ns(time: Any) -> int | None:
         ts = pd.Timestamp(time)
     except (TypeError, ValueError, OverflowError) as exc:
         raise ValidationError([{"field": "time", "value": repr(time), "message": f"not a timestamp ({exc})"}]) from None
-    if ts is pd.NaT:
+    if pd.isna(ts):
         raise ValidationError([{"field": "time", "value": "NaT", "message": "must not be NaT"}])
     return int(ts.as_unit("ns").value)
 

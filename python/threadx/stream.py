@@ -85,7 +85,7 @@ class Indicator(_core.ta.Stream):
     def params(self) -> dict[str, Any]:
         return {p.name: (int(v) if p.kind != "real" else v) for p, v in zip(self.spec.params, self._params)}
 
-    def update_many(self, *inputs: Any) -> Any:  # type: ignore[override]
+    def update_many(self, *inputs: Any) -> Any:
         """Feed a block of bars (one 1-D array per input); returns the outputs of every bar."""
         errors = FieldErrors()
         if len(inputs) != len(self.spec.inputs):

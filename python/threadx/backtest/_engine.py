@@ -308,7 +308,7 @@ def _bound_time(name: str, value: Any, idx: pd.DatetimeIndex, errors: FieldError
     except (ValueError, TypeError):
         errors.add(name, value, "must be a timestamp")
         return None
-    if ts is pd.NaT:
+    if pd.isna(ts):
         errors.add(name, value, "must be a timestamp, not NaT")
         return None
     if ts.tzinfo is not None and idx.tz is None:

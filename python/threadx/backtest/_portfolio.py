@@ -106,7 +106,8 @@ class PortfolioResult:
         """
         from threadx.backtest._returns import returns_of
 
-        return returns_of(self.equity, freq)
+        returns: pd.Series = returns_of(self.equity, freq)  # Series[Any] makes the overloads ambiguous
+        return returns
 
     @cached_property
     def cash(self) -> pd.Series:

@@ -15,6 +15,7 @@ from typing import Any, Literal, cast
 
 import numpy as np
 import pandas as pd
+from pandas.tseries.offsets import BaseOffset
 
 from threadx._inputs import FieldErrors
 from threadx.errors import DataError, ValidationError
@@ -53,7 +54,7 @@ def duration_text(td: pd.Timedelta) -> str:
     return str(td)
 
 
-def bin_spans(offset: pd.DateOffset) -> tuple[pd.Timedelta, pd.Timedelta] | None:
+def bin_spans(offset: BaseOffset) -> tuple[pd.Timedelta, pd.Timedelta] | None:
     """(shortest, longest) bin of a rule: its length, or for calendar rules their shortest and
     longest bins (a month 28 and 31 days, a business day 1 and 3 over a weekend); None when
     its bins outgrow nanosecond timestamps (years 1677 to 2262), which pandas cannot bin."""
@@ -82,7 +83,7 @@ def too_fine(what: str, span: pd.Timedelta, period: pd.Timedelta) -> DataError |
 MAX_BINS = 20_000_000
 
 
-def _bins_problem(index: pd.DatetimeIndex, offset: pd.DateOffset, shortest: pd.Timedelta) -> str | None:
+def _bins_problem(index: pd.DatetimeIndex, offset: BaseOffset, shortest: pd.Timedelta) -> str | None:
     """Why ``offset`` (bins of ``shortest`` or more) cannot bin ``index`` (None: it can): finer
     than the index's resolution, which pandas cannot represent, or more than MAX_BINS bins."""
     unit = pd.Timedelta(1, unit=index.unit)
@@ -99,7 +100,8 @@ def _bins_problem(index: pd.DatetimeIndex, offset: pd.DateOffset, shortest: pd.T
 _RULES = "a pandas frequency with a positive multiple, such as '5min', '1h', '1D', 'W-FRI', 'ME', 'QE' or 'YE'"
 
 
-def _offset(rule: Any, errors: FieldErrors) -> pd.DateOffset | None:
+def _offset(rule: Any, errors: FieldErrors) -> BaseOffset | None:
+    offset: BaseOffset | None
     try:
         offset = pd.tseries.frequencies.to_offset(rule)
     except (ValueError, TypeError, AttributeError):
@@ -234,7 +236,7 @@ def resample(
     if stamp == "last":
         out.index = pd.DatetimeIndex(last_stamp, name=df.index.name)
     attrs = {k: v for k, v in df.attrs.items() if k not in ("closes", "label")}
-    out.attrs = {**attrs, "closes": tuple("" if t is pd.NaT else t.isoformat() for t in closes)}
+    out.attrs = {**attrs, "closes": tuple("" if pd.isna(t) else t.isoformat() for t in closes)}
     return out
 
 

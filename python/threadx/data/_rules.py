@@ -33,7 +33,7 @@ def value_rules(rows: Rows, out: dict[str, np.ndarray], structural: set[int], pr
 def _nan_prices(rows: Rows, name: str, arr: np.ndarray, structural: set[int],
                 reported: set[tuple[int, str | None]], problems: Problems) -> None:
     for i in np.flatnonzero(np.isnan(arr)):
-        if i not in structural and (i, name) not in reported:
+        if i not in structural and (int(i), name) not in reported:
             problems.append(problem(rows, int(i), "nan", "NaN price", name))
     for i in np.flatnonzero(np.isinf(arr)):
         problems.append(problem(rows, int(i), "nan", f"infinite price {float(arr[i])!r}", name,

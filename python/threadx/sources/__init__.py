@@ -29,7 +29,10 @@ from __future__ import annotations
 
 from threadx.data import OHLCV
 from threadx.sources._checks import TIMEFRAMES, at_timeframe, check_frame
-from threadx.sources._checks import as_utc, check_symbol, check_timeframe  # noqa: F401 - threadx.requests uses them
+# re-exported for threadx.requests (the `x as x` form marks them as exported for mypy)
+from threadx.sources._checks import as_utc as as_utc
+from threadx.sources._checks import check_symbol as check_symbol
+from threadx.sources._checks import check_timeframe as check_timeframe
 from threadx.sources._registry import get_source, register_source, source_names, unregister_source
 from threadx.sources._resilience import (
     CircuitBreaker,

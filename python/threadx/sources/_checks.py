@@ -27,7 +27,7 @@ def as_utc(value: Any, field: str, errors: FieldErrors) -> pd.Timestamp | None:
     except (ValueError, TypeError, OverflowError) as exc:
         errors.add(field, value, f"cannot be read as a timestamp ({exc})")
         return None
-    if ts is pd.NaT or pd.isna(ts):
+    if pd.isna(ts):
         errors.add(field, value, "must not be NaT")
         return None
     if ts.tzinfo is None:

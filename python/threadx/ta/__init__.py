@@ -23,6 +23,8 @@ build-dependent numbers there.
 
 from __future__ import annotations
 
+from typing import Any
+
 from threadx.ta._api import (
     MA_Type,
     UnknownIndicatorError,
@@ -54,7 +56,9 @@ globals().update({name: _function(name) for name in get_functions()})
 from threadx.ta._extras import VWAP  # noqa: E402, F401  (replaces the generated VWAP: rolling and sessions too)
 
 
-def __getattr__(name: str):  # noqa: ANN202 - module hook
+# -> Any, not NoReturn: the indicators above are made at import (globals().update), so a type
+# checker finds ta.SMA & co. through this hook; at run time it is only reached for missing names
+def __getattr__(name: str) -> Any:
     if _talib_name(name):
         raise UnknownIndicatorError(name)
     raise AttributeError(f"module 'threadx.ta' has no attribute {name!r}")

@@ -25,6 +25,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from threadx import _core
 from threadx._inputs import FieldErrors, as_int, as_values
 from threadx.errors import ValidationError
 from threadx.ta import _api
@@ -104,7 +105,7 @@ class Pipeline:
                 one.add(swept[0], params[swept[0]], "a pipeline node takes one value per parameter")
             elif sets.shape[0]:
                 try:
-                    self._plans[name] = _api._core.ta.validate(node.function, sets)
+                    self._plans[name] = _core.ta.validate(node.function, sets)
                 except ValidationError as exc:
                     one.extend(exc)
             for e in one.items:

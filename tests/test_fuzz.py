@@ -15,7 +15,7 @@ is not retried.  Each case is classified
 - crash, hang.
 
 Knobs (environment):
-``THREADX_FUZZ_EXAMPLES`` examples per entry point before its weight (default 12; a
+``THREADX_FUZZ_EXAMPLES`` examples per entry point before its weight (default 30; a
 sanitizer job passes fewer), ``THREADX_FUZZ_ONLY`` comma-separated fnmatch patterns of
 entry names (``rolling.*,stream.MOM``), ``THREADX_FUZZ_TIMEOUT`` seconds per case,
 ``THREADX_FUZZ_REPORT`` a path for the full list of failures with repro code,
@@ -41,7 +41,7 @@ from fuzz_support.strategies import ENTRIES, NOT_ENTRY_POINTS
 from hypothesis import HealthCheck, Phase, given, settings
 
 AREAS = ("rolling", "ta", "stream", "backtest", "data", "requests", "coordinator", "sources", "threadx")
-DEFAULT_EXAMPLES = 12
+DEFAULT_EXAMPLES = 30
 
 
 def _examples() -> int:

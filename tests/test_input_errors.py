@@ -144,7 +144,7 @@ def test_pipeline_still_runs_integer_columns() -> None:
 
 
 @pytest.mark.parametrize("anchor", [None, "D"])
-@pytest.mark.parametrize("tz", [5, 1.5, ["UTC"]])
+@pytest.mark.parametrize("tz", [5, 1.5, ["UTC"], "Mars/Base", ""])
 def test_vwap_time_zone_must_be_a_zone(anchor, tz) -> None:
     s = OHLC["close"]
     field_error(lambda: ta.VWAP(s, s, s, s, anchor=anchor, tz=tz), "tz")
@@ -154,6 +154,18 @@ def test_vwap_sessions_need_ordered_times() -> None:
     times = np.arange(N, dtype=np.int64)[::-1] * 3600 * 10**9
     err = field_error(lambda: ta.VWAP(X, X, X, X, anchor="D", times=times), "times")
     assert "non-decreasing" in err["message"]
+
+
+@pytest.mark.parametrize("field, kw", [("times", {"times": np.arange(N, dtype=np.int64)[::-1]}),
+                                        ("offset", {"offset": "9h30min"})])
+def test_vwap_session_settings_need_an_anchor(field, kw) -> None:
+    """times= or offset= without anchor= would be silently unused (even decreasing times)."""
+    field_error(lambda: ta.VWAP(X, X, X, X, **kw), field)
+
+
+def test_vwap_sessions_need_one_row_per_timestamp() -> None:
+    times = pd.date_range("2024-01-01", periods=N, freq="h", tz="UTC")
+    field_error(lambda: ta.VWAP(X.reshape(1, N), X, X, X, anchor="D", times=times), "high")
 
 
 # --------------------------------------------------------------------------- data

@@ -147,7 +147,8 @@ def test_resampled_frames_combine_and_compare_like_any_frame(daily: pd.DataFrame
 
 
 @pytest.mark.parametrize(("kw", "field"), [
-    ({"period": "0s"}, "period"), ({"period": "-1D"}, "period"), ({"rule": None}, "rule"),
+    ({"period": "0s"}, "period"), ({"period": "-1D"}, "period"), ({"period": 5}, "period"),
+    ({"period": 1.5}, "period"), ({"rule": None}, "rule"),
     ({"rule": "-1D"}, "rule"), ({"stamp": "last"}, "stamp"),
     ({"drop_empty": "x"}, "drop_empty"), ({"drop_empty": 1}, "drop_empty"),
     ({"stamp": "last", "drop_empty": "yes"}, "drop_empty"),

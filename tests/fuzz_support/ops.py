@@ -122,6 +122,25 @@ def stream_corrupt(name: str, kwargs: dict[str, Any], n_updates: int, offset: in
     return len(out)
 
 
+def stream_load(name: str, n_updates: int, offset: int, patch: bytes, seed: int = 0) -> Any:
+    """``stream.load`` of the bytes ``stream.<name>().save()`` gives after ``n_updates`` bars,
+    ``patch`` written at ``offset`` (mod size); then the loaded indicator keeps updating."""
+    from threadx import stream
+
+    if name not in stream.__all__:
+        return None  # a batch-only function
+    s = getattr(stream, name)()
+    arity = len(s.spec.inputs)
+    bars = _bars(n_updates + 5, arity, seed)
+    for bar in bars[:n_updates]:
+        s.update(*bar)
+    raw = bytearray(s.save())
+    at = offset % len(raw)
+    raw[at:at + len(patch)] = patch[:len(raw) - at]
+    t = stream.load(bytes(raw))
+    return [t.update(*bar) for bar in bars[n_updates:]]
+
+
 def unstable_period(name: Any, period: Any, indicator: str | None = None) -> Any:
     """``ta.set_unstable_period(name, period)`` then an indicator; resets the global afterwards."""
     from threadx import ta

@@ -142,7 +142,7 @@ def rolling_case(draw: Any, name: str) -> Case:
     d = Draft()
     n = draw(st.integers(0, 30))
     ncols = draw(st.sampled_from([None, None, 1, 3]))
-    x = array(draw, d, "x", n, ncols)
+    x = array(draw, d, "x", n, ncols, paired=False)  # times= and out= are drawn with n rows, or spoiled
     timed = draw(st.integers(0, 4)) == 0
     kw: dict[str, Any] = {}
     if timed:
@@ -151,15 +151,17 @@ def rolling_case(draw: Any, name: str) -> Case:
         kw["times"] = spoil(draw, d, "times", st.just(Call("pandas.date_range", ("2024-01-01",),
                                                             (("periods", n), ("freq", "min"), ("tz", "UTC")))),
                             invalid=[Call("pandas.date_range", ("2024-01-01",), (("periods", n + 1), ("freq", "min")))
-                                     , Call("pandas.DatetimeIndex", ([None] * n,)),
+                                     , Call("pandas.DatetimeIndex", ([None] * max(n, 1),)),
                                      Arr(tuple(float(n - i) for i in range(n)), "datetime64[ns]", (n,))],
                             wrong=["x", 5])
     else:
         window = spoil(draw, d, "window", st.integers(1, n + 3), invalid=[0, -1, -(2**63), 2**63, 10**20, NAN, INF],
                        wrong=["x", None, [3], Obj("object")], unknown=[2.5, True, 3.0, np.int64(2)])
         if draw(st.integers(0, 9)) == 0:
+            # times with a count window: checked (one valid timestamp per row), not used, as pandas does
             kw["times"] = draw(st.sampled_from(["x", Call("pandas.date_range", ("2024",), (("periods", n),))]))
-            d.mark("invalid", "times", "with a count window")
+            if kw["times"] == "x":
+                d.mark("invalid", "times", "not timestamps (with a count window)")
     args: tuple[Any, ...] = (x, window)
     if name == "quantile":
         q = spoil(draw, d, "q", st.one_of(st.floats(0.0, 1.0), st.lists(st.floats(0.0, 1.0), min_size=1, max_size=3)),
@@ -268,7 +270,7 @@ def vwap_case(draw: Any, name: str) -> Case:
     kw: dict[str, Any] = {}
     times_ok = Call("pandas.date_range", ("2024-01-01",), (("periods", n), ("freq", "h"), ("tz", "UTC")))
     bad_times = [Arr(tuple(float(n - i) * 3.6e12 for i in range(n)), "datetime64[ns]", (n,)),
-                 Call("pandas.DatetimeIndex", ([None] * n,)),
+                 Call("pandas.DatetimeIndex", ([None] * max(n, 1),)),
                  Call("pandas.date_range", ("2024-01-01",), (("periods", n + 2), ("freq", "h")))]
     if name == "VWAP":
         if draw(st.booleans()):
@@ -395,6 +397,27 @@ def stream_corrupt_case(draw: Any, name: str) -> Case:
     case = d.case(f"stream.{name}", "fuzz_support.ops.stream_corrupt", (name, {}, n, offset, patch))
     case.taints = True
     return case
+
+
+@st.composite
+def stream_load_case(draw: Any) -> Case:
+    """``stream.load`` of bytes saved by an indicator, damaged at one offset or not, or of garbage."""
+    from threadx import ta
+
+    kind = draw(st.sampled_from(["saved", "damaged", "damaged", "garbage", "wrongtype"]))
+    if kind in ("garbage", "wrongtype"):
+        d = Draft(expect="invalid")
+        if kind == "wrongtype":
+            d.mark("wrongtype", "data", "not bytes")
+            return d.case("stream.load", "threadx.stream.load", (draw(st.sampled_from(WRONG_TYPES)),))
+        return d.case("stream.load", "threadx.stream.load", (draw(st.binary(max_size=200)),))
+    d = Draft(expect="unknown" if kind == "damaged" else "valid")
+    name = draw(st.sampled_from(sorted(ta.get_functions())))
+    n = draw(st.sampled_from([0, 1, 40, 300]))
+    offset = draw(st.integers(0, 4096))
+    patch = draw(st.sampled_from([b"", b"\xff" * 8, (10**12).to_bytes(8, "little"), b"\x02"])) if kind == "damaged" else b""
+    d.notes.append(f"{name} after {n} bars, bytes at {offset} (mod size) <- {patch!r}")
+    return d.case("stream.load", "fuzz_support.ops.stream_load", (name, n, offset, patch))
 
 
 @st.composite
@@ -562,8 +585,14 @@ def portfolio_case(draw: Any, name: str) -> Case:
 def compute_stats_case(draw: Any) -> Case:
     d = Draft()
     n = draw(st.integers(0, 60))
+    odd = Draft()  # the odd array's labels count only when spoil picks it
+    odd_equity = array(draw, odd, "equity", n, p_bad=3)
     equity = spoil(draw, d, "equity", st.just(Arr(tuple(1e4 + i for i in range(n)), "float64", (n,))),
-                   wrong=["x", Obj("object")], unknown=[array(draw, d, "equity", n, p_bad=3)])
+                   wrong=["x", Obj("object")], unknown=[odd_equity])
+    if equity is odd_equity and odd.expect == "invalid":
+        d.expect = "invalid"
+        d.typearg = d.typearg or odd.typearg
+        d.notes.extend(odd.notes)
     close = array(draw, d, "close", n, p_bad=2)
     trades = draw(st.sampled_from([None, None, Call("pandas.DataFrame"), "x"]))
     if trades == "x":
@@ -666,7 +695,7 @@ def data_misc_case(draw: Any, name: str) -> Case:
     n = draw(st.integers(0, 40))
     idx = spoil(draw, d, "index", st.just(Call("pandas.date_range", ("2024-01-01",),
                                                 (("periods", n), ("freq", "h"), ("tz", "UTC")))),
-                invalid=[Call("pandas.DatetimeIndex", ([None] * n,))], wrong=["x", Obj("object"), 5],
+                invalid=[Call("pandas.DatetimeIndex", ([None] * max(n, 1),))], wrong=["x", Obj("object"), 5],
                 unknown=[Call("pandas.RangeIndex", (n,)), Call("pandas.date_range", ("2024",), (("periods", n),))])
     if name == "bar_period":
         return d.case("data.bar_period", "threadx.data.bar_period", (idx,))
@@ -870,6 +899,7 @@ def _registry() -> dict[str, tuple[Callable[[], Any], float]]:
     for name in ("Pipeline", "Node"):
         reg[f"ta.{name}"] = (partial(ta_helper_case, name), 2.0)
     reg["stream.Indicator"] = (stream_indicator_case, 0.2)
+    reg["stream.load"] = (stream_load_case, 2.0)
     reg["backtest.run"] = (backtest_run_case, 5.0)
     reg["backtest.sweep"] = (sweep_case, 3.0)
     reg["backtest.rebalance"] = (partial(portfolio_case, "rebalance"), 3.0)

@@ -11,6 +11,8 @@ coarse value early.  Resampling a resampled frame uses its recorded closes.
 
 from __future__ import annotations
 
+import datetime as _dt
+
 from typing import Any, Literal, cast
 
 import numpy as np
@@ -116,10 +118,12 @@ def _period(df: pd.DataFrame, period: Any, errors: FieldErrors) -> pd.Timedelta 
     """The input bars' length: ``period`` when given, else inferred (None when it cannot be)."""
     if period is None:
         return bar_step(pd.DatetimeIndex(df.index))
-    try:
-        step: pd.Timedelta | None = pd.Timedelta(period)
-    except (ValueError, TypeError):
-        step = None
+    step: pd.Timedelta | None = None
+    if isinstance(period, (str, _dt.timedelta, np.timedelta64)):  # a bare number has no unit: refused
+        try:
+            step = pd.Timedelta(period)
+        except (ValueError, TypeError):
+            step = None
     if step is None or pd.isna(step) or step <= pd.Timedelta(0):
         errors.add("period", period, "must be a positive duration such as '1min' or '1D'")
         return None

@@ -14,6 +14,18 @@ from threadx.ta._api import compute, function
 _vwap_talib = function("VWAP")
 
 
+def _check_zone(tz: Any, errors: FieldErrors) -> None:
+    """``tz`` must name a time zone pandas knows (or be a tzinfo)."""
+    message = "must be a time zone name such as 'UTC' or 'America/New_York' (or a tzinfo)"
+    if not isinstance(tz, (str, _dt.tzinfo)):
+        errors.add("tz", tz, message)
+        return
+    try:
+        pd.Timestamp(0, tz=tz)
+    except Exception as exc:  # noqa: BLE001 - an unknown zone is the user's input
+        errors.add("tz", tz, f"{message} ({type(exc).__name__}: {exc})")
+
+
 def session_ids(times: Any, anchor: str, tz: str, offset: Any, errors: FieldErrors) -> np.ndarray | None:
     """Session number of every timestamp: the `anchor` period (e.g. "D", "W") of its
     wall-clock time in `tz`, shifted back by `offset` (a session starting at 17:00 has
@@ -29,11 +41,7 @@ def session_ids(times: Any, anchor: str, tz: str, offset: Any, errors: FieldErro
         errors.add("times", f"row {later[0] + 1}", "timestamps must be non-decreasing")
     if len(errors.items) > before:
         return None
-    try:
-        idx = pd.DatetimeIndex(ns.view("datetime64[ns]")).tz_localize("UTC").tz_convert(tz)
-    except Exception as exc:  # noqa: BLE001 - an unknown zone is the user's input
-        errors.add("tz", tz, f"is not a time zone ({exc})")
-        return None
+    idx = pd.DatetimeIndex(ns.view("datetime64[ns]")).tz_localize("UTC").tz_convert(tz)  # tz: _check_zone
     try:
         shift = pd.Timedelta(offset) if offset is not None else pd.Timedelta(0)
         local = idx.tz_localize(None) - shift
@@ -64,8 +72,11 @@ def VWAP(high: Any, low: Any = None, close: Any = None, volume: Any = None, *,
     errors = FieldErrors()
     if timeperiod is not None and anchor is not None:
         errors.add("anchor", anchor, "give either timeperiod (rolling) or anchor (sessions), not both")
-    if not isinstance(tz, (str, _dt.tzinfo)):  # checked in every mode: a wrong tz is never silently unused
-        errors.add("tz", tz, "must be a time zone name such as 'UTC' or 'America/New_York' (or a tzinfo)")
+    _check_zone(tz, errors)  # checked in every mode: a wrong tz is never silently unused
+    if anchor is None:  # session settings without a session are a mistake, not something to ignore
+        for name, value in (("times", times), ("offset", offset)):
+            if value is not None:
+                errors.add(name, value, "is used by session VWAP only: give anchor= (e.g. 'D') as well")
     errors.raise_if_any()
     if timeperiod is not None:
         return compute("VWAP_ROLLING", given, {"timeperiod": timeperiod})
@@ -87,6 +98,9 @@ def VWAP(high: Any, low: Any = None, close: Any = None, volume: Any = None, *,
     frame = given[0] if len(given) == 1 else None
     cols = given if frame is None else [frame[k] for k in _columns(frame)]
     first = np.asarray(cols[0])
+    if first.ndim not in (1, 2) or first.shape[0] != ids.shape[0]:
+        errors.add("high", f"shape {first.shape}", f"must have one row per timestamp ({ids.shape[0]} rows)")
+        errors.raise_if_any()
     session: Any = ids if first.ndim == 1 else np.broadcast_to(ids[:, None], first.shape)
     if isinstance(cols[0], pd.Series):
         session = pd.Series(ids, index=cols[0].index)

@@ -232,6 +232,15 @@ class _Sim:
             if k not in ("sl", "tp"):
                 raise ValueError(k)
             lot[k] = float(v)
+            kind = "stop_loss" if k == "sl" else "take_profit"
+            child = next((c for c in lot["children"] if c["kind"] == kind
+                          and c["status"] == "working"), None)
+            if math.isnan(lot[k]) and child is not None:
+                self.end(child, "cancelled", "user", j)
+            elif not math.isnan(lot[k]) and child is None:
+                lot["children"].append(self.new_rec(
+                    kind, "sell" if lot["dir"] > 0 else "buy", "close", j,
+                    parent=lot["parent"]))
 
     # ---------------------------------------------------------------- fills
     def book(self, rec, direction, units, f, j, reason):
@@ -407,7 +416,8 @@ class _Sim:
         return None
 
     def fire_bracket(self, lot, base, reason, j):
-        child = next((c for c in lot["children"] if c["kind"] == reason), None)
+        child = next((c for c in lot["children"] if c["kind"] == reason
+                      and c["status"] == "working"), None)
         if child is None:  # cannot happen: a level exists only with its child
             child = self.new_rec(reason, "sell" if lot["dir"] > 0 else "buy", "close", j)
         for c in lot["children"]:

@@ -309,12 +309,15 @@ class _Sim:
         else:
             if st == "percent":
                 budget = A * size * (self.leverage if self.margin_per is None else 1.0)
-            elif st == "target_percent":
-                budget = size * self.equity_at(f) - abs(self.pos) * f * self.mult \
-                    if self.margin_per is None else size * self.equity_at(f) - abs(self.pos) * self.margin_per
+            elif st == "target_percent" and self.margin_per is None:
+                budget = size * self.equity_at(f) - abs(self.pos) * f * self.mult
+            elif st == "target_percent":  # futures: a notional of size x equity
+                budget = None
+                u = size * self.equity_at(f) / (f * self.mult) - abs(self.pos)
             else:
                 budget = float(size)
-            u = self.units_from_budget(budget, f)
+            if budget is not None:
+                u = self.units_from_budget(budget, f)
         u = self.floor(u)
         if self.margin_per is None:
             need = u * f * self.mult + self.fee(u, f) if u > 0 else math.inf

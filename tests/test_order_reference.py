@@ -556,3 +556,11 @@ def test_invariants_on_random_order_streams(seed, specs, costs, execution, fract
         if rec["kind"] in ("stop_loss", "take_profit", "trailing_stop") and rec["status"] == "filled":
             filled_children[rec["parent"]] = filled_children.get(rec["parent"], 0) + 1
     assert all(v == 1 for v in filled_children.values())
+
+
+def test_futures_target_percent_is_a_notional():
+    # equity 10000, target 2.0 x equity = 20000 notional at 100 x 50 per contract = 4 contracts
+    b = bars(FLAT, FLAT, FLAT)
+    r = sim(b, multiplier=50, margin=1_000,
+            orders=[dict(bar=0, side="buy", size=2.0, size_type="target_percent")])
+    assert r["orders"][0]["size"] == 4 and r["margin"][1] == 4_000

@@ -96,8 +96,16 @@ class Ctx:
         self._sim.set_levels(lot, levels, self.j)
 
 
+class _Acct:
+    """The cash account; several symbols share one with ``cash_sharing`` (docs/orders.md § 10)."""
+
+    def __init__(self, cash: float):
+        self.cash = float(cash)
+        self.sims: list["_Sim"] = []
+
+
 class _Sim:
-    def __init__(self, o, h, lo, c, *, index, init_cash, fees, fixed_fees, unit_fee,
+    def __init__(self, o, h, lo, c, *, index, init_cash, acct=None, fees, fixed_fees, unit_fee,
                  unit_fee_min, unit_fee_max, spread, slippage, leverage, fractional,
                  execution, intrabar, max_lots, borrow_rate, funding_times, funding_rates,
                  multiplier, margin, close_at_end):
@@ -118,7 +126,9 @@ class _Sim:
         self.mult = float(multiplier)
         self.margin_per = None if margin is None else float(margin)
         self.close_at_end = close_at_end
-        self.cash = float(init_cash)
+        self.acct = acct if acct is not None else _Acct(init_cash)
+        self.acct.sims.append(self)
+        self.mark = float(o[0])  # the price other symbols value this one at (§ 10)
         self.margin = 0.0      # initial margin posted (futures account)
         self.pos = 0.0
         self.lots: list[dict] = []
@@ -141,18 +151,37 @@ class _Sim:
             return base * (1 + half) * (1 + self.slippage)
         return base * (1 - half) * (1 - self.slippage)
 
-    def equity_at(self, p: float) -> float:
+    @property
+    def cash(self) -> float:
+        return self.acct.cash
+
+    @cash.setter
+    def cash(self, v: float) -> None:
+        self.acct.cash = v
+
+    def part(self, p: float) -> float:
+        """This symbol's part of the equity at price p (beyond cash)."""
         if self.margin_per is None:
-            return self.cash + self.pos * p * self.mult
-        return self.cash + self.margin + sum(
+            return self.pos * p * self.mult
+        return self.margin + sum(
             L["dir"] * L["size"] * (p - L["entry_price"]) * self.mult for L in self.lots)
+
+    def used(self, p: float) -> float:
+        return sum(L["size"] for L in self.lots) * p * self.mult / self.leverage
+
+    def equity_at(self, p: float) -> float:
+        """Equity with this symbol at p and the others at their mark (§ 10)."""
+        return self.cash + self.part(p) + sum(s.part(s.mark) for s in self.acct.sims
+                                              if s is not self)
 
     def available(self, f: float) -> float:
         """Available cash A (docs/orders.md "Sizing")."""
         if self.margin_per is not None:
             return self.cash
-        used = sum(L["size"] for L in self.lots) * f * self.mult / self.leverage
-        return max(0.0, self.equity_at(f) - used) if self.lots else self.cash
+        if not any(s.lots for s in self.acct.sims):
+            return self.cash
+        used = self.used(f) + sum(s.used(s.mark) for s in self.acct.sims if s is not self)
+        return max(0.0, self.equity_at(f) - used)
 
     def units_from_budget(self, budget: float, f: float) -> float:
         per = (self.margin_per if self.margin_per is not None else f * self.mult) \
@@ -428,17 +457,22 @@ class _Sim:
                 self.end(c, "cancelled", "oco", j)
         self.exit_lots(child, [(lot, lot["size"])], base, j, reason)
 
-    def run_brackets(self, j):
+    def bracket_fills(self, j):
+        """Step 2, first half: [(key, action)] of the lots armed for bar j; moves the
+        trailing peaks of the lots that do not exit."""
+        out = []
         for lot in list(self.lots):
-            if lot not in self.lots or lot["check_from"] > j:
+            if lot["check_from"] > j:
                 continue
             res = self.check_brackets(lot, j)
             if res is not None:
-                self.fire_bracket(lot, res[0], res[1], j)
+                out.append((lot["dir"] > 0, lambda lot=lot, res=res:
+                            self.fire_bracket(lot, res[0], res[1], j)))
             elif lot["dir"] > 0:
                 lot["extreme"] = max(lot["extreme"], self.h[j])
             else:
                 lot["extreme"] = min(lot["extreme"], self.lo[j])
+        return out
 
     # ---------------------------------------------------------------- working orders
     def trigger_price(self, rec, j):
@@ -511,15 +545,24 @@ class _Sim:
             return None
         return self.open_lot(rec, d, base, j, check_from, reason)
 
-    def run_working(self, j):
+    def working_fills(self, j):
+        """Step 3: [(key, action)] of the working limit/stop/stop-limit orders that fill."""
+        out = []
         for rec in list(self.orders):
             if rec["status"] != "working" or rec["kind"] not in ("limit", "stop", "stop_limit"):
                 continue
             if rec["placed_bar"] >= j:
                 continue
             base = self.trigger_price(rec, j)
-            if base is None:
-                continue
+            if base is not None:
+                out.append((rec["side"] == "sell", lambda rec=rec, base=base:
+                            self.fill_working(rec, base, j)))
+        return out
+
+    def fill_working(self, rec, base, j):
+        if rec["status"] != "working":
+            return
+        if True:
             typ = rec["kind"]
             lot = self.execute(rec, base, j, j + 1, "stop" if typ == "stop" else "limit")
             if lot is not None and typ == "stop":
@@ -532,11 +575,15 @@ class _Sim:
                     elif d < 0 and tp >= self.lo[j] and (math.isnan(s) or s > self.h[j]):
                         self.fire_bracket(lot, min(self.o[j], tp), "take_profit", j)
 
-    def run_market(self, j, base, placed_bar_max, check_from):
+    def market_fills(self, j, base, placed_bar_max, check_from):
+        """Steps 1 and 5: [(key, action)] of the working market orders."""
+        out = []
         for rec in list(self.orders):
             if rec["status"] == "working" and rec["kind"] == "market" \
                     and rec["placed_bar"] <= placed_bar_max:
-                self.execute(rec, base, j, check_from, "signal")
+                out.append((rec["side"] == "sell", lambda rec=rec: rec["status"] == "working"
+                            and self.execute(rec, base, j, check_from, "signal")))
+        return out
 
     def expire(self, j):
         for rec in self.orders:
@@ -571,6 +618,11 @@ class _Sim:
                     self.charges.append(dict(bar=j, kind="funding", amount=amt))
 
 
+COST_KEYS = ("fees", "fixed_fees", "unit_fee", "unit_fee_min", "unit_fee_max", "spread",
+             "slippage", "leverage", "fractional", "max_lots", "borrow_rate", "funding_times",
+             "funding_rates", "multiplier", "margin")
+
+
 def simulate(open, high, low, close, *, index=None, orders=(),
              strategy: Callable[[Ctx], None] | None = None, init_cash=10_000.0, fees=0.0,
              fixed_fees=0.0, unit_fee=0.0, unit_fee_min=0.0, unit_fee_max=math.inf,
@@ -578,79 +630,148 @@ def simulate(open, high, low, close, *, index=None, orders=(),
              intrabar="backtesting", max_lots=None, borrow_rate=0.0, funding_times=None,
              funding_rates=None, multiplier=1.0, margin=None,
              close_at_end=True) -> dict[str, Any]:
-    o = np.asarray(open, dtype=np.float64)
-    h = np.asarray(high, dtype=np.float64)
-    lo = np.asarray(low, dtype=np.float64)
-    c = np.asarray(close, dtype=np.float64)
-    n = len(c)
+    """One symbol. Returns equity, cash, position, margin (per bar), orders, trades, charges."""
+    costs = dict(fees=fees, fixed_fees=fixed_fees, unit_fee=unit_fee,
+                 unit_fee_min=unit_fee_min, unit_fee_max=unit_fee_max, spread=spread,
+                 slippage=slippage, leverage=leverage, fractional=fractional,
+                 max_lots=max_lots, borrow_rate=borrow_rate, funding_times=funding_times,
+                 funding_rates=funding_rates, multiplier=multiplier, margin=margin)
+    res = simulate_many({0: (open, high, low, close)}, index=index, orders={0: orders},
+                        strategies={0: strategy}, costs={0: costs}, init_cash=init_cash,
+                        execution=execution, intrabar=intrabar, close_at_end=close_at_end)
+    out = res[0]
+    out.update(equity=res["equity"], cash=res["cash"])
+    return out
+
+
+def simulate_many(bars: dict, *, index=None, orders=None, strategies=None, costs=None,
+                  init_cash=10_000.0, cash_sharing=True, execution="open",
+                  intrabar="backtesting", close_at_end=True) -> dict[str, Any]:
+    """Several symbols (``bars``: symbol -> (open, high, low, close), one index) sharing one
+    cash account (docs/orders.md § 10). ``orders``/``strategies``/``costs``: symbol -> the
+    single-symbol argument. Returns, per symbol, position, margin, orders, trades, charges,
+    and the group's equity and cash. With ``cash_sharing=False`` each symbol is simulated
+    alone (with ``init_cash`` each) and the group's equity/cash are the sums."""
+    syms = list(bars)
+    orders, strategies, costs = orders or {}, strategies or {}, costs or {}
+    if not cash_sharing and len(syms) > 1:
+        parts = {s: simulate(*bars[s], index=index, orders=orders.get(s, ()),
+                             strategy=strategies.get(s), init_cash=init_cash,
+                             execution=execution, intrabar=intrabar,
+                             close_at_end=close_at_end, **costs.get(s, {})) for s in syms}
+        out: dict[str, Any] = dict(parts)
+        out["equity"] = sum(p["equity"] for p in parts.values())
+        out["cash"] = sum(p["cash"] for p in parts.values())
+        return out
     if execution not in ("open", "close") or intrabar not in INTRABAR:
         raise ValueError("execution/intrabar")
     if index is not None:
         index = list(index)
-    sim = _Sim(o, h, lo, c, index=index, init_cash=init_cash, fees=fees,
-               fixed_fees=fixed_fees, unit_fee=unit_fee, unit_fee_min=unit_fee_min,
-               unit_fee_max=unit_fee_max, spread=spread, slippage=slippage,
-               leverage=leverage, fractional=fractional, execution=execution,
-               intrabar=intrabar, max_lots=max_lots, borrow_rate=borrow_rate,
-               funding_times=funding_times, funding_rates=funding_rates,
-               multiplier=multiplier, margin=margin, close_at_end=close_at_end)
-    by_bar: dict[int, list] = {}
-    for spec in orders:
-        spec = dict(spec)
-        by_bar.setdefault(int(spec.pop("bar")), []).append(spec)
-    eq, cash_s, pos_s, mar_s = (np.empty(n) for _ in range(4))
-    prev_pos = 0.0
+    acct = _Acct(init_cash)
+    sims = []
+    for sym in syms:
+        o, h, lo, c = (np.asarray(x, dtype=np.float64) for x in bars[sym])
+        kw = dict(fees=0.0, fixed_fees=0.0, unit_fee=0.0, unit_fee_min=0.0,
+                  unit_fee_max=math.inf, spread=0.0, slippage=0.0, leverage=1.0,
+                  fractional=False, max_lots=None, borrow_rate=0.0, funding_times=None,
+                  funding_rates=None, multiplier=1.0, margin=None)
+        kw.update(costs.get(sym, {}))
+        sims.append(_Sim(o, h, lo, c, index=index, init_cash=init_cash, acct=acct,
+                         execution=execution, intrabar=intrabar, close_at_end=close_at_end,
+                         **kw))
+    n = sims[0].n
+    if any(x.n != n for x in sims):
+        raise ValueError("every symbol needs the same bars")
+    by_bar = []
+    for sym in syms:
+        d: dict[int, list] = {}
+        for spec in orders.get(sym, ()):
+            spec = dict(spec)
+            d.setdefault(int(spec.pop("bar")), []).append(spec)
+        by_bar.append(d)
+    strats = [strategies.get(sym) for sym in syms]
+    sells_first = len(sims) > 1
+
+    def run(actions):
+        """Applies one step's fills: symbol order, then creation order; with several
+        symbols sharing cash, sells before buys (a stable sort)."""
+        if sells_first:
+            actions = sorted(actions, key=lambda a: not a[0])
+        for _, act in actions:
+            act()
+
+    eq, cash_s = np.empty(n), np.empty(n)
+    pos_s = [np.empty(n) for _ in sims]
+    mar_s = [np.empty(n) for _ in sims]
+    prev_pos = [0.0 for _ in sims]
     for j in range(n):
+        for x in sims:
+            x.mark = x.o[j]
         # 1. market orders of bar j-1 at the open
         if execution == "open":
-            sim.run_market(j, o[j], j - 1, j)
+            run([a for x in sims for a in x.market_fills(j, x.o[j], j - 1, j)])
         # 2. brackets, 3. working price orders
-        sim.run_brackets(j)
-        sim.run_working(j)
+        run([a for x in sims for a in x.bracket_fills(j)])
+        run([a for x in sims for a in x.working_fills(j)])
         # 4. expiry
-        sim.expire(j)
-        # 5. the orders of bar j
-        for spec in by_bar.get(j, ()):
-            sim.place(spec, j)
-        if strategy is not None:
-            strategy(Ctx(sim, j))
+        for x in sims:
+            x.expire(j)
+        for x in sims:
+            x.mark = x.c[j]
+        # 5. the orders of bar j, then the strategies
+        for k, x in enumerate(sims):
+            for spec in by_bar[k].get(j, ()):
+                x.place(spec, j)
+            if strats[k] is not None:
+                strats[k](Ctx(x, j))
         if execution == "close":
-            sim.run_market(j, c[j], j, j + 1)
-        for lot in sim.lots:  # per-bar stop level for bar j+1 (ratchets)
-            path = lot["sl_path"]
-            if path is not None and not math.isnan(path[j]):
-                lvl = float(path[j])
-                cur = lot["sl"]
-                if math.isnan(cur) or (lvl > cur if lot["dir"] > 0 else lvl < cur):
-                    lot["sl"] = lvl
+            run([a for x in sims for a in x.market_fills(j, x.c[j], j, j + 1)])
+        for x in sims:
+            for lot in x.lots:  # per-bar stop level for bar j+1 (ratchets)
+                path = lot["sl_path"]
+                if path is not None and not math.isnan(path[j]):
+                    lvl = float(path[j])
+                    cur = lot["sl"]
+                    if math.isnan(cur) or (lvl > cur if lot["dir"] > 0 else lvl < cur):
+                        lot["sl"] = lvl
         # 6. borrow and funding
-        sim.charges_at(j, prev_pos)
+        for k, x in enumerate(sims):
+            x.charges_at(j, prev_pos[k])
         # 7. end of data
         if j == n - 1:
-            if close_at_end and sim.lots:
-                rec = sim.new_rec("market", "sell" if sim.pos > 0 else "buy", "close", j)
-                sim.close_all(rec, c[j], j, "end_of_data")
-            for rec in sim.orders:
-                if rec["status"] == "working":
-                    sim.end(rec, "cancelled", "end_of_data", j)
+            for x in sims:
+                if close_at_end and x.lots:
+                    rec = x.new_rec("market", "sell" if x.pos > 0 else "buy", "close", j)
+                    x.close_all(rec, x.c[j], j, "end_of_data")
+                for rec in x.orders:
+                    if rec["status"] == "working":
+                        x.end(rec, "cancelled", "end_of_data", j)
         # 8. out of money
-        if not sim.equity_at(c[j]) > 0:
-            if sim.lots:
-                rec = sim.new_rec("market", "sell" if sim.pos > 0 else "buy", "close", j)
-                sim.close_all(rec, c[j], j, "liquidation")
-            for rec in list(sim.orders):
-                if rec["status"] == "working":
-                    if rec["kind"] == "market" and rec["placed_bar"] == j:
-                        sim.orders.remove(rec)  # never sent: no row
-                    else:
-                        sim.end(rec, "cancelled", "liquidation", j)
-            eq[j:] = cash_s[j:] = pos_s[j:] = mar_s[j:] = 0.0
+        if not sims[0].equity_at(sims[0].c[j]) > 0:
+            for x in sims:
+                if x.lots:
+                    rec = x.new_rec("market", "sell" if x.pos > 0 else "buy", "close", j)
+                    x.close_all(rec, x.c[j], j, "liquidation")
+                for rec in list(x.orders):
+                    if rec["status"] == "working":
+                        if rec["kind"] == "market" and rec["placed_bar"] == j:
+                            x.orders.remove(rec)  # never sent: no row
+                        else:
+                            x.end(rec, "cancelled", "liquidation", j)
+            eq[j:] = cash_s[j:] = 0.0
+            for k in range(len(sims)):
+                pos_s[k][j:] = mar_s[k][j:] = 0.0
             break
         # 9. records
-        cash_s[j], pos_s[j], mar_s[j] = sim.cash, sim.pos, sim.margin
-        eq[j] = sim.equity_at(c[j])
-        prev_pos = sim.pos
-    for rec in sim.orders:
-        rec.pop("_w", None)
-    return dict(equity=eq, cash=cash_s, position=pos_s, margin=mar_s, orders=sim.orders,
-                trades=sim.trades, charges=sim.charges)
+        cash_s[j] = acct.cash
+        eq[j] = sims[0].equity_at(sims[0].c[j])
+        for k, x in enumerate(sims):
+            pos_s[k][j], mar_s[k][j] = x.pos, x.margin
+            prev_pos[k] = x.pos
+    out = dict(equity=eq, cash=cash_s)
+    for k, (sym, x) in enumerate(zip(syms, sims)):
+        for rec in x.orders:
+            rec.pop("_w", None)
+        out[sym] = dict(position=pos_s[k], margin=mar_s[k], orders=x.orders, trades=x.trades,
+                        charges=x.charges)
+    return out

@@ -564,3 +564,55 @@ def test_futures_target_percent_is_a_notional():
     r = sim(b, multiplier=50, margin=1_000,
             orders=[dict(bar=0, side="buy", size=2.0, size_type="target_percent")])
     assert r["orders"][0]["size"] == 4 and r["margin"][1] == 4_000
+
+
+# ------------------------------------------------------------------------------ several symbols
+
+from order_reference import simulate_many  # noqa: E402
+
+
+def test_shared_cash_sells_before_buys():
+    flat = (np.full(4, 100.0),) * 4
+    up = tuple(np.array([100.0, 100, 110, 110]) for _ in range(4))
+    orders = {"A": [dict(bar=1, side="buy")],                      # all in, symbol A first
+              "B": [dict(bar=0, side="buy"), dict(bar=1, side="sell", intent="close")]}
+    r = simulate_many({"A": flat, "B": up}, index=IDX[:4], orders=orders)
+    a_buy = r["A"]["orders"][0]
+    b_close = r["B"]["orders"][1]
+    # bar 2's open: B's close (a sell) goes first although A comes first in symbol order:
+    # 100 units of B sold at 110 -> cash 11000 -> A buys 110 units at 100
+    assert (b_close["fill_bar"], b_close["fill_price"]) == (2, 110)
+    assert (a_buy["status"], a_buy["fill_bar"], a_buy["size"]) == ("filled", 2, 110)
+    assert r["cash"][2] == 0 and r["equity"][3] == 11_000
+    assert list(r["A"]["position"]) == [0, 0, 110, 0]
+    # without cash sharing each symbol has its own 10000
+    r2 = simulate_many({"A": flat, "B": up}, index=IDX[:4], orders=orders, cash_sharing=False)
+    assert r2["A"]["orders"][0]["size"] == 100 and r2["equity"][-1] == 21_000
+
+
+def test_shared_cash_buy_rejected_when_the_other_symbol_holds_the_cash():
+    flat = (np.full(3, 100.0),) * 4
+    r = simulate_many({"A": flat, "B": flat}, index=IDX[:3],
+                      orders={"A": [dict(bar=0, side="buy")],
+                              "B": [dict(bar=0, side="buy", size=1, size_type="units")]})
+    assert r["A"]["orders"][0]["size"] == 100
+    assert (r["B"]["orders"][0]["status"], r["B"]["orders"][0]["reason"]) == (
+        "rejected", "insufficient_cash")
+
+
+@settings(max_examples=25, deadline=None, derandomize=True, database=None,
+          suppress_health_check=[HealthCheck.too_slow])
+@given(seed=st.integers(0, 10_000), specs=st.lists(st.tuples(st.sampled_from("XYZ"), _spec),
+                                                    max_size=30))
+def test_shared_cash_invariants(seed, specs):
+    bars_ = {s: tuple(backtest_cases.ohlc(40, seed + k)[col].to_numpy()
+                      for col in ("open", "high", "low", "close"))
+             for k, s in enumerate("XYZ")}
+    orders = {s: _orders_from([sp for sym, sp in specs if sym == s], bars_[s][3]) for s in "XYZ"}
+    r = simulate_many(bars_, index=backtest_cases.ohlc(40, seed).index, orders=orders,
+                      costs={s: dict(fees=0.001) for s in "XYZ"})
+    value = sum(r[s]["position"] * bars_[s][3] for s in "XYZ")
+    np.testing.assert_allclose(r["equity"], r["cash"] + value, rtol=1e-12, atol=1e-9)
+    pnl = sum(t["pnl"] for s in "XYZ" for t in r[s]["trades"])
+    if r["equity"][-1] > 0:
+        assert r["equity"][-1] == pytest.approx(10_000 + pnl, abs=1e-6)

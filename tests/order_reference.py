@@ -13,7 +13,11 @@ settings. Output: a dict with ``orders`` (one record per order), ``trades`` (one
 closed lot part, FIFO), ``charges`` (borrow and funding), ``equity``/``cash``/``position``/
 ``margin`` per bar.
 
-Bar j, in this order (docs/orders.md "The bar loop"):
+``simulate_many`` runs several symbols on one index, sharing one cash account
+(docs/orders.md § 10): each step below runs for every symbol before the next step, and a
+step's fills are applied sells before buys.
+
+Bar j, in this order (docs/orders.md § 2 "Order life and the bar loop"):
 
 1. market orders placed at bar j-1 (``execution="open"``) fill at ``open[j]``, in creation
    order;

@@ -38,7 +38,8 @@ Bar j, in this order (docs/orders.md § 2 "Order life and the bar loop"):
 from __future__ import annotations
 
 import math
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 
@@ -68,7 +69,7 @@ def _isnan(x) -> bool:
 class Ctx:
     """What a strategy sees and does at the close of bar ``j`` (docs/orders.md "Strategies")."""
 
-    def __init__(self, sim: "_Sim", j: int):
+    def __init__(self, sim: _Sim, j: int):
         self._sim, self.j = sim, j
 
     @property
@@ -105,7 +106,7 @@ class _Acct:
 
     def __init__(self, cash: float):
         self.cash = float(cash)
-        self.sims: list["_Sim"] = []
+        self.sims: list[_Sim] = []
 
 
 class _Sim:
@@ -566,18 +567,17 @@ class _Sim:
     def fill_working(self, rec, base, j):
         if rec["status"] != "working":
             return
-        if True:
-            typ = rec["kind"]
-            lot = self.execute(rec, base, j, j + 1, "stop" if typ == "stop" else "limit")
-            if lot is not None and typ == "stop":
-                # backtesting.py's exception: tp inside the fill bar, the stop not
-                d, tp = lot["dir"], lot["tp"]
-                s, _ = self.eff_stop(lot)
-                if not math.isnan(tp):
-                    if d > 0 and tp <= self.h[j] and (math.isnan(s) or s < self.lo[j]):
-                        self.fire_bracket(lot, max(self.o[j], tp), "take_profit", j)
-                    elif d < 0 and tp >= self.lo[j] and (math.isnan(s) or s > self.h[j]):
-                        self.fire_bracket(lot, min(self.o[j], tp), "take_profit", j)
+        typ = rec["kind"]
+        lot = self.execute(rec, base, j, j + 1, "stop" if typ == "stop" else "limit")
+        if lot is None or typ != "stop" or math.isnan(lot["tp"]):
+            return
+        # backtesting.py's exception: the tp inside the stop entry's fill bar, the stop not
+        d, tp = lot["dir"], lot["tp"]
+        s, _ = self.eff_stop(lot)
+        if d > 0 and tp <= self.h[j] and (math.isnan(s) or s < self.lo[j]):
+            self.fire_bracket(lot, max(self.o[j], tp), "take_profit", j)
+        elif d < 0 and tp >= self.lo[j] and (math.isnan(s) or s > self.h[j]):
+            self.fire_bracket(lot, min(self.o[j], tp), "take_profit", j)
 
     def market_fills(self, j, base, placed_bar_max, check_from):
         """Steps 1 and 5: [(key, action)] of the working market orders."""

@@ -11,7 +11,6 @@ from __future__ import annotations
 import math
 
 import numpy as np
-
 import order_reference
 
 RUN_ONLY = ("entries", "exits", "short_entries", "short_exits", "limit_price", "stop_price",

@@ -20,10 +20,10 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-import backtest_cases  # noqa: E402
-from backtest_reference import simulate as signal_simulate  # noqa: E402
-from order_reference import simulate  # noqa: E402
-from signals_to_orders import as_run_orders, run_as_orders  # noqa: E402
+import backtest_cases
+from backtest_reference import simulate as signal_simulate
+from order_reference import simulate
+from signals_to_orders import as_run_orders, run_as_orders
 
 RTOL = 1e-9
 ORDER_KEYS = ("kind", "side", "size", "placed_bar", "status", "fill_bar", "fill_price", "fees",
@@ -109,8 +109,8 @@ def test_signals_as_orders_goog():
 
 
 hypothesis = pytest.importorskip("hypothesis")
-from hypothesis import HealthCheck, given, settings  # noqa: E402
-from hypothesis import strategies as st  # noqa: E402
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 _opt = {k: st.sampled_from([backtest_cases.BASE.get(k)] + v) if k in backtest_cases.BASE
         else st.sampled_from([None] + v) for k, v in backtest_cases.OPTION_VALUES.items()}
@@ -568,7 +568,7 @@ def test_futures_target_percent_is_a_notional():
 
 # ------------------------------------------------------------------------------ several symbols
 
-from order_reference import simulate_many  # noqa: E402
+from order_reference import simulate_many
 
 
 def test_shared_cash_sells_before_buys():

@@ -46,8 +46,9 @@ def test_cancel_from_another_thread_stops_quickly(big: np.ndarray, stat: str) ->
         times = np.arange(N, dtype=np.int64) * 1_000_000_000
         call = (threadx.rolling.quantile, big, "5000s", 0.5)
         kw = {"times": times}
-    # full run time, to know the cancel really cut it short
-    _, full = timed_call(*call, **kw)
+    # full run time, to know the cancel really cut it short: the quicker of two runs (the
+    # first also pays for fresh memory, so it may take several times as long as the next)
+    full = min(timed_call(*call, **kw)[1] for _ in range(2))
     fired: list[float] = []
 
     def cancel() -> None:

@@ -276,9 +276,13 @@ void validate(const Inputs& in) {
     errors.throw_if_any();
 }
 
-void compute(const Inputs& in, double* row, std::vector<double>& scratch) {
+void compute(const Inputs& in, double* row, std::vector<double>& scratch, const CancelCheck& check) {
     equity_stats(in, row);
-    drawdown_stats(in, annualised_stats(in, scratch, row), row);
+    check();
+    const double ann = annualised_stats(in, scratch, row);
+    check();
+    drawdown_stats(in, ann, row);
+    check();
     trade_stats(in.trades, static_cast<double>(in.equity.size()), row);
 }
 

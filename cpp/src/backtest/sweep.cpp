@@ -235,7 +235,7 @@ private:
 class StatsRow {
 public:
     void fill(const Bars& bars, const double* equity, const std::vector<TradeRecord>& trades, const SweepSpec& spec,
-              double* row) {
+              double* row, const CancelCheck& check) {
         entry_.clear();
         exit_.clear();
         pnl_.clear();
@@ -254,7 +254,7 @@ public:
         in.years = spec.years;
         in.close = {bars.close, static_cast<std::size_t>(bars.n)};
         in.trades = {entry_, exit_, pnl_, ret_};
-        stats::compute(in, row, scratch_);
+        stats::compute(in, row, scratch_, check);
     }
 
 private:
@@ -353,7 +353,7 @@ void sweep(const Bars& bars, const SweepSpec& spec, const SweepOut& out, const C
             so.trades.clear();
             simulate(bars, in, spec.params, row, so, check);
             check();
-            w.stats_row.fill(bars, equity, so.trades, spec, out.stats + row * ns);
+            w.stats_row.fill(bars, equity, so.trades, spec, out.stats + row * ns, check);
             if (out.trades) trades_of[r] = so.trades;
             if (out.done) out.done->fetch_add(1, std::memory_order_relaxed);
         }

@@ -12,6 +12,8 @@
 #include <string_view>
 #include <vector>
 
+#include "threadx/core/cancel.hpp"
+
 namespace threadx::backtest::stats {
 
 // Columns of a stats row, in report order (a subsequence of backtesting.py's).
@@ -52,7 +54,9 @@ void validate(const Inputs& in);
 
 // Fills row[0..kCount) (percentages as the names say).  `scratch` holds the period
 // returns between passes; it is grown as needed, so a caller looping reuses one.
-void compute(const Inputs& in, double* row, std::vector<double>& scratch);
+// `check` runs between the passes over the bars (a sweep's cancellation lands within one).
+void compute(const Inputs& in, double* row, std::vector<double>& scratch,
+             const CancelCheck& check = CancelCheck(nullptr));
 
 // Drawdown per bar: dd[i] = 1 - E[i] / max(E[0..i]) (NaN from the first NaN of E on, and
 // where 0 / 0); `out` has E's length.

@@ -125,3 +125,31 @@ def test_a_numpy_timedelta_expiry_is_a_duration_not_a_count_of_bars() -> None:
     kw: dict[str, Any] = {"entries": ENTRIES, "order_type": "limit", "limit_price": BARS["close"] * 0.99}
     got = backtest.run(BARS, expiry=np.timedelta64(2, "D"), **kw)
     pd.testing.assert_frame_equal(got.orders, backtest.run(BARS, expiry=pd.Timedelta("2D"), **kw).orders)
+
+
+# ---------------------------------------------------------------------- integer signals (issue 13 §2)
+EXITS = ~ENTRIES
+
+
+@pytest.mark.parametrize("dtype", [np.int8, np.int64, np.uint8])
+def test_integer_zero_one_signals_run_as_booleans(dtype: Any) -> None:
+    want = backtest.run(BARS, entries=ENTRIES, exits=EXITS)
+    got = backtest.run(BARS, entries=ENTRIES.astype(dtype), exits=pd.Series(EXITS.astype(dtype), index=BARS.index))
+    pd.testing.assert_series_equal(got.equity, want.equity)
+    pd.testing.assert_frame_equal(got.trades, want.trades)
+
+
+@pytest.mark.parametrize("bad, where", [(2, "(0,)"), (-1, "(0,)")])
+def test_integer_signals_other_than_zero_one_are_refused(bad: int, where: str) -> None:
+    e = ENTRIES.astype(np.int64)
+    e[0] = bad
+    with pytest.raises(ValidationError) as err:
+        backtest.run(BARS, entries=e, exits=EXITS)
+    assert err.value.fields == ["entries"] and f"{bad} at {where}" in str(err.value)
+
+
+@pytest.mark.parametrize("dtype", [np.float64, "<U3"])
+def test_non_integer_signals_are_refused(dtype: Any) -> None:
+    with pytest.raises(ValidationError) as err:
+        backtest.run(BARS, entries=ENTRIES.astype(dtype), exits=EXITS)
+    assert err.value.fields == ["entries"] and "integers 0/1" in str(err.value)

@@ -433,7 +433,8 @@ def _signal(draw: Any, d: Draft, arg: str, n: int) -> Any:
     rng = np.random.default_rng(seed)
     vals = tuple(float(v) for v in (rng.uniform(0, 1, n) < 0.15))
     return spoil(draw, d, arg, st.just(Arr(vals, "bool", (n,))),
-                 invalid=[Arr(vals + (0.0,), "bool", (n + 1,)), Arr(vals, "<U3", (n,))],
+                 invalid=[Arr(vals + (0.0,), "bool", (n + 1,)), Arr(vals, "<U3", (n,)),
+                          Arr((2.0,) + vals[1:], "int64", (n,)) if n else Arr((), "<U3", (0,))],
                  wrong=[Obj("object")], unknown=[Arr(vals, "float64", (n,)), Arr(vals, "bool", (n,), "misaligned"),
                                                  Arr(vals, "bool", (n,), "strided"), Arr(vals, "int64", (n,))], p=2)
 

@@ -99,6 +99,21 @@ def _columns_of(value: Any) -> pd.Index | None:
     return value.columns if isinstance(value, pd.DataFrame) else None
 
 
+def _as_signal(name: str, value: Any, a: np.ndarray, errors: FieldErrors) -> np.ndarray | None:
+    """A signal array as booleans: bool as it is, integers only when every value is 0 or 1."""
+    if a.dtype == bool:
+        return a
+    if a.dtype.kind in "iu":
+        bad = np.flatnonzero((a != 0) & (a != 1))
+        if bad.size == 0:
+            return a.astype(bool)
+        row = np.unravel_index(bad[0], a.shape)
+        errors.add(name, value, f"integer signals must be 0 or 1: {a[row]} at {tuple(int(i) for i in row)}")
+        return None
+    errors.add(name, value, f"must be boolean (or integers 0/1), not {a.dtype}")
+    return None
+
+
 def _matrix(name: str, value: Any, n: int, dtype: Any, errors: FieldErrors) -> np.ndarray | None:
     """A 1-D or 2-D array of ``n`` rows (a scalar for levels), validated."""
     if value is None:
@@ -111,9 +126,10 @@ def _matrix(name: str, value: Any, n: int, dtype: Any, errors: FieldErrors) -> n
         errors.add(name, value, f"must be 1-D or 2-D with {n} rows (one per bar)")
         return None
     if dtype is bool:
-        if a.dtype != bool:
-            errors.add(name, value, f"must be boolean, not {a.dtype}")
+        signal = _as_signal(name, value, a, errors)
+        if signal is None:
             return None
+        a = signal
     elif not np.issubdtype(a.dtype, np.number) or np.issubdtype(a.dtype, np.complexfloating):
         errors.add(name, value, f"must be real numbers (NaN: no level), not {a.dtype}")
         return None
@@ -453,7 +469,7 @@ def run(data: Any, *, entries: Any = None, exits: Any = None, short_entries: Any
     """Simulate signals on OHLC bars; every rule is in docs/backtest.md.
 
     ``data``: a DataFrame or dict with open/high/low/close (any case), or a tuple.
-    Signals are boolean arrays, Series or DataFrames; 2-D ones (bars x columns) run
+    Signals are boolean (or 0/1 integer) arrays, Series or DataFrames; 2-D ones (bars x columns) run
     one independent simulation per column, in parallel.  Market orders fill at the
     next bar's open (``execution="open"``) or at the signal bar's close
     (``execution="close"``).  Levels (``limit_price``, ``stop_price``, ``sl_price``,

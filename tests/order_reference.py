@@ -307,17 +307,20 @@ class _Sim:
         share = units / lot["size"]
         efee = lot["entry_fees"] * share
         lot["entry_fees"] -= efee
+        borrow, funding = lot["borrow"] * share, lot["funding"] * share
+        lot["borrow"] -= borrow
+        lot["funding"] -= funding
         if self.margin_per is not None:
             released = units * lot["margin_per"]
             self.margin -= released
             self.cash += released + d * units * (f - lot["entry_price"]) * self.mult
         tfees = efee + fee_part
         e = lot["entry_price"]
-        pnl = d * units * (f - e) * self.mult - tfees
+        pnl = d * units * (f - e) * self.mult - tfees - borrow - funding
         self.trades.append(dict(
             lot=lot["id"], side="long" if d > 0 else "short", size=units,
             entry_bar=lot["entry_bar"], entry_price=e, exit_bar=j, exit_price=f, fees=tfees,
-            pnl=pnl, **{"return": pnl / (units * e * self.mult)}, exit_reason=reason,
+            borrow=borrow, funding=funding, pnl=pnl, **{"return": pnl / (units * e * self.mult)}, exit_reason=reason,
             sl=lot["sl"], tp=lot["tp"], tsl=self.tsl_level(lot)))
         lot["size"] -= units
         if lot["size"] <= 1e-12 * max(1.0, units):
@@ -389,7 +392,7 @@ class _Sim:
                    entry_fees=fee, sl=float(sl), tp=float(tp), tsl_stop=b.get("tsl_stop"),
                    tsl_offset=b.get("tsl_offset"), sl_path=b.get("sl_path"), extreme=f,
                    check_from=check_from, children=[], parent=rec["id"],
-                   margin_per=self.margin_per)
+                   margin_per=self.margin_per, borrow=0.0, funding=0.0)
         self.next_lot += 1
         side = "sell" if d > 0 else "buy"
         for kind, on in (("stop_loss", not math.isnan(lot["sl"]) or lot["sl_path"] is not None),
@@ -658,7 +661,15 @@ class _Sim:
             elif j + 1 < self.n and self.index[j + 1] > rec["_w"]["deadline"]:
                 self.end(rec, "expired", "expiry", j)
 
-    def charges_at(self, j, prev_pos):
+    def attribute(self, kind, amount):
+        """Splits an account charge over the open lots pro rata by size (docs/orders.md
+        § 8.3); a trade record takes its lot's share pro rata to the units it closes."""
+        total = sum(L["size"] for L in self.lots)
+        for L in self.lots:
+            L[kind] += amount * L["size"] / total
+
+    def borrow_at(self, j, prev_pos):
+        """Step 0: the borrow fee for the short held from bar j-1's close to bar j."""
         if j > 0 and prev_pos < 0 and self.borrow[j] > 0:
             days = 1.0
             if self.index is not None:
@@ -668,14 +679,22 @@ class _Sim:
             amt = self.borrow[j] / 365.0 * days * (-prev_pos) * self.c[j - 1] * self.mult
             self.cash -= amt
             self.charges.append(dict(bar=j, kind="borrow", amount=amt))
-        if self.funding and self.pos != 0:
-            t0 = self.index[j]
-            t1 = self.index[j + 1] if j + 1 < self.n else None
-            for t, rate in self.funding:
-                if t >= t0 and (t1 is None and t == t0 or t1 is not None and t < t1):
-                    amt = rate * self.pos * self.c[j] * self.mult
-                    self.cash -= amt
-                    self.charges.append(dict(bar=j, kind="funding", amount=amt))
+            self.attribute("borrow", amt)
+
+    def funding_at(self, j):
+        """After step 1: the funding events of bar j (t_j <= t < t_{j+1}) on the position
+        held after the open's fills, valued at open[j] when t == t_j, else at close[j-1]."""
+        if not self.funding or self.pos == 0:
+            return
+        t0 = self.index[j]
+        t1 = self.index[j + 1] if j + 1 < self.n else None
+        for t, rate in self.funding:
+            if t >= t0 and (t1 is None and t == t0 or t1 is not None and t < t1):
+                price = self.o[j] if (t == t0 or j == 0) else self.c[j - 1]
+                amt = rate * self.pos * price * self.mult
+                self.cash -= amt
+                self.charges.append(dict(bar=j, kind="funding", amount=amt))
+                self.attribute("funding", amt)
 
 
 COST_KEYS = ("fees", "fixed_fees", "unit_fee", "unit_fee_min", "unit_fee_max", "spread",
@@ -771,9 +790,15 @@ def simulate_many(bars: dict, *, index=None, orders=None, strategies=None, costs
     for j in range(n):
         for x in sims:
             x.mark = x.o[j]
+        # 0. borrow fee for the short held since bar j-1's close
+        for k, x in enumerate(sims):
+            x.borrow_at(j, prev_pos[k])
         # 1. market orders of bar j-1 at the open
         if execution == "open":
             run([a for x in sims for a in x.market_fills(j, x.o[j], j - 1, j)])
+        # funding events of bar j, on the position after the open's fills
+        for x in sims:
+            x.funding_at(j)
         # 2. brackets, 3. working price orders
         run([a for x in sims for a in x.bracket_fills(j)])
         run([a for x in sims for a in x.working_fills(j)])
@@ -798,9 +823,6 @@ def simulate_many(bars: dict, *, index=None, orders=None, strategies=None, costs
                     cur = lot["sl"]
                     if math.isnan(cur) or (lvl > cur if lot["dir"] > 0 else lvl < cur):
                         lot["sl"] = lvl
-        # 6. borrow and funding
-        for k, x in enumerate(sims):
-            x.charges_at(j, prev_pos[k])
         # 7. end of data
         if j == n - 1:
             for x in sims:

@@ -511,22 +511,54 @@ def test_borrow_fee_on_shorts():
     # rate per day 0.001: bar 2 pays on 10 x close[1]=100, bar 3 on 10 x 102, bar 4: 3 days x 101
     assert amounts == [(2, 1.0), (3, 1.02), (4, round(3 * 1.01, 10))]
     assert r["equity"][-1] == pytest.approx(10_000 - 1.0 - 1.02 - 3.03)
-    assert r["trades"][0]["pnl"] == 0   # charges are the account's, not the trade's
+    # charged at the open of bars 2, 3, 4 (before their fills) and attributed to the lot
+    assert r["cash"][2] == pytest.approx(10_000 + 1_000 - 1.0)
+    t = r["trades"][0]
+    assert (t["borrow"], t["funding"]) == (pytest.approx(5.05), 0)
+    assert t["pnl"] == pytest.approx(0 - 5.05)   # net of the borrow fee
 
 
 def test_funding_at_its_own_timestamps():
+    # bar timestamps are the bars' open times: bar j covers [t_j, t_{j+1})
     idx = pd.date_range("2024-01-01", periods=4, freq="D")
-    b = bars(FLAT, FLAT, (100, 100, 100, 110), FLAT)
-    times = [pd.Timestamp("2023-12-31"), pd.Timestamp("2024-01-02 08:00"),
+    b = bars(FLAT, (100, 103, 99, 102), (105, 112, 104, 110), (110, 110, 110, 110))
+    times = [pd.Timestamp("2023-12-31"), pd.Timestamp("2024-01-02 00:00"),
              pd.Timestamp("2024-01-03 00:00"), pd.Timestamp("2024-01-03 16:00")]
     rates = [0.5, 0.001, -0.002, 0.001]
     r = sim(b, index=idx, funding_times=times, funding_rates=rates,
             orders=[dict(bar=0, side="buy", size=2, size_type="units")])
     got = [(c["bar"], round(c["amount"], 10)) for c in r["charges"]]
-    # before the first bar: ignored; 01-02 08:00 -> bar 1 (2 x 100 x 0.001); the two on
-    # 01-03 -> bar 2 (2 x 110 x -0.002, 2 x 110 x 0.001)
-    assert got == [(1, 0.2), (2, -0.44), (2, 0.22)]
-    assert r["equity"][2] == pytest.approx(10_000 + 20 - 0.2 + 0.44 - 0.22)
+    # before the first bar: ignored; 01-02 00:00 = t_1: the 2 units bought at bar 1's open
+    # count, valued at open[1] = 100 -> 0.2; 01-03 00:00 = t_2: at open[2] = 105 -> -0.42;
+    # 01-03 16:00 inside bar 2: at the previous close, close[1] = 102 -> 0.204
+    assert got == [(1, 0.2), (2, -0.42), (2, 0.204)]
+    assert r["equity"][2] == pytest.approx(10_000 + 20 - 0.2 + 0.42 - 0.204)
+    t, = r["trades"]   # closed at the end (110): PnL net of the funding
+    assert t["funding"] == pytest.approx(-0.016) and t["pnl"] == pytest.approx(20.016)
+    # sold at bar 2's open: flat at 01-03 00:00 and 16:00, only bar 1's event is paid
+    r = sim(b, index=idx, funding_times=times, funding_rates=rates,
+            orders=[dict(bar=0, side="buy", size=2, size_type="units"),
+                    dict(bar=1, side="sell", intent="close")])
+    assert [(c["bar"], round(c["amount"], 10)) for c in r["charges"]] == [(1, 0.2)]
+    t, = r["trades"]
+    assert (t["funding"], t["pnl"]) == (pytest.approx(0.2), pytest.approx(2 * 5 - 0.2))
+
+
+def test_charges_split_over_lots_pro_rata():
+    idx = pd.date_range("2024-01-01", periods=5, freq="D")
+    b = bars(FLAT, FLAT, FLAT, FLAT, FLAT)
+    r = sim(b, index=idx, fractional=True, funding_times=[pd.Timestamp("2024-01-03")],
+            funding_rates=[0.01],
+            orders=[dict(bar=0, side="buy", size=3, size_type="units"),
+                    dict(bar=0, side="buy", size=1, size_type="units"),
+                    dict(bar=2, side="sell", intent="reduce", size=1.5, size_type="units")])
+    # 01-03 = t_2: 4 units x 100 x 0.01 = 4.0; lot 0 (3 units) 3.0, lot 1 (1 unit) 1.0
+    assert [c["amount"] for c in r["charges"]] == [pytest.approx(4.0)]
+    got = [(t["lot"], t["size"], round(t["funding"], 10), round(t["pnl"], 10))
+           for t in r["trades"]]
+    # the reduce takes 1.5 of lot 0's 3 units and half its 3.0; the rest at the end
+    assert got == [(0, 1.5, 1.5, -1.5), (0, 1.5, 1.5, -1.5), (1, 1, 1.0, -1.0)]
+    assert r["equity"][-1] == pytest.approx(10_000 - 4.0)
 
 
 def test_futures_multiplier_and_margin():
@@ -629,14 +661,16 @@ def test_invariants_on_random_order_streams(seed, specs, costs, execution, fract
         assert lo[j] * (1 - 1e-12) <= base <= h[j] * (1 + 1e-12), rec
         assert rec["fees"] >= 0 and rec["size"] > 0
         fee_sum += rec["fees"]
-    # every lot closed at the end: fees of the fills == fees of the trades, and the
-    # equity change == trade PnL - charges
+    # every lot closed at the end: fees of the fills == fees of the trades, the charges
+    # are the trades' borrow + funding, and the equity change == trade PnL (net of them)
     assert r["position"][-1] == 0
     assert sum(t["fees"] for t in r["trades"]) == pytest.approx(fee_sum, abs=1e-6)
     pnl = sum(t["pnl"] for t in r["trades"])
     charged = sum(ch["amount"] for ch in r["charges"])
+    assert sum(t["borrow"] + t["funding"] for t in r["trades"]) == pytest.approx(charged,
+                                                                               abs=1e-9)
     if r["equity"][-1] > 0:
-        assert r["equity"][-1] == pytest.approx(10_000 + pnl - charged, abs=1e-6)
+        assert r["equity"][-1] == pytest.approx(10_000 + pnl, abs=1e-6)
     # children never outlive their lot; OCO: at most one child of a parent fills
     filled_children = {}
     for rec in r["orders"]:

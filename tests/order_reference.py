@@ -10,17 +10,20 @@ Inputs: bars (numpy arrays), ``orders`` (a list of order specs, each placed at t
 its ``bar``) and/or ``strategy`` (a callable ``strategy(ctx)`` run at every bar's close,
 which may place, cancel and modify orders and change bracket levels), and the cost
 settings. Output: a dict with ``orders`` (one record per order), ``trades`` (one record per
-closed lot part, FIFO), ``charges`` (borrow and funding), ``equity``/``cash``/``position``/
+closed lot part, FIFO, with ``fees``, ``borrow``, ``funding`` and the net ``pnl``),
+``charges`` (borrow and funding), ``equity``/``cash``/``position``/
 ``margin`` per bar.
 
 ``simulate_many`` runs several symbols on one index, sharing one cash account
 (docs/orders.md § 10): each step below runs for every symbol before the next step, and a
-step's fills are applied sells before buys.
+step's fills are applied in vectorbt's ``call_seq="auto"`` order (sorted by approximate
+order value, ascending, stable: sells first).
 
 Bar j, in this order (docs/orders.md § 2 "Order life and the bar loop"):
 
+0. borrow fee for a short held since bar j-1's close (at bar j's open);
 1. market orders placed at bar j-1 (``execution="open"``) fill at ``open[j]``, in creation
-   order;
+   order; then the funding events of bar j on the position after these fills;
 2. the brackets (stop-loss / take-profit / trailing stop) of every lot armed for bar j,
    oldest lot first;
 3. the working limit / stop / stop-limit orders placed before bar j, in creation order;
@@ -28,7 +31,7 @@ Bar j, in this order (docs/orders.md § 2 "Order life and the bar loop"):
 5. the orders of bar j (the ``orders`` list, then ``strategy(ctx)``); with
    ``execution="close"`` the market orders placed now fill at ``close[j]`` after the
    callback returns, in creation order; per-bar bracket levels (``sl_path``) for bar j+1;
-6. borrow fee and funding payments at bar j's close;
+6. (charges are taken at steps 0 and 1, attributed to the open lots pro rata by size);
 7. last bar: ``close_at_end`` closes every lot at ``close[-1]``; working orders are
    cancelled ("end_of_data");
 8. out of money (equity <= 0): liquidation at this close, the simulation stops;

@@ -2,7 +2,8 @@
 
 ``signal_strategy(...)`` returns a strategy callback for ``order_reference.simulate`` that
 reads the signals of bar j at its close and places the orders docs/backtest.md's rules
-call for; ``run_as_orders(df, **run_kwargs)`` runs it. The result must equal
+call for (with ``ctx.place_signal``: their market fills have reason "signal", not a
+``next()`` order's "strategy"); ``run_as_orders(df, **run_kwargs)`` runs it. The result must equal
 ``backtest_reference.simulate`` exactly (tests/test_order_reference.py).
 """
 

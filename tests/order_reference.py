@@ -600,8 +600,8 @@ class _Sim:
         held = abs(self.pos)
         u = min(self.floor(u), held)
         if not u > 0:
-            self.end(rec, "rejected", "invalid_size", j, size=u)
-            return None
+            self.end(rec, "rejected", "invalid_size", j, size=max(u, 0.0))
+            return
         parts, left = [], u
         for lot in self.lots:           # FIFO: oldest lot first
             take = min(lot["size"], left)
@@ -610,7 +610,6 @@ class _Sim:
             if left <= 0:
                 break
         self.exit_lots(rec, parts, base, j, reason)
-        return None
 
     def working_fills(self, j):
         """Step 3: [(key, action)] of the working limit/stop/stop-limit orders that fill."""

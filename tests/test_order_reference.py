@@ -184,6 +184,14 @@ def test_target_percent_below_the_holding_reduces():
     # a target above the holding adds the missing part: 0.75 x 10800 / 120 = 67.5 -> +17
     r = sim(b, orders=orders + [dict(bar=2, side="buy", size=0.75, size_type="target_percent")])
     assert r["position"][3] == 67
+    # a "reduce" order with a target: down to it (the same 27 units); at or above the
+    # holding (0.9 x 10800 / 120 = 81 > 50) there is nothing to reduce: "invalid_size"
+    r = sim(b, orders=orders + [dict(bar=2, side="sell", intent="reduce", size=0.25,
+                                     size_type="target_percent")])
+    assert (r["orders"][2]["size"], r["position"][3]) == (27, 23)
+    r = sim(b, orders=orders + [dict(bar=2, side="sell", intent="reduce", size=0.9,
+                                     size_type="target_percent")])
+    assert (r["orders"][2]["status"], r["orders"][2]["reason"]) == ("rejected", "invalid_size")
 
 
 def test_market_fills_next_open_and_at_close():

@@ -10,17 +10,20 @@ Inputs: bars (numpy arrays), ``orders`` (a list of order specs, each placed at t
 its ``bar``) and/or ``strategy`` (a callable ``strategy(ctx)`` run at every bar's close,
 which may place, cancel and modify orders and change bracket levels), and the cost
 settings. Output: a dict with ``orders`` (one record per order), ``trades`` (one record per
-closed lot part, FIFO), ``charges`` (borrow and funding), ``equity``/``cash``/``position``/
+closed lot part, FIFO, with ``fees``, ``borrow``, ``funding`` and the net ``pnl``),
+``charges`` (borrow and funding), ``equity``/``cash``/``position``/
 ``margin`` per bar.
 
 ``simulate_many`` runs several symbols on one index, sharing one cash account
 (docs/orders.md § 10): each step below runs for every symbol before the next step, and a
-step's fills are applied sells before buys.
+step's fills are applied in vectorbt's ``call_seq="auto"`` order (sorted by approximate
+order value, ascending, stable: sells first).
 
 Bar j, in this order (docs/orders.md § 2 "Order life and the bar loop"):
 
+0. borrow fee for a short held since bar j-1's close (at bar j's open);
 1. market orders placed at bar j-1 (``execution="open"``) fill at ``open[j]``, in creation
-   order;
+   order; then the funding events of bar j on the position after these fills;
 2. the brackets (stop-loss / take-profit / trailing stop) of every lot armed for bar j,
    oldest lot first;
 3. the working limit / stop / stop-limit orders placed before bar j, in creation order;
@@ -28,7 +31,7 @@ Bar j, in this order (docs/orders.md § 2 "Order life and the bar loop"):
 5. the orders of bar j (the ``orders`` list, then ``strategy(ctx)``); with
    ``execution="close"`` the market orders placed now fill at ``close[j]`` after the
    callback returns, in creation order; per-bar bracket levels (``sl_path``) for bar j+1;
-6. borrow fee and funding payments at bar j's close;
+6. (charges are taken at steps 0 and 1, attributed to the open lots pro rata by size);
 7. last bar: ``close_at_end`` closes every lot at ``close[-1]``; working orders are
    cancelled ("end_of_data");
 8. out of money (equity <= 0): liquidation at this close, the simulation stops;
@@ -91,7 +94,12 @@ class Ctx:
                 and o["kind"] not in BRACKET_KINDS]
 
     def place(self, **spec) -> dict:
-        return self._sim.place(spec, self.j)
+        """A ``next()`` order: its market fill has reason "strategy" (docs/orders.md § 9)."""
+        return self._sim.place(spec, self.j, origin="strategy")
+
+    def place_signal(self, **spec) -> dict:
+        """An order of ``run``'s signal rules: its market fill has reason "signal"."""
+        return self._sim.place(spec, self.j, origin="signal")
 
     def cancel(self, order: dict, reason: str = "user") -> None:
         self._sim.cancel(order, reason, self.j)
@@ -107,11 +115,12 @@ class _Acct:
     def __init__(self, cash: float):
         self.cash = float(cash)
         self.sims: list[_Sim] = []
+        self.fills = 0   # fills so far: an order's ``seq`` is its place in this sequence
 
 
 class _Sim:
     def __init__(self, o, h, lo, c, *, index, init_cash, acct=None, fees, fixed_fees, unit_fee,
-                 unit_fee_min, unit_fee_max, spread, slippage, leverage, fractional,
+                 unit_fee_min, unit_fee_max, spread, spread_abs, slippage, leverage, fractional,
                  execution, intrabar, max_lots, borrow_rate, funding_times, funding_rates,
                  multiplier, margin, close_at_end):
         self.o, self.h, self.lo, self.c = o, h, lo, c
@@ -120,7 +129,10 @@ class _Sim:
         self.fees, self.fixed_fees = float(fees), float(fixed_fees)
         self.unit_fee, self.unit_fee_min, self.unit_fee_max = (
             float(unit_fee), float(unit_fee_min), float(unit_fee_max))
+        if spread is not None and spread_abs is not None:
+            raise ValueError("give spread (a fraction) or spread_abs (price units), not both")
         self.spread = _series(spread, n)
+        self.spread_abs = _series(spread_abs, n)
         self.slippage = float(slippage)
         self.leverage = float(leverage)
         self.fractional = fractional
@@ -147,14 +159,15 @@ class _Sim:
     def fee(self, u: float, f: float) -> float:
         per_unit = 0.0
         if self.unit_fee > 0 or self.unit_fee_min > 0:
-            per_unit = min(max(self.unit_fee * u, self.unit_fee_min), self.unit_fee_max)
+            per_unit = min(max(self.unit_fee * u, self.unit_fee_min),
+                           self.unit_fee_max * u * f * self.mult)
         return self.fees * u * f * self.mult + self.fixed_fees + per_unit
 
     def fill_price(self, base: float, direction: int, j: int) -> float:
-        half = self.spread[j] / 2
+        half, half_abs = self.spread[j] / 2, self.spread_abs[j] / 2
         if direction > 0:
-            return base * (1 + half) * (1 + self.slippage)
-        return base * (1 - half) * (1 - self.slippage)
+            return (base * (1 + half) + half_abs) * (1 + self.slippage)
+        return (base * (1 - half) - half_abs) * (1 - self.slippage)
 
     @property
     def cash(self) -> float:
@@ -196,8 +209,9 @@ class _Sim:
             u = (budget - fixed) / (per + self.unit_fee)
             if self.unit_fee * u < self.unit_fee_min:
                 u = (budget - fixed - self.unit_fee_min) / per
-            elif self.unit_fee * u > self.unit_fee_max:
-                u = (budget - fixed - self.unit_fee_max) / per
+            cap = self.unit_fee_max * f * self.mult   # the maximum, per unit
+            if max(self.unit_fee * u, self.unit_fee_min) > cap * u:
+                u = (budget - fixed) / (per + cap)
             return u
         return (budget - fixed) / per
 
@@ -220,7 +234,7 @@ class _Sim:
     def end(self, rec, status, reason, j, size=math.nan):
         rec.update(status=status, reason=reason, fill_bar=j, fees=0.0, size=size)
 
-    def place(self, spec: dict, j: int) -> dict:
+    def place(self, spec: dict, j: int, origin: str = "signal") -> dict:
         spec = dict(spec)
         typ = spec.pop("type", "market")
         side = spec.pop("side")
@@ -240,7 +254,7 @@ class _Sim:
                          stop=spec.pop("stop", math.nan), tif=tif, triggered=False,
                          bracket={k: spec.pop(k) for k in list(spec)
                                   if k in ("sl", "tp", "sl_stop", "tp_stop", "tsl_stop",
-                                           "tsl_offset", "sl_path")})
+                                           "tsl_offset", "sl_path")}, origin=origin)
         if spec:
             raise ValueError(f"unknown order fields {sorted(spec)}")
         w = rec["_w"]
@@ -285,7 +299,8 @@ class _Sim:
             self.cash -= fee
         self.pos += direction * units
         rec.update(size=units, status="filled", fill_bar=j, fill_price=f, fees=fee,
-                   reason=reason)
+                   reason=reason, seq=self.acct.fills)
+        self.acct.fills += 1
         return fee
 
     def close_units(self, lot, units, f, fee_part, j, reason):
@@ -295,17 +310,20 @@ class _Sim:
         share = units / lot["size"]
         efee = lot["entry_fees"] * share
         lot["entry_fees"] -= efee
+        borrow, funding = lot["borrow"] * share, lot["funding"] * share
+        lot["borrow"] -= borrow
+        lot["funding"] -= funding
         if self.margin_per is not None:
             released = units * lot["margin_per"]
             self.margin -= released
             self.cash += released + d * units * (f - lot["entry_price"]) * self.mult
         tfees = efee + fee_part
         e = lot["entry_price"]
-        pnl = d * units * (f - e) * self.mult - tfees
+        pnl = d * units * (f - e) * self.mult - tfees - borrow - funding
         self.trades.append(dict(
             lot=lot["id"], side="long" if d > 0 else "short", size=units,
             entry_bar=lot["entry_bar"], entry_price=e, exit_bar=j, exit_price=f, fees=tfees,
-            pnl=pnl, **{"return": pnl / (units * e * self.mult)}, exit_reason=reason,
+            borrow=borrow, funding=funding, pnl=pnl, **{"return": pnl / (units * e * self.mult)}, exit_reason=reason,
             sl=lot["sl"], tp=lot["tp"], tsl=self.tsl_level(lot)))
         lot["size"] -= units
         if lot["size"] <= 1e-12 * max(1.0, units):
@@ -377,7 +395,7 @@ class _Sim:
                    entry_fees=fee, sl=float(sl), tp=float(tp), tsl_stop=b.get("tsl_stop"),
                    tsl_offset=b.get("tsl_offset"), sl_path=b.get("sl_path"), extreme=f,
                    check_from=check_from, children=[], parent=rec["id"],
-                   margin_per=self.margin_per)
+                   margin_per=self.margin_per, borrow=0.0, funding=0.0)
         self.next_lot += 1
         side = "sell" if d > 0 else "buy"
         for kind, on in (("stop_loss", not math.isnan(lot["sl"]) or lot["sl_path"] is not None),
@@ -471,7 +489,8 @@ class _Sim:
                 continue
             res = self.check_brackets(lot, j)
             if res is not None:
-                out.append((lot["dir"] > 0, lambda lot=lot, res=res:
+                out.append((-lot["dir"] * lot["size"] * res[0] * self.mult,
+                            lambda lot=lot, res=res:
                             self.fire_bracket(lot, res[0], res[1], j)))
             elif lot["dir"] > 0:
                 lot["extreme"] = max(lot["extreme"], self.h[j])
@@ -522,20 +541,18 @@ class _Sim:
             held = abs(self.pos)
             st, size = w["size_type"], w["size"]
             u = (size if st == "units" else held * size if st == "percent"
-                 else size / (f * self.mult) if st == "value" else held)
-            u = min(self.floor(u), held)
-            if not u > 0:
-                self.end(rec, "rejected", "invalid_size", j, size=u)
-                return None
-            parts, left = [], u
-            for lot in self.lots:           # FIFO: oldest lot first
-                take = min(lot["size"], left)
-                parts.append((lot, take))
-                left -= take
-                if left <= 0:
-                    break
-            self.exit_lots(rec, parts, base, j, reason)
-            return None
+                 else size / (f * self.mult) if st == "value"
+                 else held - size * self.equity_at(f) / (f * self.mult))
+            return self.reduce_fifo(rec, u, base, j, reason)
+        st = w["size_type"]
+        if pdir == d and st == "target_percent":
+            # a target below the holding: reduce by the difference (vectorbt's TargetPercent)
+            f = self.fill_price(base, -d, j)
+            target = w["size"] * self.equity_at(f) / (f * self.mult)
+            if target < abs(self.pos):
+                rec["side"] = "sell" if d > 0 else "buy"
+                rec["intent"] = "reduce"
+                return self.reduce_fifo(rec, abs(self.pos) - target, base, j, reason)
         if pdir == -d:                     # reversal: close everything, then open
             if intent == "add":
                 self.end(rec, "rejected", "no_position", j)
@@ -550,6 +567,50 @@ class _Sim:
             return None
         return self.open_lot(rec, d, base, j, check_from, reason)
 
+    def approx_value(self, rec, p):
+        """The signed approximate value of an order at base price p before the step's fills
+        (docs/orders.md § 10; vectorbt's ``approx_order_value_nb``): > 0 buys, < 0 sells."""
+        w = rec["_w"]
+        d = 1 if rec["side"] == "buy" else -1
+        st, size = w["size_type"], w["size"]
+        held = self.pos * p * self.mult            # signed value of the position
+        pdir = 0 if not self.lots else self.lots[0]["dir"]
+        if rec["intent"] == "close":
+            return -held if pdir == -d else 0.0
+        if rec["intent"] == "reduce":
+            if pdir != -d:
+                return 0.0
+            v = abs(held)
+            return d * (size * p * self.mult if st == "units" else size * v if st == "percent"
+                        else size if st == "value"
+                        else max(v - size * self.equity_at(p), 0.0))
+        if st == "target_percent":
+            return d * size * self.equity_at(p) - held
+        closing = -held if pdir == -d else 0.0     # a reversal closes first
+        if st == "units":
+            return closing + d * size * p * self.mult
+        if st == "value":
+            return closing + d * size
+        lev = self.leverage if self.margin_per is None else 1.0
+        cash = self.equity_at(p) if pdir == -d else self.available(p)
+        return closing + d * size * cash * lev
+
+    def reduce_fifo(self, rec, u, base, j, reason):
+        """Closes u units FIFO (floored unless fractional, capped at the held units)."""
+        held = abs(self.pos)
+        u = min(self.floor(u), held)
+        if not u > 0:
+            self.end(rec, "rejected", "invalid_size", j, size=max(u, 0.0))
+            return
+        parts, left = [], u
+        for lot in self.lots:           # FIFO: oldest lot first
+            take = min(lot["size"], left)
+            parts.append((lot, take))
+            left -= take
+            if left <= 0:
+                break
+        self.exit_lots(rec, parts, base, j, reason)
+
     def working_fills(self, j):
         """Step 3: [(key, action)] of the working limit/stop/stop-limit orders that fill."""
         out = []
@@ -560,7 +621,7 @@ class _Sim:
                 continue
             base = self.trigger_price(rec, j)
             if base is not None:
-                out.append((rec["side"] == "sell", lambda rec=rec, base=base:
+                out.append((self.approx_value(rec, base), lambda rec=rec, base=base:
                             self.fill_working(rec, base, j)))
         return out
 
@@ -585,8 +646,8 @@ class _Sim:
         for rec in list(self.orders):
             if rec["status"] == "working" and rec["kind"] == "market" \
                     and rec["placed_bar"] <= placed_bar_max:
-                out.append((rec["side"] == "sell", lambda rec=rec: rec["status"] == "working"
-                            and self.execute(rec, base, j, check_from, "signal")))
+                out.append((self.approx_value(rec, base), lambda rec=rec: rec["status"] == "working"
+                            and self.execute(rec, base, j, check_from, rec["_w"]["origin"])))
         return out
 
     def expire(self, j):
@@ -602,7 +663,15 @@ class _Sim:
             elif j + 1 < self.n and self.index[j + 1] > rec["_w"]["deadline"]:
                 self.end(rec, "expired", "expiry", j)
 
-    def charges_at(self, j, prev_pos):
+    def attribute(self, kind, amount):
+        """Splits an account charge over the open lots pro rata by size (docs/orders.md
+        § 8.3); a trade record takes its lot's share pro rata to the units it closes."""
+        total = sum(L["size"] for L in self.lots)
+        for L in self.lots:
+            L[kind] += amount * L["size"] / total
+
+    def borrow_at(self, j, prev_pos):
+        """Step 0: the borrow fee for the short held from bar j-1's close to bar j."""
         if j > 0 and prev_pos < 0 and self.borrow[j] > 0:
             days = 1.0
             if self.index is not None:
@@ -612,17 +681,26 @@ class _Sim:
             amt = self.borrow[j] / 365.0 * days * (-prev_pos) * self.c[j - 1] * self.mult
             self.cash -= amt
             self.charges.append(dict(bar=j, kind="borrow", amount=amt))
-        if self.funding and self.pos != 0:
-            t0 = self.index[j]
-            t1 = self.index[j + 1] if j + 1 < self.n else None
-            for t, rate in self.funding:
-                if t >= t0 and (t1 is None and t == t0 or t1 is not None and t < t1):
-                    amt = rate * self.pos * self.c[j] * self.mult
-                    self.cash -= amt
-                    self.charges.append(dict(bar=j, kind="funding", amount=amt))
+            self.attribute("borrow", amt)
+
+    def funding_at(self, j):
+        """After step 1: the funding events of bar j (t_j <= t < t_{j+1}) on the position
+        held after the open's fills, valued at open[j] when t == t_j, else at close[j-1]."""
+        if not self.funding or self.pos == 0:
+            return
+        t0 = self.index[j]
+        t1 = self.index[j + 1] if j + 1 < self.n else None
+        for t, rate in self.funding:
+            if t >= t0 and (t1 is None and t == t0 or t1 is not None and t < t1):
+                price = self.o[j] if (t == t0 or j == 0) else self.c[j - 1]
+                amt = rate * self.pos * price * self.mult
+                self.cash -= amt
+                self.charges.append(dict(bar=j, kind="funding", amount=amt))
+                self.attribute("funding", amt)
 
 
 COST_KEYS = ("fees", "fixed_fees", "unit_fee", "unit_fee_min", "unit_fee_max", "spread",
+             "spread_abs",
              "slippage", "leverage", "fractional", "max_lots", "borrow_rate", "funding_times",
              "funding_rates", "multiplier", "margin")
 
@@ -630,13 +708,14 @@ COST_KEYS = ("fees", "fixed_fees", "unit_fee", "unit_fee_min", "unit_fee_max", "
 def simulate(open, high, low, close, *, index=None, orders=(),
              strategy: Callable[[Ctx], None] | None = None, init_cash=10_000.0, fees=0.0,
              fixed_fees=0.0, unit_fee=0.0, unit_fee_min=0.0, unit_fee_max=math.inf,
-             spread=0.0, slippage=0.0, leverage=1.0, fractional=False, execution="open",
+             spread=None, spread_abs=None, slippage=0.0, leverage=1.0, fractional=False, execution="open",
              intrabar="backtesting", max_lots=None, borrow_rate=0.0, funding_times=None,
              funding_rates=None, multiplier=1.0, margin=None,
              close_at_end=True) -> dict[str, Any]:
     """One symbol. Returns equity, cash, position, margin (per bar), orders, trades, charges."""
     costs = dict(fees=fees, fixed_fees=fixed_fees, unit_fee=unit_fee,
                  unit_fee_min=unit_fee_min, unit_fee_max=unit_fee_max, spread=spread,
+                 spread_abs=spread_abs,
                  slippage=slippage, leverage=leverage, fractional=fractional,
                  max_lots=max_lots, borrow_rate=borrow_rate, funding_times=funding_times,
                  funding_rates=funding_rates, multiplier=multiplier, margin=margin)
@@ -676,7 +755,8 @@ def simulate_many(bars: dict, *, index=None, orders=None, strategies=None, costs
     for sym in syms:
         o, h, lo, c = (np.asarray(x, dtype=np.float64) for x in bars[sym])
         kw = dict(fees=0.0, fixed_fees=0.0, unit_fee=0.0, unit_fee_min=0.0,
-                  unit_fee_max=math.inf, spread=0.0, slippage=0.0, leverage=1.0,
+                  unit_fee_max=math.inf, spread=None, spread_abs=None, slippage=0.0,
+                  leverage=1.0,
                   fractional=False, max_lots=None, borrow_rate=0.0, funding_times=None,
                   funding_rates=None, multiplier=1.0, margin=None)
         kw.update(costs.get(sym, {}))
@@ -694,13 +774,14 @@ def simulate_many(bars: dict, *, index=None, orders=None, strategies=None, costs
             d.setdefault(int(spec.pop("bar")), []).append(spec)
         by_bar.append(d)
     strats = [strategies.get(sym) for sym in syms]
-    sells_first = len(sims) > 1
+    by_value = len(sims) > 1
 
     def run(actions):
         """Applies one step's fills: symbol order, then creation order; with several
-        symbols sharing cash, sells before buys (a stable sort)."""
-        if sells_first:
-            actions = sorted(actions, key=lambda a: not a[0])
+        symbols sharing cash, sorted by their approximate value, ascending (a stable sort:
+        vectorbt's ``call_seq="auto"``, docs/orders.md § 10)."""
+        if by_value:
+            actions = sorted(actions, key=lambda a: a[0])
         for _, act in actions:
             act()
 
@@ -711,9 +792,15 @@ def simulate_many(bars: dict, *, index=None, orders=None, strategies=None, costs
     for j in range(n):
         for x in sims:
             x.mark = x.o[j]
+        # 0. borrow fee for the short held since bar j-1's close
+        for k, x in enumerate(sims):
+            x.borrow_at(j, prev_pos[k])
         # 1. market orders of bar j-1 at the open
         if execution == "open":
             run([a for x in sims for a in x.market_fills(j, x.o[j], j - 1, j)])
+        # funding events of bar j, on the position after the open's fills
+        for x in sims:
+            x.funding_at(j)
         # 2. brackets, 3. working price orders
         run([a for x in sims for a in x.bracket_fills(j)])
         run([a for x in sims for a in x.working_fills(j)])
@@ -738,9 +825,6 @@ def simulate_many(bars: dict, *, index=None, orders=None, strategies=None, costs
                     cur = lot["sl"]
                     if math.isnan(cur) or (lvl > cur if lot["dir"] > 0 else lvl < cur):
                         lot["sl"] = lvl
-        # 6. borrow and funding
-        for k, x in enumerate(sims):
-            x.charges_at(j, prev_pos[k])
         # 7. end of data
         if j == n - 1:
             for x in sims:

@@ -2,7 +2,8 @@
 
 ``signal_strategy(...)`` returns a strategy callback for ``order_reference.simulate`` that
 reads the signals of bar j at its close and places the orders docs/backtest.md's rules
-call for; ``run_as_orders(df, **run_kwargs)`` runs it. The result must equal
+call for (with ``ctx.place_signal``: their market fills have reason "signal", not a
+``next()`` order's "strategy"); ``run_as_orders(df, **run_kwargs)`` runs it. The result must equal
 ``backtest_reference.simulate`` exactly (tests/test_order_reference.py).
 """
 
@@ -47,7 +48,7 @@ def signal_strategy(n, *, entries=None, exits=None, short_entries=None, short_ex
         bracket = dict(sl=slp[i], tp=tpp[i], sl_stop=sl_stop, tp_stop=tp_stop,
                        tsl_stop=tsl_stop, tsl_offset=tsl_offset)
         if order_type == "market":
-            ctx.place(side=side, type="market", intent="open", size=size,
+            ctx.place_signal(side=side, type="market", intent="open", size=size,
                       size_type=size_type, **bracket)
             return
         need = {"limit": (lim[i],), "stop": (stp[i],), "stop_limit": (lim[i], stp[i])}
@@ -55,7 +56,7 @@ def signal_strategy(n, *, entries=None, exits=None, short_entries=None, short_ex
             return  # a NaN level makes no order and leaves a pending one alone
         if pend is not None:
             ctx.cancel(pend, "replaced")
-        ctx.place(side=side, type=order_type, intent="open", size=size, size_type=size_type,
+        ctx.place_signal(side=side, type=order_type, intent="open", size=size, size_type=size_type,
                   limit=lim[i], stop=stp[i], tif=expiry, **bracket)
 
     def strategy(ctx):
@@ -85,10 +86,10 @@ def signal_strategy(n, *, entries=None, exits=None, short_entries=None, short_ex
         close_side = "sell" if d > 0 else "buy"
         if rev:
             if not skip_market:
-                ctx.place(side=close_side, type="market", intent="close")
+                ctx.place_signal(side=close_side, type="market", intent="close")
                 entry(ctx, -d, j, pend)
         elif xit and not skip_market:
-            ctx.place(side=close_side, type="market", intent="close")
+            ctx.place_signal(side=close_side, type="market", intent="close")
 
     return strategy
 

@@ -152,6 +152,48 @@ def by_kind(res, kind):
 FLAT = (100, 100, 100, 100)
 
 
+def test_fill_reason_of_strategy_orders():
+    b = bars(FLAT, FLAT, FLAT, FLAT)
+
+    def strat(ctx):
+        if ctx.j == 1:
+            ctx.place(side="buy", size=1, size_type="units")
+
+    r = sim(b, strategy=strat, orders=[dict(bar=0, side="buy", size=1, size_type="units")])
+    listed, placed = r["orders"][:2]
+    assert (listed["fill_bar"], listed["reason"]) == (1, "signal")     # the order list
+    assert (placed["fill_bar"], placed["reason"]) == (2, "strategy")   # next()
+
+
+def test_target_percent_below_the_holding_reduces():
+    b = bars(FLAT, FLAT, (110, 110, 110, 110), (120, 120, 120, 120), (120, 120, 120, 120))
+    orders = [dict(bar=0, side="buy", size=30, size_type="units"),
+              dict(bar=1, side="buy", size=20, size_type="units")]
+    r = sim(b, orders=orders + [dict(bar=2, side="buy", size=0.25, size_type="target_percent")])
+    o = r["orders"][2]
+    # bar 3's open 120: cash 10000 - 3000 - 2200 = 4800, equity 4800 + 50 x 120 = 10800;
+    # target 0.25 x 10800 / 120 = 22.5 units -> sell 50 - 22.5 = 27.5, floored to 27
+    assert (o["side"], o["intent"], o["size"], o["fill_bar"], o["fill_price"]) == (
+        "sell", "reduce", 27, 3, 120)
+    t = r["trades"][0]   # FIFO: 27 of lot 0's 30 (entry 100)
+    assert (t["lot"], t["size"], t["entry_price"], t["pnl"]) == (0, 27, 100, 27 * 20)
+    assert r["position"][3] == 23
+    # a target of the other side reverses: close the 50, then short 0.25 x 10800 / 120
+    r = sim(b, orders=orders + [dict(bar=2, side="sell", size=0.25, size_type="target_percent")])
+    assert r["position"][3] == -22 and r["trades"][1]["size"] == 20
+    # a target above the holding adds the missing part: 0.75 x 10800 / 120 = 67.5 -> +17
+    r = sim(b, orders=orders + [dict(bar=2, side="buy", size=0.75, size_type="target_percent")])
+    assert r["position"][3] == 67
+    # a "reduce" order with a target: down to it (the same 27 units); at or above the
+    # holding (0.9 x 10800 / 120 = 81 > 50) there is nothing to reduce: "invalid_size"
+    r = sim(b, orders=orders + [dict(bar=2, side="sell", intent="reduce", size=0.25,
+                                     size_type="target_percent")])
+    assert (r["orders"][2]["size"], r["position"][3]) == (27, 23)
+    r = sim(b, orders=orders + [dict(bar=2, side="sell", intent="reduce", size=0.9,
+                                     size_type="target_percent")])
+    assert (r["orders"][2]["status"], r["orders"][2]["reason"]) == ("rejected", "invalid_size")
+
+
 def test_market_fills_next_open_and_at_close():
     b = bars(FLAT, (102, 105, 101, 104), (104, 106, 103, 105))
     r = sim(b, orders=[dict(bar=0, side="buy", size=10, size_type="units")])
@@ -303,6 +345,24 @@ def test_per_bar_trailing_level():
     assert (sl["fill_bar"], sl["fill_price"]) == (4, 101)
 
 
+def test_sl_path_tightens_a_user_set_stop_may_loosen():
+    b = bars(FLAT, (100, 101, 99, 100), (100, 101, 99.5, 100), (97, 98, 95, 96),
+             (96, 96.5, 93.5, 94), FLAT)
+    path = np.array([np.nan, 97, np.nan, 94, np.nan, np.nan])
+    order = [dict(bar=0, side="buy", size=1, size_type="units", sl_path=path)]
+    # path alone: 97 from bar 2; bar 3 (low 95) hits it, the open 97 is on it -> 97
+    r = sim(b, orders=order)
+    sl, = by_kind(r, "stop_loss")
+    assert (sl["fill_bar"], sl["fill_price"]) == (3, 97)
+    # the user loosens to 90 at bar 2's close: bar 3 (low 95) passes; path[3] = 94
+    # tightens from 90 (not from 97) -> 94 from bar 4; bar 4 (open 96, low 93.5) fills at 94
+    r = sim(b, orders=order,
+            strategy=lambda ctx: ctx.j == 2 and ctx.set_levels(ctx.lots[0], sl=90))
+    sl, = by_kind(r, "stop_loss")
+    assert (sl["fill_bar"], sl["fill_price"]) == (4, 94)
+    assert r["trades"][0]["sl"] == 94
+
+
 def test_trailing_stop_child():
     b = bars(FLAT, (100, 110, 99, 109), (109, 109, 104, 105), FLAT)
     r = sim(b, orders=[dict(bar=0, side="buy", size=1, size_type="units", tsl_stop=0.05)])
@@ -378,12 +438,31 @@ def test_rejections():
     assert r["equity"][-1] == 10_000
 
 
-@pytest.mark.parametrize("units,fee", [(100, 1.0), (1000, 5.0), (10_000, 7.0)])
-def test_per_unit_fee_with_min_and_max(units, fee):
-    b = bars(*[(0.5, 0.5, 0.5, 0.5)] * 3)
-    r = sim(b, unit_fee=0.005, unit_fee_min=1.0, unit_fee_max=7.0, fixed_fees=0.5,
-            fees=0.001, orders=[dict(bar=0, side="buy", size=units, size_type="units")])
-    assert r["orders"][0]["fees"] == pytest.approx(fee + 0.5 + 0.001 * units * 0.5)
+@pytest.mark.parametrize("units,price,fee", [
+    (100, 50.0, 1.00),      # 100 x 0.005 = 0.50 -> the minimum 1.00
+    (1000, 50.0, 5.00),     # 1000 x 0.005 = 5.00 (1 % of 50000 = 500 does not bind)
+    (1000, 0.30, 3.00),     # 5.00 > 1 % of 300 = 3.00 -> the maximum
+    (100, 0.50, 0.50),      # the minimum 1.00 > 1 % of 50 = 0.50 -> the maximum wins
+])
+def test_per_unit_fee_with_min_and_max(units, price, fee):
+    # IB's fixed schedule: USD 0.005 per share, at least 1.00, at most 1 % of the trade value
+    p = (price,) * 4
+    b = bars(p, p, p)
+    r = sim(b, init_cash=100_000, unit_fee=0.005, unit_fee_min=1.0, unit_fee_max=0.01,
+            fixed_fees=0.5, fees=0.001,
+            orders=[dict(bar=0, side="buy", size=units, size_type="units")])
+    assert r["orders"][0]["fees"] == pytest.approx(fee + 0.5 + 0.001 * units * price)
+
+
+def test_per_unit_fee_sizing_under_the_maximum():
+    # all in at 0.30: the per-unit fee 0.005 > 1 % of 0.30 = 0.003, so the maximum binds:
+    # u = 10000 / (0.30 + 0.003) = 33003.3 -> 33003 units, fee 0.01 x 33003 x 0.30 = 99.009
+    p = (0.3,) * 4
+    r = sim(bars(p, p), unit_fee=0.005, unit_fee_min=1.0, unit_fee_max=0.01,
+            close_at_end=False, orders=[dict(bar=0, side="buy")])
+    o = r["orders"][0]
+    assert (o["size"], o["fees"]) == (33003, pytest.approx(99.009))
+    assert r["cash"][1] == pytest.approx(10_000 - 9900.9 - 99.009)
 
 
 def test_per_unit_fee_sizing_all_in():
@@ -413,6 +492,22 @@ def test_spread_half_each_side_and_per_bar():
     assert by_kind(r, "stop_loss")[0]["fill_price"] == pytest.approx(99 * 0.999)
 
 
+def test_spread_in_price_units():
+    b = bars(FLAT, FLAT, (110, 110, 110, 110), FLAT)
+    r = sim(b, spread_abs=0.10, orders=[dict(bar=0, side="buy", size=10, size_type="units"),
+                                        dict(bar=1, side="sell", intent="close")])
+    buy, sell = r["orders"][:2]
+    # half the spread each side: 100 + 0.05, 110 - 0.05
+    assert buy["fill_price"] == pytest.approx(100.05) and sell["fill_price"] == pytest.approx(109.95)
+    assert r["trades"][0]["pnl"] == pytest.approx(10 * 9.9)
+    # per bar, with slippage on top: (100 + 0.25) x 1.001
+    r = sim(b, spread_abs=np.array([0, 0.5, 0.2, 0]), slippage=0.001,
+            orders=[dict(bar=0, side="buy", size=10, size_type="units")])
+    assert r["orders"][0]["fill_price"] == pytest.approx(100.25 * 1.001)
+    with pytest.raises(ValueError, match="not both"):
+        sim(b, spread=0.001, spread_abs=0.1)
+
+
 def test_borrow_fee_on_shorts():
     # short 10 units at 100 (bar 1's open); bars 2, 3 are 1 day apart, bar 4 is 3 days later
     idx = pd.DatetimeIndex(["2024-01-01", "2024-01-02", "2024-01-03", "2024-01-04",
@@ -424,22 +519,54 @@ def test_borrow_fee_on_shorts():
     # rate per day 0.001: bar 2 pays on 10 x close[1]=100, bar 3 on 10 x 102, bar 4: 3 days x 101
     assert amounts == [(2, 1.0), (3, 1.02), (4, round(3 * 1.01, 10))]
     assert r["equity"][-1] == pytest.approx(10_000 - 1.0 - 1.02 - 3.03)
-    assert r["trades"][0]["pnl"] == 0   # charges are the account's, not the trade's
+    # charged at the open of bars 2, 3, 4 (before their fills) and attributed to the lot
+    assert r["cash"][2] == pytest.approx(10_000 + 1_000 - 1.0)
+    t = r["trades"][0]
+    assert (t["borrow"], t["funding"]) == (pytest.approx(5.05), 0)
+    assert t["pnl"] == pytest.approx(0 - 5.05)   # net of the borrow fee
 
 
 def test_funding_at_its_own_timestamps():
+    # bar timestamps are the bars' open times: bar j covers [t_j, t_{j+1})
     idx = pd.date_range("2024-01-01", periods=4, freq="D")
-    b = bars(FLAT, FLAT, (100, 100, 100, 110), FLAT)
-    times = [pd.Timestamp("2023-12-31"), pd.Timestamp("2024-01-02 08:00"),
+    b = bars(FLAT, (100, 103, 99, 102), (105, 112, 104, 110), (110, 110, 110, 110))
+    times = [pd.Timestamp("2023-12-31"), pd.Timestamp("2024-01-02 00:00"),
              pd.Timestamp("2024-01-03 00:00"), pd.Timestamp("2024-01-03 16:00")]
     rates = [0.5, 0.001, -0.002, 0.001]
     r = sim(b, index=idx, funding_times=times, funding_rates=rates,
             orders=[dict(bar=0, side="buy", size=2, size_type="units")])
     got = [(c["bar"], round(c["amount"], 10)) for c in r["charges"]]
-    # before the first bar: ignored; 01-02 08:00 -> bar 1 (2 x 100 x 0.001); the two on
-    # 01-03 -> bar 2 (2 x 110 x -0.002, 2 x 110 x 0.001)
-    assert got == [(1, 0.2), (2, -0.44), (2, 0.22)]
-    assert r["equity"][2] == pytest.approx(10_000 + 20 - 0.2 + 0.44 - 0.22)
+    # before the first bar: ignored; 01-02 00:00 = t_1: the 2 units bought at bar 1's open
+    # count, valued at open[1] = 100 -> 0.2; 01-03 00:00 = t_2: at open[2] = 105 -> -0.42;
+    # 01-03 16:00 inside bar 2: at the previous close, close[1] = 102 -> 0.204
+    assert got == [(1, 0.2), (2, -0.42), (2, 0.204)]
+    assert r["equity"][2] == pytest.approx(10_000 + 20 - 0.2 + 0.42 - 0.204)
+    t, = r["trades"]   # closed at the end (110): PnL net of the funding
+    assert t["funding"] == pytest.approx(-0.016) and t["pnl"] == pytest.approx(20.016)
+    # sold at bar 2's open: flat at 01-03 00:00 and 16:00, only bar 1's event is paid
+    r = sim(b, index=idx, funding_times=times, funding_rates=rates,
+            orders=[dict(bar=0, side="buy", size=2, size_type="units"),
+                    dict(bar=1, side="sell", intent="close")])
+    assert [(c["bar"], round(c["amount"], 10)) for c in r["charges"]] == [(1, 0.2)]
+    t, = r["trades"]
+    assert (t["funding"], t["pnl"]) == (pytest.approx(0.2), pytest.approx(2 * 5 - 0.2))
+
+
+def test_charges_split_over_lots_pro_rata():
+    idx = pd.date_range("2024-01-01", periods=5, freq="D")
+    b = bars(FLAT, FLAT, FLAT, FLAT, FLAT)
+    r = sim(b, index=idx, fractional=True, funding_times=[pd.Timestamp("2024-01-03")],
+            funding_rates=[0.01],
+            orders=[dict(bar=0, side="buy", size=3, size_type="units"),
+                    dict(bar=0, side="buy", size=1, size_type="units"),
+                    dict(bar=2, side="sell", intent="reduce", size=1.5, size_type="units")])
+    # 01-03 = t_2: 4 units x 100 x 0.01 = 4.0; lot 0 (3 units) 3.0, lot 1 (1 unit) 1.0
+    assert [c["amount"] for c in r["charges"]] == [pytest.approx(4.0)]
+    got = [(t["lot"], t["size"], round(t["funding"], 10), round(t["pnl"], 10))
+           for t in r["trades"]]
+    # the reduce takes 1.5 of lot 0's 3 units and half its 3.0; the rest at the end
+    assert got == [(0, 1.5, 1.5, -1.5), (0, 1.5, 1.5, -1.5), (1, 1, 1.0, -1.0)]
+    assert r["equity"][-1] == pytest.approx(10_000 - 4.0)
 
 
 def test_futures_multiplier_and_margin():
@@ -507,7 +634,7 @@ def _orders_from(draw_specs, c):
           suppress_health_check=[HealthCheck.too_slow])
 @given(seed=st.integers(0, 10_000), specs=st.lists(_spec, max_size=30),
        costs=st.sampled_from([{}, dict(fees=0.001, fixed_fees=1.0),
-                              dict(unit_fee=0.01, unit_fee_min=1.0, unit_fee_max=5.0),
+                              dict(unit_fee=0.01, unit_fee_min=1.0, unit_fee_max=0.01),
                               dict(spread=0.002, slippage=0.001), dict(borrow_rate=0.1)]),
        execution=st.sampled_from(["open", "close"]), fractional=st.booleans(),
        intrabar=st.sampled_from(["backtesting", "ohlc", "nearest"]),
@@ -542,14 +669,16 @@ def test_invariants_on_random_order_streams(seed, specs, costs, execution, fract
         assert lo[j] * (1 - 1e-12) <= base <= h[j] * (1 + 1e-12), rec
         assert rec["fees"] >= 0 and rec["size"] > 0
         fee_sum += rec["fees"]
-    # every lot closed at the end: fees of the fills == fees of the trades, and the
-    # equity change == trade PnL - charges
+    # every lot closed at the end: fees of the fills == fees of the trades, the charges
+    # are the trades' borrow + funding, and the equity change == trade PnL (net of them)
     assert r["position"][-1] == 0
     assert sum(t["fees"] for t in r["trades"]) == pytest.approx(fee_sum, abs=1e-6)
     pnl = sum(t["pnl"] for t in r["trades"])
     charged = sum(ch["amount"] for ch in r["charges"])
+    assert sum(t["borrow"] + t["funding"] for t in r["trades"]) == pytest.approx(charged,
+                                                                               abs=1e-9)
     if r["equity"][-1] > 0:
-        assert r["equity"][-1] == pytest.approx(10_000 + pnl - charged, abs=1e-6)
+        assert r["equity"][-1] == pytest.approx(10_000 + pnl, abs=1e-6)
     # children never outlive their lot; OCO: at most one child of a parent fills
     filled_children = {}
     for rec in r["orders"]:
@@ -595,6 +724,13 @@ def test_shared_cash_buy_rejected_when_the_other_symbol_holds_the_cash():
     r = simulate_many({"A": flat, "B": flat}, index=IDX[:3],
                       orders={"A": [dict(bar=0, side="buy")],
                               "B": [dict(bar=0, side="buy", size=1, size_type="units")]})
+    # by value, B's 1 x 100 goes before A's 1.0 x 10000: B 1 unit, A all in with 9900
+    assert r["B"]["orders"][0]["size"] == 1 and r["A"]["orders"][0]["size"] == 99
+    # the orders of bar 1 (A all in first, at bar 1; B's unit at bar 2): B finds no cash
+    r = simulate_many({"A": flat, "B": flat}, index=IDX[:3],
+                      orders={"A": [dict(bar=0, side="buy")],
+                              "B": [dict(bar=1, side="buy", size=1, size_type="units")]},
+                      close_at_end=False)
     assert r["A"]["orders"][0]["size"] == 100
     assert (r["B"]["orders"][0]["status"], r["B"]["orders"][0]["reason"]) == (
         "rejected", "insufficient_cash")
@@ -616,3 +752,81 @@ def test_shared_cash_invariants(seed, specs):
     pnl = sum(t["pnl"] for s in "XYZ" for t in r[s]["trades"])
     if r["equity"][-1] > 0:
         assert r["equity"][-1] == pytest.approx(10_000 + pnl, abs=1e-6)
+
+
+def test_shared_cash_orders_sorted_by_value():
+    # three symbols, one bar per row, fills at the close (vectorbt's from_orders default)
+    c = {"A": [100.0, 110, 120], "B": [50.0, 40, 45], "C": [20.0, 25, 30]}
+    bars_ = {k: (np.array(v),) * 4 for k, v in c.items()}
+    orders = {"A": [dict(bar=0, side="buy", size=1.0, size_type="percent"),
+                    dict(bar=1, side="sell", intent="reduce", size=10, size_type="units")],
+              "B": [dict(bar=0, side="buy", size=3000, size_type="value"),
+                    dict(bar=1, side="sell", intent="close")],
+              "C": [dict(bar=1, side="buy", size=1000, size_type="value")]}
+    r = simulate_many(bars_, index=IDX[:3], orders=orders, execution="close",
+                      close_at_end=False, costs={k: dict(fractional=True) for k in c})
+    # bar 0: values A 1.0 x cash = 10000, B 3000 -> B first: 60 units at 50, cash 7000,
+    # then A all in: 70 units at 100, cash 0 (sells-before-buys in symbol order would fill
+    # A with the whole 10000 and reject B)
+    a0, b0 = r["A"]["orders"][0], r["B"]["orders"][0]
+    assert (b0["size"], b0["fill_price"], a0["size"], a0["fill_price"]) == (60, 50, 70, 100)
+    # bar 1: B's close -60 x 40 = -2400, A's -10 x 110 = -1100, C's +1000: B, A, C;
+    # cash 2400 + 1100 - 1000 = 2500, C buys 40 units at 25
+    assert r["C"]["orders"][0]["size"] == 40
+    assert list(r["cash"]) == [0, 2500, 2500]
+    assert list(r["equity"]) == [10_000, 60 * 110 + 40 * 25 + 2500, 60 * 120 + 40 * 30 + 2500]
+    assert [list(r[k]["position"]) for k in "ABC"] == [[70, 60, 60], [60, 0, 0], [0, 40, 40]]
+    seq = sorted((o["seq"], k) for k in "ABC" for o in r[k]["orders"] if o["status"] == "filled")
+    assert [k for _, k in seq] == ["B", "A", "B", "A", "C"]
+
+
+def test_shared_cash_order_by_value_matches_vectorbt():
+    vbt = pytest.importorskip("vectorbt")
+    from vectorbt.portfolio.enums import SizeType as ST
+    close = pd.DataFrame({"A": [100.0, 110, 120], "B": [50.0, 40, 45], "C": [20.0, 25, 30]})
+    nan = np.nan
+    size = pd.DataFrame({"A": [1.0, -10, nan], "B": [3000.0, 0, nan], "C": [nan, 1000, nan]})
+    stype = pd.DataFrame({"A": [ST.Percent, ST.Amount, ST.Amount],
+                          "B": [ST.Value, ST.TargetAmount, ST.Amount],
+                          "C": [ST.Amount, ST.Value, ST.Amount]})
+    pf = vbt.Portfolio.from_orders(close, size, size_type=stype, init_cash=10_000,
+                                   cash_sharing=True, group_by=True, call_seq="auto")
+    got = [(int(x["idx"]), close.columns[int(x["col"])], float(x["size"]), float(x["price"]))
+           for x in pf.orders.values]
+    # vectorbt's fill sequence: B, A at bar 0; B, A, C at bar 1
+    assert got == [(0, "B", 60, 50), (0, "A", 70, 100), (1, "B", 60, 40), (1, "A", 10, 110),
+                   (1, "C", 40, 25)]
+    bars_ = {k: (close[k].to_numpy(),) * 4 for k in "ABC"}
+    orders = {"A": [dict(bar=0, side="buy", size=1.0, size_type="percent"),
+                    dict(bar=1, side="sell", intent="reduce", size=10, size_type="units")],
+              "B": [dict(bar=0, side="buy", size=3000, size_type="value"),
+                    dict(bar=1, side="sell", intent="close")],
+              "C": [dict(bar=1, side="buy", size=1000, size_type="value")]}
+    r = simulate_many(bars_, index=IDX[:3], orders=orders, execution="close",
+                      close_at_end=False, costs={k: dict(fractional=True) for k in "ABC"})
+    mine = sorted((o["seq"], o["fill_bar"], k, o["size"], o["fill_price"])
+                  for k in "ABC" for o in r[k]["orders"] if o["status"] == "filled")
+    assert [m[1:] for m in mine] == got   # order for order
+    np.testing.assert_allclose(r["cash"], pf.cash().to_numpy())
+    np.testing.assert_allclose(r["equity"], pf.value().to_numpy())
+    for k in "ABC":
+        np.testing.assert_allclose(r[k]["position"], pf.assets()[k].to_numpy())
+
+
+def test_vectorbt_target_percent_reduces_by_the_difference():
+    vbt = pytest.importorskip("vectorbt")
+    from vectorbt.portfolio.enums import SizeType as ST
+    close = pd.Series([100.0, 110, 120])
+    pf = vbt.Portfolio.from_orders(close, pd.Series([30.0, 20, 0.25]), init_cash=10_000,
+                                   size_type=pd.Series([ST.Amount, ST.Amount, ST.TargetPercent]))
+    p = close.to_numpy()
+    r = simulate(p, p, p, p, index=IDX[:3], execution="close", fractional=True,
+                 close_at_end=False, orders=[
+                     dict(bar=0, side="buy", size=30, size_type="units"),
+                     dict(bar=1, side="buy", size=20, size_type="units"),
+                     dict(bar=2, side="buy", size=0.25, size_type="target_percent")])
+    # bar 2: equity 4800 + 50 x 120 = 10800, target 22.5 units: sell 27.5
+    assert r["orders"][2]["size"] == pytest.approx(27.5)
+    assert pf.orders.values["size"][2] == pytest.approx(27.5)
+    np.testing.assert_allclose(r["position"], pf.assets().to_numpy())
+    np.testing.assert_allclose(r["cash"], pf.cash().to_numpy())

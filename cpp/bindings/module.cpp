@@ -31,4 +31,5 @@ PYBIND11_MODULE(_core, m) {
     bind_sweep(backtest);
     bind_portfolio(backtest);
     bind_stats(backtest);
+    bind_orders(backtest);
 }

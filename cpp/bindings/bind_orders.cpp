@@ -1,0 +1,346 @@
+// The order-level core (docs/orders.md): groups of symbols (each group one cash account)
+// with their bars, order lists (dicts of columns) and costs in; per group the equity and
+// cash, per symbol the position, margin and the order, trade and charge records out.
+// Groups run in parallel on TBB with the GIL released.
+#include <algorithm>
+#include <cmath>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "backtest_convert.hpp"
+#include "pybind.hpp"
+#include "threadx/backtest/orders.hpp"
+#include "threadx/core/parallel.hpp"
+
+namespace threadx::bind {
+
+namespace {
+
+using namespace threadx::backtest;
+using namespace threadx::backtest::orders;
+
+constexpr std::size_t kMaxOrderErrors = 20;
+
+// Arrays the core reads without a copy, kept alive for the whole call.
+struct Keep {
+    std::vector<py::object> arrays;
+};
+
+// A per-bar series or a scalar from d[key] (absent or None: `def`).
+Series series_of(const py::dict& d, const char* key, std::int64_t n, double def, const std::string& p, Keep& keep,
+                 FieldErrors& e, bool* given = nullptr) {
+    Series s;
+    s.scalar = def;
+    if (!d.contains(key) || d[key].is_none()) return s;
+    if (given) *given = true;
+    const py::object v = d[key];
+    if (py::isinstance<py::array>(v) && py::cast<py::array>(v).ndim() > 0) {
+        CArray<double> a = py::cast<CArray<double>>(v);
+        if (a.ndim() != 1 || a.shape(0) != n) {
+            e.add(p + key, "shape", "must be a number or one value per bar (" + std::to_string(n) + ")");
+            return s;
+        }
+        s.data = a.data();
+        keep.arrays.push_back(a);
+        return s;
+    }
+    s.scalar = real_arg_slow(v, p + key);
+    return s;
+}
+
+double num(const py::dict& d, const char* key, double def, const std::string& p) {
+    if (!d.contains(key) || d[key].is_none()) return def;
+    return real_arg_slow(d[key], p + key);
+}
+
+Costs costs_of(const py::dict& d, std::int64_t n, const std::string& p, Keep& keep, FieldErrors& e) {
+    Costs c;
+    c.fees = num(d, "fees", 0.0, p);
+    c.fixed_fees = num(d, "fixed_fees", 0.0, p);
+    c.unit_fee = num(d, "unit_fee", 0.0, p);
+    c.unit_fee_min = num(d, "unit_fee_min", 0.0, p);
+    c.unit_fee_max = num(d, "unit_fee_max", kInf, p);
+    c.spread = series_of(d, "spread", n, 0.0, p, keep, e, &c.spread_given);
+    c.spread_abs = series_of(d, "spread_abs", n, 0.0, p, keep, e, &c.spread_abs_given);
+    c.slippage = num(d, "slippage", 0.0, p);
+    c.leverage = num(d, "leverage", 1.0, p);
+    c.fractional = d.contains("fractional") && py::cast<bool>(d["fractional"]);
+    if (d.contains("max_lots") && !d["max_lots"].is_none()) c.max_lots = py::cast<std::int64_t>(d["max_lots"]);
+    c.borrow_rate = series_of(d, "borrow_rate", n, 0.0, p, keep, e);
+    c.multiplier = num(d, "multiplier", 1.0, p);
+    c.margin = num(d, "margin", kNaN, p);
+    if (d.contains("funding_times") && !d["funding_times"].is_none()) {
+        CArray<std::int64_t> t = py::cast<CArray<std::int64_t>>(d["funding_times"]);
+        const py::object rates = d.contains("funding_rates") ? py::object(d["funding_rates"]) : py::object(py::none());
+        if (rates.is_none()) {
+            e.add(p + "funding_rates", "None", "must be given with funding_times, one rate per time");
+            return c;
+        }
+        CArray<double> r = py::cast<CArray<double>>(rates);
+        if (t.ndim() != 1 || r.ndim() != 1 || t.shape(0) != r.shape(0)) {
+            e.add(p + "funding_rates", "shape", "must be one rate per funding time");
+        } else {
+            c.funding_times = t.data();
+            c.funding_rates = r.data();
+            c.n_funding = t.shape(0);
+            keep.arrays.push_back(t);
+            keep.arrays.push_back(r);
+        }
+    }
+    return c;
+}
+
+template <class T>
+const T* column(const py::dict& d, const char* key, std::int64_t m, Keep& keep, FieldErrors& e, const std::string& p) {
+    if (!d.contains(key) || d[key].is_none()) return nullptr;
+    CArray<T> a = py::cast<CArray<T>>(d[key]);
+    if (a.ndim() != 1 || a.shape(0) != m) {
+        e.add(p + key, "shape", "must be one value per order (" + std::to_string(m) + ")");
+        return nullptr;
+    }
+    keep.arrays.push_back(a);
+    return a.data();
+}
+
+// An int64 code as the int8 enum, out-of-range codes as 127 (refused by validate).
+template <class E>
+E code(const std::int64_t* c, std::int64_t k, E def) {
+    if (c == nullptr) return def;
+    const std::int64_t v = c[k];
+    return static_cast<E>(v < -128 || v > 127 ? 127 : v);
+}
+
+std::vector<OrderSpec> specs_of(const py::dict& d, std::int64_t n, bool has_times, const std::string& p, Keep& keep,
+                                FieldErrors& e) {
+    if (!d.contains("bar")) {
+        e.add(p + "orders", "no 'bar'", "must be a dict of columns with at least 'bar' and 'side'");
+        return {};
+    }
+    const std::size_t before = e.list().size();
+    const py::array bars_arr = py::cast<py::array>(d["bar"]);
+    const std::int64_t m = bars_arr.ndim() == 1 ? bars_arr.shape(0) : -1;
+    const auto* bar = column<std::int64_t>(d, "bar", m, keep, e, p);
+    const auto* side = column<std::int64_t>(d, "side", m, keep, e, p);
+    const auto* type = column<std::int64_t>(d, "type", m, keep, e, p);
+    const auto* intent = column<std::int64_t>(d, "intent", m, keep, e, p);
+    const auto* size_type = column<std::int64_t>(d, "size_type", m, keep, e, p);
+    const auto* tif_bars = column<std::int64_t>(d, "tif_bars", m, keep, e, p);
+    const auto* tif_ns = column<std::int64_t>(d, "tif_ns", m, keep, e, p);
+    const auto* tag = column<std::int64_t>(d, "tag", m, keep, e, p);
+    const char* fnames[] = {"size", "limit", "stop", "sl", "tp", "sl_stop", "tp_stop", "tsl_stop", "tsl_offset"};
+    const double* f[9];
+    for (int k = 0; k < 9; ++k) f[k] = column<double>(d, fnames[k], m, keep, e, p);
+    if (e.list().size() != before || bar == nullptr || side == nullptr) return {};
+    std::vector<OrderSpec> specs(static_cast<std::size_t>(m));
+    for (std::int64_t k = 0; k < m; ++k) {
+        OrderSpec& s = specs[k];
+        s.bar = bar[k];
+        s.side = code<std::int8_t>(side, k, 1);
+        s.type = code<OKind>(type, k, OKind::Market);
+        s.intent = code<Intent>(intent, k, Intent::Open);
+        s.size_type = code<SizeType>(size_type, k, SizeType::Percent);
+        auto val = [&](int i, double def) { return f[i] ? f[i][k] : def; };
+        s.size = val(0, 1.0);
+        s.limit = val(1, kNaN), s.stop = val(2, kNaN), s.sl = val(3, kNaN), s.tp = val(4, kNaN);
+        s.sl_stop = val(5, kNaN), s.tp_stop = val(6, kNaN), s.tsl_stop = val(7, kNaN), s.tsl_offset = val(8, kNaN);
+        s.tif_bars = tif_bars ? tif_bars[k] : kNone;
+        s.tif_ns = tif_ns ? tif_ns[k] : kNone;
+        s.tag = tag ? tag[k] : kNone;
+        if (e.list().size() < before + kMaxOrderErrors) validate(s, n, has_times, e, p + "order " + std::to_string(k));
+    }
+    std::stable_sort(specs.begin(), specs.end(), [](const OrderSpec& a, const OrderSpec& b) { return a.bar < b.bar; });
+    return specs;
+}
+
+struct SymbolData {
+    SymbolIn in;
+    std::vector<OrderSpec> specs;
+};
+
+void symbol_of(const py::dict& d, const std::string& p, SymbolData& sd, Keep& keep, FieldErrors& e) {
+    const char* ohlc[] = {"open", "high", "low", "close"};
+    py::array a[4];
+    for (int k = 0; k < 4; ++k) {
+        if (!d.contains(ohlc[k])) {
+            e.add(p + ohlc[k], "missing", "every symbol needs open, high, low and close");
+            return;
+        }
+        a[k] = py::cast<py::array>(d[ohlc[k]]);
+        keep.arrays.push_back(a[k]);
+    }
+    const std::size_t before = e.list().size();
+    sd.in.bars = bars_of(a[0], a[1], a[2], a[3], e);
+    if (e.list().size() != before) return;
+    const std::int64_t n = sd.in.bars.n;
+    if (d.contains("times") && !d["times"].is_none()) {
+        CArray<std::int64_t> t = py::cast<CArray<std::int64_t>>(d["times"]);
+        if (t.ndim() != 1 || t.shape(0) != n) e.add(p + "times", "shape", "must be one int64 per bar");
+        else sd.in.bars.times = t.data();
+        keep.arrays.push_back(t);
+    }
+    validate(sd.in.bars, e);
+    const bool has_times = sd.in.bars.times != nullptr;
+    const py::dict costs = d.contains("costs") ? py::cast<py::dict>(d["costs"]) : py::dict();
+    sd.in.costs = costs_of(costs, n, p, keep, e);
+    validate(sd.in.costs, n, has_times, e, p);
+    if (d.contains("orders") && !d["orders"].is_none())
+        sd.specs = specs_of(py::cast<py::dict>(d["orders"]), n, has_times, p, keep, e);
+}
+
+py::dict orders_out(const std::vector<Order>& r);
+py::dict trades_out(const std::vector<Trade>& r);
+py::dict charges_out(const std::vector<Charge>& r);
+
+template <class T>
+py::array_t<T> array_of(const std::vector<T>& v) {
+    py::array_t<T> a(static_cast<py::ssize_t>(v.size()));
+    std::copy(v.begin(), v.end(), a.mutable_data());
+    return a;
+}
+
+template <class Rec, class F, class Get>
+py::array_t<F> col(const std::vector<Rec>& recs, Get get) {
+    py::array_t<F> out(static_cast<py::ssize_t>(recs.size()));
+    F* p = out.mutable_data();
+    for (std::size_t k = 0; k < recs.size(); ++k) p[k] = static_cast<F>(get(recs[k]));
+    return out;
+}
+
+#define TX_COL(d, Rec, F, name, expr) d[name] = col<Rec, F>(r, [](const Rec& x) { return expr; })
+
+py::dict orders_out(const std::vector<Order>& r) {
+    py::dict d;
+    TX_COL(d, Order, std::int64_t, "id", x.id);
+    TX_COL(d, Order, std::int64_t, "parent", x.parent);
+    TX_COL(d, Order, std::int8_t, "kind", static_cast<int>(x.kind));
+    TX_COL(d, Order, std::int8_t, "side", x.side);
+    TX_COL(d, Order, std::int8_t, "intent", static_cast<int>(x.intent));
+    TX_COL(d, Order, double, "size", x.size);
+    TX_COL(d, Order, std::int64_t, "placed_bar", x.placed_bar);
+    TX_COL(d, Order, std::int8_t, "status", static_cast<int>(x.status));
+    TX_COL(d, Order, std::int64_t, "fill_bar", x.fill_bar);
+    TX_COL(d, Order, double, "fill_price", x.fill_price);
+    TX_COL(d, Order, double, "fees", x.fees);
+    TX_COL(d, Order, std::int8_t, "reason", static_cast<int>(x.reason));
+    TX_COL(d, Order, std::int64_t, "tag", x.tag);
+    TX_COL(d, Order, std::int64_t, "seq", x.seq);
+    return d;
+}
+
+py::dict trades_out(const std::vector<Trade>& r) {
+    py::dict d;
+    TX_COL(d, Trade, std::int64_t, "lot", x.lot);
+    TX_COL(d, Trade, std::int8_t, "side", x.side);
+    TX_COL(d, Trade, double, "size", x.size);
+    TX_COL(d, Trade, std::int64_t, "entry_bar", x.entry_bar);
+    TX_COL(d, Trade, double, "entry_price", x.entry_price);
+    TX_COL(d, Trade, std::int64_t, "exit_bar", x.exit_bar);
+    TX_COL(d, Trade, double, "exit_price", x.exit_price);
+    TX_COL(d, Trade, double, "fees", x.fees);
+    TX_COL(d, Trade, double, "borrow", x.borrow);
+    TX_COL(d, Trade, double, "funding", x.funding);
+    TX_COL(d, Trade, double, "pnl", x.pnl);
+    TX_COL(d, Trade, double, "return", x.ret);
+    TX_COL(d, Trade, std::int8_t, "exit_reason", static_cast<int>(x.exit_reason));
+    TX_COL(d, Trade, double, "sl", x.sl);
+    TX_COL(d, Trade, double, "tp", x.tp);
+    TX_COL(d, Trade, double, "tsl", x.tsl);
+    return d;
+}
+
+py::dict charges_out(const std::vector<Charge>& r) {
+    py::dict d;
+    TX_COL(d, Charge, std::int64_t, "bar", x.bar);
+    TX_COL(d, Charge, std::int8_t, "kind", static_cast<int>(x.kind));
+    TX_COL(d, Charge, double, "amount", x.amount);
+    return d;
+}
+
+#undef TX_COL
+
+py::list run_groups(const py::list& groups, const py::dict& params, const CancelToken* cancel) {
+    FieldErrors e;
+    Keep keep;
+    GroupParams g;
+    g.init_cash = num(params, "init_cash", 10000.0, "");
+    g.execution = choice<Execution>(params, "execution", e);
+    g.intrabar = choice<Intrabar>(params, "intrabar", e);
+    g.close_at_end = !params.contains("close_at_end") || py::cast<bool>(params["close_at_end"]);
+    if (!(std::isfinite(g.init_cash) && g.init_cash > 0))
+        e.add("init_cash", repr(g.init_cash), "must be a finite amount > 0");
+    std::vector<std::vector<SymbolData>> data(groups.size());
+    for (std::size_t gi = 0; gi < groups.size(); ++gi) {
+        const py::list syms = py::cast<py::list>(groups[gi]);
+        if (syms.empty()) e.add("groups[" + std::to_string(gi) + "]", "[]", "a group needs at least one symbol");
+        data[gi].resize(syms.size());
+        for (std::size_t k = 0; k < syms.size(); ++k) {
+            const py::dict d = py::cast<py::dict>(syms[k]);
+            const std::string name = d.contains("name") ? py::str(d["name"]).cast<std::string>() : std::to_string(k);
+            symbol_of(d, name + ": ", data[gi][k], keep, e);
+        }
+        for (std::size_t k = 1; k < data[gi].size(); ++k)
+            if (data[gi][k].in.bars.n != data[gi][0].in.bars.n)
+                e.add("data", "symbol " + std::to_string(k), "every symbol of a group needs the same bars");
+    }
+    e.throw_if_any();
+    std::vector<std::vector<SymbolIn>> ins(groups.size());
+    for (std::size_t gi = 0; gi < groups.size(); ++gi)
+        for (SymbolData& sd : data[gi]) {
+            sd.in.orders = sd.specs.data();
+            sd.in.n_orders = static_cast<std::int64_t>(sd.specs.size());
+            ins[gi].push_back(sd.in);
+        }
+    std::vector<GroupOut> outs(groups.size());
+    {
+        py::gil_scoped_release release;
+        const CancelCheck check(cancel);
+        parallel_ranges(ins.size(), 1, cancel, [&](std::size_t b, std::size_t end) {
+            for (std::size_t k = b; k < end; ++k) simulate(ins[k], g, outs[k], check);
+        });
+    }
+    py::list result;
+    for (GroupOut& o : outs) {
+        py::dict gd;
+        gd["equity"] = array_of(o.equity);
+        gd["cash"] = array_of(o.cash);
+        py::list syms;
+        for (SymbolOut& s : o.symbols) {
+            py::dict sd;
+            sd["position"] = array_of(s.position);
+            sd["margin"] = array_of(s.margin);
+            sd["orders"] = orders_out(s.orders);
+            sd["trades"] = trades_out(s.trades);
+            sd["charges"] = charges_out(s.charges);
+            syms.append(sd);
+        }
+        gd["symbols"] = syms;
+        result.append(gd);
+    }
+    return result;
+}
+
+py::dict enums() {
+    py::dict d;
+    d["kind"] = std::vector<std::string>{"market", "limit", "stop", "stop_limit", "stop_loss", "take_profit",
+                                         "trailing_stop"};
+    d["intent"] = std::vector<std::string>{"open", "add", "reduce", "close"};
+    d["status"] = std::vector<std::string>{"working", "filled", "cancelled", "expired", "rejected"};
+    d["reason"] = std::vector<std::string>{
+        "", "signal", "strategy", "limit", "stop", "stop_loss", "take_profit", "trailing_stop", "end_of_data",
+        "liquidation", "expiry", "replaced", "user", "oco", "position_closed", "insufficient_cash", "invalid_size",
+        "missing_price", "no_position", "pyramiding_cap"};
+    d["size_type"] = std::vector<std::string>{"percent", "value", "units", "target_percent"};
+    d["charge"] = std::vector<std::string>{"borrow", "funding"};
+    return d;
+}
+
+}  // namespace
+
+void bind_orders(py::module_& m) {
+    m.def("orders_enums", &enums, "The order-level records' codes: name lists indexed by code.");
+    m.def("orders_run", &run_groups, py::arg("groups"), py::arg("params"), py::arg("cancel") = nullptr,
+          "Run groups of symbols (each group one cash account) on the order-level core (docs/orders.md).");
+}
+
+}  // namespace threadx::bind

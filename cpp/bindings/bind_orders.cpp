@@ -192,13 +192,6 @@ py::dict orders_out(const std::vector<Order>& r);
 py::dict trades_out(const std::vector<Trade>& r);
 py::dict charges_out(const std::vector<Charge>& r);
 
-template <class T>
-py::array_t<T> array_of(const std::vector<T>& v) {
-    py::array_t<T> a(static_cast<py::ssize_t>(v.size()));
-    std::copy(v.begin(), v.end(), a.mutable_data());
-    return a;
-}
-
 template <class Rec, class F, class Get>
 py::array_t<F> col(const std::vector<Rec>& recs, Get get) {
     py::array_t<F> out(static_cast<py::ssize_t>(recs.size()));
@@ -292,6 +285,18 @@ py::list run_groups(const py::list& groups, const py::dict& params, const Cancel
             ins[gi].push_back(sd.in);
         }
     std::vector<GroupOut> outs(groups.size());
+    std::vector<py::array_t<double>> cols;  // per group: equity, cash, then position, margin per symbol
+    for (std::size_t gi = 0; gi < ins.size(); ++gi) {
+        const py::ssize_t n = ins[gi].empty() ? 0 : ins[gi][0].bars.n;
+        auto make = [&]() {
+            cols.emplace_back(n);
+            return Column{cols.back().mutable_data(), 1};
+        };
+        outs[gi].equity = make();
+        outs[gi].cash = make();
+        outs[gi].symbols.resize(ins[gi].size());
+        for (SymbolOut& so : outs[gi].symbols) so.position = make(), so.margin = make();
+    }
     {
         py::gil_scoped_release release;
         const CancelCheck check(cancel);
@@ -300,15 +305,16 @@ py::list run_groups(const py::list& groups, const py::dict& params, const Cancel
         });
     }
     py::list result;
+    std::size_t next = 0;
     for (GroupOut& o : outs) {
         py::dict gd;
-        gd["equity"] = array_of(o.equity);
-        gd["cash"] = array_of(o.cash);
+        gd["equity"] = cols[next++];
+        gd["cash"] = cols[next++];
         py::list syms;
         for (SymbolOut& s : o.symbols) {
             py::dict sd;
-            sd["position"] = array_of(s.position);
-            sd["margin"] = array_of(s.margin);
+            sd["position"] = cols[next++];
+            sd["margin"] = cols[next++];
             sd["orders"] = orders_out(s.orders);
             sd["trades"] = trades_out(s.trades);
             sd["charges"] = charges_out(s.charges);

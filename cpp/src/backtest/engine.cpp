@@ -4,8 +4,10 @@
 #include <algorithm>
 #include <cmath>
 #include <string>
+#include <vector>
 
 #include "threadx/backtest/options.hpp"
+#include "threadx/backtest/orders.hpp"
 #include "threadx/core/parallel.hpp"
 
 namespace threadx::backtest {
@@ -31,353 +33,120 @@ void check_stop(FieldErrors& e, const char* name, double v, bool below_one) {
     else if (!(finite(v) && v > 0)) e.add(name, repr(v), "must be a finite fraction > 0, or None");
 }
 
-// Where a bar's price path goes after the open (for the path modes).
-struct Path {
-    double p[3];  // first extreme, second extreme, close
-};
+namespace ob = threadx::backtest::orders;
 
-class Sim {
+// run's signals as orders (docs/orders.md "Signals as orders"; tests/signals_to_orders.py
+// is the Python twin the reference tests use): at bar j's close it reads the signals and
+// places the orders docs/backtest.md's rules call for.
+class SignalDecider final : public ob::Decider {
 public:
-    Sim(const Bars& b, const SimInputs& in, const Params& p, std::int64_t sim, SimOut& out)
-        : b_(b), in_(in), p_(p), sim_(sim), out_(out), cash_(p.init_cash) {}
+    SignalDecider(const SimInputs& in, const Params& p, std::int64_t n) : in_(in), p_(p), n_(n) {}
 
-    void run(const CancelCheck& check) {
-        const std::int64_t n = b_.n;
-        for (std::int64_t i = 0; i < n; ++i) {
-            if ((i & (kCheckEvery - 1)) == kCheckEvery - 1) check();
-            bar(i);
+    void decide(std::int64_t j, ob::Book& book) override {
+        const bool e = in_.entries[j], x = in_.exits[j], se = in_.short_entries[j], sx = in_.short_exits[j];
+        bool L = e && !x, XL = x && !e, S = se && !sx, XS = sx && !se;
+        if (L && S) L = S = false;
+        if (!(L || XL || S || XS)) return;
+        const bool skip_market = p_.execution == Execution::Open && j == n_ - 1;
+        book.working(work_);
+        std::int64_t pend = work_.empty() ? ob::kNone : work_[0];  // at most one working entry order
+        const double pos = book.position();
+        if (pos == 0) {
+            if (pend != ob::kNone) {
+                const int side = book.orders()[pend].side;
+                if ((XL && side > 0) || (XS && side < 0)) {
+                    book.cancel(pend, ob::OReason::Signal, j);
+                    pend = ob::kNone;
+                }
+            }
+            const int d = L ? 1 : S ? -1 : 0;
+            if (d && !(skip_market && p_.order_type == OrderType::Market)) entry(book, d, j, pend);
+            return;
+        }
+        const int d = pos > 0 ? 1 : -1;
+        const bool rev = d > 0 ? S : L, xit = d > 0 ? XL : XS;
+        if ((rev || xit) && !skip_market) {
+            ob::OrderSpec close;
+            close.side = static_cast<std::int8_t>(-d);
+            close.intent = ob::Intent::Close;
+            book.place(close, j, ob::Origin::Signal);
+            if (rev) entry(book, -d, j, pend);
         }
     }
 
 private:
-    struct Position {
-        int side = 0;  // +1 long, -1 short, 0 flat
-        double units = 0, entry = kNaN, entry_fees = 0, sl = kNaN, tp = kNaN, peak = kNaN;
-        std::int64_t entry_bar = -1, stops_from = 0;
-    };
-    struct Resting {  // a limit / stop / stop-limit entry order
-        bool active = false, triggered = false;
-        int side = 0;
-        double limit = kNaN, stop = kNaN, sl = kNaN, tp = kNaN;
-        std::int64_t placed = -1;
-    };
-    struct Intent {  // market orders decided at a close, filled at the next open
-        int close_side = 0, open_side = 0;
-        double sl = kNaN, tp = kNaN;
-        std::int64_t placed = -1;
-    };
-
-    const Bars& b_;
     const SimInputs& in_;
     const Params& p_;
-    std::int64_t sim_;
-    SimOut& out_;
-    double cash_;
-    Position pos_;
-    Resting rest_;
-    Intent intent_;
-    bool broke_ = false;
+    std::int64_t n_;
+    std::vector<std::int64_t> work_;
 
-    // ---------------------------------------------------------------- fills
-    double fill_price(int side, double x) const { return side > 0 ? x * (1 + p_.slippage) : x * (1 - p_.slippage); }
-    double fee(double units, double f) const { return p_.fees * units * f + p_.fixed_fees; }
-
-    void record(Kind kind, int side, Status status, Reason reason, double size, std::int64_t placed,
-                std::int64_t fill_bar, double price, double fees) {
-        out_.orders.push_back({.sim = sim_, .kind = kind, .side = static_cast<std::int8_t>(side), .status = status,
-                               .reason = reason, .size = size, .placed_bar = placed, .fill_bar = fill_bar,
-                               .fill_price = price, .fees = fees});
-    }
-
-    double units_for(double f) const {
-        double u;
-        if (p_.size_type == SizeType::Units) {
-            u = p_.size;
-        } else {
-            // entries happen when flat, so the equity is the cash
-            const double budget = p_.size_type == SizeType::Percent         ? cash_ * p_.leverage * p_.size
-                                  : p_.size_type == SizeType::TargetPercent ? cash_ * p_.size
-                                                                            : p_.size;
-            u = (budget - p_.fixed_fees) / (f * (1 + p_.fees));
+    void entry(ob::Book& book, int d, std::int64_t i, std::int64_t pend) {
+        ob::OrderSpec s;
+        s.side = static_cast<std::int8_t>(d);
+        s.size = p_.size;
+        s.size_type = p_.size_type;
+        s.sl = in_.sl_price[i], s.tp = in_.tp_price[i];
+        s.sl_stop = p_.sl_stop, s.tp_stop = p_.tp_stop, s.tsl_stop = p_.tsl_stop, s.tsl_offset = p_.tsl_offset;
+        if (p_.order_type != OrderType::Market) {
+            s.type = static_cast<ob::OKind>(static_cast<int>(p_.order_type));
+            s.limit = in_.limit_price[i];
+            s.stop = in_.stop_price[i];
+            const bool need_limit = p_.order_type != OrderType::Stop, need_stop = p_.order_type != OrderType::Limit;
+            if ((need_limit && std::isnan(s.limit)) || (need_stop && std::isnan(s.stop))) return;  // no order
+            if (pend != ob::kNone) book.cancel(pend, ob::OReason::Replaced, i);
+            if (p_.expiry_bars > 0) s.tif_bars = p_.expiry_bars;
+            if (p_.expiry_ns > 0) s.tif_ns = p_.expiry_ns;
         }
-        return p_.fractional ? u : std::floor(u);
-    }
-
-    // Opens a position (the simulation is flat).  False when the order was rejected.
-    bool open(int side, double x, std::int64_t bar, std::int64_t placed, Kind kind, Reason reason, double sl_level,
-              double tp_level, std::int64_t stops_from) {
-        const double f = fill_price(side, x);
-        const double u = units_for(f);
-        // what the fill costs; a fractional size spends the whole budget, give or take rounding
-        const double need = u * f + fee(u, f), power = cash_ * p_.leverage;
-        if (!(u > 0) || !(need <= power + std::abs(power) * 1e-12)) {
-            record(kind, side, Status::Rejected, Reason::InsufficientCash, u, placed, bar, kNaN, 0.0);
-            return false;
-        }
-        const double fe = fee(u, f);
-        cash_ -= side * u * f + fe;
-        const double sl = !std::isnan(sl_level) ? sl_level : (!std::isnan(p_.sl_stop) ? f * (1 - side * p_.sl_stop) : kNaN);
-        const double tp = !std::isnan(tp_level) ? tp_level : (!std::isnan(p_.tp_stop) ? f * (1 + side * p_.tp_stop) : kNaN);
-        pos_ = Position{.side = side, .units = u, .entry = f, .entry_fees = fe, .sl = sl, .tp = tp, .peak = f,
-                        .entry_bar = bar, .stops_from = stops_from};
-        record(kind, side, Status::Filled, reason, u, placed, bar, f, fe);
-        return true;
-    }
-
-    // Closes the whole position at raw price x.
-    void close(double x, std::int64_t bar, std::int64_t placed, Kind kind, Reason reason) {
-        const int s = pos_.side;
-        const double u = pos_.units, f = fill_price(-s, x), fe = fee(u, f);
-        cash_ += s * u * f - fe;
-        TradeRecord t;
-        t.sim = sim_;
-        t.side = static_cast<std::int8_t>(s);
-        t.exit_reason = reason;
-        t.size = u;
-        t.entry_bar = pos_.entry_bar;
-        t.exit_bar = bar;
-        t.entry_price = pos_.entry;
-        t.exit_price = f;
-        t.fees = pos_.entry_fees + fe;
-        t.pnl = s * u * (f - pos_.entry) - t.fees;
-        t.ret = t.pnl / (u * pos_.entry);
-        out_.trades.push_back(t);
-        record(kind, -s, Status::Filled, reason, u, placed, bar, f, fe);
-        pos_ = Position{};
-    }
-
-    // ---------------------------------------------------------------- stops
-    // The effective stop of the position (stop-loss or trailing, whichever is tighter).
-    void stop_level(double& stop, Reason& why) const {
-        stop = pos_.sl;
-        why = Reason::StopLoss;
-        if (!std::isnan(p_.tsl_stop) || !std::isnan(p_.tsl_offset)) {
-            const double t = !std::isnan(p_.tsl_stop) ? pos_.peak * (1 - pos_.side * p_.tsl_stop)
-                                                      : pos_.peak - pos_.side * p_.tsl_offset;
-            if (std::isnan(stop) || (pos_.side > 0 ? t > stop : t < stop)) {
-                stop = t;
-                why = Reason::TrailingStop;
-            }
-        }
-    }
-
-    static Kind kind_of(Reason r) {
-        return r == Reason::StopLoss ? Kind::StopLoss : r == Reason::TakeProfit ? Kind::TakeProfit : Kind::TrailingStop;
-    }
-
-    void stop_out(double x, std::int64_t i, Reason why) { close(x, i, pos_.entry_bar, kind_of(why), why); }
-
-    // Checks the stops in bar i; true when the position was closed.
-    bool check_stops(std::int64_t i) {
-        double stop;
-        Reason why;
-        stop_level(stop, why);
-        const double tp = pos_.tp;
-        if (std::isnan(stop) && std::isnan(tp)) return false;
-        const double o = b_.open[i], h = b_.high[i], l = b_.low[i], c = b_.close[i];
-        const int s = pos_.side;
-        // "beyond" in the position's adverse (stop) or favourable (tp) direction
-        auto hits_stop = [&](double px) { return !std::isnan(stop) && (s > 0 ? px <= stop : px >= stop); };
-        auto hits_tp = [&](double px) { return !std::isnan(tp) && (s > 0 ? px >= tp : px <= tp); };
-        if (p_.intrabar == Intrabar::Backtesting) {
-            if (hits_stop(s > 0 ? l : h)) {
-                stop_out(s > 0 ? std::min(o, stop) : std::max(o, stop), i, why);
-                return true;
-            }
-            if (hits_tp(s > 0 ? h : l)) {
-                stop_out(s > 0 ? std::max(o, tp) : std::min(o, tp), i, Reason::TakeProfit);
-                return true;
-            }
-            return false;
-        }
-        if (hits_stop(o)) {
-            stop_out(o, i, why);
-            return true;
-        }
-        if (hits_tp(o)) {
-            stop_out(o, i, Reason::TakeProfit);
-            return true;
-        }
-        bool high_first = p_.intrabar == Intrabar::OHLC;
-        if (p_.intrabar == Intrabar::Nearest) high_first = h - o <= o - l;
-        const Path path{{high_first ? h : l, high_first ? l : h, c}};
-        double a = o;
-        for (double bpx : path.p) {
-            // a move against the position can reach the stop, a move with it the take-profit
-            const bool adverse = s > 0 ? bpx < a : bpx > a;
-            if (adverse && hits_stop(bpx)) {
-                stop_out(stop, i, why);
-                return true;
-            }
-            if (!adverse && bpx != a && hits_tp(bpx)) {
-                stop_out(tp, i, Reason::TakeProfit);
-                return true;
-            }
-            a = bpx;
-        }
-        return false;
-    }
-
-    // ---------------------------------------------------------------- resting entry orders
-    Kind resting_kind() const {
-        return p_.order_type == OrderType::Limit ? Kind::Limit
-               : p_.order_type == OrderType::Stop ? Kind::Stop
-                                                  : Kind::StopLimit;
-    }
-
-    // The raw fill price of the resting order in bar i, or NaN when it does not fill.
-    double resting_fill(std::int64_t i) {
-        const double o = b_.open[i], h = b_.high[i], l = b_.low[i];
-        const int s = rest_.side;
-        auto limit_fill = [&]() {  // a buy limit fills at or below its level, a sell limit at or above
-            if (s > 0) return l <= rest_.limit ? std::min(o, rest_.limit) : kNaN;
-            return h >= rest_.limit ? std::max(o, rest_.limit) : kNaN;
-        };
-        const bool stop_hit = s > 0 ? h >= rest_.stop : l <= rest_.stop;
-        switch (p_.order_type) {
-            case OrderType::Limit: return limit_fill();
-            case OrderType::Stop:
-                return stop_hit ? (s > 0 ? std::max(o, rest_.stop) : std::min(o, rest_.stop)) : kNaN;
-            case OrderType::StopLimit:
-                if (rest_.triggered) return limit_fill();
-                if (!stop_hit) return kNaN;
-                rest_.triggered = true;
-                if (s > 0 ? (rest_.limit > rest_.stop && l <= rest_.limit)
-                          : (rest_.limit < rest_.stop && h >= rest_.limit)) {
-                    return s > 0 ? std::min(std::max(o, rest_.stop), rest_.limit)
-                                 : std::max(std::min(o, rest_.stop), rest_.limit);
-                }
-                return kNaN;  // rests as a limit order from the next bar
-            case OrderType::Market: break;
-        }
-        return kNaN;
-    }
-
-    void fill_resting(std::int64_t i) {
-        const double x = resting_fill(i);
-        if (std::isnan(x)) return;
-        const Resting r = rest_;
-        rest_ = Resting{};
-        const Reason reason = p_.order_type == OrderType::Stop ? Reason::Stop : Reason::Limit;
-        if (!open(r.side, x, i, r.placed, resting_kind(), reason, r.sl, r.tp, i + 1)) return;
-        if (p_.order_type != OrderType::Stop || std::isnan(pos_.tp)) return;
-        // backtesting.py: after a stop entry, a take-profit inside the bar fills in it
-        // when the stop-loss does not
-        double stop;
-        Reason why;
-        stop_level(stop, why);
-        const int s = pos_.side;
-        const double o = b_.open[i], h = b_.high[i], l = b_.low[i];
-        const bool tp_in = s > 0 ? pos_.tp <= h : pos_.tp >= l;
-        const bool sl_out = std::isnan(stop) || (s > 0 ? stop < l : stop > h);
-        if (tp_in && sl_out) stop_out(s > 0 ? std::max(o, pos_.tp) : std::min(o, pos_.tp), i, Reason::TakeProfit);
-    }
-
-    void cancel_resting(std::int64_t bar, Status status, Reason reason) {
-        record(resting_kind(), rest_.side, status, reason, kNaN, rest_.placed, bar, kNaN, 0.0);
-        rest_ = Resting{};
-    }
-
-    bool resting_expires_after(std::int64_t i) const {
-        if (p_.expiry_bars > 0 && i >= rest_.placed + p_.expiry_bars) return true;
-        return p_.expiry_ns > 0 && b_.times != nullptr && i + 1 < b_.n &&
-               b_.times[i + 1] > b_.times[rest_.placed] + p_.expiry_ns;
-    }
-
-    // ---------------------------------------------------------------- signals
-    void place_entry(int side, std::int64_t i, double sl, double tp) {
-        if (p_.order_type == OrderType::Market) {
-            if (p_.execution == Execution::Close) {
-                open(side, b_.close[i], i, i, Kind::Market, Reason::Signal, sl, tp, i + 1);
-            } else {
-                intent_.open_side = side;
-                intent_.sl = sl;
-                intent_.tp = tp;
-                intent_.placed = i;
-            }
-            return;
-        }
-        const double limit = in_.limit_price[i], stop = in_.stop_price[i];
-        const bool needs_limit = p_.order_type != OrderType::Stop, needs_stop = p_.order_type != OrderType::Limit;
-        if ((needs_limit && std::isnan(limit)) || (needs_stop && std::isnan(stop))) return;  // no level: no order
-        if (rest_.active) cancel_resting(i, Status::Cancelled, Reason::Replaced);
-        rest_ = Resting{.active = true, .side = side, .limit = limit, .stop = stop, .sl = sl, .tp = tp, .placed = i};
-        // a timedelta shorter than the next bar's distance: it can never fill
-        if (p_.expiry_ns > 0 && resting_expires_after(i)) cancel_resting(i, Status::Expired, Reason::Expiry);
-    }
-
-    void signals(std::int64_t i) {
-        const bool e = in_.entries[i], x = in_.exits[i], se = in_.short_entries[i], sx = in_.short_exits[i];
-        bool L = e && !x, XL = x && !e, S = se && !sx, XS = sx && !se;
-        if (L && S) L = S = false;
-        int close_side = 0, open_side = 0;
-        if (pos_.side == 0) {
-            // an exit signal cancels a pending entry of its side, before any new entry
-            if (rest_.active && ((XL && rest_.side > 0) || (XS && rest_.side < 0)))
-                cancel_resting(i, Status::Cancelled, Reason::Signal);
-            open_side = L ? 1 : S ? -1 : 0;
-        } else if (pos_.side > 0) {
-            if (S) close_side = 1, open_side = -1;
-            else if (XL) close_side = 1;
-        } else {
-            if (L) close_side = -1, open_side = 1;
-            else if (XS) close_side = -1;
-        }
-        // a reversal decided at the last bar with execution="open": its closing half is never
-        // sent, so the position stays (close_at_end closes it) and no entry is placed either
-        if (close_side && open_side && p_.execution == Execution::Open && i == b_.n - 1) open_side = 0;
-        if (close_side) {
-            if (p_.execution == Execution::Close) {
-                close(b_.close[i], i, i, Kind::Market, Reason::Signal);
-            } else {
-                intent_.close_side = close_side;
-                intent_.placed = i;
-            }
-        }
-        if (open_side) place_entry(open_side, i, in_.sl_price[i], in_.tp_price[i]);
-    }
-
-    // ---------------------------------------------------------------- one bar
-    void bar(std::int64_t i) {
-        const double o = b_.open[i], c = b_.close[i];
-        if (broke_) {  // equity reached zero: nothing more happens (backtesting.py stops too)
-            out_.equity[i] = out_.cash[i] = out_.position[i] = 0.0;
-            return;
-        }
-        if (intent_.placed >= 0) {  // market orders of the previous close, at this open
-            const Intent it = intent_;
-            intent_ = Intent{};
-            if (it.close_side && pos_.side == it.close_side) close(o, i, it.placed, Kind::Market, Reason::Signal);
-            if (it.open_side && pos_.side == 0)
-                open(it.open_side, o, i, it.placed, Kind::Market, Reason::Signal, it.sl, it.tp, i);
-        }
-        if (rest_.active && pos_.side == 0 && i > rest_.placed) fill_resting(i);
-        if (pos_.side != 0 && pos_.stops_from <= i) {
-            // the trailing peak moves after the bar's checks, on bars whose stops were checked
-            if (!check_stops(i))
-                pos_.peak = pos_.side > 0 ? std::max(pos_.peak, b_.high[i]) : std::min(pos_.peak, b_.low[i]);
-        }
-        if (rest_.active && resting_expires_after(i)) cancel_resting(i, Status::Expired, Reason::Expiry);
-        signals(i);
-        if (i == b_.n - 1) {
-            if (p_.close_at_end && pos_.side != 0) close(c, i, i, Kind::Market, Reason::EndOfData);
-            if (rest_.active) cancel_resting(i, Status::Cancelled, Reason::EndOfData);
-        }
-        const double equity = cash_ + pos_.side * pos_.units * c;
-        if (!(equity > 0)) {  // out of money: liquidate at this close, then stop
-            if (pos_.side != 0) close(c, i, i, Kind::Market, Reason::Liquidation);
-            if (rest_.active) cancel_resting(i, Status::Cancelled, Reason::Liquidation);
-            intent_ = Intent{};
-            cash_ = 0.0;
-            broke_ = true;
-            out_.equity[i] = out_.cash[i] = out_.position[i] = 0.0;
-            return;
-        }
-        out_.equity[i] = equity;
-        out_.cash[i] = cash_;
-        out_.position[i] = pos_.side * pos_.units;
+        book.place(s, i, ob::Origin::Signal);
     }
 };
+
+Reason reason_of(ob::OReason r) {
+    switch (r) {
+        case ob::OReason::StopLoss: return Reason::StopLoss;
+        case ob::OReason::TakeProfit: return Reason::TakeProfit;
+        case ob::OReason::TrailingStop: return Reason::TrailingStop;
+        case ob::OReason::Limit: return Reason::Limit;
+        case ob::OReason::Stop: return Reason::Stop;
+        case ob::OReason::Expiry: return Reason::Expiry;
+        case ob::OReason::EndOfData: return Reason::EndOfData;
+        case ob::OReason::Replaced: return Reason::Replaced;
+        case ob::OReason::InsufficientCash: return Reason::InsufficientCash;
+        case ob::OReason::Liquidation: return Reason::Liquidation;
+        default: return Reason::Signal;
+    }
+}
+
+// run's records: the orders in the order they ended (filled, cancelled, expired,
+// rejected), bracket children only when they filled; the trades as closed.
+void records_of(ob::SymbolOut& so, std::int64_t sim, SimOut& out) {
+    out.orders.clear();
+    out.trades.clear();
+    std::vector<const ob::Order*> ended;
+    ended.reserve(so.orders.size());
+    for (const ob::Order& o : so.orders) {
+        if (ob::is_bracket(o.kind) && o.status != ob::OStatus::Filled) continue;
+        ended.push_back(&o);
+    }
+    std::sort(ended.begin(), ended.end(), [](const ob::Order* a, const ob::Order* b) { return a->end_seq < b->end_seq; });
+    for (const ob::Order* o : ended) {
+        out.orders.push_back({.sim = sim, .kind = static_cast<Kind>(static_cast<int>(o->kind)), .side = o->side,
+                              .status = static_cast<Status>(static_cast<int>(o->status) - 1),
+                              .reason = reason_of(o->reason), .size = o->size, .placed_bar = o->placed_bar,
+                              .fill_bar = o->fill_bar, .fill_price = o->fill_price, .fees = o->fees});
+    }
+    for (const ob::Trade& t : so.trades) {
+        TradeRecord r;
+        r.sim = sim;
+        r.side = t.side;
+        r.exit_reason = reason_of(t.exit_reason);
+        r.size = t.size;
+        r.entry_bar = t.entry_bar, r.exit_bar = t.exit_bar;
+        r.entry_price = t.entry_price, r.exit_price = t.exit_price;
+        r.fees = t.fees, r.pnl = t.pnl, r.ret = t.ret;
+        out.trades.push_back(r);
+    }
+}
 
 }  // namespace
 
@@ -423,7 +192,25 @@ void validate(const Bars& b, FieldErrors& e) {
 
 void simulate(const Bars& bars, const SimInputs& in, const Params& p, std::int64_t sim, SimOut& out,
               const CancelCheck& check) {
-    Sim(bars, in, p, sim, out).run(check);
+    SignalDecider decider(in, p, bars.n);
+    std::vector<ob::SymbolIn> syms(1);
+    ob::SymbolIn& s = syms[0];
+    s.bars = bars;
+    s.costs.fees = p.fees;
+    s.costs.fixed_fees = p.fixed_fees;
+    s.costs.slippage = p.slippage;
+    s.costs.leverage = p.leverage;
+    s.costs.fractional = p.fractional;
+    s.decider = &decider;
+    const ob::GroupParams g{.init_cash = p.init_cash, .execution = p.execution, .intrabar = p.intrabar,
+                            .close_at_end = p.close_at_end};
+    ob::GroupOut go;
+    go.equity = out.equity;
+    go.cash = out.cash;
+    go.symbols.resize(1);
+    go.symbols[0].position = out.position;
+    ob::simulate(syms, g, go, check);
+    records_of(go.symbols[0], sim, out);
 }
 
 void simulate_many(const Bars& bars, const std::vector<SimInputs>& ins, const Params& p, std::vector<SimOut>& outs,

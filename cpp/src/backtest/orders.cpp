@@ -48,7 +48,7 @@ public:
     void run(GroupOut& out, const CancelCheck& check);
 
     double cash_ = 0;
-    std::int64_t fills_ = 0;
+    std::int64_t fills_ = 0, events_ = 0;
     std::vector<Book> books_;
     const GroupParams& params() const { return g_; }
     std::int64_t n() const { return ins_.empty() ? 0 : ins_[0].bars.n; }
@@ -149,6 +149,7 @@ std::int64_t Book::new_order(OKind kind, std::int8_t side, Intent intent, std::i
 }
 
 void Book::end(Order& o, OStatus st, OReason why, std::int64_t j, double size) {
+    o.end_seq = g_->events_++;
     o.status = st;
     o.reason = why;
     o.fill_bar = j;
@@ -241,6 +242,7 @@ double Book::book_fill(Order& o, int dir, double units, double f, std::int64_t j
     o.fees = fe;
     o.reason = why;
     o.seq = g_->fills_++;
+    o.end_seq = g_->events_++;
     return fe;
 }
 
@@ -752,16 +754,18 @@ bool Group::out_of_money(std::int64_t j) {
     return true;
 }
 
+namespace {
+
+void put(const Column& c, std::int64_t j, double v) {
+    if (c.data != nullptr) c[j] = v;
+}
+
+}  // namespace
+
 void Group::run(GroupOut& out, const CancelCheck& check) {
     const std::int64_t n = this->n();
     const std::size_t S = books_.size();
-    out.equity.assign(n, 0.0);
-    out.cash.assign(n, 0.0);
-    out.symbols.resize(S);
-    for (auto& s : out.symbols) {
-        s.position.assign(n, 0.0);
-        s.margin.assign(n, 0.0);
-    }
+    if (out.symbols.size() != S) out.symbols.resize(S);
     std::vector<double> prev_pos(S, 0.0);
     const bool at_open = g_.execution == Execution::Open;
     for (std::int64_t j = 0; j < n; ++j) {
@@ -796,13 +800,20 @@ void Group::run(GroupOut& out, const CancelCheck& check) {
                         b.end(b.orders_[id], OStatus::Cancelled, OReason::EndOfData, j);
             }
         }
-        if (out_of_money(j)) break;  // the rest of the records stay 0
-        out.cash[j] = cash_;
-        out.equity[j] = books_[0].equity_at(books_[0].b_->close[j]);
+        if (out_of_money(j)) {  // the rest of the records are 0
+            for (std::int64_t i = j; i < n; ++i) {
+                put(out.equity, i, 0.0);
+                put(out.cash, i, 0.0);
+                for (SymbolOut& so : out.symbols) put(so.position, i, 0.0), put(so.margin, i, 0.0);
+            }
+            break;
+        }
+        put(out.cash, j, cash_);
+        put(out.equity, j, books_[0].equity_at(books_[0].b_->close[j]));
         for (std::size_t k = 0; k < S; ++k) {
             Book& b = books_[k];
-            out.symbols[k].position[j] = b.pos_;
-            out.symbols[k].margin[j] = b.margin_;
+            put(out.symbols[k].position, j, b.pos_);
+            put(out.symbols[k].margin, j, b.margin_);
             prev_pos[k] = b.pos_;
             if (b.live_.size() > 8) b.compact();
         }

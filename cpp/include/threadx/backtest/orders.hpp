@@ -76,6 +76,7 @@ struct Order {
     double req_size = kNaN;  // as asked
     double size = kNaN;      // units filled (or refused)
     std::int64_t placed_bar = 0, fill_bar = kNone, seq = kNone;
+    std::int64_t end_seq = kNone;  // when it ended, among every order of the group that ended
     double fill_price = kNaN, fees = kNaN;
     double limit = kNaN, stop = kNaN;
     std::int64_t tif_bars = kNone, deadline_ns = 0;
@@ -224,16 +225,18 @@ struct GroupParams {
     bool close_at_end = true;
 };
 
+// Per-bar outputs are written into caller-owned columns (a null column is not written);
+// after an out-of-money liquidation they are 0 to the end.
 struct SymbolOut {
-    std::vector<double> position, margin;
+    Column position, margin;
     std::vector<Order> orders;  // every order, dropped ones removed
     std::vector<Trade> trades;
     std::vector<Charge> charges;
 };
 
 struct GroupOut {
-    std::vector<double> equity, cash;
-    std::vector<SymbolOut> symbols;
+    Column equity, cash;
+    std::vector<SymbolOut> symbols;  // one per symbol (resized by simulate when it differs)
 };
 
 // One group sharing one cash account (one symbol, or several with shared cash).

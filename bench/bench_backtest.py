@@ -3,12 +3,15 @@
 
     python bench/bench_backtest.py                 # full run (~3-5 min, most of it vectorbt compiling)
     python bench/bench_backtest.py --quick         # smaller sizes, no cold-cache vectorbt process (< 60 s)
-    python bench/bench_backtest.py --cases 1,3     # only some of the five cases
+    python bench/bench_backtest.py --cases 1,3     # only some of the six cases
+    python bench/bench_backtest.py --vbt-engine rust   # vectorbt's engine in cases 3-5 (default numba)
 
 1. one symbol x 1,000,000 bars (geometric random walk OHLC, random entries/exits at ~1 %):
    ``threadx.backtest.run(execution="close", fractional=True, close_at_end=False)`` against
-   ``vbt.Portfolio.from_signals(close, entries, exits, fees)`` (warm), both computing the final
-   value and the number of trades.  Parity: final value, filled orders, closed trades.
+   ``vbt.Portfolio.from_signals(close, entries, exits, fees, engine=...)`` (warm), both computing
+   the final value and the number of trades, vectorbt once with its numba engine and once with its
+   Rust engine (the ``vectorbt-rust`` package, ``vectorbt[rust]``), the three run alternately in one
+   session.  Parity: final value, filled orders, closed trades (each engine).
 2. the same with a 1000 x 1000 signal matrix (1000 bars x 1000 columns, vectorbt's own
    benchmark shape; one close series shared by the columns): final value and trade count per column.
 3. the sma_cross grid, windows 5-104 with fast < slow (4,950 combinations) on the bundled GOOG
@@ -21,9 +24,31 @@
 5. first call in a new process: vectorbt with an empty numba cache (``NUMBA_CACHE_DIR`` = a fresh
    temp dir) and with its normal on-disk cache, against threadx; import times apart.
 
-Timings are the median of ``repeats`` interleaved runs after one warm-up call per side;
-ratio = other_ms / threadx_ms (> 1: threadx is faster).  vectorbt gets tz-naive indexes: with a
-tz-aware one its wrapper converts the index to an object array on every call (noted in the output).
+6. order arrays, 1 x 1,000,000 bars and 1000 x 1000 (the data of cases 1 and 2): a target-percent
+   array, NaN (no order) except at ~1 % of the bars, where it holds a random target in [0.1, 1.0]
+   (long only, so no order reverses or shorts; a target is never 0, which docs/orders.md § 5
+   rejects as "invalid_size" and vectorbt treats as a close).  vectorbt:
+   ``vbt.Portfolio.from_orders(close, size, size_type="targetpercent", fees=0.001, init_cash=10_000,
+   engine=...)`` with everything else at its defaults (``price=np.inf``: the bar's close;
+   ``val_price=np.inf``: valued at the order price; ``direction="both"``; ``allow_partial=True``;
+   one order per column per bar; no cash sharing), + ``final_value()`` + ``orders.count()``.
+   threadx: ``threadx.backtest.from_orders(bars, size=size, size_type="target_percent",
+   execution="close", fractional=True, close_at_end=False, fees=0.001, init_cash=10_000)``
+   (fills at the bar's close as vectorbt's default price, NaN = no order), + the final equity and
+   the filled orders, **only if** ``threadx.backtest.from_orders`` exists; otherwise its row says
+   "n/a (not built)" and no ratio is computed.  Parity (info, outside the timing): vectorbt adds the
+   fee on top of the target's units, docs/orders.md § 5 takes it out of the budget, so with fees the
+   sizes of targets below 100 % differ by about the factor 1 + fees.
+
+Timings are the median of ``repeats`` interleaved runs after one warm-up call per side (the warm-up
+includes numba's JIT compile or cache load, which is never timed); ratio = other_ms / threadx_ms
+(> 1: threadx is faster).  vectorbt gets tz-naive indexes: with a tz-aware one its wrapper converts
+the index to an object array on every call (noted in the output).  Its engine is chosen per call
+with ``engine="numba"`` / ``engine="rust"`` in cases 1, 2 and 6 (an explicit engine never falls back:
+vectorbt raises if the Rust engine is not installed or cannot run the call); cases 3-5 use
+``vbt.settings["engine"] = --vbt-engine`` (default "numba": with ``vectorbt-rust`` installed,
+vectorbt's own default "auto" would pick Rust).  ``bench/compare_builds.py`` times cases 1 and 2 of
+two threadx builds alternately (issue 13 § 5: the signal path against the pre-change commit).
 """
 
 from __future__ import annotations
@@ -54,19 +79,25 @@ INIT_CASH = 10_000.0
 # the options that make threadx's rules match vectorbt's from_signals defaults: fill at the signal
 # bar's close, fractional units, no forced close at the end (vectorbt leaves the last trade open)
 TX_OPTS = dict(fees=FEES, init_cash=INIT_CASH, execution="close", fractional=True, close_at_end=False)
+# case 6: threadx.backtest.from_orders with the same rules, on a target-percent array (NaN = no order)
+TX_ORDER_OPTS = dict(TX_OPTS, size_type="target_percent")
+
+# vectorbt's two simulation engines, each asked for explicitly (``engine=``) in cases 1, 2 and 6
+VBT_ENGINES = ("numba", "rust")
 
 ROW = "{:<4} {:<58} {:>12} {:>11} {:>9} {:>8} {:>7}"
-results: list[tuple[str, bool]] = []  # (target, met)
+results: list[tuple[str, bool | None]] = []  # (target, met; None: not measured)
 
 
 def row(case: str, command: str, n: str, ms: float | None, ratio: float | None = None,
-        target: float | None = None, unit: str = "x") -> None:
+        target: float | None = None, unit: str = "x", missing: str = "") -> None:
+    """One table row; ``missing`` is printed in the ms column when there is no time (``ms`` None)."""
     met = ""
     if target is not None and ratio is not None:
         ok = ratio >= target
         met = "met" if ok else "MISSED"
-        results.append((f"case {case}: {command} >= {target:g}{unit}", ok))
-    print(ROW.format(case, command, n, "" if ms is None else f"{ms:,.2f}",
+        results.append((f"case {case} ({n}): {command} >= {target:g}{unit}", ok))
+    print(ROW.format(case, command, n, missing if ms is None else f"{ms:,.2f}",
                      "" if ratio is None else f"{ratio:,.1f}x",
                      "" if target is None else f">={target:g}{unit}", met), flush=True)
 
@@ -86,6 +117,17 @@ def bench(calls: list[Callable[[], Any]], repeats: int, warm: bool = True) -> li
             if rep or not warm:
                 t.append(dt * 1e3)
     return [statistics.median(t) for t in times]
+
+
+def rust_missing() -> str | None:
+    """Why vectorbt's Rust engine cannot run here, from vectorbt's own check; None when it can."""
+    try:
+        from vectorbt._engine import is_rust_available
+    except ImportError:
+        return "this vectorbt has no Rust engine"
+    if is_rust_available():
+        return None
+    return "vectorbt-rust missing or of another version (pip install vectorbt-rust==1.2.0)"
 
 
 def rel(a: float, b: float) -> float:
@@ -110,16 +152,28 @@ def random_signals(shape: tuple[int, ...], p: float = 0.01, seed: int = SEED + 1
     return rng.random(shape) < p, rng.random(shape) < p
 
 
+def random_targets(shape: tuple[int, ...], p: float = 0.01, seed: int = SEED + 2) -> np.ndarray:
+    """Target percents: NaN (no order) except at ~p of the bars, a uniform target in [0.1, 1.0] there."""
+    rng = np.random.default_rng(seed)
+    return np.where(rng.random(shape) < p, rng.uniform(0.1, 1.0, shape), np.nan)
+
+
+def frame_of(df: pd.DataFrame, bars: int, cols: int) -> tuple[tuple[int, ...], str, Callable[[np.ndarray], Any]]:
+    """The array shape, the row label and the wrapper to pandas (vectorbt's input) of a case's size."""
+    if cols == 1:
+        return (bars,), f"{bars:,}", lambda a: pd.Series(a, index=df.index)
+    return (bars, cols), f"{bars}x{cols}", lambda a: pd.DataFrame(a, index=df.index)
+
+
 # ---------------------------------------------------------------- cases
 
-def case_signals(case: str, vbt: Any, bars: int, cols: int, repeats: int, target: float) -> None:
+def case_signals(case: str, vbt: Any, bars: int, cols: int, repeats: int, target: float,
+                 engines: tuple[str, ...], missing: dict[str, str]) -> None:
     df = random_ohlc(bars)
-    shape = (bars,) if cols == 1 else (bars, cols)
+    shape, label, wrap = frame_of(df, bars, cols)
     en, ex = random_signals(shape)
     close = df["close"]
-    wrap = (lambda a: pd.Series(a, index=df.index)) if cols == 1 else (lambda a: pd.DataFrame(a, index=df.index))
     ven, vex = wrap(en), wrap(ex)
-    label = f"{bars:,}" if cols == 1 else f"{bars}x{cols}"
 
     def tx() -> tuple[Any, Any]:
         r = txbt.run(df, entries=en, exits=ex, **TX_OPTS)
@@ -127,27 +181,43 @@ def case_signals(case: str, vbt: Any, bars: int, cols: int, repeats: int, target
             return float(r.equity.iloc[-1]), len(r.trades)
         return r.equity.iloc[-1].to_numpy(), np.bincount(r.trades["sim"].to_numpy(), minlength=cols)
 
-    def vb() -> tuple[Any, Any]:
-        pf = vbt.Portfolio.from_signals(close, ven, vex, fees=FEES, init_cash=INIT_CASH)
-        if cols == 1:
-            return float(pf.final_value()), int(pf.trades.count())
-        return pf.final_value().to_numpy(), pf.trades.count().to_numpy()
+    def portfolio(engine: str) -> Any:
+        return vbt.Portfolio.from_signals(close, ven, vex, fees=FEES, init_cash=INIT_CASH, engine=engine)
+
+    def vb(engine: str) -> Callable[[], tuple[Any, Any]]:
+        def call() -> tuple[Any, Any]:
+            pf = portfolio(engine)
+            if cols == 1:
+                return float(pf.final_value()), int(pf.trades.count())
+            return pf.final_value().to_numpy(), pf.trades.count().to_numpy()
+        return call
 
     # parity, outside the timing: vectorbt counts the open last trade, threadx (close_at_end=False)
     # records closed trades only, so closed trades and filled orders are compared
     r = txbt.run(df, entries=en, exits=ex, **TX_OPTS)
-    pf = vbt.Portfolio.from_signals(close, ven, vex, fees=FEES, init_cash=INIT_CASH)
     tx_fv = np.atleast_1d(r.equity.iloc[-1].to_numpy() if cols > 1 else r.equity.iloc[-1])
-    vb_fv = np.atleast_1d(np.asarray(pf.final_value()))
     tx_orders = int((r.orders["status"] == "filled").sum())
-    vb_orders = int(np.sum(pf.orders.count()))
     tx_trades = len(r.trades)
-    vb_closed = int(np.sum(pf.trades.closed.count()))
-    worst = float(np.max(np.abs(tx_fv - vb_fv) / np.maximum(np.abs(vb_fv), 1e-300)))
+    parity = []
+    for engine in engines:
+        pf = portfolio(engine)
+        vb_fv = np.atleast_1d(np.asarray(pf.final_value()))
+        worst = float(np.max(np.abs(tx_fv - vb_fv) / np.maximum(np.abs(vb_fv), 1e-300)))
+        vb_orders, vb_closed = int(np.sum(pf.orders.count())), int(np.sum(pf.trades.closed.count()))
+        ok = worst <= 1e-9 and tx_orders == vb_orders and tx_trades == vb_closed
+        parity.append(f"vectorbt[{engine}] {'OK' if ok else 'DIFFERS'}: final value max rel diff {worst:.1e}, "
+                      f"filled orders {vb_orders:,}, closed trades {vb_closed:,} (+{int(np.sum(pf.trades.open.count())):,}"
+                      " open, which its trades.count() also counts)")
 
-    t_tx, t_vb = bench([tx, vb], repeats)
+    times = bench([tx] + [vb(e) for e in engines], repeats)
+    t_tx, t_vb = times[0], dict(zip(engines, times[1:]))
     row(case, "threadx run(execution=close, fractional) + final + #trades", label, t_tx)
-    row(case, "vectorbt from_signals + final_value + trades.count (warm)", label, t_vb, t_vb / t_tx, target)
+    for engine in VBT_ENGINES:
+        command = f"vectorbt[{engine}] from_signals + final_value + trades.count"
+        if engine in t_vb:
+            row(case, command, label, t_vb[engine], t_vb[engine] / t_tx, target)
+        else:
+            row(case, command, label, None, missing=f"n/a ({missing[engine]})")
     if cols > 1:
         nthr = threadx.get_num_threads()
         threadx.set_num_threads(1)
@@ -155,13 +225,82 @@ def case_signals(case: str, vbt: Any, bars: int, cols: int, repeats: int, target
             (t1,) = bench([tx], repeats)
         finally:
             threadx.set_num_threads(nthr)
-        row(case, "threadx, same, 1 thread (info)", label, t1, t_vb / t1)
-    ok = worst <= 1e-9 and tx_orders == vb_orders and tx_trades == vb_closed
-    note(f"parity {'OK' if ok else 'DIFFERS'}: final value max rel diff {worst:.1e}; filled orders threadx "
-         f"{tx_orders:,} vs vectorbt {vb_orders:,}; closed trades {tx_trades:,} vs {vb_closed:,} "
-         f"(vectorbt trades.count() also counts the {int(np.sum(pf.trades.open.count())):,} still-open trades)")
+        ref = "rust" if "rust" in t_vb else engines[0]
+        row(case, f"threadx, same, 1 thread (info; ratio vs vectorbt[{ref}])", label, t1, t_vb[ref] / t1)
+    note(f"parity: threadx filled orders {tx_orders:,}, closed trades {tx_trades:,}; " + "; ".join(parity))
     if cols == 1:
         _breakdown(df, en, ex)
+
+
+def _tx_orders_call(df: pd.DataFrame, size: np.ndarray, cols: int) -> Callable[[], tuple[Any, int]] | str:
+    """The threadx side of case 6, or why there is none (``from_orders`` not built, or the call failed)."""
+    from_orders = getattr(txbt, "from_orders", None)
+    if from_orders is None:
+        return "not built"
+
+    def call() -> tuple[Any, int]:
+        r = from_orders(df, size=size, **TX_ORDER_OPTS)
+        final = r.equity.iloc[-1]
+        return (float(final) if cols == 1 else final.to_numpy()), int((r.orders["status"] == "filled").sum())
+
+    try:
+        call()
+    except Exception as exc:  # noqa: BLE001 - the API is being written: report, never invent a number
+        return f"call failed: {type(exc).__name__}: {str(exc)[:80]}"
+    return call
+
+
+def case_orders(vbt: Any, bars: int, cols: int, repeats: int, target: float, engines: tuple[str, ...],
+                missing: dict[str, str]) -> None:
+    """Case 6: order arrays (target percents), threadx.backtest.from_orders against vbt from_orders."""
+    df = random_ohlc(bars)
+    shape, label, wrap = frame_of(df, bars, cols)
+    size = random_targets(shape)
+    close, vsize = df["close"], wrap(size)
+
+    def portfolio(engine: str) -> Any:
+        return vbt.Portfolio.from_orders(close, vsize, size_type="targetpercent", fees=FEES, init_cash=INIT_CASH,
+                                         engine=engine)
+
+    def vb(engine: str) -> Callable[[], tuple[Any, Any]]:
+        def call() -> tuple[Any, Any]:
+            pf = portfolio(engine)
+            if cols == 1:
+                return float(pf.final_value()), int(pf.orders.count())
+            return pf.final_value().to_numpy(), pf.orders.count().to_numpy()
+        return call
+
+    tx = _tx_orders_call(df, size, cols)
+    calls = ([tx] if callable(tx) else []) + [vb(e) for e in engines]
+    times = bench(calls, repeats)
+    t_tx = times[0] if callable(tx) else None
+    t_vb = dict(zip(engines, times[1:] if callable(tx) else times))
+    row("6", "threadx from_orders(target_percent, close) + final + #orders", label, t_tx,
+        missing="" if callable(tx) else f"n/a ({tx})")
+    for engine in VBT_ENGINES:
+        command = f"vectorbt[{engine}] from_orders(targetpercent) + final + #orders"
+        if engine not in t_vb:
+            row("6", command, label, None, missing=f"n/a ({missing[engine]})")
+        elif t_tx is None:
+            row("6", command, label, t_vb[engine])
+            results.append((f"case 6 ({label}): {command} >= {target:g}x (threadx: {tx})", None))
+        else:
+            row("6", command, label, t_vb[engine], t_vb[engine] / t_tx, target)
+
+    # parity (info, outside the timing): the engines against each other, and threadx when built
+    finals = {e: np.atleast_1d(np.asarray(portfolio(e).final_value())) for e in engines}
+    counts = {e: int(np.sum(portfolio(e).orders.count())) for e in engines}
+    text = [f"vectorbt[{e}] filled orders {counts[e]:,}" for e in engines]
+    if len(engines) > 1:
+        a, b = (finals[e] for e in engines[:2])
+        text.append(f"final value max rel diff between the engines {float(np.max(np.abs(a - b) / np.abs(b))):.1e}")
+    if callable(tx):
+        fv, n_filled = tx()
+        e = engines[0]
+        diff = float(np.max(np.abs(np.atleast_1d(fv) - finals[e]) / np.abs(finals[e])))
+        text.append(f"threadx filled orders {n_filled:,}, final value max rel diff vs vectorbt[{e}] {diff:.1e} "
+                    "(expected: vectorbt's sizes of targets below 100 % are ~1 + fees larger, see the module docstring)")
+    note("parity (info): " + "; ".join(text))
 
 
 def _breakdown(df: pd.DataFrame, en: np.ndarray, ex: np.ndarray) -> None:
@@ -331,6 +470,7 @@ warnings.simplefilter("ignore")
 import numpy as np, pandas as pd
 sys.path.insert(0, {bench_dir!r})
 import vectorbt as vbt
+vbt.settings["engine"] = {engine!r}
 import threadx.data
 from bench_backtest import vbt_grid
 goog = threadx.data.sample()
@@ -350,7 +490,7 @@ def run_child(code: str, env: dict[str, str] | None = None, timeout: float = 900
     return p.stdout.split()
 
 
-def case_rss(quick: bool) -> None:
+def case_rss(quick: bool, engine: str) -> None:
     """Peak RSS as VmHWM of the child's own address space.  ru_maxrss is also printed, but Linux keeps
     it across fork+exec, so a child of this (by now large) process inherits the parent's peak."""
     opts = repr(TX_OPTS)
@@ -372,7 +512,7 @@ def case_rss(quick: bool) -> None:
         return
     try:
         n, base, peak, dt, maxrss = run_child(CHILD_VBT_GRID.format(
-            bench_dir=os.path.dirname(os.path.abspath(__file__)), hi=105, hwm=HWM))
+            bench_dir=os.path.dirname(os.path.abspath(__file__)), hi=105, hwm=HWM, engine=engine))
     except Exception as exc:  # noqa: BLE001
         note(f"vectorbt RSS run failed: {exc}")
         return
@@ -412,13 +552,13 @@ print(t1 - t0, t2 - t1, t4 - t3, t5 - t4, a[0], a[1])
 TX_FIRST = ("from threadx import backtest as txbt",
             "    r = txbt.run(df, entries=en, exits=ex, **%r)\n    return float(r.equity.iloc[-1]), len(r.trades)"
             % TX_OPTS)
-VB_FIRST = ("import vectorbt as vbt",
+VB_FIRST = ("import vectorbt as vbt\nvbt.settings['engine'] = %r",
             "    pf = vbt.Portfolio.from_signals(df['close'], pd.Series(en, index=idx), pd.Series(ex, index=idx), "
             "fees=%r, init_cash=%r)\n    return float(pf.final_value()), int(pf.trades.closed.count())"
             % (FEES, INIT_CASH))
 
 
-def case_first(quick: bool) -> None:
+def case_first(quick: bool, engine: str) -> None:
     def child(spec: tuple[str, str], env: dict[str, str] | None = None) -> list[float]:
         out = run_child(CHILD_FIRST.format(import_=spec[0], call=spec[1]), env=env)
         return [float(v) for v in out]
@@ -430,7 +570,8 @@ def case_first(quick: bool) -> None:
     if quick:
         note("vectorbt first-call processes: skipped in --quick (~20 s with numba's cache, ~45 s+ without)")
         return
-    vb_warm = child(VB_FIRST)
+    vb_first = (VB_FIRST[0] % engine, VB_FIRST[1])
+    vb_warm = child(vb_first)
     row("5", "vectorbt: first call, numba on-disk cache present (info)", "2,000", vb_warm[2] * 1e3,
         vb_warm[2] / tx[2])
     cold = None
@@ -438,7 +579,7 @@ def case_first(quick: bool) -> None:
         tmp = tempfile.mkdtemp(prefix="bench_backtest_numba_")
         try:
             env = dict(os.environ, NUMBA_CACHE_DIR=tmp)
-            cold = child(VB_FIRST, env)
+            cold = child(vb_first, env)
         finally:
             shutil.rmtree(tmp, ignore_errors=True)
         row("5", "vectorbt: first call, empty numba cache (NUMBA_CACHE_DIR=tmp)", "2,000", cold[2] * 1e3,
@@ -458,7 +599,9 @@ def case_first(quick: bool) -> None:
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--quick", action="store_true", help="small sizes, 3 repeats, no cold-cache vectorbt process")
-    ap.add_argument("--cases", default="1,2,3,4,5", help="comma-separated case numbers (default all)")
+    ap.add_argument("--cases", default="1,2,3,4,5,6", help="comma-separated case numbers (default all)")
+    ap.add_argument("--vbt-engine", default="numba", choices=("numba", "rust", "auto"),
+                    help="vectorbt's engine in cases 3-5 (cases 1, 2 and 6 time both engines; default numba)")
     ap.add_argument("--repeats", type=int, default=None, help="timed runs per side (default 7, quick 3)")
     args = ap.parse_args()
     repeats = args.repeats or (3 if args.quick else 7)
@@ -471,6 +614,15 @@ def main() -> int:
         t0 = time.perf_counter()
         import vectorbt as vbt
         t_vbt_import = time.perf_counter() - t0
+        vbt.settings["engine"] = args.vbt_engine
+        why = rust_missing()
+    missing = {} if why is None else {"rust": why}
+    engines = tuple(e for e in VBT_ENGINES if e not in missing)
+    try:
+        import vectorbt_rust
+        rust_version = vectorbt_rust.__version__
+    except ImportError:
+        rust_version = "not installed"
 
     cpu = next((ln.split(":", 1)[1].strip() for ln in open("/proc/cpuinfo") if ln.startswith("model name")),
                platform.processor()) if os.path.exists("/proc/cpuinfo") else platform.processor()
@@ -478,22 +630,29 @@ def main() -> int:
     print(f"# nproc={len(os.sched_getaffinity(0))} (cpu_count={os.cpu_count()})  cpu={cpu}  "
           f"python={platform.python_version()}  load average {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}")
     print(f"# numpy={np.__version__}  pandas={pd.__version__}  vectorbt={vbt.__version__}  "
+          f"vectorbt-rust={rust_version}  vectorbt engines timed in cases 1, 2, 6: {', '.join(engines)}; "
+          f"in cases 3-5: {args.vbt_engine}  "
           f"backtesting={backtesting.__version__}  threadx from {os.path.dirname(threadx.__file__)}  "
           f"threadx threads={threadx.get_num_threads()}")
     print(f"# fees={FEES}, init_cash={INIT_CASH:,.0f}; threadx options {TX_OPTS}; median of {repeats} interleaved "
           f"runs after a warm-up; ratio = other_ms / threadx_ms")
     print(ROW.format("case", "command", "n", "median ms", "ratio", "target", "met"))
 
-    if "1" in cases or "2" in cases:  # vectorbt's first call compiles (or loads) its kernels: keep it out
-        t0 = time.perf_counter()
+    if cases & {"1", "2", "6"}:  # vectorbt's first call compiles (or loads) its kernels: keep it out
         df = random_ohlc(100)
         e, x = random_signals((100, 2))
-        vbt.Portfolio.from_signals(df["close"], pd.DataFrame(e, index=df.index), pd.DataFrame(x, index=df.index),
-                                   fees=FEES).trades.count()
-        note(f"vectorbt import {t_vbt_import * 1e3:,.0f} ms; its first from_signals in this process "
-             f"{(time.perf_counter() - t0) * 1e3:,.0f} ms (loads/compiles numba kernels), not timed below")
+        first = []
+        for engine in engines:
+            t0 = time.perf_counter()
+            vbt.Portfolio.from_signals(df["close"], pd.DataFrame(e, index=df.index), pd.DataFrame(x, index=df.index),
+                                       fees=FEES, engine=engine).trades.count()
+            vbt.Portfolio.from_orders(df["close"], pd.DataFrame(random_targets((100, 2)), index=df.index),
+                                      size_type="targetpercent", fees=FEES, engine=engine).orders.count()
+            first.append(f"{engine} {(time.perf_counter() - t0) * 1e3:,.0f} ms")
+        note(f"vectorbt import {t_vbt_import * 1e3:,.0f} ms; its first from_signals + from_orders in this process: "
+             f"{', '.join(first)} (numba loads/compiles its kernels), not timed below")
     if "1" in cases:
-        case_signals("1", vbt, 100_000 if args.quick else 1_000_000, 1, repeats, 2)
+        case_signals("1", vbt, 100_000 if args.quick else 1_000_000, 1, repeats, 2, engines, missing)
         if not args.quick:  # the tz-aware index cost on vectorbt's side (info)
             df = random_ohlc(100_000)
             e, x = random_signals((100_000,))
@@ -506,18 +665,21 @@ def main() -> int:
             note(f"vectorbt on a tz-aware (UTC) index, 100,000 bars: {t_aw:,.0f} ms vs {t_nv:,.0f} ms tz-naive "
                  "(its wrapper turns the index into an object array); vectorbt gets tz-naive data everywhere here")
     if "2" in cases:
-        case_signals("2", vbt, 1000, 1000, repeats, 2)
+        case_signals("2", vbt, 1000, 1000, repeats, 2, engines, missing)
     if "3" in cases:
         case_sweep(vbt, 55 if args.quick else 105, 10 if args.quick else 100, repeats)
     if "4" in cases:
-        case_rss(args.quick)
+        case_rss(args.quick, args.vbt_engine)
     if "5" in cases:
-        case_first(args.quick)
+        case_first(args.quick, args.vbt_engine)
+    if "6" in cases:
+        case_orders(vbt, 100_000 if args.quick else 1_000_000, 1, repeats, 2, engines, missing)
+        case_orders(vbt, 1000, 1000, repeats, 2, engines, missing)
 
     print(f"\n# targets ({time.perf_counter() - t_start:,.0f} s, load average now "
           f"{' '.join(f'{v:.2f}' for v in os.getloadavg())}):")
     for name, ok in results:
-        print(f"#   {'met   ' if ok else 'MISSED'}  {name}")
+        print(f"#   {'n/a   ' if ok is None else 'met   ' if ok else 'MISSED'}  {name}")
     return 0
 
 

@@ -42,6 +42,14 @@ class SignalDecider final : public ob::Decider {
 public:
     SignalDecider(const SimInputs& in, const Params& p, std::int64_t n) : in_(in), p_(p), n_(n) {}
 
+    std::int64_t active_from(std::int64_t j) override {
+        if (j <= next_) return next_ >= j ? next_ : j;
+        std::int64_t i = j;
+        while (i < n_ && !(in_.entries[i] || in_.exits[i] || in_.short_entries[i] || in_.short_exits[i])) ++i;
+        next_ = i;
+        return i;
+    }
+
     void decide(std::int64_t j, ob::Book& book) override {
         const bool e = in_.entries[j], x = in_.exits[j], se = in_.short_entries[j], sx = in_.short_exits[j];
         bool L = e && !x, XL = x && !e, S = se && !sx, XS = sx && !se;
@@ -78,6 +86,7 @@ private:
     const SimInputs& in_;
     const Params& p_;
     std::int64_t n_;
+    std::int64_t next_ = -1;  // the first bar >= the last query with a signal
     std::vector<std::int64_t> work_;
 
     void entry(ob::Book& book, int d, std::int64_t i, std::int64_t pend) {

@@ -16,6 +16,11 @@ constexpr std::int64_t kCheckEvery = 1 << 14;
 
 bool nan(double v) { return std::isnan(v); }
 
+// A lot with nothing to check in a bar: no stop-loss, take-profit, trailing stop or path.
+bool has_levels(const Lot& L) {
+    return !(nan(L.sl) && nan(L.tp) && nan(L.tsl_stop) && nan(L.tsl_offset) && L.sl_path == nullptr);
+}
+
 }  // namespace
 
 // ------------------------------------------------------------------------------ the group
@@ -45,7 +50,13 @@ public:
         cursor_.assign(ins.size(), 0);
     }
 
-    void run(GroupOut& out, const CancelCheck& check);
+    void run(GroupOut& out, const CancelCheck& check) {
+        if (books_.size() == 1) run_<true>(out, check);
+        else run_<false>(out, check);
+    }
+    template <bool Single>
+    void run_(GroupOut& out, const CancelCheck& check);
+    std::int64_t quiet_stretch(std::int64_t j, GroupOut& out, const CancelCheck& check, const SymbolIn& in);
 
     double cash_ = 0;
     std::int64_t fills_ = 0, events_ = 0;
@@ -65,7 +76,7 @@ private:
     void collect_brackets(std::int64_t j);
     void collect_working(std::int64_t j);
     void decisions(std::int64_t j);
-    bool out_of_money(std::int64_t j);
+    bool liquidate(std::int64_t j);  // out of money: closes everything at bar j's close
 };
 
 // ------------------------------------------------------------------------------ money
@@ -660,6 +671,7 @@ void Book::apply_sl_path(std::int64_t j) {
 // ------------------------------------------------------------------------------ the bar loop
 
 void Group::apply(std::int64_t j) {
+    if (acts_.empty()) return;
     if (by_value_)
         std::stable_sort(acts_.begin(), acts_.end(),
                          [](const Book::Action& a, const Book::Action& b) { return a.key < b.key; });
@@ -695,7 +707,7 @@ void Group::collect_brackets(std::int64_t j) {
     for (std::size_t k = 0; k < books_.size(); ++k) {
         Book& b = books_[k];
         for (Lot& L : b.lots_) {
-            if (L.check_from > j) continue;
+            if (L.check_from > j || !has_levels(L)) continue;
             double base;
             OReason why;
             if (b.check_brackets(L, j, base, why)) {
@@ -732,13 +744,11 @@ void Group::decisions(std::int64_t j) {
         std::int64_t& cur = cursor_[k];
         while (cur < in.n_orders && in.orders[cur].bar < j) ++cur;
         while (cur < in.n_orders && in.orders[cur].bar == j) b.place(in.orders[cur++], j, Origin::Signal);
-        if (in.decider != nullptr) in.decider->decide(j, b);
+        if (in.decider != nullptr && in.decider->active_from(j) <= j) in.decider->decide(j, b);
     }
 }
 
-bool Group::out_of_money(std::int64_t j) {
-    Book& first = books_[0];
-    if (first.equity_at(first.b_->close[j]) > 0) return false;
+bool Group::liquidate(std::int64_t j) {
     for (Book& b : books_) {
         if (!b.lots_.empty()) {
             const std::int64_t id = b.new_order(OKind::Market, b.pos_ > 0 ? -1 : 1, Intent::Close, j, kNone);
@@ -754,6 +764,7 @@ bool Group::out_of_money(std::int64_t j) {
     return true;
 }
 
+
 namespace {
 
 void put(const Column& c, std::int64_t j, double v) {
@@ -762,33 +773,100 @@ void put(const Column& c, std::int64_t j, double v) {
 
 }  // namespace
 
-void Group::run(GroupOut& out, const CancelCheck& check) {
+// One symbol with no working order, no levels to check and no charge due: the bars before
+// the next decision (the next listed order, the decider's promise, the last bar) change
+// nothing but the records.  Returns the first bar the full loop must process.
+std::int64_t Group::quiet_stretch(std::int64_t j, GroupOut& out, const CancelCheck& check, const SymbolIn& in) {
+    Book& b = books_[0];
+    const std::int64_t n = b.b_->n;
+    std::int64_t& cur = cursor_[0];
+    while (cur < in.n_orders && in.orders[cur].bar < j) ++cur;
+    std::int64_t k = n - 1;
+    if (cur < in.n_orders) k = std::min(k, in.orders[cur].bar);
+    if (in.decider != nullptr) k = std::min(k, in.decider->active_from(j));
+    const double* close = b.b_->close;
+    const double pos = b.pos_, m = b.c_->multiplier, margin = b.margin_;
+    const bool cash_account = nan(b.c_->margin);
+    SymbolOut& so = out.symbols[0];
+    for (std::int64_t i = j; i < k; ++i) {
+        if ((i & (kCheckEvery - 1)) == kCheckEvery - 1) check();
+        const double equity = cash_account ? cash_ + pos * close[i] * m : cash_ + b.part(close[i]);
+        if (!(equity > 0)) return i;  // out of money: the full loop liquidates
+        put(out.equity, i, equity);
+        put(out.cash, i, cash_);
+        put(so.position, i, pos);
+        put(so.margin, i, margin);
+    }
+    return std::max(k, j);
+}
+
+template <bool Single>
+void Group::run_(GroupOut& out, const CancelCheck& check) {
     const std::int64_t n = this->n();
     const std::size_t S = books_.size();
     if (out.symbols.size() != S) out.symbols.resize(S);
     std::vector<double> prev_pos(S, 0.0);
     const bool at_open = g_.execution == Execution::Open;
+    bool funding = false;
+    for (const Book& b : books_) funding = funding || b.c_->n_funding > 0;
+    // each step runs only when it has something to do (no working orders, no lots: skipped)
+    Book& first = books_[0];
+    auto any_live = [&] {
+        if constexpr (Single) return !first.live_.empty();
+        for (const Book& b : books_)
+            if (!b.live_.empty()) return true;
+        return false;
+    };
+    auto any_lots = [&] {
+        if constexpr (Single) return !first.lots_.empty();
+        for (const Book& b : books_)
+            if (!b.lots_.empty()) return true;
+        return false;
+    };
+    // equity at bar j's close (every symbol at its close)
+    auto equity_now = [&](std::int64_t j) {
+        if constexpr (Single) return cash_ + first.part(first.b_->close[j]);
+        return first.equity_at(first.b_->close[j]);
+    };
+    const Costs& c0 = *first.c_;
+    const bool no_borrow = c0.borrow_rate.data == nullptr && c0.borrow_rate.scalar == 0;
+    const SymbolIn& in0 = ins_[0];
     for (std::int64_t j = 0; j < n; ++j) {
         if ((j & (kCheckEvery - 1)) == kCheckEvery - 1) check();
+        if constexpr (Single) {
+            if (first.live_.empty() && !funding && (no_borrow || first.pos_ >= 0) &&
+                std::none_of(first.lots_.begin(), first.lots_.end(), has_levels)) {
+                j = quiet_stretch(j, out, check, in0);
+                if (j >= n) break;
+                prev_pos[0] = first.pos_;
+            }
+        }
         for (Book& b : books_) b.mark_ = b.b_->open[j];
-        for (std::size_t k = 0; k < S; ++k) books_[k].borrow_at(j, prev_pos[k]);
-        if (at_open) {
+        for (std::size_t k = 0; k < S; ++k)
+            if (prev_pos[k] < 0) books_[k].borrow_at(j, prev_pos[k]);
+        if (at_open && any_live()) {
             collect_market(j, false);
             apply(j);
         }
-        for (Book& b : books_) b.funding_at(j);
-        collect_brackets(j);
-        apply(j);
-        collect_working(j);
-        apply(j);
-        for (Book& b : books_) b.expire(j);
+        if (funding)
+            for (Book& b : books_) b.funding_at(j);
+        if (any_lots()) {
+            collect_brackets(j);
+            apply(j);
+        }
+        if (any_live()) {
+            collect_working(j);
+            apply(j);
+            for (Book& b : books_) b.expire(j);
+        }
         for (Book& b : books_) b.mark_ = b.b_->close[j];
         decisions(j);
-        if (!at_open) {
+        if (!at_open && any_live()) {
             collect_market(j, true);
             apply(j);
         }
-        for (Book& b : books_) b.apply_sl_path(j);
+        if (any_lots())
+            for (Book& b : books_) b.apply_sl_path(j);
         if (j == n - 1) {
             for (Book& b : books_) {
                 if (g_.close_at_end && !b.lots_.empty()) {
@@ -800,7 +878,8 @@ void Group::run(GroupOut& out, const CancelCheck& check) {
                         b.end(b.orders_[id], OStatus::Cancelled, OReason::EndOfData, j);
             }
         }
-        if (out_of_money(j)) {  // the rest of the records are 0
+        const double equity = equity_now(j);
+        if (!(equity > 0) && liquidate(j)) {  // the rest of the records are 0
             for (std::int64_t i = j; i < n; ++i) {
                 put(out.equity, i, 0.0);
                 put(out.cash, i, 0.0);
@@ -809,13 +888,13 @@ void Group::run(GroupOut& out, const CancelCheck& check) {
             break;
         }
         put(out.cash, j, cash_);
-        put(out.equity, j, books_[0].equity_at(books_[0].b_->close[j]));
+        put(out.equity, j, equity);
         for (std::size_t k = 0; k < S; ++k) {
             Book& b = books_[k];
             put(out.symbols[k].position, j, b.pos_);
             put(out.symbols[k].margin, j, b.margin_);
             prev_pos[k] = b.pos_;
-            if (b.live_.size() > 8) b.compact();
+            if (!b.live_.empty()) b.compact();
         }
     }
     for (std::size_t k = 0; k < S; ++k) {

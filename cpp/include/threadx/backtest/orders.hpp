@@ -208,6 +208,10 @@ class Decider {
 public:
     virtual ~Decider() = default;
     virtual void decide(std::int64_t j, Book& book) = 0;
+    // The first bar >= j at whose close decide() may do anything (a promise: at the bars
+    // before it, decide() would place, cancel and change nothing).  The core skips the
+    // calls, and runs quiet stretches of bars in a tight loop.  Default: j (no promise).
+    virtual std::int64_t active_from(std::int64_t j) { return j; }
 };
 
 struct SymbolIn {

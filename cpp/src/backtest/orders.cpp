@@ -45,6 +45,8 @@ public:
             b.b_ = &ins[k].bars;
             b.c_ = &ins[k].costs;
             b.mark_ = ins[k].bars.n > 0 ? ins[k].bars.open[0] : 0.0;
+            b.orders_.reserve(16);
+            b.live_.reserve(8);
         }
         by_value_ = ins.size() > 1;
         cursor_.assign(ins.size(), 0);
@@ -130,7 +132,8 @@ double Book::available(double f) const {
 
 double Book::units_from_budget(double budget, double f) const {
     const Costs& c = *c_;
-    const double per = (nan(c.margin) ? f * c.multiplier : c.margin) + c.fees * f * c.multiplier;
+    // f * m * (1 + fees): the same expression (and bits) as docs/backtest.md's sizing
+    const double per = nan(c.margin) ? f * c.multiplier * (1 + c.fees) : c.margin + c.fees * f * c.multiplier;
     const double fixed = c.fixed_fees;
     if (c.unit_fee > 0 || c.unit_fee_min > 0) {
         double u = (budget - fixed) / (per + c.unit_fee);
@@ -306,7 +309,7 @@ void Book::exit_parts(std::int64_t oid, const std::vector<std::pair<std::int64_t
     double total = 0;
     for (const auto& p : parts) total += p.second;
     const double fe = book_fill(orders_[oid], -d, total, f, j, why);
-    for (const auto& p : parts) close_units(p.first, p.second, f, fe * p.second / total, j, why);
+    for (const auto& p : parts) close_units(p.first, p.second, f, fe * (p.second / total), j, why);
     if (lots_.empty()) pos_ = 0.0;
 }
 
@@ -332,7 +335,7 @@ std::int64_t Book::open_lot(std::int64_t oid, int d, double base, std::int64_t j
     double u;
     switch (o.size_type) {
         case SizeType::Units: u = size; break;
-        case SizeType::Percent: u = units_from_budget(A * size * (futures ? 1.0 : c.leverage), f); break;
+        case SizeType::Percent: u = units_from_budget(A * (futures ? 1.0 : c.leverage) * size, f); break;
         case SizeType::Value: u = units_from_budget(size, f); break;
         case SizeType::TargetPercent:
         default:
@@ -900,9 +903,13 @@ void Group::run_(GroupOut& out, const CancelCheck& check) {
     for (std::size_t k = 0; k < S; ++k) {
         Book& b = books_[k];
         SymbolOut& so = out.symbols[k];
-        so.orders.reserve(b.orders_.size());
-        for (Order& o : b.orders_)
-            if (o.status != OStatus::Dropped) so.orders.push_back(o);
+        if (std::any_of(b.orders_.begin(), b.orders_.end(), [](const Order& o) { return o.status == OStatus::Dropped; })) {
+            so.orders.clear();
+            for (Order& o : b.orders_)
+                if (o.status != OStatus::Dropped) so.orders.push_back(o);
+        } else {
+            so.orders = std::move(b.orders_);
+        }
         so.trades = std::move(b.trades_);
         so.charges = std::move(b.charges_);
     }

@@ -47,7 +47,7 @@ from typing import Any
 import numpy as np
 
 TYPES = ("market", "limit", "stop", "stop_limit")
-INTENTS = ("open", "add", "reduce", "close")
+INTENTS = ("open", "add", "reduce", "close", "net")
 SIZE_TYPES = ("units", "value", "percent", "target_percent")
 BRACKET_KINDS = ("stop_loss", "take_profit", "trailing_stop")
 INTRABAR = ("backtesting", "nearest", "ohlc", "olhc")
@@ -258,7 +258,8 @@ class _Sim:
         if spec:
             raise ValueError(f"unknown order fields {sorted(spec)}")
         w = rec["_w"]
-        if not (isinstance(size, (int, float)) and size > 0 and math.isfinite(size)):
+        flat_target = intent == "net" and size_type == "target_percent" and size == 0
+        if not (isinstance(size, (int, float)) and size > 0 and math.isfinite(size)) and not flat_target:
             self.end(rec, "rejected", "invalid_size", j)
             return rec
         need = {"limit": ("limit",), "stop": ("stop",), "stop_limit": ("limit", "stop")}
@@ -347,8 +348,9 @@ class _Sim:
     def close_all(self, rec, base, j, reason):
         self.exit_lots(rec, [(L, L["size"]) for L in list(self.lots)], base, j, reason)
 
-    def open_lot(self, rec, d, base, j, check_from, reason):
-        """Sizes and fills an opening/adding order; returns the new lot or None."""
+    def open_lot(self, rec, d, base, j, check_from, reason, units=None):
+        """Sizes and fills an opening/adding order (``units``: already sized); returns
+        the new lot or None."""
         w = rec["_w"]
         f = self.fill_price(base, d, j)
         if self.max_lots is not None and len(self.lots) >= self.max_lots:
@@ -356,7 +358,9 @@ class _Sim:
             return None
         A = self.available(f)
         st, size = w["size_type"], w["size"]
-        if st == "units":
+        if units is not None:
+            u = units
+        elif st == "units":
             u = float(size)
         else:
             if st == "percent":
@@ -530,6 +534,25 @@ class _Sim:
         intent = rec["intent"]
         w = rec["_w"]
         pdir = 0 if not self.lots else self.lots[0]["dir"]
+        if intent == "net" and w["size_type"] == "target_percent" and w["size"] == 0:
+            if pdir == 0:                  # a target of 0: close whatever is held
+                self.end(rec, "rejected", "no_position", j)
+                return None
+            rec["side"], rec["intent"] = ("sell" if pdir > 0 else "buy"), "close"
+            self.close_all(rec, base, j, reason)
+            return None
+        if intent == "net" and pdir == -d and w["size_type"] != "target_percent":
+            # against the held side: reduce FIFO, open what is left (docs/orders.md § 3)
+            f = self.fill_price(base, d, j)
+            held, st, size = abs(self.pos), w["size_type"], w["size"]
+            u = self.floor(size if st == "units" else size / (f * self.mult) if st == "value"
+                           else held * size)
+            if not u > held * (1 + 1e-12):
+                return self.reduce_fifo(rec, u, base, j, reason)
+            closer = self.new_rec("market", rec["side"], "close", j, parent=rec["id"])
+            closer["placed_bar"] = rec["placed_bar"]
+            self.close_all(closer, base, j, reason)
+            return self.open_lot(rec, d, base, j, check_from, reason, units=self.floor(u - held))
         if intent in ("close", "reduce"):
             if pdir == 0 or pdir == d:
                 self.end(rec, "rejected", "no_position", j)
@@ -577,6 +600,11 @@ class _Sim:
         pdir = 0 if not self.lots else self.lots[0]["dir"]
         if rec["intent"] == "close":
             return -held if pdir == -d else 0.0
+        if rec["intent"] == "net" and st == "target_percent" and size == 0:
+            return -held
+        if rec["intent"] == "net" and pdir == -d and st != "target_percent":
+            return d * (size * p * self.mult if st == "units" else size if st == "value"
+                        else size * abs(held))
         if rec["intent"] == "reduce":
             if pdir != -d:
                 return 0.0

@@ -605,9 +605,10 @@ def test_order_of_events_in_a_bar():
 _spec = st.fixed_dictionaries(dict(
     bar=st.integers(0, 39), side=st.sampled_from(["buy", "sell"]),
     type=st.sampled_from(["market", "limit", "stop", "stop_limit"]),
-    intent=st.sampled_from(["open", "open", "add", "reduce", "close"]),
+    intent=st.sampled_from(["open", "open", "add", "reduce", "close", "net"]),
     size=st.sampled_from([None, (1.0, "units"), (3.0, "units"), (0.3, "percent"),
-                          (2_000.0, "value"), (0.5, "target_percent"), (0.0, "units")]),
+                          (2_000.0, "value"), (0.5, "target_percent"), (0.0, "units"),
+                          (0.0, "target_percent")]),
     k1=st.floats(-0.04, 0.04), k2=st.floats(-0.04, 0.04),
     tif=st.sampled_from([None, 1, 3]),
     bracket=st.sampled_from([{}, dict(sl_stop=0.03), dict(tp_stop=0.04),

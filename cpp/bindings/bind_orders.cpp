@@ -330,7 +330,7 @@ py::dict enums() {
     py::dict d;
     d["kind"] = std::vector<std::string>{"market", "limit", "stop", "stop_limit", "stop_loss", "take_profit",
                                          "trailing_stop"};
-    d["intent"] = std::vector<std::string>{"open", "add", "reduce", "close"};
+    d["intent"] = std::vector<std::string>{"open", "add", "reduce", "close", "net"};
     d["status"] = std::vector<std::string>{"working", "filled", "cancelled", "expired", "rejected"};
     d["reason"] = std::vector<std::string>{
         "", "signal", "strategy", "limit", "stop", "stop_loss", "take_profit", "trailing_stop", "end_of_data",

@@ -184,7 +184,8 @@ std::int64_t Book::place(const OrderSpec& s, std::int64_t j, Origin origin) {
     o.sl = s.sl, o.tp = s.tp, o.sl_stop = s.sl_stop, o.tp_stop = s.tp_stop;
     o.tsl_stop = s.tsl_stop, o.tsl_offset = s.tsl_offset;
     o.sl_path = s.sl_path, o.sl_path_stride = s.sl_path_stride;
-    if (!(s.size > 0 && std::isfinite(s.size))) {
+    const bool flat_target = s.intent == Intent::Net && s.size_type == SizeType::TargetPercent && s.size == 0;
+    if (!(s.size > 0 && std::isfinite(s.size)) && !flat_target) {
         end(o, OStatus::Rejected, OReason::InvalidSize, j);
         return id;
     }
@@ -321,7 +322,7 @@ void Book::close_all(std::int64_t oid, double base, std::int64_t j, OReason why)
 }
 
 std::int64_t Book::open_lot(std::int64_t oid, int d, double base, std::int64_t j, std::int64_t check_from,
-                            OReason why) {
+                            OReason why, double units) {
     const Costs& c = *c_;
     const double f = fill_price(base, d, j), m = c.multiplier;
     const bool futures = !nan(c.margin);
@@ -332,8 +333,8 @@ std::int64_t Book::open_lot(std::int64_t oid, int d, double base, std::int64_t j
     const double A = available(f);
     const Order& o = orders_[oid];
     const double size = o.req_size;
-    double u;
-    switch (o.size_type) {
+    double u = units;
+    if (nan(units)) switch (o.size_type) {
         case SizeType::Units: u = size; break;
         case SizeType::Percent: u = units_from_budget(A * (futures ? 1.0 : c.leverage) * size, f); break;
         case SizeType::Value: u = units_from_budget(size, f); break;
@@ -492,11 +493,47 @@ bool Book::trigger_price(Order& o, std::int64_t j, double& base) const {
     return false;
 }
 
+// A "net" order against the held side (not target-percent): reduces FIFO; true when more
+// is left to open on its side (`rest` units, after every lot was closed by a closer order).
+bool Book::net_against(std::int64_t oid, double base, std::int64_t j, OReason why, double& rest) {
+    const Order& o = orders_[oid];
+    const double f = fill_price(base, o.side, j), held = std::abs(pos_), size = o.req_size;
+    double u = o.size_type == SizeType::Units ? size : o.size_type == SizeType::Value ? size / (f * c_->multiplier)
+                                                                                      : held * size;
+    u = floor_units(u);
+    if (!(u > held * (1 + 1e-12))) {
+        reduce_fifo(oid, u, base, j, why);
+        return false;
+    }
+    const std::int8_t side = o.side;
+    const std::int64_t placed = o.placed_bar;
+    const std::int64_t closer = new_order(OKind::Market, side, Intent::Close, j, oid);
+    orders_[closer].placed_bar = placed;
+    close_all(closer, base, j, why);
+    rest = u - held;
+    return true;
+}
+
 std::int64_t Book::execute(std::int64_t oid, double base, std::int64_t j, std::int64_t check_from, OReason why) {
     Order& o = orders_[oid];
     const int d = o.side;
     const int pdir = lots_.empty() ? 0 : lots_[0].dir;
     const double m = c_->multiplier;
+    if (o.intent == Intent::Net && o.size_type == SizeType::TargetPercent && o.req_size == 0) {  // go flat
+        if (pdir == 0) {
+            end(o, OStatus::Rejected, OReason::NoPosition, j);
+            return kNone;
+        }
+        o.side = static_cast<std::int8_t>(-pdir);
+        o.intent = Intent::Close;
+        close_all(oid, base, j, why);
+        return kNone;
+    }
+    if (o.intent == Intent::Net && pdir == -d && o.size_type != SizeType::TargetPercent) {
+        double rest = 0;
+        if (!net_against(oid, base, j, why, rest)) return kNone;
+        return open_lot(oid, d, base, j, check_from, why, floor_units(rest));
+    }
     if (o.intent == Intent::Close || o.intent == Intent::Reduce) {
         if (pdir == 0 || pdir == d) {
             end(o, OStatus::Rejected, OReason::NoPosition, j);
@@ -551,6 +588,9 @@ double Book::approx_value(const Order& o, double p) const {
     const int pdir = lots_.empty() ? 0 : lots_[0].dir;
     const SizeType st = o.size_type;
     if (o.intent == Intent::Close) return pdir == -d ? -held : 0.0;
+    if (o.intent == Intent::Net && st == SizeType::TargetPercent && size == 0) return -held;
+    if (o.intent == Intent::Net && pdir == -d && st != SizeType::TargetPercent)
+        return st == SizeType::Units ? d * size * p * m : st == SizeType::Value ? d * size : d * size * std::abs(held);
     if (o.intent == Intent::Reduce) {
         if (pdir != -d) return 0.0;
         const double v = std::abs(held);

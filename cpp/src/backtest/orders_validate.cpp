@@ -89,8 +89,9 @@ void validate(const OrderSpec& s, std::int64_t n, bool has_times, FieldErrors& e
     if (static_cast<int>(s.type) < 0 || static_cast<int>(s.type) > static_cast<int>(OKind::StopLimit))
         e.add(p + "order_type", std::to_string(static_cast<int>(s.type)),
               "must be one of 'market', 'limit', 'stop', 'stop_limit'");
-    if (static_cast<int>(s.intent) < 0 || static_cast<int>(s.intent) > static_cast<int>(Intent::Close))
-        e.add(p + "intent", std::to_string(static_cast<int>(s.intent)), "must be one of 'open', 'add', 'reduce', 'close'");
+    if (static_cast<int>(s.intent) < 0 || static_cast<int>(s.intent) > static_cast<int>(Intent::Net))
+        e.add(p + "intent", std::to_string(static_cast<int>(s.intent)),
+              "must be one of 'open', 'add', 'reduce', 'close', 'net'");
     if (static_cast<int>(s.size_type) < 0 || static_cast<int>(s.size_type) > static_cast<int>(SizeType::TargetPercent))
         e.add(p + "size_type", std::to_string(static_cast<int>(s.size_type)),
               "must be one of 'percent', 'value', 'units', 'target_percent'");

@@ -86,7 +86,7 @@ def run_groups(groups: Sequence[Sequence[Mapping[str, Any]]], *, init_cash: floa
     with ``open``/``high``/``low``/``close`` (float64), ``times`` (int64 ns or None),
     ``orders`` (``order_columns``), ``costs`` (docs/orders.md § 8) and ``name``."""
     params = dict(init_cash=init_cash, execution=execution, intrabar=intrabar, close_at_end=close_at_end)
-    return list(_core.backtest.orders_run([list(g) for g in groups], params, cancel))
+    return list(_core.backtest.orders_run([[dict(s) for s in g] for g in groups], params, cancel))
 
 
 def decode(records: Mapping[str, np.ndarray], kind: str) -> pd.DataFrame:

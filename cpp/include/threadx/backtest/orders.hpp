@@ -25,7 +25,9 @@ inline constexpr double kInf = std::numeric_limits<double>::infinity();
 inline constexpr std::int64_t kNone = -1;
 
 enum class OKind : std::int8_t { Market, Limit, Stop, StopLimit, StopLoss, TakeProfit, TrailingStop };
-enum class Intent : std::int8_t { Open, Add, Reduce, Close };
+// Net: against the held side it reduces FIFO and opens what is left on its side (vectorbt's
+// direction="both", backtesting.py's netting); otherwise it is Open (docs/orders.md § 3).
+enum class Intent : std::int8_t { Open, Add, Reduce, Close, Net };
 enum class OStatus : std::int8_t { Working, Filled, Cancelled, Expired, Rejected, Dropped };
 // Who decided a market order: its fill's reason is "signal" or "strategy" (docs/orders.md § 9).
 enum class Origin : std::int8_t { Signal, Strategy };
@@ -184,7 +186,9 @@ private:
     void exit_parts(std::int64_t oid, const std::vector<std::pair<std::int64_t, double>>& parts, double base,
                     std::int64_t j, OReason why);
     void close_all(std::int64_t oid, double base, std::int64_t j, OReason why);
-    std::int64_t open_lot(std::int64_t oid, int d, double base, std::int64_t j, std::int64_t check_from, OReason why);
+    std::int64_t open_lot(std::int64_t oid, int d, double base, std::int64_t j, std::int64_t check_from, OReason why,
+                          double units = kNaN);
+    bool net_against(std::int64_t oid, double base, std::int64_t j, OReason why, double& rest);
     double tsl_level(const Lot& L) const;
     double eff_stop(const Lot& L, OReason& why) const;
     bool check_brackets(const Lot& L, std::int64_t j, double& base, OReason& why) const;

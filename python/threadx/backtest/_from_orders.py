@@ -1,0 +1,295 @@
+"""``threadx.backtest.from_orders``: per-bar order arrays (vectorbt's ``Portfolio.from_orders``
+shape) on the order-level core (docs/orders.md).
+
+``size[i]`` is the order of bar i: NaN (or 0 for units/value/percent) places none; its sign
+is the side (+ buy, - sell). Orders are "net" (docs/orders.md § 3): a sell while long
+reduces FIFO and what is left opens a short, as vectorbt's ``direction="both"``; a
+target-percent order moves the position to ``size`` x equity (0: flat).
+"""
+
+from __future__ import annotations
+
+import math
+from functools import cached_property
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from threadx import _core
+from threadx._inputs import FieldErrors, as_number, checked_cancel, checked_keywords
+from threadx.backtest import _orders
+from threadx.backtest._engine import Bars, bars_of
+
+__all__ = ["OrdersResult", "from_orders"]
+
+SIZE_TYPES = ("units", "value", "percent", "target_percent")
+ORDER_TYPES = ("market", "limit", "stop", "stop_limit")
+COSTS = ("fees", "fixed_fees", "unit_fee", "unit_fee_min", "unit_fee_max", "spread", "spread_abs", "slippage",
+         "leverage", "fractional", "max_lots", "borrow_rate", "multiplier", "margin")
+
+
+def _symbols(data: Any, errors: FieldErrors) -> dict[str, Bars]:
+    """One frame (symbol "0"... named by the frame's ``name`` attribute if any) or a dict
+    of frames on one index."""
+    frames = data if isinstance(data, dict) else {getattr(data, "name", None) or "0": data}
+    out: dict[str, Bars] = {}
+    for sym, frame in frames.items():
+        sub = FieldErrors()
+        bars = bars_of(frame, sub)
+        for e in sub.items:
+            errors.add(f"data[{sym!r}].{e['field']}" if isinstance(data, dict) else e["field"], e["value"],
+                       e["message"])
+        if bars is not None:
+            out[str(sym)] = bars
+    if out:
+        first = next(iter(out.values()))
+        for sym, b in out.items():
+            if len(b.index) != len(first.index) or not b.index.equals(first.index):
+                errors.add(f"data[{sym!r}]", f"<{len(b.index)} bars>", "every symbol needs the same index")
+    return out
+
+
+def _per_symbol(name: str, value: Any, syms: list[str], n: int, errors: FieldErrors,
+                required: bool = False) -> dict[str, np.ndarray] | None:
+    """A per-bar float array for each symbol: a scalar, a (n,) array or Series (one symbol,
+    or the same for all), a DataFrame with a column per symbol, or a dict symbol -> array."""
+    if value is None:
+        if required:
+            errors.add(name, None, "is required")
+        return None
+    if isinstance(value, pd.DataFrame):
+        missing = [s for s in syms if s not in map(str, value.columns)]
+        if missing:
+            errors.add(name, f"<columns {list(value.columns)[:5]}>", f"lacks a column for {missing[0]!r}")
+            return None
+        value = {str(c): value[c] for c in value.columns}
+    if isinstance(value, dict):
+        out = {}
+        for s in syms:
+            if s not in value:
+                errors.add(name, f"<keys {list(value)[:5]}>", f"lacks {s!r}")
+                return None
+            a = _bar_array(f"{name}[{s!r}]", value[s], n, errors)
+            if a is None:
+                return None
+            out[s] = a
+        return out
+    a = _bar_array(name, value, n, errors)
+    return None if a is None else {s: a for s in syms}
+
+
+def _bar_array(name: str, value: Any, n: int, errors: FieldErrors) -> np.ndarray | None:
+    if np.ndim(value) == 0:
+        v = as_number(value.item() if isinstance(value, np.ndarray) else value, name, errors)
+        return None if v is None else np.full(n, float(v))
+    a = np.asarray(value)
+    if a.ndim != 1 or a.shape[0] != n or a.dtype.kind not in "iuf":
+        errors.add(name, value, f"must be a number or {n} numbers (one per bar)")
+        return None
+    return a.astype(np.float64)
+
+
+def _choice(name: str, value: Any, choices: tuple[str, ...], errors: FieldErrors) -> str:
+    if value not in choices:
+        errors.add(name, value, f"must be one of {list(choices)}")
+    return str(value)
+
+
+def _order_columns(size: np.ndarray, size_type: str, order_type: str, levels: dict[str, np.ndarray | None],
+                   tif: Any, errors: FieldErrors) -> dict[str, np.ndarray]:
+    """The core's order columns of one symbol's per-bar arrays (vectorised)."""
+    target = size_type == "target_percent"
+    take = np.isfinite(size) & ((size != 0) | target)
+    bars = np.flatnonzero(take)
+    s = size[bars]
+    enums = _orders.ENUMS
+    cols: dict[str, np.ndarray] = {
+        "bar": bars.astype(np.int64),
+        "side": np.where(s < 0, -1, 1).astype(np.int64),
+        "type": np.full(len(bars), enums["kind"].index(order_type), dtype=np.int64),
+        "intent": np.full(len(bars), enums["intent"].index("net"), dtype=np.int64),
+        "size_type": np.full(len(bars), enums["size_type"].index(size_type), dtype=np.int64),
+        "size": np.abs(s),
+    }
+    for k, a in levels.items():
+        if a is not None:
+            cols[k] = a[bars]
+    tif_bars, tif_ns = _orders._tif(tif, "from_orders", errors)
+    cols["tif_bars"] = np.full(len(bars), tif_bars, dtype=np.int64)
+    cols["tif_ns"] = np.full(len(bars), tif_ns, dtype=np.int64)
+    return cols
+
+
+def _funding(value: Any, errors: FieldErrors) -> tuple[np.ndarray, np.ndarray] | None:
+    """A Series of funding rates on a DatetimeIndex (the funding times)."""
+    if value is None:
+        return None
+    if not (isinstance(value, pd.Series) and isinstance(value.index, pd.DatetimeIndex)):
+        errors.add("funding", value, "must be a Series of rates indexed by the funding times (a DatetimeIndex)")
+        return None
+    return (np.asarray(value.index.as_unit("ns").asi8, dtype=np.int64),
+            np.asarray(value.to_numpy(dtype=np.float64, na_value=np.nan)))
+
+
+class OrdersResult:
+    """What ``from_orders`` (and ``Strategy`` runs) give: ``equity``/``cash`` per group
+    (a Series, or a DataFrame with a column per symbol when cash is not shared),
+    ``position``/``margin`` per symbol, and the ``orders``, ``trades`` and ``charges``
+    records with a ``symbol`` column (docs/orders.md § 9)."""
+
+    def __init__(self, index: pd.Index, syms: list[str], groups: list[list[str]], raw: list[dict[str, Any]],
+                 close: dict[str, np.ndarray], periods_per_year: float | None) -> None:
+        self.index = index
+        self.symbols = syms
+        self._groups = groups
+        self._raw = raw
+        self._close = close
+        self._ppy = periods_per_year
+
+    def _per_symbol(self, key: str) -> pd.Series | pd.DataFrame:
+        cols = {s: g["symbols"][k][key] for names, g in zip(self._groups, self._raw) for k, s in enumerate(names)}
+        if len(cols) == 1:
+            return pd.Series(next(iter(cols.values())), index=self.index, name=key)
+        return pd.DataFrame(cols, index=self.index)
+
+    def _per_group(self, key: str) -> pd.Series | pd.DataFrame:
+        if len(self._raw) == 1:
+            return pd.Series(self._raw[0][key], index=self.index, name=key)
+        return pd.DataFrame({names[0]: g[key] for names, g in zip(self._groups, self._raw)}, index=self.index)
+
+    @cached_property
+    def equity(self) -> pd.Series | pd.DataFrame:
+        return self._per_group("equity")
+
+    @cached_property
+    def cash(self) -> pd.Series | pd.DataFrame:
+        return self._per_group("cash")
+
+    @cached_property
+    def position(self) -> pd.Series | pd.DataFrame:
+        return self._per_symbol("position")
+
+    @cached_property
+    def margin(self) -> pd.Series | pd.DataFrame:
+        return self._per_symbol("margin")
+
+    def _records(self, kind: str) -> pd.DataFrame:
+        frames = []
+        for names, g in zip(self._groups, self._raw):
+            for k, s in enumerate(names):
+                df = _orders.decode(g["symbols"][k][kind], kind)
+                df.insert(0, "symbol", s)
+                frames.append(df)
+        out = pd.concat(frames, ignore_index=True)
+        for col in ("placed_bar", "fill_bar", "entry_bar", "exit_bar", "bar"):
+            if col in out and isinstance(self.index, pd.DatetimeIndex):
+                b = out[col].to_numpy()
+                times = pd.DatetimeIndex(self.index.take(np.where(b >= 0, b, 0)))
+                out[col.replace("bar", "time")] = times.where(b >= 0, pd.Timestamp("NaT"))
+        return out
+
+    @cached_property
+    def orders(self) -> pd.DataFrame:
+        return self._records("orders")
+
+    @cached_property
+    def trades(self) -> pd.DataFrame:
+        return self._records("trades")
+
+    @cached_property
+    def charges(self) -> pd.DataFrame:
+        return self._records("charges")
+
+    @cached_property
+    def stats(self) -> pd.Series | pd.DataFrame:
+        """docs/backtest.md's statistics of each group's equity and trades (the close is the
+        first symbol's of the group, for the buy-and-hold return)."""
+        from threadx.backtest._stats import compute_stats, stats_frame
+
+        rows = []
+        trades = self.trades
+        for names, g in zip(self._groups, self._raw):
+            t = trades[trades["symbol"].isin(names)]
+            t = t.assign(side=np.where(t["side"] == "long", "long", "short"))
+            rows.append(compute_stats(pd.Series(g["equity"], index=self.index), t,
+                                      pd.Series(self._close[names[0]], index=self.index),
+                                      periods_per_year=self._ppy))
+        if len(rows) == 1:
+            return rows[0]
+        frame = stats_frame(rows)
+        frame.index = [names[0] for names in self._groups]
+        return frame
+
+    def __repr__(self) -> str:
+        n = sum(len(g["symbols"][k]["trades"]["lot"]) for g in self._raw for k in range(len(g["symbols"])))
+        return f"<OrdersResult {len(self.symbols)} symbol(s) x {len(self.index)} bars, {n} trades>"
+
+
+@checked_keywords
+def from_orders(data: Any, size: Any, *, size_type: str = "units", order_type: str = "market",
+                limit_price: Any = None, stop_price: Any = None, sl_stop: float | None = None,
+                tp_stop: float | None = None, tsl_stop: float | None = None, tsl_offset: float | None = None,
+                tif: Any = None, init_cash: float = 10_000.0, cash_sharing: bool = False, execution: str = "close",
+                intrabar: str = "backtesting", close_at_end: bool = False, fees: float = 0.0,
+                fixed_fees: float = 0.0, unit_fee: float = 0.0, unit_fee_min: float = 0.0,
+                unit_fee_max: float = math.inf, spread: Any = None, spread_abs: Any = None, slippage: float = 0.0,
+                leverage: float = 1.0, fractional: bool = True, max_lots: int | None = None,
+                borrow_rate: Any = None, funding: Any = None, multiplier: float = 1.0, margin: float | None = None,
+                periods_per_year: float | None = None, cancel: _core.CancelToken | None = None) -> OrdersResult:
+    """Simulate per-bar orders (vectorbt's ``from_orders`` shape) on the order-level core.
+
+    ``data``: an OHLC frame, or a dict of frames (symbols) on one index. ``size``: per bar,
+    signed (+ buy, - sell; NaN: no order), a scalar, an array/Series (every symbol), a
+    DataFrame with a column per symbol or a dict. ``size_type``: "units", "value" (currency),
+    "percent" (of the available cash to buy, of the position to sell) or "target_percent"
+    (of equity; 0 goes flat). Market orders fill at the bar's close (``execution="close"``,
+    vectorbt's default price) or the next open; ``order_type`` "limit"/"stop"/"stop_limit"
+    take ``limit_price``/``stop_price`` per bar and ``tif`` (bars or a timedelta). Brackets
+    ``sl_stop``/``tp_stop``/``tsl_stop``/``tsl_offset``; costs and instruments as in
+    docs/orders.md § 8 (``funding``: a Series of rates on the funding times). With several
+    symbols and ``cash_sharing=True`` they share one account and the orders of a step are
+    filled sells first (vectorbt's ``call_seq="auto"``, docs/orders.md § 10).
+    """
+    errors = FieldErrors()
+    symbols = _symbols(data, errors)
+    syms = list(symbols)
+    n = len(next(iter(symbols.values())).close) if symbols else 0
+    _choice("size_type", size_type, SIZE_TYPES, errors)
+    _choice("order_type", order_type, ORDER_TYPES, errors)
+    sizes = _per_symbol("size", size, syms, n, errors, required=True) if symbols else None
+    lim = _per_symbol("limit_price", limit_price, syms, n, errors) if symbols else None
+    stp = _per_symbol("stop_price", stop_price, syms, n, errors) if symbols else None
+    fund = _funding(funding, errors)
+    cancel = checked_cancel(cancel)
+    bracket = {}
+    for k, v in (("sl_stop", sl_stop), ("tp_stop", tp_stop), ("tsl_stop", tsl_stop), ("tsl_offset", tsl_offset)):
+        if v is not None:
+            x = as_number(v, k, errors)
+            if x is not None:
+                bracket[k] = np.full(n, x)
+    errors.raise_if_any()
+    assert sizes is not None
+    costs: dict[str, Any] = dict(fees=fees, fixed_fees=fixed_fees, unit_fee=unit_fee, unit_fee_min=unit_fee_min,
+                                 unit_fee_max=unit_fee_max, spread=spread, spread_abs=spread_abs, slippage=slippage,
+                                 leverage=leverage, fractional=fractional, max_lots=max_lots,
+                                 borrow_rate=borrow_rate, multiplier=multiplier, margin=margin)
+    for k in ("spread", "spread_abs", "borrow_rate"):
+        if isinstance(costs[k], (pd.Series, np.ndarray, list)):
+            costs[k] = np.asarray(costs[k], dtype=np.float64)
+    if fund is not None:
+        costs["funding_times"], costs["funding_rates"] = fund
+    entries = []
+    for s in syms:
+        b = symbols[s]
+        levels = {"limit": None if lim is None else lim[s], "stop": None if stp is None else stp[s], **bracket}
+        cols = _order_columns(sizes[s], size_type, order_type, levels, tif, errors)
+        entries.append(dict(name=s, open=b.open, high=b.high, low=b.low, close=b.close, times=b.times,
+                            orders=cols, costs=costs))
+    errors.raise_if_any()
+    groups = [syms] if cash_sharing else [[s] for s in syms]
+    by_name = dict(zip(syms, entries))
+    raw = _orders.run_groups([[by_name[s] for s in g] for g in groups], init_cash=init_cash, execution=execution,
+                             intrabar=intrabar, close_at_end=close_at_end, cancel=cancel)
+    first = symbols[syms[0]]
+    return OrdersResult(first.index, syms, groups, raw, {s: symbols[s].close for s in syms}, periods_per_year)

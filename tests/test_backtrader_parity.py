@@ -1,0 +1,360 @@
+"""backtrader 1.9.78.123 against the order-level model (docs/orders.md; issue 13 § 4).
+
+backtrader's SMA-crossover strategy (``bt.indicators.CrossOver`` of a fast and a slow SMA of
+the close; buy on the cross up when flat, ``close()`` on the cross down) runs side by side with
+the same decisions in our model, on real daily bars (GOOG, and ORCL from backtrader's own
+``datas/``), with a stock-like broker (commission a fraction of the value; a fixed size, and
+backtrader's all-in sizer) and with the futures-like scheme (commission per contract,
+multiplier, initial margin). Every trade (entry/exit bar and price, size, net PnL), the final
+value and the final cash agree (rtol 1e-9, the parity rule of docs/design.md).
+
+``ours(...)`` is the one place that runs our model: today the plain-Python reference
+simulator (tests/order_reference.py); point its body at the C++ engine when it exists.
+
+backtrader's rules, read in its source (``cerebro._runnext``, ``brokers/bbroker.py``,
+``comminfo.py``, ``sizers/percents_sizer.py``, ``indicators/crossover.py``), and how they map:
+
+- Bar loop: on every bar ``broker.next()`` (fills) runs before ``strategy.next()`` (decisions).
+  A market order created in ``next()`` at bar j fills in bar j+1 at ``open[j+1]``
+  (``_try_exec_market``: ``exprice = popen``; ``coc``, ``coo`` and ``cheat_on_open`` off, no
+  slippage): our ``execution="open"``.
+- Commission: ``setcommission(commission=0.001)`` is ``CommInfoBase(percabs=True)``, stock-like,
+  ``COMM_PERC``: ``|size| × price × 0.001`` per fill = our ``fees=0.001``. ``COMM_FIXED`` is
+  ``|size| × commission`` per fill = our ``unit_fee`` (docs/orders.md § 8.1).
+- Cash is checked twice: at submission (``check_submitted``, at the start of bar j+1) by a
+  pseudo-execution at the order's *creation* price ``close[j]``, and at the fill at ``open[j+1]``
+  (``_execute``: ``cash < 0`` after the opening cost and commission); either refusal is a
+  ``Margin`` notification. Our model checks once, at the fill (docs/orders.md § 7). With a
+  fixed size the submission check never binds here; backtrader's all-in sizer sizes on
+  ``close[j]`` without commission, so it does: the strategy on our side replays that check
+  (``ours(..., submit_check=True)``), and ``test_backtrader_differs_checks_cash_at_submission``
+  shows the bars where the two rules part.
+- All-in: ``AllInSizerInt`` buys ``int(broker.getcash() / close[j])`` units, decided at the close
+  of bar j. Our ``size=None`` ("percent" 1.0) sizes at the fill price with the fees taken out
+  (docs/orders.md § 5), which backtrader cannot express without ``cheat_on_open``; so our side
+  places that many "units".
+- Futures-like (``stocklike=False``, ``mult``, ``margin``): opening moves ``|size| × margin``
+  out of cash and charges the commission; at every bar's end ``cashadjust`` settles
+  ``size × (close − previous close) × mult`` into cash (mark to market); value = cash +
+  ``|size| × margin``. Our cash excludes the unrealised PnL (docs/orders.md § 8.4): the values
+  agree every bar, the cash agrees once flat, and with a position open at the end
+  backtrader's cash = our cash + the unrealised PnL.
+- End of data: backtrader leaves the position open. Both sides are run two ways: ``end="open"``
+  (our ``close_at_end=False``; the open position, the value and the cash are compared) and
+  ``end="flat"`` (both strategies close at bar n−2's close, so the position is closed at the
+  last bar's open on both sides, and nothing is bought in the last two bars).
+- Crossover: ``CrossOver`` is +1 when the fast SMA is above the slow one and the last non-zero
+  difference before was below (``NonZeroDifference``), −1 mirrored, from bar ``slow`` on; SMAs
+  are ``math.fsum`` means. ``sma_cross`` computes the same numbers, and each run checks them
+  against the indicator's values bar by bar, so the brokers see identical decisions.
+"""
+
+from __future__ import annotations
+
+import math
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, NamedTuple
+
+import numpy as np
+import pandas as pd
+import pytest
+
+sys.path.insert(0, str(Path(__file__).parent))
+from order_reference import simulate  # noqa: E402
+
+bt = pytest.importorskip("backtrader")
+
+DATA = Path(__file__).parent / "data"
+RTOL = 1e-9
+CASH = 10_000.0
+ALL_IN = "all_in"                      # size: backtrader's AllInSizerInt
+STOCK = {"fees": 0.001}                # our cost settings of the stock-like broker
+FUTURES = {"unit_fee": 2.0, "multiplier": 10.0, "margin": 2000.0}
+PAIRS = [(10, 20), (5, 30)]            # (fast, slow) SMA periods
+DATASETS = {"GOOG": ("GOOG.csv", 0), "ORCL": ("orcl-1995-2014.txt", "Date")}
+
+
+class Trade(NamedTuple):
+    entry_bar: int
+    entry_price: float
+    exit_bar: int
+    exit_price: float
+    size: float
+    pnl: float                         # net of both commissions
+
+
+class Outcome(NamedTuple):
+    value: float                       # final value (equity) at the last close
+    cash: float                        # final cash
+    trades: list[Trade]                # closed trades, in exit order
+    position: float                    # units held at the end (0 when flat)
+    entry_price: float                 # of the open position (NaN when flat)
+    refused: list[int]                 # bars where an entry was refused (submission or fill)
+
+
+def load(name: str) -> pd.DataFrame:
+    """A real daily OHLCV file of tests/data as float columns Open, High, Low, Close, Volume."""
+    fname, index_col = DATASETS[name]
+    df = pd.read_csv(DATA / fname, index_col=index_col, parse_dates=True)
+    return df[["Open", "High", "Low", "Close", "Volume"]].astype(float)
+
+
+def sma_cross(close: np.ndarray, fast: int, slow: int) -> np.ndarray:
+    """backtrader's ``CrossOver(SMA(fast), SMA(slow))``: +1 / -1 / 0 from bar ``slow``, NaN before."""
+    n = len(close)
+
+    def sma(p: int) -> np.ndarray:
+        out = np.full(n, np.nan)
+        for j in range(p - 1, n):
+            out[j] = math.fsum(close[j - p + 1:j + 1]) / p
+        return out
+
+    diff = sma(fast) - sma(slow)
+    cross = np.full(n, np.nan)
+    nzd = diff[slow - 1]               # NonZeroDifference's seed
+    for j in range(slow, n):
+        up = nzd < 0.0 and diff[j] > 0.0
+        down = nzd > 0.0 and diff[j] < 0.0
+        cross[j] = float(up) - float(down)
+        nzd = diff[j] if diff[j] else nzd
+    return cross
+
+
+def decide(cross: float, held: float, j: int, n: int, end: str) -> str | None:
+    """The crossover rule at bar j's close: "buy", "close" or nothing. With ``end="flat"`` the
+    position is closed at bar n-2's close (filled at the last open) and nothing is bought."""
+    if end == "flat" and j >= n - 2:
+        return "close" if held and j == n - 2 else None
+    if not held:
+        return "buy" if cross > 0 else None
+    return "close" if cross < 0 else None
+
+
+def all_in_units(cash: float, close: float) -> int:
+    """backtrader's ``AllInSizerInt``: ``int(cash / close * (100 / 100))``."""
+    return int(cash / close * (100 / 100))
+
+
+def submit_refuses(units: int, close: float, cash: float, fees: float) -> bool:
+    """backtrader's ``check_submitted`` for a stock-like market buy when flat: pseudo-executed at
+    the creation price (the decision bar's close), refused when the cash would go below 0."""
+    return cash - units * close - units * fees * close < 0.0
+
+
+# ------------------------------------------------------------------------------ our model
+
+def ours(df: pd.DataFrame, cross: np.ndarray, *, size: int | str, end: str,
+         submit_check: bool = True, **costs: Any) -> Outcome:
+    """The SMA crossover in our model (today the reference simulator, tests/order_reference.py).
+
+    ``size``: units per entry, or ``ALL_IN`` (backtrader's all-in sizer, replayed with its
+    submission check when ``submit_check``). ``costs``: our cost settings. Market orders fill
+    at the next open; nothing is closed at the end (``close_at_end=False``)."""
+    o, h, lo, c = (df[k].to_numpy() for k in ("Open", "High", "Low", "Close"))
+    n = len(c)
+    last: dict[str, Any] = {}
+    at_submit: list[int] = []          # backtrader refuses these in bar j+1, before the open
+
+    def strategy(ctx: Any) -> None:
+        j = ctx.j
+        action = decide(cross[j], ctx.position, j, n, end)
+        if action == "close":
+            ctx.place(side="sell", type="market", intent="close")
+        elif action == "buy":
+            units = size if size != ALL_IN else all_in_units(ctx.cash, c[j])
+            refused = size == ALL_IN and submit_check and submit_refuses(
+                int(units), c[j], ctx.cash, costs.get("fees", 0.0))
+            if refused:
+                at_submit.append(j + 1)
+            elif units > 0:
+                ctx.place(side="buy", type="market", intent="open", size=float(units),
+                          size_type="units")
+        if j == n - 1:
+            last["lots"] = ctx.lots
+
+    res = simulate(o, h, lo, c, strategy=strategy, init_cash=CASH, close_at_end=False,
+                   **costs)
+    trades = [Trade(t["entry_bar"], t["entry_price"], t["exit_bar"], t["exit_price"],
+                    t["size"], t["pnl"]) for t in res["trades"]]
+    refused = sorted(at_submit + [r["fill_bar"] for r in res["orders"]
+                                  if r["reason"] == "insufficient_cash"])
+    lots = last["lots"]
+    assert len(lots) <= 1              # one position, no pyramiding
+    return Outcome(float(res["equity"][-1]), float(res["cash"][-1]), trades,
+                   float(res["position"][-1]), lots[0]["entry_price"] if lots else math.nan,
+                   refused)
+
+
+# ------------------------------------------------------------------------------ backtrader
+
+class SmaCross(bt.Strategy):  # type: ignore[misc]
+    """backtrader's SMA crossover, recording its fills, refusals, trades and crossover values."""
+
+    params = (("fast", 10), ("slow", 20), ("end", "open"), ("n", 0))
+
+    def __init__(self) -> None:
+        fast = bt.indicators.SMA(self.data.close, period=self.p.fast)
+        slow = bt.indicators.SMA(self.data.close, period=self.p.slow)
+        self.crossover = bt.indicators.CrossOver(fast, slow)
+        self.fills: list[tuple[int, float, float]] = []    # bar, signed size, price
+        self.refused: list[int] = []
+        self.pnls: list[float] = []
+        self.seen: dict[int, float] = {}
+
+    def notify_order(self, order: Any) -> None:
+        bar = len(self) - 1            # notified in the bar the broker processed it
+        if order.status == order.Completed:
+            self.fills.append((bar, order.executed.size, order.executed.price))
+        elif order.status in (order.Margin, order.Rejected):
+            self.refused.append(bar)
+
+    def notify_trade(self, trade: Any) -> None:
+        if trade.isclosed:
+            self.pnls.append(trade.pnlcomm)
+
+    def next(self) -> None:
+        j = len(self) - 1
+        self.seen[j] = self.crossover[0]
+        action = decide(self.crossover[0], self.position.size, j, self.p.n, self.p.end)
+        if action == "buy":
+            self.buy()
+        elif action == "close":
+            self.close()
+
+
+def backtrader(df: pd.DataFrame, *, fast: int, slow: int, size: int | str, end: str,
+               setup: Callable[[Any], None]) -> tuple[Outcome, dict[int, float]]:
+    """Runs ``SmaCross`` in backtrader; ``setup(broker)`` sets the commission scheme. Returns
+    the outcome and the crossover value the strategy saw at each bar."""
+    cerebro = bt.Cerebro(stdstats=False)
+    cerebro.adddata(bt.feeds.PandasData(dataname=df))
+    cerebro.addstrategy(SmaCross, fast=fast, slow=slow, end=end, n=len(df))
+    cerebro.broker.setcash(CASH)
+    setup(cerebro.broker)
+    if size == ALL_IN:
+        cerebro.addsizer(bt.sizers.AllInSizerInt)
+    else:
+        cerebro.addsizer(bt.sizers.FixedSize, stake=size)
+    strat = cerebro.run()[0]
+    fills = strat.fills
+    assert len(fills) // 2 == len(strat.pnls)
+    trades = [Trade(a[0], a[2], b[0], b[2], a[1], pnl)
+              for a, b, pnl in zip(fills[0::2], fills[1::2], strat.pnls)]
+    for a, b in zip(fills[0::2], fills[1::2]):
+        assert a[1] > 0 and b[1] == -a[1]  # a buy, then its close
+    pos = strat.position
+    return Outcome(cerebro.broker.getvalue(), cerebro.broker.getcash(), trades,
+                   float(pos.size), float(pos.price) if pos.size else math.nan,
+                   strat.refused), strat.seen
+
+
+def stock_like(broker: Any) -> None:
+    broker.setcommission(commission=STOCK["fees"])
+
+
+def futures_like(broker: Any) -> None:
+    broker.setcommission(commission=FUTURES["unit_fee"], commtype=bt.CommInfoBase.COMM_FIXED,
+                         mult=FUTURES["multiplier"], margin=FUTURES["margin"], stocklike=False)
+
+
+# ------------------------------------------------------------------------------ comparison
+
+def close_to(got: float, exp: float, scale: float) -> bool:
+    """The parity rule: |got - exp| <= 1e-9 * max(|exp|, scale)."""
+    return abs(got - exp) <= RTOL * max(abs(exp), scale)
+
+
+def assert_same_trades(got: list[Trade], exp: list[Trade], px: float) -> None:
+    assert len(got) == len(exp), (len(got), len(exp))
+    for g, e in zip(got, exp):
+        assert (g.entry_bar, g.exit_bar, g.size) == (e.entry_bar, e.exit_bar, e.size), (g, e)
+        assert close_to(g.entry_price, e.entry_price, px), (g, e)
+        assert close_to(g.exit_price, e.exit_price, px), (g, e)
+        assert close_to(g.pnl, e.pnl, CASH), (g, e)
+
+
+def side_by_side(name: str, fast: int, slow: int, size: int | str, end: str,
+                 setup: Callable[[Any], None], costs: dict[str, float],
+                 ) -> tuple[Outcome, Outcome, pd.DataFrame]:
+    """Runs both; checks the crossover values and the trades. Returns (ours, backtrader, bars)."""
+    df = load(name)
+    cross = sma_cross(df["Close"].to_numpy(), fast, slow)
+    theirs, seen = backtrader(df, fast=fast, slow=slow, size=size, end=end, setup=setup)
+    assert sorted(seen) == list(range(slow, len(df)))
+    assert [seen[j] for j in sorted(seen)] == cross[slow:].tolist()
+    got = ours(df, cross, size=size, end=end, **costs)
+    assert_same_trades(got.trades, theirs.trades, float(df["High"].max()))
+    assert len(got.trades) >= 10
+    assert got.refused == theirs.refused
+    assert got.position == theirs.position
+    if got.position:
+        assert close_to(got.entry_price, theirs.entry_price, float(df["High"].max()))
+    return got, theirs, df
+
+
+@pytest.mark.parametrize("end", ["open", "flat"])
+@pytest.mark.parametrize("fast,slow", PAIRS)
+@pytest.mark.parametrize("name", list(DATASETS))
+def test_stock_like_fixed_size(name: str, fast: int, slow: int, end: str) -> None:
+    """10 shares per entry, commission 0.1 % of the value on each fill."""
+    got, theirs, _ = side_by_side(name, fast, slow, 10, end, stock_like, STOCK)
+    assert got.refused == []
+    assert close_to(got.value, theirs.value, CASH)
+    assert close_to(got.cash, theirs.cash, CASH)
+    if end == "flat":
+        assert got.position == 0 and got.value == got.cash
+
+
+@pytest.mark.parametrize("end", ["open", "flat"])
+@pytest.mark.parametrize("name", list(DATASETS))
+def test_stock_like_all_in(name: str, end: str) -> None:
+    """backtrader's AllInSizerInt: every entry buys int(cash / close) units at the next open;
+    entries that the cash cannot pay (at submission or at the fill) are refused on both sides."""
+    got, theirs, _ = side_by_side(name, 10, 20, ALL_IN, end, stock_like, STOCK)
+    assert close_to(got.value, theirs.value, CASH)
+    assert close_to(got.cash, theirs.cash, CASH)
+
+
+def test_backtrader_differs_checks_cash_at_submission() -> None:
+    """backtrader refuses an all-in buy already at submission when the units at the decision
+    bar's close plus the commission exceed the cash; docs/orders.md § 7 checks only at the fill.
+    Without replaying that check our model fills the first such entry (the next open is lower),
+    and the runs part from there."""
+    df = load("GOOG")
+    c, o = df["Close"].to_numpy(), df["Open"].to_numpy()
+    cross = sma_cross(c, 10, 20)
+    theirs, _ = backtrader(df, fast=10, slow=20, size=ALL_IN, end="open", setup=stock_like)
+    plain = ours(df, cross, size=ALL_IN, end="open", submit_check=False, **STOCK)
+    k = min(set(theirs.refused) - set(plain.refused))
+    before = [t for t in theirs.trades if t.exit_bar < k]
+    assert_same_trades([t for t in plain.trades if t.exit_bar < k], before, float(o.max()))
+    cash = CASH + sum(t.pnl for t in before)       # flat at bar k-1's close
+    units = all_in_units(cash, c[k - 1])
+    assert submit_refuses(units, c[k - 1], cash, STOCK["fees"])    # backtrader, at close[k-1]
+    entry = next(t for t in plain.trades if t.entry_bar == k)       # ours, at open[k]
+    assert entry.size == units and entry.entry_price == o[k]
+    assert units * o[k] * (1 + STOCK["fees"]) <= cash
+    assert not close_to(plain.value, theirs.value, CASH)
+
+
+@pytest.mark.parametrize("end", ["open", "flat"])
+@pytest.mark.parametrize("fast,slow", PAIRS)
+@pytest.mark.parametrize("contracts", [1, 2])
+def test_futures_like(contracts: int, fast: int, slow: int, end: str) -> None:
+    """GOOG as a future: 2.0 per contract per fill, multiplier 10, initial margin 2,000.
+    backtrader settles the PnL into cash every bar: the values agree; the cash agrees when
+    flat, and with a position open at the end backtrader's cash holds its unrealised PnL."""
+    got, theirs, df = side_by_side("GOOG", fast, slow, contracts, end, futures_like, FUTURES)
+    assert close_to(got.value, theirs.value, CASH)
+    if got.position:
+        unrealised = got.position * (float(df["Close"].iloc[-1]) - got.entry_price) \
+            * FUTURES["multiplier"]
+        assert close_to(got.cash + unrealised, theirs.cash, CASH)
+        assert not close_to(got.cash, theirs.cash, CASH)
+        assert close_to(got.value, got.cash + got.position * FUTURES["margin"] + unrealised,
+                        CASH)
+    else:
+        assert close_to(got.cash, theirs.cash, CASH)
+        assert got.value == got.cash

@@ -53,7 +53,6 @@ from __future__ import annotations
 
 import math
 import sys
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -62,7 +61,7 @@ import pandas as pd
 import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))
-from order_reference import simulate  # noqa: E402
+from order_reference import simulate
 
 bt = pytest.importorskip("backtrader")
 
@@ -92,6 +91,7 @@ class Outcome(NamedTuple):
     position: float                    # units held at the end (0 when flat)
     entry_price: float                 # of the open position (NaN when flat)
     refused: list[int]                 # bars where an entry was refused (submission or fill)
+    values: np.ndarray                 # value at every bar's close
 
 
 def load(name: str) -> pd.DataFrame:
@@ -184,7 +184,7 @@ def ours(df: pd.DataFrame, cross: np.ndarray, *, size: int | str, end: str,
     assert len(lots) <= 1              # one position, no pyramiding
     return Outcome(float(res["equity"][-1]), float(res["cash"][-1]), trades,
                    float(res["position"][-1]), lots[0]["entry_price"] if lots else math.nan,
-                   refused)
+                   refused, res["equity"])
 
 
 # ------------------------------------------------------------------------------ backtrader
@@ -202,6 +202,10 @@ class SmaCross(bt.Strategy):  # type: ignore[misc]
         self.refused: list[int] = []
         self.pnls: list[float] = []
         self.seen: dict[int, float] = {}
+        self.values: list[float] = []  # broker value at each bar's close
+
+    def prenext(self) -> None:
+        self.values.append(self.broker.getvalue())
 
     def notify_order(self, order: Any) -> None:
         bar = len(self) - 1            # notified in the bar the broker processed it
@@ -216,6 +220,7 @@ class SmaCross(bt.Strategy):  # type: ignore[misc]
 
     def next(self) -> None:
         j = len(self) - 1
+        self.values.append(self.broker.getvalue())
         self.seen[j] = self.crossover[0]
         action = decide(self.crossover[0], self.position.size, j, self.p.n, self.p.end)
         if action == "buy":
@@ -225,14 +230,14 @@ class SmaCross(bt.Strategy):  # type: ignore[misc]
 
 
 def backtrader(df: pd.DataFrame, *, fast: int, slow: int, size: int | str, end: str,
-               setup: Callable[[Any], None]) -> tuple[Outcome, dict[int, float]]:
-    """Runs ``SmaCross`` in backtrader; ``setup(broker)`` sets the commission scheme. Returns
+               costs: dict[str, float]) -> tuple[Outcome, dict[int, float]]:
+    """Runs ``SmaCross`` in backtrader with the commission scheme of our ``costs``. Returns
     the outcome and the crossover value the strategy saw at each bar."""
     cerebro = bt.Cerebro(stdstats=False)
     cerebro.adddata(bt.feeds.PandasData(dataname=df))
     cerebro.addstrategy(SmaCross, fast=fast, slow=slow, end=end, n=len(df))
     cerebro.broker.setcash(CASH)
-    setup(cerebro.broker)
+    commission_scheme(cerebro.broker, costs)
     if size == ALL_IN:
         cerebro.addsizer(bt.sizers.AllInSizerInt)
     else:
@@ -247,16 +252,17 @@ def backtrader(df: pd.DataFrame, *, fast: int, slow: int, size: int | str, end: 
     pos = strat.position
     return Outcome(cerebro.broker.getvalue(), cerebro.broker.getcash(), trades,
                    float(pos.size), float(pos.price) if pos.size else math.nan,
-                   strat.refused), strat.seen
+                   strat.refused, np.asarray(strat.values)), strat.seen
 
 
-def stock_like(broker: Any) -> None:
-    broker.setcommission(commission=STOCK["fees"])
-
-
-def futures_like(broker: Any) -> None:
-    broker.setcommission(commission=FUTURES["unit_fee"], commtype=bt.CommInfoBase.COMM_FIXED,
-                         mult=FUTURES["multiplier"], margin=FUTURES["margin"], stocklike=False)
+def commission_scheme(broker: Any, costs: dict[str, float]) -> None:
+    """backtrader's scheme for our cost settings: stock-like ``fees`` (a fraction of the value),
+    or futures-like ``unit_fee`` per contract, ``multiplier`` and ``margin``."""
+    if "margin" not in costs:
+        broker.setcommission(commission=costs["fees"])
+        return
+    broker.setcommission(commission=costs["unit_fee"], commtype=bt.CommInfoBase.COMM_FIXED,
+                         mult=costs["multiplier"], margin=costs["margin"], stocklike=False)
 
 
 # ------------------------------------------------------------------------------ comparison
@@ -276,12 +282,12 @@ def assert_same_trades(got: list[Trade], exp: list[Trade], px: float) -> None:
 
 
 def side_by_side(name: str, fast: int, slow: int, size: int | str, end: str,
-                 setup: Callable[[Any], None], costs: dict[str, float],
-                 ) -> tuple[Outcome, Outcome, pd.DataFrame]:
-    """Runs both; checks the crossover values and the trades. Returns (ours, backtrader, bars)."""
+                 costs: dict[str, float]) -> tuple[Outcome, Outcome, pd.DataFrame]:
+    """Runs both; checks the crossover values, the trades, the refusals, the open position and
+    the value at every close. Returns (ours, backtrader, bars)."""
     df = load(name)
     cross = sma_cross(df["Close"].to_numpy(), fast, slow)
-    theirs, seen = backtrader(df, fast=fast, slow=slow, size=size, end=end, setup=setup)
+    theirs, seen = backtrader(df, fast=fast, slow=slow, size=size, end=end, costs=costs)
     assert sorted(seen) == list(range(slow, len(df)))
     assert [seen[j] for j in sorted(seen)] == cross[slow:].tolist()
     got = ours(df, cross, size=size, end=end, **costs)
@@ -291,6 +297,9 @@ def side_by_side(name: str, fast: int, slow: int, size: int | str, end: str,
     assert got.position == theirs.position
     if got.position:
         assert close_to(got.entry_price, theirs.entry_price, float(df["High"].max()))
+    assert len(theirs.values) == len(df)
+    bad = np.abs(got.values - theirs.values) > RTOL * np.maximum(np.abs(theirs.values), CASH)
+    assert not bad.any(), f"value differs first at bar {int(np.argmax(bad))}"
     return got, theirs, df
 
 
@@ -299,7 +308,7 @@ def side_by_side(name: str, fast: int, slow: int, size: int | str, end: str,
 @pytest.mark.parametrize("name", list(DATASETS))
 def test_stock_like_fixed_size(name: str, fast: int, slow: int, end: str) -> None:
     """10 shares per entry, commission 0.1 % of the value on each fill."""
-    got, theirs, _ = side_by_side(name, fast, slow, 10, end, stock_like, STOCK)
+    got, theirs, _ = side_by_side(name, fast, slow, 10, end, STOCK)
     assert got.refused == []
     assert close_to(got.value, theirs.value, CASH)
     assert close_to(got.cash, theirs.cash, CASH)
@@ -312,7 +321,7 @@ def test_stock_like_fixed_size(name: str, fast: int, slow: int, end: str) -> Non
 def test_stock_like_all_in(name: str, end: str) -> None:
     """backtrader's AllInSizerInt: every entry buys int(cash / close) units at the next open;
     entries that the cash cannot pay (at submission or at the fill) are refused on both sides."""
-    got, theirs, _ = side_by_side(name, 10, 20, ALL_IN, end, stock_like, STOCK)
+    got, theirs, _ = side_by_side(name, 10, 20, ALL_IN, end, STOCK)
     assert close_to(got.value, theirs.value, CASH)
     assert close_to(got.cash, theirs.cash, CASH)
 
@@ -325,7 +334,7 @@ def test_backtrader_differs_checks_cash_at_submission() -> None:
     df = load("GOOG")
     c, o = df["Close"].to_numpy(), df["Open"].to_numpy()
     cross = sma_cross(c, 10, 20)
-    theirs, _ = backtrader(df, fast=10, slow=20, size=ALL_IN, end="open", setup=stock_like)
+    theirs, _ = backtrader(df, fast=10, slow=20, size=ALL_IN, end="open", costs=STOCK)
     plain = ours(df, cross, size=ALL_IN, end="open", submit_check=False, **STOCK)
     k = min(set(theirs.refused) - set(plain.refused))
     before = [t for t in theirs.trades if t.exit_bar < k]
@@ -346,7 +355,7 @@ def test_futures_like(contracts: int, fast: int, slow: int, end: str) -> None:
     """GOOG as a future: 2.0 per contract per fill, multiplier 10, initial margin 2,000.
     backtrader settles the PnL into cash every bar: the values agree; the cash agrees when
     flat, and with a position open at the end backtrader's cash holds its unrealised PnL."""
-    got, theirs, df = side_by_side("GOOG", fast, slow, contracts, end, futures_like, FUTURES)
+    got, theirs, df = side_by_side("GOOG", fast, slow, contracts, end, FUTURES)
     assert close_to(got.value, theirs.value, CASH)
     if got.position:
         unrealised = got.position * (float(df["Close"].iloc[-1]) - got.entry_price) \
@@ -358,3 +367,13 @@ def test_futures_like(contracts: int, fast: int, slow: int, end: str) -> None:
     else:
         assert close_to(got.cash, theirs.cash, CASH)
         assert got.value == got.cash
+
+
+def test_futures_like_margin_check() -> None:
+    """Both sides refuse an entry whose margin and commission exceed the cash (4 contracts at
+    a margin of 2,450 on ORCL: once the first trades' losses and commissions bring the cash
+    below 4 x 2,450 + 4 x 2.0 = 9,808, every entry is refused, in the bar it would fill)."""
+    costs = {**FUTURES, "margin": 2450.0}
+    got, theirs, _ = side_by_side("ORCL", 10, 20, 4, "open", costs)
+    assert len(got.refused) >= 10
+    assert got.position == 0 and close_to(got.cash, theirs.cash, CASH)

@@ -39,6 +39,9 @@ backtrader's rules, read in its source (``cerebro._runnext``, ``brokers/bbroker.
   ``|size| × margin``. Our cash excludes the unrealised PnL (docs/orders.md § 8.4): the values
   agree every bar, the cash agrees once flat, and with a position open at the end
   backtrader's cash = our cash + the unrealised PnL.
+- Slippage (``test_slippage``): ``slip_perc`` is our ``slippage``, ``slip_fixed`` half our
+  ``spread_abs``, with ``slip_out=True``; by default backtrader caps a slipped fill at the
+  bar's high/low (``_slip_up``/``_slip_down``), we do not (docs/orders.md § 8.2).
 - End of data: backtrader leaves the position open. Both sides are run two ways: ``end="open"``
   (our ``close_at_end=False``; the open position, the value and the cash are compared) and
   ``end="flat"`` (both strategies close at bar n−2's close, so the position is closed at the
@@ -230,14 +233,19 @@ class SmaCross(bt.Strategy):  # type: ignore[misc]
 
 
 def backtrader(df: pd.DataFrame, *, fast: int, slow: int, size: int | str, end: str,
-               costs: dict[str, float]) -> tuple[Outcome, dict[int, float]]:
-    """Runs ``SmaCross`` in backtrader with the commission scheme of our ``costs``. Returns
-    the outcome and the crossover value the strategy saw at each bar."""
+               costs: dict[str, float], slip: dict[str, Any] | None = None,
+               ) -> tuple[Outcome, dict[int, float]]:
+    """Runs ``SmaCross`` in backtrader with the commission scheme of our ``costs``; ``slip``:
+    the keywords of ``broker.set_slippage_perc`` (with ``perc``) or ``set_slippage_fixed``
+    (with ``fixed``). Returns the outcome and the crossover value seen at each bar."""
     cerebro = bt.Cerebro(stdstats=False)
     cerebro.adddata(bt.feeds.PandasData(dataname=df))
     cerebro.addstrategy(SmaCross, fast=fast, slow=slow, end=end, n=len(df))
     cerebro.broker.setcash(CASH)
     commission_scheme(cerebro.broker, costs)
+    if slip is not None:
+        setter = "set_slippage_perc" if "perc" in slip else "set_slippage_fixed"
+        getattr(cerebro.broker, setter)(**slip)
     if size == ALL_IN:
         cerebro.addsizer(bt.sizers.AllInSizerInt)
     else:
@@ -282,15 +290,19 @@ def assert_same_trades(got: list[Trade], exp: list[Trade], px: float) -> None:
 
 
 def side_by_side(name: str, fast: int, slow: int, size: int | str, end: str,
-                 costs: dict[str, float]) -> tuple[Outcome, Outcome, pd.DataFrame]:
-    """Runs both; checks the crossover values, the trades, the refusals, the open position and
-    the value at every close. Returns (ours, backtrader, bars)."""
+                 costs: dict[str, float], slip: dict[str, Any] | None = None,
+                 our_slip: dict[str, float] | None = None,
+                 ) -> tuple[Outcome, Outcome, pd.DataFrame]:
+    """Runs both (``slip`` for backtrader, ``our_slip`` our slippage/spread settings); checks
+    the crossover values, the trades, the refusals, the open position and the value at every
+    close. Returns (ours, backtrader, bars)."""
     df = load(name)
     cross = sma_cross(df["Close"].to_numpy(), fast, slow)
-    theirs, seen = backtrader(df, fast=fast, slow=slow, size=size, end=end, costs=costs)
+    theirs, seen = backtrader(df, fast=fast, slow=slow, size=size, end=end, costs=costs,
+                              slip=slip)
     assert sorted(seen) == list(range(slow, len(df)))
     assert [seen[j] for j in sorted(seen)] == cross[slow:].tolist()
-    got = ours(df, cross, size=size, end=end, **costs)
+    got = ours(df, cross, size=size, end=end, **costs, **(our_slip or {}))
     assert_same_trades(got.trades, theirs.trades, float(df["High"].max()))
     assert len(got.trades) >= 10
     assert got.refused == theirs.refused
@@ -377,3 +389,43 @@ def test_futures_like_margin_check() -> None:
     got, theirs, _ = side_by_side("ORCL", 10, 20, 4, "open", costs)
     assert len(got.refused) >= 10
     assert got.position == 0 and close_to(got.cash, theirs.cash, CASH)
+
+
+
+@pytest.mark.parametrize("slip,our_slip", [
+    ({"perc": 0.002, "slip_out": True}, {"slippage": 0.002}),
+    ({"fixed": 0.25, "slip_out": True}, {"spread_abs": 0.5}),
+    ({"perc": 0.002, "slip_open": False}, {}),
+], ids=["perc", "fixed", "not-at-open"])
+def test_slippage(slip: dict[str, Any], our_slip: dict[str, float]) -> None:
+    """backtrader's ``slip_perc`` is our ``slippage`` and its ``slip_fixed`` half our
+    ``spread_abs`` (docs/orders.md § 8.2) when a slipped price may leave the bar's range
+    (``slip_out=True``); with ``slip_open=False`` market orders at the open are not slipped."""
+    got, theirs, df = side_by_side("GOOG", 10, 20, 10, "open", STOCK, slip, our_slip)
+    o = df["Open"].to_numpy()
+    slipped = [t.entry_price != o[t.entry_bar] for t in got.trades]
+    assert all(slipped) if our_slip else not any(slipped)
+    assert close_to(got.cash, theirs.cash, CASH)
+
+
+def test_backtrader_differs_caps_slippage_at_the_bar() -> None:
+    """With ``set_slippage_perc``'s defaults (``slip_match=True``, ``slip_out=False``)
+    backtrader caps a slipped fill at the bar's high (a buy) or low (a sell); our slippage is
+    not capped (docs/orders.md § 8.2). Trades where the cap binds differ by exactly that."""
+    df = load("GOOG")
+    o, h, lo = (df[k].to_numpy() for k in ("Open", "High", "Low"))
+    cross = sma_cross(df["Close"].to_numpy(), 10, 20)
+    s = 0.002
+    theirs, _ = backtrader(df, fast=10, slow=20, size=10, end="open", costs=STOCK,
+                           slip={"perc": s})
+    got = ours(df, cross, size=10, end="open", slippage=s, **STOCK)
+    assert [(t.entry_bar, t.exit_bar) for t in got.trades] == \
+        [(t.entry_bar, t.exit_bar) for t in theirs.trades]
+    px, capped = float(h.max()), 0
+    for g, e in zip(got.trades, theirs.trades):
+        assert g.entry_price == o[g.entry_bar] * (1 + s)
+        assert g.exit_price == o[g.exit_bar] * (1 - s)
+        assert close_to(e.entry_price, min(g.entry_price, h[g.entry_bar]), px)
+        assert close_to(e.exit_price, max(g.exit_price, lo[g.exit_bar]), px)
+        capped += g.entry_price > h[g.entry_bar] or g.exit_price < lo[g.exit_bar]
+    assert capped >= 5

@@ -1,8 +1,8 @@
 """backtrader 1.9.78.123 against the order-level model (docs/orders.md; issue 13 § 4).
 
 backtrader's SMA-crossover strategy (``bt.indicators.CrossOver`` of a fast and a slow SMA of
-the close; buy on the cross up when flat, ``close()`` on the cross down) runs side by side with
-the same decisions in our model, on real daily bars (GOOG, and ORCL from backtrader's own
+the close; buy on the cross up when flat, ``close()`` on the cross down; and its long-short
+form, which reverses on every cross) runs side by side with the same decisions in our model, on real daily bars (GOOG, and ORCL from backtrader's own
 ``datas/``), with a stock-like broker (commission a fraction of the value; a fixed size, and
 backtrader's all-in sizer) and with the futures-like scheme (commission per contract,
 multiplier, initial margin). Every trade (entry/exit bar and price, size, net PnL), the final
@@ -42,6 +42,14 @@ backtrader's rules, read in its source (``cerebro._runnext``, ``brokers/bbroker.
 - Slippage (``test_slippage``): ``slip_perc`` is our ``slippage``, ``slip_fixed`` half our
   ``spread_abs``, with ``slip_out=True``; by default backtrader caps a slipped fill at the
   bar's high/low (``_slip_up``/``_slip_down``), we do not (docs/orders.md § 8.2).
+- Reversal (long-short): backtrader's ``sell(size=held + stake)`` against a long is one fill,
+  split into the closing part (commission to the old trade) and the opening part; our "open"
+  order against a held position closes every lot, then opens ``stake`` (docs/orders.md § 3).
+  Shorts: backtrader (``shortcash=True``) adds the sale's proceeds to cash and values the
+  position at ``size × close`` (< 0), as our cash account does.
+- Trades: backtrader's closed ``Trade`` (``tradehistory=True``): bars ``baropen − 1`` and
+  ``barclose − 1`` (``len(data)`` when updated), entry ``price``, the first event's size, the
+  last event's price, ``pnlcomm``.
 - End of data: backtrader leaves the position open. Both sides are run two ways: ``end="open"``
   (our ``close_at_end=False``; the open position, the value and the cash are compared) and
   ``end="flat"`` (both strategies close at bar n−2's close, so the position is closed at the
@@ -75,7 +83,10 @@ ALL_IN = "all_in"                      # size: backtrader's AllInSizerInt
 STOCK = {"fees": 0.001}                # our cost settings of the stock-like broker
 FUTURES = {"unit_fee": 2.0, "multiplier": 10.0, "margin": 2000.0}
 PAIRS = [(10, 20), (5, 30)]            # (fast, slow) SMA periods
-DATASETS = {"GOOG": ("GOOG.csv", 0), "ORCL": ("orcl-1995-2014.txt", "Date")}
+DATASETS = {"GOOG": ("GOOG.csv", 0, None), "ORCL": ("orcl-1995-2014.txt", "Date", None),
+            # ends in the 2008 fall: the long-short strategy is short at the end
+            "GOOG-2008": ("GOOG.csv", 0, "2008-11-28")}
+NAMES = ["GOOG", "ORCL"]
 
 
 class Trade(NamedTuple):
@@ -98,10 +109,11 @@ class Outcome(NamedTuple):
 
 
 def load(name: str) -> pd.DataFrame:
-    """A real daily OHLCV file of tests/data as float columns Open, High, Low, Close, Volume."""
-    fname, index_col = DATASETS[name]
+    """A real daily OHLCV file of tests/data (up to a last date) as float columns Open, High,
+    Low, Close, Volume."""
+    fname, index_col, last = DATASETS[name]
     df = pd.read_csv(DATA / fname, index_col=index_col, parse_dates=True)
-    return df[["Open", "High", "Low", "Close", "Volume"]].astype(float)
+    return df.loc[:last, ["Open", "High", "Low", "Close", "Volume"]].astype(float)
 
 
 def sma_cross(close: np.ndarray, fast: int, slow: int) -> np.ndarray:
@@ -125,14 +137,21 @@ def sma_cross(close: np.ndarray, fast: int, slow: int) -> np.ndarray:
     return cross
 
 
-def decide(cross: float, held: float, j: int, n: int, end: str) -> str | None:
-    """The crossover rule at bar j's close: "buy", "close" or nothing. With ``end="flat"`` the
-    position is closed at bar n-2's close (filled at the last open) and nothing is bought."""
+def decide(cross: float, held: float, j: int, n: int, end: str, short: bool) -> str | None:
+    """The crossover rule at bar j's close: "buy", "sell", "close" or nothing. Long-only: buy on
+    the cross up when flat, close on the cross down; ``short``: buy on the cross up unless long,
+    sell on the cross down unless short (a reversal when the other side is held). With
+    ``end="flat"`` the position is closed at bar n-2's close (filled at the last open) and
+    nothing is opened in the last two bars."""
     if end == "flat" and j >= n - 2:
         return "close" if held and j == n - 2 else None
-    if not held:
-        return "buy" if cross > 0 else None
-    return "close" if cross < 0 else None
+    if cross > 0 and held <= 0:
+        return "buy"
+    if cross < 0 and held > 0 and not short:
+        return "close"
+    if cross < 0 and held >= 0 and short:
+        return "sell"
+    return None
 
 
 def all_in_units(cash: float, close: float) -> int:
@@ -149,12 +168,13 @@ def submit_refuses(units: int, close: float, cash: float, fees: float) -> bool:
 # ------------------------------------------------------------------------------ our model
 
 def ours(df: pd.DataFrame, cross: np.ndarray, *, size: int | str, end: str,
-         submit_check: bool = True, **costs: Any) -> Outcome:
+         short: bool = False, submit_check: bool = True, **costs: Any) -> Outcome:
     """The SMA crossover in our model (today the reference simulator, tests/order_reference.py).
 
     ``size``: units per entry, or ``ALL_IN`` (backtrader's all-in sizer, replayed with its
-    submission check when ``submit_check``). ``costs``: our cost settings. Market orders fill
-    at the next open; nothing is closed at the end (``close_at_end=False``)."""
+    submission check when ``submit_check``; long-only). ``short``: the long-short form.
+    ``costs``: our cost settings. Market orders fill at the next open; nothing is closed at
+    the end (``close_at_end=False``)."""
     o, h, lo, c = (df[k].to_numpy() for k in ("Open", "High", "Low", "Close"))
     n = len(c)
     last: dict[str, Any] = {}
@@ -162,17 +182,17 @@ def ours(df: pd.DataFrame, cross: np.ndarray, *, size: int | str, end: str,
 
     def strategy(ctx: Any) -> None:
         j = ctx.j
-        action = decide(cross[j], ctx.position, j, n, end)
+        action = decide(cross[j], ctx.position, j, n, end, short)
         if action == "close":
-            ctx.place(side="sell", type="market", intent="close")
-        elif action == "buy":
+            ctx.place(side="sell" if ctx.position > 0 else "buy", type="market", intent="close")
+        elif action is not None:
             units = size if size != ALL_IN else all_in_units(ctx.cash, c[j])
             refused = size == ALL_IN and submit_check and submit_refuses(
                 int(units), c[j], ctx.cash, costs.get("fees", 0.0))
             if refused:
                 at_submit.append(j + 1)
             elif units > 0:
-                ctx.place(side="buy", type="market", intent="open", size=float(units),
+                ctx.place(side=action, type="market", intent="open", size=float(units),
                           size_type="units")
         if j == n - 1:
             last["lots"] = ctx.lots
@@ -193,17 +213,18 @@ def ours(df: pd.DataFrame, cross: np.ndarray, *, size: int | str, end: str,
 # ------------------------------------------------------------------------------ backtrader
 
 class SmaCross(bt.Strategy):  # type: ignore[misc]
-    """backtrader's SMA crossover, recording its fills, refusals, trades and crossover values."""
+    """backtrader's SMA crossover, recording its trades, refusals, values and crossover values.
+    Entries from flat are sized by the sizer; a reversal sells/buys the held size + ``stake``."""
 
-    params = (("fast", 10), ("slow", 20), ("end", "open"), ("n", 0))
+    params = (("fast", 10), ("slow", 20), ("end", "open"), ("n", 0), ("short", False),
+              ("stake", 0))
 
     def __init__(self) -> None:
         fast = bt.indicators.SMA(self.data.close, period=self.p.fast)
         slow = bt.indicators.SMA(self.data.close, period=self.p.slow)
         self.crossover = bt.indicators.CrossOver(fast, slow)
-        self.fills: list[tuple[int, float, float]] = []    # bar, signed size, price
+        self.trades: list[Trade] = []
         self.refused: list[int] = []
-        self.pnls: list[float] = []
         self.seen: dict[int, float] = {}
         self.values: list[float] = []  # broker value at each bar's close
 
@@ -211,36 +232,41 @@ class SmaCross(bt.Strategy):  # type: ignore[misc]
         self.values.append(self.broker.getvalue())
 
     def notify_order(self, order: Any) -> None:
-        bar = len(self) - 1            # notified in the bar the broker processed it
-        if order.status == order.Completed:
-            self.fills.append((bar, order.executed.size, order.executed.price))
-        elif order.status in (order.Margin, order.Rejected):
-            self.refused.append(bar)
+        if order.status in (order.Margin, order.Rejected):
+            self.refused.append(len(self) - 1)  # notified in the bar the broker refused it
 
     def notify_trade(self, trade: Any) -> None:
         if trade.isclosed:
-            self.pnls.append(trade.pnlcomm)
+            first, last = trade.history[0].event, trade.history[-1].event
+            self.trades.append(Trade(trade.baropen - 1, trade.price, trade.barclose - 1,
+                                     last.price, abs(first.size), trade.pnlcomm))
 
     def next(self) -> None:
         j = len(self) - 1
         self.values.append(self.broker.getvalue())
         self.seen[j] = self.crossover[0]
-        action = decide(self.crossover[0], self.position.size, j, self.p.n, self.p.end)
-        if action == "buy":
-            self.buy()
-        elif action == "close":
+        held = self.position.size
+        action = decide(self.crossover[0], held, j, self.p.n, self.p.end, self.p.short)
+        if action == "close":
             self.close()
+        elif action is not None:
+            send = self.buy if action == "buy" else self.sell
+            if held:
+                send(size=abs(held) + self.p.stake)   # a reversal
+            else:
+                send()                                # sized by the sizer
 
 
 def backtrader(df: pd.DataFrame, *, fast: int, slow: int, size: int | str, end: str,
-               costs: dict[str, float], slip: dict[str, Any] | None = None,
-               ) -> tuple[Outcome, dict[int, float]]:
+               costs: dict[str, float], short: bool = False,
+               slip: dict[str, Any] | None = None) -> tuple[Outcome, dict[int, float]]:
     """Runs ``SmaCross`` in backtrader with the commission scheme of our ``costs``; ``slip``:
     the keywords of ``broker.set_slippage_perc`` (with ``perc``) or ``set_slippage_fixed``
     (with ``fixed``). Returns the outcome and the crossover value seen at each bar."""
-    cerebro = bt.Cerebro(stdstats=False)
+    cerebro = bt.Cerebro(stdstats=False, tradehistory=True)
     cerebro.adddata(bt.feeds.PandasData(dataname=df))
-    cerebro.addstrategy(SmaCross, fast=fast, slow=slow, end=end, n=len(df))
+    cerebro.addstrategy(SmaCross, fast=fast, slow=slow, end=end, n=len(df), short=short,
+                        stake=0 if size == ALL_IN else size)
     cerebro.broker.setcash(CASH)
     commission_scheme(cerebro.broker, costs)
     if slip is not None:
@@ -251,14 +277,8 @@ def backtrader(df: pd.DataFrame, *, fast: int, slow: int, size: int | str, end: 
     else:
         cerebro.addsizer(bt.sizers.FixedSize, stake=size)
     strat = cerebro.run()[0]
-    fills = strat.fills
-    assert len(fills) // 2 == len(strat.pnls)
-    trades = [Trade(a[0], a[2], b[0], b[2], a[1], pnl)
-              for a, b, pnl in zip(fills[0::2], fills[1::2], strat.pnls)]
-    for a, b in zip(fills[0::2], fills[1::2]):
-        assert a[1] > 0 and b[1] == -a[1]  # a buy, then its close
     pos = strat.position
-    return Outcome(cerebro.broker.getvalue(), cerebro.broker.getcash(), trades,
+    return Outcome(cerebro.broker.getvalue(), cerebro.broker.getcash(), strat.trades,
                    float(pos.size), float(pos.price) if pos.size else math.nan,
                    strat.refused, np.asarray(strat.values)), strat.seen
 
@@ -290,8 +310,8 @@ def assert_same_trades(got: list[Trade], exp: list[Trade], px: float) -> None:
 
 
 def side_by_side(name: str, fast: int, slow: int, size: int | str, end: str,
-                 costs: dict[str, float], slip: dict[str, Any] | None = None,
-                 our_slip: dict[str, float] | None = None,
+                 costs: dict[str, float], short: bool = False,
+                 slip: dict[str, Any] | None = None, our_slip: dict[str, float] | None = None,
                  ) -> tuple[Outcome, Outcome, pd.DataFrame]:
     """Runs both (``slip`` for backtrader, ``our_slip`` our slippage/spread settings); checks
     the crossover values, the trades, the refusals, the open position and the value at every
@@ -299,10 +319,10 @@ def side_by_side(name: str, fast: int, slow: int, size: int | str, end: str,
     df = load(name)
     cross = sma_cross(df["Close"].to_numpy(), fast, slow)
     theirs, seen = backtrader(df, fast=fast, slow=slow, size=size, end=end, costs=costs,
-                              slip=slip)
+                              short=short, slip=slip)
     assert sorted(seen) == list(range(slow, len(df)))
     assert [seen[j] for j in sorted(seen)] == cross[slow:].tolist()
-    got = ours(df, cross, size=size, end=end, **costs, **(our_slip or {}))
+    got = ours(df, cross, size=size, end=end, short=short, **costs, **(our_slip or {}))
     assert_same_trades(got.trades, theirs.trades, float(df["High"].max()))
     assert len(got.trades) >= 10
     assert got.refused == theirs.refused
@@ -317,7 +337,7 @@ def side_by_side(name: str, fast: int, slow: int, size: int | str, end: str,
 
 @pytest.mark.parametrize("end", ["open", "flat"])
 @pytest.mark.parametrize("fast,slow", PAIRS)
-@pytest.mark.parametrize("name", list(DATASETS))
+@pytest.mark.parametrize("name", NAMES)
 def test_stock_like_fixed_size(name: str, fast: int, slow: int, end: str) -> None:
     """10 shares per entry, commission 0.1 % of the value on each fill."""
     got, theirs, _ = side_by_side(name, fast, slow, 10, end, STOCK)
@@ -329,7 +349,7 @@ def test_stock_like_fixed_size(name: str, fast: int, slow: int, end: str) -> Non
 
 
 @pytest.mark.parametrize("end", ["open", "flat"])
-@pytest.mark.parametrize("name", list(DATASETS))
+@pytest.mark.parametrize("name", NAMES)
 def test_stock_like_all_in(name: str, end: str) -> None:
     """backtrader's AllInSizerInt: every entry buys int(cash / close) units at the next open;
     entries that the cash cannot pay (at submission or at the fill) are refused on both sides."""
@@ -401,7 +421,8 @@ def test_slippage(slip: dict[str, Any], our_slip: dict[str, float]) -> None:
     """backtrader's ``slip_perc`` is our ``slippage`` and its ``slip_fixed`` half our
     ``spread_abs`` (docs/orders.md § 8.2) when a slipped price may leave the bar's range
     (``slip_out=True``); with ``slip_open=False`` market orders at the open are not slipped."""
-    got, theirs, df = side_by_side("GOOG", 10, 20, 10, "open", STOCK, slip, our_slip)
+    got, theirs, df = side_by_side("GOOG", 10, 20, 10, "open", STOCK, slip=slip,
+                                   our_slip=our_slip)
     o = df["Open"].to_numpy()
     slipped = [t.entry_price != o[t.entry_bar] for t in got.trades]
     assert all(slipped) if our_slip else not any(slipped)
@@ -429,3 +450,22 @@ def test_backtrader_differs_caps_slippage_at_the_bar() -> None:
         assert close_to(e.exit_price, max(g.exit_price, lo[g.exit_bar]), px)
         capped += g.entry_price > h[g.entry_bar] or g.exit_price < lo[g.exit_bar]
     assert capped >= 5
+
+
+@pytest.mark.parametrize("end", ["open", "flat"])
+@pytest.mark.parametrize("costs,size", [(STOCK, 10), (FUTURES, 2)], ids=["stock", "futures"])
+@pytest.mark.parametrize("name", list(DATASETS))
+def test_long_short_reversals(name: str, costs: dict[str, float], size: int, end: str) -> None:
+    """The long-short crossover: every cross reverses the position (backtrader: one order of
+    the held size + stake; ours: an "open" order against the held side, docs/orders.md § 3).
+    Short trades, reversals and (futures) short positions marked to market agree."""
+    got, theirs, df = side_by_side(name, 10, 20, size, end, costs, short=True)
+    assert any(t.exit_bar == u.entry_bar for t, u in zip(got.trades, got.trades[1:]))
+    assert got.position == (0 if end == "flat" else -size if name == "GOOG-2008" else size)
+    assert close_to(got.value, theirs.value, CASH)
+    if not got.position or "margin" not in costs:
+        assert close_to(got.cash, theirs.cash, CASH)
+    else:
+        unrealised = got.position * (float(df["Close"].iloc[-1]) - got.entry_price) \
+            * costs["multiplier"]
+        assert close_to(got.cash + unrealised, theirs.cash, CASH)

@@ -197,8 +197,8 @@ def ours(df: pd.DataFrame, cross: np.ndarray, *, size: int | str, end: str,
         if j == n - 1:
             last["lots"] = ctx.lots
 
-    res = simulate(o, h, lo, c, strategy=strategy, init_cash=CASH, close_at_end=False,
-                   **costs)
+    res = simulate(o, h, lo, c, index=df.index, strategy=strategy, init_cash=CASH,
+                   close_at_end=False, **costs)
     trades = [Trade(t["entry_bar"], t["entry_price"], t["exit_bar"], t["exit_price"],
                     t["size"], t["pnl"]) for t in res["trades"]]
     refused = sorted(at_submit + [r["fill_bar"] for r in res["orders"]
@@ -259,16 +259,18 @@ class SmaCross(bt.Strategy):  # type: ignore[misc]
 
 def backtrader(df: pd.DataFrame, *, fast: int, slow: int, size: int | str, end: str,
                costs: dict[str, float], short: bool = False,
-               slip: dict[str, Any] | None = None) -> tuple[Outcome, dict[int, float]]:
+               slip: dict[str, Any] | None = None, interest_on: str = "previous_close",
+               ) -> tuple[Outcome, dict[int, float]]:
     """Runs ``SmaCross`` in backtrader with the commission scheme of our ``costs``; ``slip``:
     the keywords of ``broker.set_slippage_perc`` (with ``perc``) or ``set_slippage_fixed``
-    (with ``fixed``). Returns the outcome and the crossover value seen at each bar."""
+    (with ``fixed``); ``interest_on``: see ``commission_scheme``. Returns the outcome and the
+    crossover value seen at each bar."""
     cerebro = bt.Cerebro(stdstats=False, tradehistory=True)
     cerebro.adddata(bt.feeds.PandasData(dataname=df))
     cerebro.addstrategy(SmaCross, fast=fast, slow=slow, end=end, n=len(df), short=short,
                         stake=0 if size == ALL_IN else size)
     cerebro.broker.setcash(CASH)
-    commission_scheme(cerebro.broker, costs)
+    commission_scheme(cerebro.broker, costs, interest_on)
     if slip is not None:
         setter = "set_slippage_perc" if "perc" in slip else "set_slippage_fixed"
         getattr(cerebro.broker, setter)(**slip)
@@ -283,11 +285,27 @@ def backtrader(df: pd.DataFrame, *, fast: int, slow: int, size: int | str, end: 
                    strat.refused, np.asarray(strat.values)), strat.seen
 
 
-def commission_scheme(broker: Any, costs: dict[str, float]) -> None:
-    """backtrader's scheme for our cost settings: stock-like ``fees`` (a fraction of the value),
-    or futures-like ``unit_fee`` per contract, ``multiplier`` and ``margin``."""
+class PreviousCloseInterest(bt.CommInfoBase):  # type: ignore[misc]
+    """backtrader's credit interest charged on the previous close, our borrow basis
+    (docs/orders.md § 8.3), instead of the position's entry price. ``BackBroker.next`` calls
+    it at the start of bar j (before the fills), when ``data.close[-1]`` is ``close[j-1]``."""
+
+    def _get_credit_interest(self, data: Any, size: float, price: float, days: int,
+                             dt0: Any, dt1: Any) -> float:
+        return float(days * self._creditrate * abs(size) * data.close[-1])
+
+
+def commission_scheme(broker: Any, costs: dict[str, float],
+                      interest_on: str = "previous_close") -> None:
+    """backtrader's scheme for our cost settings: stock-like ``fees`` (a fraction of the value)
+    with ``borrow_rate`` as the yearly ``interest`` on shorts (charged on the previous close, or
+    on backtrader's own basis, the position's price, with ``interest_on="entry"``), or
+    futures-like ``unit_fee`` per contract, ``multiplier`` and ``margin``."""
     if "margin" not in costs:
-        broker.setcommission(commission=costs["fees"])
+        scheme = PreviousCloseInterest if interest_on == "previous_close" else bt.CommInfoBase
+        broker.addcommissioninfo(scheme(commission=costs["fees"], percabs=True,
+                                        commtype=bt.CommInfoBase.COMM_PERC, stocklike=True,
+                                        interest=costs.get("borrow_rate", 0.0)))
         return
     broker.setcommission(commission=costs["unit_fee"], commtype=bt.CommInfoBase.COMM_FIXED,
                          mult=costs["multiplier"], margin=costs["margin"], stocklike=False)
@@ -469,3 +487,23 @@ def test_long_short_reversals(name: str, costs: dict[str, float], size: int, end
         unrealised = got.position * (float(df["Close"].iloc[-1]) - got.entry_price) \
             * costs["multiplier"]
         assert close_to(got.cash + unrealised, theirs.cash, CASH)
+
+
+def test_borrow_fee_on_shorts() -> None:
+    """A yearly borrow rate of 5 % on the long-short crossover's shorts. backtrader charges its
+    ``interest`` at the start of every bar a short is held, for the calendar days since the
+    last charge (``BackBroker.next``), takes it from cash and adds it to the trade's commission
+    (``int2pnl``); ours charges ``borrow_rate`` at bar j's open for the short held at bar j-1's
+    close and puts it in the trade's PnL (docs/orders.md § 8.3, § 6.2). On the same price basis
+    (the previous close) every trade, the value and the cash agree; on backtrader's own basis
+    (the position's entry price) they do not (the documented deviation)."""
+    costs = {**STOCK, "borrow_rate": 0.05}
+    got, theirs, df = side_by_side("GOOG", 10, 20, 10, "open", costs, short=True)
+    assert close_to(got.value, theirs.value, CASH)
+    assert close_to(got.cash, theirs.cash, CASH)
+    free = ours(df, sma_cross(df["Close"].to_numpy(), 10, 20), size=10, end="open", short=True,
+                **STOCK)
+    assert got.value < free.value - 100            # the fee is charged
+    entry, _ = backtrader(df, fast=10, slow=20, size=10, end="open", costs=costs, short=True,
+                          interest_on="entry")
+    assert not close_to(entry.value, got.value, CASH)

@@ -50,6 +50,12 @@ backtrader's rules, read in its source (``cerebro._runnext``, ``brokers/bbroker.
 - Trades: backtrader's closed ``Trade`` (``tradehistory=True``): bars ``baropen − 1`` and
   ``barclose − 1`` (``len(data)`` when updated), entry ``price``, the first event's size, the
   last event's price, ``pnlcomm``.
+- Limit and stop entries (``test_limit_and_stop_entries``): ``_try_exec_limit`` /
+  ``_try_exec_stop`` fill a buy at the open when it gaps through the level, else at the level:
+  docs/orders.md § 3. ``valid=timedelta`` expires the order (``Order.expire``, checked before
+  the fill) at the first bar whose time is later than the creation bar's time + the delta: our
+  timedelta ``tif`` (§ 2.1). (Stop-limit orders are not compared: backtrader fills a
+  stop-limit in its trigger bar in cases where docs/orders.md § 3 rests it.)
 - End of data: backtrader leaves the position open. Both sides are run two ways: ``end="open"``
   (our ``close_at_end=False``; the open position, the value and the cash are compared) and
   ``end="flat"`` (both strategies close at bar n−2's close, so the position is closed at the
@@ -62,6 +68,7 @@ backtrader's rules, read in its source (``cerebro._runnext``, ``brokers/bbroker.
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 import sys
 from pathlib import Path
@@ -75,6 +82,7 @@ sys.path.insert(0, str(Path(__file__).parent))
 from order_reference import simulate
 
 bt = pytest.importorskip("backtrader")
+BT_TYPES = {"market": bt.Order.Market, "limit": bt.Order.Limit, "stop": bt.Order.Stop}
 
 DATA = Path(__file__).parent / "data"
 RTOL = 1e-9
@@ -87,6 +95,8 @@ DATASETS = {"GOOG": ("GOOG.csv", 0, None), "ORCL": ("orcl-1995-2014.txt", "Date"
             # ends in the 2008 fall: the long-short strategy is short at the end
             "GOOG-2008": ("GOOG.csv", 0, "2008-11-28")}
 NAMES = ["GOOG", "ORCL"]
+ENTRY_LEVELS = {"limit": 0.99, "stop": 1.01}   # entry level / the decision bar's close
+VALID = dt.timedelta(days=5)
 
 
 class Trade(NamedTuple):
@@ -139,19 +149,29 @@ def sma_cross(close: np.ndarray, fast: int, slow: int) -> np.ndarray:
 
 def decide(cross: float, held: float, j: int, n: int, end: str, short: bool) -> str | None:
     """The crossover rule at bar j's close: "buy", "sell", "close" or nothing. Long-only: buy on
-    the cross up when flat, close on the cross down; ``short``: buy on the cross up unless long,
-    sell on the cross down unless short (a reversal when the other side is held). With
-    ``end="flat"`` the position is closed at bar n-2's close (filled at the last open) and
-    nothing is opened in the last two bars."""
+    the cross up when flat, "close" on the cross down (cancel a working entry, close the
+    position if one is held); ``short``: buy on the cross up unless long, sell on the cross
+    down unless short (a reversal when the other side is held). With ``end="flat"`` it is
+    "close" at bar n-2's close (the position closes at the last open) and nothing after."""
     if end == "flat" and j >= n - 2:
-        return "close" if held and j == n - 2 else None
+        return "close" if j == n - 2 else None
     if cross > 0 and held <= 0:
         return "buy"
-    if cross < 0 and held > 0 and not short:
+    if cross < 0 and not short:
         return "close"
     if cross < 0 and held >= 0 and short:
         return "sell"
     return None
+
+
+def entry_order(entry: str, close: float) -> dict[str, Any]:
+    """The entry order's type and level, set at the decision bar's close: a market order, a
+    buy limit 1 % below the close or a buy stop 1 % above it; limit and stop orders are good
+    for ``VALID`` (backtrader's ``valid=timedelta``, our timedelta ``tif``)."""
+    if entry == "market":
+        return {"type": "market"}
+    level = close * ENTRY_LEVELS[entry]
+    return {"type": entry, entry: level, "tif": VALID}
 
 
 def all_in_units(cash: float, close: float) -> int:
@@ -168,11 +188,13 @@ def submit_refuses(units: int, close: float, cash: float, fees: float) -> bool:
 # ------------------------------------------------------------------------------ our model
 
 def ours(df: pd.DataFrame, cross: np.ndarray, *, size: int | str, end: str,
-         short: bool = False, submit_check: bool = True, **costs: Any) -> Outcome:
+         short: bool = False, entry: str = "market", submit_check: bool = True,
+         **costs: Any) -> Outcome:
     """The SMA crossover in our model (today the reference simulator, tests/order_reference.py).
 
     ``size``: units per entry, or ``ALL_IN`` (backtrader's all-in sizer, replayed with its
     submission check when ``submit_check``; long-only). ``short``: the long-short form.
+    ``entry``: "market", "limit" or "stop" entries (``entry_order``; long-only).
     ``costs``: our cost settings. Market orders fill at the next open; nothing is closed at
     the end (``close_at_end=False``)."""
     o, h, lo, c = (df[k].to_numpy() for k in ("Open", "High", "Low", "Close"))
@@ -184,7 +206,11 @@ def ours(df: pd.DataFrame, cross: np.ndarray, *, size: int | str, end: str,
         j = ctx.j
         action = decide(cross[j], ctx.position, j, n, end, short)
         if action == "close":
-            ctx.place(side="sell" if ctx.position > 0 else "buy", type="market", intent="close")
+            for order in ctx.working:                  # a working limit/stop entry
+                ctx.cancel(order)
+            if ctx.position:
+                ctx.place(side="sell" if ctx.position > 0 else "buy", type="market",
+                          intent="close")
         elif action is not None:
             units = size if size != ALL_IN else all_in_units(ctx.cash, c[j])
             refused = size == ALL_IN and submit_check and submit_refuses(
@@ -192,8 +218,8 @@ def ours(df: pd.DataFrame, cross: np.ndarray, *, size: int | str, end: str,
             if refused:
                 at_submit.append(j + 1)
             elif units > 0:
-                ctx.place(side=action, type="market", intent="open", size=float(units),
-                          size_type="units")
+                ctx.place(side=action, intent="open", size=float(units), size_type="units",
+                          **entry_order(entry, c[j]))
         if j == n - 1:
             last["lots"] = ctx.lots
 
@@ -217,7 +243,7 @@ class SmaCross(bt.Strategy):  # type: ignore[misc]
     Entries from flat are sized by the sizer; a reversal sells/buys the held size + ``stake``."""
 
     params = (("fast", 10), ("slow", 20), ("end", "open"), ("n", 0), ("short", False),
-              ("stake", 0))
+              ("stake", 0), ("entry", "market"))
 
     def __init__(self) -> None:
         fast = bt.indicators.SMA(self.data.close, period=self.p.fast)
@@ -225,6 +251,7 @@ class SmaCross(bt.Strategy):  # type: ignore[misc]
         self.crossover = bt.indicators.CrossOver(fast, slow)
         self.trades: list[Trade] = []
         self.refused: list[int] = []
+        self.working: Any = None       # the last entry order
         self.seen: dict[int, float] = {}
         self.values: list[float] = []  # broker value at each bar's close
 
@@ -248,17 +275,22 @@ class SmaCross(bt.Strategy):  # type: ignore[misc]
         held = self.position.size
         action = decide(self.crossover[0], held, j, self.p.n, self.p.end, self.p.short)
         if action == "close":
-            self.close()
+            if self.working is not None and self.working.alive():
+                self.cancel(self.working)
+            if held:
+                self.close()
         elif action is not None:
             send = self.buy if action == "buy" else self.sell
             if held:
                 send(size=abs(held) + self.p.stake)   # a reversal
-            else:
-                send()                                # sized by the sizer
+            else:                                     # sized by the sizer
+                kind = entry_order(self.p.entry, self.data.close[0])
+                self.working = send(exectype=BT_TYPES[kind["type"]], price=kind.get("limit",
+                                    kind.get("stop")), valid=kind.get("tif"))
 
 
 def backtrader(df: pd.DataFrame, *, fast: int, slow: int, size: int | str, end: str,
-               costs: dict[str, float], short: bool = False,
+               costs: dict[str, float], short: bool = False, entry: str = "market",
                slip: dict[str, Any] | None = None, interest_on: str = "previous_close",
                ) -> tuple[Outcome, dict[int, float]]:
     """Runs ``SmaCross`` in backtrader with the commission scheme of our ``costs``; ``slip``:
@@ -268,7 +300,7 @@ def backtrader(df: pd.DataFrame, *, fast: int, slow: int, size: int | str, end: 
     cerebro = bt.Cerebro(stdstats=False, tradehistory=True)
     cerebro.adddata(bt.feeds.PandasData(dataname=df))
     cerebro.addstrategy(SmaCross, fast=fast, slow=slow, end=end, n=len(df), short=short,
-                        stake=0 if size == ALL_IN else size)
+                        stake=0 if size == ALL_IN else size, entry=entry)
     cerebro.broker.setcash(CASH)
     commission_scheme(cerebro.broker, costs, interest_on)
     if slip is not None:
@@ -328,7 +360,7 @@ def assert_same_trades(got: list[Trade], exp: list[Trade], px: float) -> None:
 
 
 def side_by_side(name: str, fast: int, slow: int, size: int | str, end: str,
-                 costs: dict[str, float], short: bool = False,
+                 costs: dict[str, float], short: bool = False, entry: str = "market",
                  slip: dict[str, Any] | None = None, our_slip: dict[str, float] | None = None,
                  ) -> tuple[Outcome, Outcome, pd.DataFrame]:
     """Runs both (``slip`` for backtrader, ``our_slip`` our slippage/spread settings); checks
@@ -337,10 +369,11 @@ def side_by_side(name: str, fast: int, slow: int, size: int | str, end: str,
     df = load(name)
     cross = sma_cross(df["Close"].to_numpy(), fast, slow)
     theirs, seen = backtrader(df, fast=fast, slow=slow, size=size, end=end, costs=costs,
-                              short=short, slip=slip)
+                              short=short, entry=entry, slip=slip)
     assert sorted(seen) == list(range(slow, len(df)))
     assert [seen[j] for j in sorted(seen)] == cross[slow:].tolist()
-    got = ours(df, cross, size=size, end=end, short=short, **costs, **(our_slip or {}))
+    got = ours(df, cross, size=size, end=end, short=short, entry=entry, **costs,
+               **(our_slip or {}))
     assert_same_trades(got.trades, theirs.trades, float(df["High"].max()))
     assert len(got.trades) >= 10
     assert got.refused == theirs.refused
@@ -507,3 +540,20 @@ def test_borrow_fee_on_shorts() -> None:
     entry, _ = backtrader(df, fast=10, slow=20, size=10, end="open", costs=costs, short=True,
                           interest_on="entry")
     assert not close_to(entry.value, got.value, CASH)
+
+
+@pytest.mark.parametrize("end", ["open", "flat"])
+@pytest.mark.parametrize("entry", ["limit", "stop"])
+@pytest.mark.parametrize("name", NAMES)
+def test_limit_and_stop_entries(name: str, entry: str, end: str) -> None:
+    """Entries as a buy limit 1 % below / a buy stop 1 % above the cross bar's close, good for
+    5 calendar days; a working entry is cancelled on the cross down. backtrader's
+    ``_try_exec_limit`` / ``_try_exec_stop`` fill at the open when it gaps through the level,
+    else at the level (docs/orders.md § 3); its ``valid`` expires the order at the first bar
+    later than creation + 5 days, our timedelta ``tif`` (§ 2.1)."""
+    got, theirs, df = side_by_side(name, 10, 20, 10, end, STOCK, entry=entry)
+    o = df["Open"].to_numpy()
+    at_open = sum(t.entry_price == o[t.entry_bar] for t in got.trades)
+    assert 0 < at_open < len(got.trades)          # gap fills and fills at the level
+    assert close_to(got.value, theirs.value, CASH)
+    assert close_to(got.cash, theirs.cash, CASH)

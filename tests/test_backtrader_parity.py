@@ -54,8 +54,8 @@ backtrader's rules, read in its source (``cerebro._runnext``, ``brokers/bbroker.
   ``_try_exec_stop`` fill a buy at the open when it gaps through the level, else at the level:
   docs/orders.md § 3. ``valid=timedelta`` expires the order (``Order.expire``, checked before
   the fill) at the first bar whose time is later than the creation bar's time + the delta: our
-  timedelta ``tif`` (§ 2.1). (Stop-limit orders are not compared: backtrader fills a
-  stop-limit in its trigger bar in cases where docs/orders.md § 3 rests it.)
+  timedelta ``tif`` (§ 2.1). Stop-limit orders differ: backtrader fills some in their
+  trigger bar that § 3 rests (``test_backtrader_differs_stop_limit_in_the_trigger_bar``).
 - End of data: backtrader leaves the position open. Both sides are run two ways: ``end="open"``
   (our ``close_at_end=False``; the open position, the value and the cash are compared) and
   ``end="flat"`` (both strategies close at bar n−2's close, so the position is closed at the
@@ -557,3 +557,50 @@ def test_limit_and_stop_entries(name: str, entry: str, end: str) -> None:
     assert 0 < at_open < len(got.trades)          # gap fills and fills at the level
     assert close_to(got.value, theirs.value, CASH)
     assert close_to(got.cash, theirs.cash, CASH)
+
+
+class OneOrder(bt.Strategy):  # type: ignore[misc]
+    """Places one buy (``order`` keywords) at bar 0's close; records its fills (bar, price)."""
+
+    params = (("order", None),)
+
+    def __init__(self) -> None:
+        self.fills: list[tuple[int, float]] = []
+
+    def notify_order(self, order: Any) -> None:
+        if order.status == order.Completed:
+            self.fills.append((len(self) - 1, order.executed.price))
+
+    def next(self) -> None:
+        if len(self) == 1:
+            self.buy(**self.p.order)
+
+
+@pytest.mark.parametrize("bar1,limit,price", [
+    ((106, 107, 103, 105), 104.0, 104.0),     # gap through the stop, the limit below it
+    ((104, 106, 101, 102), 103.0, 103.0),     # in the bar, the close below the open and limit
+    ((104, 106, 103, 105.5), 105.0, 105.0),   # in the bar, the limit at the stop
+], ids=["gap", "in-bar", "limit-at-stop"])
+def test_backtrader_differs_stop_limit_in_the_trigger_bar(
+        bar1: tuple[float, ...], limit: float, price: float) -> None:
+    """A buy stop-limit (stop 105) whose limit is not above the stop: backtrader's
+    ``_try_exec_stoplimit`` fills it in the trigger bar (after a gap, at the limit when the low
+    reaches it; in the bar, at the stop when the limit equals it, else at the limit when the
+    bar closes below its open and at or below the limit), guessing the path from open and
+    close; docs/orders.md § 3 fills in the trigger bar only when the limit is above the stop,
+    and otherwise rests the order as a limit from the next bar (here: never filled)."""
+    rows = [(100.0, 100.0, 100.0, 100.0), bar1, (110.0, 110.0, 110.0, 110.0)]
+    df = pd.DataFrame(rows, columns=["Open", "High", "Low", "Close"],
+                      index=pd.date_range("2024-01-01", periods=3, freq="D"))
+    df["Volume"] = 1.0
+    cerebro = bt.Cerebro(stdstats=False)
+    cerebro.adddata(bt.feeds.PandasData(dataname=df))
+    cerebro.addstrategy(OneOrder, order={"exectype": bt.Order.StopLimit, "price": 105.0,
+                                         "plimit": limit, "size": 1})
+    assert cerebro.run()[0].fills == [(1, price)]
+    res = simulate(*(df[k].to_numpy() for k in ("Open", "High", "Low", "Close")),
+                   orders=[{"bar": 0, "side": "buy", "type": "stop_limit", "stop": 105.0,
+                            "limit": limit, "size": 1, "size_type": "units"}],
+                   close_at_end=False)
+    order, = res["orders"]
+    assert (order["status"], order["reason"]) == ("cancelled", "end_of_data")

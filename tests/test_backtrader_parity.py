@@ -2,11 +2,13 @@
 
 backtrader's SMA-crossover strategy (``bt.indicators.CrossOver`` of a fast and a slow SMA of
 the close; buy on the cross up when flat, ``close()`` on the cross down; and its long-short
-form, which reverses on every cross) runs side by side with the same decisions in our model, on real daily bars (GOOG, and ORCL from backtrader's own
-``datas/``), with a stock-like broker (commission a fraction of the value; a fixed size, and
-backtrader's all-in sizer) and with the futures-like scheme (commission per contract,
-multiplier, initial margin). Every trade (entry/exit bar and price, size, net PnL), the final
-value and the final cash agree (rtol 1e-9, the parity rule of docs/design.md).
+form, which reverses on every cross) runs side by side with the same decisions in our model,
+on real daily bars (GOOG, and ORCL from backtrader's own ``datas/``), with a stock-like
+broker (commission a fraction of the value; a fixed size, and backtrader's all-in sizer) and
+with the futures-like scheme (commission per contract, multiplier, initial margin). Every
+trade (entry/exit bar and price, size, net PnL), the refused entries, the open position, the
+value at every close and the final cash agree (rtol 1e-9, the parity rule of
+docs/design.md; the futures cash with a position open: see below).
 
 ``ours(...)`` is the one place that runs our model: today the plain-Python reference
 simulator (tests/order_reference.py); point its body at the C++ engine when it exists.
@@ -105,7 +107,7 @@ class Trade(NamedTuple):
     exit_bar: int
     exit_price: float
     size: float
-    pnl: float                         # net of both commissions
+    pnl: float                         # net of both commissions (and of borrow fees)
 
 
 class Outcome(NamedTuple):

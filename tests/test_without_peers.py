@@ -1,4 +1,5 @@
-"""Without the peer libraries (TA-Lib, vectorbt, backtesting.py, bottleneck, prometheus_client).
+"""Without the peer libraries (TA-Lib, vectorbt, backtesting.py, backtrader, bottleneck,
+prometheus_client).
 
 They are test references and an optional exporter, never runtime needs: ``import
 threadx`` and the main API work without them, and the Prometheus collector says which
@@ -9,7 +10,7 @@ from __future__ import annotations
 
 from hide_modules import run_without
 
-PEERS = ["talib", "vectorbt", "backtesting", "bottleneck", "prometheus_client"]
+PEERS = ["talib", "vectorbt", "backtesting", "backtrader", "bottleneck", "prometheus_client"]
 
 
 def test_main_api_without_peers() -> None:

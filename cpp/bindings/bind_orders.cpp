@@ -4,6 +4,7 @@
 // Groups run in parallel on TBB with the GIL released.
 #include <algorithm>
 #include <cmath>
+#include <memory>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -252,6 +253,33 @@ py::dict charges_out(const std::vector<Charge>& r) {
 
 #undef TX_COL
 
+// Thrown through the core when a Python decider raised; the binding restores the error.
+struct DeciderRaised {};
+
+// A strategy written in Python: fn(j, book) at every bar's close, with the GIL held.
+class PyDecider final : public Decider {
+public:
+    explicit PyDecider(py::object fn) : fn_(std::move(fn)) {}
+    ~PyDecider() override {
+        py::gil_scoped_acquire gil;
+        fn_ = py::object();
+        error_.reset();
+    }
+    void decide(std::int64_t j, Book& book) override {
+        py::gil_scoped_acquire gil;
+        try {
+            fn_(j, py::cast(&book, py::return_value_policy::reference));
+        } catch (py::error_already_set& e) {
+            error_ = std::make_unique<py::error_already_set>(std::move(e));
+            throw DeciderRaised{};
+        }
+    }
+    std::unique_ptr<py::error_already_set> error_;
+
+private:
+    py::object fn_;
+};
+
 py::list run_groups(const py::list& groups, const py::dict& params, const CancelToken* cancel) {
     FieldErrors e;
     Keep keep;
@@ -263,6 +291,7 @@ py::list run_groups(const py::list& groups, const py::dict& params, const Cancel
     if (!(std::isfinite(g.init_cash) && g.init_cash > 0))
         e.add("init_cash", repr(g.init_cash), "must be a finite amount > 0");
     std::vector<std::vector<SymbolData>> data(groups.size());
+    std::vector<std::unique_ptr<PyDecider>> deciders;
     for (std::size_t gi = 0; gi < groups.size(); ++gi) {
         const py::list syms = py::cast<py::list>(groups[gi]);
         if (syms.empty()) e.add("groups[" + std::to_string(gi) + "]", "[]", "a group needs at least one symbol");
@@ -271,6 +300,10 @@ py::list run_groups(const py::list& groups, const py::dict& params, const Cancel
             const py::dict d = py::cast<py::dict>(syms[k]);
             const std::string name = d.contains("name") ? py::str(d["name"]).cast<std::string>() : std::to_string(k);
             symbol_of(d, name + ": ", data[gi][k], keep, e);
+            if (d.contains("decider") && !d["decider"].is_none()) {
+                deciders.push_back(std::make_unique<PyDecider>(py::reinterpret_borrow<py::object>(d["decider"])));
+                data[gi][k].in.decider = deciders.back().get();
+            }
         }
         for (std::size_t k = 1; k < data[gi].size(); ++k)
             if (data[gi][k].in.bars.n != data[gi][0].in.bars.n)
@@ -297,12 +330,21 @@ py::list run_groups(const py::list& groups, const py::dict& params, const Cancel
         outs[gi].symbols.resize(ins[gi].size());
         for (SymbolOut& so : outs[gi].symbols) so.position = make(), so.margin = make();
     }
-    {
+    try {
         py::gil_scoped_release release;
         const CancelCheck check(cancel);
-        parallel_ranges(ins.size(), 1, cancel, [&](std::size_t b, std::size_t end) {
+        // groups with Python strategies run one after the other (they take the GIL per bar)
+        const std::size_t grain = deciders.empty() ? 1 : ins.size();
+        parallel_ranges(ins.size(), grain, cancel, [&](std::size_t b, std::size_t end) {
             for (std::size_t k = b; k < end; ++k) simulate(ins[k], g, outs[k], check);
         });
+    } catch (const DeciderRaised&) {
+        for (auto& d : deciders)
+            if (d->error_) {
+                d->error_->restore();
+                throw py::error_already_set();
+            }
+        throw;
     }
     py::list result;
     std::size_t next = 0;
@@ -343,7 +385,65 @@ py::dict enums() {
 
 }  // namespace
 
+OrderSpec spec_of(std::int64_t side, std::int64_t type, std::int64_t intent, std::int64_t size_type, double size,
+                  double limit, double stop, std::int64_t tif_bars, std::int64_t tif_ns, double sl, double tp,
+                  double sl_stop, double tp_stop, double tsl_stop, double tsl_offset, std::int64_t tag) {
+    OrderSpec s;
+    s.side = code<std::int8_t>(&side, 0, 1);
+    s.type = code<OKind>(&type, 0, OKind::Market);
+    s.intent = code<Intent>(&intent, 0, Intent::Open);
+    s.size_type = code<SizeType>(&size_type, 0, SizeType::Percent);
+    s.size = size, s.limit = limit, s.stop = stop, s.tif_bars = tif_bars, s.tif_ns = tif_ns;
+    s.sl = sl, s.tp = tp, s.sl_stop = sl_stop, s.tp_stop = tp_stop, s.tsl_stop = tsl_stop, s.tsl_offset = tsl_offset;
+    s.tag = tag;
+    return s;
+}
+
+void bind_book(py::module_& m) {
+    py::class_<Book, std::unique_ptr<Book, py::nodelete>>(
+        m, "OrderBook", "One symbol's orders and lots, as a strategy sees them at a bar's close (valid during the call only).")
+        .def_property_readonly("position", &Book::position)
+        .def_property_readonly("cash", &Book::cash)
+        .def_property_readonly("equity", &Book::equity)
+        .def("place", [](Book& b, std::int64_t j, std::int64_t side, std::int64_t type, std::int64_t intent,
+                         std::int64_t size_type, double size, double limit, double stop, std::int64_t tif_bars,
+                         std::int64_t tif_ns, double sl, double tp, double sl_stop, double tp_stop, double tsl_stop,
+                         double tsl_offset, std::int64_t tag) {
+            const OrderSpec s = spec_of(side, type, intent, size_type, size, limit, stop, tif_bars, tif_ns, sl, tp,
+                                        sl_stop, tp_stop, tsl_stop, tsl_offset, tag);
+            FieldErrors e;
+            OrderSpec at = s;
+            at.bar = j;
+            validate(at, b.bars(), b.has_times(), e, "order");
+            e.throw_if_any();
+            return b.place(s, j, Origin::Strategy);
+        })
+        .def("cancel", [](Book& b, std::int64_t id, std::int64_t j) { b.cancel(id, OReason::User, j); })
+        .def("set_sl", &Book::set_sl)
+        .def("set_tp", &Book::set_tp)
+        .def("working", [](const Book& b) {
+            std::vector<std::int64_t> ids;
+            b.working(ids);
+            return ids;
+        })
+        .def("lots", [](const Book& b) {
+            py::list out;
+            for (const Lot& L : b.lots())
+                out.append(py::make_tuple(L.id, static_cast<int>(L.dir), L.size, L.entry_bar, L.entry_price, L.sl, L.tp,
+                                          L.parent, L.entry_fees));
+            return out;
+        }, "(id, dir, size, entry_bar, entry_price, sl, tp, parent order, entry fees) of each open lot, oldest first.")
+        .def("order", [](const Book& b, std::int64_t id) {
+            const Order& o = b.orders().at(static_cast<std::size_t>(id));
+            return py::make_tuple(static_cast<int>(o.kind), static_cast<int>(o.side), static_cast<int>(o.intent),
+                                  static_cast<int>(o.status), static_cast<int>(o.reason), o.size, o.limit, o.stop,
+                                  o.placed_bar, o.fill_bar, o.fill_price, o.tag);
+        }, "(kind, side, intent, status, reason, size, limit, stop, placed_bar, fill_bar, fill_price, tag) codes of order id.")
+        .def("n_trades", [](const Book& b) { return b.trades().size(); });
+}
+
 void bind_orders(py::module_& m) {
+    bind_book(m);
     m.def("orders_enums", &enums, "The order-level records' codes: name lists indexed by code.");
     m.def("orders_run", &run_groups, py::arg("groups"), py::arg("params"), py::arg("cancel") = nullptr,
           "Run groups of symbols (each group one cash account) on the order-level core (docs/orders.md).");

@@ -465,7 +465,8 @@ def run(data: Any, *, entries: Any = None, exits: Any = None, short_entries: Any
         tp_stop: float | None = None, tsl_stop: float | None = None, tsl_offset: float | None = None,
         intrabar: str = "backtesting",
         close_at_end: bool = True, periods_per_year: float | None = None, start: Any = None,
-        end: Any = None, cancel: _core.CancelToken | None = None) -> BacktestResult:
+        end: Any = None, strategy: Any = None, params: dict[str, Any] | None = None,
+        costs: dict[str, Any] | None = None, cancel: _core.CancelToken | None = None) -> Any:
     """Simulate signals on OHLC bars; every rule is in docs/backtest.md.
 
     ``data``: a DataFrame or dict with open/high/low/close (any case), or a tuple.
@@ -480,6 +481,11 @@ def run(data: Any, *, entries: Any = None, exits: Any = None, short_entries: Any
     / ``end`` keep the bars with ``start <= time < end``; over a tz-aware index a naive
     time (``"2005-01-01"``) is read in the index's time zone, as ``bars.loc["2005-01-01":]``
     reads it (the one place a naive time is not refused: the data's zone is known).
+
+    ``strategy``: a ``threadx.backtest.Strategy`` subclass instead of signals, with its
+    ``params`` (class attributes) and ``costs`` beyond run's own (docs/orders.md § 8:
+    ``unit_fee``, ``spread``, ``borrow_rate``, ``funding``, ``multiplier``, ``margin``, ...);
+    it returns an ``OrdersResult`` (docs/orders.md).
     """
     options = dict(init_cash=init_cash, fees=fees, fixed_fees=fixed_fees, slippage=slippage, size=size,
                    size_type=size_type, fractional=fractional, leverage=leverage, execution=execution,
@@ -489,6 +495,17 @@ def run(data: Any, *, entries: Any = None, exits: Any = None, short_entries: Any
                    start=start, end=end)
     arrays = dict(entries=entries, exits=exits, short_entries=short_entries, short_exits=short_exits,
                   limit_price=limit_price, stop_price=stop_price, sl_price=sl_price, tp_price=tp_price)
+    if strategy is not None:
+        from threadx.backtest._from_orders import strategy_result
+
+        return strategy_result(data, strategy, params, costs, arrays=arrays, options=options, defaults=DEFAULTS,
+                               cancel=cancel)
+    if params is not None or costs is not None:
+        errors = FieldErrors()
+        for k, v in (("params", params), ("costs", costs)):
+            if v is not None:
+                errors.add(k, v, "applies to strategy= runs only")
+        errors.raise_if_any()
     prep = prepare(data, arrays, options)
     return execute(prep, cancel)
 

@@ -293,3 +293,50 @@ def from_orders(data: Any, size: Any, *, size_type: str = "units", order_type: s
                              intrabar=intrabar, close_at_end=close_at_end, cancel=cancel)
     first = symbols[syms[0]]
     return OrdersResult(first.index, syms, groups, raw, {s: symbols[s].close for s in syms}, periods_per_year)
+
+
+# Options of run() that only signal runs read; a strategy run refuses them when set.
+SIGNAL_ONLY = ("size", "size_type", "order_type", "expiry", "sl_stop", "tp_stop", "tsl_stop", "tsl_offset", "start",
+               "end")
+STRATEGY_COSTS = ("unit_fee", "unit_fee_min", "unit_fee_max", "spread", "spread_abs", "borrow_rate", "funding",
+                  "multiplier", "margin", "max_lots")
+
+
+def strategy_result(data: Any, strategy: Any, params: Any, costs: Any, *, arrays: dict[str, Any],
+                    options: dict[str, Any], defaults: dict[str, Any], cancel: Any) -> OrdersResult:
+    """``run(data, strategy=..., params=..., costs=...)``: validated, then run on the core."""
+    from threadx.backtest._strategy import check_strategy, run_strategy
+
+    errors = FieldErrors()
+    symbols = _symbols(data, errors)
+    checked = check_strategy(strategy, params, errors)
+    for k, v in arrays.items():
+        if v is not None:
+            errors.add(k, v, "signals and strategy= do not mix: the strategy places the orders")
+    for k in SIGNAL_ONLY:
+        if options.get(k) != defaults.get(k):
+            errors.add(k, options.get(k), "applies to signal runs; a strategy sets it per order")
+    extra = dict(costs or {}) if isinstance(costs, dict) or costs is None else {}
+    if not (isinstance(costs, dict) or costs is None):
+        errors.add("costs", costs, f"must be a dict with keys among {list(STRATEGY_COSTS)}")
+    for k in extra:
+        if k not in STRATEGY_COSTS:
+            errors.add(f"costs[{k!r}]", extra[k], f"is not a cost; one of {list(STRATEGY_COSTS)}")
+    fund = _funding(extra.pop("funding", None), errors)
+    cancel = checked_cancel(cancel)
+    errors.raise_if_any()
+    core_costs: dict[str, Any] = dict(fees=options["fees"], fixed_fees=options["fixed_fees"],
+                                      slippage=options["slippage"], leverage=options["leverage"],
+                                      fractional=options["fractional"], **extra)
+    for k in ("spread", "spread_abs", "borrow_rate"):
+        if isinstance(core_costs.get(k), (pd.Series, np.ndarray, list)):
+            core_costs[k] = np.asarray(core_costs[k], dtype=np.float64)
+    if fund is not None:
+        core_costs["funding_times"], core_costs["funding_rates"] = fund
+    groups, raw = run_strategy(symbols, strategy, checked, core_costs, init_cash=options["init_cash"],
+                               execution=options["execution"], intrabar=options["intrabar"],
+                               close_at_end=options["close_at_end"], cash_sharing=False, cancel=cancel)
+    syms = list(symbols)
+    first = symbols[syms[0]]
+    return OrdersResult(first.index, syms, groups, raw, {s: symbols[s].close for s in syms},
+                        options.get("periods_per_year"))

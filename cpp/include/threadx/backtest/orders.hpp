@@ -144,6 +144,10 @@ class Book {
 public:
     double position() const noexcept { return pos_; }
     double cash() const noexcept;
+    // Equity with every symbol at its current mark (at a decision: the bar's close).
+    double equity() const { return equity_at(mark_); }
+    std::int64_t bars() const noexcept { return b_->n; }
+    bool has_times() const noexcept { return b_->times != nullptr; }
     const std::vector<Lot>& lots() const noexcept { return lots_; }
     const std::vector<Order>& orders() const noexcept { return orders_; }
     const std::vector<Trade>& trades() const noexcept { return trades_; }

@@ -1,0 +1,427 @@
+"""Event-driven strategies: ``class MyStrategy(threadx.backtest.Strategy)`` with ``init`` and
+``next`` (backtesting.py's shape), run by the C++ order core (docs/orders.md).
+
+The core owns the bar loop, the fills and the records; Python runs ``next()`` once per bar,
+at the bar's close, seeing the data up to that bar only (``self.data.Close[-1]`` is the
+current close; a later bar raises IndexError). ``self.I(fn, ...)`` computes an indicator
+once, over the whole data, in ``init()`` and reveals it bar by bar. Orders placed in
+``next()`` fill from the next bar on (market: the next open, or this close with
+``execution="close"``), exactly as docs/orders.md says.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from threadx._inputs import FieldErrors
+from threadx.backtest import _orders
+from threadx.errors import BacktestError
+
+__all__ = ["Order", "Position", "Strategy", "Trade", "crossover"]
+
+_E = _orders.ENUMS
+_MARKET, _LIMIT, _STOP, _STOP_LIMIT = (_E["kind"].index(k) for k in ("market", "limit", "stop", "stop_limit"))
+_NET, _REDUCE, _CLOSE = (_E["intent"].index(k) for k in ("net", "reduce", "close"))
+_PERCENT, _UNITS = _E["size_type"].index("percent"), _E["size_type"].index("units")
+_WORKING = _E["status"].index("working")
+
+
+class _Revealed:
+    """An array seen up to the strategy's current bar: ``x[-1]`` is the current value,
+    ``x[-2]`` the one before; ``len(x)`` the bars so far; ``np.asarray(x)`` the values so far."""
+
+    __slots__ = ("_a", "_s", "name")
+
+    def __init__(self, a: np.ndarray, strategy: Strategy, name: str) -> None:
+        self._a, self._s, self.name = a, strategy, name
+
+    def __getitem__(self, k: Any) -> Any:
+        j = self._s._j
+        if isinstance(k, (int, np.integer)):
+            i = j + 1 + int(k) if k < 0 else int(k)
+            if i < 0 or i > j:
+                raise IndexError(f"{self.name}[{k}]: bar {i} is not in 0..{j} (the bars seen so far)")
+            return self._a[i]
+        return self._a[: j + 1][k]
+
+    def __len__(self) -> int:
+        return self._s._j + 1
+
+    def __array__(self, dtype: Any = None, copy: Any = None) -> np.ndarray:
+        return np.asarray(self._a[: self._s._j + 1], dtype=dtype)
+
+    @property
+    def values(self) -> np.ndarray:
+        return self._a[: self._s._j + 1]
+
+    def __repr__(self) -> str:
+        return f"<{self.name} at bar {self._s._j}: {self[-1]!r}>"
+
+
+class _Data:
+    """The bars up to the current one: ``Open``/``High``/``Low``/``Close``/``Volume`` (or lower
+    case) and ``index``, each revealed bar by bar."""
+
+    def __init__(self, frame: dict[str, np.ndarray], index: pd.Index, strategy: Strategy) -> None:
+        self._cols = {k: _Revealed(v, strategy, k.capitalize()) for k, v in frame.items()}
+        self._index = _Revealed(np.asarray(index), strategy, "index")
+        self._s = strategy
+
+    def __getattr__(self, name: str) -> _Revealed:
+        cols: dict[str, _Revealed] = self.__dict__.get("_cols", {})
+        col = cols.get(name.lower())
+        if col is None:
+            raise AttributeError(name)
+        return col
+
+    @property
+    def index(self) -> _Revealed:
+        return self._index
+
+    def __len__(self) -> int:
+        return self._s._j + 1
+
+
+def crossover(a: Any, b: Any) -> bool:
+    """True when ``a`` crossed above ``b`` at the current bar (``a[-2] < b[-2]`` and
+    ``a[-1] > b[-1]``; a number ``b`` is a constant level), as backtesting.py's ``crossover``."""
+    try:
+        a2, a1 = float(a[-2]), float(a[-1])
+        b2, b1 = (float(b), float(b)) if np.ndim(b) == 0 and not isinstance(b, _Revealed) else (float(b[-2]), float(b[-1]))
+    except IndexError:
+        return False
+    return a2 < b2 and a1 > b1
+
+
+class Order:
+    """A working (or ended) order; ``cancel()`` it while it works."""
+
+    def __init__(self, strategy: Strategy, oid: int) -> None:
+        self._s, self.id = strategy, oid
+
+    def _rec(self) -> tuple[Any, ...]:
+        return tuple(self._s._book().order(self.id))
+
+    @property
+    def status(self) -> str:
+        return str(_E["status"][self._rec()[3]])
+
+    @property
+    def is_long(self) -> bool:
+        return bool(self._rec()[1] > 0)  # an order
+
+    @property
+    def limit(self) -> float:
+        return float(self._rec()[6])
+
+    @property
+    def stop(self) -> float:
+        return float(self._rec()[7])
+
+    @property
+    def tag(self) -> int | None:
+        t = self._rec()[11]
+        return None if t < 0 else int(t)
+
+    def cancel(self) -> None:
+        self._s._book().cancel(self.id, self._s._j)
+
+    def __repr__(self) -> str:
+        r = self._rec()
+        return f"<Order {self.id} {_E['kind'][r[0]]} {'buy' if r[1] > 0 else 'sell'} {_E['status'][r[3]]}>"
+
+
+class Trade:
+    """An open lot (docs/orders.md § 6): its ``size`` (signed), ``entry_price``,
+    ``entry_bar``, and ``sl``/``tp`` levels, which can be set (NaN or None removes one);
+    ``close(portion)`` closes part of the position FIFO (oldest lot first)."""
+
+    def __init__(self, strategy: Strategy, rec: tuple[Any, ...]) -> None:
+        self._s = strategy
+        self.id, d, size, self.entry_bar, self.entry_price, self._sl, self._tp, _, _ = rec
+        self.size = d * size
+
+    @property
+    def is_long(self) -> bool:
+        return bool(self.size > 0)
+
+    @property
+    def sl(self) -> float:
+        return float(self._sl)
+
+    @sl.setter
+    def sl(self, level: float | None) -> None:
+        v = math.nan if level is None else float(level)
+        self._s._book().set_sl(self.id, v, self._s._j)
+        self._sl = v
+
+    @property
+    def tp(self) -> float:
+        return float(self._tp)
+
+    @tp.setter
+    def tp(self, level: float | None) -> None:
+        v = math.nan if level is None else float(level)
+        self._s._book().set_tp(self.id, v, self._s._j)
+        self._tp = v
+
+    @property
+    def pl(self) -> float:
+        """Unrealised PnL at the current close (before exit costs)."""
+        return float(self.size * (float(self._s.data.Close[-1]) - self.entry_price))
+
+    def close(self, portion: float = 1.0) -> Order:
+        """A market order closing ``portion`` of this lot's units, FIFO (docs/orders.md § 6.2)."""
+        units = abs(self.size) * float(portion)
+        return self._s._place(-1 if self.size > 0 else 1, _MARKET, _REDUCE, _UNITS, units)
+
+    def __repr__(self) -> str:
+        return f"<Trade {self.id} size={self.size} entry={self.entry_price} bar={self.entry_bar}>"
+
+
+class Position:
+    """The net position of the symbol: ``size`` (signed units), ``is_long``, ``is_short``,
+    truthy when open; ``close(portion=1.0)``."""
+
+    def __init__(self, strategy: Strategy) -> None:
+        self._s = strategy
+
+    @property
+    def size(self) -> float:
+        return float(self._s._book().position)
+
+    @property
+    def is_long(self) -> bool:
+        return self.size > 0
+
+    @property
+    def is_short(self) -> bool:
+        return self.size < 0
+
+    def __bool__(self) -> bool:
+        return self.size != 0
+
+    @property
+    def pl(self) -> float:
+        return sum(t.pl for t in self._s.trades)
+
+    def close(self, portion: float = 1.0) -> Order | None:
+        """A market order closing the position (``portion`` < 1: that fraction of it, FIFO)."""
+        size = self.size
+        if size == 0:
+            return None
+        side = -1 if size > 0 else 1
+        if portion >= 1.0:
+            return self._s._place(side, _MARKET, _CLOSE, _PERCENT, 1.0)
+        return self._s._place(side, _MARKET, _REDUCE, _PERCENT, float(portion))
+
+    def __repr__(self) -> str:
+        return f"<Position {self.size}>"
+
+
+class Strategy:
+    """Subclass it: parameters are class attributes; ``init()`` declares indicators with
+    ``self.I``; ``next()`` runs at every bar's close (after the warm-up of the indicators:
+    the first bar at which every ``self.I`` output has a value, as backtesting.py) and
+    trades with ``self.buy``/``self.sell``, ``self.position``, ``self.trades``,
+    ``self.orders``."""
+
+    def __init__(self, data: dict[str, np.ndarray], index: pd.Index, params: dict[str, Any]) -> None:
+        self._j = len(index) - 1
+        self._bk: Any = None
+        self._indicators: list[np.ndarray] = []
+        self.data = _Data(data, index, self)
+        for k, v in params.items():
+            setattr(self, k, v)
+
+    # ------------------------------------------------------------------ user hooks
+    def init(self) -> None:
+        """Declare indicators (``self.I``); runs once, seeing every bar."""
+
+    def next(self) -> None:
+        """Decide at the close of the current bar."""
+        raise NotImplementedError
+
+    # ------------------------------------------------------------------ helpers
+    def I(self, fn: Callable[..., Any], *args: Any, name: str | None = None,  # noqa: E743 - backtesting.py's name
+          **kwargs: Any) -> Any:
+        """``fn(*args, **kwargs)`` computed once over every bar, revealed bar by bar: one
+        array (or a Series) gives one revealed series, a tuple/2-D array one per output."""
+        args = tuple(np.asarray(a._a) if isinstance(a, _Revealed) else a for a in args)
+        out = fn(*args, **kwargs)
+        label = str(name or getattr(fn, "__name__", "I"))
+        n = self._n
+        outs = out if isinstance(out, tuple) else ((out,) if np.ndim(out) == 1 else tuple(np.asarray(out)))
+        series = []
+        for k, o in enumerate(outs):
+            a = np.asarray(o, dtype=np.float64)
+            if a.shape != (n,):
+                raise BacktestError(f"self.I({label}): output {k} has shape {a.shape}, not one value per bar ({n})")
+            self._indicators.append(a)
+            series.append(_Revealed(a, self, label if len(outs) == 1 else f"{label}[{k}]"))
+        return series[0] if len(series) == 1 else tuple(series)
+
+    @property
+    def _n(self) -> int:
+        return len(self.data._index._a)
+
+    def _book(self) -> Any:
+        if self._bk is None:
+            raise BacktestError("orders and positions exist only inside next()")
+        return self._bk
+
+    def _place(self, side: int, typ: int, intent: int, size_type: int, size: float, limit: float = math.nan,
+               stop: float = math.nan, sl: float = math.nan, tp: float = math.nan, tif: Any = None,
+               tag: int | None = None) -> Order:
+        errors = FieldErrors()
+        tif_bars, tif_ns = _orders._tif(tif, "order", errors)
+        errors.raise_if_any()
+        oid = self._book().place(self._j, side, typ, intent, size_type, float(size), limit, stop, tif_bars, tif_ns,
+                                 sl, tp, math.nan, math.nan, math.nan, math.nan, -1 if tag is None else int(tag))
+        return Order(self, int(oid))
+
+    def _order(self, side: int, size: float | None, limit: float | None, stop: float | None, sl: float | None,
+               tp: float | None, tif: Any, tag: int | None) -> Order:
+        if size is None:
+            size_type, amount = _PERCENT, 1.0
+        elif 0 < size < 1:
+            size_type, amount = _PERCENT, float(size)
+        else:
+            size_type, amount = _UNITS, float(size)
+        typ = (_STOP_LIMIT if limit is not None and stop is not None else _LIMIT if limit is not None
+               else _STOP if stop is not None else _MARKET)
+        nan = math.nan
+        return self._place(side, typ, _NET, size_type, amount, nan if limit is None else float(limit),
+                           nan if stop is None else float(stop), nan if sl is None else float(sl),
+                           nan if tp is None else float(tp), tif, tag)
+
+    def buy(self, *, size: float | None = None, limit: float | None = None, stop: float | None = None,
+            sl: float | None = None, tp: float | None = None, tif: Any = None, tag: int | None = None) -> Order:
+        """Buy: ``size`` None = all the available cash, in (0, 1) a fraction of it, >= 1
+        units; ``limit``/``stop`` make a limit/stop/stop-limit order; ``sl``/``tp`` are the
+        new lot's bracket levels; ``tif`` bars or a timedelta. Against a short it reduces
+        FIFO and opens what is left (netting)."""
+        return self._order(1, size, limit, stop, sl, tp, tif, tag)
+
+    def sell(self, *, size: float | None = None, limit: float | None = None, stop: float | None = None,
+             sl: float | None = None, tp: float | None = None, tif: Any = None, tag: int | None = None) -> Order:
+        """Sell (short, or reduce a long): as ``buy``."""
+        return self._order(-1, size, limit, stop, sl, tp, tif, tag)
+
+    @property
+    def position(self) -> Position:
+        return Position(self)
+
+    @property
+    def trades(self) -> tuple[Trade, ...]:
+        """The open lots, oldest first."""
+        return tuple(Trade(self, tuple(r)) for r in self._book().lots())
+
+    @property
+    def orders(self) -> tuple[Order, ...]:
+        """The working orders (not bracket children), oldest first."""
+        return tuple(Order(self, int(i)) for i in self._book().working())
+
+    @property
+    def equity(self) -> float:
+        return float(self._book().equity)
+
+    @property
+    def cash(self) -> float:
+        return float(self._book().cash)
+
+    def warmup(self) -> int:
+        """The first bar at which every indicator has a value (next() starts there)."""
+        start = 0
+        for a in self._indicators:
+            ok = ~np.isnan(a)
+            start = max(start, int(np.argmax(ok)) if ok.any() else len(a))
+        return start
+
+
+def strategy_decider(strategy: Strategy, index: pd.Index) -> Callable[[int, Any], None]:
+    """The callback the core calls at every bar's close: reveals bar j, runs next()."""
+    start = strategy.warmup()
+    name = type(strategy).__name__
+
+    def decide(j: int, book: Any) -> None:
+        if j < start:
+            return
+        strategy._j, strategy._bk = j, book
+        try:
+            strategy.next()
+        except Exception as exc:
+            raise BacktestError(f"{name}.next() raised at bar {j} ({index[j]}): {exc!r}") from exc
+        finally:
+            strategy._bk = None
+
+    return decide
+
+
+def check_strategy(cls: Any, params: Any, errors: FieldErrors) -> dict[str, Any]:
+    """The strategy class and its parameters (class attributes), every problem reported."""
+    if not (isinstance(cls, type) and issubclass(cls, Strategy)):
+        errors.add("strategy", cls, "must be a subclass of threadx.backtest.Strategy")
+        return {}
+    if cls.next is Strategy.next:
+        errors.add("strategy", cls.__name__, "defines no next(self)")
+    if params is None:
+        return {}
+    if not isinstance(params, dict):
+        errors.add("params", params, "must be a dict of the strategy's parameters")
+        return {}
+    for k in params:
+        if not (isinstance(k, str) and hasattr(cls, k)) or callable(getattr(cls, k, None)):
+            errors.add(f"params[{k!r}]", params[k], f"is not a parameter of {cls.__name__} (a class attribute)")
+    return dict(params)
+
+
+def strategy_symbols(cls: type[Strategy], params: dict[str, Any], frames: dict[str, dict[str, np.ndarray]],
+                     index: pd.Index) -> list[tuple[Strategy, Callable[[int, Any], None]]]:
+    """One strategy instance per symbol, init() run, with its decider."""
+    out = []
+    for sym, cols in frames.items():
+        s = cls(cols, index, params)
+        try:
+            s.init()
+        except Exception as exc:
+            raise BacktestError(f"{cls.__name__}.init() raised for {sym!r}: {exc!r}") from exc
+        out.append((s, strategy_decider(s, index)))
+    return out
+
+
+def _frames(symbols: dict[str, Any]) -> dict[str, dict[str, np.ndarray]]:
+    out = {}
+    for sym, b in symbols.items():
+        cols = {"open": b.open, "high": b.high, "low": b.low, "close": b.close}
+        if b.volume is not None:
+            cols["volume"] = b.volume
+        out[sym] = cols
+    return out
+
+
+def run_strategy(symbols: dict[str, Any], cls: type[Strategy], params: dict[str, Any], costs: dict[str, Any],
+                 *, init_cash: float, execution: str, intrabar: str, close_at_end: bool, cash_sharing: bool,
+                 cancel: Any) -> tuple[list[list[str]], list[dict[str, Any]]]:
+    """Runs ``cls`` on each symbol (its own instance) on the core; the groups and raw results."""
+    syms = list(symbols)
+    first = symbols[syms[0]]
+    made = strategy_symbols(cls, params, _frames(symbols), first.index)
+    entries = {}
+    for sym, (_, decide) in zip(syms, made):
+        b = symbols[sym]
+        entries[sym] = dict(name=sym, open=b.open, high=b.high, low=b.low, close=b.close, times=b.times,
+                            costs=costs, decider=decide)
+    groups: list[list[str]] = [syms] if cash_sharing else [[s] for s in syms]
+    raw = _orders.run_groups([[entries[s] for s in g] for g in groups], init_cash=init_cash, execution=execution,
+                             intrabar=intrabar, close_at_end=close_at_end, cancel=cancel)
+    return groups, raw
+
+
+def names(seq: Sequence[Any]) -> list[str]:
+    return [str(s) for s in seq]

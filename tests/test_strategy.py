@@ -1,0 +1,251 @@
+"""Event-driven strategies (threadx.backtest.Strategy) on the order core.
+
+backtesting.py (pinned) side by side: its documented SmaCross, and strategies with
+stop-loss / take-profit brackets and a stop moved after entry, give the same trades and
+equity. Plus the rules of the API: no look-ahead, warm-up, errors with the bar named,
+impossible orders rejected in the records (not raised), validation before any work.
+"""
+
+from __future__ import annotations
+
+import math
+import warnings
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import threadx
+from threadx.backtest import Strategy, crossover, run
+from threadx.errors import BacktestError, ValidationError
+
+DATA = Path(__file__).parent / "data"
+
+
+def goog() -> pd.DataFrame:
+    df = pd.read_csv(DATA / "GOOG.csv", index_col=0, parse_dates=True)
+    return df[["Open", "High", "Low", "Close", "Volume"]].astype(float)
+
+
+def sma(x, n):
+    return pd.Series(np.asarray(x, dtype=float)).rolling(n).mean().to_numpy()
+
+
+class SmaCross(Strategy):
+    n1 = 10
+    n2 = 20
+
+    def init(self):
+        self.sma1 = self.I(sma, self.data.Close, self.n1)
+        self.sma2 = self.I(sma, self.data.Close, self.n2)
+
+    def next(self):
+        if crossover(self.sma1, self.sma2):
+            self.position.close()
+            self.buy()
+        elif crossover(self.sma2, self.sma1):
+            self.position.close()
+            self.sell()
+
+
+class Brackets(Strategy):
+    """Long on a cross up with a 4 % stop-loss and an 8 % take-profit; after 5 bars in the
+    trade the stop moves to the entry price."""
+
+    def init(self):
+        self.fast = self.I(sma, self.data.Close, 5)
+        self.slow = self.I(sma, self.data.Close, 15)
+
+    def next(self):
+        price = float(self.data.Close[-1])
+        for t in self.trades:
+            if len(self.data) - 1 - t.entry_bar >= 5 and t.sl < t.entry_price:
+                t.sl = t.entry_price
+        if not self.position and crossover(self.fast, self.slow):
+            self.buy(sl=price * 0.96, tp=price * 1.08)
+
+
+def _bt_trades(cls_body, df, **kw):
+    bt = pytest.importorskip("backtesting")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        st = bt.Backtest(df, cls_body, cash=10_000, commission=0.002, **kw).run()
+    return st
+
+
+def _compare(ours, st):
+    tr, ot = st._trades, ours.trades
+    assert len(ot) == len(tr), (len(ot), len(tr))
+    sign = np.where(ot["side"] == "long", 1.0, -1.0)
+    np.testing.assert_array_equal(tr.Size.to_numpy(float), sign * ot["size"].to_numpy())
+    np.testing.assert_array_equal(tr.EntryBar.to_numpy(), ot["entry_bar"].to_numpy())
+    np.testing.assert_array_equal(tr.ExitBar.to_numpy(), ot["exit_bar"].to_numpy())
+    np.testing.assert_allclose(tr.EntryPrice.to_numpy(), ot["entry_price"].to_numpy(), rtol=1e-9)
+    np.testing.assert_allclose(tr.ExitPrice.to_numpy(), ot["exit_price"].to_numpy(), rtol=1e-9)
+    np.testing.assert_allclose(tr.Commission.to_numpy(), ot["fees"].to_numpy(), rtol=1e-9)
+    np.testing.assert_allclose(tr.PnL.to_numpy(), ot["pnl"].to_numpy(), rtol=1e-9, atol=1e-9)
+    np.testing.assert_allclose(st._equity_curve.Equity.to_numpy(), ours.equity.to_numpy(), rtol=1e-9)
+
+
+def test_smacross_matches_backtesting_py_on_goog():
+    bt = pytest.importorskip("backtesting")
+    from backtesting.lib import crossover as bt_crossover
+
+    class BtSmaCross(bt.Strategy):
+        def init(self):
+            self.sma1 = self.I(sma, self.data.Close, 10)
+            self.sma2 = self.I(sma, self.data.Close, 20)
+
+        def next(self):
+            if bt_crossover(self.sma1, self.sma2):
+                self.position.close()
+                self.buy()
+            elif bt_crossover(self.sma2, self.sma1):
+                self.position.close()
+                self.sell()
+
+    df = goog()
+    st = _bt_trades(BtSmaCross, df)
+    ours = run(df, strategy=SmaCross, fees=0.002, close_at_end=False)
+    assert len(ours.trades) == 93
+    _compare(ours, st)
+    assert ours.equity.iloc[-1] == pytest.approx(56263.51934, abs=1e-6)
+
+
+def test_brackets_and_a_moved_stop_match_backtesting_py():
+    bt = pytest.importorskip("backtesting")
+    from backtesting.lib import crossover as bt_crossover
+
+    class BtBrackets(bt.Strategy):
+        def init(self):
+            self.fast = self.I(sma, self.data.Close, 5)
+            self.slow = self.I(sma, self.data.Close, 15)
+
+        def next(self):
+            price = float(self.data.Close[-1])
+            for t in self.trades:
+                if len(self.data) - 1 - t.entry_bar >= 5 and t.sl < t.entry_price:
+                    t.sl = t.entry_price
+            if not self.position and bt_crossover(self.fast, self.slow):
+                self.buy(sl=price * 0.96, tp=price * 1.08)
+
+    df = goog()
+    st = _bt_trades(BtBrackets, df)
+    ours = run(df, strategy=Brackets, fees=0.002, close_at_end=False)
+    reasons = set(ours.trades["exit_reason"])
+    assert {"stop_loss", "take_profit"} <= reasons, reasons
+    _compare(ours, st)
+
+
+def test_parameters_from_params_and_the_same_trades_as_signals():
+    df = goog()
+    ours = run(df, strategy=SmaCross, params={"n1": 5, "n2": 30}, fees=0.001)
+    f, s = sma(df.Close, 5), sma(df.Close, 30)
+    up = np.r_[False, (f[:-1] < s[:-1]) & (f[1:] > s[1:])]
+    dn = np.r_[False, (s[:-1] < f[:-1]) & (s[1:] > f[1:])]
+    sig = run(df, entries=up, short_entries=dn, fees=0.001)
+    np.testing.assert_allclose(ours.equity.to_numpy(), sig.equity.to_numpy(), rtol=1e-12)
+    assert len(ours.trades) == len(sig.trades)
+
+
+def test_no_look_ahead_and_warm_up():
+    seen = []
+
+    class Peek(Strategy):
+        def init(self):
+            self.m = self.I(sma, self.data.Close, 3)
+
+        def next(self):
+            j = len(self.data) - 1
+            seen.append((j, float(self.data.Close[-1]), len(self.m)))
+            with pytest.raises(IndexError):
+                self.data.Close[j + 1]
+            assert np.asarray(self.data.Close).shape == (j + 1,)
+
+    df = goog().iloc[:20]
+    run(df, strategy=Peek)
+    assert seen[0][0] == 2  # the first bar with a 3-bar SMA
+    assert [s[0] for s in seen] == list(range(2, 20))
+    assert all(c == df.Close.iloc[j] and n == j + 1 for j, c, n in seen)
+
+
+def test_next_raising_is_a_backtest_error_naming_the_bar():
+    class Boom(Strategy):
+        def next(self):
+            if len(self.data) == 7:
+                raise ZeroDivisionError("boom")
+
+    with pytest.raises(BacktestError, match=r"Boom.next\(\) raised at bar 6") as ei:
+        run(goog().iloc[:30], strategy=Boom)
+    assert isinstance(ei.value.__cause__, ZeroDivisionError)
+
+
+def test_impossible_orders_are_rejected_in_the_records():
+    class Bad(Strategy):
+        def next(self):
+            j = len(self.data) - 1
+            if j == 1:
+                self.buy(size=0)            # invalid size
+            if j == 2:
+                self.buy(size=10_000)       # far more than the cash
+            if j == 3:
+                self.position.close()       # nothing to close: no order
+                self.sell(size=1, limit=math.nan)  # a NaN limit
+
+    r = run(goog().iloc[:10], strategy=Bad)
+    rej = r.orders[r.orders["status"] == "rejected"]
+    assert list(rej["reason"]) == ["invalid_size", "insufficient_cash", "missing_price"]
+
+
+def test_validation_before_any_work():
+    class NoNext(Strategy):
+        pass
+
+    with pytest.raises(ValidationError) as ei:
+        run(goog(), strategy=NoNext, params={"nope": 1}, entries=np.ones(len(goog()), bool), sl_stop=0.1,
+            costs={"colour": 1})
+    fields = {e["field"] for e in ei.value.errors}
+    assert {"strategy", "params['nope']", "entries", "sl_stop", "costs['colour']"} <= fields, fields
+    with pytest.raises(ValidationError):
+        run(goog(), strategy=int)
+    with pytest.raises(ValidationError, match="params"):
+        run(goog(), entries=np.ones(len(goog()), bool), params={"a": 1})
+
+
+def test_orders_cancel_and_tif():
+    class Limits(Strategy):
+        def next(self):
+            j = len(self.data) - 1
+            price = float(self.data.Close[-1])
+            if j == 2:
+                self.buy(size=1, limit=price * 0.5, tag=1)  # never fills
+                self.buy(size=1, limit=price * 0.5, tif=3, tag=2)
+            if j == 4:
+                for o in self.orders:
+                    if o.tag == 1:
+                        o.cancel()
+
+    r = run(goog().iloc[:12], strategy=Limits)
+    o = r.orders.set_index("tag")
+    assert o.loc[1, "status"] == "cancelled" and o.loc[1, "reason"] == "user" and o.loc[1, "fill_bar"] == 4
+    assert o.loc[2, "status"] == "expired" and o.loc[2, "fill_bar"] == 5
+
+
+def test_futures_costs_through_run():
+    class Hold(Strategy):
+        def next(self):
+            if len(self.data) == 2:
+                self.buy(size=2)
+
+    df = goog().iloc[:30]
+    r = run(df, strategy=Hold, costs=dict(multiplier=10.0, margin=500.0, unit_fee=2.0), close_at_end=True)
+    t = r.trades.iloc[0]
+    assert t["pnl"] == pytest.approx(2 * (t["exit_price"] - t["entry_price"]) * 10 - 8.0)
+    assert r.equity.iloc[-1] == pytest.approx(10_000 + t["pnl"])
+    assert (r.margin.iloc[2:-1] == 1000.0).all()
+
+
+def test_sample_data_smoke():
+    r = run(threadx.data.sample(), strategy=SmaCross)
+    assert r.stats["# Trades"] == len(r.trades) > 0

@@ -42,13 +42,20 @@ def signal_strategy(n, *, entries=None, exits=None, short_entries=None, short_ex
     if size is None:
         size, size_type = 1.0, "percent"
 
+    def at(x, i):
+        """A per-bar option's value at bar i (a scalar as it is; NaN stop: None)."""
+        if np.ndim(x) == 0:
+            return x
+        v = float(np.asarray(x)[i])
+        return None if math.isnan(v) else v
+
     def entry(ctx, d, i, pend):
         """Places the entry order of a signal at bar i; returns nothing."""
         side = "buy" if d > 0 else "sell"
-        bracket = dict(sl=slp[i], tp=tpp[i], sl_stop=sl_stop, tp_stop=tp_stop,
+        bracket = dict(sl=slp[i], tp=tpp[i], sl_stop=at(sl_stop, i), tp_stop=at(tp_stop, i),
                        tsl_stop=tsl_stop, tsl_offset=tsl_offset)
         if order_type == "market":
-            ctx.place_signal(side=side, type="market", intent="open", size=size,
+            ctx.place_signal(side=side, type="market", intent="open", size=at(size, i),
                       size_type=size_type, **bracket)
             return
         need = {"limit": (lim[i],), "stop": (stp[i],), "stop_limit": (lim[i], stp[i])}
@@ -56,7 +63,7 @@ def signal_strategy(n, *, entries=None, exits=None, short_entries=None, short_ex
             return  # a NaN level makes no order and leaves a pending one alone
         if pend is not None:
             ctx.cancel(pend, "replaced")
-        ctx.place_signal(side=side, type=order_type, intent="open", size=size, size_type=size_type,
+        ctx.place_signal(side=side, type=order_type, intent="open", size=at(size, i), size_type=size_type,
                   limit=lim[i], stop=stp[i], tif=expiry, **bracket)
 
     def strategy(ctx):

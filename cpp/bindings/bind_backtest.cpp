@@ -71,12 +71,13 @@ py::dict run(const Plan& plan, const py::array& open, const py::array& high, con
     const Params& p = plan.params;  // validated when the plan was made
     if (p.expiry_ns > 0 && times.is_none()) errors.add("expiry", "timedelta", "needs a DatetimeIndex on the data");
     static const char* sig_names[4] = {"entries", "exits", "short_entries", "short_exits"};
-    static const char* lvl_names[4] = {"limit_price", "stop_price", "sl_price", "tp_price"};
+    static const char* lvl_names[7] = {"limit_price", "stop_price", "sl_price", "tp_price", "size", "sl_stop",
+                                       "tp_stop"};
     View<std::uint8_t> sv[4];
-    View<double> lv[4];
-    if (signals.size() != 4 || levels.size() != 4) throw std::invalid_argument("signals and levels take 4 arrays each");
+    View<double> lv[7];
+    if (signals.size() != 4 || levels.size() != 7) throw std::invalid_argument("signals take 4 arrays, levels 7");
     for (int k = 0; k < 4; ++k) sv[k] = view_of<std::uint8_t>(signals[k], sig_names[k], n, sims, errors);
-    for (int k = 0; k < 4; ++k) lv[k] = view_of<double>(levels[k], lvl_names[k], n, sims, errors);
+    for (int k = 0; k < 7; ++k) lv[k] = view_of<double>(levels[k], lvl_names[k], n, sims, errors);
     errors.throw_if_any();
     if (bars.open) validate(bars, errors);
     errors.throw_if_any();
@@ -88,11 +89,12 @@ py::dict run(const Plan& plan, const py::array& open, const py::array& high, con
     for (std::int64_t c = 0; c < sims; ++c) {
         SimInputs& in = ins[static_cast<std::size_t>(c)];
         Signal* sp[4] = {&in.entries, &in.exits, &in.short_entries, &in.short_exits};
-        Level* lp[4] = {&in.limit_price, &in.stop_price, &in.sl_price, &in.tp_price};
-        for (int k = 0; k < 4; ++k) {
+        Level* lp[7] = {&in.limit_price, &in.stop_price, &in.sl_price, &in.tp_price, &in.size, &in.sl_stop,
+                        &in.tp_stop};
+        for (int k = 0; k < 4; ++k)
             if (sv[k].data) *sp[k] = {sv[k].data + c * sv[k].cs, sv[k].rs};
+        for (int k = 0; k < 7; ++k)
             if (lv[k].data) *lp[k] = {lv[k].data + c * lv[k].cs, lv[k].rs};
-        }
         SimOut& o = outs[static_cast<std::size_t>(c)];
         o.equity = {equity.mutable_data() + c * n, 1};
         o.cash = {cash.mutable_data() + c * n, 1};

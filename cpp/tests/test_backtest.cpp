@@ -7,6 +7,7 @@
 
 #include "threadx/backtest/engine.hpp"
 #include "threadx/backtest/options.hpp"
+#include "threadx/backtest/orders.hpp"
 #include "threadx/backtest/portfolio.hpp"
 #include "threadx/backtest/stats.hpp"
 #include "threadx/backtest/sweep.hpp"
@@ -255,9 +256,46 @@ void test_rebalance_keeps_cash_non_negative() {
     CHECK(!out.orders.empty(), "rebalancing traded");
 }
 
+// The order core alone: pyramiding, a FIFO reduce across two lots, a bracket child
+// cancelled when its lot closes, end of data (docs/orders.md §§ 3, 4.1, 6).
+void test_orders_fifo_and_brackets() {
+    namespace ob = threadx::backtest::orders;
+    Data d{{100, 101, 102, 103, 104, 105}, {100, 101, 102, 103, 104, 105}, {100, 101, 102, 103, 104, 105},
+           {100, 101, 102, 103, 104, 105}};
+    std::vector<ob::OrderSpec> specs(3);
+    specs[0].bar = 0, specs[0].size_type = SizeType::Units, specs[0].size = 10, specs[0].tp = 103.5;
+    specs[1].bar = 1, specs[1].size_type = SizeType::Units, specs[1].size = 5;
+    specs[2].bar = 2, specs[2].side = -1, specs[2].intent = ob::Intent::Reduce, specs[2].size_type = SizeType::Units;
+    specs[2].size = 12;
+    std::vector<ob::SymbolIn> syms(1);
+    syms[0].bars = d.bars();
+    syms[0].orders = specs.data();
+    syms[0].n_orders = 3;
+    std::vector<double> eq(6), cash(6), pos(6);
+    ob::GroupOut out;
+    out.equity = {eq.data(), 1};
+    out.cash = {cash.data(), 1};
+    out.symbols.resize(1);
+    out.symbols[0].position = {pos.data(), 1};
+    ob::simulate(syms, ob::GroupParams{}, out, CancelCheck(nullptr));
+    const auto& t = out.symbols[0].trades;
+    CHECK(t.size() == 3, "3 trade records (%zu)", t.size());
+    if (t.size() == 3) {
+        CHECK(t[0].size == 10 && t[0].pnl == 20 && t[0].lot == 0, "lot 0 closed whole: pnl %g", t[0].pnl);
+        CHECK(t[1].size == 2 && t[1].pnl == 2 && t[1].lot == 1, "2 units of lot 1: pnl %g", t[1].pnl);
+        CHECK(t[2].size == 3 && t[2].pnl == 9 && t[2].exit_reason == ob::OReason::EndOfData, "the rest at the end");
+    }
+    CHECK(eq[5] == 10031 && pos[3] == 3 && pos[5] == 0, "equity %g, position %g then %g", eq[5], pos[3], pos[5]);
+    const auto& o = out.symbols[0].orders;
+    CHECK(o.size() == 5 && o[1].kind == ob::OKind::TakeProfit && o[1].status == ob::OStatus::Cancelled &&
+              o[1].reason == ob::OReason::PositionClosed,
+          "the take-profit child is cancelled with its lot");
+}
+
 }  // namespace
 
 int main() {
+    test_orders_fifo_and_brackets();
     test_market_fill_at_next_open();
     test_validation_names_fields();
     test_periods_per_year_has_one_rule();

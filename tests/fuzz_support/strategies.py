@@ -489,6 +489,46 @@ def backtest_run_case(draw: Any) -> Case:
     return d.case("backtest.run", "threadx.backtest.run", (data,), kw)
 
 
+FO_CHOICES = {"size_type": (["units", "value", "percent", "target_percent"], ["shares", ""]),
+              "order_type": (["market", "limit"], ["iceberg"]),
+              "execution": (["open", "close"], ["midday"]),
+              "intrabar": (["backtesting", "ohlc"], ["sideways"])}
+FO_FLOATS = {k: BT_FLOATS[k] for k in ("init_cash", "fees", "fixed_fees", "slippage", "leverage", "sl_stop",
+                                       "tp_stop", "tsl_stop")}
+FO_FLOATS.update({"unit_fee": (st.floats(0.0, 0.1), [-1.0, NAN, INF]),
+                  "unit_fee_min": (st.floats(0.0, 5.0), [-1.0, NAN, INF]),
+                  "multiplier": (st.floats(0.1, 100.0), [0.0, -1.0, NAN, INF]),
+                  "margin": (st.floats(1.0, 1e4), [0.0, -1.0, INF])})
+
+
+@st.composite
+def from_orders_case(draw: Any) -> Case:
+    d = Draft()
+    n = draw(st.integers(0, 60))
+    data = frame(draw, d, "data", n)
+    size = spoil(draw, d, "size", st.just(Arr(values(draw, n, True), "float64", (n,))),
+                 invalid=[Arr(values(draw, n + 1), "float64", (n + 1,))], wrong=["x", Obj("object"), None],
+                 unknown=[1.0, -2.0, Arr(values(draw, n), "float64", (n,), "misaligned")], p=4)
+    kw: dict[str, Any] = {}
+    for name, (valid, bad) in FO_FLOATS.items():
+        if draw(st.integers(0, 6)) == 0:
+            kw[name] = spoil(draw, d, name, valid, invalid=bad, wrong=["x", Obj("object")])
+    for name, (ok, bad) in FO_CHOICES.items():
+        if draw(st.integers(0, 5)) == 0:
+            kw[name] = spoil(draw, d, name, st.sampled_from(ok), invalid=bad, wrong=[5, None])
+    if draw(st.integers(0, 4)) == 0:
+        kw["limit_price"] = spoil(draw, d, "limit_price", st.just(Arr(values(draw, n, False), "float64", (n,))),
+                                  invalid=[Arr(values(draw, n + 2), "float64", (n + 2,))], wrong=["x"])
+    if draw(st.integers(0, 6)) == 0:
+        kw["tif"] = spoil(draw, d, "tif", st.sampled_from([1, 3]), invalid=[0, -1], wrong=["x", 1.5],
+                          unknown=[Obj("timedelta")])
+    if draw(st.integers(0, 6)) == 0:
+        kw["max_lots"] = spoil(draw, d, "max_lots", st.sampled_from([1, 3]), invalid=[0, -2], wrong=["x"])
+    if draw(st.integers(0, 6)) == 0:
+        kw["cancel"] = spoil(draw, d, "cancel", st.just(Token()), wrong=["x", 5], unknown=[Token("cancelled")])
+    return d.case("backtest.from_orders", "threadx.backtest.from_orders", (data, size), kw)
+
+
 SWEEP_GRIDS = {"sma_cross": {"fast": [2, 3], "slow": [5, 8]}, "ema_cross": {"fast": [2], "slow": [6, 9]},
                "rsi_threshold": {"timeperiod": [5], "lower": [30.0], "upper": [70.0]},
                "bbands_reversion": {"timeperiod": [5, 10], "nbdev": [2.0]},
@@ -903,6 +943,7 @@ def _registry() -> dict[str, tuple[Callable[[], Any], float]]:
     reg["stream.load"] = (stream_load_case, 2.0)
     reg["backtest.run"] = (backtest_run_case, 5.0)
     reg["backtest.sweep"] = (sweep_case, 3.0)
+    reg["backtest.from_orders"] = (from_orders_case, 3.0)
     reg["backtest.rebalance"] = (partial(portfolio_case, "rebalance"), 3.0)
     reg["backtest.target_weights"] = (partial(portfolio_case, "target_weights"), 2.0)
     reg["backtest.compute_stats"] = (compute_stats_case, 1.5)
@@ -934,6 +975,12 @@ ENTRIES = _registry()
 NOT_ENTRY_POINTS = {
     "backtest.BacktestResult": "result type built by run(); its methods read arrays run() produced",
     "backtest.PortfolioResult": "result type built by rebalance()",
+    "backtest.OrdersResult": "result type built by from_orders() and run(strategy=)",
+    "backtest.Strategy": "base class users subclass; run(strategy=) is the entry point (tests/test_strategy.py)",
+    "backtest.Order": "handle a Strategy gets from buy()/sell() inside next()",
+    "backtest.Trade": "handle of an open lot inside next()",
+    "backtest.Position": "handle of the position inside next()",
+    "backtest.crossover": "pure helper on two series inside next() (tests/test_strategy.py)",
     "coordinator.Job": "handle made by Coordinator.submit (fuzzed there)",
     "coordinator.JobStatus": "enum",
     "coordinator.Request": "typing Protocol",

@@ -92,10 +92,12 @@ private:
     void entry(ob::Book& book, int d, std::int64_t i, std::int64_t pend) {
         ob::OrderSpec s;
         s.side = static_cast<std::int8_t>(d);
-        s.size = p_.size;
+        s.size = in_.size.data ? in_.size[i] : p_.size;
         s.size_type = p_.size_type;
         s.sl = in_.sl_price[i], s.tp = in_.tp_price[i];
-        s.sl_stop = p_.sl_stop, s.tp_stop = p_.tp_stop, s.tsl_stop = p_.tsl_stop, s.tsl_offset = p_.tsl_offset;
+        s.sl_stop = in_.sl_stop.data ? in_.sl_stop[i] : p_.sl_stop;
+        s.tp_stop = in_.tp_stop.data ? in_.tp_stop[i] : p_.tp_stop;
+        s.tsl_stop = p_.tsl_stop, s.tsl_offset = p_.tsl_offset;
         if (p_.order_type != OrderType::Market) {
             s.type = static_cast<ob::OKind>(static_cast<int>(p_.order_type));
             s.limit = in_.limit_price[i];

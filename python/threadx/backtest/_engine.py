@@ -19,6 +19,8 @@ __all__ = ["BacktestResult", "run"]
 
 SIGNALS = ("entries", "exits", "short_entries", "short_exits")
 LEVELS = ("limit_price", "stop_price", "sl_price", "tp_price")
+# options that may also be given per bar (an array, Series or 2-D like the signals)
+PER_BAR = ("size", "sl_stop", "tp_stop")
 KINDS = ("market", "limit", "stop", "stop_limit", "stop_loss", "take_profit", "trailing_stop")
 STATUSES = ("filled", "cancelled", "expired", "rejected")
 REASONS = ("signal", "stop_loss", "take_profit", "trailing_stop", "limit", "stop", "expiry", "end_of_data",
@@ -172,7 +174,7 @@ class Prepared:
     sims: int
     labels: pd.Index | None  # simulation labels (columns), None for one 1-D simulation
     signals: tuple[np.ndarray | None, ...]
-    levels: tuple[np.ndarray | None, ...]
+    levels: tuple[np.ndarray | None, ...]  # LEVELS, then PER_BAR
     params: dict[str, Any]
     plan: _core.backtest.Plan  # the params, validated once by the core
     periods_per_year: float | None
@@ -237,6 +239,7 @@ def prepare(data: Any, arrays: dict[str, Any], options: dict[str, Any], *, deep:
     the data's index), for a request checking its fields as it is built.
     """
     errors = FieldErrors()
+    options_in = options
     bars = bars_of(data, errors)
     n = len(bars.close) if bars is not None else -1
     mats: dict[str, np.ndarray | None] = {}
@@ -252,17 +255,36 @@ def prepare(data: Any, arrays: dict[str, Any], options: dict[str, Any], *, deep:
         cols = _columns_of(value)
         if cols is not None and labels is None:
             labels = cols
+    options = dict(options)
+    for name in PER_BAR:
+        value = options.get(name)
+        if value is None or np.ndim(value) == 0:
+            mats[name] = None
+            continue
+        why = index_mismatch(value.index, bars.index) if deep and bars is not None \
+            and isinstance(value, (pd.Series, pd.DataFrame)) else None
+        m = None if why or n < 0 else _matrix(name, value, n, np.float64, errors)
+        if why:
+            errors.add(name, value, why)
+        mats[name] = m
+        options[name] = _per_bar_scalar(name, m, errors) if m is not None else None
     widths = {m.shape[1] for m in mats.values() if m is not None and m.shape[1] != 1}
     if len(widths) > 1:
         errors.add("signals", sorted(widths), "2-D signals and levels must all have the same number of columns")
     sims = widths.pop() if len(widths) == 1 else 1
     if labels is not None and len(labels) != sims:
         labels = None
-    two_d = any(arrays.get(k) is not None and np.ndim(arrays[k]) == 2 for k in (*SIGNALS, *LEVELS))
+    two_d = any(arrays.get(k) is not None and np.ndim(arrays[k]) == 2 for k in (*SIGNALS, *LEVELS)) \
+        or any(mats[k] is not None and np.ndim(options_in[k]) == 2 for k in PER_BAR)
     if two_d and labels is None:
         labels = pd.RangeIndex(sims, name="sim")
     params = params_of(options, bars, errors)
     plan = plan_of(params, errors)
+    for name in PER_BAR:  # the option's rule is an interval: its other end is checked too
+        m = mats[name]
+        if m is not None and plan is not None and np.isfinite(m).any():
+            low = dict(options, **{name: float(np.nanmin(m))})
+            plan_of(params_of(low, bars, errors), errors)
     if params.get("order_type") in ("limit", "stop_limit") and arrays.get("limit_price") is None:
         errors.add("limit_price", None, f"is required with order_type={params['order_type']!r}")
     if params.get("order_type") in ("stop", "stop_limit") and arrays.get("stop_price") is None:
@@ -282,7 +304,18 @@ def prepare(data: Any, arrays: dict[str, Any], options: dict[str, Any], *, deep:
         bars = Bars(bars.open[lo:hi], bars.high[lo:hi], bars.low[lo:hi], bars.close[lo:hi], bars.index[lo:hi],
                     None if vol is None else vol[lo:hi])
     return Prepared(bars, sims, labels, tuple(widen(mats[k]) for k in SIGNALS),
-                    tuple(widen(mats[k]) for k in LEVELS), params, plan, ppy)
+                    tuple(widen(mats[k]) for k in (*LEVELS, *PER_BAR)), params, plan, ppy)
+
+
+def _per_bar_scalar(name: str, m: np.ndarray, errors: FieldErrors) -> float | None:
+    """The largest value of a per-bar option (its rule is checked at both ends); ``size``
+    must be finite at every bar, a stop may be NaN (no stop for entries at that bar)."""
+    finite = np.isfinite(m)
+    if name == "size" and not finite.all():
+        row = np.unravel_index(int(np.argmin(finite)), m.shape)
+        errors.add(name, f"<{m[row]} at bar {row[0]}>", "must be a finite size at every bar")
+        return None
+    return float(np.max(m[finite])) if finite.any() else None
 
 
 def _window(start: Any, end: Any, bars: Bars | None, errors: FieldErrors) -> tuple[int, int]:
@@ -459,10 +492,10 @@ class BacktestResult:
 def run(data: Any, *, entries: Any = None, exits: Any = None, short_entries: Any = None,
         short_exits: Any = None, limit_price: Any = None, stop_price: Any = None, sl_price: Any = None,
         tp_price: Any = None, init_cash: float = 10_000.0, fees: float = 0.0, fixed_fees: float = 0.0,
-        slippage: float = 0.0, size: float | None = None, size_type: str = "percent",
+        slippage: float = 0.0, size: Any = None, size_type: str = "percent",
         fractional: bool = False, leverage: float = 1.0, execution: str = "open",
-        order_type: str = "market", expiry: Any = None, sl_stop: float | None = None,
-        tp_stop: float | None = None, tsl_stop: float | None = None, tsl_offset: float | None = None,
+        order_type: str = "market", expiry: Any = None, sl_stop: Any = None,
+        tp_stop: Any = None, tsl_stop: float | None = None, tsl_offset: float | None = None,
         intrabar: str = "backtesting",
         close_at_end: bool = True, periods_per_year: float | None = None, start: Any = None,
         end: Any = None, strategy: Any = None, params: dict[str, Any] | None = None,
@@ -477,7 +510,9 @@ def run(data: Any, *, entries: Any = None, exits: Any = None, short_entries: Any
     ``tp_price``) are per-bar prices set by the signal bar (NaN: none) or scalars.
     ``expiry``: bars (int) or a timedelta for resting entry orders.  Stops
     ``sl_stop``/``tp_stop``/``tsl_stop`` are fractions of the entry price; ``tsl_offset``
-    is a trailing stop as a price distance from the peak.  ``start``
+    is a trailing stop as a price distance from the peak.  ``size``, ``sl_stop`` and
+    ``tp_stop`` may also be per bar (arrays, Series, or 2-D like the signals): the value of
+    the entry's signal bar is used (a NaN stop: none for that entry).  ``start``
     / ``end`` keep the bars with ``start <= time < end``; over a tz-aware index a naive
     time (``"2005-01-01"``) is read in the index's time zone, as ``bars.loc["2005-01-01":]``
     reads it (the one place a naive time is not refused: the data's zone is known).

@@ -70,6 +70,8 @@ struct Level {
 struct SimInputs {
     Signal entries, exits, short_entries, short_exits;
     Level limit_price, stop_price, sl_price, tp_price;
+    // per-bar values of options (null: the option's scalar); NaN sl/tp stop: none at that bar
+    Level size, sl_stop, tp_stop;
 };
 
 enum class Kind : std::int8_t { Market, Limit, Stop, StopLimit, StopLoss, TakeProfit, TrailingStop };

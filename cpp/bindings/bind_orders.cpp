@@ -157,7 +157,39 @@ std::vector<OrderSpec> specs_of(const py::dict& d, std::int64_t n, bool has_time
 struct SymbolData {
     SymbolIn in;
     std::vector<OrderSpec> specs;
+    SimInputs signals;  // run's signals, when the symbol has them
+    std::unique_ptr<Decider> signal_decider;
 };
+
+// d["signals"] = (plan, (entries, exits, short_entries, short_exits), (7 levels)): 1-D
+// arrays of the symbol's bars (uint8 / float64, or None), run's rules placing the orders.
+void signals_of(const py::tuple& t, SymbolData& sd, const std::string& p, Keep& keep, FieldErrors& e) {
+    if (t.size() != 3) throw std::invalid_argument("signals: (plan, 4 signals, 7 levels)");
+    const Plan& plan = py::cast<const Plan&>(t[0]);
+    keep.arrays.push_back(t[0]);
+    const py::tuple sig = py::cast<py::tuple>(t[1]), lvl = py::cast<py::tuple>(t[2]);
+    const std::int64_t n = sd.in.bars.n;
+    Signal* sp[4] = {&sd.signals.entries, &sd.signals.exits, &sd.signals.short_entries, &sd.signals.short_exits};
+    Level* lp[7] = {&sd.signals.limit_price, &sd.signals.stop_price, &sd.signals.sl_price, &sd.signals.tp_price,
+                    &sd.signals.size, &sd.signals.sl_stop, &sd.signals.tp_stop};
+    if (sig.size() != 4 || lvl.size() != 7) throw std::invalid_argument("signals take 4 arrays, levels 7");
+    for (int k = 0; k < 4; ++k) {
+        if (sig[k].is_none()) continue;
+        CArray<std::uint8_t> a = py::cast<CArray<std::uint8_t>>(sig[k]);
+        if (a.ndim() != 1 || a.shape(0) != n) e.add(p + "signals", "shape", "must be one value per bar");
+        else *sp[k] = {a.data(), 1};
+        keep.arrays.push_back(a);
+    }
+    for (int k = 0; k < 7; ++k) {
+        if (lvl[k].is_none()) continue;
+        CArray<double> a = py::cast<CArray<double>>(lvl[k]);
+        if (a.ndim() != 1 || a.shape(0) != n) e.add(p + "levels", "shape", "must be one value per bar");
+        else *lp[k] = {a.data(), 1};
+        keep.arrays.push_back(a);
+    }
+    sd.signal_decider = signal_decider(sd.signals, plan.params, n);
+    sd.in.decider = sd.signal_decider.get();
+}
 
 void symbol_of(const py::dict& d, const std::string& p, SymbolData& sd, Keep& keep, FieldErrors& e) {
     const char* ohlc[] = {"open", "high", "low", "close"};
@@ -187,6 +219,7 @@ void symbol_of(const py::dict& d, const std::string& p, SymbolData& sd, Keep& ke
     validate(sd.in.costs, n, has_times, e, p);
     if (d.contains("orders") && !d["orders"].is_none())
         sd.specs = specs_of(py::cast<py::dict>(d["orders"]), n, has_times, p, keep, e);
+    if (d.contains("signals") && !d["signals"].is_none()) signals_of(py::cast<py::tuple>(d["signals"]), sd, p, keep, e);
 }
 
 py::dict orders_out(const std::vector<Order>& r);

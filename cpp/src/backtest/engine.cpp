@@ -201,6 +201,10 @@ void validate(const Bars& b, FieldErrors& e) {
     }
 }
 
+std::unique_ptr<ob::Decider> signal_decider(const SimInputs& in, const Params& p, std::int64_t n) {
+    return std::make_unique<SignalDecider>(in, p, n);
+}
+
 void simulate(const Bars& bars, const SimInputs& in, const Params& p, std::int64_t sim, SimOut& out,
               const CancelCheck& check) {
     SignalDecider decider(in, p, bars.n);

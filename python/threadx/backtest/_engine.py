@@ -499,7 +499,8 @@ def run(data: Any, *, entries: Any = None, exits: Any = None, short_entries: Any
         intrabar: str = "backtesting",
         close_at_end: bool = True, periods_per_year: float | None = None, start: Any = None,
         end: Any = None, strategy: Any = None, params: dict[str, Any] | None = None,
-        costs: dict[str, Any] | None = None, cancel: _core.CancelToken | None = None) -> Any:
+        costs: dict[str, Any] | None = None, cash_sharing: bool = False,
+        cancel: _core.CancelToken | None = None) -> Any:
     """Simulate signals on OHLC bars; every rule is in docs/backtest.md.
 
     ``data``: a DataFrame or dict with open/high/low/close (any case), or a tuple.
@@ -521,6 +522,11 @@ def run(data: Any, *, entries: Any = None, exits: Any = None, short_entries: Any
     ``params`` (class attributes) and ``costs`` beyond run's own (docs/orders.md § 8:
     ``unit_fee``, ``spread``, ``borrow_rate``, ``funding``, ``multiplier``, ``margin``, ...);
     it returns an ``OrdersResult`` (docs/orders.md).
+
+    ``data`` a dict of frames (symbols on one index): the signals are a DataFrame with a
+    column per symbol (or a dict, or one array for all), each symbol's run by these rules,
+    on its own account or on one shared account (``cash_sharing=True``; docs/orders.md
+    § 10), in one call; an ``OrdersResult``.
     """
     options = dict(init_cash=init_cash, fees=fees, fixed_fees=fixed_fees, slippage=slippage, size=size,
                    size_type=size_type, fractional=fractional, leverage=leverage, execution=execution,
@@ -535,6 +541,10 @@ def run(data: Any, *, entries: Any = None, exits: Any = None, short_entries: Any
 
         return strategy_result(data, strategy, params, costs, arrays=arrays, options=options, defaults=DEFAULTS,
                                cancel=cancel)
+    from threadx.backtest._from_orders import is_symbol_dict, signals_result
+
+    if is_symbol_dict(data):
+        return signals_result(data, arrays, options, cash_sharing=bool(cash_sharing), cancel=cancel)
     if params is not None or costs is not None:
         errors = FieldErrors()
         for k, v in (("params", params), ("costs", costs)):

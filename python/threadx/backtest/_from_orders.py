@@ -20,6 +20,7 @@ from threadx import _core
 from threadx._inputs import FieldErrors, as_number, checked_cancel, checked_keywords
 from threadx.backtest import _orders
 from threadx.backtest._engine import Bars, bars_of
+from threadx.errors import ValidationError
 
 __all__ = ["OrdersResult", "from_orders"]
 
@@ -340,3 +341,70 @@ def strategy_result(data: Any, strategy: Any, params: Any, costs: Any, *, arrays
     first = symbols[syms[0]]
     return OrdersResult(first.index, syms, groups, raw, {s: symbols[s].close for s in syms},
                         options.get("periods_per_year"))
+
+
+def is_symbol_dict(data: Any) -> bool:
+    """A dict of OHLC frames (several symbols), not one OHLC dict of columns."""
+    return isinstance(data, dict) and bool(data) and all(isinstance(v, pd.DataFrame) for v in data.values())
+
+
+def _pick(value: Any, sym: str, k: int, errors: FieldErrors, name: str) -> Any:
+    """The part of a signal/level/option for one symbol: a DataFrame's column or a dict's
+    entry named by the symbol, a 2-D array's k-th column, else the value itself (shared)."""
+    if isinstance(value, pd.DataFrame):
+        if sym not in map(str, value.columns):
+            errors.add(name, f"<columns {list(value.columns)[:5]}>", f"lacks a column for {sym!r}")
+            return None
+        return value[[c for c in value.columns if str(c) == sym][0]]
+    if isinstance(value, dict):
+        if sym not in value:
+            errors.add(name, f"<keys {list(value)[:5]}>", f"lacks {sym!r}")
+            return None
+        return value[sym]
+    if isinstance(value, np.ndarray) and value.ndim == 2:
+        return value[:, k] if k < value.shape[1] else None
+    return value
+
+
+def signals_result(data: dict[str, Any], arrays: dict[str, Any], options: dict[str, Any], *, cash_sharing: bool,
+                   cancel: Any) -> OrdersResult:
+    """``run({symbol: frame}, entries=..., ...)``: each symbol's signals (a DataFrame column
+    per symbol, a dict, or one array for all) by ``run``'s rules, on one account per
+    symbol or one shared account (``cash_sharing``), in one call on the order core."""
+    from threadx.backtest._engine import PER_BAR, prepare
+
+    errors = FieldErrors()
+    symbols = _symbols(data, errors)
+    keys = {str(k): k for k in data}
+    preps = {}
+    for k, sym in enumerate(symbols):
+        arr = {name: _pick(v, sym, k, errors, name) for name, v in arrays.items()}
+        opts = {name: (_pick(v, sym, k, errors, name) if name in PER_BAR else v) for name, v in options.items()}
+        try:
+            preps[sym] = prepare(data[keys[sym]], arr, opts)
+        except ValidationError as exc:
+            for e in exc.errors:
+                errors.add(f"{sym}: {e['field']}", e["value"], e["message"])
+            continue
+        if preps[sym].sims != 1:
+            errors.add("signals", sym, "give one column per symbol (a DataFrame with the symbols as columns)")
+    cancel = checked_cancel(cancel)
+    errors.raise_if_any()
+    syms = list(symbols)
+    first = preps[syms[0]]
+    entries = {}
+    for sym in syms:
+        p = preps[sym]
+        b = p.bars
+        one_d = tuple(None if m is None else np.ascontiguousarray(m[:, 0]) for m in p.signals)
+        lv = tuple(None if m is None else np.ascontiguousarray(m[:, 0]) for m in p.levels)
+        costs = {k: p.params[k] for k in ("fees", "fixed_fees", "slippage", "leverage", "fractional")}
+        entries[sym] = dict(name=sym, open=b.open, high=b.high, low=b.low, close=b.close, times=b.times,
+                            costs=costs, signals=(p.plan, one_d, lv))
+    groups = [syms] if cash_sharing else [[s] for s in syms]
+    par = first.params
+    raw = _orders.run_groups([[entries[s] for s in g] for g in groups], init_cash=par["init_cash"],
+                             execution=par["execution"], intrabar=par["intrabar"], close_at_end=par["close_at_end"],
+                             cancel=cancel)
+    return OrdersResult(first.bars.index, syms, groups, raw, {s: preps[s].bars.close for s in syms},
+                        first.periods_per_year)

@@ -6,6 +6,7 @@
 #include <cmath>
 #include <cstdint>
 #include <limits>
+#include <memory>
 #include <vector>
 
 #include "threadx/core/cancel.hpp"
@@ -109,6 +110,14 @@ struct SimOut {
     std::vector<OrderRecord> orders;
     std::vector<TradeRecord> trades;
 };
+
+namespace orders {
+class Decider;
+}
+
+// run's signal rules as a strategy for the order core (docs/orders.md "Signals as orders");
+// `in` and `p` must outlive it.  `n`: the number of bars.
+std::unique_ptr<orders::Decider> signal_decider(const SimInputs& in, const Params& p, std::int64_t n);
 
 // One simulation.  `sim` is written into the records.
 void simulate(const Bars& bars, const SimInputs& in, const Params& p, std::int64_t sim, SimOut& out,

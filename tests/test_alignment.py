@@ -177,10 +177,12 @@ def test_core_stream_copies_what_pybind_converts() -> None:
 
 def test_core_backtest_refuses_misaligned_bars_and_levels() -> None:
     plan = _core.backtest.validate({})
-    none4 = (None, None, None, None)
-    _refused(lambda: _core.backtest.run(plan, misaligned(OPEN), HIGH, LOW, CLOSE, None, 1, none4, none4), "open")
-    levels = (None, None, misaligned(CLOSE[:, None] * 0.9), None)
+    none4, none7 = (None,) * 4, (None,) * 7
+    _refused(lambda: _core.backtest.run(plan, misaligned(OPEN), HIGH, LOW, CLOSE, None, 1, none4, none7), "open")
+    levels = (None, None, misaligned(CLOSE[:, None] * 0.9), None, None, None, None)
     _refused(lambda: _core.backtest.run(plan, OPEN, HIGH, LOW, CLOSE, None, 1, none4, levels), "sl_price")
+    sizes = (None,) * 4 + (misaligned(np.full((N, 1), 0.5)), None, None)
+    _refused(lambda: _core.backtest.run(plan, OPEN, HIGH, LOW, CLOSE, None, 1, none4, sizes), "size")
     _refused(lambda: _core.backtest.stats_drawdown(misaligned(CLOSE)), "equity")
     w = np.full((N, 2), 0.5)
     panel = np.column_stack([CLOSE, CLOSE])

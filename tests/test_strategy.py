@@ -165,8 +165,8 @@ def test_no_look_ahead_and_warm_up():
 
     df = goog().iloc[:20]
     run(df, strategy=Peek)
-    assert seen[0][0] == 2  # the first bar with a 3-bar SMA
-    assert [s[0] for s in seen] == list(range(2, 20))
+    assert seen[0][0] == 3  # the bar after the first one with a 3-bar SMA (backtesting.py's start)
+    assert [s[0] for s in seen] == list(range(3, 20))
     assert all(c == df.Close.iloc[j] and n == j + 1 for j, c, n in seen)
 
 
@@ -249,3 +249,64 @@ def test_futures_costs_through_run():
 def test_sample_data_smoke():
     r = run(threadx.data.sample(), strategy=SmaCross)
     assert r.stats["# Trades"] == len(r.trades) > 0
+
+
+def _atr(h, lo, c, n=14):
+    h, lo, c = (np.asarray(x, dtype=float) for x in (h, lo, c))
+    tr = np.maximum(h - lo, np.maximum(np.abs(h - np.r_[np.nan, c[:-1]]), np.abs(lo - np.r_[np.nan, c[:-1]])))
+    return pd.Series(tr).rolling(n).mean().to_numpy()
+
+
+class Cooldown(Strategy):
+    """Issue 13's first paragraph: a volatility-sized long in an uptrend (close > SMA10 >
+    SMA30) with a 5 % stop, out on the cross down, and no new entry for 10 bars after a
+    stop-loss exit."""
+
+    cool = 10
+
+    def init(self):
+        self.f = self.I(sma, self.data.Close, 10)
+        self.s = self.I(sma, self.data.Close, 30)
+        self.atr = self.I(_atr, self.data.High, self.data.Low, self.data.Close)
+
+    def next(self):
+        j = len(self.data) - 1
+        closed = self.closed_trades
+        if closed and closed[-1].exit_reason == "stop_loss" and j - closed[-1].exit_bar < self.cool:
+            return
+        if not self.position and self.data.Close[-1] > self.f[-1] > self.s[-1]:
+            self.buy(size=max(1, int(200 / self.atr[-1])), sl=float(self.data.Close[-1]) * 0.95)
+        elif self.position and crossover(self.s, self.f):
+            self.position.close()
+
+
+def test_cooldown_after_a_stop_loss_matches_backtesting_py():
+    bt = pytest.importorskip("backtesting")
+    from backtesting.lib import crossover as bt_crossover
+
+    class BtCooldown(bt.Strategy):
+        def init(self):
+            self.f = self.I(sma, self.data.Close, 10)
+            self.s = self.I(sma, self.data.Close, 30)
+            self.atr = self.I(_atr, self.data.High, self.data.Low, self.data.Close)
+
+        def next(self):
+            j = len(self.data) - 1
+            if self.closed_trades:
+                t = self.closed_trades[-1]
+                stopped = t.sl is not None and t.exit_price <= t.sl
+                if stopped and j - t.exit_bar < 10:
+                    return
+            if not self.position and self.data.Close[-1] > self.f[-1] > self.s[-1]:
+                self.buy(size=max(1, int(200 / self.atr[-1])), sl=float(self.data.Close[-1]) * 0.95)
+            elif self.position and bt_crossover(self.s, self.f):
+                self.position.close()
+
+    df = goog()
+    st = _bt_trades(BtCooldown, df)
+    ours = run(df, strategy=Cooldown, fees=0.002, close_at_end=False)
+    assert (ours.trades["exit_reason"] == "stop_loss").sum() >= 3
+    _compare(ours, st)
+    # the cooldown matters: without it the trades differ
+    free = run(df, strategy=Cooldown, params={"cool": 0}, fees=0.002, close_at_end=False)
+    assert len(free.trades) != len(ours.trades)

@@ -472,7 +472,16 @@ void bind_book(py::module_& m) {
                                   static_cast<int>(o.status), static_cast<int>(o.reason), o.size, o.limit, o.stop,
                                   o.placed_bar, o.fill_bar, o.fill_price, o.tag);
         }, "(kind, side, intent, status, reason, size, limit, stop, placed_bar, fill_bar, fill_price, tag) codes of order id.")
-        .def("n_trades", [](const Book& b) { return b.trades().size(); });
+        .def("closed", [](const Book& b, std::size_t from) {
+            py::list out;
+            const auto& t = b.trades();
+            for (std::size_t k = from; k < t.size(); ++k)
+                out.append(py::make_tuple(t[k].lot, static_cast<int>(t[k].side), t[k].size, t[k].entry_bar,
+                                          t[k].exit_bar, t[k].entry_price, t[k].exit_price, t[k].pnl,
+                                          static_cast<int>(t[k].exit_reason)));
+            return out;
+        }, py::arg("from") = 0,
+        "(lot, side, size, entry_bar, exit_bar, entry_price, exit_price, pnl, exit reason code) of the closed trades from `from` on.");
 }
 
 void bind_orders(py::module_& m) {

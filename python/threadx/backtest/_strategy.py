@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -22,7 +22,7 @@ from threadx._inputs import FieldErrors
 from threadx.backtest import _orders
 from threadx.errors import BacktestError
 
-__all__ = ["Order", "Position", "Strategy", "Trade", "crossover"]
+__all__ = ["ClosedTrade", "Order", "Position", "Strategy", "Trade", "crossover"]
 
 _E = _orders.ENUMS
 _MARKET, _LIMIT, _STOP, _STOP_LIMIT = (_E["kind"].index(k) for k in ("market", "limit", "stop", "stop_limit"))
@@ -184,6 +184,19 @@ class Trade:
         return f"<Trade {self.id} size={self.size} entry={self.entry_price} bar={self.entry_bar}>"
 
 
+class ClosedTrade(NamedTuple):
+    """A closed trade record (docs/orders.md § 6.2) as a strategy sees it."""
+
+    lot: int
+    size: float  # signed: > 0 long
+    entry_bar: int
+    exit_bar: int
+    entry_price: float
+    exit_price: float
+    pnl: float
+    exit_reason: str
+
+
 class Position:
     """The net position of the symbol: ``size`` (signed units), ``is_long``, ``is_short``,
     truthy when open; ``close(portion=1.0)``."""
@@ -235,6 +248,7 @@ class Strategy:
         self._j = len(index) - 1
         self._bk: Any = None
         self._indicators: list[np.ndarray] = []
+        self._closed: list[ClosedTrade] = []
         self.data = _Data(data, index, self)
         for k, v in params.items():
             setattr(self, k, v)
@@ -328,6 +342,15 @@ class Strategy:
         return tuple(Order(self, int(i)) for i in self._book().working())
 
     @property
+    def closed_trades(self) -> tuple[ClosedTrade, ...]:
+        """The trades closed so far, in the order they closed (exit reason included)."""
+        new = self._book().closed(len(self._closed))
+        for lot, side, size, eb, xb, ep, xp, pnl, why in new:
+            self._closed.append(ClosedTrade(int(lot), float(side * size), int(eb), int(xb), float(ep), float(xp),
+                                            float(pnl), str(_E["reason"][why])))
+        return tuple(self._closed)
+
+    @property
     def equity(self) -> float:
         return float(self._book().equity)
 
@@ -336,12 +359,13 @@ class Strategy:
         return float(self._book().cash)
 
     def warmup(self) -> int:
-        """The first bar at which every indicator has a value (next() starts there)."""
-        start = 0
+        """The first bar next() sees: the bar after the first one at which every indicator
+        has a value (bar 1 without indicators), as backtesting.py 0.6.6 starts."""
+        first = 0
         for a in self._indicators:
             ok = ~np.isnan(a)
-            start = max(start, int(np.argmax(ok)) if ok.any() else len(a))
-        return start
+            first = max(first, int(np.argmax(ok)) if ok.any() else len(a))
+        return first + 1
 
 
 def strategy_decider(strategy: Strategy, index: pd.Index) -> Callable[[int, Any], None]:

@@ -448,6 +448,8 @@ void bind_book(py::module_& m) {
             OrderSpec at = s;
             at.bar = j;
             validate(at, b.bars(), b.has_times(), e, "order");
+            if (b.stepping() && tif_ns != kNone)
+                e.add("order: tif", "timedelta", "a Stepper takes a number of bars (a duration needs the next bar's time)");
             e.throw_if_any();
             return b.place(s, j, Origin::Strategy);
         })
@@ -472,6 +474,16 @@ void bind_book(py::module_& m) {
                                   static_cast<int>(o.status), static_cast<int>(o.reason), o.size, o.limit, o.stop,
                                   o.placed_bar, o.fill_bar, o.fill_price, o.tag);
         }, "(kind, side, intent, status, reason, size, limit, stop, placed_bar, fill_bar, fill_price, tag) codes of order id.")
+        .def("orders_since", [](const Book& b, std::int64_t j) {
+            py::list out;
+            for (const Order& o : b.orders())
+                if (o.status != OStatus::Dropped && (o.placed_bar >= j || o.fill_bar >= j))
+                    out.append(py::make_tuple(o.id, o.parent, static_cast<int>(o.kind), static_cast<int>(o.side),
+                                              static_cast<int>(o.intent), o.size, o.placed_bar,
+                                              static_cast<int>(o.status), o.fill_bar, o.fill_price, o.fees,
+                                              static_cast<int>(o.reason), o.tag, o.limit, o.stop));
+            return out;
+        }, "(id, parent, kind, side, intent, size, placed_bar, status, fill_bar, fill_price, fees, reason, tag, limit, stop) of the orders placed or ended at bar j or later.")
         .def("closed", [](const Book& b, std::size_t from) {
             py::list out;
             const auto& t = b.trades();
@@ -484,8 +496,53 @@ void bind_book(py::module_& m) {
         "(lot, side, size, entry_bar, exit_bar, entry_price, exit_price, pnl, exit reason code) of the closed trades from `from` on.");
 }
 
+// A Stepper with its strategy and costs (the costs' arrays are scalars here).
+struct PyStepper {
+    Keep keep;
+    std::unique_ptr<PyDecider> decider;
+    std::unique_ptr<Stepper> stepper;
+
+    PyStepper(const py::dict& costs, const py::dict& params, const py::object& fn) {
+        FieldErrors e;
+        GroupParams g;
+        g.init_cash = num(params, "init_cash", 10000.0, "");
+        g.execution = choice<Execution>(params, "execution", e);
+        g.intrabar = choice<Intrabar>(params, "intrabar", e);
+        if (!(std::isfinite(g.init_cash) && g.init_cash > 0))
+            e.add("init_cash", repr(g.init_cash), "must be a finite amount > 0");
+        const Costs c = costs_of(costs, 1, "", keep, e);
+        if (c.spread.data || c.spread_abs.data || c.borrow_rate.data)
+            e.add("costs", "per-bar array", "a Stepper takes scalar costs");
+        if (c.n_funding > 0) e.add("funding", "given", "is not supported by the Stepper yet");
+        validate(c, 1, true, e, "");
+        e.throw_if_any();
+        if (!fn.is_none()) decider = std::make_unique<PyDecider>(fn);
+        stepper = std::make_unique<Stepper>(c, g, decider.get());
+    }
+
+    std::int64_t step(double o, double h, double l, double c, const py::object& t) {
+        const std::int64_t ns = t.is_none() ? Stepper::kNoTime : py::cast<std::int64_t>(t);
+        try {
+            return stepper->step(o, h, l, c, ns);
+        } catch (const DeciderRaised&) {
+            decider->error_->restore();
+            decider->error_.reset();
+            throw py::error_already_set();
+        }
+    }
+};
+
 void bind_orders(py::module_& m) {
     bind_book(m);
+    py::class_<PyStepper>(m, "OrderStepper", "One symbol stepped one bar at a time on the order core (docs/orders.md § 13).")
+        .def(py::init<const py::dict&, const py::dict&, const py::object&>(), py::arg("costs"), py::arg("params"),
+             py::arg("decider"))
+        .def("step", &PyStepper::step, py::arg("open"), py::arg("high"), py::arg("low"), py::arg("close"),
+             py::arg("time") = py::none(), "Runs the next bar; returns its index.")
+        .def_property_readonly("book", [](PyStepper& s) -> Book& { return s.stepper->book(); },
+                               py::return_value_policy::reference_internal)
+        .def_property_readonly("bars", [](const PyStepper& s) { return s.stepper->bars(); })
+        .def_property_readonly("equity", [](const PyStepper& s) { return s.stepper->equity(); });
     m.def("orders_enums", &enums, "The order-level records' codes: name lists indexed by code.");
     m.def("orders_run", &run_groups, py::arg("groups"), py::arg("params"), py::arg("cancel") = nullptr,
           "Run groups of symbols (each group one cash account) on the order-level core (docs/orders.md).");

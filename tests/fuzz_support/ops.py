@@ -23,7 +23,7 @@ class _UserKeyError(UserError, KeyError):
 
 __all__ = ["WrongAnswer", "as_strings", "coordinator_submit", "duck_request", "gather", "ma_type", "pipeline_run",
            "registered", "request_from_dict", "request_roundtrip", "rolling_quantile_life", "same_on_copy", "selftest",
-           "stream_corrupt", "stream_life", "tmp_path", "token_life", "unstable_period", "with_threads"]
+           "stepper_life", "stream_corrupt", "stream_life", "tmp_path", "token_life", "unstable_period", "with_threads"]
 
 
 class WrongAnswer(AssertionError):
@@ -339,3 +339,16 @@ def registered(name: Any, source: Any, *args: Any, **kwargs: Any) -> Any:
     finally:
         if isinstance(name, str) and name in sources.source_names() and name != "sample":
             sources.unregister_source(name)
+
+
+def stepper_life(options: dict[str, Any], bars: list[Any]) -> Any:
+    """A Stepper of a small strategy (an in-memory SQLite database) fed ``bars``; its orders."""
+    from threadx.backtest import Stepper, Strategy
+
+    class _Buy(Strategy):
+        def next(self) -> None:
+            if not self.position:
+                self.buy(size=1)
+
+    with Stepper(_Buy, db=":memory:", **options) as st:
+        return [st.update(b) for b in bars]

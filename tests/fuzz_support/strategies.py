@@ -529,6 +529,27 @@ def from_orders_case(draw: Any) -> Case:
     return d.case("backtest.from_orders", "threadx.backtest.from_orders", (data, size), kw)
 
 
+@st.composite
+def stepper_case(draw: Any) -> Case:
+    d = Draft()
+    opts: dict[str, Any] = {}
+    for name in ("init_cash", "fees", "fixed_fees", "slippage", "leverage"):
+        if draw(st.integers(0, 5)) == 0:
+            opts[name] = spoil(draw, d, name, BT_FLOATS[name][0], invalid=BT_FLOATS[name][1], wrong=["x"])
+    if draw(st.integers(0, 6)) == 0:
+        opts["costs"] = spoil(draw, d, "costs", st.just({"unit_fee": 0.01}), invalid=[{"funding": 1}, {"x": 1}],
+                              wrong=["x", 5])
+    bars = []
+    for k in range(draw(st.integers(0, 6))):
+        p = draw(st.floats(50.0, 150.0))
+        good = {"open": p, "high": p * 1.01, "low": p * 0.99, "close": p, "time": f"2024-01-{k + 2:02d}"}
+        bars.append(spoil(draw, d, f"bar{k}", st.just(good),
+                          invalid=[dict(good, low=p * 2), dict(good, close=NAN), dict(good, time="2024-01-01"),
+                                   dict(good, time="noon")],
+                          wrong=["x", 5, dict(good, open="a")], unknown=[dict(good, volume=1.0)], p=2))
+    return d.case("backtest.Stepper", "fuzz_support.ops.stepper_life", (opts, bars))
+
+
 SWEEP_GRIDS = {"sma_cross": {"fast": [2, 3], "slow": [5, 8]}, "ema_cross": {"fast": [2], "slow": [6, 9]},
                "rsi_threshold": {"timeperiod": [5], "lower": [30.0], "upper": [70.0]},
                "bbands_reversion": {"timeperiod": [5, 10], "nbdev": [2.0]},
@@ -944,6 +965,7 @@ def _registry() -> dict[str, tuple[Callable[[], Any], float]]:
     reg["backtest.run"] = (backtest_run_case, 5.0)
     reg["backtest.sweep"] = (sweep_case, 3.0)
     reg["backtest.from_orders"] = (from_orders_case, 3.0)
+    reg["backtest.Stepper"] = (stepper_case, 1.5)
     reg["backtest.rebalance"] = (partial(portfolio_case, "rebalance"), 3.0)
     reg["backtest.target_weights"] = (partial(portfolio_case, "target_weights"), 2.0)
     reg["backtest.compute_stats"] = (compute_stats_case, 1.5)

@@ -36,8 +36,11 @@ struct Book::Action {
 };
 
 class Group {
+    friend class Stepper;
+
 public:
-    Group(const std::vector<SymbolIn>& ins, const GroupParams& g) : ins_(ins), g_(g), cash_(g.init_cash) {
+    Group(const std::vector<SymbolIn>& ins, const GroupParams& g) : ins_(ins), g_(g) {
+        cash_ = g.init_cash;
         books_.resize(ins.size());
         for (std::size_t k = 0; k < ins.size(); ++k) {
             Book& b = books_[k];
@@ -58,6 +61,19 @@ public:
     }
     template <bool Single>
     void run_(GroupOut& out, const CancelCheck& check);
+    // the bar loop, one bar at a time (run_ and the Stepper)
+    struct Loop {
+        std::vector<double> prev_pos;
+        bool at_open = true, funding = false, no_borrow = true;
+    };
+    Loop loop_;
+    void begin();
+    template <bool Single>
+    double bar(std::int64_t j, bool last);
+    template <bool Single>
+    bool any_live() const;
+    template <bool Single>
+    bool any_lots() const;
     std::int64_t quiet_stretch(std::int64_t j, GroupOut& out, const CancelCheck& check, const SymbolIn& in);
 
     double cash_ = 0;
@@ -844,85 +860,107 @@ std::int64_t Group::quiet_stretch(std::int64_t j, GroupOut& out, const CancelChe
 }
 
 template <bool Single>
+bool Group::any_live() const {
+    if constexpr (Single) return !books_[0].live_.empty();
+    for (const Book& b : books_)
+        if (!b.live_.empty()) return true;
+    return false;
+}
+
+template <bool Single>
+bool Group::any_lots() const {
+    if constexpr (Single) return !books_[0].lots_.empty();
+    for (const Book& b : books_)
+        if (!b.lots_.empty()) return true;
+    return false;
+}
+
+void Group::begin() {
+    loop_.prev_pos.assign(books_.size(), 0.0);
+    loop_.at_open = g_.execution == Execution::Open;
+    loop_.funding = false;
+    for (const Book& b : books_) loop_.funding = loop_.funding || b.c_->n_funding > 0;
+    const Costs& c0 = *books_[0].c_;
+    loop_.no_borrow = c0.borrow_rate.data == nullptr && c0.borrow_rate.scalar == 0;
+}
+
+// Steps 0-8 of bar j (docs/orders.md § 2; `last`: the end of data); the equity at its
+// close, or NaN when the account ran out of money and was liquidated.
+template <bool Single>
+double Group::bar(std::int64_t j, bool last) {
+    const std::size_t S = books_.size();
+    Loop& st = loop_;
+    for (Book& b : books_) b.mark_ = b.b_->open[j];
+    for (std::size_t k = 0; k < S; ++k)
+        if (st.prev_pos[k] < 0) books_[k].borrow_at(j, st.prev_pos[k]);
+    if (st.at_open && any_live<Single>()) {
+        collect_market(j, false);
+        apply(j);
+    }
+    if (st.funding)
+        for (Book& b : books_) b.funding_at(j);
+    if (any_lots<Single>()) {
+        collect_brackets(j);
+        apply(j);
+    }
+    if (any_live<Single>()) {
+        collect_working(j);
+        apply(j);
+        for (Book& b : books_) b.expire(j);
+    }
+    for (Book& b : books_) b.mark_ = b.b_->close[j];
+    decisions(j);
+    if (!st.at_open && any_live<Single>()) {
+        collect_market(j, true);
+        apply(j);
+    }
+    if (any_lots<Single>())
+        for (Book& b : books_) b.apply_sl_path(j);
+    if (last) {
+        for (Book& b : books_) {
+            if (g_.close_at_end && !b.lots_.empty()) {
+                const std::int64_t id = b.new_order(OKind::Market, b.pos_ > 0 ? -1 : 1, Intent::Close, j, kNone);
+                b.close_all(id, b.b_->close[j], j, OReason::EndOfData);
+            }
+            for (std::int64_t id : b.live_)
+                if (b.orders_[id].status == OStatus::Working)
+                    b.end(b.orders_[id], OStatus::Cancelled, OReason::EndOfData, j);
+        }
+    }
+    Book& first = books_[0];
+    double equity;
+    if constexpr (Single) equity = cash_ + first.part(first.b_->close[j]);
+    else equity = first.equity_at(first.b_->close[j]);
+    if (!(equity > 0) && liquidate(j)) return kNaN;
+    for (std::size_t k = 0; k < S; ++k) {
+        Book& b = books_[k];
+        st.prev_pos[k] = b.pos_;
+        if (!b.live_.empty()) b.compact();
+    }
+    return equity;
+}
+
+template <bool Single>
 void Group::run_(GroupOut& out, const CancelCheck& check) {
     const std::int64_t n = this->n();
     const std::size_t S = books_.size();
     if (out.symbols.size() != S) out.symbols.resize(S);
-    std::vector<double> prev_pos(S, 0.0);
-    const bool at_open = g_.execution == Execution::Open;
-    bool funding = false;
-    for (const Book& b : books_) funding = funding || b.c_->n_funding > 0;
-    // each step runs only when it has something to do (no working orders, no lots: skipped)
+    begin();
     Book& first = books_[0];
-    auto any_live = [&] {
-        if constexpr (Single) return !first.live_.empty();
-        for (const Book& b : books_)
-            if (!b.live_.empty()) return true;
-        return false;
-    };
-    auto any_lots = [&] {
-        if constexpr (Single) return !first.lots_.empty();
-        for (const Book& b : books_)
-            if (!b.lots_.empty()) return true;
-        return false;
-    };
-    // equity at bar j's close (every symbol at its close)
-    auto equity_now = [&](std::int64_t j) {
-        if constexpr (Single) return cash_ + first.part(first.b_->close[j]);
-        return first.equity_at(first.b_->close[j]);
-    };
-    const Costs& c0 = *first.c_;
-    const bool no_borrow = c0.borrow_rate.data == nullptr && c0.borrow_rate.scalar == 0;
     const SymbolIn& in0 = ins_[0];
     for (std::int64_t j = 0; j < n; ++j) {
         if ((j & (kCheckEvery - 1)) == kCheckEvery - 1) check();
         if constexpr (Single) {
-            if (first.live_.empty() && !funding && (no_borrow || first.pos_ >= 0) &&
+            // each step runs only when it has something to do; quiet stretches in a tight loop
+            if (first.live_.empty() && !loop_.funding && (loop_.no_borrow || first.pos_ >= 0) &&
                 std::none_of(first.lots_.begin(), first.lots_.end(), has_levels)) {
                 j = quiet_stretch(j, out, check, in0);
                 if (j >= n) break;
-                prev_pos[0] = first.pos_;
+                loop_.prev_pos[0] = first.pos_;
             }
         }
-        for (Book& b : books_) b.mark_ = b.b_->open[j];
-        for (std::size_t k = 0; k < S; ++k)
-            if (prev_pos[k] < 0) books_[k].borrow_at(j, prev_pos[k]);
-        if (at_open && any_live()) {
-            collect_market(j, false);
-            apply(j);
-        }
-        if (funding)
-            for (Book& b : books_) b.funding_at(j);
-        if (any_lots()) {
-            collect_brackets(j);
-            apply(j);
-        }
-        if (any_live()) {
-            collect_working(j);
-            apply(j);
-            for (Book& b : books_) b.expire(j);
-        }
-        for (Book& b : books_) b.mark_ = b.b_->close[j];
-        decisions(j);
-        if (!at_open && any_live()) {
-            collect_market(j, true);
-            apply(j);
-        }
-        if (any_lots())
-            for (Book& b : books_) b.apply_sl_path(j);
-        if (j == n - 1) {
-            for (Book& b : books_) {
-                if (g_.close_at_end && !b.lots_.empty()) {
-                    const std::int64_t id = b.new_order(OKind::Market, b.pos_ > 0 ? -1 : 1, Intent::Close, j, kNone);
-                    b.close_all(id, b.b_->close[j], j, OReason::EndOfData);
-                }
-                for (std::int64_t id : b.live_)
-                    if (b.orders_[id].status == OStatus::Working)
-                        b.end(b.orders_[id], OStatus::Cancelled, OReason::EndOfData, j);
-            }
-        }
-        const double equity = equity_now(j);
-        if (!(equity > 0) && liquidate(j)) {  // the rest of the records are 0
+        const double equity = bar<Single>(j, j == n - 1);
+        if (std::isnan(equity)) {  // out of money: the rest of the records are 0
             for (std::int64_t i = j; i < n; ++i) {
                 put(out.equity, i, 0.0);
                 put(out.cash, i, 0.0);
@@ -933,11 +971,8 @@ void Group::run_(GroupOut& out, const CancelCheck& check) {
         put(out.cash, j, cash_);
         put(out.equity, j, equity);
         for (std::size_t k = 0; k < S; ++k) {
-            Book& b = books_[k];
-            put(out.symbols[k].position, j, b.pos_);
-            put(out.symbols[k].margin, j, b.margin_);
-            prev_pos[k] = b.pos_;
-            if (!b.live_.empty()) b.compact();
+            put(out.symbols[k].position, j, books_[k].pos_);
+            put(out.symbols[k].margin, j, books_[k].margin_);
         }
     }
     for (std::size_t k = 0; k < S; ++k) {
@@ -958,6 +993,65 @@ void Group::run_(GroupOut& out, const CancelCheck& check) {
 void simulate(const std::vector<SymbolIn>& symbols, const GroupParams& g, GroupOut& out, const CancelCheck& check) {
     Group grp(symbols, g);
     grp.run(out, check);
+}
+
+// ------------------------------------------------------------------------------ stepping
+
+struct Stepper::Impl {
+    std::vector<double> o, h, l, c;
+    std::vector<std::int64_t> t;
+    std::vector<SymbolIn> ins;
+    GroupParams g;
+    std::unique_ptr<Group> group;
+    double equity = 0;
+    bool broke = false, timed = false, first = true;
+};
+
+Stepper::Stepper(const Costs& costs, const GroupParams& g, Decider* decider) : impl_(std::make_unique<Impl>()) {
+    Impl& m = *impl_;
+    m.g = g;
+    m.g.close_at_end = false;
+    m.ins.resize(1);
+    m.ins[0].costs = costs;
+    m.ins[0].decider = decider;
+    m.group = std::make_unique<Group>(m.ins, m.g);
+    m.group->books_[0].stepping_ = true;
+    m.group->begin();
+    m.equity = g.init_cash;
+}
+
+Stepper::~Stepper() = default;
+
+Book& Stepper::book() { return impl_->group->books_[0]; }
+std::int64_t Stepper::bars() const { return static_cast<std::int64_t>(impl_->c.size()); }
+double Stepper::equity() const { return impl_->equity; }
+
+std::int64_t Stepper::step(double open, double high, double low, double close, std::int64_t t) {
+    Impl& m = *impl_;
+    FieldErrors e;
+    const std::int64_t j = bars();
+    Bars one{&open, &high, &low, &close, nullptr, 1};
+    validate(one, e);
+    if (m.first) m.timed = t != kNoTime;
+    if ((t != kNoTime) != m.timed)
+        e.add("time", t == kNoTime ? "None" : std::to_string(t), "every bar needs a time, or none does");
+    else if (m.timed && j > 0 && t <= m.t.back())
+        e.add("time", std::to_string(t) + "ns", "must be after the previous bar's (" + std::to_string(m.t.back()) + "ns)");
+    e.throw_if_any();
+    m.first = false;
+    m.o.push_back(open), m.h.push_back(high), m.l.push_back(low), m.c.push_back(close);
+    if (m.timed) m.t.push_back(t);
+    Bars& b = m.ins[0].bars;
+    b = Bars{m.o.data(), m.h.data(), m.l.data(), m.c.data(), m.timed ? m.t.data() : nullptr, j + 1};
+    if (m.broke) return j;
+    const double eq = m.group->bar<true>(j, false);
+    if (std::isnan(eq)) {
+        m.broke = true;
+        m.equity = 0;
+    } else {
+        m.equity = eq;
+    }
+    return j;
 }
 
 }  // namespace threadx::backtest::orders

@@ -249,6 +249,9 @@ class Strategy:
         self._bk: Any = None
         self._indicators: list[np.ndarray] = []
         self._closed: list[ClosedTrade] = []
+        # a Stepper's strategy: each self.I call, recomputed over the bars so far at every bar
+        self._specs: list[tuple[Callable[..., Any], tuple[Any, ...], dict[str, Any], list[_Revealed]]] = []
+        self._live = False
         self.data = _Data(data, index, self)
         for k, v in params.items():
             setattr(self, k, v)
@@ -266,19 +269,34 @@ class Strategy:
           **kwargs: Any) -> Any:
         """``fn(*args, **kwargs)`` computed once over every bar, revealed bar by bar: one
         array (or a Series) gives one revealed series, a tuple/2-D array one per output."""
-        args = tuple(np.asarray(a._a) if isinstance(a, _Revealed) else a for a in args)
-        out = fn(*args, **kwargs)
         label = str(name or getattr(fn, "__name__", "I"))
+        outs = self._compute(fn, args, kwargs, label)
+        series = [_Revealed(a, self, label if len(outs) == 1 else f"{label}[{k}]") for k, a in enumerate(outs)]
+        if self._live:
+            self._specs.append((fn, args, kwargs, series))
+        else:
+            self._indicators.extend(outs)
+        return series[0] if len(series) == 1 else tuple(series)
+
+    def _compute(self, fn: Callable[..., Any], args: tuple[Any, ...], kwargs: dict[str, Any],
+                 label: str) -> list[np.ndarray]:
+        """fn over every bar so far, its outputs as float arrays of one value per bar."""
+        out = fn(*(np.asarray(a._a) if isinstance(a, _Revealed) else a for a in args), **kwargs)
         n = self._n
         outs = out if isinstance(out, tuple) else ((out,) if np.ndim(out) == 1 else tuple(np.asarray(out)))
-        series = []
+        arrays = []
         for k, o in enumerate(outs):
             a = np.asarray(o, dtype=np.float64)
             if a.shape != (n,):
                 raise BacktestError(f"self.I({label}): output {k} has shape {a.shape}, not one value per bar ({n})")
-            self._indicators.append(a)
-            series.append(_Revealed(a, self, label if len(outs) == 1 else f"{label}[{k}]"))
-        return series[0] if len(series) == 1 else tuple(series)
+            arrays.append(a)
+        return arrays
+
+    def _refresh(self) -> None:
+        """A Stepper's indicators, recomputed over the bars so far (in declaration order)."""
+        for fn, args, kwargs, series in self._specs:
+            for rev, a in zip(series, self._compute(fn, args, kwargs, series[0].name), strict=True):
+                rev._a = a
 
     @property
     def _n(self) -> int:
@@ -362,7 +380,8 @@ class Strategy:
         """The first bar next() sees: the bar after the first one at which every indicator
         has a value (bar 1 without indicators), as backtesting.py 0.6.6 starts."""
         first = 0
-        for a in self._indicators:
+        arrays = [r._a for spec in self._specs for r in spec[3]] if self._live else self._indicators
+        for a in arrays:
             ok = ~np.isnan(a)
             first = max(first, int(np.argmax(ok)) if ok.any() else len(a))
         return first + 1

@@ -11,6 +11,7 @@
 #include <cstdint>
 #include <climits>
 #include <limits>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -146,6 +147,7 @@ public:
     double cash() const noexcept;
     // Equity with every symbol at its current mark (at a decision: the bar's close).
     double equity() const { return equity_at(mark_); }
+    bool stepping() const noexcept { return stepping_; }
     std::int64_t bars() const noexcept { return b_->n; }
     bool has_times() const noexcept { return b_->times != nullptr; }
     const std::vector<Lot>& lots() const noexcept { return lots_; }
@@ -162,7 +164,9 @@ public:
 
 private:
     friend class Group;
+    friend class Stepper;
     struct Action;
+    bool stepping_ = false;  // driven by a Stepper (bars arrive one at a time)
     Group* g_ = nullptr;
     const Bars* b_ = nullptr;
     const Costs* c_ = nullptr;
@@ -253,5 +257,28 @@ struct GroupOut {
 
 // One group sharing one cash account (one symbol, or several with shared cash).
 void simulate(const std::vector<SymbolIn>& symbols, const GroupParams& g, GroupOut& out, const CancelCheck& check);
+
+// One symbol whose bars arrive one at a time (docs/orders.md § 13): step(bar) runs bar j
+// exactly as simulate() does (steps 0-8 of § 2; there is no end of data), so stepping
+// through a history gives the batch run's orders.  Funding and timedelta times in force
+// need the next bar's timestamp and are refused (not yet supported).
+class Stepper {
+public:
+    Stepper(const Costs& costs, const GroupParams& g, Decider* decider);
+    ~Stepper();
+    Stepper(const Stepper&) = delete;
+    Stepper& operator=(const Stepper&) = delete;
+    // Bar j = bars() (ValidationError for a bad bar or a time not after the previous one;
+    // t = kNoTime: the stepper has no timestamps, every bar must then have none).
+    std::int64_t step(double open, double high, double low, double close, std::int64_t t);
+    Book& book();
+    std::int64_t bars() const;
+    double equity() const;  // at the last bar's close (0 once out of money)
+    static constexpr std::int64_t kNoTime = INT64_MIN;
+
+private:
+    struct Impl;
+    std::unique_ptr<Impl> impl_;
+};
 
 }  // namespace threadx::backtest::orders

@@ -3,7 +3,7 @@
 
     python bench/bench_backtest.py                 # full run (~3-5 min, most of it vectorbt compiling)
     python bench/bench_backtest.py --quick         # smaller sizes, no cold-cache vectorbt process (< 60 s)
-    python bench/bench_backtest.py --cases 1,3     # only some of the six cases
+    python bench/bench_backtest.py --cases 1,3     # only some of the seven cases
     python bench/bench_backtest.py --vbt-engine rust   # vectorbt's engine in cases 3-5 (default numba)
 
 1. one symbol x 1,000,000 bars (geometric random walk OHLC, random entries/exits at ~1 %):
@@ -26,19 +26,37 @@
 
 6. order arrays, 1 x 1,000,000 bars and 1000 x 1000 (the data of cases 1 and 2): a target-percent
    array, NaN (no order) except at ~1 % of the bars, where it holds a random target in [0.1, 1.0]
-   (long only, so no order reverses or shorts; a target is never 0, which docs/orders.md § 5
-   rejects as "invalid_size" and vectorbt treats as a close).  vectorbt:
+   (long only, so no order reverses or shorts).  vectorbt:
    ``vbt.Portfolio.from_orders(close, size, size_type="targetpercent", fees=0.001, init_cash=10_000,
    engine=...)`` with everything else at its defaults (``price=np.inf``: the bar's close;
    ``val_price=np.inf``: valued at the order price; ``direction="both"``; ``allow_partial=True``;
    one order per column per bar; no cash sharing), + ``final_value()`` + ``orders.count()``.
-   threadx: ``threadx.backtest.from_orders(bars, size=size, size_type="target_percent",
-   execution="close", fractional=True, close_at_end=False, fees=0.001, init_cash=10_000)``
-   (fills at the bar's close as vectorbt's default price, NaN = no order), + the final equity and
-   the filled orders, **only if** ``threadx.backtest.from_orders`` exists; otherwise its row says
-   "n/a (not built)" and no ratio is computed.  Parity (info, outside the timing): vectorbt adds the
-   fee on top of the target's units, docs/orders.md § 5 takes it out of the budget, so with fees the
-   sizes of targets below 100 % differ by about the factor 1 + fees.
+   threadx: ``threadx.backtest.from_orders(data, size, size_type="target_percent", fees=0.001,
+   init_cash=10_000)`` (its defaults ``execution="close"``, ``fractional=True``,
+   ``close_at_end=False`` passed explicitly: fills at the bar's close, vectorbt's default price; NaN =
+   no order), + the final equity + the filled orders of ``result.orders``.  One column: the frame and
+   a 1-D size.  1000 columns: ``from_orders`` takes no 2-D size on one frame (a column is a symbol),
+   so the timed call is the documented one, ``{"0": frame, ..., "999": frame}`` (the same frame
+   object) with a DataFrame size of columns "0".."999", each symbol its own simulation
+   (``cash_sharing=False``); two info rows time the cheapest accepted inputs (a dict of
+   (open, high, low, close) array tuples and a dict of 1-D size arrays) with and without reading
+   ``result.orders``.  Parity (info): vectorbt adds the fee on top of the target's units,
+   docs/orders.md § 5 takes it out of the budget, so with fees the sizes of targets below 100 %
+   differ by about the factor 1 + fees; the filled-order counts agree.
+7. event-driven strategies, ``threadx.backtest.run(data, strategy=Cls, fees=0.002,
+   close_at_end=False)`` against backtesting.py's ``Backtest(data, Cls, cash=10_000,
+   commission=0.002).run()`` (next-open fills and whole units on both sides; each side's own
+   ``crossover``, the same pandas SMA through ``self.I``; both timed with their stats and trades;
+   backtesting.py's progress bar off).  (a) backtesting.py's SmaCross (10/20, ``position.close()``
+   then ``buy()``/``sell()``) on its GOOG bars.  (b) a long-only SMA 10/30 cross with a 0.3 %
+   stop-loss (``buy(sl=...)``) and no entry for 10 bars after a stop-loss exit, on random bars:
+   both sides on 100,000 bars (the per-bar ratio at the same size), threadx alone on 1,000,000
+   (backtesting.py would take minutes; its ratio is per bar against backtesting.py's 100,000-bar
+   time), and an empty ``next()`` on each side (info: the bar loop alone).  threadx's Strategy has
+   no closed-trades accessor, so its cooldown sees a stop-loss exit as the position gone flat
+   without an exit of its own; backtesting.py's reads ``closed_trades[-1]``.  The trades (count,
+   entry/exit bars, sizes, PnL at rtol 1e-9) are compared before timing; a difference is printed
+   and the target counts as missed.
 
 Timings are the median of ``repeats`` interleaved runs after one warm-up call per side (the warm-up
 includes numba's JIT compile or cache load, which is never timed); ratio = other_ms / threadx_ms
@@ -314,7 +332,7 @@ def case_orders(vbt: Any, bars: int, cols: int, repeats: int, target: float, eng
         else:
             row("6", command, label, t_vb[engine], t_vb[engine] / t_tx, target)
     ref = "rust" if "rust" in t_vb else engines[0]
-    for (name, call), t in zip(((k, c) for k, c in info.items() if callable(c)), times[1:len(tx_calls)]):
+    for name, t in zip([k for k, c in info.items() if callable(c)], times[1:len(tx_calls)]):
         row("6", name, label, t, t_vb[ref] / t)
     for name, call in info.items():
         if not callable(call):
@@ -737,6 +755,24 @@ def bt_strategies() -> tuple[type, type]:
     return SmaCross, StopCooldown
 
 
+def empty_strategies() -> tuple[type, type]:
+    """A strategy whose next() does nothing, on each side: the cost of the bar loop alone."""
+    import backtesting
+
+    class TxNoop(txbt.Strategy):  # type: ignore[misc, name-defined]
+        def next(self) -> None:
+            pass
+
+    class BtNoop(backtesting.Strategy):
+        def init(self) -> None:
+            pass
+
+        def next(self) -> None:
+            pass
+
+    return TxNoop, BtNoop
+
+
 def trades_differ(ours: Any, stats: Any) -> str | None:
     """Why threadx's closed trades differ from backtesting.py's (count, entry/exit bars, size, PnL at
     rtol 1e-9), or None when they are the same."""
@@ -818,7 +854,7 @@ def case_strategy(quick: bool, repeats: int) -> None:
     label = f"{n_small:,} bars"
     us = 1e3 / n_small
     row("7", "threadx run(strategy=StopCooldown) + stats + trades", label, t_tx)
-    row("7", f"backtesting.py Backtest(StopCooldown).run() (same bars)", label, t_bt, t_bt / t_tx,
+    row("7", "backtesting.py Backtest(StopCooldown).run() (same bars)", label, t_bt, t_bt / t_tx,
         None if why else 10)
     if why:
         results.append((f"case 7 (stop + cooldown): threadx Strategy >= 10x backtesting.py: trades differ ({why})",
@@ -828,6 +864,12 @@ def case_strategy(quick: bool, repeats: int) -> None:
          f"trades ({stops:,} stop-loss exits), " + (f"DIFFER from backtesting.py's: {why}" if why else
                                                       "the same as backtesting.py's (entry/exit bars, sizes, PnL at "
                                                       "rtol 1e-9)") + f"; median of {reps} interleaved runs, no warm-up")
+    tx_noop, bt_noop = empty_strategies()
+    t_tx0, t_bt0 = bench([lambda: tx_run(small, tx_noop), lambda: bt_run(small, bt_noop)], reps, warm=False)
+    row("7", "  threadx, an empty next() (info: the engine's floor)", label, t_tx0)
+    row("7", "  backtesting.py, an empty next() (info)", label, t_bt0, t_bt0 / t_tx0)
+    note(f"per bar with an empty next(): threadx {t_tx0 * us:.2f} us, backtesting.py {t_bt0 * us:.2f} us; the rest of "
+         "each side's time per bar is the strategy's own Python (crossover(), the revealed arrays, position, orders)")
     big = random_ohlc(n_big).rename(columns=str.capitalize)
     (t_big,) = bench([lambda: (lambda r: (r.stats, r.trades))(tx_run(big, tx_stop))], reps, warm=False)
     per_tx, per_bt = t_big / n_big, t_bt / n_small

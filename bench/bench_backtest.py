@@ -52,11 +52,11 @@
    stop-loss (``buy(sl=...)``) and no entry for 10 bars after a stop-loss exit, on random bars:
    both sides on 100,000 bars (the per-bar ratio at the same size), threadx alone on 1,000,000
    (backtesting.py would take minutes; its ratio is per bar against backtesting.py's 100,000-bar
-   time), and an empty ``next()`` on each side (info: the bar loop alone).  threadx's Strategy has
-   no closed-trades accessor, so its cooldown sees a stop-loss exit as the position gone flat
-   without an exit of its own; backtesting.py's reads ``closed_trades[-1]``.  The trades (count,
-   entry/exit bars, sizes, PnL at rtol 1e-9) are compared before timing; a difference is printed
-   and the target counts as missed.
+   time), and an empty ``next()`` on each side (info: the bar loop alone).  Both cooldowns read
+   ``closed_trades[-1]`` when the position went flat since the last bar: its ``exit_reason``
+   (threadx) or ``exit_price <= sl`` (backtesting.py, whose trades have no exit reason; the bars
+   have no gaps, so a stop fills at its level).  The trades (count, entry/exit bars, sizes, PnL at
+   rtol 1e-9) are compared before timing; a difference is printed and the target counts as missed.
 
 Timings are the median of ``repeats`` interleaved runs after one warm-up call per side (the warm-up
 includes numba's JIT compile or cache load, which is never timed); ratio = other_ms / threadx_ms
@@ -686,34 +686,33 @@ def tx_strategies() -> tuple[type, type] | str:
                 self.sell()
 
     class StopCooldown(base):  # type: ignore[misc, valid-type]
-        """threadx.backtest.Strategy has no closed-trades accessor: a stop-loss exit is seen as the
-        position gone flat while the strategy neither closed it nor placed an order since."""
-
         def init(self) -> None:
             self.f = self.I(sma, self.data.Close, STOP_FAST)
             self.s = self.I(sma, self.data.Close, STOP_SLOW)
-            self.expect_long, self.closing, self.stop_bar = False, False, -COOLDOWN
+            self.held = False
+            self.stop_bar = -COOLDOWN
 
         def next(self) -> None:
             j = len(self.data) - 1
             held = bool(self.position)
-            if self.expect_long and not held and not self.closing:
-                self.stop_bar = j  # the bracket's stop-loss filled during this bar
-            self.expect_long, self.closing = held, False
+            if self.held and not held:  # a trade closed since the last bar: was it the stop-loss?
+                t = self.closed_trades[-1]
+                if t.exit_reason == "stop_loss":
+                    self.stop_bar = t.exit_bar
+            self.held = held
             if j - self.stop_bar < COOLDOWN:
                 return
             if not held and crossover(self.f, self.s):
                 self.buy(sl=float(self.data.Close[-1]) * (1 - STOP_LOSS))
-                self.expect_long = True
             elif held and crossover(self.s, self.f):
                 self.position.close()
-                self.closing = True
 
     return SmaCross, StopCooldown
 
 
 def bt_strategies() -> tuple[type, type]:
-    """The same two strategies in backtesting.py; the cooldown reads its ``closed_trades``."""
+    """The same two strategies in backtesting.py; its closed trades have no exit reason: a stop-loss
+    exit is one whose exit price is at or below the trade's stop."""
     from backtesting import Strategy
     from backtesting.lib import crossover
 
@@ -876,9 +875,8 @@ def case_strategy(quick: bool, repeats: int) -> None:
     row("7", "threadx, the same, more bars (ratio per bar)", f"{n_big:,} bars", t_big,
         per_bt / per_tx, None if why else 10, unit="x per bar")
     note(f"per bar: threadx {per_tx * 1e3:.2f} us on {n_big:,} bars against backtesting.py {per_bt * 1e3:.2f} us on "
-         f"{n_small:,} bars (the ratio row above); threadx's Strategy has no closed-trades accessor: its cooldown "
-         "sees a stop-loss exit as the position gone flat without an exit of its own, backtesting.py's reads "
-         "closed_trades[-1] (exit_price <= sl)")
+         f"{n_small:,} bars (the ratio row above); each cooldown reads closed_trades[-1] when the position went "
+         "flat since the last bar: its exit_reason (threadx) or exit_price <= sl (backtesting.py)")
 
 
 # ---------------------------------------------------------------- main

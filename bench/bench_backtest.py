@@ -3,7 +3,7 @@
 
     python bench/bench_backtest.py                 # full run (~3-5 min, most of it vectorbt compiling)
     python bench/bench_backtest.py --quick         # smaller sizes, no cold-cache vectorbt process (< 60 s)
-    python bench/bench_backtest.py --cases 1,3     # only some of the six cases
+    python bench/bench_backtest.py --cases 1,3     # only some of the seven cases
     python bench/bench_backtest.py --vbt-engine rust   # vectorbt's engine in cases 3-5 (default numba)
 
 1. one symbol x 1,000,000 bars (geometric random walk OHLC, random entries/exits at ~1 %):
@@ -26,19 +26,37 @@
 
 6. order arrays, 1 x 1,000,000 bars and 1000 x 1000 (the data of cases 1 and 2): a target-percent
    array, NaN (no order) except at ~1 % of the bars, where it holds a random target in [0.1, 1.0]
-   (long only, so no order reverses or shorts; a target is never 0, which docs/orders.md § 5
-   rejects as "invalid_size" and vectorbt treats as a close).  vectorbt:
+   (long only, so no order reverses or shorts).  vectorbt:
    ``vbt.Portfolio.from_orders(close, size, size_type="targetpercent", fees=0.001, init_cash=10_000,
    engine=...)`` with everything else at its defaults (``price=np.inf``: the bar's close;
    ``val_price=np.inf``: valued at the order price; ``direction="both"``; ``allow_partial=True``;
    one order per column per bar; no cash sharing), + ``final_value()`` + ``orders.count()``.
-   threadx: ``threadx.backtest.from_orders(bars, size=size, size_type="target_percent",
-   execution="close", fractional=True, close_at_end=False, fees=0.001, init_cash=10_000)``
-   (fills at the bar's close as vectorbt's default price, NaN = no order), + the final equity and
-   the filled orders, **only if** ``threadx.backtest.from_orders`` exists; otherwise its row says
-   "n/a (not built)" and no ratio is computed.  Parity (info, outside the timing): vectorbt adds the
-   fee on top of the target's units, docs/orders.md § 5 takes it out of the budget, so with fees the
-   sizes of targets below 100 % differ by about the factor 1 + fees.
+   threadx: ``threadx.backtest.from_orders(data, size, size_type="target_percent", fees=0.001,
+   init_cash=10_000)`` (its defaults ``execution="close"``, ``fractional=True``,
+   ``close_at_end=False`` passed explicitly: fills at the bar's close, vectorbt's default price; NaN =
+   no order), + the final equity + the filled orders of ``result.orders``.  One column: the frame and
+   a 1-D size.  1000 columns: ``from_orders`` takes no 2-D size on one frame (a column is a symbol),
+   so the timed call is the documented one, ``{"0": frame, ..., "999": frame}`` (the same frame
+   object) with a DataFrame size of columns "0".."999", each symbol its own simulation
+   (``cash_sharing=False``); two info rows time the cheapest accepted inputs (a dict of
+   (open, high, low, close) array tuples and a dict of 1-D size arrays) with and without reading
+   ``result.orders``.  Parity (info): vectorbt adds the fee on top of the target's units,
+   docs/orders.md § 5 takes it out of the budget, so with fees the sizes of targets below 100 %
+   differ by about the factor 1 + fees; the filled-order counts agree.
+7. event-driven strategies, ``threadx.backtest.run(data, strategy=Cls, fees=0.002,
+   close_at_end=False)`` against backtesting.py's ``Backtest(data, Cls, cash=10_000,
+   commission=0.002).run()`` (next-open fills and whole units on both sides; each side's own
+   ``crossover``, the same pandas SMA through ``self.I``; both timed with their stats and trades;
+   backtesting.py's progress bar off).  (a) backtesting.py's SmaCross (10/20, ``position.close()``
+   then ``buy()``/``sell()``) on its GOOG bars.  (b) a long-only SMA 10/30 cross with a 0.3 %
+   stop-loss (``buy(sl=...)``) and no entry for 10 bars after a stop-loss exit, on random bars:
+   both sides on 100,000 bars (the per-bar ratio at the same size), threadx alone on 1,000,000
+   (backtesting.py would take minutes; its ratio is per bar against backtesting.py's 100,000-bar
+   time), and an empty ``next()`` on each side (info: the bar loop alone).  Both cooldowns read
+   ``closed_trades[-1]`` when the position went flat since the last bar: its ``exit_reason``
+   (threadx) or ``exit_price <= sl`` (backtesting.py, whose trades have no exit reason; the bars
+   have no gaps, so a stop fills at its level).  The trades (count, entry/exit bars, sizes, PnL at
+   rtol 1e-9) are compared before timing; a difference is printed and the target counts as missed.
 
 Timings are the median of ``repeats`` interleaved runs after one warm-up call per side (the warm-up
 includes numba's JIT compile or cache load, which is never timed); ratio = other_ms / threadx_ms
@@ -232,20 +250,39 @@ def case_signals(case: str, vbt: Any, bars: int, cols: int, repeats: int, target
         _breakdown(df, en, ex)
 
 
-def _tx_orders_call(df: pd.DataFrame, size: np.ndarray, cols: int) -> Callable[[], tuple[Any, int]] | str:
-    """The threadx side of case 6, or why there is none (``from_orders`` not built, or the call failed)."""
+def _tx_orders_inputs(df: pd.DataFrame, size: np.ndarray, form: str) -> tuple[Any, Any]:
+    """threadx's ``data`` and ``size`` of case 6.  One column: the frame and the 1-D array.  Several
+    (``from_orders`` takes no 2-D size on one frame: a column is a symbol): ``form`` "frames" is the
+    documented call, a dict of the same frame per column and a DataFrame size with a column per symbol;
+    "arrays" the cheapest accepted one, a dict of (open, high, low, close) array tuples (results on a
+    RangeIndex) and a dict of 1-D size arrays."""
+    if size.ndim == 1:
+        return df, size
+    names = [str(k) for k in range(size.shape[1])]
+    if form == "frames":
+        return {s: df for s in names}, pd.DataFrame(size, index=df.index, columns=names)
+    ohlc = tuple(df[k].to_numpy() for k in ("open", "high", "low", "close"))
+    return {s: ohlc for s in names}, {s: size[:, k] for k, s in enumerate(names)}
+
+
+def _tx_orders_call(df: pd.DataFrame, size: np.ndarray, form: str = "frames",
+                    records: bool = True) -> Callable[[], tuple[Any, int | None]] | str:
+    """The threadx side of case 6: ``from_orders`` + the final equity (+ the filled orders, read from
+    ``result.orders``, when ``records``), or why there is none (not built, or the call failed)."""
     from_orders = getattr(txbt, "from_orders", None)
     if from_orders is None:
         return "not built"
+    data, sizes = _tx_orders_inputs(df, size, form)
 
-    def call() -> tuple[Any, int]:
-        r = from_orders(df, size=size, **TX_ORDER_OPTS)
+    def call() -> tuple[Any, int | None]:
+        r = from_orders(data, size=sizes, **TX_ORDER_OPTS)
         final = r.equity.iloc[-1]
-        return (float(final) if cols == 1 else final.to_numpy()), int((r.orders["status"] == "filled").sum())
+        final = float(final) if size.ndim == 1 else final.to_numpy()
+        return final, (int((r.orders["status"] == "filled").sum()) if records else None)
 
     try:
         call()
-    except Exception as exc:  # noqa: BLE001 - the API is being written: report, never invent a number
+    except Exception as exc:  # noqa: BLE001 - report, never invent a number
         return f"call failed: {type(exc).__name__}: {str(exc)[:80]}"
     return call
 
@@ -270,12 +307,20 @@ def case_orders(vbt: Any, bars: int, cols: int, repeats: int, target: float, eng
             return pf.final_value().to_numpy(), pf.orders.count().to_numpy()
         return call
 
-    tx = _tx_orders_call(df, size, cols)
-    calls = ([tx] if callable(tx) else []) + [vb(e) for e in engines]
-    times = bench(calls, repeats)
+    tx = _tx_orders_call(df, size)
+    # several columns (info): the cheapest accepted inputs, and the same without reading the order records
+    info = {}
+    if callable(tx) and cols > 1:
+        info = {"  threadx, (o,h,l,c) tuples + size arrays (info)": _tx_orders_call(df, size, "arrays"),
+                "  threadx, the same, final only, no records (info)": _tx_orders_call(df, size, "arrays",
+                                                                                             False)}
+    tx_calls = ([tx] if callable(tx) else []) + [c for c in info.values() if callable(c)]
+    times = bench(tx_calls + [vb(e) for e in engines], repeats)
     t_tx = times[0] if callable(tx) else None
-    t_vb = dict(zip(engines, times[1:] if callable(tx) else times))
-    row("6", "threadx from_orders(target_percent, close) + final + #orders", label, t_tx,
+    t_vb = dict(zip(engines, times[len(tx_calls):]))
+    command = ("threadx from_orders(target_percent, close) + final + #orders" if cols == 1 else
+               "threadx from_orders, dict of frames + final + #orders")
+    row("6", command, label, t_tx,
         missing="" if callable(tx) else f"n/a ({tx})")
     for engine in VBT_ENGINES:
         command = f"vectorbt[{engine}] from_orders(targetpercent) + final + #orders"
@@ -286,6 +331,16 @@ def case_orders(vbt: Any, bars: int, cols: int, repeats: int, target: float, eng
             results.append((f"case 6 ({label}): {command} >= {target:g}x (threadx: {tx})", None))
         else:
             row("6", command, label, t_vb[engine], t_vb[engine] / t_tx, target)
+    ref = "rust" if "rust" in t_vb else engines[0]
+    for name, t in zip([k for k, c in info.items() if callable(c)], times[1:len(tx_calls)]):
+        row("6", name, label, t, t_vb[ref] / t)
+    for name, call in info.items():
+        if not callable(call):
+            row("6", name, label, None, missing=f"n/a ({call})")
+    if info:
+        note(f"info rows: ratio = vectorbt[{ref}] (with its final value and order count) / that row. from_orders "
+             "takes no 2-D size on one frame: each column is a symbol with its own frame, checked and converted "
+             "apart, and result.orders decodes and concatenates a records frame per symbol")
 
     # parity (info, outside the timing): the engines against each other, and threadx when built
     finals = {e: np.atleast_1d(np.asarray(portfolio(e).final_value())) for e in engines}
@@ -300,6 +355,9 @@ def case_orders(vbt: Any, bars: int, cols: int, repeats: int, target: float, eng
         diff = float(np.max(np.abs(np.atleast_1d(fv) - finals[e]) / np.abs(finals[e])))
         text.append(f"threadx filled orders {n_filled:,}, final value max rel diff vs vectorbt[{e}] {diff:.1e} "
                     "(expected: vectorbt's sizes of targets below 100 % are ~1 + fees larger, see the module docstring)")
+        for name, call in info.items():
+            if callable(call) and not np.array_equal(call()[0], fv):
+                text.append(f"threadx '{name}' DIFFERS from the dict-of-frames call")
     note("parity (info): " + "; ".join(text))
 
 
@@ -594,12 +652,239 @@ def case_first(quick: bool, engine: str) -> None:
          f"({(v[1] + v[2]) / (tx[1] + tx[2]):,.0f}x)")
 
 
+# ---------------------------------------------------------------- case 7: event-driven strategies
+
+SMA_FAST, SMA_SLOW = 10, 20            # 7a: backtesting.py's documented SmaCross
+STOP_FAST, STOP_SLOW = 10, 30          # 7b: a long-only SMA cross ...
+STOP_LOSS, COOLDOWN = 0.003, 10        # ... with a 0.3 % stop-loss and no entry for 10 bars after a stop-loss exit
+BT_COMMISSION = 0.002                  # case 7 on both sides: commission 0.002, cash 10,000, next-open fills, whole units
+
+
+def sma(x: Any, n: int) -> np.ndarray:
+    """The one indicator function both libraries call through ``self.I`` (pandas' rolling mean)."""
+    return pd.Series(np.asarray(x, dtype=np.float64)).rolling(n).mean().to_numpy()
+
+
+def tx_strategies() -> tuple[type, type] | str:
+    """threadx's SmaCross and StopCooldown (``threadx.backtest.Strategy``), or why there are none."""
+    base = getattr(txbt, "Strategy", None)
+    if base is None:
+        return "not built"
+    from threadx.backtest import crossover
+
+    class SmaCross(base):  # type: ignore[misc, valid-type]
+        def init(self) -> None:
+            self.f = self.I(sma, self.data.Close, SMA_FAST)
+            self.s = self.I(sma, self.data.Close, SMA_SLOW)
+
+        def next(self) -> None:
+            if crossover(self.f, self.s):
+                self.position.close()
+                self.buy()
+            elif crossover(self.s, self.f):
+                self.position.close()
+                self.sell()
+
+    class StopCooldown(base):  # type: ignore[misc, valid-type]
+        def init(self) -> None:
+            self.f = self.I(sma, self.data.Close, STOP_FAST)
+            self.s = self.I(sma, self.data.Close, STOP_SLOW)
+            self.held = False
+            self.stop_bar = -COOLDOWN
+
+        def next(self) -> None:
+            j = len(self.data) - 1
+            held = bool(self.position)
+            if self.held and not held:  # a trade closed since the last bar: was it the stop-loss?
+                t = self.closed_trades[-1]
+                if t.exit_reason == "stop_loss":
+                    self.stop_bar = t.exit_bar
+            self.held = held
+            if j - self.stop_bar < COOLDOWN:
+                return
+            if not held and crossover(self.f, self.s):
+                self.buy(sl=float(self.data.Close[-1]) * (1 - STOP_LOSS))
+            elif held and crossover(self.s, self.f):
+                self.position.close()
+
+    return SmaCross, StopCooldown
+
+
+def bt_strategies() -> tuple[type, type]:
+    """The same two strategies in backtesting.py; its closed trades have no exit reason: a stop-loss
+    exit is one whose exit price is at or below the trade's stop."""
+    from backtesting import Strategy
+    from backtesting.lib import crossover
+
+    class SmaCross(Strategy):
+        def init(self) -> None:
+            self.f = self.I(sma, self.data.Close, SMA_FAST)
+            self.s = self.I(sma, self.data.Close, SMA_SLOW)
+
+        def next(self) -> None:
+            if crossover(self.f, self.s):
+                self.position.close()
+                self.buy()
+            elif crossover(self.s, self.f):
+                self.position.close()
+                self.sell()
+
+    class StopCooldown(Strategy):
+        def init(self) -> None:
+            self.f = self.I(sma, self.data.Close, STOP_FAST)
+            self.s = self.I(sma, self.data.Close, STOP_SLOW)
+            self.held = False
+            self.stop_bar = -COOLDOWN
+
+        def next(self) -> None:
+            j = len(self.data) - 1
+            held = bool(self.position)
+            if self.held and not held:  # a trade closed since the last bar: was it the stop-loss?
+                t = self.closed_trades[-1]
+                if t.sl is not None and t.exit_price <= t.sl:
+                    self.stop_bar = t.exit_bar
+            self.held = held
+            if j - self.stop_bar < COOLDOWN:
+                return
+            if not held and crossover(self.f, self.s):
+                self.buy(sl=float(self.data.Close[-1]) * (1 - STOP_LOSS))
+            elif held and crossover(self.s, self.f):
+                self.position.close()
+
+    return SmaCross, StopCooldown
+
+
+def empty_strategies() -> tuple[type, type]:
+    """A strategy whose next() does nothing, on each side: the cost of the bar loop alone."""
+    import backtesting
+
+    class TxNoop(txbt.Strategy):  # type: ignore[misc, name-defined]
+        def next(self) -> None:
+            pass
+
+    class BtNoop(backtesting.Strategy):
+        def init(self) -> None:
+            pass
+
+        def next(self) -> None:
+            pass
+
+    return TxNoop, BtNoop
+
+
+def trades_differ(ours: Any, stats: Any) -> str | None:
+    """Why threadx's closed trades differ from backtesting.py's (count, entry/exit bars, size, PnL at
+    rtol 1e-9), or None when they are the same."""
+    tr, ot = stats._trades, ours.trades
+    if len(ot) != len(tr):
+        return f"{len(ot):,} trades vs {len(tr):,}"
+    sign = np.where(ot["side"].to_numpy() == "long", 1.0, -1.0)
+    checks = (("entry bar", tr.EntryBar.to_numpy(), ot["entry_bar"].to_numpy(), 0.0),
+              ("exit bar", tr.ExitBar.to_numpy(), ot["exit_bar"].to_numpy(), 0.0),
+              ("size", tr.Size.to_numpy(np.float64), sign * ot["size"].to_numpy(), 0.0),
+              ("PnL", tr.PnL.to_numpy(np.float64), ot["pnl"].to_numpy(), 1e-9))
+    for name, want, got, rtol in checks:
+        bad = np.flatnonzero(~np.isclose(got, want, rtol=rtol, atol=rtol))
+        if bad.size:
+            k = int(bad[0])
+            return f"{name} of trade {k} ({bad.size:,} trades): {got[k]!r} vs {want[k]!r}"
+    return None
+
+
+def bt_run(data: pd.DataFrame, cls: type) -> Any:
+    """backtesting.py's run (its stats, with ``_trades``), without its progress bar (as in case 3)."""
+    import backtesting.backtesting as bt_mod
+    saved = bt_mod._tqdm
+    bt_mod._tqdm = lambda seq, **_: seq
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            return bt_mod.Backtest(data, cls, cash=INIT_CASH, commission=BT_COMMISSION).run()
+    finally:
+        bt_mod._tqdm = saved
+
+
+def tx_run(data: pd.DataFrame, cls: type) -> Any:
+    return txbt.run(data, strategy=cls, fees=BT_COMMISSION, init_cash=INIT_CASH, close_at_end=False)
+
+
+def case_strategy(quick: bool, repeats: int) -> None:
+    """Case 7: threadx.backtest.Strategy against backtesting.py's Strategy, the same rules."""
+    import backtesting
+    from backtesting.test import GOOG
+
+    tx = tx_strategies()
+    bt_sma, bt_stop = bt_strategies()
+    goog = GOOG[["Open", "High", "Low", "Close", "Volume"]].astype(np.float64)
+    n_small = 10_000 if quick else 100_000
+    n_big = 20_000 if quick else 1_000_000
+    if isinstance(tx, str):
+        for label in ("GOOG SmaCross", "stop + cooldown"):
+            row("7", f"threadx Strategy ({label})", "", None, missing=f"n/a ({tx})")
+            results.append((f"case 7 ({label}): threadx Strategy >= 10x backtesting.py (threadx: {tx})", None))
+        return
+    tx_sma, tx_stop = tx
+
+    # (a) SmaCross on GOOG: run() + stats + trades on each side (backtesting.py's run() computes its stats)
+    ours, st = tx_run(goog, tx_sma), bt_run(goog, bt_sma)
+    why = trades_differ(ours, st)
+    label = f"{len(goog):,} bars"
+    t_tx, t_bt = bench([lambda: (lambda r: (r.stats, r.trades))(tx_run(goog, tx_sma)),
+                        lambda: bt_run(goog, bt_sma)], repeats)
+    row("7", "threadx run(strategy=SmaCross) + stats + trades (GOOG)", label, t_tx)
+    row("7", f"backtesting.py {backtesting.__version__} Backtest(SmaCross).run()", label, t_bt,
+        t_bt / t_tx, None if why else 10)
+    if why:
+        results.append((f"case 7 (GOOG SmaCross): threadx Strategy >= 10x backtesting.py: trades differ ({why})",
+                        False))
+    note(f"parity: {len(ours.trades)} closed trades, "
+         + (f"DIFFER from backtesting.py's: {why}" if why else "the same as backtesting.py's (entry/exit bars, "
+            "sizes, PnL at rtol 1e-9)") + f"; final equity {float(ours.equity.iloc[-1]):,.4f} vs "
+         f"{float(st['Equity Final [$]']):,.4f}")
+
+    # (b) stop-loss + cooldown on random bars: parity and the per-bar ratio at n_small on both sides,
+    # threadx alone at n_big (backtesting.py would take minutes there)
+    small = random_ohlc(n_small).rename(columns=str.capitalize)
+    ours, st = tx_run(small, tx_stop), bt_run(small, bt_stop)
+    why = trades_differ(ours, st)
+    reps = max(3, repeats // 2)
+    t_tx, t_bt = bench([lambda: (lambda r: (r.stats, r.trades))(tx_run(small, tx_stop)),
+                        lambda: bt_run(small, bt_stop)], reps, warm=False)
+    label = f"{n_small:,} bars"
+    us = 1e3 / n_small
+    row("7", "threadx run(strategy=StopCooldown) + stats + trades", label, t_tx)
+    row("7", "backtesting.py Backtest(StopCooldown).run() (same bars)", label, t_bt, t_bt / t_tx,
+        None if why else 10)
+    if why:
+        results.append((f"case 7 (stop + cooldown): threadx Strategy >= 10x backtesting.py: trades differ ({why})",
+                        False))
+    stops = int((ours.trades["exit_reason"] == "stop_loss").sum())
+    note(f"per bar: threadx {t_tx * us:.2f} us, backtesting.py {t_bt * us:.2f} us; parity: {len(ours.trades):,} closed "
+         f"trades ({stops:,} stop-loss exits), " + (f"DIFFER from backtesting.py's: {why}" if why else
+                                                      "the same as backtesting.py's (entry/exit bars, sizes, PnL at "
+                                                      "rtol 1e-9)") + f"; median of {reps} interleaved runs, no warm-up")
+    tx_noop, bt_noop = empty_strategies()
+    t_tx0, t_bt0 = bench([lambda: tx_run(small, tx_noop), lambda: bt_run(small, bt_noop)], reps, warm=False)
+    row("7", "  threadx, an empty next() (info: the engine's floor)", label, t_tx0)
+    row("7", "  backtesting.py, an empty next() (info)", label, t_bt0, t_bt0 / t_tx0)
+    note(f"per bar with an empty next(): threadx {t_tx0 * us:.2f} us, backtesting.py {t_bt0 * us:.2f} us; the rest of "
+         "each side's time per bar is the strategy's own Python (crossover(), the revealed arrays, position, orders)")
+    big = random_ohlc(n_big).rename(columns=str.capitalize)
+    (t_big,) = bench([lambda: (lambda r: (r.stats, r.trades))(tx_run(big, tx_stop))], reps, warm=False)
+    per_tx, per_bt = t_big / n_big, t_bt / n_small
+    row("7", "threadx, the same, more bars (ratio per bar)", f"{n_big:,} bars", t_big,
+        per_bt / per_tx, None if why else 10, unit="x per bar")
+    note(f"per bar: threadx {per_tx * 1e3:.2f} us on {n_big:,} bars against backtesting.py {per_bt * 1e3:.2f} us on "
+         f"{n_small:,} bars (the ratio row above); each cooldown reads closed_trades[-1] when the position went "
+         "flat since the last bar: its exit_reason (threadx) or exit_price <= sl (backtesting.py)")
+
+
 # ---------------------------------------------------------------- main
 
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--quick", action="store_true", help="small sizes, 3 repeats, no cold-cache vectorbt process")
-    ap.add_argument("--cases", default="1,2,3,4,5,6", help="comma-separated case numbers (default all)")
+    ap.add_argument("--cases", default="1,2,3,4,5,6,7", help="comma-separated case numbers (default all)")
     ap.add_argument("--vbt-engine", default="numba", choices=("numba", "rust", "auto"),
                     help="vectorbt's engine in cases 3-5 (cases 1, 2 and 6 time both engines; default numba)")
     ap.add_argument("--repeats", type=int, default=None, help="timed runs per side (default 7, quick 3)")
@@ -675,6 +960,8 @@ def main() -> int:
     if "6" in cases:
         case_orders(vbt, 100_000 if args.quick else 1_000_000, 1, repeats, 2, engines, missing)
         case_orders(vbt, 1000, 1000, repeats, 2, engines, missing)
+    if "7" in cases:
+        case_strategy(args.quick, repeats)
 
     print(f"\n# targets ({time.perf_counter() - t_start:,.0f} s, load average now "
           f"{' '.join(f'{v:.2f}' for v in os.getloadavg())}):")

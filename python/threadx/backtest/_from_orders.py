@@ -60,11 +60,14 @@ def _per_symbol(name: str, value: Any, syms: list[str], n: int, errors: FieldErr
             errors.add(name, None, "is required")
         return None
     if isinstance(value, pd.DataFrame):
-        missing = [s for s in syms if s not in map(str, value.columns)]
+        names = {str(c): c for c in value.columns}
+        missing = [s for s in syms if s not in names]
         if missing:
             errors.add(name, f"<columns {list(value.columns)[:5]}>", f"lacks a column for {missing[0]!r}")
             return None
-        value = {str(c): value[c] for c in value.columns}
+        block = value.to_numpy()
+        pos = {str(c): k for k, c in enumerate(value.columns)}
+        value = {s: block[:, pos[s]] for s in syms}
     if isinstance(value, dict):
         out = {}
         for s in syms:
@@ -176,13 +179,13 @@ class OrdersResult:
         return self._per_symbol("margin")
 
     def _records(self, kind: str) -> pd.DataFrame:
-        frames = []
-        for names, g in zip(self._groups, self._raw):
-            for k, s in enumerate(names):
-                df = _orders.decode(g["symbols"][k][kind], kind)
-                df.insert(0, "symbol", s)
-                frames.append(df)
-        out = pd.concat(frames, ignore_index=True)
+        parts = [(s, g["symbols"][k][kind]) for names, g in zip(self._groups, self._raw) for k, s in enumerate(names)]
+        cols = list(parts[0][1])
+        merged = {c: np.concatenate([p[c] for _, p in parts]) for c in cols}  # one decode for every symbol
+        counts = [len(p[cols[0]]) for _, p in parts]
+        out = _orders.decode(merged, kind)
+        out.insert(0, "symbol", pd.Categorical.from_codes(np.repeat(np.arange(len(parts)), counts),
+                                                          categories=[s for s, _ in parts]))
         for col in ("placed_bar", "fill_bar", "entry_bar", "exit_bar", "bar"):
             if col in out and isinstance(self.index, pd.DatetimeIndex):
                 b = out[col].to_numpy()

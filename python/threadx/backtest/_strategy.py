@@ -42,12 +42,17 @@ class _Revealed:
 
     def __getitem__(self, k: Any) -> Any:
         j = self._s._j
-        if isinstance(k, (int, np.integer)):
-            i = j + 1 + int(k) if k < 0 else int(k)
-            if i < 0 or i > j:
-                raise IndexError(f"{self.name}[{k}]: bar {i} is not in 0..{j} (the bars seen so far)")
-            return self._a[i]
+        if type(k) is int:  # the hot path: x[-1], x[-2]
+            i = j + 1 + k if k < 0 else k
+            if 0 <= i <= j:
+                return self._a[i]
+            raise IndexError(f"{self.name}[{k}]: bar {i} is not in 0..{j} (the bars seen so far)")
+        if isinstance(k, np.integer):
+            return self[int(k)]
         return self._a[: j + 1][k]
+
+    def __float__(self) -> float:
+        return float(self._a[self._s._j])
 
     def __len__(self) -> int:
         return self._s._j + 1
@@ -90,12 +95,21 @@ class _Data:
 def crossover(a: Any, b: Any) -> bool:
     """True when ``a`` crossed above ``b`` at the current bar (``a[-2] < b[-2]`` and
     ``a[-1] > b[-1]``; a number ``b`` is a constant level), as backtesting.py's ``crossover``."""
-    try:
-        a2, a1 = float(a[-2]), float(a[-1])
-        b2, b1 = (float(b), float(b)) if np.ndim(b) == 0 and not isinstance(b, _Revealed) else (float(b[-2]), float(b[-1]))
-    except IndexError:
-        return False
+    a2, a1 = _last_two(a)
+    if isinstance(b, (int, float, np.floating, np.integer)):
+        b2 = b1 = float(b)
+    else:
+        b2, b1 = _last_two(b)
     return a2 < b2 and a1 > b1
+
+
+def _last_two(x: Any) -> tuple[float, float]:
+    """x[-2], x[-1] (NaN when there is no bar before): direct reads for revealed series."""
+    if isinstance(x, _Revealed):
+        j = x._s._j
+        return (float(x._a[j - 1]) if j >= 1 else math.nan), float(x._a[j])
+    a = np.asarray(x, dtype=np.float64)
+    return (float(a[-2]) if len(a) >= 2 else math.nan), float(a[-1])
 
 
 class Order:

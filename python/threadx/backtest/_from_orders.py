@@ -184,8 +184,8 @@ class OrdersResult:
         merged = {c: np.concatenate([p[c] for _, p in parts]) for c in cols}  # one decode for every symbol
         counts = [len(p[cols[0]]) for _, p in parts]
         out = _orders.decode(merged, kind)
-        out.insert(0, "symbol", pd.Categorical.from_codes(np.repeat(np.arange(len(parts)), counts),
-                                                          categories=pd.Index([s for s, _ in parts])))
+        codes = np.repeat(np.arange(len(parts)), counts)
+        out.insert(0, "symbol", pd.Series(pd.Categorical.from_codes(codes, categories=pd.Index([s for s, _ in parts]))))
         for col in ("placed_bar", "fill_bar", "entry_bar", "exit_bar", "bar"):
             if col in out and isinstance(self.index, pd.DatetimeIndex):
                 b = out[col].to_numpy()

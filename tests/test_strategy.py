@@ -310,3 +310,23 @@ def test_cooldown_after_a_stop_loss_matches_backtesting_py():
     # the cooldown matters: without it the trades differ
     free = run(df, strategy=Cooldown, params={"cool": 0}, fees=0.002, close_at_end=False)
     assert len(free.trades) != len(ours.trades)
+
+
+@pytest.mark.parametrize(("kw", "field"), [({"sl": 1e9}, "sl"), ({"tp": 1.0}, "tp"),
+                                           ({"limit": 100.0, "sl": 101.0}, "sl")])
+def test_a_bracket_on_the_wrong_side_is_refused(kw, field):
+    class Wrong(Strategy):
+        def next(self):
+            self.buy(size=1, **kw)
+
+    with pytest.raises(BacktestError) as ei:
+        run(goog().iloc[:5], strategy=Wrong)
+    cause = ei.value.__cause__
+    assert isinstance(cause, ValidationError) and cause.errors[0]["field"] == field
+
+    class Short(Strategy):
+        def next(self):
+            self.sell(size=1, sl=1.0)  # a short's stop below the price
+
+    with pytest.raises(BacktestError, match="sl"):
+        run(goog().iloc[:5], strategy=Short)

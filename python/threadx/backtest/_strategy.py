@@ -341,6 +341,8 @@ class Strategy:
             size_type, amount = _UNITS, float(size)
         typ = (_STOP_LIMIT if limit is not None and stop is not None else _LIMIT if limit is not None
                else _STOP if stop is not None else _MARKET)
+        _check_bracket(side, sl, tp, limit if limit is not None else stop if stop is not None
+                       else float(self.data.Close[-1]))
         nan = math.nan
         return self._place(side, typ, _NET, size_type, amount, nan if limit is None else float(limit),
                            nan if stop is None else float(stop), nan if sl is None else float(sl),
@@ -399,6 +401,19 @@ class Strategy:
             ok = ~np.isnan(a)
             first = max(first, int(np.argmax(ok)) if ok.any() else len(a))
         return first + 1
+
+
+def _check_bracket(side: int, sl: float | None, tp: float | None, ref: float) -> None:
+    """A bracket on the right side of the order's price (the limit, else the stop, else
+    the current close), as backtesting.py checks: long ``sl < price < tp``, short reversed."""
+    errors = FieldErrors()
+    for name, level, below in (("sl", sl, side > 0), ("tp", tp, side < 0)):
+        if level is None or math.isnan(level) or math.isnan(ref):
+            continue
+        if (level >= ref) if below else (level <= ref):
+            where = "below" if below else "above"
+            errors.add(name, level, f"must be {where} the order's price {ref!r} for a {'buy' if side > 0 else 'sell'}")
+    errors.raise_if_any()
 
 
 def strategy_decider(strategy: Strategy, index: pd.Index) -> Callable[[int, Any], None]:

@@ -283,13 +283,15 @@ def from_orders(data: Any, size: Any, *, size_type: str = "units", order_type: s
             costs[k] = np.asarray(costs[k], dtype=np.float64)
     if fund is not None:
         costs["funding_times"], costs["funding_rates"] = fund
+    # the core reads bar times for a timedelta tif, funding and borrow days only
+    timed = fund is not None or borrow_rate is not None or not (tif is None or isinstance(tif, (int, np.integer)))
     entries = []
     for s in syms:
         b = symbols[s]
         levels = {"limit": None if lim is None else lim[s], "stop": None if stp is None else stp[s], **bracket}
         cols = _order_columns(sizes[s], size_type, order_type, levels, tif, errors)
-        entries.append(dict(name=s, open=b.open, high=b.high, low=b.low, close=b.close, times=b.times,
-                            orders=cols, costs=costs))
+        entries.append(dict(name=s, open=b.open, high=b.high, low=b.low, close=b.close,
+                            times=b.times if timed else None, orders=cols, costs=costs))
     errors.raise_if_any()
     groups = [syms] if cash_sharing else [[s] for s in syms]
     by_name = dict(zip(syms, entries))

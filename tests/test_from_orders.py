@@ -135,6 +135,8 @@ def test_bad_arguments_are_reported_together():
         from_orders(df, np.ones(10), fees=-0.1, max_lots=0)
     fields = {e["field"] for e in ei.value.errors}
     assert {"0: fees", "0: max_lots"} <= fields, fields
+    with pytest.raises(ValidationError, match="tp_stop"):  # found by the fuzz: NaN was taken as "none"
+        from_orders(df, np.ones(10), tp_stop=float("nan"))
     with pytest.raises(ValidationError):
         from_orders({"A": df, "B": df.iloc[:5]}, 1.0)
     with pytest.raises(ValidationError):

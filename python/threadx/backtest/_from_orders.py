@@ -270,7 +270,9 @@ def from_orders(data: Any, size: Any, *, size_type: str = "units", order_type: s
     for k, v in (("sl_stop", sl_stop), ("tp_stop", tp_stop), ("tsl_stop", tsl_stop), ("tsl_offset", tsl_offset)):
         if v is not None:
             x = as_number(v, k, errors)
-            if x is not None:
+            if x is not None and not math.isfinite(x):  # NaN is "none" only inside per-order arrays
+                errors.add(k, v, "must be a finite number, or None")
+            elif x is not None:
                 bracket[k] = np.full(n, x)
     errors.raise_if_any()
     assert sizes is not None

@@ -37,11 +37,23 @@ import numpy as np
 import pandas as pd
 
 from threadx import _core
-from threadx._inputs import FieldErrors, as_int, check_symbol_keys, checked_cancel, unknown_keywords
+from threadx._inputs import (
+    FieldErrors,
+    as_int,
+    check_symbol_keys,
+    checked_cancel,
+    unknown_keywords,
+)
 from threadx.backtest import _engine
 from threadx.backtest._from_orders import check_strategy_run
 from threadx.backtest._strategy import Strategy, is_parameter, parameters_of
-from threadx.backtest._sweep import METRICS, STAT_COLUMNS, _mask_of, axis_values, symbol_frames
+from threadx.backtest._sweep import (
+    METRICS,
+    STAT_COLUMNS,
+    _mask_of,
+    axis_values,
+    symbol_frames,
+)
 from threadx.errors import BacktestError, ValidationError
 
 __all__ = ["user_sweep"]
@@ -210,7 +222,7 @@ def _combos(target: Any, grid: dict[str, Any], errors: FieldErrors, sweep_keywor
         return None
     if not axes:
         return pd.DataFrame(index=pd.RangeIndex(1))  # one run with the defaults
-    return pd.DataFrame(list(itertools.product(*axes.values())), columns=list(axes))
+    return pd.DataFrame(list(itertools.product(*(a or [] for a in axes.values()))), columns=list(axes))
 
 
 def _default_workers() -> int:
@@ -241,13 +253,13 @@ def _check_target(target: Any, data: Any, options: dict[str, Any], errors: Field
     """The data and run()'s options, by run()'s own checks (nothing runs): the bars' index."""
     if isinstance(target, type):
         opts = {**_engine.DEFAULTS, **options}
+        _engine.plan_of(_engine.params_of(opts, None, errors), errors)  # run()'s rules of the shared options
         try:
             job = check_strategy_run(data, target, None, options.get("costs"), arrays={},
                                      options=opts, defaults=_engine.DEFAULTS, cancel=None)
         except ValidationError as exc:
             errors.extend(exc)
             return None
-        _engine.plan_of(_engine.params_of(opts, None, errors), errors)  # run()'s rules of the shared options
         return next(iter(job.symbols.values())).index
     frames = symbol_frames(data)
     index = None
@@ -322,7 +334,7 @@ def _chunks(combos: pd.DataFrame, workers: int) -> Iterator[list[tuple[int, dict
 
 def _stop(pool: ProcessPoolExecutor) -> None:
     """Drop the pending chunks, terminate the workers and wait for them (no orphans)."""
-    processes = list((pool._processes or {}).values())  # noqa: SLF001 - the executor has no public terminate
+    processes = list((pool._processes or {}).values())
     for p in processes:
         p.terminate()
     pool.shutdown(wait=True, cancel_futures=True)
@@ -398,7 +410,7 @@ def execute_user(plan: UserPlan, *, progress: Callable[[int, int], None] | None,
                                                                           strict=True)]
     if plan.job.keep == "equity":
         cols = pd.MultiIndex.from_tuples(labels, names=index_cols) if index_cols else None
-        equity = pd.DataFrame(np.column_stack([r.equity for r in rows]), index=plan.index, columns=cols)
+        equity = pd.DataFrame(np.column_stack([r.equity for r in rows if r.equity is not None]), index=plan.index, columns=cols)
         return result, equity
     if plan.job.keep == "trades":
         parts = []

@@ -266,3 +266,16 @@ def test_run_refuses_a_strategy_s_own_name_as_a_parameter() -> None:
     with pytest.raises(ValidationError) as exc:
         run(GOOG, strategy=SmaCross, params={"position": 1, "buy": 2})
     assert exc.value.fields == ["params['position']", "params['buy']"]
+
+
+class Dies(SmaCross):
+    def next(self) -> None:
+        if self.n1 == 10:
+            os._exit(3)  # a worker killed mid-run (as by the OOM killer)
+        super().next()
+
+
+def test_a_worker_that_dies_stops_the_sweep_with_a_backtest_error() -> None:
+    with pytest.raises(BacktestError, match="worker process died"):
+        sweep(Dies, GOOG, n1=[5, 10, 15], n2=20, workers=2)
+    _assert_no_workers_left()

@@ -81,6 +81,11 @@ def cross_tuple(data: pd.DataFrame, fast: int, slow: int = 30) -> tuple[pd.Serie
     return s["entries"], s["exits"]
 
 
+def cross_sized(data: pd.DataFrame, fast: int, part: float = 0.5) -> dict[str, Any]:
+    s = cross_signals(data, fast)
+    return {"entries": s["entries"], "exits": s["exits"], "size": np.full(len(data), part)}  # per-bar size
+
+
 def _children() -> list[int]:
     """Live child processes of this one (Linux: /proc), zombies excluded."""
     me, out = os.getpid(), []
@@ -118,14 +123,24 @@ def test_strategy_rows_equal_run_stats() -> None:
     _assert_no_workers_left()
 
 
-@pytest.mark.parametrize("fn", [cross_signals, cross_tuple], ids=["dict", "tuple"])
+@pytest.mark.parametrize("fn", [cross_signals, cross_tuple, cross_sized], ids=["dict", "tuple", "per_bar_size"])
 def test_signal_function_rows_equal_run_on_its_signals(fn: Any) -> None:
-    got = sweep(fn, GOOG, fast=[5, 10, 15], slow=40, metric="return", workers=2, **OPTS)
-    assert got.index.names == ["fast", "slow"] and got["Return [%]"].is_monotonic_decreasing
-    for fast, slow in got.index:
-        sig = fn(GOOG, fast, slow)
+    other = {"part": [0.5, 0.25]} if fn is cross_sized else {"slow": 40}
+    got = sweep(fn, GOOG, fast=[5, 10, 15], **other, metric="return", workers=2, **OPTS)
+    assert got.index.names == ["fast", *other] and got["Return [%]"].is_monotonic_decreasing
+    for fast, second in got.index:
+        sig = fn(GOOG, fast, second)
         sig = sig if isinstance(sig, dict) else dict(zip(("entries", "exits"), sig, strict=True))
-        _assert_row_equals(got.loc[(fast, slow)], run(GOOG, **sig, **OPTS).stats, (fast, slow))
+        _assert_row_equals(got.loc[(fast, second)], run(GOOG, **sig, **OPTS).stats, (fast, second))
+
+
+def test_a_signal_function_over_several_symbols_runs_each_frame() -> None:
+    data = {"A": GOOG, "B": GOOG.iloc[::-1].set_axis(GOOG.index)}
+    got = sweep(cross_tuple, data, fast=[5, 10])
+    assert got.index.names == ["fast", "symbol"] and len(got) == 4
+    for fast, sym in got.index:
+        entries, exits = cross_tuple(data[sym], fast)
+        _assert_row_equals(got.loc[(fast, sym)], run(data[sym], entries=entries, exits=exits).stats, (fast, sym))
 
 
 def test_defaults_one_worker_and_many_symbols() -> None:
@@ -245,7 +260,7 @@ def test_an_error_in_a_worker_names_the_combination() -> None:
      (SmaCross, {"n1": [5], "size": 0.5, "fees": "x"}, ["size", "fees"]),
      (SmaCross, {"n1": [5, 10], "constraint": lambda p: p.n1 > 100}, ["constraint"]),
      (cross_tuple, {"slow": [20]}, ["fast"]),  # a parameter without a default
-     (cross_tuple, {"fast": 5, "speed": 1, "costs": {}}, ["speed", "costs"]),
+     (cross_tuple, {"fast": 5, "speed": 1, "costs": {}, "cash_sharing": True}, ["speed", "costs", "cash_sharing"]),
      (42, {}, ["strategy"]),
      ("sma_cross", {"fast": 5, "slow": 20, "workers": 2}, ["workers"])],
 )
@@ -262,10 +277,16 @@ def test_an_unknown_parameter_suggests_the_closest_name() -> None:
         sweep(SmaCross, GOOG, n1=[5], n22=[20])
 
 
-def test_run_refuses_a_strategy_s_own_name_as_a_parameter() -> None:
-    with pytest.raises(ValidationError) as exc:
-        run(GOOG, strategy=SmaCross, params={"position": 1, "buy": 2})
-    assert exc.value.fields == ["params['position']", "params['buy']"]
+class WithProperty(SmaCross):
+    @property
+    def gap(self) -> int:
+        return self.n2 - self.n1
+
+
+def test_run_refuses_a_strategy_s_own_name_or_a_property_as_a_parameter() -> None:
+    with pytest.raises(ValidationError) as exc:  # setting them raised AttributeError
+        run(GOOG, strategy=WithProperty, params={"position": 1, "buy": 2, "gap": 3, "n1": 5})
+    assert exc.value.fields == ["params['position']", "params['buy']", "params['gap']"]
 
 
 class Dies(SmaCross):

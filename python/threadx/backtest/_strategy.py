@@ -11,6 +11,7 @@ once, over the whole data, in ``init()`` and reveals it bar by bar. Orders place
 
 from __future__ import annotations
 
+import inspect
 import math
 from collections.abc import Callable, Sequence
 from typing import Any, NamedTuple
@@ -455,9 +456,11 @@ def check_strategy(cls: Any, params: Any, errors: FieldErrors) -> dict[str, Any]
 
 def is_parameter(cls: type[Strategy], name: Any) -> bool:
     """Whether ``name`` is a parameter of ``cls``: a public class attribute of the subclass
-    that is neither a method nor one of ``Strategy``'s own names (``position``, ``buy``...)."""
+    that is neither a method, a property nor one of ``Strategy``'s own names (``position``,
+    ``buy``...)."""
     return (isinstance(name, str) and not name.startswith("_") and hasattr(cls, name)
-            and not hasattr(Strategy, name) and not callable(getattr(cls, name)))
+            and not hasattr(Strategy, name) and not callable(getattr(cls, name))
+            and not isinstance(inspect.getattr_static(cls, name), property))
 
 
 def parameters_of(cls: type[Strategy]) -> list[str]:

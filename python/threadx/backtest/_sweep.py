@@ -191,8 +191,9 @@ def sweep(strategy: Any, data: Any, *, constraint: Callable[[pd.DataFrame], Any]
       slow=[20, 50])`` sweeps its parameters (class attributes); each row is the
       ``stats`` of ``run(data, strategy=MyStrategy, params=combo, **options)``;
     - a function ``signal_fn(data, **params)`` returning a dict of ``entries``/``exits``/
-      ``short_entries``/``short_exits`` (and levels), or a tuple ``(entries, exits)``:
-      each row is the ``stats`` of ``run(data, **signals, **options)``.
+      ``short_entries``/``short_exits`` (and levels, per-bar ``size``, ``sl_stop``,
+      ``tp_stop``), or a tuple ``(entries, exits)``: each row is the ``stats`` of
+      ``run(data, **signals, **options)`` (of each frame of a dict, in turn).
 
     A keyword that is an option of ``run`` is an option, any other is a parameter (an unknown
     name is a ValidationError); a parameter left out keeps its default. ``periods_per_year``

@@ -61,10 +61,11 @@ __all__ = ["user_sweep"]
 # run()'s keywords that are not options of a swept run: the signals come from the
 # function, the strategy and its params from the sweep
 _RUN_KEYWORDS = tuple(inspect.signature(_engine.run).parameters)[1:]
-_NOT_OPTIONS = frozenset((*_engine.SIGNALS, *_engine.LEVELS, "strategy", "params", "cancel"))
+# (cash_sharing too: a swept run gives a row per symbol, each on its own account)
+_NOT_OPTIONS = frozenset((*_engine.SIGNALS, *_engine.LEVELS, "strategy", "params", "cancel", "cash_sharing"))
 STRATEGY_OPTIONS = tuple(k for k in _RUN_KEYWORDS if k not in _NOT_OPTIONS)
 SIGNAL_OPTIONS = tuple(k for k in STRATEGY_OPTIONS if k != "costs")
-SIGNAL_KEYS = (*_engine.SIGNALS, *_engine.LEVELS)  # what a signal function's dict may hold
+SIGNAL_KEYS = (*_engine.SIGNALS, *_engine.LEVELS, *_engine.PER_BAR)  # what a signal function's dict may hold
 _POLL = 0.05  # seconds between looks at the cancel token
 
 

@@ -243,11 +243,7 @@ def prepare(strategy: str, data: Any, *, constraint: Callable[[pd.DataFrame], An
     unknown_keywords({k: v for k, v in options.items() if k not in BACKTEST_OPTIONS},
                      [*names, *BACKTEST_OPTIONS, *SWEEP_KEYWORDS], errors, f"threadx.backtest.sweep({strategy!r})")
     combos = _grid(strategy, grid, errors)
-    key = METRICS.get(metric, metric) if isinstance(metric, str) else repr(metric)
-    if keep not in ("stats", "equity", "trades"):
-        errors.add("keep", keep, "must be 'stats', 'equity' or 'trades'")
-    if top_k is not None and (isinstance(top_k, bool) or not isinstance(top_k, (int, np.integer)) or top_k < 1):
-        errors.add("top_k", top_k, "must be an integer >= 1, or None")
+    key = table_options(metric, keep, top_k, errors)
     if not isinstance(short, bool):
         errors.add("short", short, "must be True or False")
     symbols = symbol_frames(data)
@@ -259,16 +255,7 @@ def prepare(strategy: str, data: Any, *, constraint: Callable[[pd.DataFrame], An
         b = _engine.bars_of(frame, errors)
         if b is not None:
             bars[sym] = b
-    if constraint is not None and not callable(constraint):
-        errors.add("constraint", constraint, "must be a callable (params DataFrame -> one boolean per row) or None")
-    elif combos is not None and constraint is not None:
-        mask = _mask_of(constraint, combos)
-        if mask is None or mask.shape != (len(combos),):
-            errors.add("constraint", constraint, f"must return one boolean per combination ({len(combos)})")
-        else:
-            combos = combos[mask].reset_index(drop=True)
-            if combos.empty:
-                errors.add("constraint", constraint, "leaves no combination")
+    combos = constrained(constraint, combos, errors)
     params = _engine.params_of({**_engine.DEFAULTS, **options}, None, errors)
     given = _engine.periods_per_year_of(periods_per_year, errors)  # the core's rule, once
     ppy: dict[Any, float] = {}
@@ -286,8 +273,6 @@ def prepare(strategy: str, data: Any, *, constraint: Callable[[pd.DataFrame], An
         else:
             ppy[sym] = n
     stat_cols = list(STAT_COLUMNS)
-    if key not in stat_cols:
-        errors.add("metric", metric, "must be a stat name or one of " + ", ".join(METRICS))
     core = None  # the core checks the options and the combinations in one call
     if combos is not None and bars:
         n_bars = min(len(b.close) for b in bars.values())
@@ -303,6 +288,33 @@ def prepare(strategy: str, data: Any, *, constraint: Callable[[pd.DataFrame], An
     assert combos is not None and core is not None
     return SweepPlan(strategy, names, combos, bars, params, core, ppy, key, keep, top_k, short, stat_cols)
 
+
+
+def table_options(metric: Any, keep: Any, top_k: Any, errors: FieldErrors) -> str:
+    """The result table's options (every sweep's rules): the metric's column name."""
+    key = METRICS.get(metric, metric) if isinstance(metric, str) else repr(metric)
+    if key not in STAT_COLUMNS:
+        errors.add("metric", metric, "must be a stat name or one of " + ", ".join(METRICS))
+    if keep not in ("stats", "equity", "trades"):
+        errors.add("keep", keep, "must be 'stats', 'equity' or 'trades'")
+    if top_k is not None and (isinstance(top_k, bool) or not isinstance(top_k, (int, np.integer)) or top_k < 1):
+        errors.add("top_k", top_k, "must be an integer >= 1, or None")
+    return key
+
+
+def constrained(constraint: Any, combos: pd.DataFrame | None, errors: FieldErrors) -> pd.DataFrame | None:
+    """The combinations ``constraint(params) -> bool mask`` keeps (every sweep's rule)."""
+    if constraint is not None and not callable(constraint):
+        errors.add("constraint", constraint, "must be a callable (params DataFrame -> one boolean per row) or None")
+    elif combos is not None and constraint is not None:
+        mask = _mask_of(constraint, combos)
+        if mask is None or mask.shape != (len(combos),):
+            errors.add("constraint", constraint, f"must return one boolean per combination ({len(combos)})")
+        else:
+            combos = combos[mask].reset_index(drop=True)
+            if combos.empty:
+                errors.add("constraint", constraint, "leaves no combination")
+    return combos
 
 
 def _mask_of(constraint: Callable[[pd.DataFrame], Any], combos: pd.DataFrame) -> np.ndarray | None:

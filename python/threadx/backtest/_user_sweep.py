@@ -46,13 +46,13 @@ from threadx._inputs import (
 )
 from threadx.backtest import _engine
 from threadx.backtest._from_orders import check_strategy_run
-from threadx.backtest._strategy import Strategy, is_parameter, parameters_of
+from threadx.backtest._strategy import Strategy, parameters_of
 from threadx.backtest._sweep import (
-    METRICS,
     STAT_COLUMNS,
-    _mask_of,
     axis_values,
+    constrained,
     symbol_frames,
+    table_options,
 )
 from threadx.errors import BacktestError, ValidationError
 
@@ -86,7 +86,6 @@ def _init_worker(job: _Job) -> None:
     global _JOB
     _JOB = job
     _core.set_num_threads(1)  # the processes are the parallelism
-
 
 
 def _signals_of(out: Any) -> dict[str, Any]:
@@ -127,6 +126,9 @@ def _one_run(job: _Job, params: dict[str, Any]) -> list[tuple[Any, pd.Series, pd
 
 @dataclass
 class _Row:
+    """One row of the table: the combination's row in the grid, its symbol, its stats
+    (``STAT_COLUMNS``) and, as ``keep`` asks, its equity or trades."""
+
     row: int
     symbol: Any
     stats: np.ndarray
@@ -136,6 +138,8 @@ class _Row:
 
 @dataclass
 class _Failure:
+    """A combination that raised in a worker: its row, the exception and the traceback."""
+
     row: int
     error: BaseException
     trace: str
@@ -211,8 +215,6 @@ def _combos(target: Any, grid: dict[str, Any], errors: FieldErrors, sweep_keywor
     allowed, required, name = _parameters(target)
     if allowed is not None:
         bad = {k: v for k, v in grid.items() if k not in allowed}
-        if isinstance(target, type):  # a Strategy's own name (buy, position...) is no parameter
-            bad = {k: v for k, v in grid.items() if not is_parameter(target, k)}
         unknown_keywords(bad, [*allowed, *options, *sweep_keywords], errors,
                          f"threadx.backtest.sweep({name}) (its parameters: {', '.join(allowed) or 'none'})")
     for k in required:
@@ -294,29 +296,14 @@ def prepare_user(target: Any, data: Any, *, constraint: Callable[[pd.DataFrame],
     combos = _combos(target, grid, errors, sweep_keywords, option_names)
     if short:
         errors.add("short", short, "applies to built-in strategies; a Strategy or a signal function sells itself")
-    key = METRICS.get(metric, metric) if isinstance(metric, str) else repr(metric)
-    if key not in STAT_COLUMNS:
-        errors.add("metric", metric, "must be a stat name or one of " + ", ".join(METRICS))
-    if keep not in ("stats", "equity", "trades"):
-        errors.add("keep", keep, "must be 'stats', 'equity' or 'trades'")
-    if top_k is not None and (isinstance(top_k, bool) or not isinstance(top_k, (int, np.integer)) or top_k < 1):
-        errors.add("top_k", top_k, "must be an integer >= 1, or None")
+    key = table_options(metric, keep, top_k, errors)
     n_workers = as_int(workers, "workers", errors, 1, minimum=1, none=0) or _default_workers()
     if isinstance(data, Mapping) and not data:
         errors.add("data", data, "must be one OHLC frame or a dict {symbol: frame} with at least one symbol")
         errors.raise_if_any()
     check_symbol_keys([k for k in symbol_frames(data) if k is not None], "data", errors)
     index = _check_target(target, data, options, errors)
-    if constraint is not None and not callable(constraint):
-        errors.add("constraint", constraint, "must be a callable (params DataFrame -> one boolean per row) or None")
-    elif combos is not None and constraint is not None:
-        mask = _mask_of(constraint, combos)
-        if mask is None or mask.shape != (len(combos),):
-            errors.add("constraint", constraint, f"must return one boolean per combination ({len(combos)})")
-        else:
-            combos = combos[mask].reset_index(drop=True)
-            if combos.empty:
-                errors.add("constraint", constraint, "leaves no combination")
+    combos = constrained(constraint, combos, errors)
     errors.raise_if_any()
     assert combos is not None and index is not None
     symbols = list(symbol_frames(data))

@@ -87,16 +87,18 @@ def cross_sized(data: pd.DataFrame, fast: int, part: float = 0.5) -> dict[str, A
 
 
 def _children() -> list[int]:
-    """Live child processes of this one (Linux: /proc), zombies excluded."""
+    """Live child processes of this one (Linux: /proc), zombies and multiprocessing's
+    resource tracker (one per process, started by spawn, kept until exit) excluded."""
     me, out = os.getpid(), []
     for d in Path("/proc").iterdir():
         if d.name.isdigit():
             try:
                 stat = (d / "stat").read_text()
+                cmdline = (d / "cmdline").read_bytes()
             except OSError:
                 continue
             fields = stat.rsplit(")", 1)[1].split()
-            if int(fields[1]) == me and fields[0] != "Z":
+            if int(fields[1]) == me and fields[0] != "Z" and b"resource_tracker" not in cmdline:
                 out.append(int(d.name))
     return out
 
@@ -299,4 +301,14 @@ class Dies(SmaCross):
 def test_a_worker_that_dies_stops_the_sweep_with_a_backtest_error() -> None:
     with pytest.raises(BacktestError, match="worker process died"):
         sweep(Dies, GOOG, n1=[5, 10, 15], n2=20, workers=2)
+    _assert_no_workers_left()
+
+
+def test_spawned_workers_as_on_systems_without_fork(monkeypatch: pytest.MonkeyPatch) -> None:
+    from threadx.backtest import _user_sweep
+
+    forked = sweep(SmaCross, GOOG, n1=[5, 10], n2=30, workers=2)
+    monkeypatch.setattr(_user_sweep, "_context", lambda: multiprocessing.get_context("spawn"))
+    got = sweep(SmaCross, GOOG, n1=[5, 10], n2=30, workers=2)  # a top-level class: pickled by reference
+    pd.testing.assert_frame_equal(got, forked)
     _assert_no_workers_left()

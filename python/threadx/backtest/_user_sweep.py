@@ -27,6 +27,7 @@ import multiprocessing
 import os
 import sys
 import traceback
+import warnings
 from collections.abc import Callable, Iterator, Mapping
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
@@ -236,7 +237,11 @@ def _default_workers() -> int:
 
 
 def _context() -> Any:
-    """``fork`` on Linux (the job is inherited, not pickled), the platform's default elsewhere."""
+    """``fork`` on Linux (the job is inherited, not pickled), the platform's default elsewhere.
+
+    Python 3.12+ warns that forking a multi-threaded process (TBB's threads) may deadlock
+    the child on a lock another thread held; the workers run only this module's code and
+    the run's, which take no such lock, so the warning is silenced where they are forked."""
     return multiprocessing.get_context("fork") if sys.platform.startswith("linux") else None
 
 
@@ -340,8 +345,10 @@ def _collect(plan: UserPlan, token: _core.CancelToken, show: Callable[[int, int]
     ok = False
     try:
         pending: set[Future[list[_Row] | _Failure]] = set()
-        for chunk in itertools.islice(chunks, 2 * plan.workers):
-            pending.add(pool.submit(_run_chunk, chunk))
+        with warnings.catch_warnings():  # the first submit forks the workers (see _context)
+            warnings.filterwarnings("ignore", message=r".*fork\(\) may lead to deadlocks", category=DeprecationWarning)
+            for chunk in itertools.islice(chunks, 2 * plan.workers):
+                pending.add(pool.submit(_run_chunk, chunk))
         while pending:
             finished, pending = wait(pending, timeout=_POLL, return_when=FIRST_COMPLETED)
             token.check()  # CancelledError, or TaskTimeoutError past the deadline

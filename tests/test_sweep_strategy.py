@@ -263,6 +263,7 @@ def test_an_error_in_a_worker_names_the_combination() -> None:
      (SmaCross, {"n1": [5, 10], "constraint": lambda p: p.n1 > 100}, ["constraint"]),
      (cross_tuple, {"slow": [20]}, ["fast"]),  # a parameter without a default
      (cross_tuple, {"fast": 5, "speed": 1, "costs": {}, "cash_sharing": True}, ["speed", "costs", "cash_sharing"]),
+     (SmaCross, {"n1": 5, "progress": 3}, ["progress"]),
      (42, {}, ["strategy"]),
      ("sma_cross", {"fast": 5, "slow": 20, "workers": 2}, ["workers"])],
 )

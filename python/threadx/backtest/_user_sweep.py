@@ -318,8 +318,8 @@ def prepare_user(target: Any, data: Any, *, constraint: Callable[[pd.DataFrame],
 
 
 def _chunks(combos: pd.DataFrame, workers: int) -> Iterator[list[tuple[int, dict[str, Any]]]]:
-    """Chunks of ``(row, params)``: about 8 per worker (load balance), at most 64 combinations."""
-    size = max(1, min(64, -(-len(combos) // (workers * 8))))
+    """Chunks of ``(row, params)``: about 16 per worker (load balance), at most 64 combinations."""
+    size = max(1, min(64, -(-len(combos) // (workers * 16))))
     for start in range(0, len(combos), size):
         part = combos.iloc[start:start + size]
         records = part.to_dict("records") if len(combos.columns) else [{} for _ in range(len(part))]

@@ -10,6 +10,7 @@ target-percent order moves the position to ``size`` x equity (0: flat).
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 from functools import cached_property
 from typing import Any
 
@@ -310,10 +311,22 @@ STRATEGY_COSTS = ("unit_fee", "unit_fee_min", "unit_fee_max", "spread", "spread_
                   "multiplier", "margin", "max_lots")
 
 
-def strategy_result(data: Any, strategy: Any, params: Any, costs: Any, *, arrays: dict[str, Any],
-                    options: dict[str, Any], defaults: dict[str, Any], cancel: Any) -> OrdersResult:
-    """``run(data, strategy=..., params=..., costs=...)``: validated, then run on the core."""
-    from threadx.backtest._strategy import check_strategy, run_strategy
+@dataclass
+class StrategyRun:
+    """A validated ``run(data, strategy=...)``: what :func:`run_checked` takes."""
+
+    symbols: dict[str, Bars]
+    strategy: Any
+    params: dict[str, Any]
+    costs: dict[str, Any]
+    options: dict[str, Any]
+    cancel: Any
+
+
+def check_strategy_run(data: Any, strategy: Any, params: Any, costs: Any, *, arrays: dict[str, Any],
+                       options: dict[str, Any], defaults: dict[str, Any], cancel: Any) -> StrategyRun:
+    """Every check of ``run(data, strategy=..., params=..., costs=...)``, all bad fields at once."""
+    from threadx.backtest._strategy import check_strategy
 
     errors = FieldErrors()
     symbols = _symbols(data, errors)
@@ -341,13 +354,28 @@ def strategy_result(data: Any, strategy: Any, params: Any, costs: Any, *, arrays
             core_costs[k] = np.asarray(core_costs[k], dtype=np.float64)
     if fund is not None:
         core_costs["funding_times"], core_costs["funding_rates"] = fund
-    groups, raw = run_strategy(symbols, strategy, checked, core_costs, init_cash=options["init_cash"],
+    return StrategyRun(symbols, strategy, checked, core_costs, options, cancel)
+
+
+def run_checked(job: StrategyRun) -> OrdersResult:
+    """Runs a validated strategy run on the core."""
+    from threadx.backtest._strategy import run_strategy
+
+    options, symbols = job.options, job.symbols
+    groups, raw = run_strategy(symbols, job.strategy, job.params, job.costs, init_cash=options["init_cash"],
                                execution=options["execution"], intrabar=options["intrabar"],
-                               close_at_end=options["close_at_end"], cash_sharing=False, cancel=cancel)
+                               close_at_end=options["close_at_end"], cash_sharing=False, cancel=job.cancel)
     syms = list(symbols)
     first = symbols[syms[0]]
     return OrdersResult(first.index, syms, groups, raw, {s: symbols[s].close for s in syms},
                         options.get("periods_per_year"))
+
+
+def strategy_result(data: Any, strategy: Any, params: Any, costs: Any, *, arrays: dict[str, Any],
+                    options: dict[str, Any], defaults: dict[str, Any], cancel: Any) -> OrdersResult:
+    """``run(data, strategy=..., params=..., costs=...)``: validated, then run on the core."""
+    return run_checked(check_strategy_run(data, strategy, params, costs, arrays=arrays, options=options,
+                                          defaults=defaults, cancel=cancel))
 
 
 def is_symbol_dict(data: Any) -> bool:

@@ -11,6 +11,7 @@ once, over the whole data, in ``init()`` and reveals it bar by bar. Orders place
 
 from __future__ import annotations
 
+import inspect
 import math
 from collections.abc import Callable, Sequence
 from typing import Any, NamedTuple
@@ -448,9 +449,23 @@ def check_strategy(cls: Any, params: Any, errors: FieldErrors) -> dict[str, Any]
         errors.add("params", params, "must be a dict of the strategy's parameters")
         return {}
     for k in params:
-        if not (isinstance(k, str) and hasattr(cls, k)) or callable(getattr(cls, k, None)):
+        if not is_parameter(cls, k):
             errors.add(f"params[{k!r}]", params[k], f"is not a parameter of {cls.__name__} (a class attribute)")
     return dict(params)
+
+
+def is_parameter(cls: type[Strategy], name: Any) -> bool:
+    """Whether ``name`` is a parameter of ``cls``: a public class attribute of the subclass
+    that is neither a method, a property nor one of ``Strategy``'s own names (``position``,
+    ``buy``...)."""
+    return (isinstance(name, str) and not name.startswith("_") and hasattr(cls, name)
+            and not hasattr(Strategy, name) and not callable(getattr(cls, name))
+            and not isinstance(inspect.getattr_static(cls, name), property))
+
+
+def parameters_of(cls: type[Strategy]) -> list[str]:
+    """The parameters of ``cls`` (see :func:`is_parameter`), sorted."""
+    return sorted(k for k in dir(cls) if is_parameter(cls, k))
 
 
 def strategy_symbols(cls: type[Strategy], params: dict[str, Any], frames: dict[str, dict[str, np.ndarray]],

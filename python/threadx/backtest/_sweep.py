@@ -56,6 +56,16 @@ def infer_periods_per_year(index: pd.Index) -> float | None:
     return per_day * bars_per_day
 
 
+def axis_values(name: str, value: Any, errors: FieldErrors) -> list[Any] | None:
+    """One axis of a grid: a sequence (list, tuple, range, array, Index) is its values, any
+    other value is one value; an empty sequence is refused (None)."""
+    values = list(value) if isinstance(value, (list, tuple, range, np.ndarray, pd.Index)) else [value]
+    if not values:
+        errors.add(name, value, "is an empty sequence")
+        return None
+    return values
+
+
 def _grid(strategy: str, grid: Mapping[str, Any], errors: FieldErrors) -> pd.DataFrame | None:
     names = STRATEGIES[strategy]
     axes = []
@@ -64,9 +74,8 @@ def _grid(strategy: str, grid: Mapping[str, Any], errors: FieldErrors) -> pd.Dat
             errors.add(name, None, f"is a parameter of {strategy!r}: give a value or a sequence")
             continue
         v = grid[name]
-        values = list(v) if isinstance(v, (list, tuple, range, np.ndarray, pd.Index)) else [v]
-        if not values:
-            errors.add(name, v, "is an empty sequence")
+        values = axis_values(name, v, errors)
+        if values is None:
             continue
         try:
             axes.append(np.asarray(values, dtype=np.float64))
@@ -82,7 +91,22 @@ def _grid(strategy: str, grid: Mapping[str, Any], errors: FieldErrors) -> pd.Dat
     return frame
 
 
-def _progress_printer(total: int) -> Callable[[int, int], None]:
+def _progress_of(progress: Any) -> Callable[[int, int], None] | None:
+    """``progress=`` as a callable ``(done, total)``: True is a text bar on stderr."""
+    if not (progress is None or isinstance(progress, bool) or callable(progress)):
+        errors = FieldErrors()
+        errors.add("progress", progress, "must be True, False, None or a callable (done, total)")
+        errors.raise_if_any()
+    return _progress_printer() if progress is True else progress or None
+
+
+def symbol_frames(data: Any) -> dict[Any, Any]:
+    """``{symbol: frame}`` of a dict of frames, or ``{None: data}`` for one frame."""
+    return dict(data) if isinstance(data, Mapping) and not isinstance(data, pd.DataFrame) \
+        and all(isinstance(v, pd.DataFrame) for v in data.values()) else {None: data}
+
+
+def _progress_printer() -> Callable[[int, int], None]:
     def show(done: int, total_: int) -> None:
         width = 30
         filled = int(width * done / max(total_, 1))
@@ -139,11 +163,11 @@ class SweepPlan:
     stat_cols: list[str]
 
 
-def sweep(strategy: str, data: Any, *, constraint: Callable[[pd.DataFrame], Any] | None = None,
+def sweep(strategy: Any, data: Any, *, constraint: Callable[[pd.DataFrame], Any] | None = None,
           metric: str = "sharpe", keep: str = "stats", top_k: int | None = None, short: bool = False,
           periods_per_year: float | None = None, progress: bool | Callable[[int, int], None] | None = None,
-          cancel: _core.CancelToken | None = None, **kwargs: Any) -> Any:
-    """Backtest a built-in strategy over every combination of its parameter grid.
+          cancel: _core.CancelToken | None = None, workers: int | None = None, **kwargs: Any) -> Any:
+    """Backtest a strategy over every combination of its parameter grid.
 
     ``strategy``: one of ``threadx.backtest.STRATEGIES`` (``sma_cross(fast, slow)``,
     ``ema_cross(fast, slow)``, ``rsi_threshold(timeperiod, lower, upper)``,
@@ -159,7 +183,38 @@ def sweep(strategy: str, data: Any, *, constraint: Callable[[pd.DataFrame], Any]
     ``keep="equity"`` returns ``(stats, equity)`` and ``keep="trades"`` ``(stats, trades)``.
     Stats use per-bar returns with ``periods_per_year`` (inferred from a DatetimeIndex).
     ``progress``: True for a text bar on stderr, or a callable ``(done, total)``.
+
+    ``strategy`` may also be user code, run on ``workers`` processes (default: the CPU
+    count; built-in strategies run on TBB threads instead, see ``threadx.set_num_threads``):
+
+    - a ``threadx.backtest.Strategy`` subclass: ``sweep(MyStrategy, data, fast=range(5, 50),
+      slow=[20, 50])`` sweeps its parameters (class attributes); each row is the
+      ``stats`` of ``run(data, strategy=MyStrategy, params=combo, **options)``;
+    - a function ``signal_fn(data, **params)`` returning a dict of ``entries``/``exits``/
+      ``short_entries``/``short_exits`` (and levels, per-bar ``size``, ``sl_stop``,
+      ``tp_stop``), or a tuple ``(entries, exits)``: each row is the ``stats`` of
+      ``run(data, **signals, **options)`` (of each frame of a dict, in turn).
+
+    A keyword that is an option of ``run`` is an option, any other is a parameter (an unknown
+    name is a ValidationError); a parameter left out keeps its default. ``periods_per_year``
+    is run's (None: run's rule). ``top_k`` keeps only the best rows, and their equity or
+    trades (``keep=``, trades with the parameters as columns), while the sweep runs.
+    Processes are forked on Linux, so a strategy defined anywhere works; on other systems
+    it must be picklable. An exception in a worker raises ``BacktestError`` naming the
+    combination (the original as its cause); ``cancel`` terminates the workers.
     """
+    show = _progress_of(progress)
+    if not isinstance(strategy, str):
+        from threadx.backtest._user_sweep import user_sweep
+
+        return user_sweep(strategy, data, constraint=constraint, metric=metric, keep=keep, top_k=top_k, short=short,
+                          periods_per_year=periods_per_year, progress=show, cancel=cancel, workers=workers,
+                          sweep_keywords=SWEEP_KEYWORDS, kwargs=kwargs)
+    if workers is not None:
+        errors = FieldErrors()
+        errors.add("workers", workers, "applies to sweeps of a Strategy or a signal function; built-in strategies "
+                   "run on TBB threads (threadx.set_num_threads)")
+        errors.raise_if_any()
     plan = prepare(strategy, data, constraint=constraint, metric=metric, keep=keep, top_k=top_k, short=short,
                    periods_per_year=periods_per_year, **kwargs)
     return execute(plan, progress=progress, cancel=cancel)
@@ -179,7 +234,8 @@ def prepare(strategy: str, data: Any, *, constraint: Callable[[pd.DataFrame], An
     """
     errors = FieldErrors()
     if not isinstance(strategy, str) or strategy not in STRATEGIES:
-        errors.add("strategy", strategy, "must be one of " + ", ".join(repr(s) for s in STRATEGIES))
+        errors.add("strategy", strategy, "must be one of " + ", ".join(repr(s) for s in STRATEGIES)
+                   + ", a threadx.backtest.Strategy subclass or a function (data, **params) -> signals")
         errors.raise_if_any()
     names = STRATEGIES[strategy]
     grid = {k: v for k, v in kwargs.items() if k in names}
@@ -187,15 +243,10 @@ def prepare(strategy: str, data: Any, *, constraint: Callable[[pd.DataFrame], An
     unknown_keywords({k: v for k, v in options.items() if k not in BACKTEST_OPTIONS},
                      [*names, *BACKTEST_OPTIONS, *SWEEP_KEYWORDS], errors, f"threadx.backtest.sweep({strategy!r})")
     combos = _grid(strategy, grid, errors)
-    key = METRICS.get(metric, metric) if isinstance(metric, str) else repr(metric)
-    if keep not in ("stats", "equity", "trades"):
-        errors.add("keep", keep, "must be 'stats', 'equity' or 'trades'")
-    if top_k is not None and (isinstance(top_k, bool) or not isinstance(top_k, (int, np.integer)) or top_k < 1):
-        errors.add("top_k", top_k, "must be an integer >= 1, or None")
+    key = table_options(metric, keep, top_k, errors)
     if not isinstance(short, bool):
         errors.add("short", short, "must be True or False")
-    symbols = dict(data) if isinstance(data, Mapping) and not isinstance(data, pd.DataFrame) \
-        and all(isinstance(v, pd.DataFrame) for v in data.values()) else {None: data}
+    symbols = symbol_frames(data)
     if not symbols:
         errors.add("data", data, "must be one OHLC frame or a dict {symbol: frame} with at least one symbol")
     check_symbol_keys([k for k in symbols if k is not None], "data", errors)
@@ -204,16 +255,7 @@ def prepare(strategy: str, data: Any, *, constraint: Callable[[pd.DataFrame], An
         b = _engine.bars_of(frame, errors)
         if b is not None:
             bars[sym] = b
-    if constraint is not None and not callable(constraint):
-        errors.add("constraint", constraint, "must be a callable (params DataFrame -> one boolean per row) or None")
-    elif combos is not None and constraint is not None:
-        mask = _mask_of(constraint, combos)
-        if mask is None or mask.shape != (len(combos),):
-            errors.add("constraint", constraint, f"must return one boolean per combination ({len(combos)})")
-        else:
-            combos = combos[mask].reset_index(drop=True)
-            if combos.empty:
-                errors.add("constraint", constraint, "leaves no combination")
+    combos = constrained(constraint, combos, errors)
     params = _engine.params_of({**_engine.DEFAULTS, **options}, None, errors)
     given = _engine.periods_per_year_of(periods_per_year, errors)  # the core's rule, once
     ppy: dict[Any, float] = {}
@@ -231,8 +273,6 @@ def prepare(strategy: str, data: Any, *, constraint: Callable[[pd.DataFrame], An
         else:
             ppy[sym] = n
     stat_cols = list(STAT_COLUMNS)
-    if key not in stat_cols:
-        errors.add("metric", metric, "must be a stat name or one of " + ", ".join(METRICS))
     core = None  # the core checks the options and the combinations in one call
     if combos is not None and bars:
         n_bars = min(len(b.close) for b in bars.values())
@@ -250,6 +290,33 @@ def prepare(strategy: str, data: Any, *, constraint: Callable[[pd.DataFrame], An
 
 
 
+def table_options(metric: Any, keep: Any, top_k: Any, errors: FieldErrors) -> str:
+    """The result table's options (every sweep's rules): the metric's column name."""
+    key = METRICS.get(metric, metric) if isinstance(metric, str) else repr(metric)
+    if key not in STAT_COLUMNS:
+        errors.add("metric", metric, "must be a stat name or one of " + ", ".join(METRICS))
+    if keep not in ("stats", "equity", "trades"):
+        errors.add("keep", keep, "must be 'stats', 'equity' or 'trades'")
+    if top_k is not None and (isinstance(top_k, bool) or not isinstance(top_k, (int, np.integer)) or top_k < 1):
+        errors.add("top_k", top_k, "must be an integer >= 1, or None")
+    return key
+
+
+def constrained(constraint: Any, combos: pd.DataFrame | None, errors: FieldErrors) -> pd.DataFrame | None:
+    """The combinations ``constraint(params) -> bool mask`` keeps (every sweep's rule)."""
+    if constraint is not None and not callable(constraint):
+        errors.add("constraint", constraint, "must be a callable (params DataFrame -> one boolean per row) or None")
+    elif combos is not None and constraint is not None:
+        mask = _mask_of(constraint, combos)
+        if mask is None or mask.shape != (len(combos),):
+            errors.add("constraint", constraint, f"must return one boolean per combination ({len(combos)})")
+        else:
+            combos = combos[mask].reset_index(drop=True)
+            if combos.empty:
+                errors.add("constraint", constraint, "leaves no combination")
+    return combos
+
+
 def _mask_of(constraint: Callable[[pd.DataFrame], Any], combos: pd.DataFrame) -> np.ndarray | None:
     """The constraint's boolean mask of the combinations (None when its answer is not one)."""
     answer = constraint(combos.copy())  # the user's function: its own errors are its own
@@ -262,14 +329,10 @@ def _mask_of(constraint: Callable[[pd.DataFrame], Any], combos: pd.DataFrame) ->
 def execute(plan: SweepPlan, *, progress: bool | Callable[[int, int], None] | None = None,
             cancel: _core.CancelToken | None = None) -> Any:
     """Run a validated sweep (see :func:`sweep`)."""
-    if not (progress is None or isinstance(progress, bool) or callable(progress)):
-        errors = FieldErrors()
-        errors.add("progress", progress, "must be True, False, None or a callable (done, total)")
-        errors.raise_if_any()
     names, combos, bars, core, ppy = plan.names, plan.combos, plan.bars, plan.core, plan.ppy
     key, keep, top_k, stat_cols = plan.key, plan.keep, plan.top_k, plan.stat_cols
     token = checked_cancel(cancel) or _core.CancelToken()
-    show = _progress_printer(len(combos) * len(bars)) if progress is True else progress or None
+    show = _progress_of(progress)
     frames, equities, trades = [], {}, []
     done_before = 0
     for sym, b in bars.items():

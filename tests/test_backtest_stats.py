@@ -148,7 +148,11 @@ def _same(got: Any, exp: Any) -> bool:
     g, e = float(got), float(exp)
     if math.isinf(e) or math.isinf(g):
         return g == e
-    return math.isclose(g, e, rel_tol=REL, abs_tol=1e-12)
+    # the parity rule: within 1e-9 of the input's scale. Stats are ratios or percents of
+    # returns of order 1, so a stat near 0 (an annual return of -0.0009 %, built from
+    # (1 + g)^252 - 1 with g ~ 1e-8) is compared at 1e-9 absolute: relative error there
+    # only measures the cancellation in the formula (hypothesis found 3e-9 relative).
+    return math.isclose(g, e, rel_tol=REL, abs_tol=REL)
 
 
 def _compare(ours: pd.Series, theirs: pd.Series, skip: tuple[str, ...] = ()) -> list[str]:
@@ -348,11 +352,12 @@ def test_equity_touching_zero_values() -> None:
 
 
 hyp = pytest.importorskip("hypothesis")
-from hypothesis import given, settings  # noqa: E402
+from hypothesis import example, given, settings  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 
 
 @settings(max_examples=150, deadline=None)
+@example(seed=0, n=211, kind="B", n_trades=0)  # an annual return of -0.0009 %: compared at the input's scale
 @given(
     seed=st.integers(0, 2**32 - 1),
     n=st.integers(3, 400),

@@ -844,17 +844,39 @@ std::int64_t Group::quiet_stretch(std::int64_t j, GroupOut& out, const CancelChe
     if (cur < in.n_orders) k = std::min(k, in.orders[cur].bar);
     if (in.decider != nullptr) k = std::min(k, in.decider->active_from(j));
     const double* close = b.b_->close;
-    const double pos = b.pos_, m = b.c_->multiplier, margin = b.margin_;
+    const double pos = b.pos_, m = b.c_->multiplier, margin = b.margin_, cash = cash_;
     const bool cash_account = nan(b.c_->margin);
     SymbolOut& so = out.symbols[0];
-    for (std::int64_t i = j; i < k; ++i) {
-        if ((i & (kCheckEvery - 1)) == kCheckEvery - 1) check();
-        const double equity = cash_account ? cash_ + pos * close[i] * m : cash_ + b.part(close[i]);
-        if (!(equity > 0)) return i;  // out of money: the full loop liquidates
-        put(out.equity, i, equity);
-        put(out.cash, i, cash_);
-        put(so.position, i, pos);
-        put(so.margin, i, margin);
+    // in chunks (a cancel check between them), each a few plain loops the compiler vectorises
+    for (std::int64_t lo = j; lo < k;) {
+        const std::int64_t hi = std::min(k, (lo | (kCheckEvery - 1)) + 1);
+        if (hi - lo == kCheckEvery || (hi & (kCheckEvery - 1)) == 0) check();
+        std::int64_t broke = hi;
+        if (cash_account && out.equity.data != nullptr && out.equity.stride == 1) {
+            double* eq = out.equity.data;
+            for (std::int64_t i = lo; i < hi; ++i) eq[i] = cash + pos * close[i] * m;
+            for (std::int64_t i = lo; i < hi; ++i)
+                if (!(eq[i] > 0)) {
+                    broke = i;
+                    break;
+                }
+        } else {
+            for (std::int64_t i = lo; i < hi; ++i) {
+                const double equity = cash_account ? cash + pos * close[i] * m : cash + b.part(close[i]);
+                if (!(equity > 0)) {
+                    broke = i;
+                    break;
+                }
+                put(out.equity, i, equity);
+            }
+        }
+        for (std::int64_t i = lo; i < broke; ++i) {
+            put(out.cash, i, cash);
+            put(so.position, i, pos);
+            put(so.margin, i, margin);
+        }
+        if (broke < hi) return broke;  // out of money: the full loop liquidates
+        lo = hi;
     }
     return std::max(k, j);
 }

@@ -83,6 +83,9 @@ import pytest
 sys.path.insert(0, str(Path(__file__).parent))
 from order_reference import simulate
 
+from threadx._inputs import FieldErrors
+from threadx.backtest import _orders
+
 bt = pytest.importorskip("backtrader")
 BT_TYPES = {"market": bt.Order.Market, "limit": bt.Order.Limit, "stop": bt.Order.Stop}
 
@@ -192,7 +195,9 @@ def submit_refuses(units: int, close: float, cash: float, fees: float) -> bool:
 def ours(df: pd.DataFrame, cross: np.ndarray, *, size: int | str, end: str,
          short: bool = False, entry: str = "market", submit_check: bool = True,
          **costs: Any) -> Outcome:
-    """The SMA crossover in our model (today the reference simulator, tests/order_reference.py).
+    """The SMA crossover in our model: the reference simulator (tests/order_reference.py) and
+    the C++ order core run the same strategy function and must agree (1e-12), so every
+    comparison with backtrader holds for both.
 
     ``size``: units per entry, or ``ALL_IN`` (backtrader's all-in sizer, replayed with its
     submission check when ``submit_check``; long-only). ``short``: the long-short form.
@@ -227,6 +232,18 @@ def ours(df: pd.DataFrame, cross: np.ndarray, *, size: int | str, end: str,
 
     res = simulate(o, h, lo, c, index=df.index, strategy=strategy, init_cash=CASH,
                    close_at_end=False, **costs)
+    # the same strategy on the C++ order core: it must give the reference's results, so
+    # every comparison with backtrader below holds for the engine too
+    ref_refused = list(at_submit)
+    at_submit.clear()
+    eng = engine_simulate(df, strategy, costs)
+    np.testing.assert_allclose(eng["equity"], res["equity"], rtol=1e-12, atol=1e-9)
+    np.testing.assert_allclose(eng["position"], res["position"], rtol=1e-12, atol=1e-12)
+    assert len(eng["trades"]) == len(res["trades"])
+    for a, b in zip(eng["trades"], res["trades"]):
+        assert (a["entry_bar"], a["exit_bar"]) == (b["entry_bar"], b["exit_bar"])
+        assert math.isclose(a["pnl"], b["pnl"], rel_tol=1e-12, abs_tol=1e-9)
+    assert at_submit == ref_refused
     trades = [Trade(t["entry_bar"], t["entry_price"], t["exit_bar"], t["exit_price"],
                     t["size"], t["pnl"]) for t in res["trades"]]
     refused = sorted(at_submit + [r["fill_bar"] for r in res["orders"]
@@ -236,6 +253,53 @@ def ours(df: pd.DataFrame, cross: np.ndarray, *, size: int | str, end: str,
     return Outcome(float(res["equity"][-1]), float(res["cash"][-1]), trades,
                    float(res["position"][-1]), lots[0]["entry_price"] if lots else math.nan,
                    refused, res["equity"])
+
+
+class _EngineCtx:
+    """The reference's strategy context (ctx.j, position, cash, lots, working, place, cancel)
+    over the C++ core's order book, so one strategy function runs on both."""
+
+    def __init__(self, book: Any, j: int) -> None:
+        self._b, self.j = book, j
+
+    @property
+    def position(self) -> float:
+        return float(self._b.position)
+
+    @property
+    def cash(self) -> float:
+        return float(self._b.cash)
+
+    @property
+    def lots(self) -> list[dict[str, Any]]:
+        return [dict(id=r[0], dir=r[1], size=r[2], entry_bar=r[3], entry_price=r[4]) for r in self._b.lots()]
+
+    @property
+    def working(self) -> list[int]:
+        return list(self._b.working())
+
+    def cancel(self, oid: int, reason: str = "user") -> None:
+        self._b.cancel(oid, self.j)
+
+    def place(self, *, side: str, type: str = "market", intent: str = "open", size: float = 1.0,
+              size_type: str = "percent", limit: float = math.nan, stop: float = math.nan,
+              tif: Any = None) -> int:
+        e = _orders.ENUMS
+        tif_bars, tif_ns = _orders._tif(tif, "order", FieldErrors())
+        return int(self._b.place(self.j, 1 if side == "buy" else -1, e["kind"].index(type),
+                                 e["intent"].index(intent), e["size_type"].index(size_type), size, limit, stop,
+                                 tif_bars, tif_ns, math.nan, math.nan, math.nan, math.nan, math.nan, math.nan, -1))
+
+
+def engine_simulate(df: pd.DataFrame, strategy: Any, costs: dict[str, Any]) -> dict[str, Any]:
+    """``strategy(ctx)`` on the C++ order core (what ``threadx.backtest.Strategy`` runs on)."""
+    sym = dict(open=df["Open"].to_numpy(float), high=df["High"].to_numpy(float), low=df["Low"].to_numpy(float),
+               close=df["Close"].to_numpy(float), times=pd.DatetimeIndex(df.index).as_unit("ns").asi8,
+               costs=dict(costs), decider=lambda j, book: strategy(_EngineCtx(book, j)))
+    g = _orders.run_groups([[sym]], init_cash=CASH, close_at_end=False)[0]
+    s = g["symbols"][0]
+    return dict(equity=g["equity"], position=s["position"],
+                trades=_orders.decode(s["trades"], "trades").to_dict("records"))
 
 
 # ------------------------------------------------------------------------------ backtrader

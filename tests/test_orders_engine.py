@@ -1,8 +1,9 @@
 """The C++ order core equals the plain-Python reference (tests/order_reference.py).
 
 Random order streams of every type (hypothesis), with brackets, pyramiding, partial
-closes, reversals, every cost, futures, and several symbols sharing cash; the hand-worked
-cases of tests/test_order_reference.py through the engine. Parity rule (docs/design.md):
+closes, reversals, every cost, futures, and several symbols sharing cash; random
+strategies that also cancel orders and move or remove stop and target levels (the same
+strategy function on both, through a context over the core's order book). Parity rule (docs/design.md):
 the same records (codes, bars, ids, statuses, reasons) exactly, values within 1e-9 of
 their scale.
 """
@@ -183,3 +184,112 @@ def test_unknown_names_in_order_specs():
         _orders.order_columns([dict(bar=0, side="hold", type="iceberg", colour=1)])
     fields = {e["field"] for e in ei.value.errors}
     assert {"order 0: side", "order 0: type", "order 0: colour"} <= fields
+
+
+# ------------------------------------------------------------------------------ strategies
+
+class EngineCtx:
+    """order_reference.Ctx's interface over the C++ core's order book (tests only)."""
+
+    def __init__(self, book, j):
+        self._b, self.j = book, j
+
+    @property
+    def position(self):
+        return float(self._b.position)
+
+    @property
+    def lots(self):
+        return [dict(id=r[0], dir=r[1], size=r[2], entry_bar=r[3], entry_price=r[4], sl=r[5], tp=r[6])
+                for r in self._b.lots()]
+
+    @property
+    def working(self):
+        return list(self._b.working())
+
+    def place(self, **spec):
+        cols = _orders.order_columns([dict(spec, bar=self.j)])
+        one = {k: v[0].item() for k, v in cols.items()}
+        return self._b.place(self.j, one["side"], one["type"], one["intent"], one["size_type"], one["size"],
+                             one["limit"], one["stop"], one["tif_bars"], one["tif_ns"], one["sl"], one["tp"],
+                             one["sl_stop"], one["tp_stop"], one["tsl_stop"], one["tsl_offset"], one["tag"])
+
+    def cancel(self, order, reason="user"):
+        self._b.cancel(order, self.j)
+
+    def set_levels(self, lot, **levels):
+        for k, v in levels.items():
+            (self._b.set_sl if k == "sl" else self._b.set_tp)(lot["id"], float(v), self.j)
+
+
+def random_strategy(seed, c):
+    """At each close: maybe place a random order (every type, intent, size type, brackets),
+    maybe cancel a working order, maybe move a lot's stop or target (or remove it). The
+    decisions depend only on the seed and the state, so both engines see the same ones as
+    long as they agree."""
+    def strategy(ctx):
+        rng = np.random.default_rng([seed, ctx.j])
+        if rng.random() < 0.35:
+            side = "buy" if rng.random() < 0.55 else "sell"
+            typ = rng.choice(["market", "market", "limit", "stop", "stop_limit"])
+            spec = dict(side=side, type=str(typ), intent=str(rng.choice(["open", "open", "net", "reduce", "close",
+                                                                        "add"])))
+            kind = rng.integers(0, 4)
+            spec["size"], spec["size_type"] = [(float(rng.integers(1, 6)), "units"), (0.3, "percent"),
+                                               (1500.0, "value"), (0.4, "target_percent")][kind]
+            ref = c[ctx.j]
+            spec["limit"] = ref * (1 + rng.uniform(-0.03, 0.03))
+            spec["stop"] = ref * (1 + rng.uniform(-0.03, 0.03))
+            if rng.random() < 0.5:
+                spec["tif"] = int(rng.integers(1, 4))
+            if rng.random() < 0.4:
+                spec["sl_stop"] = 0.03
+            if rng.random() < 0.3:
+                spec["tp_stop"] = 0.05
+            if rng.random() < 0.15:
+                spec["tsl_stop"] = 0.04
+            ctx.place(**spec)
+        work = ctx.working
+        if work and rng.random() < 0.2:
+            ctx.cancel(work[int(rng.integers(0, len(work)))])
+        lots = ctx.lots
+        if lots and rng.random() < 0.25:
+            lot = lots[int(rng.integers(0, len(lots)))]
+            d = lot["dir"]
+            choice = rng.integers(0, 3)
+            if choice == 0:
+                ctx.set_levels(lot, sl=c[ctx.j] * (1 - d * rng.uniform(0.005, 0.04)))
+            elif choice == 1:
+                ctx.set_levels(lot, tp=c[ctx.j] * (1 + d * rng.uniform(0.005, 0.06)))
+            else:
+                ctx.set_levels(lot, sl=math.nan)
+    return strategy
+
+
+@settings(max_examples=80, deadline=None, derandomize=True, database=None,
+          suppress_health_check=[HealthCheck.too_slow])
+@given(seed=st.integers(0, 10_000), costs=st.sampled_from(COSTS), execution=st.sampled_from(["open", "close"]),
+       intrabar=st.sampled_from(["backtesting", "ohlc", "nearest"]), max_lots=st.sampled_from([None, 3]))
+def test_engine_equals_reference_on_random_strategies(seed, costs, execution, intrabar, max_lots):
+    """Strategies that cancel orders and move (or remove) stop and target levels at random."""
+    from order_reference import simulate
+
+    df = backtest_cases.ohlc(50, seed)
+    o, h, lo, c = (df[k].to_numpy() for k in ("open", "high", "low", "close"))
+    cst = dict(costs, max_lots=max_lots)
+    exp = simulate(o, h, lo, c, index=df.index, strategy=random_strategy(seed, c), execution=execution,
+                   intrabar=intrabar, **cst)
+    sym = dict(name="0", open=o, high=h, low=lo, close=c, times=df.index.as_unit("ns").asi8,
+               costs={k: v for k, v in cst.items() if v is not None},
+               decider=lambda j, book: random_strategy(seed, c)(EngineCtx(book, j)))
+    g = _orders.run_groups([[sym]], execution=execution, intrabar=intrabar)[0]
+    s = g["symbols"][0]
+    got = {"equity": g["equity"], "cash": g["cash"],
+           0: dict(position=s["position"], margin=s["margin"],
+                   orders=_orders.decode(s["orders"], "orders").to_dict("records"),
+                   trades=_orders.decode(s["trades"], "trades").to_dict("records"),
+                   charges=_orders.decode(s["charges"], "charges").to_dict("records"))}
+    exp_many = {"equity": exp["equity"], "cash": exp["cash"],
+                0: dict(position=exp["position"], margin=exp["margin"], orders=exp["orders"], trades=exp["trades"],
+                        charges=exp["charges"])}
+    assert_same(got, exp_many, [0])

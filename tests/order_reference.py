@@ -250,7 +250,7 @@ class _Sim:
         tif = spec.pop("tif", None)
         rec = self.new_rec(typ, side, intent, j, tag=spec.pop("tag", None),
                            parent=spec.pop("parent", None))
-        rec["_w"] = dict(size=size, size_type=size_type, limit=spec.pop("limit", math.nan),
+        rec["_w"] = dict(size=size, size_type=size_type, lot=spec.pop("lot", None), limit=spec.pop("limit", math.nan),
                          stop=spec.pop("stop", math.nan), tif=tif, triggered=False,
                          bracket={k: spec.pop(k) for k in list(spec)
                                   if k in ("sl", "tp", "sl_stop", "tp_stop", "tsl_stop",
@@ -561,11 +561,24 @@ class _Sim:
                 self.close_all(rec, base, j, reason)
                 return None
             f = self.fill_price(base, d, j)
-            held = abs(self.pos)
+            target = None
+            if w.get("lot") is not None:   # a reduce of one lot (a trade's close), not FIFO
+                target = next((L for L in self.lots if L["id"] == w["lot"]), None)
+                if target is None:
+                    self.end(rec, "rejected", "no_position", j)
+                    return None
+            held = target["size"] if target is not None else abs(self.pos)
             st, size = w["size_type"], w["size"]
             u = (size if st == "units" else held * size if st == "percent"
                  else size / (f * self.mult) if st == "value"
                  else held - size * self.equity_at(f) / (f * self.mult))
+            if target is not None:
+                u = min(self.floor(u), target["size"])
+                if not u > 0:
+                    self.end(rec, "rejected", "invalid_size", j, size=max(u, 0.0))
+                    return None
+                self.exit_lots(rec, [(target, u)], base, j, reason)
+                return None
             return self.reduce_fifo(rec, u, base, j, reason)
         st = w["size_type"]
         if pdir == d and st == "target_percent":

@@ -212,7 +212,8 @@ class EngineCtx:
         one = {k: v[0].item() for k, v in cols.items()}
         return self._b.place(self.j, one["side"], one["type"], one["intent"], one["size_type"], one["size"],
                              one["limit"], one["stop"], one["tif_bars"], one["tif_ns"], one["sl"], one["tp"],
-                             one["sl_stop"], one["tp_stop"], one["tsl_stop"], one["tsl_offset"], one["tag"])
+                             one["sl_stop"], one["tp_stop"], one["tsl_stop"], one["tsl_offset"], one["tag"],
+                             one["lot"])
 
     def cancel(self, order, reason="user"):
         self._b.cancel(order, self.j)
@@ -253,6 +254,10 @@ def random_strategy(seed, c):
         if work and rng.random() < 0.2:
             ctx.cancel(work[int(rng.integers(0, len(work)))])
         lots = ctx.lots
+        if lots and rng.random() < 0.15:  # close part of one lot (a trade's close), not FIFO
+            lot = lots[int(rng.integers(0, len(lots)))]
+            ctx.place(side="sell" if lot["dir"] > 0 else "buy", intent="reduce", size=float(rng.choice([0.5, 1.0])),
+                      size_type="percent", lot=lot["id"])
         if lots and rng.random() < 0.25:
             lot = lots[int(rng.integers(0, len(lots)))]
             d = lot["dir"]

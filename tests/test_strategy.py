@@ -75,7 +75,10 @@ def _bt_trades(cls_body, df, **kw):
 
 
 def _compare(ours, st):
-    tr, ot = st._trades, ours.trades
+    # one exit bar may close several lots: backtesting.py records them newest first (each
+    # Trade.close() order goes to the front of its queue), ours in lot order; same fills
+    tr = st._trades.sort_values(["ExitBar", "EntryBar"], kind="stable").reset_index(drop=True)
+    ot = ours.trades.sort_values(["exit_bar", "entry_bar"], kind="stable").reset_index(drop=True)
     assert len(ot) == len(tr), (len(ot), len(tr))
     sign = np.where(ot["side"] == "long", 1.0, -1.0)
     np.testing.assert_array_equal(tr.Size.to_numpy(float), sign * ot["size"].to_numpy())
@@ -330,3 +333,57 @@ def test_a_bracket_on_the_wrong_side_is_refused(kw, field):
 
     with pytest.raises(BacktestError, match="sl"):
         run(goog().iloc[:5], strategy=Short)
+
+
+class Pyramid(Strategy):
+    """Pyramiding and a trade's partial close: 10 units on the cross up, 6 more 5 bars
+    later, half of the newest lot closed 3 bars after that, everything out on the cross down."""
+
+    def init(self):
+        self.f = self.I(sma, self.data.Close, 10)
+        self.s = self.I(sma, self.data.Close, 30)
+        self.entered = -1
+
+    def next(self):
+        j = len(self.data) - 1
+        if crossover(self.f, self.s):
+            self.position.close()
+            self.buy(size=10)
+            self.entered = j
+        elif self.position and j == self.entered + 5:
+            self.buy(size=6)
+        elif len(self.trades) == 2 and j == self.entered + 8:
+            self.trades[-1].close(0.5)
+        elif crossover(self.s, self.f):
+            self.position.close()
+
+
+def test_pyramiding_and_a_trades_partial_close_match_backtesting_py():
+    bt = pytest.importorskip("backtesting")
+    from backtesting.lib import crossover as bt_crossover
+
+    class BtPyramid(bt.Strategy):
+        def init(self):
+            self.f = self.I(sma, self.data.Close, 10)
+            self.s = self.I(sma, self.data.Close, 30)
+            self.entered = -1
+
+        def next(self):
+            j = len(self.data) - 1
+            if bt_crossover(self.f, self.s):
+                self.position.close()
+                self.buy(size=10)
+                self.entered = j
+            elif self.position and j == self.entered + 5:
+                self.buy(size=6)
+            elif len(self.trades) == 2 and j == self.entered + 8:
+                self.trades[-1].close(0.5)
+            elif bt_crossover(self.s, self.f):
+                self.position.close()
+
+    df = goog()
+    st = _bt_trades(BtPyramid, df)
+    ours = run(df, strategy=Pyramid, fees=0.002, close_at_end=False)
+    sizes = set(ours.trades["size"])
+    assert {3.0, 10.0} <= sizes, sizes  # the halves of the 6-unit lots are separate trades
+    _compare(ours, st)

@@ -129,6 +129,7 @@ std::vector<OrderSpec> specs_of(const py::dict& d, std::int64_t n, bool has_time
     const auto* tif_bars = column<std::int64_t>(d, "tif_bars", m, keep, e, p);
     const auto* tif_ns = column<std::int64_t>(d, "tif_ns", m, keep, e, p);
     const auto* tag = column<std::int64_t>(d, "tag", m, keep, e, p);
+    const auto* lot = column<std::int64_t>(d, "lot", m, keep, e, p);
     const char* fnames[] = {"size", "limit", "stop", "sl", "tp", "sl_stop", "tp_stop", "tsl_stop", "tsl_offset"};
     const double* f[9];
     for (int k = 0; k < 9; ++k) f[k] = column<double>(d, fnames[k], m, keep, e, p);
@@ -148,6 +149,7 @@ std::vector<OrderSpec> specs_of(const py::dict& d, std::int64_t n, bool has_time
         s.tif_bars = tif_bars ? tif_bars[k] : kNone;
         s.tif_ns = tif_ns ? tif_ns[k] : kNone;
         s.tag = tag ? tag[k] : kNone;
+        s.lot = lot ? lot[k] : kNone;
         if (e.list().size() < before + kMaxOrderErrors) validate(s, n, has_times, e, p + "order " + std::to_string(k));
     }
     std::stable_sort(specs.begin(), specs.end(), [](const OrderSpec& a, const OrderSpec& b) { return a.bar < b.bar; });
@@ -420,7 +422,8 @@ py::dict enums() {
 
 OrderSpec spec_of(std::int64_t side, std::int64_t type, std::int64_t intent, std::int64_t size_type, double size,
                   double limit, double stop, std::int64_t tif_bars, std::int64_t tif_ns, double sl, double tp,
-                  double sl_stop, double tp_stop, double tsl_stop, double tsl_offset, std::int64_t tag) {
+                  double sl_stop, double tp_stop, double tsl_stop, double tsl_offset, std::int64_t tag,
+                  std::int64_t lot) {
     OrderSpec s;
     s.side = code<std::int8_t>(&side, 0, 1);
     s.type = code<OKind>(&type, 0, OKind::Market);
@@ -429,6 +432,7 @@ OrderSpec spec_of(std::int64_t side, std::int64_t type, std::int64_t intent, std
     s.size = size, s.limit = limit, s.stop = stop, s.tif_bars = tif_bars, s.tif_ns = tif_ns;
     s.sl = sl, s.tp = tp, s.sl_stop = sl_stop, s.tp_stop = tp_stop, s.tsl_stop = tsl_stop, s.tsl_offset = tsl_offset;
     s.tag = tag;
+    s.lot = lot;
     return s;
 }
 
@@ -441,9 +445,9 @@ void bind_book(py::module_& m) {
         .def("place", [](Book& b, std::int64_t j, std::int64_t side, std::int64_t type, std::int64_t intent,
                          std::int64_t size_type, double size, double limit, double stop, std::int64_t tif_bars,
                          std::int64_t tif_ns, double sl, double tp, double sl_stop, double tp_stop, double tsl_stop,
-                         double tsl_offset, std::int64_t tag) {
+                         double tsl_offset, std::int64_t tag, std::int64_t lot) {
             const OrderSpec s = spec_of(side, type, intent, size_type, size, limit, stop, tif_bars, tif_ns, sl, tp,
-                                        sl_stop, tp_stop, tsl_stop, tsl_offset, tag);
+                                        sl_stop, tp_stop, tsl_stop, tsl_offset, tag, lot);
             FieldErrors e;
             OrderSpec at = s;
             at.bar = j;
@@ -452,7 +456,10 @@ void bind_book(py::module_& m) {
                 e.add("order: tif", "timedelta", "a Stepper takes a number of bars (a duration needs the next bar's time)");
             e.throw_if_any();
             return b.place(s, j, Origin::Strategy);
-        })
+        }, py::arg("j"), py::arg("side"), py::arg("type"), py::arg("intent"), py::arg("size_type"), py::arg("size"),
+           py::arg("limit"), py::arg("stop"), py::arg("tif_bars"), py::arg("tif_ns"), py::arg("sl"), py::arg("tp"),
+           py::arg("sl_stop"), py::arg("tp_stop"), py::arg("tsl_stop"), py::arg("tsl_offset"), py::arg("tag"),
+           py::arg("lot") = kNone)
         .def("cancel", [](Book& b, std::int64_t id, std::int64_t j) { b.cancel(id, OReason::User, j); })
         .def("set_sl", &Book::set_sl)
         .def("set_tp", &Book::set_tp)

@@ -200,6 +200,7 @@ std::int64_t Book::place(const OrderSpec& s, std::int64_t j, Origin origin) {
     o.sl = s.sl, o.tp = s.tp, o.sl_stop = s.sl_stop, o.tp_stop = s.tp_stop;
     o.tsl_stop = s.tsl_stop, o.tsl_offset = s.tsl_offset;
     o.sl_path = s.sl_path, o.sl_path_stride = s.sl_path_stride;
+    o.lot = s.lot;
     const bool flat_target = s.intent == Intent::Net && s.size_type == SizeType::TargetPercent && s.size == 0;
     if (!(s.size > 0 && std::isfinite(s.size)) && !flat_target) {
         end(o, OStatus::Rejected, OReason::InvalidSize, j);
@@ -559,7 +560,13 @@ std::int64_t Book::execute(std::int64_t oid, double base, std::int64_t j, std::i
             close_all(oid, base, j, why);
             return kNone;
         }
-        const double f = fill_price(base, d, j), held = std::abs(pos_), size = o.req_size;
+        const Lot* target = o.lot != kNone ? lot_by_id(o.lot) : nullptr;
+        if (o.lot != kNone && target == nullptr) {  // that lot is closed already
+            end(o, OStatus::Rejected, OReason::NoPosition, j);
+            return kNone;
+        }
+        const double f = fill_price(base, d, j), size = o.req_size;
+        const double held = target ? target->size : std::abs(pos_);
         double u;
         switch (o.size_type) {
             case SizeType::Units: u = size; break;
@@ -567,6 +574,12 @@ std::int64_t Book::execute(std::int64_t oid, double base, std::int64_t j, std::i
             case SizeType::Value: u = size / (f * m); break;
             case SizeType::TargetPercent:
             default: u = held - size * equity_at(f) / (f * m); break;
+        }
+        if (target != nullptr) {
+            u = std::min(floor_units(u), target->size);
+            if (!(u > 0)) end(orders_[oid], OStatus::Rejected, OReason::InvalidSize, j, std::max(u, 0.0));
+            else exit_parts(oid, {{target->id, u}}, base, j, why);
+            return kNone;
         }
         reduce_fifo(oid, u, base, j, why);
         return kNone;

@@ -95,6 +95,9 @@ void validate(const OrderSpec& s, std::int64_t n, bool has_times, FieldErrors& e
     if (static_cast<int>(s.size_type) < 0 || static_cast<int>(s.size_type) > static_cast<int>(SizeType::TargetPercent))
         e.add(p + "size_type", std::to_string(static_cast<int>(s.size_type)),
               "must be one of 'percent', 'value', 'units', 'target_percent'");
+    if (s.lot < kNone) e.add(p + "lot", std::to_string(s.lot), "must be a lot id >= 0, or none");
+    if (s.lot != kNone && s.intent != Intent::Reduce)
+        e.add(p + "lot", std::to_string(s.lot), "is for a 'reduce' order (a trade's close)");
     if (s.tif_bars != kNone && s.tif_bars < 1) e.add(p + "tif", std::to_string(s.tif_bars), "must be >= 1 bar, or None");
     if (s.tif_ns != kNone) {
         if (s.tif_ns <= 0) e.add(p + "tif", std::to_string(s.tif_ns) + "ns", "must be a duration > 0");

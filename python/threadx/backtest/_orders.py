@@ -22,7 +22,7 @@ from .._inputs import FieldErrors
 ENUMS: dict[str, list[str]] = dict(_core.backtest.orders_enums())
 _SIDES = {"buy": 1, "sell": -1}
 _FLOAT_FIELDS = ("size", "limit", "stop", "sl", "tp", "sl_stop", "tp_stop", "tsl_stop", "tsl_offset")
-_FIELDS = frozenset(("bar", "side", "type", "intent", "size_type", "tif", "tag", *_FLOAT_FIELDS))
+_FIELDS = frozenset(("bar", "side", "type", "intent", "size_type", "tif", "tag", "lot", *_FLOAT_FIELDS))
 
 
 def _code(table: str, value: object, field: str, where: str, errors: FieldErrors) -> int:
@@ -48,10 +48,10 @@ def _tif(value: object, where: str, errors: FieldErrors) -> tuple[int, int]:
 def order_columns(specs: Iterable[Mapping[str, Any]]) -> dict[str, np.ndarray]:
     """Columns of order specs (docs/orders.md § 1: ``bar``, ``side``, ``type``, ``intent``,
     ``size``/``size_type`` (``size=None``: 1.0 "percent"), ``limit``, ``stop``, ``tif``,
-    brackets, ``tag``); a ValidationError lists every bad field."""
+    brackets, ``tag``, ``lot`` (a reduce of that lot only)); a ValidationError lists every bad field."""
     errors = FieldErrors()
     cols: dict[str, list[Any]] = {k: [] for k in (
-        "bar", "side", "type", "intent", "size_type", "tif_bars", "tif_ns", "tag", *_FLOAT_FIELDS)}
+        "bar", "side", "type", "intent", "size_type", "tif_bars", "tif_ns", "tag", "lot", *_FLOAT_FIELDS)}
     for k, spec in enumerate(specs):
         where = f"order {k}"
         unknown = sorted(set(spec) - _FIELDS)
@@ -72,6 +72,8 @@ def order_columns(specs: Iterable[Mapping[str, Any]]) -> dict[str, np.ndarray]:
         cols["tif_ns"].append(ns)
         tag = spec.get("tag")
         cols["tag"].append(-1 if tag is None else int(tag))
+        lot = spec.get("lot")
+        cols["lot"].append(-1 if lot is None else int(lot))
         for f in _FLOAT_FIELDS:
             v = spec.get(f)
             cols[f].append(1.0 if (f == "size" and v is None) else math.nan if v is None else float(v))

@@ -154,7 +154,7 @@ class Order:
 class Trade:
     """An open lot (docs/orders.md § 6): its ``size`` (signed), ``entry_price``,
     ``entry_bar``, and ``sl``/``tp`` levels, which can be set (NaN or None removes one);
-    ``close(portion)`` closes part of the position FIFO (oldest lot first)."""
+    ``close(portion)`` closes part of this lot."""
 
     def __init__(self, strategy: Strategy, rec: tuple[Any, ...]) -> None:
         self._s = strategy
@@ -191,9 +191,13 @@ class Trade:
         return float(self.size * (float(self._s.data.Close[-1]) - self.entry_price))
 
     def close(self, portion: float = 1.0) -> Order:
-        """A market order closing ``portion`` of this lot's units, FIFO (docs/orders.md § 6.2)."""
-        units = abs(self.size) * float(portion)
-        return self._s._place(-1 if self.size > 0 else 1, _MARKET, _REDUCE, _UNITS, units)
+        """A market order closing ``portion`` of this lot: ``max(1, round(units × portion))``
+        units (all of them for 1.0; fractional runs: the exact share), as backtesting.py's
+        ``Trade.close``; it reduces this lot, not the oldest."""
+        units = abs(self.size)
+        part = units if portion >= 1.0 else (units * float(portion) if units != int(units)
+                                             else max(1.0, float(round(units * float(portion)))))
+        return self._s._place(-1 if self.size > 0 else 1, _MARKET, _REDUCE, _UNITS, part, lot=self.id)
 
     def __repr__(self) -> str:
         return f"<Trade {self.id} size={self.size} entry={self.entry_price} bar={self.entry_bar}>"
@@ -324,12 +328,13 @@ class Strategy:
 
     def _place(self, side: int, typ: int, intent: int, size_type: int, size: float, limit: float = math.nan,
                stop: float = math.nan, sl: float = math.nan, tp: float = math.nan, tif: Any = None,
-               tag: int | None = None) -> Order:
+               tag: int | None = None, lot: int = -1) -> Order:
         errors = FieldErrors()
         tif_bars, tif_ns = _orders._tif(tif, "order", errors)
         errors.raise_if_any()
         oid = self._book().place(self._j, side, typ, intent, size_type, float(size), limit, stop, tif_bars, tif_ns,
-                                 sl, tp, math.nan, math.nan, math.nan, math.nan, -1 if tag is None else int(tag))
+                                 sl, tp, math.nan, math.nan, math.nan, math.nan, -1 if tag is None else int(tag),
+                                 int(lot))
         return Order(self, int(oid))
 
     def _order(self, side: int, size: float | None, limit: float | None, stop: float | None, sl: float | None,

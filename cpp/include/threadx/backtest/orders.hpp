@@ -63,6 +63,7 @@ struct OrderSpec {
     std::int64_t sl_path_stride = 1;
     std::int64_t tag = kNone;
     std::int64_t parent = kNone;
+    std::int64_t lot = kNone;  // a reduce of this lot only (a trade's close), not FIFO
 };
 
 // An order record, with its working state.
@@ -82,7 +83,7 @@ struct Order {
     std::int64_t end_seq = kNone;  // when it ended, among every order of the group that ended
     double fill_price = kNaN, fees = kNaN;
     double limit = kNaN, stop = kNaN;
-    std::int64_t tif_bars = kNone, deadline_ns = 0;
+    std::int64_t tif_bars = kNone, deadline_ns = 0, lot = kNone;
     bool has_deadline = false;
     double sl = kNaN, tp = kNaN, sl_stop = kNaN, tp_stop = kNaN, tsl_stop = kNaN, tsl_offset = kNaN;
     const double* sl_path = nullptr;

@@ -26,7 +26,8 @@ ROOT = Path(__file__).resolve().parents[1]
 TABLE = _core.backtest.options()
 NAMES = [o["name"] for o in TABLE]
 DEFAULTS = {o["name"]: o["default"] for o in TABLE}
-NOT_OPTIONS = ("data", *_engine.SIGNALS, *_engine.LEVELS, "strategy", "params", "costs", "cash_sharing", "cancel")
+NOT_OPTIONS = ("data", *_engine.SIGNALS, *_engine.LEVELS, "strategy", "params", "costs", "cash_sharing", "cancel",
+               "strategy_params")
 BARS = threadx.data.sample().iloc[:400]
 
 

@@ -387,3 +387,23 @@ def test_pyramiding_and_a_trades_partial_close_match_backtesting_py():
     sizes = set(ours.trades["size"])
     assert {3.0, 10.0} <= sizes, sizes  # the halves of the 6-unit lots are separate trades
     _compare(ours, st)
+
+
+def test_strategy_parameters_as_keywords():
+    df = goog()
+    a = run(df, strategy=SmaCross, n1=5, n2=30)
+    b = run(df, strategy=SmaCross, params={"n1": 5, "n2": 30})
+    np.testing.assert_array_equal(a.equity.to_numpy(), b.equity.to_numpy())
+    with pytest.raises(ValidationError, match="params"):
+        run(df, strategy=SmaCross, n1=5, params={"n1": 6})
+    with pytest.raises(ValidationError, match="n3"):
+        run(df, strategy=SmaCross, n3=5)
+    with pytest.raises(ValidationError, match="n1"):  # no strategy: not a keyword of run
+        run(df, entries=np.ones(len(df), bool), n1=5)
+
+    class WithFees(SmaCross):
+        fees = 0.01  # a parameter named like a run option
+
+    run(df.iloc[:200], strategy=WithFees)
+    with pytest.raises(ValidationError, match="both an option of run"):
+        run(df.iloc[:200], strategy=WithFees, fees=0.002)

@@ -293,8 +293,11 @@ def unknown_keywords(given: Mapping[str, Any], valid: Collection[str], errors: F
 
 
 def checked_keywords(fn: Callable[P, R]) -> Callable[P, R]:
-    """``fn`` raising ``ValidationError`` for a keyword it does not take (a typo: the closest name)."""
+    """``fn`` raising ``ValidationError`` for a keyword it does not take (a typo: the closest name).
+    A function with ``**kwargs`` takes any keyword: it checks those itself."""
     params = inspect.signature(fn).parameters.values()
+    if any(p.kind == p.VAR_KEYWORD for p in params):
+        return fn
     valid = frozenset(p.name for p in params if p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY))
     module = ".".join(m for m in fn.__module__.split(".") if not m.startswith("_"))
     where = f"{module}.{fn.__qualname__.removesuffix('.__init__')}"  # a class for its __init__

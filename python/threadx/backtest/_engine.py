@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import hashlib
+import inspect
 from dataclasses import dataclass
 from functools import cached_property
 from typing import Any
@@ -12,7 +13,8 @@ import numpy as np
 import pandas as pd
 
 from threadx import _core
-from threadx._inputs import FieldErrors, _is_int, as_number, checked_cancel, checked_keywords, core_array, index_mismatch
+from threadx._inputs import (FieldErrors, _is_int, as_number, checked_cancel, checked_keywords, core_array,
+                             index_mismatch, unknown_keywords)
 from threadx.errors import ValidationError
 
 __all__ = ["BacktestResult", "run"]
@@ -500,7 +502,7 @@ def run(data: Any, *, entries: Any = None, exits: Any = None, short_entries: Any
         close_at_end: bool = True, periods_per_year: float | None = None, start: Any = None,
         end: Any = None, strategy: Any = None, params: dict[str, Any] | None = None,
         costs: dict[str, Any] | None = None, cash_sharing: bool = False,
-        cancel: _core.CancelToken | None = None) -> Any:
+        cancel: _core.CancelToken | None = None, **strategy_params: Any) -> Any:
     """Simulate signals on OHLC bars; every rule is in docs/backtest.md.
 
     ``data``: a DataFrame or dict with open/high/low/close (any case), or a tuple.
@@ -521,7 +523,9 @@ def run(data: Any, *, entries: Any = None, exits: Any = None, short_entries: Any
     ``strategy``: a ``threadx.backtest.Strategy`` subclass instead of signals, with its
     ``params`` (class attributes) and ``costs`` beyond run's own (docs/orders.md § 8:
     ``unit_fee``, ``spread``, ``borrow_rate``, ``funding``, ``multiplier``, ``margin``, ...);
-    it returns an ``OrdersResult`` (docs/orders.md).
+    it returns an ``OrdersResult`` (docs/orders.md). Strategy parameters may also be given as
+    keywords (``run(data, strategy=SmaCross, fast=5)``); one that is also an option of ``run``
+    (or given in ``params`` too) is a ``ValidationError``: give it in ``params``.
 
     ``data`` a dict of frames (symbols on one index): the signals are a DataFrame with a
     column per symbol (or a dict, or one array for all), each symbol's run by these rules,
@@ -536,11 +540,15 @@ def run(data: Any, *, entries: Any = None, exits: Any = None, short_entries: Any
                    start=start, end=end)
     arrays = dict(entries=entries, exits=exits, short_entries=short_entries, short_exits=short_exits,
                   limit_price=limit_price, stop_price=stop_price, sl_price=sl_price, tp_price=tp_price)
+    if strategy_params and strategy is None:  # not a keyword of run (a typo: the closest name)
+        errors = FieldErrors()
+        unknown_keywords(strategy_params, [*inspect.signature(run).parameters][:-1], errors, "threadx.backtest.run")
+        errors.raise_if_any()
     if strategy is not None:
         from threadx.backtest._from_orders import strategy_result
 
-        return strategy_result(data, strategy, params, costs, arrays=arrays, options=options, defaults=DEFAULTS,
-                               cancel=cancel)
+        return strategy_result(data, strategy, _strategy_params(strategy, params, strategy_params, options), costs,
+                               arrays=arrays, options=options, defaults=DEFAULTS, cancel=cancel)
     from threadx.backtest._from_orders import is_symbol_dict, signals_result
 
     if is_symbol_dict(data):
@@ -553,6 +561,28 @@ def run(data: Any, *, entries: Any = None, exits: Any = None, short_entries: Any
         errors.raise_if_any()
     prep = prepare(data, arrays, options)
     return execute(prep, cancel)
+
+
+def _strategy_params(strategy: Any, params: Any, keywords: dict[str, Any], options: dict[str, Any]) -> Any:
+    """``params`` and the strategy parameters given as keywords, merged; a name given twice,
+    or a parameter of the strategy that is also a ``run`` option given a value, refused."""
+    from threadx.backtest._strategy import Strategy, is_parameter
+
+    if not keywords and not (isinstance(strategy, type) and issubclass(strategy, Strategy)):
+        return params
+    errors = FieldErrors()
+    merged = dict(params) if isinstance(params, dict) else {}
+    for k, v in keywords.items():
+        if k in merged:
+            errors.add(k, v, "is given as a keyword and in params=")
+        merged[k] = v
+    if isinstance(strategy, type) and issubclass(strategy, Strategy):
+        for k, v in options.items():
+            if is_parameter(strategy, k) and v != DEFAULTS.get(k) and k not in merged:
+                errors.add(k, v, f"is both an option of run and a parameter of {strategy.__name__}: "
+                           f"give the parameter in params={{{k!r}: ...}}")
+    errors.raise_if_any()
+    return merged if (keywords or isinstance(params, dict)) else params
 
 
 # The core's table of backtest options (cpp/include/threadx/backtest/options.hpp): run()'s

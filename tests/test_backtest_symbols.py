@@ -73,3 +73,27 @@ def test_bad_symbol_signals_are_refused_naming_the_symbol():
     other = dict(frames, C=frames["C"].iloc[:20])
     with pytest.raises(ValidationError, match="same index"):
         run(other, entries=e, exits=x)
+
+
+def test_a_strategy_on_several_symbols_sharing_cash_equals_the_signals():
+    """An instance per symbol (``self.symbol``), one shared account: the same as the
+    signals of the same rules (long-only: close on an exit, buy 30 % of the cash on an entry)."""
+    from threadx.backtest import Strategy
+
+    frames, e, x = _case(2, 200)
+
+    class Sig(Strategy):
+        def next(self):
+            j, sym = len(self.data) - 1, self.symbol
+            if x[sym].iloc[j] and not e[sym].iloc[j] and self.position:
+                self.position.close()
+            elif e[sym].iloc[j] and not x[sym].iloc[j] and not self.position:
+                self.buy(size=0.3)
+
+    assert not (e.iloc[0].any() or x.iloc[0].any())  # next() starts at bar 1 (no indicators)
+    for sharing in (False, True):
+        sig = run(frames, entries=e, exits=x, size=0.3, fees=0.001, cash_sharing=sharing)
+        strat = run(frames, strategy=Sig, fees=0.001, cash_sharing=sharing)
+        np.testing.assert_allclose(strat.equity.to_numpy(), sig.equity.to_numpy(), rtol=1e-12)
+        np.testing.assert_allclose(strat.position.to_numpy(), sig.position.to_numpy(), rtol=1e-12)
+        assert len(strat.trades) == len(sig.trades) > 5

@@ -548,7 +548,8 @@ def run(data: Any, *, entries: Any = None, exits: Any = None, short_entries: Any
         from threadx.backtest._from_orders import strategy_result
 
         return strategy_result(data, strategy, _strategy_params(strategy, params, strategy_params, options), costs,
-                               arrays=arrays, options=options, defaults=DEFAULTS, cancel=cancel)
+                               arrays=arrays, options=options, defaults=DEFAULTS, cancel=cancel,
+                               cash_sharing=bool(cash_sharing))
     from threadx.backtest._from_orders import is_symbol_dict, signals_result
 
     if is_symbol_dict(data):

@@ -321,6 +321,7 @@ class StrategyRun:
     costs: dict[str, Any]
     options: dict[str, Any]
     cancel: Any
+    cash_sharing: bool = False
 
 
 def check_strategy_run(data: Any, strategy: Any, params: Any, costs: Any, *, arrays: dict[str, Any],
@@ -364,7 +365,8 @@ def run_checked(job: StrategyRun) -> OrdersResult:
     options, symbols = job.options, job.symbols
     groups, raw = run_strategy(symbols, job.strategy, job.params, job.costs, init_cash=options["init_cash"],
                                execution=options["execution"], intrabar=options["intrabar"],
-                               close_at_end=options["close_at_end"], cash_sharing=False, cancel=job.cancel)
+                               close_at_end=options["close_at_end"], cash_sharing=job.cash_sharing,
+                               cancel=job.cancel)
     syms = list(symbols)
     first = symbols[syms[0]]
     return OrdersResult(first.index, syms, groups, raw, {s: symbols[s].close for s in syms},
@@ -372,10 +374,14 @@ def run_checked(job: StrategyRun) -> OrdersResult:
 
 
 def strategy_result(data: Any, strategy: Any, params: Any, costs: Any, *, arrays: dict[str, Any],
-                    options: dict[str, Any], defaults: dict[str, Any], cancel: Any) -> OrdersResult:
-    """``run(data, strategy=..., params=..., costs=...)``: validated, then run on the core."""
-    return run_checked(check_strategy_run(data, strategy, params, costs, arrays=arrays, options=options,
-                                          defaults=defaults, cancel=cancel))
+                    options: dict[str, Any], defaults: dict[str, Any], cancel: Any,
+                    cash_sharing: bool = False) -> OrdersResult:
+    """``run(data, strategy=..., params=..., costs=...)``: validated, then run on the core
+    (several symbols: an instance each, on one shared account with ``cash_sharing``)."""
+    job = check_strategy_run(data, strategy, params, costs, arrays=arrays, options=options, defaults=defaults,
+                             cancel=cancel)
+    job.cash_sharing = bool(cash_sharing)
+    return run_checked(job)
 
 
 def is_symbol_dict(data: Any) -> bool:

@@ -266,6 +266,7 @@ class Strategy:
     def __init__(self, data: dict[str, np.ndarray], index: pd.Index, params: dict[str, Any]) -> None:
         self._j = len(index) - 1
         self._bk: Any = None
+        self.symbol = "0"  # the symbol this instance trades (a dict of frames: its key)
         self._indicators: list[np.ndarray] = []
         self._closed: list[ClosedTrade] = []
         # a Stepper's strategy: each self.I call, recomputed over the bars so far at every bar
@@ -479,6 +480,7 @@ def strategy_symbols(cls: type[Strategy], params: dict[str, Any], frames: dict[s
     out = []
     for sym, cols in frames.items():
         s = cls(cols, index, params)
+        s.symbol = sym
         try:
             s.init()
         except Exception as exc:

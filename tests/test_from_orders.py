@@ -141,3 +141,29 @@ def test_bad_arguments_are_reported_together():
         from_orders({"A": df, "B": df.iloc[:5]}, 1.0)
     with pytest.raises(ValidationError):
         from_orders({"A": df}, pd.DataFrame({"B": np.ones(10)}, index=df.index))
+
+
+def test_per_bar_size_types_and_stop_levels_give_runs_trades():
+    """Units in at the entries, target 0 out at the exits (one size type per bar) and a
+    stop-loss level per entry: the same trades as run() with the same decisions."""
+    from threadx.backtest import run
+
+    df = bars(300, 11)
+    rng = np.random.default_rng(3)
+    sig = run(df, entries=rng.random(300) < 0.06, exits=rng.random(300) < 0.06, size=7.0, size_type="units",
+              sl_price=df["close"].to_numpy() * 0.97, fees=0.001)
+    t = sig.trades
+    assert (t["exit_reason"] == "stop_loss").any() and (t["exit_reason"] == "signal").any()
+    size = np.full(300, np.nan)
+    kinds = np.full(300, "units", dtype=object)
+    size[t["entry_bar"] - 1] = 7.0
+    out = t[t["exit_reason"] == "signal"]["exit_bar"] - 1
+    size[out] = 0.0
+    kinds[out] = "target_percent"
+    r = from_orders(df, size, size_type=kinds, sl_price=df["close"].to_numpy() * 0.97, fees=0.001,
+                    execution="open", fractional=False, close_at_end=True)
+    for k in ("entry_bar", "exit_bar", "size", "exit_reason"):
+        assert list(r.trades[k]) == list(t[k]), k
+    np.testing.assert_allclose(r.equity.to_numpy(), sig.equity.to_numpy(), rtol=1e-12)
+    with pytest.raises(ValidationError, match="size_type"):
+        from_orders(df, size, size_type=np.where(kinds == "units", "shares", kinds))

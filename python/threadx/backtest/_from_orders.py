@@ -101,10 +101,32 @@ def _choice(name: str, value: Any, choices: tuple[str, ...], errors: FieldErrors
     return str(value)
 
 
-def _order_columns(size: np.ndarray, size_type: str, order_type: str, levels: dict[str, np.ndarray | None],
-                   tif: Any, errors: FieldErrors) -> dict[str, np.ndarray]:
-    """The core's order columns of one symbol's per-bar arrays (vectorised)."""
-    target = size_type == "target_percent"
+def _size_type_codes(size_type: Any, n: int, errors: FieldErrors) -> np.ndarray | None:
+    """The core's size-type code per bar: one name for every bar, or one name per bar
+    (vectorbt's ``size_type`` broadcasts the same way)."""
+    names = _orders.ENUMS["size_type"]
+    if isinstance(size_type, str):
+        if size_type not in SIZE_TYPES:
+            errors.add("size_type", size_type, f"must be one of {list(SIZE_TYPES)}")
+            return None
+        return np.full(n, names.index(size_type), dtype=np.int64)
+    a = np.asarray(size_type, dtype=object)
+    if a.shape != (n,):
+        errors.add("size_type", size_type, f"must be one of {list(SIZE_TYPES)} or one per bar ({n})")
+        return None
+    bad = [v for v in dict.fromkeys(a.tolist()) if v not in SIZE_TYPES]
+    if bad:
+        errors.add("size_type", bad[0], f"must be one of {list(SIZE_TYPES)} (at every bar)")
+        return None
+    lookup = {k: names.index(k) for k in SIZE_TYPES}
+    return np.fromiter((lookup[v] for v in a.tolist()), dtype=np.int64, count=n)
+
+
+def _order_columns(size: np.ndarray, size_type: np.ndarray, order_type: str,
+                   levels: dict[str, np.ndarray | None], tif: Any, errors: FieldErrors) -> dict[str, np.ndarray]:
+    """The core's order columns of one symbol's per-bar arrays (vectorised); ``size_type``:
+    a code per bar."""
+    target = size_type == _orders.ENUMS["size_type"].index("target_percent")
     take = np.isfinite(size) & ((size != 0) | target)
     bars = np.flatnonzero(take)
     s = size[bars]
@@ -114,7 +136,7 @@ def _order_columns(size: np.ndarray, size_type: str, order_type: str, levels: di
         "side": np.where(s < 0, -1, 1).astype(np.int64),
         "type": np.full(len(bars), enums["kind"].index(order_type), dtype=np.int64),
         "intent": np.full(len(bars), enums["intent"].index("net"), dtype=np.int64),
-        "size_type": np.full(len(bars), enums["size_type"].index(size_type), dtype=np.int64),
+        "size_type": size_type[bars],
         "size": np.abs(s),
     }
     for k, a in levels.items():
@@ -232,8 +254,9 @@ class OrdersResult:
 
 
 @checked_keywords
-def from_orders(data: Any, size: Any, *, size_type: str = "units", order_type: str = "market",
-                limit_price: Any = None, stop_price: Any = None, sl_stop: float | None = None,
+def from_orders(data: Any, size: Any, *, size_type: Any = "units", order_type: str = "market",
+                limit_price: Any = None, stop_price: Any = None, sl_price: Any = None, tp_price: Any = None,
+                sl_stop: float | None = None,
                 tp_stop: float | None = None, tsl_stop: float | None = None, tsl_offset: float | None = None,
                 tif: Any = None, init_cash: float = 10_000.0, cash_sharing: bool = False, execution: str = "close",
                 intrabar: str = "backtesting", close_at_end: bool = False, fees: float = 0.0,
@@ -248,7 +271,8 @@ def from_orders(data: Any, size: Any, *, size_type: str = "units", order_type: s
     signed (+ buy, - sell; NaN: no order), a scalar, an array/Series (every symbol), a
     DataFrame with a column per symbol or a dict. ``size_type``: "units", "value" (currency),
     "percent" (of the available cash to buy, of the position to sell) or "target_percent"
-    (of equity; 0 goes flat). Market orders fill at the bar's close (``execution="close"``,
+    (of equity; 0 goes flat), or one of these per bar. ``sl_price``/``tp_price``: per-bar
+    stop-loss / take-profit levels of the lot an order opens (NaN: none). Market orders fill at the bar's close (``execution="close"``,
     vectorbt's default price) or the next open; ``order_type`` "limit"/"stop"/"stop_limit"
     take ``limit_price``/``stop_price`` per bar and ``tif`` (bars or a timedelta). Brackets
     ``sl_stop``/``tp_stop``/``tsl_stop``/``tsl_offset``; costs and instruments as in
@@ -260,11 +284,13 @@ def from_orders(data: Any, size: Any, *, size_type: str = "units", order_type: s
     symbols = _symbols(data, errors)
     syms = list(symbols)
     n = len(next(iter(symbols.values())).close) if symbols else 0
-    _choice("size_type", size_type, SIZE_TYPES, errors)
+    st_codes = _size_type_codes(size_type, n, errors) if symbols else None
     _choice("order_type", order_type, ORDER_TYPES, errors)
     sizes = _per_symbol("size", size, syms, n, errors, required=True) if symbols else None
     lim = _per_symbol("limit_price", limit_price, syms, n, errors) if symbols else None
     stp = _per_symbol("stop_price", stop_price, syms, n, errors) if symbols else None
+    slp = _per_symbol("sl_price", sl_price, syms, n, errors) if symbols else None
+    tpp = _per_symbol("tp_price", tp_price, syms, n, errors) if symbols else None
     fund = _funding(funding, errors)
     cancel = checked_cancel(cancel)
     bracket = {}
@@ -291,8 +317,10 @@ def from_orders(data: Any, size: Any, *, size_type: str = "units", order_type: s
     entries = []
     for s in syms:
         b = symbols[s]
-        levels = {"limit": None if lim is None else lim[s], "stop": None if stp is None else stp[s], **bracket}
-        cols = _order_columns(sizes[s], size_type, order_type, levels, tif, errors)
+        levels = {"limit": None if lim is None else lim[s], "stop": None if stp is None else stp[s],
+                  "sl": None if slp is None else slp[s], "tp": None if tpp is None else tpp[s], **bracket}
+        assert st_codes is not None
+        cols = _order_columns(sizes[s], st_codes, order_type, levels, tif, errors)
         entries.append(dict(name=s, open=b.open, high=b.high, low=b.low, close=b.close,
                             times=b.times if timed else None, orders=cols, costs=costs))
     errors.raise_if_any()

@@ -8,10 +8,15 @@ from __future__ import annotations
 
 from threadx.backtest._engine import BacktestResult, run
 from threadx.backtest._from_orders import OrdersResult, from_orders
+from threadx.backtest._portfolio import (
+           WEIGHT_RULES,
+           PortfolioResult,
+           rebalance,
+           target_weights,
+)
+from threadx.backtest._stats import compute_stats
 from threadx.backtest._stepper import Stepper
 from threadx.backtest._strategy import Order, Position, Strategy, Trade, crossover
-from threadx.backtest._portfolio import WEIGHT_RULES, PortfolioResult, rebalance, target_weights
-from threadx.backtest._stats import compute_stats
 from threadx.backtest._sweep import STRATEGIES, sweep
 
 __all__ = ["STRATEGIES", "WEIGHT_RULES", "BacktestResult", "Order", "OrdersResult", "PortfolioResult", "Position",

@@ -159,6 +159,29 @@ def _funding(value: Any, errors: FieldErrors) -> tuple[np.ndarray, np.ndarray] |
             np.asarray(value.to_numpy(dtype=np.float64, na_value=np.nan)))
 
 
+def extra_costs(costs: Any, allowed: tuple[str, ...], errors: FieldErrors, what: str = "a cost") -> dict[str, Any]:
+    """``costs=`` (None or a dict whose keys are among ``allowed``) as a dict; every bad key reported."""
+    if not (isinstance(costs, dict) or costs is None):
+        errors.add("costs", costs, f"must be a dict with keys among {list(allowed)}")
+        return {}
+    extra = dict(costs or {})
+    for k in extra:
+        if k not in allowed:
+            errors.add(f"costs[{k!r}]", extra[k], f"is not {what}; one of {list(allowed)}")
+    return extra
+
+
+def core_costs(costs: dict[str, Any], funding: tuple[np.ndarray, np.ndarray] | None) -> dict[str, Any]:
+    """The costs dict the core reads: per-bar series as float arrays, the funding events split."""
+    out = dict(costs)
+    for k in ("spread", "spread_abs", "borrow_rate"):
+        if isinstance(out.get(k), (pd.Series, np.ndarray, list)):
+            out[k] = np.asarray(out[k], dtype=np.float64)
+    if funding is not None:
+        out["funding_times"], out["funding_rates"] = funding
+    return out
+
+
 class OrdersResult:
     """What ``from_orders`` (and ``Strategy`` runs) give: ``equity``/``cash`` per group
     (a Series, or a DataFrame with a column per symbol when cash is not shared),
@@ -303,15 +326,10 @@ def from_orders(data: Any, size: Any, *, size_type: Any = "units", order_type: s
                 bracket[k] = np.full(n, x)
     errors.raise_if_any()
     assert sizes is not None
-    costs: dict[str, Any] = dict(fees=fees, fixed_fees=fixed_fees, unit_fee=unit_fee, unit_fee_min=unit_fee_min,
-                                 unit_fee_max=unit_fee_max, spread=spread, spread_abs=spread_abs, slippage=slippage,
-                                 leverage=leverage, fractional=fractional, max_lots=max_lots,
-                                 borrow_rate=borrow_rate, multiplier=multiplier, margin=margin)
-    for k in ("spread", "spread_abs", "borrow_rate"):
-        if isinstance(costs[k], (pd.Series, np.ndarray, list)):
-            costs[k] = np.asarray(costs[k], dtype=np.float64)
-    if fund is not None:
-        costs["funding_times"], costs["funding_rates"] = fund
+    costs = core_costs(dict(fees=fees, fixed_fees=fixed_fees, unit_fee=unit_fee, unit_fee_min=unit_fee_min,
+                            unit_fee_max=unit_fee_max, spread=spread, spread_abs=spread_abs, slippage=slippage,
+                            leverage=leverage, fractional=fractional, max_lots=max_lots, borrow_rate=borrow_rate,
+                            multiplier=multiplier, margin=margin), fund)
     # the core reads bar times for a timedelta tif, funding and borrow days only
     timed = fund is not None or borrow_rate is not None or not (tif is None or isinstance(tif, (int, np.integer)))
     entries = []
@@ -366,24 +384,13 @@ def check_strategy_run(data: Any, strategy: Any, params: Any, costs: Any, *, arr
     for k in SIGNAL_ONLY:
         if options.get(k) != defaults.get(k):
             errors.add(k, options.get(k), "applies to signal runs; a strategy sets it per order")
-    extra = dict(costs or {}) if isinstance(costs, dict) or costs is None else {}
-    if not (isinstance(costs, dict) or costs is None):
-        errors.add("costs", costs, f"must be a dict with keys among {list(STRATEGY_COSTS)}")
-    for k in extra:
-        if k not in STRATEGY_COSTS:
-            errors.add(f"costs[{k!r}]", extra[k], f"is not a cost; one of {list(STRATEGY_COSTS)}")
+    extra = extra_costs(costs, STRATEGY_COSTS, errors)
     fund = _funding(extra.pop("funding", None), errors)
     cancel = checked_cancel(cancel)
     errors.raise_if_any()
-    core_costs: dict[str, Any] = dict(fees=options["fees"], fixed_fees=options["fixed_fees"],
-                                      slippage=options["slippage"], leverage=options["leverage"],
-                                      fractional=options["fractional"], **extra)
-    for k in ("spread", "spread_abs", "borrow_rate"):
-        if isinstance(core_costs.get(k), (pd.Series, np.ndarray, list)):
-            core_costs[k] = np.asarray(core_costs[k], dtype=np.float64)
-    if fund is not None:
-        core_costs["funding_times"], core_costs["funding_rates"] = fund
-    return StrategyRun(symbols, strategy, checked, core_costs, options, cancel)
+    costs_in = core_costs(dict(fees=options["fees"], fixed_fees=options["fixed_fees"], slippage=options["slippage"],
+                               leverage=options["leverage"], fractional=options["fractional"], **extra), fund)
+    return StrategyRun(symbols, strategy, checked, costs_in, options, cancel)
 
 
 def run_checked(job: StrategyRun) -> OrdersResult:

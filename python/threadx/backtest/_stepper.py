@@ -27,8 +27,9 @@ import pandas as pd
 from threadx import _core
 from threadx._inputs import FieldErrors, as_number
 from threadx.backtest import _orders
-from threadx.backtest._strategy import Strategy, check_strategy
-from threadx.errors import BacktestError, DataError, ValidationError
+from threadx.backtest._from_orders import extra_costs
+from threadx.backtest._strategy import Strategy, check_strategy, run_next
+from threadx.errors import DataError, ValidationError
 
 __all__ = ["Stepper"]
 
@@ -143,12 +144,7 @@ class Stepper:
                  fractional: bool = False, costs: dict[str, Any] | None = None) -> None:
         errors = FieldErrors()
         checked = check_strategy(strategy, params, errors)
-        extra = dict(costs or {}) if isinstance(costs, dict) or costs is None else {}
-        if not (isinstance(costs, dict) or costs is None):
-            errors.add("costs", costs, f"must be a dict with keys among {list(STEPPER_COSTS)}")
-        for k in extra:
-            if k not in STEPPER_COSTS:
-                errors.add(f"costs[{k!r}]", extra[k], f"is not a Stepper cost; one of {list(STEPPER_COSTS)}")
+        extra = extra_costs(costs, STEPPER_COSTS, errors, "a Stepper cost")
         if not isinstance(db, (str, PathLike)):
             errors.add("db", db, "must be a file path for SQLite (or ':memory:')")
         errors.raise_if_any()
@@ -179,13 +175,7 @@ class Stepper:
         s._refresh()
         if j < s.warmup():
             return
-        s._j, s._bk = j, book
-        try:
-            s.next()
-        except Exception as exc:
-            raise BacktestError(f"{type(s).__name__}.next() raised at bar {j}: {exc!r}") from exc
-        finally:
-            s._bk = None
+        run_next(s, j, book, f"bar {j}")
 
     def _arrays(self) -> dict[str, np.ndarray]:
         cols = {k: np.asarray(v, dtype=np.float64) for k, v in self._cols.items() if k != "volume"}

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import inspect
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from typing import Any, NamedTuple
 
 import numpy as np
@@ -285,7 +285,7 @@ class Strategy:
         raise NotImplementedError
 
     # ------------------------------------------------------------------ helpers
-    def I(self, fn: Callable[..., Any], *args: Any, name: str | None = None,  # noqa: E743 - backtesting.py's name
+    def I(self, fn: Callable[..., Any], *args: Any, name: str | None = None,
           **kwargs: Any) -> Any:
         """``fn(*args, **kwargs)`` computed once over every bar, revealed bar by bar: one
         array (or a Series) gives one revealed series, a tuple/2-D array one per output."""
@@ -426,20 +426,24 @@ def _check_bracket(side: int, sl: float | None, tp: float | None, ref: float) ->
 def strategy_decider(strategy: Strategy, index: pd.Index) -> Callable[[int, Any], None]:
     """The callback the core calls at every bar's close: reveals bar j, runs next()."""
     start = strategy.warmup()
-    name = type(strategy).__name__
 
     def decide(j: int, book: Any) -> None:
-        if j < start:
-            return
-        strategy._j, strategy._bk = j, book
-        try:
-            strategy.next()
-        except Exception as exc:
-            raise BacktestError(f"{name}.next() raised at bar {j} ({index[j]}): {exc!r}") from exc
-        finally:
-            strategy._bk = None
+        if j >= start:
+            run_next(strategy, j, book, f"bar {j} ({index[j]})")
 
     return decide
+
+
+def run_next(strategy: Strategy, j: int, book: Any, where: str) -> None:
+    """``strategy.next()`` at bar j with ``book`` (the core's order book, valid during the call);
+    an exception is a BacktestError naming the bar, the original as its cause."""
+    strategy._j, strategy._bk = j, book
+    try:
+        strategy.next()
+    except Exception as exc:
+        raise BacktestError(f"{type(strategy).__name__}.next() raised at {where}: {exc!r}") from exc
+    finally:
+        strategy._bk = None
 
 
 def check_strategy(cls: Any, params: Any, errors: FieldErrors) -> dict[str, Any]:
@@ -516,6 +520,3 @@ def run_strategy(symbols: dict[str, Any], cls: type[Strategy], params: dict[str,
                              intrabar=intrabar, close_at_end=close_at_end, cancel=cancel)
     return groups, raw
 
-
-def names(seq: Sequence[Any]) -> list[str]:
-    return [str(s) for s in seq]

@@ -10,6 +10,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from threadx import ta
 from threadx.backtest import Strategy, crossover
 
 DATA = Path(__file__).parent / "data"
@@ -33,8 +34,8 @@ class StepCross(Strategy):
     n2 = 30
 
     def init(self):
-        self.f = self.I(sma, self.data.Close, self.n1)
-        self.s = self.I(sma, self.data.Close, self.n2)
+        self.f = self.I(ta.SMA, self.data.Close, self.n1)  # a stream twin in the Stepper
+        self.s = self.I(sma, self.data.Close, self.n2)  # recomputed over the bars so far
 
     def next(self):
         if DELAY:

@@ -28,13 +28,14 @@ from threadx import _core
 from threadx._inputs import FieldErrors, as_number
 from threadx.backtest import _orders
 from threadx.backtest._from_orders import extra_costs
+from threadx.backtest._live import Grow
 from threadx.backtest._strategy import Strategy, check_strategy, run_next
 from threadx.errors import DataError, ValidationError
 
 __all__ = ["Stepper"]
 
 _E = _orders.ENUMS
-MAGIC = b"TXSTEP\x00\x01"
+MAGIC = b"TXSTEP\x00\x02"
 _SCHEMA = (
     "CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)",
     "CREATE TABLE IF NOT EXISTS bars (j INTEGER PRIMARY KEY, time INTEGER, open REAL NOT NULL, high REAL NOT NULL,"
@@ -63,9 +64,10 @@ def _order_dict(rec: tuple[Any, ...]) -> dict[str, Any]:
     return d
 
 
-def state_blob(book: Any, bars: int) -> bytes:
-    """The state after a bar: position, cash, equity, the open lots and the working orders,
-    as a header, fixed-layout fields and a SHA-256 of them (docs/orders.md § 13)."""
+def state_blob(book: Any, bars: int, indicators: list[tuple[bytes, bytes]]) -> bytes:
+    """The state after a bar: position, cash, equity, the open lots, the working orders and
+    the indicators' states (each a kind byte and a stream checkpoint), as a header,
+    fixed-layout fields and a SHA-256 of them (docs/orders.md § 13)."""
     body = bytearray(struct.pack("<qddd", bars, book.position, book.cash, book.equity))
     lots = book.lots()
     body += struct.pack("<q", len(lots))
@@ -77,6 +79,9 @@ def state_blob(book: Any, bars: int) -> bytes:
         kind, side, intent, status, reason, size, limit, stop, placed, fill_bar, fill_price, tag = book.order(oid)
         body += struct.pack("<qbbbbdddqqdq", oid, kind, side, intent, status, size, limit, stop, placed, fill_bar,
                             fill_price, tag)
+    body += struct.pack("<q", len(indicators))
+    for kind, state in indicators:
+        body += kind + struct.pack("<q", len(state)) + state
     return MAGIC + struct.pack("<Q", len(body)) + bytes(body) + hashlib.sha256(bytes(body)).digest()
 
 
@@ -133,9 +138,11 @@ class Stepper:
     Series with open/high/low/close, optional volume and time) returns the orders placed or
     ended at that bar (dicts with ``id``, ``kind``, ``side``, ``status``, ``fill_price``...).
     Replaying a committed bar returns its stored orders. Reopening a database restarts
-    from its last committed bar. Indicators declared with ``self.I`` are recomputed over
-    the bars so far at every bar (O(bars) each: the cost of an exact match with ``run``);
-    ``init()`` runs at the first bar.
+    from its last committed bar. Indicators declared with ``self.I`` are advanced bar by
+    bar: a ``threadx.ta`` function as its ``threadx.stream`` twin (O(1)), rolling
+    statistics over their window, anything else recomputed over the bars so far (O(bars):
+    the cost of an exact match with ``run``; docs/orders.md § 13); ``init()`` runs at the
+    first bar.
     """
 
     def __init__(self, strategy: type[Strategy], *, db: str | PathLike[str], params: dict[str, Any] | None = None,
@@ -164,8 +171,10 @@ class Stepper:
 
     # ------------------------------------------------------------------ engine
     def _new_engine(self) -> None:
-        self._cols: dict[str, list[float]] = {k: [] for k in ("open", "high", "low", "close", "volume")}
+        self._cols = {k: Grow() for k in ("open", "high", "low", "close", "volume")}
         self._times: list[int | None] = []
+        self._index = Grow(object)  # pd.Timestamp per bar (UTC), or the bar numbers without times
+        self._no_volume = False
         self._strategy: Strategy | None = None
         self._engine = _core.backtest.OrderStepper(self._core_costs, self._core_params, self._decide)
 
@@ -178,28 +187,32 @@ class Stepper:
         run_next(s, j, book, f"bar {j}")
 
     def _arrays(self) -> dict[str, np.ndarray]:
-        cols = {k: np.asarray(v, dtype=np.float64) for k, v in self._cols.items() if k != "volume"}
-        if all(v is not None for v in self._cols["volume"]):
-            cols["volume"] = np.asarray(self._cols["volume"], dtype=np.float64)
+        cols = {k: g.view() for k, g in self._cols.items() if k != "volume"}
+        if not self._no_volume:
+            cols["volume"] = self._cols["volume"].view()
         return cols
 
     def _step(self, o: float, h: float, lo: float, c: float, vol: float | None, ns: int | None) -> int:
         j = len(self._times)
         self._engine_check(o, h, lo, c, ns)
         for k, v in zip(("open", "high", "low", "close", "volume"), (o, h, lo, c, vol), strict=True):
-            self._cols[k].append(v)  # type: ignore[arg-type]
+            self._cols[k].append(math.nan if v is None else v)
+        if not self._times and ns is None:
+            self._index = Grow(np.int64)
         self._times.append(ns)
-        index = pd.DatetimeIndex(np.asarray(self._times, dtype="datetime64[ns]"), tz="UTC") \
-            if ns is not None else pd.RangeIndex(j + 1)
+        self._index.append(j if ns is None else pd.Timestamp(ns, tz="UTC"))
         if self._strategy is None:
-            self._strategy = self._cls(self._arrays(), index, self._params)
+            self._no_volume = vol is None
+            self._strategy = self._cls(self._arrays(), pd.Index(self._index.view()), self._params)
             self._strategy._live = True
+            self._strategy._j = j
             self._strategy.init()
         else:
+            self._no_volume = self._no_volume or vol is None
             arrays = self._arrays()
             for k, rev in self._strategy.data._cols.items():
-                rev._a = arrays[k]
-            self._strategy.data._index._a = np.asarray(index)
+                rev._a = arrays[k] if k in arrays else np.full(j + 1, math.nan)
+            self._strategy.data._index._a = self._index.view()
         self._strategy._j = j
         self._engine.step(o, h, lo, c, ns)
         return j
@@ -248,9 +261,13 @@ class Stepper:
             row = self._db.execute("SELECT blob FROM state WHERE j = ?", (j,)).fetchone()
             if row is None:
                 raise DataError(f"state of bar {j}: missing")
-            if check_blob(row[0], j) != state_blob(self._engine.book, j + 1):
+            if check_blob(row[0], j) != self._state(j):
                 raise DataError(f"state of bar {j}: replaying the bars gives another state "
                                 "(the strategy is not deterministic, or the database was changed)")
+
+    def _state(self, j: int) -> bytes:
+        s = self._strategy
+        return state_blob(self._engine.book, j + 1, [] if s is None else s._indicator_states())
 
     def stored_orders(self, j: int) -> list[dict[str, Any]]:
         rows = self._db.execute("SELECT rec FROM orders WHERE j = ? ORDER BY id", (j,)).fetchall()
@@ -281,7 +298,7 @@ class Stepper:
         try:
             j = self._step(o, h, lo, c, vol, ns)
             orders = [_order_dict(tuple(r)) for r in self._engine.book.orders_since(j)]
-            self._commit(j, (ns, o, h, lo, c, vol), orders, state_blob(self._engine.book, j + 1))
+            self._commit(j, (ns, o, h, lo, c, vol), orders, self._state(j))
         except BaseException:
             # the bar is not committed: rebuild the engine from what is (a replay), then re-raise
             self._new_engine()

@@ -21,6 +21,7 @@ import pandas as pd
 
 from threadx._inputs import FieldErrors
 from threadx.backtest import _orders
+from threadx.backtest._live import Live, make_live
 from threadx.errors import BacktestError
 
 __all__ = ["ClosedTrade", "Order", "Position", "Strategy", "Trade", "crossover"]
@@ -269,8 +270,8 @@ class Strategy:
         self.symbol = "0"  # the symbol this instance trades (a dict of frames: its key)
         self._indicators: list[np.ndarray] = []
         self._closed: list[ClosedTrade] = []
-        # a Stepper's strategy: each self.I call, recomputed over the bars so far at every bar
-        self._specs: list[tuple[Callable[..., Any], tuple[Any, ...], dict[str, Any], list[_Revealed]]] = []
+        # a Stepper's strategy: each self.I call, advanced bar by bar (_live.py)
+        self._specs: list[tuple[Live, list[_Revealed]]] = []
         self._live = False
         self.data = _Data(data, index, self)
         for k, v in params.items():
@@ -288,12 +289,19 @@ class Strategy:
     def I(self, fn: Callable[..., Any], *args: Any, name: str | None = None,
           **kwargs: Any) -> Any:
         """``fn(*args, **kwargs)`` computed once over every bar, revealed bar by bar: one
-        array (or a Series) gives one revealed series, a tuple/2-D array one per output."""
+        array (or a Series) gives one revealed series, a tuple/2-D array one per output.
+        In a ``Stepper`` it is advanced bar by bar instead (a ``threadx.ta`` function as its
+        streaming twin; docs/orders.md § 13)."""
         label = str(name or getattr(fn, "__name__", "I"))
-        outs = self._compute(fn, args, kwargs, label)
+        if self._live:
+            live = make_live(fn, args, kwargs, lambda x: isinstance(x, _Revealed),
+                             lambda: self._compute(fn, args, kwargs, label))
+            outs = live.advance(self._j)
+        else:
+            outs = self._compute(fn, args, kwargs, label)
         series = [_Revealed(a, self, label if len(outs) == 1 else f"{label}[{k}]") for k, a in enumerate(outs)]
         if self._live:
-            self._specs.append((fn, args, kwargs, series))
+            self._specs.append((live, series))
         else:
             self._indicators.extend(outs)
         return series[0] if len(series) == 1 else tuple(series)
@@ -301,7 +309,7 @@ class Strategy:
     def _compute(self, fn: Callable[..., Any], args: tuple[Any, ...], kwargs: dict[str, Any],
                  label: str) -> list[np.ndarray]:
         """fn over every bar so far, its outputs as float arrays of one value per bar."""
-        out = fn(*(np.asarray(a._a) if isinstance(a, _Revealed) else a for a in args), **kwargs)
+        out = fn(*(np.asarray(a) if isinstance(a, _Revealed) else a for a in args), **kwargs)
         n = self._n
         outs = out if isinstance(out, tuple) else ((out,) if np.ndim(out) == 1 else tuple(np.asarray(out)))
         arrays = []
@@ -313,10 +321,15 @@ class Strategy:
         return arrays
 
     def _refresh(self) -> None:
-        """A Stepper's indicators, recomputed over the bars so far (in declaration order)."""
-        for fn, args, kwargs, series in self._specs:
-            for rev, a in zip(series, self._compute(fn, args, kwargs, series[0].name), strict=True):
+        """A Stepper's indicators, advanced to the current bar (in declaration order)."""
+        j = self._j
+        for live, series in self._specs:
+            for rev, a in zip(series, live.advance(j), strict=True):
                 rev._a = a
+
+    def _indicator_states(self) -> list[tuple[bytes, bytes]]:
+        """A Stepper's indicators: the kind of each and its state beyond the stored bars."""
+        return [(live.kind, live.state()) for live, _ in self._specs]
 
     @property
     def _n(self) -> int:
@@ -403,7 +416,7 @@ class Strategy:
         """The first bar next() sees: the bar after the first one at which every indicator
         has a value (bar 1 without indicators), as backtesting.py 0.6.6 starts."""
         first = 0
-        arrays = [r._a for spec in self._specs for r in spec[3]] if self._live else self._indicators
+        arrays = [r._a for _, series in self._specs for r in series] if self._live else self._indicators
         for a in arrays:
             ok = ~np.isnan(a)
             first = max(first, int(np.argmax(ok)) if ok.any() else len(a))

@@ -262,7 +262,13 @@ class Strategy:
     ``self.I``; ``next()`` runs at every bar's close (after the warm-up of the indicators:
     the first bar at which every ``self.I`` output has a value, as backtesting.py) and
     trades with ``self.buy``/``self.sell``, ``self.position``, ``self.trades``,
-    ``self.orders``."""
+    ``self.orders``.
+
+    ``exclusive_orders = True`` (a class attribute; backtesting.py's
+    ``Backtest(exclusive_orders=True)``): each ``buy``/``sell`` first cancels the working
+    orders and closes every open trade, so the new order is the only position."""
+
+    exclusive_orders: bool = False
 
     def __init__(self, data: dict[str, np.ndarray], index: pd.Index, params: dict[str, Any]) -> None:
         self._j = len(index) - 1
@@ -363,6 +369,11 @@ class Strategy:
                else _STOP if stop is not None else _MARKET)
         _check_bracket(side, sl, tp, limit if limit is not None else stop if stop is not None
                        else float(self.data.Close[-1]))
+        if self.exclusive_orders:  # backtesting.py's exclusive_orders: the new order replaces the rest
+            for o in self.orders:
+                o.cancel()
+            for t in self.trades:
+                t.close()
         nan = math.nan
         return self._place(side, typ, _NET, size_type, amount, nan if limit is None else float(limit),
                            nan if stop is None else float(stop), nan if sl is None else float(sl),

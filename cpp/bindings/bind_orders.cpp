@@ -291,19 +291,26 @@ py::dict charges_out(const std::vector<Charge>& r) {
 // Thrown through the core when a Python decider raised; the binding restores the error.
 struct DeciderRaised {};
 
-// A strategy written in Python: fn(j, book) at every bar's close, with the GIL held.
+// A strategy written in Python: fn(j, book) at every bar's close from bar `start` on, with
+// the GIL held. The book's Python object is made once, not per bar.
 class PyDecider final : public Decider {
 public:
-    explicit PyDecider(py::object fn) : fn_(std::move(fn)) {}
+    PyDecider(py::object fn, std::int64_t start) : fn_(std::move(fn)), start_(start) {}
     ~PyDecider() override {
         py::gil_scoped_acquire gil;
         fn_ = py::object();
+        book_obj_ = py::object();
         error_.reset();
     }
+    std::int64_t active_from(std::int64_t j) override { return std::max(j, start_); }
     void decide(std::int64_t j, Book& book) override {
         py::gil_scoped_acquire gil;
         try {
-            fn_(j, py::cast(&book, py::return_value_policy::reference));
+            if (&book != book_) {
+                book_obj_ = py::cast(&book, py::return_value_policy::reference);
+                book_ = &book;
+            }
+            fn_(j, book_obj_);
         } catch (py::error_already_set& e) {
             error_ = std::make_unique<py::error_already_set>(std::move(e));
             throw DeciderRaised{};
@@ -313,6 +320,9 @@ public:
 
 private:
     py::object fn_;
+    std::int64_t start_;
+    const Book* book_ = nullptr;
+    py::object book_obj_;
 };
 
 py::list run_groups(const py::list& groups, const py::dict& params, const CancelToken* cancel) {
@@ -336,7 +346,8 @@ py::list run_groups(const py::list& groups, const py::dict& params, const Cancel
             const std::string name = d.contains("name") ? py::str(d["name"]).cast<std::string>() : std::to_string(k);
             symbol_of(d, name + ": ", data[gi][k], keep, e);
             if (d.contains("decider") && !d["decider"].is_none()) {
-                deciders.push_back(std::make_unique<PyDecider>(py::reinterpret_borrow<py::object>(d["decider"])));
+                const std::int64_t from = d.contains("decider_from") ? py::cast<std::int64_t>(d["decider_from"]) : 0;
+                deciders.push_back(std::make_unique<PyDecider>(py::reinterpret_borrow<py::object>(d["decider"]), from));
                 data[gi][k].in.decider = deciders.back().get();
             }
         }
@@ -366,13 +377,16 @@ py::list run_groups(const py::list& groups, const py::dict& params, const Cancel
         for (SymbolOut& so : outs[gi].symbols) so.position = make(), so.margin = make();
     }
     try {
-        py::gil_scoped_release release;
-        const CancelCheck check(cancel);
-        // groups with Python strategies run one after the other (they take the GIL per bar)
-        const std::size_t grain = deciders.empty() ? 1 : ins.size();
-        parallel_ranges(ins.size(), grain, cancel, [&](std::size_t b, std::size_t end) {
-            for (std::size_t k = b; k < end; ++k) simulate(ins[k], g, outs[k], check);
-        });
+        if (deciders.empty()) {
+            py::gil_scoped_release release;
+            const CancelCheck check(cancel);
+            parallel_ranges(ins.size(), 1, cancel, [&](std::size_t b, std::size_t end) {
+                for (std::size_t k = b; k < end; ++k) simulate(ins[k], g, outs[k], check);
+            });
+        } else {  // Python strategies: one group after the other on this thread, the GIL kept
+            const CancelCheck check(cancel);  // (next() runs bytecode, so other threads still get turns)
+            for (std::size_t k = 0; k < ins.size(); ++k) simulate(ins[k], g, outs[k], check);
+        }
     } catch (const DeciderRaised&) {
         for (auto& d : deciders)
             if (d->error_) {
@@ -523,7 +537,7 @@ struct PyStepper {
         if (c.n_funding > 0) e.add("funding", "given", "is not supported by the Stepper yet");
         validate(c, 1, true, e, "");
         e.throw_if_any();
-        if (!fn.is_none()) decider = std::make_unique<PyDecider>(fn);
+        if (!fn.is_none()) decider = std::make_unique<PyDecider>(fn, 0);
         stepper = std::make_unique<Stepper>(c, g, decider.get());
     }
 

@@ -226,18 +226,19 @@ class OrdersResult:
 
     def _records(self, kind: str) -> pd.DataFrame:
         parts = [(s, g["symbols"][k][kind]) for names, g in zip(self._groups, self._raw) for k, s in enumerate(names)]
-        cols = list(parts[0][1])
-        merged = {c: np.concatenate([p[c] for _, p in parts]) for c in cols}  # one decode for every symbol
-        counts = [len(p[cols[0]]) for _, p in parts]
-        out = _orders.decode(merged, kind)
+        names = list(parts[0][1])
+        merged = {c: np.concatenate([p[c] for _, p in parts]) for c in names}  # one decode for every symbol
+        counts = [len(p[names[0]]) for _, p in parts]
+        cols = _orders.decoded(merged, kind)
         codes = np.repeat(np.arange(len(parts)), counts)
-        out.insert(0, "symbol", pd.Series(pd.Categorical.from_codes(codes, categories=pd.Index([s for s, _ in parts]))))
-        for col in ("placed_bar", "fill_bar", "entry_bar", "exit_bar", "bar"):
-            if col in out and isinstance(self.index, pd.DatetimeIndex):
-                b = out[col].to_numpy()
-                times = pd.DatetimeIndex(self.index.take(np.where(b >= 0, b, 0)))
-                out[col.replace("bar", "time")] = times.where(b >= 0, pd.Timestamp("NaT"))
-        return out
+        out: dict[str, Any] = {"symbol": pd.Categorical.from_codes(codes, categories=pd.Index([s for s, _ in parts]))}
+        out.update(cols)
+        if isinstance(self.index, pd.DatetimeIndex):
+            for col in ("placed_bar", "fill_bar", "entry_bar", "exit_bar", "bar"):
+                if col in cols:  # -1 (no bar): NaT
+                    out[col.replace("bar", "time")] = self.index.take(cols[col], allow_fill=True,
+                                                                            fill_value=pd.NaT)  # type: ignore[arg-type]
+        return pd.DataFrame(out)
 
     @cached_property
     def orders(self) -> pd.DataFrame:
@@ -260,8 +261,7 @@ class OrdersResult:
         rows = []
         trades = self.trades
         for names, g in zip(self._groups, self._raw):
-            t = trades[trades["symbol"].isin(names)]
-            t = t.assign(side=np.where(t["side"] == "long", "long", "short"))
+            t = trades if len(self._groups) == 1 else trades[trades["symbol"].isin(names)]
             rows.append(compute_stats(pd.Series(g["equity"], index=self.index), t,
                                       pd.Series(self._close[names[0]], index=self.index),
                                       periods_per_year=self._ppy))

@@ -86,7 +86,9 @@ def run_groups(groups: Sequence[Sequence[Mapping[str, Any]]], *, init_cash: floa
                cancel: Any = None) -> list[dict[str, Any]]:
     """Runs groups of symbols on the core (in parallel, GIL released). A symbol is a dict
     with ``open``/``high``/``low``/``close`` (float64), ``times`` (int64 ns or None),
-    ``orders`` (``order_columns``), ``costs`` (docs/orders.md § 8) and ``name``."""
+    ``orders`` (``order_columns``), ``costs`` (docs/orders.md § 8) and ``name``; or, for a
+    Python strategy, ``decider`` (``fn(j, book)`` at each bar's close from bar
+    ``decider_from`` on; such groups run one after the other, the GIL held)."""
     params = dict(init_cash=init_cash, execution=execution, intrabar=intrabar, close_at_end=close_at_end)
     return list(_core.backtest.orders_run([[dict(s) for s in g] for g in groups], params, cancel))
 
@@ -94,14 +96,19 @@ def run_groups(groups: Sequence[Sequence[Mapping[str, Any]]], *, init_cash: floa
 def decode(records: Mapping[str, np.ndarray], kind: str) -> pd.DataFrame:
     """A records dict of the core (``kind``: "orders", "trades" or "charges") as a frame
     with names for the codes (side "buy"/"sell" or "long"/"short", kind, status, reason...)."""
-    df = pd.DataFrame(dict(records))
+    return pd.DataFrame(decoded(records, kind))
+
+
+def decoded(records: Mapping[str, np.ndarray], kind: str) -> dict[str, np.ndarray]:
+    """``decode``'s columns as a dict (the caller may add columns before making one frame)."""
+    cols = dict(records)
     names = {"kind": "kind", "intent": "intent", "status": "status", "reason": "reason",
              "exit_reason": "reason"}
     for col, table in names.items():
-        if col in df:
-            df[col] = np.asarray(ENUMS[table if not (kind == "charges" and col == "kind") else "charge"],
-                                 dtype=object)[df[col].to_numpy()]
-    if "side" in df:
+        if col in cols:
+            cols[col] = np.asarray(ENUMS[table if not (kind == "charges" and col == "kind") else "charge"],
+                                   dtype=object)[cols[col]]
+    if "side" in cols:
         labels = ("buy", "sell") if kind == "orders" else ("long", "short")
-        df["side"] = np.where(df["side"].to_numpy() > 0, labels[0], labels[1])
-    return df
+        cols["side"] = np.where(cols["side"] > 0, labels[0], labels[1]).astype(object)
+    return cols

@@ -29,7 +29,7 @@ from threadx._inputs import FieldErrors, as_number
 from threadx.backtest import _orders
 from threadx.backtest._from_orders import extra_costs
 from threadx.backtest._live import Grow
-from threadx.backtest._strategy import Strategy, check_strategy, run_next
+from threadx.backtest._strategy import Strategy, check_strategy, next_runner
 from threadx.errors import DataError, ValidationError
 
 __all__ = ["Stepper"]
@@ -184,7 +184,7 @@ class Stepper:
         s._refresh()
         if j < s.warmup():
             return
-        run_next(s, j, book, f"bar {j}")
+        next_runner(s)(j, book)
 
     def _arrays(self) -> dict[str, np.ndarray]:
         cols = {k: g.view() for k, g in self._cols.items() if k != "volume"}

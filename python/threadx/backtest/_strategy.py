@@ -97,6 +97,10 @@ class _Data:
 def crossover(a: Any, b: Any) -> bool:
     """True when ``a`` crossed above ``b`` at the current bar (``a[-2] < b[-2]`` and
     ``a[-1] > b[-1]``; a number ``b`` is a constant level), as backtesting.py's ``crossover``."""
+    if type(a) is _Revealed and type(b) is _Revealed:  # the hot path: two revealed series
+        j = a._s._j
+        x, y = a._a, b._a
+        return j >= 1 and bool(x[j - 1] < y[j - 1]) and bool(x[j] > y[j])
     a2, a1 = _last_two(a)
     if isinstance(b, (int, float, np.floating, np.integer)):
         b2 = b1 = float(b)
@@ -228,6 +232,10 @@ class Position:
     def size(self) -> float:
         return float(self._s._book().position)
 
+    def __bool__(self) -> bool:
+        bk = self._s._bk
+        return bool((bk if bk is not None else self._s._book()).position != 0)
+
     @property
     def is_long(self) -> bool:
         return self.size > 0
@@ -235,9 +243,6 @@ class Position:
     @property
     def is_short(self) -> bool:
         return self.size < 0
-
-    def __bool__(self) -> bool:
-        return self.size != 0
 
     @property
     def pl(self) -> float:
@@ -276,6 +281,7 @@ class Strategy:
         self.symbol = "0"  # the symbol this instance trades (a dict of frames: its key)
         self._indicators: list[np.ndarray] = []
         self._closed: list[ClosedTrade] = []
+        self._position = Position(self)
         # a Stepper's strategy: each self.I call, advanced bar by bar (_live.py)
         self._specs: list[tuple[Live, list[_Revealed]]] = []
         self._live = False
@@ -394,7 +400,7 @@ class Strategy:
 
     @property
     def position(self) -> Position:
-        return Position(self)
+        return self._position
 
     @property
     def trades(self) -> tuple[Trade, ...]:
@@ -447,27 +453,23 @@ def _check_bracket(side: int, sl: float | None, tp: float | None, ref: float) ->
     errors.raise_if_any()
 
 
-def strategy_decider(strategy: Strategy, index: pd.Index) -> Callable[[int, Any], None]:
-    """The callback the core calls at every bar's close: reveals bar j, runs next()."""
-    start = strategy.warmup()
+def next_runner(strategy: Strategy, index: pd.Index | None = None) -> Callable[[int, Any], None]:
+    """The callback the core calls at a bar's close: ``strategy.next()`` at bar j with
+    ``book`` (the core's order book, valid during the call); an exception is a
+    BacktestError naming the bar (and its time from ``index``), the original as its cause."""
 
-    def decide(j: int, book: Any) -> None:
-        if j >= start:
-            run_next(strategy, j, book, f"bar {j} ({index[j]})")
+    def run(j: int, book: Any) -> None:
+        strategy._j = j
+        strategy._bk = book
+        try:
+            strategy.next()
+        except Exception as exc:
+            where = f"bar {j}" if index is None else f"bar {j} ({index[j]})"
+            raise BacktestError(f"{type(strategy).__name__}.next() raised at {where}: {exc!r}") from exc
+        finally:
+            strategy._bk = None
 
-    return decide
-
-
-def run_next(strategy: Strategy, j: int, book: Any, where: str) -> None:
-    """``strategy.next()`` at bar j with ``book`` (the core's order book, valid during the call);
-    an exception is a BacktestError naming the bar, the original as its cause."""
-    strategy._j, strategy._bk = j, book
-    try:
-        strategy.next()
-    except Exception as exc:
-        raise BacktestError(f"{type(strategy).__name__}.next() raised at {where}: {exc!r}") from exc
-    finally:
-        strategy._bk = None
+    return run
 
 
 def check_strategy(cls: Any, params: Any, errors: FieldErrors) -> dict[str, Any]:
@@ -504,7 +506,7 @@ def parameters_of(cls: type[Strategy]) -> list[str]:
 
 def strategy_symbols(cls: type[Strategy], params: dict[str, Any], frames: dict[str, dict[str, np.ndarray]],
                      index: pd.Index) -> list[tuple[Strategy, Callable[[int, Any], None]]]:
-    """One strategy instance per symbol, init() run, with its decider."""
+    """One strategy instance per symbol, init() run, with its next() runner."""
     out = []
     for sym, cols in frames.items():
         s = cls(cols, index, params)
@@ -513,7 +515,7 @@ def strategy_symbols(cls: type[Strategy], params: dict[str, Any], frames: dict[s
             s.init()
         except Exception as exc:
             raise BacktestError(f"{cls.__name__}.init() raised for {sym!r}: {exc!r}") from exc
-        out.append((s, strategy_decider(s, index)))
+        out.append((s, next_runner(s, index)))
     return out
 
 
@@ -535,10 +537,10 @@ def run_strategy(symbols: dict[str, Any], cls: type[Strategy], params: dict[str,
     first = symbols[syms[0]]
     made = strategy_symbols(cls, params, _frames(symbols), first.index)
     entries = {}
-    for sym, (_, decide) in zip(syms, made):
+    for sym, (strategy, decide) in zip(syms, made):
         b = symbols[sym]
         entries[sym] = dict(name=sym, open=b.open, high=b.high, low=b.low, close=b.close, times=b.times,
-                            costs=costs, decider=decide)
+                            costs=costs, decider=decide, decider_from=strategy.warmup())
     groups: list[list[str]] = [syms] if cash_sharing else [[s] for s in syms]
     raw = _orders.run_groups([[entries[s] for s in g] for g in groups], init_cash=init_cash, execution=execution,
                              intrabar=intrabar, close_at_end=close_at_end, cancel=cancel)

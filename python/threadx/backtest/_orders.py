@@ -99,16 +99,16 @@ def decode(records: Mapping[str, np.ndarray], kind: str) -> pd.DataFrame:
     return pd.DataFrame(decoded(records, kind))
 
 
-def decoded(records: Mapping[str, np.ndarray], kind: str) -> dict[str, np.ndarray]:
+def decoded(records: Mapping[str, np.ndarray], kind: str) -> dict[str, Any]:
     """``decode``'s columns as a dict (the caller may add columns before making one frame)."""
     cols = dict(records)
     names = {"kind": "kind", "intent": "intent", "status": "status", "reason": "reason",
              "exit_reason": "reason"}
     for col, table in names.items():
-        if col in cols:
-            cols[col] = np.asarray(ENUMS[table if not (kind == "charges" and col == "kind") else "charge"],
-                                   dtype=object)[cols[col]]
+        if col in cols:  # categoricals: no string per record to make
+            labels = ENUMS[table if not (kind == "charges" and col == "kind") else "charge"]
+            cols[col] = pd.Categorical.from_codes(cols[col], categories=labels)
     if "side" in cols:
-        labels = ("buy", "sell") if kind == "orders" else ("long", "short")
-        cols["side"] = np.where(cols["side"] > 0, labels[0], labels[1]).astype(object)
+        labels = ["buy", "sell"] if kind == "orders" else ["long", "short"]
+        cols["side"] = pd.Categorical.from_codes((cols["side"] <= 0).astype(np.int8), categories=labels)
     return cols

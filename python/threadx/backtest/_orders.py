@@ -101,14 +101,14 @@ def decode(records: Mapping[str, np.ndarray], kind: str) -> pd.DataFrame:
 
 def decoded(records: Mapping[str, np.ndarray], kind: str) -> dict[str, Any]:
     """``decode``'s columns as a dict (the caller may add columns before making one frame)."""
-    cols = dict(records)
+    cols: dict[str, Any] = dict(records)
     names = {"kind": "kind", "intent": "intent", "status": "status", "reason": "reason",
              "exit_reason": "reason"}
     for col, table in names.items():
         if col in cols:  # categoricals: no string per record to make
             labels = ENUMS[table if not (kind == "charges" and col == "kind") else "charge"]
-            cols[col] = pd.Categorical.from_codes(cols[col], categories=labels)
+            cols[col] = pd.Categorical.from_codes(cols[col], categories=pd.Index(labels))
     if "side" in cols:
         labels = ["buy", "sell"] if kind == "orders" else ["long", "short"]
-        cols["side"] = pd.Categorical.from_codes((cols["side"] <= 0).astype(np.int8), categories=labels)
+        cols["side"] = pd.Categorical.from_codes((cols["side"] <= 0).astype(np.int8), categories=pd.Index(labels))
     return cols

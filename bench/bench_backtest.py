@@ -251,16 +251,15 @@ def case_signals(case: str, vbt: Any, bars: int, cols: int, repeats: int, target
 
 
 def _tx_orders_inputs(df: pd.DataFrame, size: np.ndarray, form: str) -> tuple[Any, Any]:
-    """threadx's ``data`` and ``size`` of case 6.  One column: the frame and the 1-D array.  Several
-    (``from_orders`` takes no 2-D size on one frame: a column is a symbol): ``form`` "frames" is the
-    documented call, a dict of the same frame per column and a DataFrame size with a column per symbol;
-    "arrays" the cheapest accepted one, a dict of (open, high, low, close) array tuples (results on a
-    RangeIndex) and a dict of 1-D size arrays."""
+    """threadx's ``data`` and ``size`` of case 6.  One column: the frame and the 1-D array.  Several:
+    ``form`` "frames" is vectorbt's call, the one frame and a 2-D size (a DataFrame, a column per
+    simulation); "arrays" a dict of (open, high, low, close) array tuples, one per column (results on
+    a RangeIndex), and a dict of 1-D size arrays."""
     if size.ndim == 1:
         return df, size
     names = [str(k) for k in range(size.shape[1])]
     if form == "frames":
-        return {s: df for s in names}, pd.DataFrame(size, index=df.index, columns=names)
+        return df, pd.DataFrame(size, index=df.index, columns=names)
     ohlc = tuple(df[k].to_numpy() for k in ("open", "high", "low", "close"))
     return {s: ohlc for s in names}, {s: size[:, k] for k, s in enumerate(names)}
 
@@ -319,7 +318,7 @@ def case_orders(vbt: Any, bars: int, cols: int, repeats: int, target: float, eng
     t_tx = times[0] if callable(tx) else None
     t_vb = dict(zip(engines, times[len(tx_calls):]))
     command = ("threadx from_orders(target_percent, close) + final + #orders" if cols == 1 else
-               "threadx from_orders, dict of frames + final + #orders")
+               "threadx from_orders(one frame, 2-D size) + final + #orders")
     row("6", command, label, t_tx,
         missing="" if callable(tx) else f"n/a ({tx})")
     for engine in VBT_ENGINES:
@@ -338,9 +337,8 @@ def case_orders(vbt: Any, bars: int, cols: int, repeats: int, target: float, eng
         if not callable(call):
             row("6", name, label, None, missing=f"n/a ({call})")
     if info:
-        note(f"info rows: ratio = vectorbt[{ref}] (with its final value and order count) / that row. from_orders "
-             "takes no 2-D size on one frame: each column is a symbol with its own frame, checked and converted "
-             "apart, and result.orders decodes and concatenates a records frame per symbol")
+        note(f"info rows: ratio = vectorbt[{ref}] (with its final value and order count) / that row; the "
+             "dict-of-arrays row skips the frame's checks per call but converts each column apart")
 
     # parity (info, outside the timing): the engines against each other, and threadx when built
     finals = {e: np.atleast_1d(np.asarray(portfolio(e).final_value())) for e in engines}
@@ -357,7 +355,7 @@ def case_orders(vbt: Any, bars: int, cols: int, repeats: int, target: float, eng
                     "(expected: vectorbt's sizes of targets below 100 % are ~1 + fees larger, see the module docstring)")
         for name, call in info.items():
             if callable(call) and not np.array_equal(call()[0], fv):
-                text.append(f"threadx '{name}' DIFFERS from the dict-of-frames call")
+                text.append(f"threadx '{name}' DIFFERS from the one-frame call")
     note("parity (info): " + "; ".join(text))
 
 

@@ -90,6 +90,43 @@ def test_shared_cash_matches_vectorbt_call_seq_auto(seed):
     np.testing.assert_allclose(ours.position.to_numpy(), pf.assets().to_numpy(), rtol=1e-9, atol=1e-9)
 
 
+@pytest.mark.parametrize("cash_sharing", [False, True])
+@pytest.mark.parametrize("as_frame", [False, True])
+def test_one_frame_with_2d_size_matches_vectorbt(cash_sharing, as_frame):
+    """vectorbt's shape: one close, a 2-D size, one simulation per column (or one shared
+    account); the columns named by the DataFrame (or 0, 1, ...)."""
+    df = bars(200, 5)
+    # targets of at most 0.2 on four columns: shared cash never limits an order (vectorbt would
+    # fill it in part, ours rejects it: see test_shared_cash_matches_vectorbt_call_seq_auto)
+    block = np.column_stack([sparse(200, 30 + k, np.array([0.0, 0.1, 0.2]), p=0.15) for k in range(4)])
+    names = ["w", "x", "y", "z"] if as_frame else ["0", "1", "2", "3"]
+    size = pd.DataFrame(block, index=df.index, columns=names) if as_frame else block
+    ours = from_orders(df, size, size_type="target_percent", cash_sharing=cash_sharing, init_cash=10_000.0,
+                       fees=0.0)
+    pf = vbt.Portfolio.from_orders(df["close"], pd.DataFrame(block, index=df.index, columns=names),
+                                   size_type="targetpercent", init_cash=10_000.0, fees=0.0, freq="D",
+                                   cash_sharing=cash_sharing, group_by=True if cash_sharing else None,
+                                   call_seq="auto" if cash_sharing else "default")
+    assert list(ours.position.columns) == names
+    np.testing.assert_allclose(ours.position.to_numpy(), pf.assets().to_numpy(), rtol=1e-9, atol=1e-9)
+    value = pf.value().to_numpy()
+    np.testing.assert_allclose(ours.equity.to_numpy().reshape(value.shape), value, rtol=1e-9)
+    # the same as a dict of the same frame per column
+    same = from_orders({k: df for k in names}, pd.DataFrame(block, index=df.index, columns=names),
+                       size_type="target_percent", cash_sharing=cash_sharing, init_cash=10_000.0, fees=0.0)
+    np.testing.assert_array_equal(ours.equity.to_numpy(), same.equity.to_numpy())
+
+
+def test_per_bar_arrays_must_be_on_the_datas_index_and_shape():
+    df = bars(20, 2)
+    with pytest.raises(ValidationError, match="data's index"):
+        from_orders(df, pd.Series(np.ones(20)))  # a RangeIndex: misaligned, not silently by position
+    with pytest.raises(ValidationError, match=r"\(20, 3\)"):
+        from_orders(df, np.ones((20, 3)), limit_price=np.ones((20, 2)), order_type="limit")
+    with pytest.raises(ValidationError, match="each named once"):
+        from_orders(df, pd.DataFrame(np.ones((20, 2)), index=df.index, columns=["a", "a"]))
+
+
 def test_records_and_accounting():
     df = bars(120, 3)
     size = sparse(120, 4, np.array([-4.0, 2.0, 3.0]), p=0.2)

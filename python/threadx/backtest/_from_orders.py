@@ -52,13 +52,32 @@ def _symbols(data: Any, errors: FieldErrors) -> dict[str, Bars]:
     return out
 
 
-def _per_symbol(name: str, value: Any, syms: list[str], n: int, errors: FieldErrors,
+def _columns_of(data: Any, symbols: dict[str, Bars], size: Any, errors: FieldErrors) -> dict[str, Bars]:
+    """One frame with a 2-D ``size`` (vectorbt's shape): one simulation per column of
+    ``size`` on the same bars, named by the DataFrame's columns (or 0, 1, ... for an array)."""
+    if isinstance(data, dict) or len(symbols) != 1 or np.ndim(size) != 2:
+        return symbols
+    labels = [str(c) for c in size.columns] if isinstance(size, pd.DataFrame) else \
+        [str(k) for k in range(np.shape(size)[1])]
+    if len(set(labels)) != len(labels) or not labels:
+        errors.add("size", f"<columns {labels[:5]}>", "needs at least one column, each named once")
+        return symbols
+    bars = next(iter(symbols.values()))
+    return {lab: bars for lab in labels}
+
+
+def _per_symbol(name: str, value: Any, syms: list[str], index: pd.Index, errors: FieldErrors,
                 required: bool = False) -> dict[str, np.ndarray] | None:
     """A per-bar float array for each symbol: a scalar, a (n,) array or Series (one symbol,
-    or the same for all), a DataFrame with a column per symbol, or a dict symbol -> array."""
+    or the same for all), a (n, symbols) array (by position), a DataFrame with a column per
+    symbol, or a dict symbol -> array. A Series or DataFrame must be on the data's index."""
+    n = len(index)
     if value is None:
         if required:
             errors.add(name, None, "is required")
+        return None
+    if isinstance(value, (pd.Series, pd.DataFrame)) and not value.index.equals(index):
+        errors.add(name, f"<index of {len(value.index)} rows>", "must be on the data's index (align it first)")
         return None
     if isinstance(value, pd.DataFrame):
         names = {str(c): c for c in value.columns}
@@ -69,6 +88,11 @@ def _per_symbol(name: str, value: Any, syms: list[str], n: int, errors: FieldErr
         block = value.to_numpy()
         pos = {str(c): k for k, c in enumerate(value.columns)}
         value = {s: block[:, pos[s]] for s in syms}
+    elif isinstance(value, np.ndarray) and value.ndim == 2:
+        if value.shape != (n, len(syms)):
+            errors.add(name, f"<array {value.shape}>", f"must be ({n}, {len(syms)}): a row per bar, a column per symbol")
+            return None
+        value = {s: value[:, k] for k, s in enumerate(syms)}
     if isinstance(value, dict):
         out = {}
         for s in syms:
@@ -292,7 +316,10 @@ def from_orders(data: Any, size: Any, *, size_type: Any = "units", order_type: s
 
     ``data``: an OHLC frame, or a dict of frames (symbols) on one index. ``size``: per bar,
     signed (+ buy, - sell; NaN: no order), a scalar, an array/Series (every symbol), a
-    DataFrame with a column per symbol or a dict. ``size_type``: "units", "value" (currency),
+    DataFrame with a column per symbol, an (n, symbols) array or a dict. One frame with a
+    2-D ``size`` (a DataFrame or an (n, k) array, vectorbt's shape) runs one simulation per
+    column on the same bars, the columns named by the DataFrame's (or "0", "1", ...); the
+    other per-bar arrays may then be 2-D the same way. ``size_type``: "units", "value" (currency),
     "percent" (of the available cash to buy, of the position to sell) or "target_percent"
     (of equity; 0 goes flat), or one of these per bar. ``sl_price``/``tp_price``: per-bar
     stop-loss / take-profit levels of the lot an order opens (NaN: none). Market orders fill at the bar's close (``execution="close"``,
@@ -304,16 +331,17 @@ def from_orders(data: Any, size: Any, *, size_type: Any = "units", order_type: s
     filled sells first (vectorbt's ``call_seq="auto"``, docs/orders.md § 10).
     """
     errors = FieldErrors()
-    symbols = _symbols(data, errors)
+    symbols = _columns_of(data, _symbols(data, errors), size, errors)
     syms = list(symbols)
-    n = len(next(iter(symbols.values())).close) if symbols else 0
+    index = next(iter(symbols.values())).index if symbols else pd.RangeIndex(0)
+    n = len(index)
     st_codes = _size_type_codes(size_type, n, errors) if symbols else None
     _choice("order_type", order_type, ORDER_TYPES, errors)
-    sizes = _per_symbol("size", size, syms, n, errors, required=True) if symbols else None
-    lim = _per_symbol("limit_price", limit_price, syms, n, errors) if symbols else None
-    stp = _per_symbol("stop_price", stop_price, syms, n, errors) if symbols else None
-    slp = _per_symbol("sl_price", sl_price, syms, n, errors) if symbols else None
-    tpp = _per_symbol("tp_price", tp_price, syms, n, errors) if symbols else None
+    sizes = _per_symbol("size", size, syms, index, errors, required=True) if symbols else None
+    lim = _per_symbol("limit_price", limit_price, syms, index, errors) if symbols else None
+    stp = _per_symbol("stop_price", stop_price, syms, index, errors) if symbols else None
+    slp = _per_symbol("sl_price", sl_price, syms, index, errors) if symbols else None
+    tpp = _per_symbol("tp_price", tp_price, syms, index, errors) if symbols else None
     fund = _funding(funding, errors)
     cancel = checked_cancel(cancel)
     bracket = {}

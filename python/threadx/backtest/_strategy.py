@@ -28,7 +28,7 @@ __all__ = ["ClosedTrade", "Order", "Position", "Strategy", "Trade", "crossover"]
 
 _E = _orders.ENUMS
 _MARKET, _LIMIT, _STOP, _STOP_LIMIT = (_E["kind"].index(k) for k in ("market", "limit", "stop", "stop_limit"))
-_NET, _REDUCE, _CLOSE = (_E["intent"].index(k) for k in ("net", "reduce", "close"))
+_NET, _REDUCE = (_E["intent"].index(k) for k in ("net", "reduce"))
 _PERCENT, _UNITS = _E["size_type"].index("percent"), _E["size_type"].index("units")
 _WORKING = _E["status"].index("working")
 
@@ -249,14 +249,13 @@ class Position:
         return sum(t.pl for t in self._s.trades)
 
     def close(self, portion: float = 1.0) -> Order | None:
-        """A market order closing the position (``portion`` < 1: that fraction of it, FIFO)."""
-        size = self.size
-        if size == 0:
-            return None
-        side = -1 if size > 0 else 1
-        if portion >= 1.0:
-            return self._s._place(side, _MARKET, _CLOSE, _PERCENT, 1.0)
-        return self._s._place(side, _MARKET, _REDUCE, _PERCENT, float(portion))
+        """``trade.close(portion)`` for every open lot, the newest first, as backtesting.py's
+        ``Position.close`` (one market order per lot, each fill recorded as its own trade);
+        the last order placed, or None when flat."""
+        last = None
+        for t in reversed(self._s.trades):
+            last = t.close(portion)
+        return last
 
     def __repr__(self) -> str:
         return f"<Position {self.size}>"
@@ -378,7 +377,7 @@ class Strategy:
         if self.exclusive_orders:  # backtesting.py's exclusive_orders: the new order replaces the rest
             for o in self.orders:
                 o.cancel()
-            for t in self.trades:
+            for t in reversed(self.trades):  # newest first, as backtesting.py's queue has them
                 t.close()
         nan = math.nan
         return self._place(side, typ, _NET, size_type, amount, nan if limit is None else float(limit),

@@ -9,8 +9,6 @@ impossible orders rejected in the records (not raised), validation before any wo
 from __future__ import annotations
 
 import math
-import warnings
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -20,16 +18,7 @@ import threadx
 from threadx.backtest import Strategy, crossover, run
 from threadx.errors import BacktestError, ValidationError
 
-DATA = Path(__file__).parent / "data"
-
-
-def goog() -> pd.DataFrame:
-    df = pd.read_csv(DATA / "GOOG.csv", index_col=0, parse_dates=True)
-    return df[["Open", "High", "Low", "Close", "Volume"]].astype(float)
-
-
-def sma(x, n):
-    return pd.Series(np.asarray(x, dtype=float)).rolling(n).mean().to_numpy()
+from bt_support import bt_run, compare_trades, goog, sma
 
 
 class SmaCross(Strategy):
@@ -67,28 +56,7 @@ class Brackets(Strategy):
 
 
 def _bt_trades(cls_body, df, **kw):
-    bt = pytest.importorskip("backtesting")
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        st = bt.Backtest(df, cls_body, cash=10_000, commission=0.002, **kw).run()
-    return st
-
-
-def _compare(ours, st):
-    # one exit bar may close several lots: backtesting.py records them newest first (each
-    # Trade.close() order goes to the front of its queue), ours in lot order; same fills
-    tr = st._trades.sort_values(["ExitBar", "EntryBar"], kind="stable").reset_index(drop=True)
-    ot = ours.trades.sort_values(["exit_bar", "entry_bar"], kind="stable").reset_index(drop=True)
-    assert len(ot) == len(tr), (len(ot), len(tr))
-    sign = np.where(ot["side"] == "long", 1.0, -1.0)
-    np.testing.assert_array_equal(tr.Size.to_numpy(float), sign * ot["size"].to_numpy())
-    np.testing.assert_array_equal(tr.EntryBar.to_numpy(), ot["entry_bar"].to_numpy())
-    np.testing.assert_array_equal(tr.ExitBar.to_numpy(), ot["exit_bar"].to_numpy())
-    np.testing.assert_allclose(tr.EntryPrice.to_numpy(), ot["entry_price"].to_numpy(), rtol=1e-9)
-    np.testing.assert_allclose(tr.ExitPrice.to_numpy(), ot["exit_price"].to_numpy(), rtol=1e-9)
-    np.testing.assert_allclose(tr.Commission.to_numpy(), ot["fees"].to_numpy(), rtol=1e-9)
-    np.testing.assert_allclose(tr.PnL.to_numpy(), ot["pnl"].to_numpy(), rtol=1e-9, atol=1e-9)
-    np.testing.assert_allclose(st._equity_curve.Equity.to_numpy(), ours.equity.to_numpy(), rtol=1e-9)
+    return bt_run(cls_body, df, cash=10_000, commission=0.002, **kw)
 
 
 def test_smacross_matches_backtesting_py_on_goog():
@@ -112,7 +80,7 @@ def test_smacross_matches_backtesting_py_on_goog():
     st = _bt_trades(BtSmaCross, df)
     ours = run(df, strategy=SmaCross, fees=0.002, close_at_end=False)
     assert len(ours.trades) == 93
-    _compare(ours, st)
+    compare_trades(ours, st)
     assert ours.equity.iloc[-1] == pytest.approx(56263.51934, abs=1e-6)
 
 
@@ -138,7 +106,7 @@ def test_brackets_and_a_moved_stop_match_backtesting_py():
     ours = run(df, strategy=Brackets, fees=0.002, close_at_end=False)
     reasons = set(ours.trades["exit_reason"])
     assert {"stop_loss", "take_profit"} <= reasons, reasons
-    _compare(ours, st)
+    compare_trades(ours, st)
 
 
 def test_parameters_from_params_and_the_same_trades_as_signals():
@@ -309,7 +277,7 @@ def test_cooldown_after_a_stop_loss_matches_backtesting_py():
     st = _bt_trades(BtCooldown, df)
     ours = run(df, strategy=Cooldown, fees=0.002, close_at_end=False)
     assert (ours.trades["exit_reason"] == "stop_loss").sum() >= 3
-    _compare(ours, st)
+    compare_trades(ours, st)
     # the cooldown matters: without it the trades differ
     free = run(df, strategy=Cooldown, params={"cool": 0}, fees=0.002, close_at_end=False)
     assert len(free.trades) != len(ours.trades)
@@ -386,7 +354,7 @@ def test_pyramiding_and_a_trades_partial_close_match_backtesting_py():
     ours = run(df, strategy=Pyramid, fees=0.002, close_at_end=False)
     sizes = set(ours.trades["size"])
     assert {3.0, 10.0} <= sizes, sizes  # the halves of the 6-unit lots are separate trades
-    _compare(ours, st)
+    compare_trades(ours, st)
 
 
 def test_strategy_parameters_as_keywords():

@@ -13,12 +13,10 @@ import math
 import numpy as np
 import pandas as pd
 import pytest
-
 import threadx
+from bt_support import bt_run, compare_trades, goog, sma
 from threadx.backtest import Strategy, crossover, run
 from threadx.errors import BacktestError, ValidationError
-
-from bt_support import bt_run, compare_trades, goog, sma
 
 
 class SmaCross(Strategy):

@@ -336,17 +336,23 @@ class Trailing(Strategy):
 
 
 # --- test_assertions: the "Assertive" strategy (its trading; the assertions on
-# backtesting.py's own objects are left out)
+# backtesting.py's own objects are left out, and so are its resample_apply indicators: kept
+# in local variables, they do not delay backtesting.py's start, _strategy_indicators)
 
 _FEW_DAYS = pd.Timedelta("3 days")
 
 
-def weekly_sma(close: Any, index: Any, n: int) -> np.ndarray:
-    """backtesting.lib.resample_apply('W', SMA, close, n): the SMA of the weekly last closes,
-    forward-filled onto the bars (only its warm-up matters here: it delays the start)."""
-    s = pd.Series(np.asarray(close), index=pd.DatetimeIndex(np.asarray(index)))
-    weekly = SMA(s.resample("W", label="right").agg("last"), n)
-    return weekly.reindex(s.index.union(weekly.index)).ffill().reindex(s.index).to_numpy()
+def resampled(rule: str, func: Any, series: Any, index: Any, *args: Any) -> np.ndarray:
+    """backtesting.lib.resample_apply(rule, func, series, *args) for threadx's ``self.I``: ``func``
+    of the series' last value per period (``label="right"``, empty periods dropped), forward
+    filled back onto the bars."""
+    s = pd.Series(np.asarray(series, dtype=float), index=pd.DatetimeIndex(np.asarray(index)))
+    periods = s.resample(rule, label="right").agg("last").dropna()
+    out = func(periods, *args)
+    out = out if isinstance(out, pd.Series) else pd.Series(np.asarray(out), index=periods.index)
+    if not isinstance(out.index, pd.DatetimeIndex):
+        out.index = periods.index
+    return out.reindex(index=s.index.union(periods.index), method="ffill").reindex(s.index).to_numpy()
 
 
 class AssertiveBody:
@@ -369,8 +375,6 @@ class AssertiveBody:
 class BtAssertive(AssertiveBody, bt.Strategy):
     def init(self):
         self.sma = self.I(SMA, self.data.Close, 10)
-        bt.lib.resample_apply("W", SMA, self.data.Close, 3)
-        bt.lib.resample_apply("W", SMA, self.sma, 3)
 
     def cancel_entries(self):
         for order in self.orders:
@@ -381,8 +385,6 @@ class BtAssertive(AssertiveBody, bt.Strategy):
 class Assertive(AssertiveBody, Strategy):
     def init(self):
         self.sma = self.I(SMA, self.data.Close, 10)
-        self.I(weekly_sma, self.data.Close, self.data.index, 3)
-        self.I(weekly_sma, self.sma, self.data.index, 3)
 
     def cancel_entries(self):
         for order in self.orders:  # threadx's self.orders holds no bracket child
@@ -432,6 +434,98 @@ class Commissions:
     def next(self):
         if len(self.data) == 2:
             self.buy(size=100, tp=3)
+
+
+# --- backtesting.py's documented strategies (doc/examples) that use stops
+
+
+class BtSignalTrailing(bt.lib.SignalStrategy, TrailingStrategy):
+    """"Library of Composable Base Strategies": SmaCross as a SignalStrategy with a 2-ATR trail."""
+
+    n1 = 10
+    n2 = 25
+
+    def init(self):
+        super().init()
+        sma1 = self.I(SMA, self.data.Close, self.n1)
+        sma2 = self.I(SMA, self.data.Close, self.n2)
+        signal = (pd.Series(sma1) > sma2).astype(int).diff().fillna(0)
+        signal = signal.replace(-1, 0)
+        self.set_signal(entry_size=signal * .95)
+        self.set_trailing_sl(2)
+
+
+class SignalTrailing(Strategy):
+    """The same in threadx: 95 % of the cash on each SMA 10/25 cross up; each bar first every
+    trade's stop is raised to close - 2 ATR(100) (TrailingStrategy.next runs before
+    SignalStrategy's entry). The SMAs and the entry sizes are plain arrays, not ``self.I``:
+    backtesting.py's warm-up counts only the indicators kept as attributes of the strategy
+    (``_strategy_indicators``) and not scatter ones, so none here: it starts at bar 1."""
+
+    n1 = 10
+    n2 = 25
+    n_atr = 2.0
+
+    def init(self):
+        close = np.asarray(self.data.Close)
+        sma1, sma2 = SMA(close, self.n1), SMA(close, self.n2)
+        signal = (sma1 > sma2).astype(int).diff().fillna(0)
+        self.entry_size = (signal.replace(-1, 0) * .95).to_numpy()
+        self.atr = atr_bfilled(self.data.High, self.data.Low, self.data.Close, 100)
+
+    def next(self):
+        j = len(self.data) - 1
+        for trade in self.trades:
+            level = float(self.data.Close[j]) - self.atr[j] * self.n_atr
+            trade.sl = level if math.isnan(trade.sl) else max(trade.sl, level)
+        if self.entry_size[j] > 0:
+            self.buy(size=self.entry_size[j])
+
+
+def rsi(array: Any, n: int) -> pd.Series:
+    """The "Multiple Time Frames" example's RSI ("approximate; good enough")."""
+    gain = pd.Series(array).diff()
+    loss = gain.copy()
+    gain[gain < 0] = 0
+    loss[loss > 0] = 0
+    rs = gain.ewm(n).mean() / loss.abs().ewm(n).mean()
+    return 100 - 100 / (1 + rs)
+
+
+class SystemBody:
+    """"Multiple Time Frames": long with an 8 % stop-loss when the daily and weekly RSI are
+    above 70 and the SMAs are stacked; out when the close falls 2 % under the SMA 10."""
+
+    d_rsi = 30
+    w_rsi = 30
+    level = 70
+
+    def init(self):
+        self.ma10 = self.I(SMA, self.data.Close, 10)
+        self.ma20 = self.I(SMA, self.data.Close, 20)
+        self.ma50 = self.I(SMA, self.data.Close, 50)
+        self.ma100 = self.I(SMA, self.data.Close, 100)
+        self.daily_rsi = self.I(rsi, self.data.Close, self.d_rsi)
+        self.weekly_rsi = self.weekly(rsi, self.w_rsi)
+
+    def next(self):
+        price = self.data.Close[-1]
+        if (not self.position and self.daily_rsi[-1] > self.level and self.weekly_rsi[-1] > self.level
+                and self.weekly_rsi[-1] > self.daily_rsi[-1]
+                and self.ma10[-1] > self.ma20[-1] > self.ma50[-1] > self.ma100[-1] and price > self.ma10[-1]):
+            self.buy(sl=.92 * price)
+        elif price < .98 * self.ma10[-1]:
+            self.position.close()
+
+
+class BtSystem(SystemBody, bt.Strategy):
+    def weekly(self, fn, n):
+        return bt.lib.resample_apply("W-FRI", fn, self.data.Close, n)
+
+
+class System(SystemBody, Strategy):
+    def weekly(self, fn, n):
+        return self.I(resampled, "W-FRI", fn, self.data.Close, self.data.index, n)
 
 
 @coroutine
@@ -608,6 +702,11 @@ CASES = {
     "order_tag": Case(SHORT_DATA, twins("S", order_tag), n_trades=3),
     "wellknown": Case(GOOG, twins("S", Wellknown), bt_kw={"margin": .1}, n_trades=2,
                       expect={"pnl": [23469.0, -34420.0]}),
+    "docs:Strategies Library[SignalStrategy+TrailingStrategy]": Case(
+        GOOG, (BtSignalTrailing, SignalTrailing), bt_kw={"commission": .002}, reasons=frozenset({"stop_loss"})),
+    "docs:Multiple Time Frames[System]": Case(GOOG, (BtSystem, System), bt_kw={"commission": .002},
+                                              reasons=frozenset({"strategy"}),
+                                              stats_marks=_xfail(BUY_AND_HOLD)),
     "compute_stats[SmaCross]": Case(GOOG, twins("SmaCross", SmaCross), n_trades=66, stats_marks=_xfail(BUY_AND_HOLD)),
 }
 

@@ -18,10 +18,18 @@ Mapping of the options (backtesting.py -> threadx): ``cash`` -> ``init_cash``;
 ``trade_on_close=True`` -> ``execution="close"``; ``finalize_trades=True`` (the suite's
 default) -> ``close_at_end=True``; ``margin=m`` -> ``leverage=1/m``;
 ``exclusive_orders=True`` -> the class attribute ``Strategy.exclusive_orders``.
+
+Three tests per case: the trade records (both leaving the last trades open; then the
+original ``finalize_trades=True`` run, whose last trades backtesting.py closes at the last
+bar's open and threadx at its close, a documented rule), the fills (records summed per
+entry/exit bar and price) with the equity curve, and the stats. A difference that is a
+documented threadx rule is a ``skip`` naming it; one that looks like a threadx bug is an
+``xfail(strict=True)`` whose reason says what each library gives.
 """
 
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import dataclass, field
 from typing import Any
@@ -71,15 +79,16 @@ def threadx_options(*, cash: float = 10_000, commission: Any = 0.0, trade_on_clo
     """backtesting.py's ``Backtest`` keywords as ``threadx.backtest.run`` options (the module
     docstring's mapping); ``exclusive_orders`` goes to the strategy class (``twins``)."""
     fixed, rel = commission if isinstance(commission, tuple) else (0.0, commission)
-    return {"init_cash": cash, "fees": rel, "fixed_fees": fixed, "execution": "close" if trade_on_close else "open",
-                "close_at_end": finalize_trades, "leverage": 1.0 / margin}
+    return {"init_cash": cash, "fees": rel, "fixed_fees": fixed, "close_at_end": finalize_trades,
+            "execution": "close" if trade_on_close else "open", "leverage": 1.0 / margin}
 
 
 @dataclass(frozen=True)
 class Case:
     """One ported strategy: its data, the two classes, backtesting.py's keywords (mapped to
     threadx by ``threadx_options``; ``costs`` are threadx-only), and the original test's
-    assertions on the trades (threadx column -> values, in backtesting.py's trade order)."""
+    assertions on the trades (threadx column -> values, in the order of threadx's records),
+    the number of trades and the exit reasons the run must show."""
 
     data: pd.DataFrame
     strategies: tuple[type, type]
@@ -100,6 +109,7 @@ class Case:
 # ============================================================================ the strategies
 
 THE_DAY = pd.Timestamp("2012-10-17 00:00:00")
+THE_DAY_2004 = pd.Timestamp("2004-09-09 00:00:00")
 
 
 class SlSameDayMarket:
@@ -132,7 +142,7 @@ class StopBetweenSlTp:
         pass
 
     def next(self):
-        if self.data.index[-1] == pd.Timestamp("2004-09-09 00:00:00"):
+        if self.data.index[-1] == THE_DAY_2004:
             self.buy(stop=104, sl=103, tp=110)
 
 
@@ -562,13 +572,15 @@ class Wellknown:
     def init(self):
         pass
 
+    days = (pd.Timestamp("Thu 19 Oct 2006"), pd.Timestamp("Thu 30 Oct 2007"), pd.Timestamp("Tue 11 Nov 2008"))
+
     def next(self):
         date = self.data.index[-1]
-        if date == pd.Timestamp("Thu 19 Oct 2006"):
+        if date == self.days[0]:
             self.buy(stop=484, limit=466, size=100)
-        elif date == pd.Timestamp("Thu 30 Oct 2007"):
+        elif date == self.days[1]:
             self.position.close()
-        elif date == pd.Timestamp("Tue 11 Nov 2008"):
+        elif date == self.days[2]:
             self.sell(stop=self.data.Low, limit=324.90, size=200)
 
 
@@ -723,6 +735,12 @@ def _bt_only(kw: dict[str, Any]) -> dict[str, Any]:
     return kw
 
 
+@functools.cache
+def runs(name: str, finalize: bool) -> tuple[pd.Series, Any]:
+    """``run_both`` of the case ``name``, once per test session (three tests read it)."""
+    return run_both(CASES[name], finalize)
+
+
 def run_both(case: Case, finalize: bool) -> tuple[pd.Series, Any]:
     """backtesting.py with ``finalize_trades=finalize`` and threadx with the mapped options."""
     bt_cls, ours_cls = case.strategies
@@ -787,9 +805,9 @@ def test_same_trades_as_backtesting_py(name: str) -> None:
     """Trades and equity curve (both libraries leaving the last trades open), then the run the
     original test made (finalize_trades=True) with its own assertions on threadx's trades."""
     case = CASES[name]
-    st, ours = run_both(case, finalize=False)
+    st, ours = runs(name, finalize=False)
     compare_trades(ours, st, levels=True)
-    st, ours = run_both(case, finalize=True)
+    st, ours = runs(name, finalize=True)
     compare_finalized(ours, st, case.data)
     assert len(ours.trades) > 0
     if case.n_trades is not None:
@@ -811,8 +829,7 @@ def _fills(trades: pd.DataFrame, cols: list[str], size: pd.Series, pnl: pd.Serie
 @pytest.mark.parametrize("name", _marked("fills_marks"))
 def test_same_fills_as_backtesting_py(name: str) -> None:
     """The fills (trade records summed per entry/exit bar and price) and the equity curve."""
-    case = CASES[name]
-    st, ours = run_both(case, finalize=False)
+    st, ours = runs(name, finalize=False)
     tr = st._trades
     theirs = _fills(tr, ["EntryBar", "ExitBar", "EntryPrice", "ExitPrice"], tr.Size, tr.PnL)
     ot = ours.trades
@@ -825,9 +842,8 @@ def test_same_fills_as_backtesting_py(name: str) -> None:
 
 @pytest.mark.parametrize("name", _marked("stats_marks"))
 def test_same_stats_as_backtesting_py(name: str) -> None:
-    case = CASES[name]
-    st, ours = run_both(case, finalize=False)
-    compare_stats(ours.stats, st, isinstance(case.data.index, pd.DatetimeIndex))
+    st, ours = runs(name, finalize=False)
+    compare_stats(ours.stats, st, isinstance(CASES[name].data.index, pd.DatetimeIndex))
 
 
 @pytest.mark.xfail(strict=True, reason=(
@@ -836,7 +852,6 @@ def test_same_stats_as_backtesting_py(name: str) -> None:
     "backtesting.py's trades have Tag, the tag of the order that opened the trade"))
 def test_trade_tags_as_backtesting_py() -> None:
     """test_order_tag: the trades carry the tag of the order that opened them."""
-    case = CASES["order_tag"]
-    st, ours = run_both(case, finalize=True)
+    st, ours = runs("order_tag", finalize=True)
     assert list(st._trades.Tag) == [1, 1, 2]
     assert list(ours.trades["tag"]) == [1, 1, 2]

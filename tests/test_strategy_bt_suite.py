@@ -855,3 +855,22 @@ def test_trade_tags_as_backtesting_py() -> None:
     st, ours = runs("order_tag", finalize=True)
     assert list(st._trades.Tag) == [1, 1, 2]
     assert list(ours.trades["tag"]) == [1, 1, 2]
+
+
+@pytest.mark.xfail(strict=True, reason=(
+    "threadx bug: pd.Series(self.data.Close) (backtesting.lib.TrailingStrategy.set_atr_periods "
+    "writes pd.Series(self.data.Close).shift(1)) is a Series of ONE element holding the revealed "
+    "array, a silent wrong answer; np.asarray(self.data.Close) and backtesting.py's "
+    "pd.Series(self.data.Close) give the closes"))
+def test_a_pandas_series_of_revealed_data_is_the_closes() -> None:
+    seen: list[int] = []
+
+    class Ported(Strategy):
+        def init(self):
+            seen.append(len(pd.Series(self.data.Close)))
+
+        def next(self):
+            pass
+
+    run(SHORT_DATA, strategy=Ported)
+    assert seen == [len(SHORT_DATA)]

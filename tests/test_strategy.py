@@ -10,26 +10,14 @@ from __future__ import annotations
 
 import math
 import warnings
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
-
 import threadx
+from bt_support import bt_run, compare_trades, goog, sma
 from threadx.backtest import Strategy, crossover, run
 from threadx.errors import BacktestError, ValidationError
-
-DATA = Path(__file__).parent / "data"
-
-
-def goog() -> pd.DataFrame:
-    df = pd.read_csv(DATA / "GOOG.csv", index_col=0, parse_dates=True)
-    return df[["Open", "High", "Low", "Close", "Volume"]].astype(float)
-
-
-def sma(x, n):
-    return pd.Series(np.asarray(x, dtype=float)).rolling(n).mean().to_numpy()
 
 
 class SmaCross(Strategy):
@@ -67,28 +55,7 @@ class Brackets(Strategy):
 
 
 def _bt_trades(cls_body, df, **kw):
-    bt = pytest.importorskip("backtesting")
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        st = bt.Backtest(df, cls_body, cash=10_000, commission=0.002, **kw).run()
-    return st
-
-
-def _compare(ours, st):
-    # in backtesting.py's record order: one exit bar closing several lots records them newest
-    # first (each Trade.close() order goes to the front of its queue; position.close() here
-    # places them newest first)
-    tr, ot = st._trades.reset_index(drop=True), ours.trades
-    assert len(ot) == len(tr), (len(ot), len(tr))
-    sign = np.where(ot["side"] == "long", 1.0, -1.0)
-    np.testing.assert_array_equal(tr.Size.to_numpy(float), sign * ot["size"].to_numpy())
-    np.testing.assert_array_equal(tr.EntryBar.to_numpy(), ot["entry_bar"].to_numpy())
-    np.testing.assert_array_equal(tr.ExitBar.to_numpy(), ot["exit_bar"].to_numpy())
-    np.testing.assert_allclose(tr.EntryPrice.to_numpy(), ot["entry_price"].to_numpy(), rtol=1e-9)
-    np.testing.assert_allclose(tr.ExitPrice.to_numpy(), ot["exit_price"].to_numpy(), rtol=1e-9)
-    np.testing.assert_allclose(tr.Commission.to_numpy(), ot["fees"].to_numpy(), rtol=1e-9)
-    np.testing.assert_allclose(tr.PnL.to_numpy(), ot["pnl"].to_numpy(), rtol=1e-9, atol=1e-9)
-    np.testing.assert_allclose(st._equity_curve.Equity.to_numpy(), ours.equity.to_numpy(), rtol=1e-9)
+    return bt_run(cls_body, df, cash=10_000, commission=0.002, **kw)
 
 
 def test_smacross_matches_backtesting_py_on_goog():
@@ -112,7 +79,7 @@ def test_smacross_matches_backtesting_py_on_goog():
     st = _bt_trades(BtSmaCross, df)
     ours = run(df, strategy=SmaCross, fees=0.002, close_at_end=False)
     assert len(ours.trades) == 93
-    _compare(ours, st)
+    compare_trades(ours, st)
     assert ours.equity.iloc[-1] == pytest.approx(56263.51934, abs=1e-6)
 
 
@@ -138,7 +105,7 @@ def test_brackets_and_a_moved_stop_match_backtesting_py():
     ours = run(df, strategy=Brackets, fees=0.002, close_at_end=False)
     reasons = set(ours.trades["exit_reason"])
     assert {"stop_loss", "take_profit"} <= reasons, reasons
-    _compare(ours, st)
+    compare_trades(ours, st)
 
 
 def test_parameters_from_params_and_the_same_trades_as_signals():
@@ -309,7 +276,7 @@ def test_cooldown_after_a_stop_loss_matches_backtesting_py():
     st = _bt_trades(BtCooldown, df)
     ours = run(df, strategy=Cooldown, fees=0.002, close_at_end=False)
     assert (ours.trades["exit_reason"] == "stop_loss").sum() >= 3
-    _compare(ours, st)
+    compare_trades(ours, st)
     # the cooldown matters: without it the trades differ
     free = run(df, strategy=Cooldown, params={"cool": 0}, fees=0.002, close_at_end=False)
     assert len(free.trades) != len(ours.trades)
@@ -386,7 +353,7 @@ def test_pyramiding_and_a_trades_partial_close_match_backtesting_py():
     ours = run(df, strategy=Pyramid, fees=0.002, close_at_end=False)
     sizes = set(ours.trades["size"])
     assert {3.0, 10.0} <= sizes, sizes  # the halves of the 6-unit lots are separate trades
-    _compare(ours, st)
+    compare_trades(ours, st, ordered=True)
 
 
 class PyramidHalves(Strategy):
@@ -440,7 +407,7 @@ def test_position_close_portion_per_lot_with_fixed_fees_matches_backtesting_py()
     ours = run(df, strategy=PyramidHalves, fees=0.002, fixed_fees=1.0, init_cash=10_000, close_at_end=False)
     assert {4.0, 3.0, 2.0} <= set(ours.trades["size"])  # halves of 8, 5 (round(2.5) = 2) and 5
     tr, ot = st._trades.reset_index(drop=True), ours.trades
-    assert len(ot) == len(tr) > 20
+    assert len(ot) == len(tr) > 20  # and in backtesting.py's record order: the newest lot first
     sign = np.where(ot["side"] == "long", 1.0, -1.0)
     np.testing.assert_array_equal(tr.Size.to_numpy(float), sign * ot["size"].to_numpy())
     for a, b in (("EntryBar", "entry_bar"), ("ExitBar", "exit_bar"), ("EntryPrice", "entry_price"),

@@ -275,6 +275,7 @@ py::dict trades_out(const std::vector<Trade>& r) {
     TX_COL(d, Trade, double, "sl", x.sl);
     TX_COL(d, Trade, double, "tp", x.tp);
     TX_COL(d, Trade, double, "tsl", x.tsl);
+    TX_COL(d, Trade, std::int64_t, "tag", x.tag);
     return d;
 }
 

@@ -310,6 +310,7 @@ void Book::close_units(std::int64_t lot_id, double units, double f, double fee_p
     t.sl = L.sl;
     t.tp = L.tp;
     t.tsl = tsl_level(L);
+    t.tag = orders_[static_cast<std::size_t>(L.parent)].tag;
     trades_.push_back(t);
     L.size -= units;
     if (L.size <= 1e-12 * std::max(1.0, units)) {

@@ -213,8 +213,10 @@ class OrdersResult:
     records with a ``symbol`` column (docs/orders.md § 9)."""
 
     def __init__(self, index: pd.Index, syms: list[str], groups: list[list[str]], raw: list[dict[str, Any]],
-                 close: dict[str, np.ndarray], periods_per_year: float | None) -> None:
+                 close: dict[str, np.ndarray], periods_per_year: float | None,
+                 first_bars: dict[str, int] | None = None) -> None:
         self.index = index
+        self._first_bars = first_bars or {}
         self.symbols = syms
         self._groups = groups
         self._raw = raw
@@ -279,7 +281,8 @@ class OrdersResult:
     @cached_property
     def stats(self) -> pd.Series | pd.DataFrame:
         """docs/backtest.md's statistics of each group's equity and trades (the close is the
-        first symbol's of the group, for the buy-and-hold return)."""
+        first symbol's of the group, for the buy-and-hold return, which a ``Strategy`` run
+        starts at its warm-up bar, the first with every indicator's value, as backtesting.py)."""
         from threadx.backtest._stats import compute_stats, stats_frame
 
         rows = []
@@ -288,7 +291,8 @@ class OrdersResult:
             t = trades if len(self._groups) == 1 else trades[trades["symbol"].isin(names)]
             rows.append(compute_stats(pd.Series(g["equity"], index=self.index), t,
                                       pd.Series(self._close[names[0]], index=self.index),
-                                      periods_per_year=self._ppy))
+                                      periods_per_year=self._ppy,
+                                      first_bar=min(self._first_bars.get(names[0], 0), len(self.index) - 1)))
         if len(rows) == 1:
             return rows[0]
         frame = stats_frame(rows)
@@ -426,14 +430,15 @@ def run_checked(job: StrategyRun) -> OrdersResult:
     from threadx.backtest._strategy import run_strategy
 
     options, symbols = job.options, job.symbols
-    groups, raw = run_strategy(symbols, job.strategy, job.params, job.costs, init_cash=options["init_cash"],
+    groups, raw, first_bars = run_strategy(symbols, job.strategy, job.params, job.costs,
+                                           init_cash=options["init_cash"],
                                execution=options["execution"], intrabar=options["intrabar"],
                                close_at_end=options["close_at_end"], cash_sharing=job.cash_sharing,
                                cancel=job.cancel)
     syms = list(symbols)
     first = symbols[syms[0]]
     return OrdersResult(first.index, syms, groups, raw, {s: symbols[s].close for s in syms},
-                        options.get("periods_per_year"))
+                        options.get("periods_per_year"), first_bars)
 
 
 def strategy_result(data: Any, strategy: Any, params: Any, costs: Any, *, arrays: dict[str, Any],

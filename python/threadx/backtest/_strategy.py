@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import inspect
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any, NamedTuple
 
 import numpy as np
@@ -59,12 +59,21 @@ class _Revealed:
     def __len__(self) -> int:
         return self._s._j + 1
 
+    def __iter__(self) -> Iterator[Any]:
+        return iter(self._a[: self._s._j + 1])
+
     def __array__(self, dtype: Any = None, copy: Any = None) -> np.ndarray:
         return np.asarray(self._a[: self._s._j + 1], dtype=dtype)
 
     @property
     def values(self) -> np.ndarray:
         return self._a[: self._s._j + 1]
+
+    @property
+    def s(self) -> pd.Series:
+        """The values so far as a Series on the bars' index (backtesting.py's ``.s``)."""
+        idx = self._s.data.index
+        return pd.Series(self.values, index=pd.Index(idx.values), name=self.name)
 
     def __repr__(self) -> str:
         return f"<{self.name} at bar {self._s._j}: {self[-1]!r}>"
@@ -159,12 +168,17 @@ class Order:
 class Trade:
     """An open lot (docs/orders.md § 6): its ``size`` (signed), ``entry_price``,
     ``entry_bar``, and ``sl``/``tp`` levels, which can be set (NaN or None removes one);
-    ``close(portion)`` closes part of this lot."""
+    ``close(portion)`` closes part of this lot; ``tag`` is the tag of the order that opened it."""
 
     def __init__(self, strategy: Strategy, rec: tuple[Any, ...]) -> None:
         self._s = strategy
-        self.id, d, size, self.entry_bar, self.entry_price, self._sl, self._tp, _, _ = rec
+        self.id, d, size, self.entry_bar, self.entry_price, self._sl, self._tp, self._parent, _ = rec
         self.size = d * size
+
+    @property
+    def tag(self) -> int | None:
+        tag = int(self._s._book().order(self._parent)[11])
+        return None if tag < 0 else tag
 
     @property
     def is_long(self) -> bool:
@@ -530,8 +544,10 @@ def _frames(symbols: dict[str, Any]) -> dict[str, dict[str, np.ndarray]]:
 
 def run_strategy(symbols: dict[str, Any], cls: type[Strategy], params: dict[str, Any], costs: dict[str, Any],
                  *, init_cash: float, execution: str, intrabar: str, close_at_end: bool, cash_sharing: bool,
-                 cancel: Any) -> tuple[list[list[str]], list[dict[str, Any]]]:
-    """Runs ``cls`` on each symbol (its own instance) on the core; the groups and raw results."""
+                 cancel: Any) -> tuple[list[list[str]], list[dict[str, Any]], dict[str, int]]:
+    """Runs ``cls`` on each symbol (its own instance) on the core; the groups, the raw results
+    and each symbol's first trading bar (the bar at which every indicator has a value:
+    backtesting.py's ``_indicator_warmup_nbars``, where its Buy & Hold starts)."""
     syms = list(symbols)
     first = symbols[syms[0]]
     made = strategy_symbols(cls, params, _frames(symbols), first.index)
@@ -543,5 +559,5 @@ def run_strategy(symbols: dict[str, Any], cls: type[Strategy], params: dict[str,
     groups: list[list[str]] = [syms] if cash_sharing else [[s] for s in syms]
     raw = _orders.run_groups([[entries[s] for s in g] for g in groups], init_cash=init_cash, execution=execution,
                              intrabar=intrabar, close_at_end=close_at_end, cancel=cancel)
-    return groups, raw
+    return groups, raw, {sym: strategy.warmup() - 1 for sym, (strategy, _) in zip(syms, made)}
 

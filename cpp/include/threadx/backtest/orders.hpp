@@ -110,6 +110,7 @@ struct Trade {
     std::int64_t entry_bar = 0, exit_bar = 0;
     double entry_price = kNaN, exit_price = kNaN, fees = 0, borrow = 0, funding = 0, pnl = 0, ret = 0;
     double sl = kNaN, tp = kNaN, tsl = kNaN;
+    std::int64_t tag = kNone;  // the tag of the order that opened the lot
 };
 
 struct Charge {

@@ -76,15 +76,54 @@ SweepPlan sweep_validate(const std::string& strategy, bool short_side, const py:
     return plan;
 }
 
+// The bars a plan runs on: float64 columns of one length, at least the plan's n_bars.
+Bars plan_bars(const SweepPlan& plan, const py::array& open, const py::array& high, const py::array& low,
+               const py::array& close, FieldErrors& errors) {
+    Bars bars = bars_of(open, high, low, close, errors);
+    if (bars.open && bars.n < plan.n_bars)
+        errors.add("close", repr(static_cast<long long>(bars.n)) + " bars",
+                   "must hold at least the " + std::to_string(plan.n_bars) + " bars the plan was validated for");
+    return bars;
+}
+
+SweepSpec spec_of(const SweepPlan& plan) {
+    SweepSpec spec;
+    spec.strategy = plan.strategy;
+    spec.short_side = plan.short_side;
+    spec.combos = plan.combos.data();
+    spec.n_combos = plan.n_combos();
+    spec.params = plan.params;
+    return spec;
+}
+
+// The signals of the plan's combination `row` on these bars: a (4, n) bool array (entries,
+// exits, short entries, short exits), as the sweep makes them.
+py::array_t<bool> sweep_signals_run(const SweepPlan& plan, const py::array& open, const py::array& high,
+                                    const py::array& low, const py::array& close, std::int64_t row,
+                                    const CancelToken* cancel) {
+    FieldErrors errors;
+    const Bars bars = plan_bars(plan, open, high, low, close, errors);
+    if (row < 0 || row >= plan.n_combos())
+        errors.add("row", repr(static_cast<long long>(row)), "must index the plan's combinations");
+    errors.throw_if_any();
+    validate(bars, errors);
+    errors.throw_if_any();
+    py::array_t<bool> out({py::ssize_t{4}, static_cast<py::ssize_t>(bars.n)});
+    auto* dst = reinterpret_cast<std::uint8_t*>(out.mutable_data());
+    const SweepSpec spec = spec_of(plan);
+    {
+        py::gil_scoped_release release;
+        sweep_signals(bars, spec, row, dst, cancel);
+    }
+    return out;
+}
+
 py::dict sweep_run(const SweepPlan& plan, const py::array& open, const py::array& high, const py::array& low,
                    const py::array& close, double periods_per_year, double years, const py::object& rows, bool keep_equity,
                    bool keep_trades, Progress* progress, const CancelToken* cancel) {
     FieldErrors errors;
-    Bars bars = bars_of(open, high, low, close, errors);
+    Bars bars = plan_bars(plan, open, high, low, close, errors);
     const std::int64_t n = bars.n;
-    if (bars.open && n < plan.n_bars)
-        errors.add("close", repr(static_cast<long long>(n)) + " bars",
-                   "must hold at least the " + std::to_string(plan.n_bars) + " bars the plan was validated for");
     std::vector<double> picked;  // the plan's rows `rows` (indices checked: they address the plan's copy)
     if (!rows.is_none()) {
         const auto r = py::cast<CArray<std::int64_t>>(rows);
@@ -103,12 +142,11 @@ py::dict sweep_run(const SweepPlan& plan, const py::array& open, const py::array
     errors.throw_if_any();
     validate(bars, errors);
     errors.throw_if_any();
-    SweepSpec spec;
-    spec.strategy = plan.strategy;
-    spec.short_side = plan.short_side;
-    spec.combos = rows.is_none() ? plan.combos.data() : picked.data();
-    spec.n_combos = rows.is_none() ? plan.n_combos() : static_cast<std::int64_t>(picked.size()) / plan.n_params;
-    spec.params = plan.params;
+    SweepSpec spec = spec_of(plan);
+    if (!rows.is_none()) {
+        spec.combos = picked.data();
+        spec.n_combos = static_cast<std::int64_t>(picked.size()) / plan.n_params;
+    }
     spec.periods_per_year = periods_per_year;
     spec.years = years;
     const auto ns = static_cast<py::ssize_t>(sweep_stat_names().size());
@@ -158,6 +196,9 @@ void bind_sweep(py::module_& m) {
           py::arg("periods_per_year"), py::arg("years"), py::arg("rows") = py::none(), py::arg("keep_equity") = false,
           py::arg("keep_trades") = false, py::arg("progress") = nullptr, py::arg("cancel") = nullptr,
           "Run a SweepPlan on one set of bars (all its combinations, or its `rows`; GIL released).");
+    m.def("sweep_signals", &sweep_signals_run, py::arg("plan"), py::arg("open"), py::arg("high"), py::arg("low"),
+          py::arg("close"), py::arg("row"), py::arg("cancel") = nullptr,
+          "The (4, n) bool signals (entries, exits, short entries, short exits) of the plan's combination `row`.");
 }
 
 }  // namespace threadx::bind

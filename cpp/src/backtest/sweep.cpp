@@ -362,4 +362,23 @@ void sweep(const Bars& bars, const SweepSpec& spec, const SweepOut& out, const C
         for (auto& t : trades_of) out.trades->insert(out.trades->end(), t.begin(), t.end());
 }
 
+void sweep_signals(const Bars& bars, const SweepSpec& spec, std::int64_t row, std::uint8_t* out,
+                   const CancelToken* token) {
+    const auto np = static_cast<std::int64_t>(strategy_params(spec.strategy).size());
+    const double* c = spec.combos + row * np;
+    const Indicators ind(bars, spec.strategy, c, 1, np, token);
+    Signals sig(bars.n);
+    const CancelCheck check(token);
+    const SimInputs in = sig.make(bars, spec.strategy, spec.short_side, c, ind, check);
+    const std::int64_t n = bars.n;
+    std::copy(in.entries.data, in.entries.data + n, out);
+    std::copy(in.exits.data, in.exits.data + n, out + n);
+    if (spec.short_side) {
+        std::copy(in.short_entries.data, in.short_entries.data + n, out + 2 * n);
+        std::copy(in.short_exits.data, in.short_exits.data + n, out + 3 * n);
+    } else {
+        std::fill(out + 2 * n, out + 4 * n, std::uint8_t{0});
+    }
+}
+
 }  // namespace threadx::backtest

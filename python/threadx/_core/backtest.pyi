@@ -71,6 +71,15 @@ def sweep(
     progress: SweepProgress | None = ...,
     cancel: CancelToken | None = ...,
 ) -> dict[str, Any]: ...
+def sweep_signals(
+    plan: SweepPlan,
+    open: npt.NDArray[np.float64],
+    high: npt.NDArray[np.float64],
+    low: npt.NDArray[np.float64],
+    close: npt.NDArray[np.float64],
+    row: int,
+    cancel: CancelToken | None = ...,
+) -> npt.NDArray[np.bool_]: ...
 def rebalance(
     open: npt.NDArray[np.float64],
     high: npt.NDArray[np.float64],

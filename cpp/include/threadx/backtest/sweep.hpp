@@ -49,4 +49,11 @@ void validate(const SweepSpec& spec, std::int64_t n_bars, FieldErrors& errors);
 // for (the options and combinations are not checked again).
 void sweep(const Bars& bars, const SweepSpec& spec, const SweepOut& out, const CancelToken* token);
 
+// The signals of combination row `row` of a validated spec on `bars`, as the sweep makes
+// them: four byte columns of bars.n each in `out` (entries, exits, short entries, short
+// exits; the short ones all 0 without the short side).  For walk-forward runs, which
+// trade one combination per fold.
+void sweep_signals(const Bars& bars, const SweepSpec& spec, std::int64_t row, std::uint8_t* out,
+                   const CancelToken* token);
+
 }  // namespace threadx::backtest

@@ -294,6 +294,7 @@ class _Splitter:
         assert bars is not None
         _bars_of_data(self.purge, "purge", bars, errors)
         _bars_of_data(self.embargo, "embargo", bars, errors)
+        errors.raise_if_any()  # the checks of the folds below take purge and embargo as valid
         splits = self._split(bars, errors)
         errors.raise_if_any()
         return splits
@@ -349,8 +350,8 @@ class _Splitter:
             y = s.fold
             ax.broken_barh([(a, b - a) for a, b in _runs(s.train)], (y - 0.35, 0.7), color="tab:blue")
             ax.broken_barh([(a, b - a) for a, b in _runs(s.test)], (y - 0.35, 0.7), color="tab:orange")
-            for span in s.spans:
-                ax.hlines(y + 0.45, span.warmup_start, span.start, color="black", linewidth=2)
+            ax.hlines([y + 0.45] * len(s.spans), [sp.warmup_start for sp in s.spans], [sp.start for sp in s.spans],
+                      color="black", linewidth=2)
         _plot_axes(ax, splits, index)
         return ax
 

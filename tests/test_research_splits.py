@@ -318,6 +318,9 @@ def test_cpcv_paths_of_the_book() -> None:
     assert cv.paths()[0].tolist() == [0, 0, 1, 2, 3, 4]
     assert cv.paths()[:, 0].tolist() == [0, 1, 2, 3, 4]  # group 0 is in splits (0,1) ... (0,5)
     assert cv.paths()[-1].tolist() == [4, 8, 11, 13, 14, 14]
+    table = cv.describe(60)
+    assert table["test_groups"].tolist() == list(itertools.combinations(range(6), 2))
+    assert table["test_spans"].tolist() == [1 if b == a + 1 else 2 for a, b in table["test_groups"]]
 
 
 # ------------------------------------------------------------------------------------ Split, repr, describe, plot

@@ -422,8 +422,8 @@ class WalkForward(_Splitter):
         purge, warmup = self.purge, self.warmup
         if isinstance(train, int) and _is_int(purge) and int(purge) >= train:
             errors.add("purge", purge, f"leaves no train bar: must be < train ({train})")
-        if isinstance(test, int) and _is_int(warmup) and int(warmup) > test:
-            errors.add("warmup", warmup, f"is longer than the test window ({test} bars)")
+        if isinstance(test, int) and _is_int(warmup):
+            _check_warmup(int(warmup), [test], errors)
         errors.raise_if_any()
         object.__setattr__(self, "_windows", (train, test, step))
 
@@ -571,6 +571,12 @@ class CombinatorialPurgedKFold(_Splitter):
                 out[seen[g], g] = fold
                 seen[g] += 1
         return out
+
+    def describe(self, index: IndexLike) -> pd.DataFrame:
+        """:meth:`_Splitter.describe` plus ``test_groups``, the groups each fold tests."""
+        table = super().describe(index)
+        table["test_groups"] = self.combinations()
+        return table
 
     def groups(self, index: IndexLike) -> list[range]:
         """The positions of each group over ``index``."""

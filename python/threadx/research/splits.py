@@ -32,7 +32,7 @@ from __future__ import annotations
 import datetime as _dt
 import itertools
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, NamedTuple, TypeVar, Union
 
@@ -56,7 +56,6 @@ Length = Union[int, str, pd.Timedelta, _dt.timedelta, np.timedelta64]
 IndexLike = Union[pd.Index, pd.Series, pd.DataFrame, int]
 """What ``split`` takes: a bar index, a Series/DataFrame (its index), or a number of bars."""
 
-Positions = Union[np.ndarray, Sequence[int], range, slice]
 T = TypeVar("T")
 
 
@@ -258,6 +257,7 @@ def _bars_of_data(value: int, name: str, bars: _Bars, errors: FieldErrors) -> No
 
 
 def _check_warmup(warmup: int, sizes: Iterable[int], errors: FieldErrors) -> None:
+    """The warm-up may not be longer than a test window (``sizes``: each window's bars)."""
     shortest = min(sizes, default=warmup)
     if warmup > shortest:
         errors.add("warmup", warmup, f"is longer than the shortest test window ({shortest} bars)")
@@ -285,8 +285,9 @@ class _Splitter:
     def split(self, index: IndexLike) -> list[Split]:
         """The splits over ``index`` (a pandas Index, a Series/DataFrame, or a number of bars), in fold order.
 
-        Every problem with the options and the index is raised at once, as a
-        ``ValidationError``, before any split is returned.
+        Every problem is a ``ValidationError`` naming the field and its value, raised before any
+        split is returned: the options were checked when the splitter was made; the index, then
+        purge and embargo against it, then the folds' layout (each stage listing all its problems).
         """
         errors = FieldErrors()
         bars = _as_bars(index, errors)

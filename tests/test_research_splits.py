@@ -356,6 +356,8 @@ def test_split_built_by_hand_is_checked() -> None:
     ({"train": slice(0, None), "test": slice(3, 5, 2)}, ["train", "test"]),
     ({"train": [[0, 1]], "test": "ab"}, ["train", "test"]),
     ({"train": [0], "test": [1], "fold": True}, ["fold"]),
+    ({"train": range(0, 2**62), "test": slice(0.0, 2)}, ["train", "test"]),
+    ({"train": np.array([2**64 - 1], dtype=np.uint64), "test": [2**70]}, ["train", "test"]),
 ])
 def test_bad_split_names_the_field(kwargs: dict[str, Any], fields: list[str]) -> None:
     with pytest.raises(ValidationError) as info:
@@ -384,6 +386,9 @@ def test_plot_draws_one_row_per_fold() -> None:
         assert ax.get_xticklabels()[0].get_text().startswith("2020-01-01")
     finally:
         plt.close(ax.figure)
+    with pytest.raises(ValidationError) as info:
+        cv.plot(index, ax="left")
+    assert info.value.fields == ["ax"]
 
 
 def test_plot_without_matplotlib_names_the_extra() -> None:
@@ -416,6 +421,7 @@ def test_plot_without_matplotlib_names_the_extra() -> None:
     (lambda: CombinatorialPurgedKFold(n_groups=5, n_test_groups=5), ["n_test_groups"]),
     (lambda: CombinatorialPurgedKFold(n_groups=1, n_test_groups=0), ["n_groups", "n_test_groups"]),
     (lambda: CombinatorialPurgedKFold(n_groups=40, n_test_groups=20), ["n_groups"]),
+    (lambda: CombinatorialPurgedKFold(n_groups=10**18, n_test_groups=10**17), ["n_groups"]),
 ])
 def test_bad_options_are_refused_at_construction(make: Any, fields: list[str]) -> None:
     with pytest.raises(ValidationError) as info:

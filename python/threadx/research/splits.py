@@ -144,13 +144,13 @@ class Split:
 def _positions(value: Any, name: str, errors: FieldErrors) -> np.ndarray | None:
     """``value`` (slice, range, ints) as a read-only, strictly increasing, non-empty int64 array."""
     if isinstance(value, slice):
-        if value.start is None or value.stop is None or value.step not in (None, 1):
-            errors.add(name, value, "a slice of positions needs a start and a stop and no step")
+        if not (_is_int(value.start) and _is_int(value.stop)) or value.step not in (None, 1):
+            errors.add(name, value, "a slice of positions needs an integer start and stop and no step")
             return None
         value = range(value.start, value.stop)
-    try:
-        arr = np.asarray(value)
-    except (TypeError, ValueError):
+    try:  # a range becomes an arange at once (its size checked by numpy), not a Python loop
+        arr = np.arange(value.start, value.stop, value.step) if isinstance(value, range) else np.asarray(value)
+    except (TypeError, ValueError, OverflowError, MemoryError):
         arr = np.asarray([None])
     if arr.ndim != 1 or not (arr.dtype.kind in "iu" or arr.size == 0):
         errors.add(name, value, "must be positions: a 1-D sequence of integers, a range or a slice")
@@ -343,6 +343,12 @@ class _Splitter:
         black line under it; the gaps around a test span are the purge and the embargo.
         """
         plt = require("matplotlib.pyplot", extra="plot", feature="plotting splits")
+        from matplotlib.axes import Axes as _Axes
+
+        errors = FieldErrors()
+        if ax is not None and not isinstance(ax, _Axes):
+            errors.add("ax", ax, "must be None or a matplotlib Axes")
+        errors.raise_if_any()
         splits = self.split(index)
         if ax is None:
             _, ax = plt.subplots(figsize=(10, 0.35 * len(splits) + 1.2))
@@ -543,9 +549,9 @@ class CombinatorialPurgedKFold(_Splitter):
         k = as_int(self.n_test_groups, "n_test_groups", errors, 0, minimum=1)
         if n and k and k >= n:
             errors.add("n_test_groups", self.n_test_groups, f"must be < n_groups ({n}): some group must train")
-        elif n and k and math.comb(n, k) > MAX_SPLITS:
-            errors.add("n_groups", self.n_groups, f"with n_test_groups={k} makes C({n}, {k}) = {math.comb(n, k)} "
-                       f"splits, more than {MAX_SPLITS}")
+        elif n and k and (n > MAX_SPLITS or math.comb(n, k) > MAX_SPLITS):  # C(n, k) >= n: no huge binomial
+            errors.add("n_groups", self.n_groups, f"with n_test_groups={k} makes C({n}, {k}) splits, "
+                       f"more than {MAX_SPLITS}")
         _validate_gaps(self, errors)
         errors.raise_if_any()
 

@@ -1,0 +1,15 @@
+"""Research without look-ahead: splitters over a bar index (walk-forward, purged k-fold, CPCV)."""
+
+from __future__ import annotations
+
+# splits (threadx.research.splits): walk-forward, purged and combinatorial purged k-fold
+from threadx.research.splits import CombinatorialPurgedKFold, PurgedKFold, Span, Split, WalkForward
+
+__all__ = [
+    # splits
+    "CombinatorialPurgedKFold",
+    "PurgedKFold",
+    "Span",
+    "Split",
+    "WalkForward",
+]

@@ -25,7 +25,7 @@ import numpy as np
 import pandas as pd
 
 from threadx import _core
-from threadx._inputs import FieldErrors
+from threadx._inputs import FieldErrors, as_int
 from threadx.backtest import _engine
 from threadx.backtest._stats import compute_stats
 from threadx.backtest._strategy import Strategy
@@ -87,6 +87,13 @@ def _splits_of(splits: Any, index: pd.Index, errors: FieldErrors) -> list[Split]
     return folds
 
 
+def _with_warmup(s: Split, warmup: int) -> Split:
+    """``s`` reading ``warmup`` bars before its test (-1: its own warm-up, or all history)."""
+    if warmup < 0:
+        warmup = s.warmup if s.warmup > 0 else s.test_start
+    return s if warmup == s.warmup else Split(fold=s.fold, train=s.train, test=s.test, warmup=warmup)
+
+
 def _check(strategy: Any, data: Any, boundary: Any, metric: Any, errors: FieldErrors) -> str:
     if not (isinstance(strategy, str) or callable(strategy)):
         errors.add("strategy", strategy, "must be a built-in strategy name, a Strategy subclass or a signal function")
@@ -101,7 +108,7 @@ def _check(strategy: Any, data: Any, boundary: Any, metric: Any, errors: FieldEr
 
 def walk_forward(strategy: Any, data: Any, splits: Any, *, metric: str = "sharpe",
                  constraint: Callable[[pd.DataFrame], Any] | None = None, boundary: str = "close",
-                 periods_per_year: float | None = None, workers: int | None = None,
+                 warmup: int | None = None, periods_per_year: float | None = None, workers: int | None = None,
                  cancel: _core.CancelToken | None = None, **grid_and_options: Any) -> Any:
     """Walk-forward optimisation of ``strategy`` over ``splits`` (see the module docstring).
 
@@ -111,16 +118,22 @@ def walk_forward(strategy: Any, data: Any, splits: Any, *, metric: str = "sharpe
     ``run``'s options.  ``splits``: a splitter (``threadx.research.WalkForward(...)``,
     ``PurgedKFold`` ...) or a list of ``Split``; each test must be one span, the spans in
     order without overlap.  ``data``: one OHLC frame, or a dict of frames (a result per
-    symbol).  Returns a :class:`WalkForwardResult` (a dict of them for a dict of frames).
+    symbol).  ``warmup``: the bars of history a test span's indicators read, ``warmup_start =
+    max(0, test_start - warmup)``; None: the splits' own ``warmup_start`` when they were made
+    with a warm-up, else every bar before the test span.  ``boundary``: "close" (each fold
+    ends flat) or "carry".  Returns a :class:`WalkForwardResult` (a dict of them for a dict
+    of frames).
     """
     if isinstance(data, Mapping) and not isinstance(data, pd.DataFrame):
         return {sym: walk_forward(strategy, frame, splits, metric=metric, constraint=constraint, boundary=boundary,
-                                  periods_per_year=periods_per_year, workers=workers, cancel=cancel,
+                                  warmup=warmup, periods_per_year=periods_per_year, workers=workers, cancel=cancel,
                                   **grid_and_options) for sym, frame in data.items()}
     errors = FieldErrors()
     key = _check(strategy, data, boundary, metric, errors)
+    w = as_int(warmup, "warmup", errors, 0, minimum=0, none=-1)
     folds = _splits_of(splits, data.index, errors) if isinstance(data, pd.DataFrame) else []
     errors.raise_if_any()
+    folds = [_with_warmup(s, w) for s in folds]
     grid, options = _grid_and_options(strategy, grid_and_options)
     chosen = [_choose(strategy, data, s, key, metric, constraint, periods_per_year, workers, cancel, grid, options)
               for s in folds]
@@ -143,7 +156,7 @@ def _choose(strategy: Any, data: pd.DataFrame, s: Split, key: str, metric: str, 
             options: dict[str, Any]) -> tuple[dict[str, Any], float]:
     """The in-sample winner of fold ``s``: its parameters and metric (a sweep on the train bars)."""
     train = data.iloc[s.train]
-    extra = {} if isinstance(strategy, str) else {"workers": workers}
+    extra: dict[str, Any] = {} if isinstance(strategy, str) else {"workers": workers}
     table = sweep(strategy, train, metric=metric, constraint=constraint, top_k=1, periods_per_year=periods_per_year,
                   cancel=cancel, **extra, **grid, **options)
     best = table.iloc[0]
@@ -161,9 +174,10 @@ def _choose(strategy: Any, data: pd.DataFrame, s: Split, key: str, metric: str, 
 _REAL = frozenset(("lower", "upper", "nbdev", "lower_q", "upper_q"))
 
 
-def _last_bar(s: Split, execution: str) -> int:
-    """The bar whose decision closes the fold's position inside the fold (docs: boundary)."""
-    return s.test_stop - (2 if execution == "open" else 1)
+def _last_bar(stop: int, execution: str) -> int:
+    """The bar whose decision closes a fold's position inside the fold (ending at ``stop``):
+    its fill is at the open of the fold's last bar (``execution="open"``) or at its close."""
+    return stop - (2 if execution == "open" else 1)
 
 
 def _out_of_sample(strategy: Any, data: pd.DataFrame, folds: list[Split], chosen: list[tuple[dict[str, Any], float]],
@@ -179,7 +193,8 @@ def _out_of_sample(strategy: Any, data: pd.DataFrame, folds: list[Split], chosen
                                         zip(folds, chosen, strict=True)], boundary, execution)
         res = _engine.run(window, strategy=cls, **opts)
     else:
-        sig = _stitched_signals(strategy, data, folds, chosen, boundary, execution, options, start, cancel)
+        sig: dict[str, Any] = _stitched_signals(strategy, data, folds, chosen, boundary, execution, options, start,
+                                                cancel)
         res = _engine.run(window, **sig, **opts)
     first = folds[0].test_start - start
     equity = res.equity.iloc[first:]
@@ -194,7 +209,7 @@ def _out_of_sample(strategy: Any, data: pd.DataFrame, folds: list[Split], chosen
 
 def _stats(equity: pd.Series, trades: pd.DataFrame, data: pd.DataFrame, offset: int,
            periods_per_year: float | None) -> pd.Series:
-    t = trades[trades["entry_bar"] >= offset].copy()
+    t = trades[(trades["entry_bar"] >= offset) & (trades["exit_bar"] < offset + len(equity))].copy()
     t["entry_bar"] -= offset
     t["exit_bar"] -= offset
     close = _engine.bars_of(data.iloc[offset:offset + len(equity)], FieldErrors())
@@ -230,7 +245,7 @@ def _stitched_signals(strategy: Any, data: pd.DataFrame, folds: list[Split], cho
             if k in sig:
                 out[k][s.test_start - start:s.test_stop - start] = np.asarray(sig[k], dtype=bool)[a:b]
         if boundary == "close":
-            last = _last_bar(s, execution) - start
+            last = _last_bar(s.test_stop, execution) - start
             if last >= s.test_start - start:
                 out["entries"][last:s.test_stop - start] = False
                 out["short_entries"][last:s.test_stop - start] = False
@@ -281,16 +296,19 @@ def _fold_strategy(cls: type[Strategy], spans: Sequence[tuple[int, int, dict[str
             if self._k == len(self._subs) or j < self._subs[self._k][0]:
                 return
             lo, hi, sub = self._subs[self._k]
+            last = _last_bar(hi, execution)
+            if boundary == "close" and j >= last:  # the fold ends flat: no new decision from here
+                if j == last:
+                    for o in self.orders:
+                        o.cancel()
+                    self.position.close()
+                return
             if j >= sub.warmup():
                 sub._j, sub._bk = j, self._bk
                 try:
                     sub.next()
                 finally:
                     sub._bk = None
-            if boundary == "close" and j == hi - (2 if execution == "open" else 1):
-                for o in self.orders:
-                    o.cancel()
-                self.position.close()
 
     WalkForwardStrategy.__qualname__ = f"WalkForward[{cls.__qualname__}]"
     return WalkForwardStrategy

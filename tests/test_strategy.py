@@ -442,3 +442,11 @@ def test_strategy_parameters_as_keywords():
     run(df.iloc[:200], strategy=WithFees)
     with pytest.raises(ValidationError, match="both an option of run"):
         run(df.iloc[:200], strategy=WithFees, fees=0.002)
+
+
+def test_start_and_end_keep_the_bars_of_a_strategy_run():
+    df = goog()
+    cut = run(df, strategy=SmaCross, start="2008-01-01", end="2010-01-01", fees=0.001)
+    sliced = run(df.loc["2008-01-01":"2009-12-31"], strategy=SmaCross, fees=0.001)
+    pd.testing.assert_series_equal(cut.equity, sliced.equity)
+    assert cut.equity.index[0] >= pd.Timestamp("2008-01-01")

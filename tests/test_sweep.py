@@ -207,3 +207,16 @@ def test_sweep_request_validates_runs_round_trips_and_goes_through_the_coordinat
     with pytest.raises(ValidationError) as exc:
         threadx.SweepRequest(strategy="magic", data=BARS)
     assert exc.value.fields == ["strategy"]
+
+
+def test_start_and_end_are_options_of_a_sweep_as_of_run() -> None:
+    """issue 14: sweep(..., start=, end=) was refused although sweep takes run's options."""
+    data = threadx.data.sample()
+    cut = backtest.sweep("sma_cross", data, fast=[5, 10], slow=[30], start="2010-01-01", end="2012-01-01")
+    sliced = backtest.sweep("sma_cross", data.loc["2010-01-01":"2011-12-31"], fast=[5, 10], slow=[30])
+    pd.testing.assert_frame_equal(cut, sliced)
+    whole = backtest.sweep("sma_cross", data, fast=[5, 10], slow=[30])
+    assert not np.allclose(whole["Return [%]"].to_numpy(), cut["Return [%]"].to_numpy())
+    with pytest.raises(ValidationError) as ei:
+        backtest.sweep("sma_cross", data, fast=[5], slow=[30], start="2013-01-01", end="2012-01-01")
+    assert "end" in {e["field"] for e in ei.value.errors}

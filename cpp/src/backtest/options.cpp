@@ -77,9 +77,9 @@ std::vector<Option> make_table() {
         {"periods_per_year", K::PeriodsPerYear, none(), {}, "a finite number > 0, or None to infer it from the index",
          "bars per year for annualised stats", false, true, nullptr, nullptr},
         {"start", K::TimeBound, none(), {}, "a timestamp (a bar position without a DatetimeIndex), before end",
-         "keep the bars with start <= time", false, true, nullptr, nullptr},
+         "keep the bars with start <= time", true, true, nullptr, nullptr},
         {"end", K::TimeBound, none(), {}, "a timestamp (a bar position without a DatetimeIndex), after start",
-         "keep the bars with time < end", false, true, nullptr, nullptr},
+         "keep the bars with time < end", true, true, nullptr, nullptr},
     };
 }
 

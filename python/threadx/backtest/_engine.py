@@ -45,6 +45,15 @@ class Bars:
             return np.asarray(self.index.as_unit("ns").asi8, dtype=np.int64)
         return None
 
+    def between(self, start: Any, end: Any, errors: FieldErrors) -> Bars:
+        """The bars with ``start <= time < end`` (``run``'s ``start``/``end`` rule; either may be None)."""
+        lo, hi = _window(start, end, self, errors)
+        if (lo, hi) == (0, len(self.close)):
+            return self
+        vol = self.volume
+        return Bars(self.open[lo:hi], self.high[lo:hi], self.low[lo:hi], self.close[lo:hi], self.index[lo:hi],
+                    None if vol is None else vol[lo:hi])
+
     def fingerprint(self) -> str:
         h = hashlib.sha256()
         for a in (self.open, self.high, self.low, self.close):

@@ -383,8 +383,7 @@ def from_orders(data: Any, size: Any, *, size_type: Any = "units", order_type: s
 
 
 # Options of run() that only signal runs read; a strategy run refuses them when set.
-SIGNAL_ONLY = ("size", "size_type", "order_type", "expiry", "sl_stop", "tp_stop", "tsl_stop", "tsl_offset", "start",
-               "end")
+SIGNAL_ONLY = ("size", "size_type", "order_type", "expiry", "sl_stop", "tp_stop", "tsl_stop", "tsl_offset")
 STRATEGY_COSTS = ("unit_fee", "unit_fee_min", "unit_fee_max", "spread", "spread_abs", "borrow_rate", "funding",
                   "multiplier", "margin", "max_lots")
 
@@ -408,7 +407,7 @@ def check_strategy_run(data: Any, strategy: Any, params: Any, costs: Any, *, arr
     from threadx.backtest._strategy import check_strategy
 
     errors = FieldErrors()
-    symbols = _symbols(data, errors)
+    symbols = {k: b.between(options.get("start"), options.get("end"), errors) for k, b in _symbols(data, errors).items()}
     checked = check_strategy(strategy, params, errors)
     for k, v in arrays.items():
         if v is not None:

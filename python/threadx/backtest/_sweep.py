@@ -254,7 +254,7 @@ def prepare(strategy: str, data: Any, *, constraint: Callable[[pd.DataFrame], An
     for sym, frame in symbols.items():
         b = _engine.bars_of(frame, errors)
         if b is not None:
-            bars[sym] = b
+            bars[sym] = b.between(options.get("start"), options.get("end"), errors)
     combos = constrained(constraint, combos, errors)
     params = _engine.params_of({**_engine.DEFAULTS, **options}, None, errors)
     given = _engine.periods_per_year_of(periods_per_year, errors)  # the core's rule, once

@@ -36,11 +36,10 @@ def _perturbed(data: pd.DataFrame, t: int, rng: np.random.Generator) -> pd.DataF
     n = len(data) - t - 1
     if n <= 0:
         return out
-    factor = np.exp(np.cumsum(rng.normal(0.0, 0.03, n)))
+    factor = np.r_[np.ones(t + 1), np.exp(np.cumsum(rng.normal(0.0, 0.03, n)))]
     for col in out.columns:
         if str(col).lower() in ("open", "high", "low", "close", "volume"):
-            k = out.columns.get_loc(col)
-            out.iloc[t + 1:, k] = out.iloc[t + 1:, k].to_numpy(dtype=np.float64) * factor
+            out[col] = np.asarray(out[col], dtype=np.float64) * factor
     return out
 
 
@@ -83,11 +82,11 @@ def _first_change(a: Any, b: Any, t: int) -> str | None:
     for key in sorted(set(a) | set(b)):
         if key not in a or key not in b:
             return f"{key!r} exists in one run only"
-        x, y = np.asarray(a[key])[: t + 1], np.asarray(b[key])[: t + 1]
-        bad = np.flatnonzero(~_equal(x, y))
+        u, v = np.asarray(a[key])[: t + 1], np.asarray(b[key])[: t + 1]
+        bad = np.flatnonzero(~_equal(u, v))
         if bad.size:
             j = int(bad[0])
-            return f"{key}[{j}]: {x[j]!r} -> {y[j]!r}"
+            return f"{key}[{j}]: {u[j]!r} -> {v[j]!r}"
     return None
 
 
@@ -143,8 +142,8 @@ def assert_streaming_equals_batch(strategy: Any, data: pd.DataFrame, *, options:
     batch = run(data, strategy=strategy, params=params, close_at_end=False, **opts).orders
     batch = batch[batch["reason"].astype(str) != "end_of_data"].reset_index(drop=True)
     with Stepper(strategy, db=":memory:", params=params, **opts) as st:
-        for t, row in data.iterrows():
-            st.update(row.rename(t))
+        for t, row in zip(data.index, data.to_dict("records"), strict=True):
+            st.update({**row, "time": t} if isinstance(data.index, pd.DatetimeIndex) else row)
         stepped = st.orders()
     stepped = stepped[stepped["status"] != "working"].reset_index(drop=True) if len(stepped) else stepped
     cols = ("id", "placed_bar", "side", "kind", "intent", "status", "fill_bar", "fill_price", "reason")

@@ -32,10 +32,10 @@ bool throws_validation(F f) {
 }
 
 void test_norm() {
-    // values of scipy.stats.norm.ppf
+    // values of scipy.stats.norm.ppf (of the double nearest 1 - 1e-10, too)
     CHECK(close(norm_ppf(0.975), 1.959963984540054), "ppf(0.975) = %.17g", norm_ppf(0.975));
     CHECK(close(norm_ppf(0.01), -2.3263478740408408), "ppf(0.01) = %.17g", norm_ppf(0.01));
-    CHECK(close(norm_ppf(1 - 1e-10), 6.361340902404056, 1e-9), "ppf(1-1e-10) = %.17g", norm_ppf(1 - 1e-10));
+    CHECK(close(norm_ppf(1 - 1e-10), 6.361340889697422), "ppf(1-1e-10) = %.17g", norm_ppf(1 - 1e-10));
     CHECK(norm_ppf(0.5) == 0.0 || std::abs(norm_ppf(0.5)) < 1e-16, "ppf(0.5) = %g", norm_ppf(0.5));
     for (double p : {1e-300, 1e-8, 0.02, 0.3, 0.7, 0.98, 0.999999})
         CHECK(close(norm_cdf(norm_ppf(p)), p, 1e-13), "cdf(ppf(%g)) = %.17g", p, norm_cdf(norm_ppf(p)));

@@ -279,11 +279,33 @@ PartitionSums partition_sums(const double* returns, std::int64_t n_rows, std::in
 
 // ---- PBO by CSCV --------------------------------------------------------------------------
 
+namespace {
+
+// The metrics' one rule each, branch-free (the PBO loops vectorise them).  With u = c·q − s²
+// (c times the sum of squared deviations), Sharpe = (s/c) / √(u/(c·(c − 1))) = s·√((c − 1)/(c·u)),
+// defined for c >= 2 and u > 1e-12·c·q.
+inline bool sharpe_defined(double c, double q, double u) { return (c >= 2) & (u > kZeroVariance * c * q); }
+
+inline double sharpe_of(double c, double s, double q) {
+    const double u = c * q - s * s;
+    const double sharpe = s * std::sqrt((c - 1) / (c * u));
+    return sharpe_defined(c, q, u) ? sharpe : kNaN;
+}
+
+// sign(Sharpe)·Sharpe² = s·|s|·(c − 1)/(c·u): strictly increasing in the Sharpe ratio, so it orders
+// trials as the Sharpe ratio does, without a square root.
+inline double sharpe_key(double c, double s, double q) {
+    const double u = c * q - s * s;
+    const double key = s * std::abs(s) * (c - 1) / (c * u);
+    return sharpe_defined(c, q, u) ? key : kNaN;
+}
+
+inline double mean_of(double c, double s) { return c >= 1 ? s / c : kNaN; }
+
+}  // namespace
+
 double metric_of(Metric m, double c, double s, double q) noexcept {
-    if (m == Metric::Mean) return c >= 1 ? s / c : kNaN;
-    const double mean = s / c;
-    const double ss = q - s * mean;  // sum of squared deviations
-    return c >= 2 && ss > kZeroVariance * q ? mean / std::sqrt(ss / (c - 1)) : kNaN;
+    return m == Metric::Mean ? mean_of(c, s) : sharpe_of(c, s, q);
 }
 
 std::int64_t n_combinations(int n_partitions) {
@@ -313,36 +335,90 @@ bool next_combination(std::vector<int>& c, int n) {
     return true;
 }
 
+// Sums of every subset of a group of up to 8 consecutive partitions, so that the sums of any set
+// of partitions are a few additions (one per group) instead of one per partition.  Group g holds
+// partitions [8g, min(8g + 8, S)); the sums of subset `bits` of it are at [bits·N, bits·N + N) of
+// c/s/q, each built as the subset without its highest partition plus that partition: the
+// partitions are added in ascending order.
+struct GroupTables {
+    static constexpr int kWidth = 8;
+    int n_groups = 0;
+    std::size_t n = 0;
+    std::vector<std::vector<double>> c, s, q;  // per group: 2^width · N values
+
+    GroupTables(const PartitionSumsView& v) : n(static_cast<std::size_t>(v.n_trials)) {
+        const int parts = static_cast<int>(v.n_partitions);
+        n_groups = (parts + kWidth - 1) / kWidth;
+        for (int g = 0; g < n_groups; ++g) {
+            const int first = g * kWidth, width = std::min(kWidth, parts - first);
+            const std::size_t subsets = std::size_t{1} << width;
+            std::vector<double> gc(subsets * n, 0.0), gs(subsets * n, 0.0), gq(subsets * n, 0.0);
+            for (std::size_t bits = 1; bits < subsets; ++bits) {
+                const int top = 31 - __builtin_clz(static_cast<unsigned>(bits));
+                const std::size_t rest = bits & ~(std::size_t{1} << top);
+                const std::size_t off = static_cast<std::size_t>(first + top) * n;
+                for (std::size_t j = 0; j < n; ++j) {
+                    gc[bits * n + j] = gc[rest * n + j] + v.count[off + j];
+                    gs[bits * n + j] = gs[rest * n + j] + v.sum[off + j];
+                    gq[bits * n + j] = gq[rest * n + j] + v.sumsq[off + j];
+                }
+            }
+            c.push_back(std::move(gc));
+            s.push_back(std::move(gs));
+            q.push_back(std::move(gq));
+        }
+    }
+};
+
 // Per-thread scratch of one chunk of combinations.
 struct Scratch {
     std::vector<double> c, s, q, is_m, oos_m;
-    std::vector<char> in_sample;
-    explicit Scratch(std::size_t n, std::size_t parts) : c(n), s(n), q(n), is_m(n), oos_m(n), in_sample(parts) {}
+    explicit Scratch(std::size_t n) : c(n), s(n), q(n), is_m(n), oos_m(n) {}
 };
 
-// The metric of every trial over the partitions whose in_sample flag equals `side`, summed in
-// ascending partition order.
-void side_metric(const PartitionSumsView& v, Metric metric, Scratch& w, char side, std::vector<double>& out) {
-    const auto n = static_cast<std::size_t>(v.n_trials);
-    std::fill(w.c.begin(), w.c.end(), 0.0);
-    std::fill(w.s.begin(), w.s.end(), 0.0);
-    std::fill(w.q.begin(), w.q.end(), 0.0);
-    for (std::int64_t p = 0; p < v.n_partitions; ++p) {
-        if (w.in_sample[static_cast<std::size_t>(p)] != side) continue;
-        const std::size_t off = static_cast<std::size_t>(p) * n;
-        const double* pc = v.count.data() + off;
-        const double* ps = v.sum.data() + off;
-        const double* pq = v.sumsq.data() + off;
-        for (std::size_t j = 0; j < n; ++j) {
-            w.c[j] += pc[j];
-            w.s[j] += ps[j];
-            w.q[j] += pq[j];
-        }
+// dst = a (first group) or dst += a, for the three sums: plain pointer loops that vectorise.
+void set3(std::size_t n, double* __restrict c, double* __restrict s, double* __restrict q,
+          const double* __restrict ac, const double* __restrict as, const double* __restrict aq) {
+    for (std::size_t j = 0; j < n; ++j) {
+        c[j] = ac[j];
+        s[j] = as[j];
+        q[j] = aq[j];
     }
-    for (std::size_t j = 0; j < n; ++j) out[j] = metric_of(metric, w.c[j], w.s[j], w.q[j]);
 }
 
-// n*: the first trial with the largest non-NaN in-sample metric (-1 when all are NaN).
+void add3(std::size_t n, double* __restrict c, double* __restrict s, double* __restrict q,
+          const double* __restrict ac, const double* __restrict as, const double* __restrict aq) {
+    for (std::size_t j = 0; j < n; ++j) {
+        c[j] += ac[j];
+        s[j] += as[j];
+        q[j] += aq[j];
+    }
+}
+
+// Every trial's sums over the partitions of `mask` (bit p: partition p) into w.c/s/q, and a key
+// per trial that orders the trials as their metric does (NaN where the metric is).
+void side_keys(const GroupTables& t, Metric metric, std::uint32_t mask, Scratch& w, std::vector<double>& out) {
+    const std::size_t n = t.n;
+    double* c = w.c.data();
+    double* s = w.s.data();
+    double* q = w.q.data();
+    for (int g = 0; g < t.n_groups; ++g) {
+        const std::size_t off = ((mask >> (g * GroupTables::kWidth)) & ((1u << GroupTables::kWidth) - 1)) * n;
+        const auto gi = static_cast<std::size_t>(g);
+        (g == 0 ? set3 : add3)(n, c, s, q, t.c[gi].data() + off, t.s[gi].data() + off, t.q[gi].data() + off);
+    }
+    double* o = out.data();
+    if (metric == Metric::Mean) {
+        for (std::size_t j = 0; j < n; ++j) o[j] = mean_of(c[j], s[j]);
+    } else {
+        for (std::size_t j = 0; j < n; ++j) o[j] = sharpe_key(c[j], s[j], q[j]);
+    }
+}
+
+// The metric of trial j from the sums side_keys left in w.
+double metric_at(const Scratch& w, Metric metric, std::size_t j) { return metric_of(metric, w.c[j], w.s[j], w.q[j]); }
+
+// n*: the first trial with the largest non-NaN in-sample key (-1 when all are NaN).
 std::int64_t best_trial(const std::vector<double>& m) {
     std::int64_t best = -1;
     double top = -kInf;
@@ -354,29 +430,31 @@ std::int64_t best_trial(const std::vector<double>& m) {
     return best;
 }
 
-// ω = (midrank of x among the non-NaN values of m) / (their count + 1).
+// ω = (midrank of x among the non-NaN keys m) / (their count + 1).
 double relative_rank(const std::vector<double>& m, double x) {
-    double less = 0, equal = 0, valid = 0;
+    std::int64_t less = 0, equal = 0, valid = 0;  // integer counts: the loop vectorises
     for (const double v : m) {
-        less += v < x ? 1.0 : 0.0;
-        equal += v == x ? 1.0 : 0.0;
-        valid += v == v ? 1.0 : 0.0;
+        less += v < x;
+        equal += v == x;
+        valid += v == v;
     }
-    return (less + (equal + 1) / 2) / (valid + 1);
+    return (static_cast<double>(less) + static_cast<double>(equal + 1) / 2) / static_cast<double>(valid + 1);
 }
 
-void one_combination(const PartitionSumsView& v, Metric metric, Scratch& w, std::size_t k, PboResult& r) {
-    side_metric(v, metric, w, 1, w.is_m);
-    side_metric(v, metric, w, 0, w.oos_m);
+void one_combination(const GroupTables& t, Metric metric, std::uint32_t in_mask, std::uint32_t all, Scratch& w,
+                     std::size_t k, PboResult& r) {
+    side_keys(t, metric, in_mask, w, w.is_m);
     const std::int64_t best = best_trial(w.is_m);
     r.best[k] = best;
     if (best < 0) {
         r.is_metric[k] = r.oos_metric[k] = r.oos_rank[k] = r.logit[k] = kNaN;
         return;
     }
-    const double x = w.oos_m[static_cast<std::size_t>(best)];
-    r.is_metric[k] = w.is_m[static_cast<std::size_t>(best)];
-    r.oos_metric[k] = x;
+    const auto b = static_cast<std::size_t>(best);
+    r.is_metric[k] = metric_at(w, metric, b);
+    side_keys(t, metric, all & ~in_mask, w, w.oos_m);
+    r.oos_metric[k] = metric_at(w, metric, b);
+    const double x = w.oos_m[b];
     const double omega = std::isnan(x) ? kNaN : relative_rank(w.oos_m, x);
     r.oos_rank[k] = omega;
     r.logit[k] = std::log(omega / (1 - omega));
@@ -465,16 +543,18 @@ PboResult pbo(const PartitionSumsView& v, Metric metric, const CancelToken* canc
     r.oos_metric.resize(nc);
     r.oos_rank.resize(nc);
     r.best.resize(nc);
-    // about 2^17 summed values per chunk: cancellation lands within a fraction of a millisecond
-    const auto per = static_cast<std::size_t>(v.n_trials * v.n_partitions);
+    // about 2^17 values per chunk: cancellation lands within a fraction of a millisecond
+    const auto per = static_cast<std::size_t>(v.n_trials * 12);
     const std::size_t grain = std::max<std::size_t>(1, (std::size_t{1} << 17) / per);
+    const GroupTables tables(v);
+    const std::uint32_t all = (std::uint32_t{1} << parts) - 1;
     parallel_ranges(nc, grain, cancel, [&](std::size_t k0, std::size_t k1) {
-        Scratch w(static_cast<std::size_t>(v.n_trials), static_cast<std::size_t>(parts));
+        Scratch w(static_cast<std::size_t>(v.n_trials));
         std::vector<int> c = combination(static_cast<std::int64_t>(k0), parts);
         for (std::size_t k = k0; k < k1; ++k) {
-            std::fill(w.in_sample.begin(), w.in_sample.end(), 0);
-            for (const int p : c) w.in_sample[static_cast<std::size_t>(p)] = 1;
-            one_combination(v, metric, w, k, r);
+            std::uint32_t mask = 0;
+            for (const int p : c) mask |= std::uint32_t{1} << p;
+            one_combination(tables, metric, mask, all, w, k, r);
             next_combination(c, parts);
         }
     });

@@ -25,6 +25,7 @@ NaN returns are skipped and not counted everywhere (as the rolling statistics do
 
 from __future__ import annotations
 
+import functools
 import itertools
 from dataclasses import dataclass
 from typing import Any
@@ -256,6 +257,14 @@ class PBOResult:
         return pd.DataFrame({"trial": labels, "is": self.is_metric, "oos": self.oos_metric})
 
 
+@functools.lru_cache(maxsize=8)
+def _combinations(n_partitions: int) -> npt.NDArray[np.int64]:
+    """The in-sample partitions of every combination, in the core's (lexicographic) order; read-only."""
+    combos = np.array(list(itertools.combinations(range(n_partitions), n_partitions // 2)), dtype=np.int64)
+    combos.flags.writeable = False
+    return combos
+
+
 @checked_keywords
 def pbo(sums: PartitionSums, *, metric: str = "sharpe", cancel: _core.CancelToken | None = None) -> PBOResult:
     """Probability of backtest overfitting by combinatorially symmetric cross-validation.
@@ -280,7 +289,6 @@ def pbo(sums: PartitionSums, *, metric: str = "sharpe", cancel: _core.CancelToke
     raw = _core.research.pbo(sums.count, sums.sum, sums.sumsq, code, cancel=token)
     if raw["n_valid"] == 0:
         raise DataError("no combination has a selectable in-sample best trial with a ranked out-of-sample metric")
-    s = sums.n_partitions
-    combos = np.array(list(itertools.combinations(range(s), s // 2)), dtype=np.int64)
+    combos = _combinations(sums.n_partitions)
     return PBOResult(float(raw["pbo"]), raw["logit"], raw["is_metric"], raw["oos_metric"], raw["oos_rank"],
                      raw["best"], combos, int(raw["n_valid"]), sums.trials, metric)

@@ -110,7 +110,8 @@ PartitionSums partition_sums(const double* returns, std::int64_t n_rows, std::in
 enum class Metric : int { Sharpe = 0, Mean = 1 };
 
 // The metric of sums (count c, sum s, sum of squares q): Sharpe = (s/c) / sqrt((q − s²/c)/(c − 1)),
-// NaN when c < 2 or the variance is <= 0; Mean = s/c, NaN when c < 1.
+// NaN when c < 2 or the sum of squared deviations q − s²/c is <= 1e-12·q (zero, up to the rounding
+// of a constant series); Mean = s/c, NaN when c < 1.
 double metric_of(Metric m, double c, double s, double q) noexcept;
 
 // The full-sample metric of every trial (its sums over all partitions, ascending order).
@@ -135,7 +136,9 @@ void validate(const PartitionSumsView& sums, Metric metric, FieldErrors& errors)
 std::vector<int> combination(std::int64_t k, int n_partitions);
 std::int64_t n_combinations(int n_partitions);
 
-// PBO over every combination, in parallel (results independent of the thread count).
+// PBO over every combination, in parallel (results independent of the thread count).  The sums
+// of every subset of each group of 8 partitions are tabulated first (2^8·N values per group), so
+// a combination's in- and out-of-sample sums cost one addition per group.
 PboResult pbo(const PartitionSumsView& sums, Metric metric = Metric::Sharpe, const CancelToken* cancel = nullptr);
 
 }  // namespace threadx::research

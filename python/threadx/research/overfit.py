@@ -47,6 +47,12 @@ FloatArray = npt.NDArray[np.float64]
 
 # ---- PSR, DSR, MinTRL ---------------------------------------------------------------------
 
+def _real(value: Any, field: str, errors: FieldErrors) -> float:
+    """``value`` as a float (NaN after an error, which is in ``errors``)."""
+    v = as_number(value, field, errors)
+    return float("nan") if v is None else v
+
+
 @dataclass(frozen=True)
 class _Moments:
     sharpe: float
@@ -91,7 +97,7 @@ def probabilistic_sharpe(returns: Any = None, *, sr_benchmark: float = 0.0, shar
     """
     errors = FieldErrors()
     m = _moments(returns, sharpe, n_obs, skew, kurtosis, errors)
-    bench = as_number(sr_benchmark, "sr_benchmark", errors)
+    bench = _real(sr_benchmark, "sr_benchmark", errors)
     errors.raise_if_any()
     return float(_core.research.probabilistic_sharpe(m.sharpe, m.n_obs, m.skew, m.kurtosis, bench))
 
@@ -99,9 +105,7 @@ def probabilistic_sharpe(returns: Any = None, *, sr_benchmark: float = 0.0, shar
 def _trials(trials_sharpe: Any, n_trials: Any, trials_variance: Any, errors: FieldErrors) -> tuple[float, float]:
     """(N, V) from the trials' Sharpe ratios (NaN dropped; V with ddof=1) or as given."""
     if trials_sharpe is None:
-        n = as_number(n_trials, "n_trials", errors)
-        v = as_number(trials_variance, "trials_variance", errors)
-        return (np.nan if n is None else n), (np.nan if v is None else v)
+        return _real(n_trials, "n_trials", errors), _real(trials_variance, "trials_variance", errors)
     for key, value in (("n_trials", n_trials), ("trials_variance", trials_variance)):
         if value is not None:
             errors.add(key, value, "give trials_sharpe or n_trials and trials_variance, not both")
@@ -151,8 +155,8 @@ def min_track_record_length(returns: Any = None, *, sr_benchmark: float = 0.0, a
     ``sharpe <= sr_benchmark``).  The strategy as in :func:`probabilistic_sharpe` (no ``n_obs``)."""
     errors = FieldErrors()
     m = _moments(returns, sharpe, None, skew, kurtosis, errors)
-    bench = as_number(sr_benchmark, "sr_benchmark", errors)
-    a = as_number(alpha, "alpha", errors)
+    bench = _real(sr_benchmark, "sr_benchmark", errors)
+    a = _real(alpha, "alpha", errors)
     errors.raise_if_any()
     return float(_core.research.min_track_record_length(m.sharpe, m.skew, m.kurtosis, bench, a))
 

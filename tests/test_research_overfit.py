@@ -94,7 +94,7 @@ def o_pbo(r: np.ndarray, s: int, metric: str = "sharpe") -> dict[str, Any]:
         out["logit"].append(float(np.log(w / (1 - w))))
     lam = np.array(out["logit"])
     ok = ~np.isnan(lam)
-    return {"pbo": float(np.mean(lam[ok] <= 0)), "logit": lam, "is": np.array(out["is"]),
+    return {"pbo": float(np.mean(lam[ok] <= 0)) if ok.any() else float("nan"), "logit": lam, "is": np.array(out["is"]),
             "oos": np.array(out["oos"]), "best": np.array(out["best"])}
 
 

@@ -267,6 +267,16 @@ def test_nan_rules_an_all_nan_trial_is_never_selected_nor_ranked() -> None:
     assert np.isnan(research.partition_sums(r, 4).trial_sharpe().iloc[2])
 
 
+def test_no_valid_combination_is_a_data_error() -> None:
+    # each trial has returns in one half only: its in-sample winner never has an out-of-sample metric
+    r = returns_matrix(12, 40, 2)
+    r[20:, 0] = np.nan
+    r[:20, 1] = np.nan
+    assert np.isnan(o_pbo(r, 2)["logit"]).all()
+    with pytest.raises(DataError, match="no combination"):
+        research.pbo(research.partition_sums(r, 2))
+
+
 # ---- synthetic cases with a known answer ---------------------------------------------------
 
 # Pure noise: every trial is i.i.d. N(0, 0.01²), so which trial wins in sample says nothing about

@@ -126,20 +126,33 @@ double norm_ppf(double p) {
     return x - u / (1 + x * u / 2);
 }
 
+namespace {
+
+// The formulas on validated inputs (each public entry point validates once, then calls these).
+double psr(const SharpeInputs& in, double sr_benchmark) {
+    return norm_cdf((in.sharpe - sr_benchmark) * std::sqrt(in.n_obs - 1) / std::sqrt(sharpe_variance_term(in)));
+}
+
+double sr_star(double n_trials, double trials_variance) {
+    return std::sqrt(trials_variance) * ((1 - kEulerGamma) * norm_ppf(1 - 1 / n_trials) +
+                                         kEulerGamma * norm_ppf(1 - 1 / (n_trials * std::numbers::e)));
+}
+
+}  // namespace
+
 double probabilistic_sharpe(const SharpeInputs& in, double sr_benchmark) {
     FieldErrors errors;
     validate(in, errors);
     if (!std::isfinite(sr_benchmark)) errors.add("sr_benchmark", repr(sr_benchmark), "must be finite");
     throw_if(errors);
-    return norm_cdf((in.sharpe - sr_benchmark) * std::sqrt(in.n_obs - 1) / std::sqrt(sharpe_variance_term(in)));
+    return psr(in, sr_benchmark);
 }
 
 double expected_max_sharpe(double n_trials, double trials_variance) {
     FieldErrors errors;
     validate_trials(n_trials, trials_variance, errors);
     throw_if(errors);
-    return std::sqrt(trials_variance) * ((1 - kEulerGamma) * norm_ppf(1 - 1 / n_trials) +
-                                         kEulerGamma * norm_ppf(1 - 1 / (n_trials * std::numbers::e)));
+    return sr_star(n_trials, trials_variance);
 }
 
 double deflated_sharpe(const SharpeInputs& in, double n_trials, double trials_variance) {
@@ -147,7 +160,7 @@ double deflated_sharpe(const SharpeInputs& in, double n_trials, double trials_va
     validate(in, errors);
     validate_trials(n_trials, trials_variance, errors);
     throw_if(errors);
-    return probabilistic_sharpe(in, expected_max_sharpe(n_trials, trials_variance));
+    return psr(in, sr_star(n_trials, trials_variance));
 }
 
 double min_track_record_length(const SharpeInputs& in, double sr_benchmark, double alpha) {

@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstring>
 #include <limits>
 #include <numbers>
 #include <string>
@@ -386,16 +387,19 @@ struct GroupTables {
 // Per-thread scratch of one chunk of combinations.
 struct Scratch {
     std::vector<double> c, s, q, is_m, oos_m;
+    const double *pc = nullptr, *ps = nullptr, *pq = nullptr;  // the last side's sums (c/s/q or a table row)
     explicit Scratch(std::size_t n) : c(n), s(n), q(n), is_m(n), oos_m(n) {}
 };
 
-// dst = a (first group) or dst += a, for the three sums: plain pointer loops that vectorise.
-void set3(std::size_t n, double* __restrict c, double* __restrict s, double* __restrict q,
-          const double* __restrict ac, const double* __restrict as, const double* __restrict aq) {
+// dst = a + b (the first two groups) or dst += a (the others), for the three sums: plain pointer
+// loops that vectorise.
+void sum3(std::size_t n, double* __restrict c, double* __restrict s, double* __restrict q,
+          const double* __restrict ac, const double* __restrict as, const double* __restrict aq,
+          const double* __restrict bc, const double* __restrict bs, const double* __restrict bq) {
     for (std::size_t j = 0; j < n; ++j) {
-        c[j] = ac[j];
-        s[j] = as[j];
-        q[j] = aq[j];
+        c[j] = ac[j] + bc[j];
+        s[j] = as[j] + bs[j];
+        q[j] = aq[j] + bq[j];
     }
 }
 
@@ -412,14 +416,21 @@ void add3(std::size_t n, double* __restrict c, double* __restrict s, double* __r
 // per trial that orders the trials as their metric does (NaN where the metric is).
 void side_keys(const GroupTables& t, Metric metric, std::uint32_t mask, Scratch& w, std::vector<double>& out) {
     const std::size_t n = t.n;
-    double* c = w.c.data();
-    double* s = w.s.data();
-    double* q = w.q.data();
-    for (int g = 0; g < t.n_groups; ++g) {
-        const std::size_t off = ((mask >> (g * GroupTables::kWidth)) & ((1u << GroupTables::kWidth) - 1)) * n;
-        const auto gi = static_cast<std::size_t>(g);
-        (g == 0 ? set3 : add3)(n, c, s, q, t.c[gi].data() + off, t.s[gi].data() + off, t.q[gi].data() + off);
+    const auto row = [&](int g, const std::vector<std::vector<double>>& table) {
+        const std::size_t bits = (mask >> (g * GroupTables::kWidth)) & ((1u << GroupTables::kWidth) - 1);
+        return table[static_cast<std::size_t>(g)].data() + bits * n;
+    };
+    const double *c, *s, *q;
+    if (t.n_groups == 1) {  // one group: its table row is the sums
+        c = row(0, t.c), s = row(0, t.s), q = row(0, t.q);
+    } else {
+        sum3(n, w.c.data(), w.s.data(), w.q.data(), row(0, t.c), row(0, t.s), row(0, t.q), row(1, t.c), row(1, t.s),
+             row(1, t.q));
+        for (int g = 2; g < t.n_groups; ++g)
+            add3(n, w.c.data(), w.s.data(), w.q.data(), row(g, t.c), row(g, t.s), row(g, t.q));
+        c = w.c.data(), s = w.s.data(), q = w.q.data();
     }
+    w.pc = c, w.ps = s, w.pq = q;
     double* o = out.data();
     if (metric == Metric::Mean) {
         for (std::size_t j = 0; j < n; ++j) o[j] = mean_of(c[j], s[j]);
@@ -429,27 +440,62 @@ void side_keys(const GroupTables& t, Metric metric, std::uint32_t mask, Scratch&
 }
 
 // The metric of trial j from the sums side_keys left in w.
-double metric_at(const Scratch& w, Metric metric, std::size_t j) { return metric_of(metric, w.c[j], w.s[j], w.q[j]); }
+double metric_at(const Scratch& w, Metric metric, std::size_t j) { return metric_of(metric, w.pc[j], w.ps[j], w.pq[j]); }
+
+#if defined(__GNUC__)
+// Two lanes of GCC/Clang vector extensions (SSE2, NEON): the loops below in whole vectors.
+using V2d = double __attribute__((vector_size(16)));
+using V2l = std::int64_t __attribute__((vector_size(16)));
+V2d load2(const double* p) {
+    V2d v;
+    std::memcpy(&v, p, sizeof v);
+    return v;
+}
+#endif
+
+// The largest non-NaN value of m (-inf when none).
+double top_of(const std::vector<double>& m) {
+    double top = -kInf;
+    std::size_t j = 0;
+#if defined(__GNUC__)
+    V2d t = {-kInf, -kInf};
+    for (; j + 2 <= m.size(); j += 2) {
+        const V2d v = load2(m.data() + j);
+        t = v > t ? v : t;  // NaN compares false: skipped
+    }
+    top = std::max(t[0], t[1]);
+#endif
+    for (; j < m.size(); ++j) top = m[j] > top ? m[j] : top;
+    return top;
+}
 
 // n*: the first trial with the largest non-NaN in-sample key (-1 when all are NaN).
 std::int64_t best_trial(const std::vector<double>& m) {
-    std::int64_t best = -1;
-    double top = -kInf;
+    const double top = top_of(m);
     for (std::size_t j = 0; j < m.size(); ++j)
-        if (m[j] > top || (best < 0 && m[j] == top)) {
-            top = m[j];
-            best = static_cast<std::int64_t>(j);
-        }
-    return best;
+        if (m[j] == top) return static_cast<std::int64_t>(j);
+    return -1;  // all NaN (keys are finite: -inf is never a key)
 }
 
 // ω = (midrank of x among the non-NaN keys m) / (their count + 1).
 double relative_rank(const std::vector<double>& m, double x) {
-    std::int64_t less = 0, equal = 0, valid = 0;  // integer counts: the loop vectorises
-    for (const double v : m) {
-        less += v < x;
-        equal += v == x;
-        valid += v == v;
+    std::int64_t less = 0, equal = 0, valid = 0;
+    std::size_t j = 0;
+#if defined(__GNUC__)
+    V2l vl = {0, 0}, ve = {0, 0}, vv = {0, 0};
+    const V2d vx = {x, x};
+    for (; j + 2 <= m.size(); j += 2) {
+        const V2d v = load2(m.data() + j);
+        vl -= v < vx;  // a true comparison is -1
+        ve -= v == vx;
+        vv -= v == v;
+    }
+    less = vl[0] + vl[1], equal = ve[0] + ve[1], valid = vv[0] + vv[1];
+#endif
+    for (; j < m.size(); ++j) {
+        less += m[j] < x;
+        equal += m[j] == x;
+        valid += m[j] == m[j];
     }
     return (static_cast<double>(less) + static_cast<double>(equal + 1) / 2) / static_cast<double>(valid + 1);
 }

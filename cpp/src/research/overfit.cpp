@@ -2,6 +2,7 @@
 #include "threadx/research/overfit.hpp"
 
 #include <algorithm>
+#include <bit>
 #include <cmath>
 #include <cstring>
 #include <limits>
@@ -349,26 +350,36 @@ bool next_combination(std::vector<int>& c, int n) {
     return true;
 }
 
-// Sums of every subset of a group of up to 8 consecutive partitions, so that the sums of any set
-// of partitions are a few additions (one per group) instead of one per partition.  Group g holds
-// partitions [8g, min(8g + 8, S)); the sums of subset `bits` of it are at [bits·N, bits·N + N) of
-// c/s/q, each built as the subset without its highest partition plus that partition: the
-// partitions are added in ascending order.
+// Sums of every subset of a group of up to `width` consecutive partitions, so that the sums of any
+// set of partitions are a few additions (one per group) instead of one per partition.  Group g holds
+// partitions [width·g, min(width·(g + 1), S)); the sums of subset `bits` of it are at
+// [bits·N, bits·N + N) of c/s/q, each built as the subset without its highest partition plus that
+// partition: the partitions are added in ascending order.  The width is the largest in [1, 8]
+// whose tables fit kTableBudget bytes (or twice the sums: width 1 is plain summation), so memory
+// stays O(S·N).
 struct GroupTables {
-    static constexpr int kWidth = 8;
+    static constexpr std::size_t kTableBudget = std::size_t{64} << 20;
+    int width = 8;
     int n_groups = 0;
     std::size_t n = 0;
     std::vector<std::vector<double>> c, s, q;  // per group: 2^width · N values
 
+    static std::size_t bytes(int parts, int w, std::size_t n) {
+        std::size_t subsets = 0;
+        for (int first = 0; first < parts; first += w) subsets += std::size_t{1} << std::min(w, parts - first);
+        return subsets * 3 * n * sizeof(double);
+    }
+
     GroupTables(const PartitionSumsView& v) : n(static_cast<std::size_t>(v.n_trials)) {
         const int parts = static_cast<int>(v.n_partitions);
-        n_groups = (parts + kWidth - 1) / kWidth;
+        while (width > 1 && bytes(parts, width, n) > kTableBudget) --width;
+        n_groups = (parts + width - 1) / width;
         for (int g = 0; g < n_groups; ++g) {
-            const int first = g * kWidth, width = std::min(kWidth, parts - first);
-            const std::size_t subsets = std::size_t{1} << width;
+            const int first = g * width, w = std::min(width, parts - first);
+            const std::size_t subsets = std::size_t{1} << w;
             std::vector<double> gc(subsets * n, 0.0), gs(subsets * n, 0.0), gq(subsets * n, 0.0);
             for (std::size_t bits = 1; bits < subsets; ++bits) {
-                const int top = 31 - __builtin_clz(static_cast<unsigned>(bits));
+                const int top = static_cast<int>(std::bit_width(bits)) - 1;
                 const std::size_t rest = bits & ~(std::size_t{1} << top);
                 const std::size_t off = static_cast<std::size_t>(first + top) * n;
                 for (std::size_t j = 0; j < n; ++j) {
@@ -417,7 +428,7 @@ void add3(std::size_t n, double* __restrict c, double* __restrict s, double* __r
 void side_keys(const GroupTables& t, Metric metric, std::uint32_t mask, Scratch& w, std::vector<double>& out) {
     const std::size_t n = t.n;
     const auto row = [&](int g, const std::vector<std::vector<double>>& table) {
-        const std::size_t bits = (mask >> (g * GroupTables::kWidth)) & ((1u << GroupTables::kWidth) - 1);
+        const std::size_t bits = (mask >> (g * t.width)) & ((1u << t.width) - 1);
         return table[static_cast<std::size_t>(g)].data() + bits * n;
     };
     const double *c, *s, *q;

@@ -137,8 +137,9 @@ std::vector<int> combination(std::int64_t k, int n_partitions);
 std::int64_t n_combinations(int n_partitions);
 
 // PBO over every combination, in parallel (results independent of the thread count).  The sums
-// of every subset of each group of 8 partitions are tabulated first (2^8·N values per group), so
-// a combination's in- and out-of-sample sums cost one addition per group.
+// of every subset of each group of up to 8 partitions are tabulated first (2^8·N values per group,
+// narrower groups when that passes 64 MiB), so a combination's in- and out-of-sample sums cost one
+// addition per group.
 PboResult pbo(const PartitionSumsView& sums, Metric metric = Metric::Sharpe, const CancelToken* cancel = nullptr);
 
 }  // namespace threadx::research

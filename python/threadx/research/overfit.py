@@ -228,7 +228,7 @@ class PBOResult:
     """PBO by CSCV and what the paper's figures are drawn from.
 
     One entry per combination (in the order of ``combinations``, the in-sample partitions of each,
-    lexicographic): ``best`` the in-sample best trial's position (-1: none), ``is_metric`` and
+    lexicographic, made on first access): ``best`` the in-sample best trial's position (-1: none), ``is_metric`` and
     ``oos_metric`` its metric in and out of sample (the performance degradation pairs),
     ``oos_rank`` ω its relative out-of-sample rank and ``logit`` λ = ln(ω / (1 − ω)).
     """
@@ -239,7 +239,7 @@ class PBOResult:
     oos_metric: FloatArray
     oos_rank: FloatArray
     best: npt.NDArray[np.int64]
-    combinations: npt.NDArray[np.int64]
+    n_partitions: int
     n_valid: int
     trials: pd.Index
     metric: str
@@ -247,6 +247,11 @@ class PBOResult:
     @property
     def n_combinations(self) -> int:
         return int(self.logit.shape[0])
+
+    @property
+    def combinations(self) -> npt.NDArray[np.int8]:
+        """``(n_combinations, S/2)``: the in-sample partitions of each combination (read-only)."""
+        return _combinations(self.n_partitions)
 
     @property
     def prob_oos_loss(self) -> float:
@@ -257,14 +262,17 @@ class PBOResult:
     def degradation(self) -> pd.DataFrame:
         """The performance degradation pairs: one row per combination, the selected trial's label,
         its in-sample and its out-of-sample metric."""
-        labels = [self.trials[i] if i >= 0 else None for i in self.best]
+        labels = np.asarray(self.trials, dtype=object)[np.maximum(self.best, 0)]
+        labels[self.best < 0] = None
         return pd.DataFrame({"trial": labels, "is": self.is_metric, "oos": self.oos_metric})
 
 
-@functools.lru_cache(maxsize=8)
-def _combinations(n_partitions: int) -> npt.NDArray[np.int64]:
+@functools.lru_cache(maxsize=4)
+def _combinations(n_partitions: int) -> npt.NDArray[np.int8]:
     """The in-sample partitions of every combination, in the core's (lexicographic) order; read-only."""
-    combos = np.array(list(itertools.combinations(range(n_partitions), n_partitions // 2)), dtype=np.int64)
+    half = n_partitions // 2
+    flat = itertools.chain.from_iterable(itertools.combinations(range(n_partitions), half))
+    combos = np.fromiter(flat, dtype=np.int8).reshape(-1, half)
     combos.flags.writeable = False
     return combos
 
@@ -293,6 +301,5 @@ def pbo(sums: PartitionSums, *, metric: str = "sharpe", cancel: _core.CancelToke
     raw = _core.research.pbo(sums.count, sums.sum, sums.sumsq, code, cancel=token)
     if raw["n_valid"] == 0:
         raise DataError("no combination has a selectable in-sample best trial with a ranked out-of-sample metric")
-    combos = _combinations(sums.n_partitions)
     return PBOResult(float(raw["pbo"]), raw["logit"], raw["is_metric"], raw["oos_metric"], raw["oos_rank"],
-                     raw["best"], combos, int(raw["n_valid"]), sums.trials, metric)
+                     raw["best"], sums.n_partitions, int(raw["n_valid"]), sums.trials, metric)

@@ -296,23 +296,32 @@ PartitionSums partition_sums(const double* returns, std::int64_t n_rows, std::in
 
 namespace {
 
-// The metrics' one rule each, branch-free (the PBO loops vectorise them).  With u = c·q − s²
-// (c times the sum of squared deviations), Sharpe = (s/c) / √(u/(c·(c − 1))) = s·√((c − 1)/(c·u)),
-// defined for c >= 2 and u > 1e-12·c·q.
-inline bool sharpe_defined(double c, double q, double u) { return (c >= 2) & (u > kZeroVariance * c * q); }
-
-inline double sharpe_of(double c, double s, double q) {
-    const double u = c * q - s * s;
-    const double sharpe = s * std::sqrt((c - 1) / (c * u));
-    return sharpe_defined(c, q, u) ? sharpe : kNaN;
+// The metrics' one rule each, branch-free, for a double or (GCC/Clang vector extensions) two
+// lanes at once.  With u = c·q − s² (c times the sum of squared deviations),
+// Sharpe = (s/c) / √(u/(c·(c − 1))) = s·√((c − 1)/(c·u)), defined for c >= 2 and u > 1e-12·c·q.
+template <class T>
+inline T variance_u(T c, T s, T q) {
+    return c * q - s * s;
 }
 
-// sign(Sharpe)·Sharpe² = s·|s|·(c − 1)/(c·u): strictly increasing in the Sharpe ratio, so it orders
-// trials as the Sharpe ratio does, without a square root.
-inline double sharpe_key(double c, double s, double q) {
-    const double u = c * q - s * s;
-    const double key = s * std::abs(s) * (c - 1) / (c * u);
-    return sharpe_defined(c, q, u) ? key : kNaN;
+template <class T>
+inline auto sharpe_defined(T c, T q, T u) {
+    return (c >= 2.0) & (u > kZeroVariance * c * q);
+}
+
+// sign(Sharpe)·Sharpe² as num / den = s·|s|·(c − 1) / (c·u) (den > 0 where defined): strictly
+// increasing in the Sharpe ratio, so it orders trials as the Sharpe ratio does, with no square
+// root (and, cross-multiplied, no division).
+template <class T>
+inline void sharpe_order(T c, T s, T q, T& num, T& den) {
+    num = s * (s < 0.0 ? -s : s) * (c - 1.0);
+    den = c * variance_u(c, s, q);
+}
+
+inline double sharpe_of(double c, double s, double q) {
+    const double u = variance_u(c, s, q);
+    const double sharpe = s * std::sqrt((c - 1) / (c * u));
+    return sharpe_defined(c, q, u) ? sharpe : kNaN;
 }
 
 inline double mean_of(double c, double s) { return c >= 1 ? s / c : kNaN; }
@@ -397,9 +406,15 @@ struct GroupTables {
 
 // Per-thread scratch of one chunk of combinations.
 struct Scratch {
-    std::vector<double> c, s, q, is_m, oos_m;
-    const double *pc = nullptr, *ps = nullptr, *pq = nullptr;  // the last side's sums (c/s/q or a table row)
-    explicit Scratch(std::size_t n) : c(n), s(n), q(n), is_m(n), oos_m(n) {}
+    std::vector<double> c, s, q, keys;
+    explicit Scratch(std::size_t n) : c(n), s(n), q(n), keys(n) {}
+};
+
+// The sums of one side of a combination as at most 3 rows to add, element by element, in
+// ascending group order: with more than 3 groups they are first summed into the scratch.
+struct Rows {
+    int g = 0;
+    const double *c[3] = {}, *s[3] = {}, *q[3] = {};
 };
 
 // dst = a + b (the first two groups) or dst += a (the others), for the three sums: plain pointer
@@ -423,109 +438,209 @@ void add3(std::size_t n, double* __restrict c, double* __restrict s, double* __r
     }
 }
 
-// Every trial's sums over the partitions of `mask` (bit p: partition p) into w.c/s/q, and a key
-// per trial that orders the trials as their metric does (NaN where the metric is).
-void side_keys(const GroupTables& t, Metric metric, std::uint32_t mask, Scratch& w, std::vector<double>& out) {
-    const std::size_t n = t.n;
+// The rows of the partitions of `mask` (bit p: partition p).
+Rows rows_of(const GroupTables& t, std::uint32_t mask, Scratch& w) {
     const auto row = [&](int g, const std::vector<std::vector<double>>& table) {
         const std::size_t bits = (mask >> (g * t.width)) & ((1u << t.width) - 1);
-        return table[static_cast<std::size_t>(g)].data() + bits * n;
+        return table[static_cast<std::size_t>(g)].data() + bits * t.n;
     };
-    const double *c, *s, *q;
-    if (t.n_groups == 1) {  // one group: its table row is the sums
-        c = row(0, t.c), s = row(0, t.s), q = row(0, t.q);
-    } else {
-        sum3(n, w.c.data(), w.s.data(), w.q.data(), row(0, t.c), row(0, t.s), row(0, t.q), row(1, t.c), row(1, t.s),
-             row(1, t.q));
-        for (int g = 2; g < t.n_groups; ++g)
-            add3(n, w.c.data(), w.s.data(), w.q.data(), row(g, t.c), row(g, t.s), row(g, t.q));
-        c = w.c.data(), s = w.s.data(), q = w.q.data();
+    Rows r;
+    if (t.n_groups <= 3) {
+        r.g = t.n_groups;
+        for (int g = 0; g < r.g; ++g) r.c[g] = row(g, t.c), r.s[g] = row(g, t.s), r.q[g] = row(g, t.q);
+        return r;
     }
-    w.pc = c, w.ps = s, w.pq = q;
-    double* o = out.data();
+    sum3(t.n, w.c.data(), w.s.data(), w.q.data(), row(0, t.c), row(0, t.s), row(0, t.q), row(1, t.c), row(1, t.s),
+         row(1, t.q));
+    for (int g = 2; g < t.n_groups; ++g) add3(t.n, w.c.data(), w.s.data(), w.q.data(), row(g, t.c), row(g, t.s), row(g, t.q));
+    r.g = 1;
+    r.c[0] = w.c.data(), r.s[0] = w.s.data(), r.q[0] = w.q.data();
+    return r;
+}
+
+// Trial j's sums over the rows (the same additions, in the same order, as the loops below).
+template <int G>
+inline void sums_at(const Rows& r, std::size_t j, double& c, double& s, double& q) {
+    c = r.c[0][j], s = r.s[0][j], q = r.q[0][j];
+    if constexpr (G > 1) c += r.c[1][j], s += r.s[1][j], q += r.q[1][j];
+    if constexpr (G > 2) c += r.c[2][j], s += r.s[2][j], q += r.q[2][j];
+}
+
+// A trial's metric as a fraction num / den (den > 0 where ok), for ordering without division:
+// the Sharpe ratio's sign(SR)·SR² = s·|s|·(c − 1) / (c·u), the mean s / c.
+struct Frac {
+    double num, den;
+    bool ok;
+};
+
+inline Frac frac_of(Metric m, double c, double s, double q) {
+    if (m == Metric::Mean) return {s, c, c >= 1};
+    Frac f{0, 0, sharpe_defined(c, q, variance_u(c, s, q)) != 0};
+    sharpe_order(c, s, q, f.num, f.den);
+    return f;
+}
+
+// In-sample: every trial's ordering key num / den (NaN where the metric is NaN).  The row
+// pointers are copied into locals so that the loops vectorise.
+template <int G>
+void keys_of(const Rows& r, Metric metric, std::size_t n, double* __restrict out) {
+    const double *__restrict c0 = r.c[0], *__restrict s0 = r.s[0], *__restrict q0 = r.q[0];
+    const double *__restrict c1 = r.c[G > 1 ? 1 : 0], *__restrict s1 = r.s[G > 1 ? 1 : 0], *__restrict q1 = r.q[G > 1 ? 1 : 0];
+    const double *__restrict c2 = r.c[G > 2 ? 2 : 0], *__restrict s2 = r.s[G > 2 ? 2 : 0], *__restrict q2 = r.q[G > 2 ? 2 : 0];
+    const auto load = [&](std::size_t j, double& c, double& s, double& q) {  // sums_at's order
+        c = c0[j], s = s0[j], q = q0[j];
+        if constexpr (G > 1) c += c1[j], s += s1[j], q += q1[j];
+        if constexpr (G > 2) c += c2[j], s += s2[j], q += q2[j];
+    };
     if (metric == Metric::Mean) {
-        for (std::size_t j = 0; j < n; ++j) o[j] = mean_of(c[j], s[j]);
-    } else {
-        for (std::size_t j = 0; j < n; ++j) o[j] = sharpe_key(c[j], s[j], q[j]);
+        for (std::size_t j = 0; j < n; ++j) {
+            double c, s, q;
+            load(j, c, s, q);
+            out[j] = mean_of(c, s);
+        }
+        return;
+    }
+    for (std::size_t j = 0; j < n; ++j) {
+        double c, s, q, num, den;
+        load(j, c, s, q);
+        sharpe_order(c, s, q, num, den);
+        const double key = num / den;
+        out[j] = sharpe_defined(c, q, variance_u(c, s, q)) ? key : kNaN;
     }
 }
 
-// The metric of trial j from the sums side_keys left in w.
-double metric_at(const Scratch& w, Metric metric, std::size_t j) { return metric_of(metric, w.pc[j], w.ps[j], w.pq[j]); }
+// Out-of-sample: how many trials with a non-NaN metric there are, and how many of them compare
+// below / equal to x (cross-multiplied: num·x.den vs x.num·den, both denominators > 0).
+struct Counts {
+    std::int64_t less = 0, equal = 0, valid = 0;
+};
 
+template <int G>
+Counts counts_of(const Rows& r, Metric metric, std::size_t n, Frac x) {
+    Counts k;
+    std::size_t j = 0;
 #if defined(__GNUC__)
-// Two lanes of GCC/Clang vector extensions (SSE2, NEON): the loops below in whole vectors.
-using V2d = double __attribute__((vector_size(16)));
-using V2l = std::int64_t __attribute__((vector_size(16)));
-V2d load2(const double* p) {
-    V2d v;
-    std::memcpy(&v, p, sizeof v);
-    return v;
-}
+    using V2d = double __attribute__((vector_size(16)));
+    using V2l = std::int64_t __attribute__((vector_size(16)));
+    const auto load2 = [](const double* p) {
+        V2d v;
+        std::memcpy(&v, p, sizeof v);
+        return v;
+    };
+    V2l vl = {0, 0}, ve = {0, 0}, vv = {0, 0};
+    const V2d xn = {x.num, x.num}, xd = {x.den, x.den}, one = {1, 1};
+    for (; j + 2 <= n; j += 2) {
+        V2d c = load2(r.c[0] + j), s = load2(r.s[0] + j), q = load2(r.q[0] + j);
+        if constexpr (G > 1) c += load2(r.c[1] + j), s += load2(r.s[1] + j), q += load2(r.q[1] + j);
+        if constexpr (G > 2) c += load2(r.c[2] + j), s += load2(r.s[2] + j), q += load2(r.q[2] + j);
+        V2d num, den;
+        V2l ok;
+        if (metric == Metric::Mean) {
+            num = s, den = c, ok = c >= one;
+        } else {  // frac_of's Sharpe rule, two trials at a time
+            sharpe_order(c, s, q, num, den);
+            ok = sharpe_defined(c, q, variance_u(c, s, q));
+        }
+        const V2d lhs = num * xd, rhs = xn * den;
+        vl -= ok & (lhs < rhs);
+        ve -= ok & (lhs == rhs);
+        vv -= ok;
+    }
+    k.less = vl[0] + vl[1], k.equal = ve[0] + ve[1], k.valid = vv[0] + vv[1];
 #endif
+    for (; j < n; ++j) {
+        double c, s, q;
+        sums_at<G>(r, j, c, s, q);
+        const Frac f = frac_of(metric, c, s, q);
+        const double lhs = f.num * x.den, rhs = x.num * f.den;
+        k.less += f.ok && lhs < rhs;
+        k.equal += f.ok && lhs == rhs;
+        k.valid += f.ok;
+    }
+    return k;
+}
 
 // The largest non-NaN value of m (-inf when none).
-double top_of(const std::vector<double>& m) {
+double top_of(const double* m, std::size_t n) {
     double top = -kInf;
     std::size_t j = 0;
 #if defined(__GNUC__)
+    using V2d = double __attribute__((vector_size(16)));
     V2d t = {-kInf, -kInf};
-    for (; j + 2 <= m.size(); j += 2) {
-        const V2d v = load2(m.data() + j);
+    for (; j + 2 <= n; j += 2) {
+        V2d v;
+        std::memcpy(&v, m + j, sizeof v);
         t = v > t ? v : t;  // NaN compares false: skipped
     }
     top = std::max(t[0], t[1]);
 #endif
-    for (; j < m.size(); ++j) top = m[j] > top ? m[j] : top;
+    for (; j < n; ++j) top = m[j] > top ? m[j] : top;
     return top;
 }
 
 // n*: the first trial with the largest non-NaN in-sample key (-1 when all are NaN).
-std::int64_t best_trial(const std::vector<double>& m) {
-    const double top = top_of(m);
-    for (std::size_t j = 0; j < m.size(); ++j)
+std::int64_t best_trial(const double* m, std::size_t n) {
+    const double top = top_of(m, n);
+    for (std::size_t j = 0; j < n; ++j)
         if (m[j] == top) return static_cast<std::int64_t>(j);
     return -1;  // all NaN (keys are finite: -inf is never a key)
 }
 
-// ω = (midrank of x among the non-NaN keys m) / (their count + 1).
-double relative_rank(const std::vector<double>& m, double x) {
-    std::int64_t less = 0, equal = 0, valid = 0;
-    std::size_t j = 0;
-#if defined(__GNUC__)
-    V2l vl = {0, 0}, ve = {0, 0}, vv = {0, 0};
-    const V2d vx = {x, x};
-    for (; j + 2 <= m.size(); j += 2) {
-        const V2d v = load2(m.data() + j);
-        vl -= v < vx;  // a true comparison is -1
-        ve -= v == vx;
-        vv -= v == v;
+// In-sample pass: n*, its in-sample metric.
+template <int G>
+std::int64_t in_sample(const Rows& r, Metric metric, Scratch& w, double& metric_out) {
+    const std::size_t n = w.keys.size();
+    keys_of<G>(r, metric, n, w.keys.data());
+    const std::int64_t best = best_trial(w.keys.data(), n);
+    if (best >= 0) {
+        double c, s, q;
+        sums_at<G>(r, static_cast<std::size_t>(best), c, s, q);
+        metric_out = metric_of(metric, c, s, q);
     }
-    less = vl[0] + vl[1], equal = ve[0] + ve[1], valid = vv[0] + vv[1];
-#endif
-    for (; j < m.size(); ++j) {
-        less += m[j] < x;
-        equal += m[j] == x;
-        valid += m[j] == m[j];
-    }
-    return (static_cast<double>(less) + static_cast<double>(equal + 1) / 2) / static_cast<double>(valid + 1);
+    return best;
 }
+
+// Out-of-sample pass: n*'s metric and ω = (midrank among the non-NaN metrics) / (their count + 1).
+template <int G>
+double out_of_sample(const Rows& r, Metric metric, std::size_t n, std::size_t best, double& metric_out) {
+    double c, s, q;
+    sums_at<G>(r, best, c, s, q);
+    metric_out = metric_of(metric, c, s, q);
+    const Frac x = frac_of(metric, c, s, q);
+    if (!x.ok) return kNaN;
+    const Counts k = counts_of<G>(r, metric, n, x);
+    return (static_cast<double>(k.less) + static_cast<double>(k.equal + 1) / 2) / static_cast<double>(k.valid + 1);
+}
+
+template <int G>
+void one_combination_g(const Rows& is_rows, const GroupTables& t, Metric metric, std::uint32_t oos_mask, Scratch& w,
+                       std::size_t k, PboResult& r);
 
 void one_combination(const GroupTables& t, Metric metric, std::uint32_t in_mask, std::uint32_t all, Scratch& w,
                      std::size_t k, PboResult& r) {
-    side_keys(t, metric, in_mask, w, w.is_m);
-    const std::int64_t best = best_trial(w.is_m);
+    const Rows is_rows = rows_of(t, in_mask, w);
+    switch (is_rows.g) {
+        case 1: return one_combination_g<1>(is_rows, t, metric, all & ~in_mask, w, k, r);
+        case 2: return one_combination_g<2>(is_rows, t, metric, all & ~in_mask, w, k, r);
+        default: return one_combination_g<3>(is_rows, t, metric, all & ~in_mask, w, k, r);
+    }
+}
+
+template <int G>
+void one_combination_g(const Rows& is_rows, const GroupTables& t, Metric metric, std::uint32_t oos_mask, Scratch& w,
+                       std::size_t k, PboResult& r) {
+    double is_metric = kNaN, oos_metric = kNaN;
+    const std::int64_t best = in_sample<G>(is_rows, metric, w, is_metric);
     r.best[k] = best;
     if (best < 0) {
         r.is_metric[k] = r.oos_metric[k] = r.oos_rank[k] = r.logit[k] = kNaN;
         return;
     }
-    const auto b = static_cast<std::size_t>(best);
-    r.is_metric[k] = metric_at(w, metric, b);
-    side_keys(t, metric, all & ~in_mask, w, w.oos_m);
-    r.oos_metric[k] = metric_at(w, metric, b);
-    const double x = w.oos_m[b];
-    const double omega = std::isnan(x) ? kNaN : relative_rank(w.oos_m, x);
+    // the out-of-sample rows reuse the scratch only when the in-sample ones no longer need it
+    const Rows oos_rows = rows_of(t, oos_mask, w);
+    const double omega = out_of_sample<G>(oos_rows, metric, t.n, static_cast<std::size_t>(best), oos_metric);
+    r.is_metric[k] = is_metric;
+    r.oos_metric[k] = oos_metric;
     r.oos_rank[k] = omega;
     r.logit[k] = std::log(omega / (1 - omega));
 }

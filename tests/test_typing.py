@@ -23,7 +23,7 @@ def test_mypy_strict_clean() -> None:
     assert r.returncode == 0, r.stdout + r.stderr
 
 
-@pytest.mark.parametrize("area", ["", "rolling", "ta", "backtest"])
+@pytest.mark.parametrize("area", ["", "rolling", "ta", "backtest", "research"])
 def test_stub_matches_extension(area: str) -> None:
     import importlib
 

@@ -32,4 +32,6 @@ PYBIND11_MODULE(_core, m) {
     bind_portfolio(backtest);
     bind_stats(backtest);
     bind_orders(backtest);
+    py::module_ research = submodule(m, "research", "Overfitting statistics: PSR, DSR, MinTRL, PBO.");
+    bind_research(research);
 }

@@ -66,6 +66,7 @@ __all__ = [
     "errors",
     "gather_jobs",
     "get_num_threads",
+    "research",
     "rolling",
     "run_jobs",
     "set_num_threads",
@@ -75,7 +76,7 @@ __all__ = [
 ]
 
 # imported on first use (``threadx.ta.RSI`` works after a bare ``import threadx``)
-_LAZY_SUBMODULES = ("backtest", "stream", "ta")
+_LAZY_SUBMODULES = ("backtest", "research", "stream", "ta")
 
 
 def __getattr__(name: str) -> ModuleType:

@@ -910,6 +910,27 @@ HINTS: dict[str, list[Any]] = {
     "func": [Obj("lambda")], "exc": [Call("builtins.RuntimeError", ("x",))], "failure_threshold": [3],
     "cooldown": [1.0], "max_attempts": [2], "base_delay": [0.0], "max_delay": [0.0], "jitter": [0.0],
 }
+# threadx.research: valid values by parameter name (generic_case mixes them with garbage)
+_RETURNS_2D = Arr(tuple(((i * 37) % 11 - 5) / 500 for i in range(60)), "float64", (20, 3))
+_RETURNS_1D = Arr(tuple(((i * 7) % 13 - 5) / 800 for i in range(30)), "float64", (30,))
+HINTS.update({
+    "returns": [_RETURNS_2D, _RETURNS_1D, Arr((NAN,) * 8, "float64", (4, 2)), Frame(20)],
+    "n_partitions": [2, 4, 6],
+    "sums": [Call("threadx.research.partition_sums", (_RETURNS_2D, 4)),
+             Call("threadx.research.PartitionSums", (Arr((-1.0, 2.0, 3.0, 4.0), "float64", (2, 2)),
+                                                     Arr((0.0,) * 4, "float64", (2, 2)),
+                                                     Arr((0.0,) * 4, "float64", (2, 2)), 4, Call("pandas.RangeIndex", (2,))))],
+    "metric": ["sharpe", "mean"], "sharpe": [0.1, -0.05], "n_obs": [100, 2], "skew": [0.0, -1.0],
+    "kurtosis": [3.0, 10.0], "sr_benchmark": [0.0, 0.05], "alpha": [0.05, 0.5], "n_trials": [10, 2.5],
+    "trials_variance": [0.01, 0.0], "trials_sharpe": [_RETURNS_1D], "cancel": [None, Token("cancelled")],
+    # splitters and walk_forward
+    "train": [8, 5, "5D"], "test": [4, 3, "2D"], "step": [None, 2], "anchored": [True, False],
+    "purge": [0, 2], "embargo": [0, 1], "warmup": [None, 0, 3], "n_splits": [2, 3], "n_groups": [4, 6],
+    "n_test_groups": [1, 2], "fold": [0, 1],
+    "splits": [Call("threadx.research.WalkForward", (), (("train", 8), ("test", 4))),
+               Call("threadx.research.PurgedKFold", (), (("n_splits", 2),))],
+    "boundary": ["close", "carry"], "strategy": ["sma_cross"], "data": [Frame(40), Frame(40, 1)],
+})
 GENERIC_GARBAGE: list[Any] = [None, -1, 0, 2**63, NAN, INF, "", "x", [], {}, Obj("object"), Obj("raising"),
                               Obj("lambda"), Frame(0), Frame(5, 1, "unsorted"), Arr((1.0,), "float64", (1,))]
 
@@ -988,6 +1009,11 @@ def _registry() -> dict[str, tuple[Callable[[], Any], float]]:
                  "unregister_source"):
         target = "fuzz_support.ops.registered" if name == "register_source" else f"threadx.sources.{name}"
         reg[f"sources.{name}"] = (partial(generic_case, f"sources.{name}", target), 0.5)
+    for name in ("partition_sums", "pbo", "probabilistic_sharpe", "deflated_sharpe", "expected_max_sharpe",
+                 "min_track_record_length"):
+        reg[f"research.{name}"] = (partial(generic_case, f"research.{name}", f"threadx.research.{name}"), 1.0)
+    for name in ("WalkForward", "PurgedKFold", "CombinatorialPurgedKFold", "Split", "walk_forward"):
+        reg[f"research.{name}"] = (partial(generic_case, f"research.{name}", f"threadx.research.{name}"), 0.5)
     return reg
 
 
@@ -1011,4 +1037,9 @@ NOT_ENTRY_POINTS = {
     "sources.DataSource": "typing Protocol",
     "errors.FieldError": "TypedDict describing one invalid field (errors are raised, not called)",
     "sources.SupportsRandom": "typing Protocol",
+    "research.PartitionSums": "record made by partition_sums() (or a sweep); pbo() validates its arrays "
+                              "(fuzzed there with a bad one)",
+    "research.PBOResult": "result type built by pbo()",
+    "research.Span": "record of one test span of a Split (Split.spans)",
+    "research.WalkForwardResult": "result type built by walk_forward()",
 }

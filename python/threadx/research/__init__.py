@@ -20,8 +20,8 @@ from threadx.research.overfit import (
 # splits (threadx.research.splits): walk-forward, purged and combinatorial purged k-fold
 from threadx.research.splits import CombinatorialPurgedKFold, PurgedKFold, Span, Split, WalkForward
 
-# walk-forward optimisation (threadx.research.walk_forward)
-from threadx.research.walk_forward import WalkForwardResult, walk_forward
+# walk-forward optimisation (threadx.research._walk_forward)
+from threadx.research._walk_forward import WalkForwardResult, walk_forward
 
 __all__ = [
     # overfitting statistics

@@ -100,7 +100,7 @@ def _check(strategy: Any, data: Any, boundary: Any, metric: Any, errors: FieldEr
     if not isinstance(data, pd.DataFrame):
         errors.add("data", type(data).__name__, "must be one OHLC DataFrame (a dict of symbols: one walk_forward "
                    "per symbol)")
-    if boundary not in BOUNDARIES:
+    if not (isinstance(boundary, str) and boundary in BOUNDARIES):
         errors.add("boundary", boundary, f"must be one of {list(BOUNDARIES)}")
     key = METRICS.get(metric, metric) if isinstance(metric, str) else repr(metric)
     return str(key)

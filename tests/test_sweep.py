@@ -220,3 +220,34 @@ def test_start_and_end_are_options_of_a_sweep_as_of_run() -> None:
     with pytest.raises(ValidationError) as ei:
         backtest.sweep("sma_cross", data, fast=[5], slow=[30], start="2013-01-01", end="2012-01-01")
     assert "end" in {e["field"] for e in ei.value.errors}
+
+
+def test_partitions_keep_every_combinations_returns_as_partition_sums() -> None:
+    """issue 14 §3: the sweep keeps per-partition sums of each combination's per-bar returns as it
+    runs (memory O(S x combinations)); they equal partition_sums of the equity curves' returns."""
+    from threadx.research import partition_sums, pbo
+
+    data = threadx.data.sample().iloc[:800]
+    grid = {"fast": [5, 10, 20], "slow": [30, 60]}
+    table = backtest.sweep("sma_cross", data, partitions=8, top_k=2, constraint=lambda p: p.fast != 20, **grid)
+    sums = table.attrs["partition_sums"]
+    assert len(table) == 2 and sums.n_trials == 4 and sums.n_rows == len(data) - 1
+    assert list(sums.trials) == [(5, 30), (5, 60), (10, 30), (10, 60)]
+    _, equity = backtest.sweep("sma_cross", data, keep="equity", constraint=lambda p: p.fast != 20, **grid)
+    returns = equity[list(sums.trials)].pct_change().iloc[1:]
+    ref = partition_sums(returns.to_numpy(), 8)
+    for name in ("count", "sum", "sumsq"):
+        np.testing.assert_allclose(getattr(sums, name), getattr(ref, name), rtol=1e-12, atol=1e-15)
+    assert 0.0 <= pbo(sums).pbo <= 1.0
+
+
+def test_partitions_bad_input() -> None:
+    data = threadx.data.sample().iloc[:300]
+    with pytest.raises(ValidationError, match="partitions"):
+        backtest.sweep("sma_cross", data, fast=[5, 10], slow=[30], partitions=1)
+    with pytest.raises(ValidationError, match="one symbol"):
+        backtest.sweep("sma_cross", {"A": data, "B": data}, fast=[5, 10], slow=[30], partitions=4)
+    with pytest.raises(ValidationError):  # odd: the core's rule
+        backtest.sweep("sma_cross", data, fast=[5, 10], slow=[30], partitions=5)
+    with pytest.raises(ValidationError, match="built-in"):
+        backtest.sweep(lambda d, n: (d["close"] > n, d["close"] < n), data, n=[1, 2], partitions=4)

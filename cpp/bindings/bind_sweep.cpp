@@ -2,12 +2,14 @@
 // equity curves and trades on request (GIL released; progress readable meanwhile).
 #include <atomic>
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
 
 #include "backtest_convert.hpp"
 #include "pybind.hpp"
 #include "threadx/backtest/sweep.hpp"
+#include "threadx/research/overfit.hpp"
 
 namespace threadx::bind {
 
@@ -118,9 +120,23 @@ py::array_t<bool> sweep_signals_run(const SweepPlan& plan, const py::array& open
     return out;
 }
 
+// The per-partition sums as three (S, N) float64 arrays.
+py::dict partition_arrays(research::PartitionSums& ps, std::int64_t n_partitions, std::int64_t n_trials) {
+    py::dict d;
+    const std::pair<const char*, std::vector<double>*> cols[] = {
+        {"count", &ps.count()}, {"sum", &ps.sum()}, {"sumsq", &ps.sumsq()}};
+    for (const auto& [name, v] : cols) {
+        py::array_t<double> a({static_cast<py::ssize_t>(n_partitions), static_cast<py::ssize_t>(n_trials)});
+        std::copy(v->begin(), v->end(), a.mutable_data());
+        d[name] = a;
+    }
+    d["n_rows"] = ps.n_rows();
+    return d;
+}
+
 py::dict sweep_run(const SweepPlan& plan, const py::array& open, const py::array& high, const py::array& low,
                    const py::array& close, double periods_per_year, double years, const py::object& rows, bool keep_equity,
-                   bool keep_trades, Progress* progress, const CancelToken* cancel) {
+                   bool keep_trades, Progress* progress, const CancelToken* cancel, std::int64_t partitions) {
     FieldErrors errors;
     Bars bars = plan_bars(plan, open, high, low, close, errors);
     const std::int64_t n = bars.n;
@@ -161,6 +177,11 @@ py::dict sweep_run(const SweepPlan& plan, const py::array& open, const py::array
     }
     if (keep_trades) out.trades = &trades;
     if (progress) out.done = &progress->done;
+    std::unique_ptr<research::PartitionSums> sums;  // the constructor checks S, the rows and the trials
+    if (partitions > 0) {
+        sums = std::make_unique<research::PartitionSums>(n - 1, spec.n_combos, partitions);
+        out.partitions = sums.get();
+    }
     {
         py::gil_scoped_release release;
         sweep(bars, spec, out, cancel);
@@ -169,6 +190,7 @@ py::dict sweep_run(const SweepPlan& plan, const py::array& open, const py::array
     d["stats"] = stats;
     if (keep_equity) d["equity"] = equity;
     if (keep_trades) d["trades"] = trades_dict(trades);
+    if (sums) d["partition_sums"] = partition_arrays(*sums, partitions, spec.n_combos);
     return d;
 }
 
@@ -195,7 +217,9 @@ void bind_sweep(py::module_& m) {
     m.def("sweep", &sweep_run, py::arg("plan"), py::arg("open"), py::arg("high"), py::arg("low"), py::arg("close"),
           py::arg("periods_per_year"), py::arg("years"), py::arg("rows") = py::none(), py::arg("keep_equity") = false,
           py::arg("keep_trades") = false, py::arg("progress") = nullptr, py::arg("cancel") = nullptr,
-          "Run a SweepPlan on one set of bars (all its combinations, or its `rows`; GIL released).");
+          py::arg("partitions") = 0,
+          "Run a SweepPlan on one set of bars (all its combinations, or its `rows`; GIL released); "
+          "partitions > 0 also keeps each combination's per-bar returns as per-partition sums (PBO).");
     m.def("sweep_signals", &sweep_signals_run, py::arg("plan"), py::arg("open"), py::arg("high"), py::arg("low"),
           py::arg("close"), py::arg("row"), py::arg("cancel") = nullptr,
           "The (4, n) bool signals (entries, exits, short entries, short exits) of the plan's combination `row`.");

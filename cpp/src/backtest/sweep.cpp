@@ -12,6 +12,7 @@
 #include "threadx/backtest/stats.hpp"
 #include "threadx/core/buffer.hpp"
 #include "threadx/core/parallel.hpp"
+#include "threadx/research/overfit.hpp"
 #include "threadx/rolling/rolling.hpp"
 #include "threadx/ta/registry.hpp"
 
@@ -353,6 +354,10 @@ void sweep(const Bars& bars, const SweepSpec& spec, const SweepOut& out, const C
             so.trades.clear();
             simulate(bars, in, spec.params, row, so, check);
             check();
+            if (out.partitions)
+                for (std::int64_t i = 1; i < n; ++i)
+                    out.partitions->add(row, i - 1,
+                                        equity[i - 1] > 0 ? equity[i] / equity[i - 1] - 1.0 : kNaN);
             w.stats_row.fill(bars, equity, so.trades, spec, out.stats + row * ns, check);
             if (out.trades) trades_of[r] = so.trades;
             if (out.done) out.done->fetch_add(1, std::memory_order_relaxed);

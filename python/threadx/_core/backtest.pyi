@@ -70,6 +70,7 @@ def sweep(
     keep_trades: bool = ...,
     progress: SweepProgress | None = ...,
     cancel: CancelToken | None = ...,
+    partitions: int = ...,
 ) -> dict[str, Any]: ...
 def sweep_signals(
     plan: SweepPlan,

@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 
 from threadx import _core
-from threadx._inputs import FieldErrors, check_symbol_keys, checked_cancel, unknown_keywords
+from threadx._inputs import FieldErrors, as_int, check_symbol_keys, checked_cancel, unknown_keywords
 from threadx.backtest import _engine
 from threadx.backtest._stats import years_spanned
 from threadx.errors import ValidationError
@@ -161,12 +161,14 @@ class SweepPlan:
     top_k: int | None
     short: bool
     stat_cols: list[str]
+    partitions: int = 0  # > 0: keep the per-partition sums of every combination's returns
 
 
 def sweep(strategy: Any, data: Any, *, constraint: Callable[[pd.DataFrame], Any] | None = None,
           metric: str = "sharpe", keep: str = "stats", top_k: int | None = None, short: bool = False,
           periods_per_year: float | None = None, progress: bool | Callable[[int, int], None] | None = None,
-          cancel: _core.CancelToken | None = None, workers: int | None = None, **kwargs: Any) -> Any:
+          cancel: _core.CancelToken | None = None, workers: int | None = None, partitions: int | None = None,
+          **kwargs: Any) -> Any:
     """Backtest a strategy over every combination of its parameter grid.
 
     ``strategy``: one of ``threadx.backtest.STRATEGIES`` (``sma_cross(fast, slow)``,
@@ -183,6 +185,12 @@ def sweep(strategy: Any, data: Any, *, constraint: Callable[[pd.DataFrame], Any]
     ``keep="equity"`` returns ``(stats, equity)`` and ``keep="trades"`` ``(stats, trades)``.
     Stats use per-bar returns with ``periods_per_year`` (inferred from a DatetimeIndex).
     ``progress``: True for a text bar on stderr, or a callable ``(done, total)``.
+    ``partitions=S`` (built-in strategies, one symbol): the sweep also keeps every
+    combination's per-bar returns as per-partition sums, memory O(S x combinations), in
+    ``table.attrs["partition_sums"]`` (a ``threadx.research.PartitionSums``: the trials are
+    the combinations the core ran, after ``constraint``, in grid order; ``top_k`` cuts
+    nothing from it) for
+    ``threadx.research.pbo`` and ``deflated_sharpe`` (docs/research.md).
 
     ``strategy`` may also be user code, run on ``workers`` processes (default: the CPU
     count; built-in strategies run on TBB threads instead, see ``threadx.set_num_threads``):
@@ -207,6 +215,12 @@ def sweep(strategy: Any, data: Any, *, constraint: Callable[[pd.DataFrame], Any]
     if not isinstance(strategy, str):
         from threadx.backtest._user_sweep import user_sweep
 
+        if partitions is not None:
+            errors = FieldErrors()
+            errors.add("partitions", partitions, "applies to built-in strategies for now (a Strategy or a signal "
+                       "function: threadx.research.partition_sums of the equity curves)")
+            errors.raise_if_any()
+
         return user_sweep(strategy, data, constraint=constraint, metric=metric, keep=keep, top_k=top_k, short=short,
                           periods_per_year=periods_per_year, progress=show, cancel=cancel, workers=workers,
                           sweep_keywords=SWEEP_KEYWORDS, kwargs=kwargs)
@@ -216,7 +230,7 @@ def sweep(strategy: Any, data: Any, *, constraint: Callable[[pd.DataFrame], Any]
                    "run on TBB threads (threadx.set_num_threads)")
         errors.raise_if_any()
     plan = prepare(strategy, data, constraint=constraint, metric=metric, keep=keep, top_k=top_k, short=short,
-                   periods_per_year=periods_per_year, **kwargs)
+                   periods_per_year=periods_per_year, partitions=partitions, **kwargs)
     return execute(plan, progress=progress, cancel=cancel)
 
 
@@ -226,7 +240,8 @@ SWEEP_KEYWORDS = tuple(k for k, p in inspect.signature(sweep).parameters.items()
 
 def prepare(strategy: str, data: Any, *, constraint: Callable[[pd.DataFrame], Any] | None = None,
             metric: str = "sharpe", keep: str = "stats", top_k: int | None = None, short: bool = False,
-            periods_per_year: float | None = None, _deep: bool = True, **kwargs: Any) -> SweepPlan:
+            periods_per_year: float | None = None, partitions: int | None = None, _deep: bool = True,
+            **kwargs: Any) -> SweepPlan:
     """Validate a sweep (every bad field at once) without running it.
 
     ``_deep=False`` leaves out what reads every bar's time (inferring
@@ -256,6 +271,9 @@ def prepare(strategy: str, data: Any, *, constraint: Callable[[pd.DataFrame], An
         if b is not None:
             bars[sym] = b.between(options.get("start"), options.get("end"), errors)
     combos = constrained(constraint, combos, errors)
+    n_parts = as_int(partitions, "partitions", errors, 0, minimum=2, none=0)  # the core checks the rest
+    if n_parts and len(symbols) != 1:
+        errors.add("partitions", partitions, "needs one symbol: the trials of a PBO share their bars")
     params = _engine.params_of({**_engine.DEFAULTS, **options}, None, errors)
     given = _engine.periods_per_year_of(periods_per_year, errors)  # the core's rule, once
     ppy: dict[Any, float] = {}
@@ -286,7 +304,7 @@ def prepare(strategy: str, data: Any, *, constraint: Callable[[pd.DataFrame], An
         _engine.plan_of(params, errors)  # the combinations are unknown: report the options' errors alone
     errors.raise_if_any()
     assert combos is not None and core is not None
-    return SweepPlan(strategy, names, combos, bars, params, core, ppy, key, keep, top_k, short, stat_cols)
+    return SweepPlan(strategy, names, combos, bars, params, core, ppy, key, keep, top_k, short, stat_cols, n_parts)
 
 
 
@@ -342,9 +360,11 @@ def execute(plan: SweepPlan, *, progress: bool | Callable[[int, int], None] | No
         def call(b: _engine.Bars = b, sym: Any = sym, counter: Any = counter, keep_eq: bool = keep_eq) -> Any:
             return _core.backtest.sweep(core, b.open, b.high, b.low, b.close, ppy[sym], _years(b, ppy[sym]),
                                         keep_equity=keep_eq, keep_trades=keep == "trades", progress=counter,
-                                        cancel=token)
+                                        cancel=token, partitions=plan.partitions)
 
         raw = _call(call, counter, len(combos), report, token)
+        if "partition_sums" in raw:
+            sums = _partition_sums(raw["partition_sums"], combos, names)
         done_before += len(combos)
         st = pd.DataFrame(raw["stats"], columns=stat_cols)
         st["# Trades"] = st["# Trades"].astype(np.int64)
@@ -366,6 +386,8 @@ def execute(plan: SweepPlan, *, progress: bool | Callable[[int, int], None] | No
         out = out.iloc[:top_k]
     index_cols = [*names, "symbol"] if None not in bars else names
     result = out.set_index(index_cols)
+    if plan.partitions:
+        result.attrs["partition_sums"] = sums
     if keep == "stats":
         return result
     if keep == "trades":
@@ -381,6 +403,14 @@ def execute(plan: SweepPlan, *, progress: bool | Callable[[int, int], None] | No
                                                                cancel=token)["equity"])
         return result, _equity_frame(equity, bars, names)
     return result, _equity_frame({s: (combos, e) for s, e in equities.items()}, bars, names)
+
+
+def _partition_sums(raw: dict[str, Any], combos: pd.DataFrame, names: list[str]) -> Any:
+    """The core's per-partition sums as a ``threadx.research.PartitionSums`` (trials in grid order)."""
+    from threadx.research import PartitionSums
+
+    trials = pd.MultiIndex.from_frame(combos[names]) if len(names) > 1 else pd.Index(combos[names[0]])
+    return PartitionSums(raw["count"], raw["sum"], raw["sumsq"], int(raw["n_rows"]), trials)
 
 
 def _equity_frame(parts: dict[Any, tuple[pd.DataFrame, np.ndarray]], bars: dict[Any, _engine.Bars],

@@ -10,6 +10,10 @@
 
 #include "threadx/backtest/engine.hpp"
 
+namespace threadx::research {
+class PartitionSums;
+}
+
 namespace threadx::backtest {
 
 enum class Strategy : int { SmaCross, EmaCross, RsiThreshold, BbandsReversion, DonchianBreakout, QuantileBand };
@@ -39,6 +43,9 @@ struct SweepOut {
     double* equity = nullptr;         // optional: n_combos x n_bars, row-major
     std::vector<TradeRecord>* trades = nullptr;  // optional: every trade, sim = combination row
     std::atomic<std::int64_t>* done = nullptr;   // optional progress counter
+    // optional: each combination's per-bar returns (equity[i] / equity[i-1] - 1, rows 0..n-2)
+    // added as trial `row` as it finishes (threadx/research/overfit.hpp: PBO, DSR)
+    research::PartitionSums* partitions = nullptr;
 };
 
 // Every invalid parameter and combination of `spec` for bars of at least n_bars (the

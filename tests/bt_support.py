@@ -38,6 +38,16 @@ def bt_run(strategy: type, df: pd.DataFrame, **kw: Any) -> pd.Series:
         return bt.Backtest(df, strategy, **kw).run()
 
 
+def twins(name: str, body: type, *, exclusive_orders: bool = False) -> tuple[type, type]:
+    """``body`` (init/next on the API both libraries share) as a backtesting.py strategy and
+    as a threadx one; ``exclusive_orders`` is a class attribute in threadx."""
+    bt = pytest.importorskip("backtesting")
+    from threadx.backtest import Strategy
+
+    ours = type(name, (body, Strategy), {"exclusive_orders": exclusive_orders})
+    return type(name, (body, bt.Strategy), {}), ours
+
+
 def _sorted(frame: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
     # one exit bar may close several lots (a bracket and a close, several closes): the record
     # order within a bar follows each library's queue; the fills are what is compared

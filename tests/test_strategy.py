@@ -9,18 +9,17 @@ impossible orders rejected in the records (not raised), validation before any wo
 from __future__ import annotations
 
 import math
-import warnings
 
 import numpy as np
 import pandas as pd
 import pytest
 import threadx
-from bt_support import bt_run, compare_trades, goog, sma
+from bt_support import bt_run, compare_trades, goog, sma, twins
 from threadx.backtest import Strategy, crossover, run
 from threadx.errors import BacktestError, ValidationError
 
 
-class SmaCross(Strategy):
+class SmaCrossBody:
     n1 = 10
     n2 = 20
 
@@ -37,7 +36,7 @@ class SmaCross(Strategy):
             self.sell()
 
 
-class Brackets(Strategy):
+class BracketsBody:
     """Long on a cross up with a 4 % stop-loss and an 8 % take-profit; after 5 bars in the
     trade the stop moves to the entry price."""
 
@@ -54,29 +53,20 @@ class Brackets(Strategy):
             self.buy(sl=price * 0.96, tp=price * 1.08)
 
 
-def _bt_trades(cls_body, df, **kw):
-    return bt_run(cls_body, df, cash=10_000, commission=0.002, **kw)
+# Each strategy is written once (its body uses the API both libraries share) and run as a
+# threadx Strategy and, through bt_support.twins, as a backtesting.py one.
+SmaCross = type("SmaCross", (SmaCrossBody, Strategy), {})
+Brackets = type("Brackets", (BracketsBody, Strategy), {})
+
+
+def _bt_trades(body, df, **kw):
+    bt_cls, _ = twins(body.__name__.removesuffix("Body"), body)
+    return bt_run(bt_cls, df, cash=10_000, commission=0.002, **kw)
 
 
 def test_smacross_matches_backtesting_py_on_goog():
-    bt = pytest.importorskip("backtesting")
-    from backtesting.lib import crossover as bt_crossover
-
-    class BtSmaCross(bt.Strategy):
-        def init(self):
-            self.sma1 = self.I(sma, self.data.Close, 10)
-            self.sma2 = self.I(sma, self.data.Close, 20)
-
-        def next(self):
-            if bt_crossover(self.sma1, self.sma2):
-                self.position.close()
-                self.buy()
-            elif bt_crossover(self.sma2, self.sma1):
-                self.position.close()
-                self.sell()
-
     df = goog()
-    st = _bt_trades(BtSmaCross, df)
+    st = _bt_trades(SmaCrossBody, df)
     ours = run(df, strategy=SmaCross, fees=0.002, close_at_end=False)
     assert len(ours.trades) == 93
     compare_trades(ours, st)
@@ -84,24 +74,8 @@ def test_smacross_matches_backtesting_py_on_goog():
 
 
 def test_brackets_and_a_moved_stop_match_backtesting_py():
-    bt = pytest.importorskip("backtesting")
-    from backtesting.lib import crossover as bt_crossover
-
-    class BtBrackets(bt.Strategy):
-        def init(self):
-            self.fast = self.I(sma, self.data.Close, 5)
-            self.slow = self.I(sma, self.data.Close, 15)
-
-        def next(self):
-            price = float(self.data.Close[-1])
-            for t in self.trades:
-                if len(self.data) - 1 - t.entry_bar >= 5 and t.sl < t.entry_price:
-                    t.sl = t.entry_price
-            if not self.position and bt_crossover(self.fast, self.slow):
-                self.buy(sl=price * 0.96, tp=price * 1.08)
-
     df = goog()
-    st = _bt_trades(BtBrackets, df)
+    st = _bt_trades(BracketsBody, df)
     ours = run(df, strategy=Brackets, fees=0.002, close_at_end=False)
     reasons = set(ours.trades["exit_reason"])
     assert {"stop_loss", "take_profit"} <= reasons, reasons
@@ -227,7 +201,7 @@ def _atr(h, lo, c, n=14):
     return pd.Series(tr).rolling(n).mean().to_numpy()
 
 
-class Cooldown(Strategy):
+class CooldownBody:
     """Issue 13's first paragraph: a volatility-sized long in an uptrend (close > SMA10 >
     SMA30) with a 5 % stop, out on the cross down, and no new entry for 10 bars after a
     stop-loss exit."""
@@ -242,38 +216,27 @@ class Cooldown(Strategy):
     def next(self):
         j = len(self.data) - 1
         closed = self.closed_trades
-        if closed and closed[-1].exit_reason == "stop_loss" and j - closed[-1].exit_bar < self.cool:
+        if closed and self.stopped(closed[-1]) and j - closed[-1].exit_bar < self.cool:
             return
         if not self.position and self.data.Close[-1] > self.f[-1] > self.s[-1]:
             self.buy(size=max(1, int(200 / self.atr[-1])), sl=float(self.data.Close[-1]) * 0.95)
         elif self.position and crossover(self.s, self.f):
             self.position.close()
 
+    def stopped(self, trade):
+        """Whether a closed trade left by its stop-loss (threadx records the exit reason;
+        backtesting.py has none: an exit at or below the trade's stop)."""
+        if hasattr(trade, "exit_reason"):
+            return trade.exit_reason == "stop_loss"
+        return trade.sl is not None and trade.exit_price <= trade.sl
+
+
+Cooldown = type("Cooldown", (CooldownBody, Strategy), {})
+
 
 def test_cooldown_after_a_stop_loss_matches_backtesting_py():
-    bt = pytest.importorskip("backtesting")
-    from backtesting.lib import crossover as bt_crossover
-
-    class BtCooldown(bt.Strategy):
-        def init(self):
-            self.f = self.I(sma, self.data.Close, 10)
-            self.s = self.I(sma, self.data.Close, 30)
-            self.atr = self.I(_atr, self.data.High, self.data.Low, self.data.Close)
-
-        def next(self):
-            j = len(self.data) - 1
-            if self.closed_trades:
-                t = self.closed_trades[-1]
-                stopped = t.sl is not None and t.exit_price <= t.sl
-                if stopped and j - t.exit_bar < 10:
-                    return
-            if not self.position and self.data.Close[-1] > self.f[-1] > self.s[-1]:
-                self.buy(size=max(1, int(200 / self.atr[-1])), sl=float(self.data.Close[-1]) * 0.95)
-            elif self.position and bt_crossover(self.s, self.f):
-                self.position.close()
-
     df = goog()
-    st = _bt_trades(BtCooldown, df)
+    st = _bt_trades(CooldownBody, df)
     ours = run(df, strategy=Cooldown, fees=0.002, close_at_end=False)
     assert (ours.trades["exit_reason"] == "stop_loss").sum() >= 3
     compare_trades(ours, st)
@@ -302,7 +265,7 @@ def test_a_bracket_on_the_wrong_side_is_refused(kw, field):
         run(goog().iloc[:5], strategy=Short)
 
 
-class Pyramid(Strategy):
+class PyramidBody:
     """Pyramiding and a trade's partial close: 10 units on the cross up, 6 more 5 bars
     later, half of the newest lot closed 3 bars after that, everything out on the cross down."""
 
@@ -325,38 +288,19 @@ class Pyramid(Strategy):
             self.position.close()
 
 
+Pyramid = type("Pyramid", (PyramidBody, Strategy), {})
+
+
 def test_pyramiding_and_a_trades_partial_close_match_backtesting_py():
-    bt = pytest.importorskip("backtesting")
-    from backtesting.lib import crossover as bt_crossover
-
-    class BtPyramid(bt.Strategy):
-        def init(self):
-            self.f = self.I(sma, self.data.Close, 10)
-            self.s = self.I(sma, self.data.Close, 30)
-            self.entered = -1
-
-        def next(self):
-            j = len(self.data) - 1
-            if bt_crossover(self.f, self.s):
-                self.position.close()
-                self.buy(size=10)
-                self.entered = j
-            elif self.position and j == self.entered + 5:
-                self.buy(size=6)
-            elif len(self.trades) == 2 and j == self.entered + 8:
-                self.trades[-1].close(0.5)
-            elif bt_crossover(self.s, self.f):
-                self.position.close()
-
     df = goog()
-    st = _bt_trades(BtPyramid, df)
+    st = _bt_trades(PyramidBody, df)
     ours = run(df, strategy=Pyramid, fees=0.002, close_at_end=False)
     sizes = set(ours.trades["size"])
     assert {3.0, 10.0} <= sizes, sizes  # the halves of the 6-unit lots are separate trades
     compare_trades(ours, st, ordered=True)
 
 
-class PyramidHalves(Strategy):
+class PyramidHalvesBody:
     """Three lots, then position.close(0.5) (half of each lot, newest first) and the rest on
     the cross down: per-lot orders, so a fixed fee is charged per lot as backtesting.py does."""
 
@@ -379,32 +323,10 @@ class PyramidHalves(Strategy):
 
 
 def test_position_close_portion_per_lot_with_fixed_fees_matches_backtesting_py():
-    bt = pytest.importorskip("backtesting")
-    from backtesting.lib import crossover as bt_crossover
-
-    class BtPyramidHalves(bt.Strategy):
-        def init(self):
-            self.f = self.I(sma, self.data.Close, 10)
-            self.s = self.I(sma, self.data.Close, 30)
-            self.entered = -1
-
-        def next(self):
-            j = len(self.data) - 1
-            if bt_crossover(self.f, self.s) and not self.position:
-                self.buy(size=8)
-                self.entered = j
-            elif self.position and j in (self.entered + 3, self.entered + 6):
-                self.buy(size=5)
-            elif self.position and j == self.entered + 9:
-                self.position.close(0.5)
-            elif bt_crossover(self.s, self.f):
-                self.position.close()
-
     df = goog()
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        st = bt.Backtest(df, BtPyramidHalves, cash=10_000, commission=(1.0, 0.002)).run()
-    ours = run(df, strategy=PyramidHalves, fees=0.002, fixed_fees=1.0, init_cash=10_000, close_at_end=False)
+    bt_cls, ours_cls = twins("PyramidHalves", PyramidHalvesBody)
+    st = bt_run(bt_cls, df, cash=10_000, commission=(1.0, 0.002))
+    ours = run(df, strategy=ours_cls, fees=0.002, fixed_fees=1.0, init_cash=10_000, close_at_end=False)
     assert {4.0, 3.0, 2.0} <= set(ours.trades["size"])  # halves of 8, 5 (round(2.5) = 2) and 5
     tr, ot = st._trades.reset_index(drop=True), ours.trades
     assert len(ot) == len(tr) > 20  # and in backtesting.py's record order: the newest lot first

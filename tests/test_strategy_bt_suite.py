@@ -38,7 +38,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import pytest
-from bt_support import STAT_RTOL, bt_run, compare_trades
+from bt_support import STAT_RTOL, bt_run, compare_trades, twins
 from threadx.backtest import Strategy, crossover, run
 
 bt = pytest.importorskip("backtesting")
@@ -49,13 +49,6 @@ SHORT_DATA = GOOG.iloc[:20]  # the suite's "short data for fast tests with no in
 
 
 # ============================================================================ the two engines
-
-
-def twins(name: str, body: type, *, exclusive_orders: bool = False) -> tuple[type, type]:
-    """``body`` (init/next on the API both libraries share) as a backtesting.py strategy and
-    as a threadx one; ``exclusive_orders`` is a class attribute in threadx."""
-    ours = type(name, (body, Strategy), {"exclusive_orders": exclusive_orders})
-    return type(name, (body, bt.Strategy), {}), ours
 
 
 def coroutine(fn: Any) -> type:

@@ -663,93 +663,75 @@ def sma(x: Any, n: int) -> np.ndarray:
     return pd.Series(np.asarray(x, dtype=np.float64)).rolling(n).mean().to_numpy()
 
 
+class SmaCrossBody:
+    """backtesting.py's documented SmaCross (10/20, ``position.close()`` then the other side), written
+    once on the API both libraries share; ``cross`` is each library's own ``crossover``."""
+
+    cross: Any
+
+    def init(self) -> Any:
+        self.f = self.I(sma, self.data.Close, SMA_FAST)  # type: ignore[attr-defined]
+        self.s = self.I(sma, self.data.Close, SMA_SLOW)  # type: ignore[attr-defined]
+
+    def next(self) -> None:
+        if self.cross(self.f, self.s):
+            self.position.close()  # type: ignore[attr-defined]
+            self.buy()  # type: ignore[attr-defined]
+        elif self.cross(self.s, self.f):
+            self.position.close()  # type: ignore[attr-defined]
+            self.sell()  # type: ignore[attr-defined]
+
+
+class StopCooldownBody:
+    """An SMA cross with a stop-loss and no entry for COOLDOWN bars after a stop-loss exit."""
+
+    cross: Any
+
+    def init(self) -> None:
+        self.f = self.I(sma, self.data.Close, STOP_FAST)  # type: ignore[attr-defined]
+        self.s = self.I(sma, self.data.Close, STOP_SLOW)  # type: ignore[attr-defined]
+        self.held = False
+        self.stop_bar = -COOLDOWN
+
+    def next(self) -> None:
+        j = len(self.data) - 1  # type: ignore[attr-defined]
+        held = bool(self.position)  # type: ignore[attr-defined]
+        if self.held and not held:  # a trade closed since the last bar: was it the stop-loss?
+            t = self.closed_trades[-1]  # type: ignore[attr-defined]
+            if self.stopped(t):
+                self.stop_bar = t.exit_bar
+        self.held = held
+        if j - self.stop_bar < COOLDOWN:
+            return
+        if not held and self.cross(self.f, self.s):
+            self.buy(sl=float(self.data.Close[-1]) * (1 - STOP_LOSS))  # type: ignore[attr-defined]
+        elif held and self.cross(self.s, self.f):
+            self.position.close()  # type: ignore[attr-defined]
+
+    @staticmethod
+    def stopped(t: Any) -> bool:
+        """threadx records the exit reason; backtesting.py has none: an exit at or below the stop."""
+        if hasattr(t, "exit_reason"):
+            return bool(t.exit_reason == "stop_loss")
+        return t.sl is not None and t.exit_price <= t.sl
+
+
 def tx_strategies() -> tuple[type, type] | str:
     """threadx's SmaCross and StopCooldown (``threadx.backtest.Strategy``), or why there are none."""
     base = getattr(txbt, "Strategy", None)
     if base is None:
         return "not built"
-    from threadx.backtest import crossover
-
-    class SmaCross(base):  # type: ignore[misc, valid-type]
-        def init(self) -> None:
-            self.f = self.I(sma, self.data.Close, SMA_FAST)
-            self.s = self.I(sma, self.data.Close, SMA_SLOW)
-
-        def next(self) -> None:
-            if crossover(self.f, self.s):
-                self.position.close()
-                self.buy()
-            elif crossover(self.s, self.f):
-                self.position.close()
-                self.sell()
-
-    class StopCooldown(base):  # type: ignore[misc, valid-type]
-        def init(self) -> None:
-            self.f = self.I(sma, self.data.Close, STOP_FAST)
-            self.s = self.I(sma, self.data.Close, STOP_SLOW)
-            self.held = False
-            self.stop_bar = -COOLDOWN
-
-        def next(self) -> None:
-            j = len(self.data) - 1
-            held = bool(self.position)
-            if self.held and not held:  # a trade closed since the last bar: was it the stop-loss?
-                t = self.closed_trades[-1]
-                if t.exit_reason == "stop_loss":
-                    self.stop_bar = t.exit_bar
-            self.held = held
-            if j - self.stop_bar < COOLDOWN:
-                return
-            if not held and crossover(self.f, self.s):
-                self.buy(sl=float(self.data.Close[-1]) * (1 - STOP_LOSS))
-            elif held and crossover(self.s, self.f):
-                self.position.close()
-
-    return SmaCross, StopCooldown
+    own = {"cross": staticmethod(txbt.crossover)}
+    return type("SmaCross", (SmaCrossBody, base), own), type("StopCooldown", (StopCooldownBody, base), own)
 
 
 def bt_strategies() -> tuple[type, type]:
-    """The same two strategies in backtesting.py; its closed trades have no exit reason: a stop-loss
-    exit is one whose exit price is at or below the trade's stop."""
+    """The same two strategies in backtesting.py."""
     from backtesting import Strategy
     from backtesting.lib import crossover
 
-    class SmaCross(Strategy):
-        def init(self) -> None:
-            self.f = self.I(sma, self.data.Close, SMA_FAST)
-            self.s = self.I(sma, self.data.Close, SMA_SLOW)
-
-        def next(self) -> None:
-            if crossover(self.f, self.s):
-                self.position.close()
-                self.buy()
-            elif crossover(self.s, self.f):
-                self.position.close()
-                self.sell()
-
-    class StopCooldown(Strategy):
-        def init(self) -> None:
-            self.f = self.I(sma, self.data.Close, STOP_FAST)
-            self.s = self.I(sma, self.data.Close, STOP_SLOW)
-            self.held = False
-            self.stop_bar = -COOLDOWN
-
-        def next(self) -> None:
-            j = len(self.data) - 1
-            held = bool(self.position)
-            if self.held and not held:  # a trade closed since the last bar: was it the stop-loss?
-                t = self.closed_trades[-1]
-                if t.sl is not None and t.exit_price <= t.sl:
-                    self.stop_bar = t.exit_bar
-            self.held = held
-            if j - self.stop_bar < COOLDOWN:
-                return
-            if not held and crossover(self.f, self.s):
-                self.buy(sl=float(self.data.Close[-1]) * (1 - STOP_LOSS))
-            elif held and crossover(self.s, self.f):
-                self.position.close()
-
-    return SmaCross, StopCooldown
+    own = {"cross": staticmethod(crossover)}
+    return type("SmaCross", (SmaCrossBody, Strategy), own), type("StopCooldown", (StopCooldownBody, Strategy), own)
 
 
 def empty_strategies() -> tuple[type, type]:

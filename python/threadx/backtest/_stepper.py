@@ -176,6 +176,7 @@ class Stepper:
         self._index = Grow(object)  # pd.Timestamp per bar (UTC), or the bar numbers without times
         self._no_volume = False
         self._strategy: Strategy | None = None
+        self._next: Any = None  # the strategy's next() runner, made with the strategy
         self._engine = _core.backtest.OrderStepper(self._core_costs, self._core_params, self._decide)
 
     def _decide(self, j: int, book: Any) -> None:
@@ -184,7 +185,7 @@ class Stepper:
         s._refresh()
         if j < s.warmup():
             return
-        next_runner(s)(j, book)
+        self._next(j, book)
 
     def _arrays(self) -> dict[str, np.ndarray]:
         cols = {k: g.view() for k, g in self._cols.items() if k != "volume"}
@@ -205,6 +206,7 @@ class Stepper:
             self._no_volume = vol is None
             self._strategy = self._cls(self._arrays(), pd.Index(self._index.view()), self._params)
             self._strategy._live = True
+            self._next = next_runner(self._strategy)
             self._strategy._j = j
             self._strategy.init()
         else:

@@ -164,14 +164,10 @@ def _choose(strategy: Any, data: pd.DataFrame, s: Split, key: str, metric: str, 
         raise ValidationError([{"field": "metric", "value": metric,
                                 "message": f"is NaN for every trial of fold {s.fold} (train {len(train)} bars): "
                                            "no winner to trade"}])
-    names = list(table.index.names) if table.index.nlevels > 1 or table.index.name else []
-    params = dict(zip(names, best.name if isinstance(best.name, tuple) else (best.name,), strict=True)) \
-        if names else {k: best[k] for k in grid if k in best.index}
-    return {k: (int(v) if isinstance(v, (np.integer, int)) or float(v).is_integer() and k not in _REAL else v)
-            for k, v in params.items()}, float(best[key])
-
-
-_REAL = frozenset(("lower", "upper", "nbdev", "lower_q", "upper_q"))
+    labels = best.name if isinstance(best.name, tuple) else (best.name,)  # the sweep's index: its parameters
+    params = {str(k): v.item() if isinstance(v, np.generic) else v
+              for k, v in zip(table.index.names, labels, strict=True)}
+    return params, float(best[key])
 
 
 def _last_bar(stop: int, execution: str) -> int:

@@ -114,8 +114,8 @@ def test_each_fold_ends_flat_and_the_cash_is_carried(data, splits):
     starts = [r.equity.index.get_loc(data.index[s.test_start]) for s in splits[1:]]
     assert any(abs(r.equity.iloc[k] - 10_000.0) > 1.0 for k in starts)
     carried = walk_forward("sma_cross", data, splits, fast=FAST, slow=SLOW, boundary="carry", **OPTS)
-    assert any((t.entry_bar < s.test_stop <= t.exit_bar) for s in splits for t in carried.trades.itertuples()) \
-        or len(carried.trades) != len(tr)
+    crossing = [t for s in splits for t in carried.trades.itertuples() if t.entry_bar < s.test_stop <= t.exit_bar]
+    assert len(crossing) >= 2  # with "carry" positions stay open into the next fold
 
 
 @pytest.mark.parametrize("strategy", ["sma_cross", signal_fn, SmaCross])

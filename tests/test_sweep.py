@@ -249,5 +249,31 @@ def test_partitions_bad_input() -> None:
         backtest.sweep("sma_cross", {"A": data, "B": data}, fast=[5, 10], slow=[30], partitions=4)
     with pytest.raises(ValidationError):  # odd: the core's rule
         backtest.sweep("sma_cross", data, fast=[5, 10], slow=[30], partitions=5)
-    with pytest.raises(ValidationError, match="built-in"):
-        backtest.sweep(lambda d, n: (d["close"] > n, d["close"] < n), data, n=[1, 2], partitions=4)
+    signal = lambda d, n: (d["close"] > n, d["close"] < n)  # noqa: E731
+    with pytest.raises(ValidationError, match="partitions=5"):  # the core's rule, for user code too
+        backtest.sweep(signal, data, n=[1, 2], partitions=5, workers=1)
+    with pytest.raises(ValidationError, match="one symbol"):
+        backtest.sweep(signal, {"A": data, "B": data}, n=[1, 2], partitions=4, workers=1)
+    with pytest.raises(ValidationError, match="2 or more combinations"):
+        backtest.sweep(signal, data, n=[1], partitions=4, workers=1)
+
+
+def test_partitions_of_user_code_are_the_equity_curves_returns() -> None:
+    """A signal function's sweep keeps the per-partition sums of each run's returns (built-in rules)."""
+    from threadx.research import partition_sums
+
+    data = threadx.data.sample().iloc[:400]
+
+    def signal(d: pd.DataFrame, fast: int, slow: int) -> tuple[pd.Series, pd.Series]:
+        f, s = d["close"].rolling(fast).mean(), d["close"].rolling(slow).mean()
+        return f > s, f < s
+
+    grid = {"fast": [5, 10], "slow": [30, 60]}
+    table = backtest.sweep(signal, data, partitions=8, workers=2, **grid)
+    sums = table.attrs["partition_sums"]
+    assert list(sums.trials) == [(5, 30), (5, 60), (10, 30), (10, 60)] and sums.n_rows == len(data) - 1
+    _, equity = backtest.sweep(signal, data, keep="equity", workers=2, **grid)
+    returns = equity[list(sums.trials)].pct_change().iloc[1:]
+    ref = partition_sums(returns.to_numpy(), 8)
+    for name in ("count", "sum", "sumsq"):
+        np.testing.assert_allclose(getattr(sums, name), getattr(ref, name), rtol=1e-12, atol=1e-15)

@@ -6,7 +6,7 @@ import inspect
 import sys
 import threading
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -15,6 +15,7 @@ import pandas as pd
 from threadx import _core
 from threadx._inputs import FieldErrors, as_int, check_symbol_keys, checked_cancel, unknown_keywords
 from threadx.backtest import _engine
+from threadx.backtest._chunked import Chunking, Part, Source, check_chunking, digest, run_chunks, stats_of, sums_of
 from threadx.backtest._stats import years_spanned
 from threadx.errors import ValidationError
 
@@ -162,12 +163,74 @@ class SweepPlan:
     short: bool
     stat_cols: list[str]
     partitions: int = 0  # > 0: keep the per-partition sums of every combination's returns
+    chunking: Chunking = field(default_factory=Chunking)  # client= / out= / resume=: run in chunks
+
+
+@dataclass
+class BuiltinSource(Source):
+    """A built-in sweep's chunks (for ``threadx.backtest._chunked``): the C++ sweep of rows
+    ``[start, stop)`` of the plan, every symbol in turn.  Picklable (the core's plan is made
+    again where it runs, by the same validation)."""
+
+    strategy: str
+    short: bool
+    combos: np.ndarray
+    params: dict[str, Any]
+    bars: list[tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]]
+    ppy: list[float]
+    years: list[float]
+    partitions: int
+    key: str  # the sweep's fingerprint (data, grid, options)
+
+    @property
+    def n_combos(self) -> int:
+        return len(self.combos)
+
+    @property
+    def n_symbols(self) -> int:
+        return len(self.bars)
+
+    def __getstate__(self) -> dict[str, Any]:
+        return {k: v for k, v in self.__dict__.items() if k != "_core_plan"}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        # arrays unpickled from a transport's buffers may be unaligned: the core takes aligned ones
+        state["combos"] = _aligned(state["combos"])
+        state["bars"] = [tuple(_aligned(a) for a in b) for b in state["bars"]]
+        self.__dict__.update(state)
+
+    def _plan(self) -> Any:
+        if "_core_plan" not in self.__dict__:
+            n_bars = min(len(b[3]) for b in self.bars)
+            self.__dict__["_core_plan"] = _core.backtest.sweep_validate(self.strategy, self.short, self.combos,
+                                                                       n_bars, self.params)
+        return self.__dict__["_core_plan"]
+
+    def run(self, start: int, stop: int, token: _core.CancelToken) -> Part:
+        rows = np.arange(start, stop, dtype=np.int64)
+        stats, sums, n_rows = [], None, 0
+        for (o, h, lo, c), ppy, years in zip(self.bars, self.ppy, self.years, strict=True):
+            raw = _core.backtest.sweep(self._plan(), o, h, lo, c, ppy, years, rows=rows, cancel=token,
+                                       partitions=self.partitions)
+            stats.append(raw["stats"])
+            if "partition_sums" in raw:
+                ps = raw["partition_sums"]
+                sums, n_rows = np.stack([ps["count"], ps["sum"], ps["sumsq"]]), int(ps["n_rows"])
+        return Part(start, stop, np.stack(stats), sums, n_rows)
+
+    def default_chunk_size(self, workers: int) -> int:
+        # about 4 chunks per worker for load balance, within [256, 8192] combinations a chunk
+        return int(min(8192, max(256, -(-self.n_combos // (4 * max(1, workers))))))
+
+    def fingerprint(self) -> str:
+        return self.key
 
 
 def sweep(strategy: Any, data: Any, *, constraint: Callable[[pd.DataFrame], Any] | None = None,
           metric: str = "sharpe", keep: str = "stats", top_k: int | None = None, short: bool = False,
           periods_per_year: float | None = None, progress: bool | Callable[[int, int], None] | None = None,
           cancel: _core.CancelToken | None = None, workers: int | None = None, partitions: int | None = None,
+          client: Any = None, out: Any = None, resume: bool = False, chunk_size: int | None = None,
           **kwargs: Any) -> Any:
     """Backtest a strategy over every combination of its parameter grid.
 
@@ -185,7 +248,7 @@ def sweep(strategy: Any, data: Any, *, constraint: Callable[[pd.DataFrame], Any]
     ``keep="equity"`` returns ``(stats, equity)`` and ``keep="trades"`` ``(stats, trades)``.
     Stats use per-bar returns with ``periods_per_year`` (inferred from a DatetimeIndex).
     ``progress``: True for a text bar on stderr, or a callable ``(done, total)``.
-    ``partitions=S`` (built-in strategies, one symbol): the sweep also keeps every
+    ``partitions=S`` (one symbol): the sweep also keeps every
     combination's per-bar returns as per-partition sums, memory O(S x combinations), in
     ``table.attrs["partition_sums"]`` (a ``threadx.research.PartitionSums``: the trials are
     the combinations the core ran, after ``constraint``, in grid order; ``top_k`` cuts
@@ -210,27 +273,34 @@ def sweep(strategy: Any, data: Any, *, constraint: Callable[[pd.DataFrame], Any]
     Processes are forked on Linux, so a strategy defined anywhere works; on other systems
     it must be picklable. An exception in a worker raises ``BacktestError`` naming the
     combination (the original as its cause); ``cancel`` terminates the workers.
+
+    In chunks of ``chunk_size`` consecutive combinations (default: a few per worker), with
+    ``keep="stats"``, the table the same, row for row (docs/research.md "Sweeps on a cluster"):
+
+    - ``client=`` a ``dask.distributed.Client`` (extra ``threadx[dask]``): the data is
+      scattered to the workers once and each chunk is a task; a dead worker's chunks rerun
+      elsewhere; ``cancel`` stops the running chunks' loops on the workers too.
+    - ``out="dir"`` (extra ``threadx[parquet]``): each finished chunk is written to
+      ``dir/chunk-NNNNNN.parquet`` (a temporary file, then renamed) beside ``manifest.json``;
+      ``resume=True`` computes only the chunks missing from a killed or cancelled run of the
+      same sweep (another sweep's directory is refused).
     """
     show = _progress_of(progress)
     if not isinstance(strategy, str):
         from threadx.backtest._user_sweep import user_sweep
 
-        if partitions is not None:
-            errors = FieldErrors()
-            errors.add("partitions", partitions, "applies to built-in strategies for now (a Strategy or a signal "
-                       "function: threadx.research.partition_sums of the equity curves)")
-            errors.raise_if_any()
-
         return user_sweep(strategy, data, constraint=constraint, metric=metric, keep=keep, top_k=top_k, short=short,
                           periods_per_year=periods_per_year, progress=show, cancel=cancel, workers=workers,
-                          sweep_keywords=SWEEP_KEYWORDS, kwargs=kwargs)
+                          sweep_keywords=SWEEP_KEYWORDS, kwargs=kwargs, partitions=partitions,
+                          chunking=dict(client=client, out=out, resume=resume, chunk_size=chunk_size))
     if workers is not None:
         errors = FieldErrors()
         errors.add("workers", workers, "applies to sweeps of a Strategy or a signal function; built-in strategies "
                    "run on TBB threads (threadx.set_num_threads)")
         errors.raise_if_any()
     plan = prepare(strategy, data, constraint=constraint, metric=metric, keep=keep, top_k=top_k, short=short,
-                   periods_per_year=periods_per_year, partitions=partitions, **kwargs)
+                   periods_per_year=periods_per_year, partitions=partitions, client=client, out=out, resume=resume,
+                   chunk_size=chunk_size, **kwargs)
     return execute(plan, progress=progress, cancel=cancel)
 
 
@@ -240,7 +310,8 @@ SWEEP_KEYWORDS = tuple(k for k, p in inspect.signature(sweep).parameters.items()
 
 def prepare(strategy: str, data: Any, *, constraint: Callable[[pd.DataFrame], Any] | None = None,
             metric: str = "sharpe", keep: str = "stats", top_k: int | None = None, short: bool = False,
-            periods_per_year: float | None = None, partitions: int | None = None, _deep: bool = True,
+            periods_per_year: float | None = None, partitions: int | None = None, client: Any = None,
+            out: Any = None, resume: bool = False, chunk_size: int | None = None, _deep: bool = True,
             **kwargs: Any) -> SweepPlan:
     """Validate a sweep (every bad field at once) without running it.
 
@@ -274,6 +345,7 @@ def prepare(strategy: str, data: Any, *, constraint: Callable[[pd.DataFrame], An
     n_parts = as_int(partitions, "partitions", errors, 0, minimum=2, none=0)  # the core checks the rest
     if n_parts and len(symbols) != 1:
         errors.add("partitions", partitions, "needs one symbol: the trials of a PBO share their bars")
+    chunking = check_chunking(client, out, resume, chunk_size, keep, errors)
     params = _engine.params_of({**_engine.DEFAULTS, **options}, None, errors)
     given = _engine.periods_per_year_of(periods_per_year, errors)  # the core's rule, once
     ppy: dict[Any, float] = {}
@@ -304,7 +376,8 @@ def prepare(strategy: str, data: Any, *, constraint: Callable[[pd.DataFrame], An
         _engine.plan_of(params, errors)  # the combinations are unknown: report the options' errors alone
     errors.raise_if_any()
     assert combos is not None and core is not None
-    return SweepPlan(strategy, names, combos, bars, params, core, ppy, key, keep, top_k, short, stat_cols, n_parts)
+    return SweepPlan(strategy, names, combos, bars, params, core, ppy, key, keep, top_k, short, stat_cols, n_parts,
+                     chunking)
 
 
 
@@ -351,6 +424,8 @@ def execute(plan: SweepPlan, *, progress: bool | Callable[[int, int], None] | No
     key, keep, top_k, stat_cols = plan.key, plan.keep, plan.top_k, plan.stat_cols
     token = checked_cancel(cancel) or _core.CancelToken()
     show = _progress_of(progress)
+    if plan.chunking.active:
+        return _execute_chunked(plan, token, show)
     frames, equities, trades = [], {}, []
     done_before = 0
     for sym, b in bars.items():
@@ -366,26 +441,16 @@ def execute(plan: SweepPlan, *, progress: bool | Callable[[int, int], None] | No
         if "partition_sums" in raw:
             sums = _partition_sums(raw["partition_sums"], combos, names)
         done_before += len(combos)
-        st = pd.DataFrame(raw["stats"], columns=stat_cols)
-        st["# Trades"] = st["# Trades"].astype(np.int64)
-        frame = pd.concat([combos, st], axis=1)
-        if sym is not None:
-            frame.insert(len(names), "symbol", sym)
-        frames.append(frame)
+        frames.extend(stats_frames(combos, names, [sym], raw["stats"][None], stat_cols))
         if keep_eq:
             equities[sym] = raw["equity"]
         if keep == "trades":
             t = pd.DataFrame(raw["trades"])
             t.insert(0, "symbol", sym)
             trades.append(t)
-    out = pd.concat(frames, ignore_index=True)
-    order = np.argsort(-out[key].to_numpy(dtype=np.float64), kind="stable")  # NaN last
-    out = out.iloc[order].reset_index(drop=True)
-    plan_rows = order % len(combos)  # each row's combination in the plan (frames hold every combination)
-    if top_k is not None:
-        out = out.iloc[:top_k]
     index_cols = [*names, "symbol"] if None not in bars else names
-    result = out.set_index(index_cols)
+    result, out, order = ordered_table(frames, key, top_k, index_cols)
+    plan_rows = order % len(combos)  # each row's combination in the plan (frames hold every combination)
     if plan.partitions:
         result.attrs["partition_sums"] = sums
     if keep == "stats":
@@ -403,6 +468,64 @@ def execute(plan: SweepPlan, *, progress: bool | Callable[[int, int], None] | No
                                                                cancel=token)["equity"])
         return result, _equity_frame(equity, bars, names)
     return result, _equity_frame({s: (combos, e) for s, e in equities.items()}, bars, names)
+
+
+def _aligned(a: np.ndarray) -> np.ndarray:
+    return np.require(a, requirements=["C", "A"])
+
+
+def ordered_table(frames: list[pd.DataFrame], key: str, top_k: int | None,
+                  index_cols: list[str]) -> tuple[pd.DataFrame, pd.DataFrame, np.ndarray]:
+    """Every sweep's table: the frames (symbol by symbol, each in grid order) ordered by the
+    metric, best first (NaN last, ties in that order), cut to ``top_k``, indexed by
+    ``index_cols``; also the rows before indexing and the order taken."""
+    out = pd.concat(frames, ignore_index=True)
+    order = np.argsort(-out[key].to_numpy(dtype=np.float64), kind="stable")  # NaN last
+    out = out.iloc[order].reset_index(drop=True)
+    if top_k is not None:
+        out = out.iloc[:top_k]
+    return (out.set_index(index_cols) if index_cols else out), out, order
+
+
+def stats_frames(combos: pd.DataFrame, names: list[str], symbols: list[Any], stats: np.ndarray,
+                 stat_cols: list[str]) -> list[pd.DataFrame]:
+    """A frame per symbol: the combinations, ``symbol`` (a dict's key) and their stats."""
+    frames = []
+    for s, sym in enumerate(symbols):
+        st = pd.DataFrame(stats[s], columns=stat_cols)
+        st["# Trades"] = st["# Trades"].astype(np.int64)
+        frame = pd.concat([combos.reset_index(drop=True), st], axis=1)
+        if sym is not None:
+            frame.insert(len(names), "symbol", sym)
+        frames.append(frame)
+    return frames
+
+
+def _execute_chunked(plan: SweepPlan, token: _core.CancelToken, show: Callable[[int, int], None] | None) -> Any:
+    """A built-in sweep in chunks (``client=``/``out=``): the stats table, as :func:`execute`'s."""
+    symbols = list(plan.bars)
+    bars = [(b.open, b.high, b.low, b.close) for b in plan.bars.values()]
+    ppy = [plan.ppy[s] for s in symbols]
+    years = [_years(b, p) for b, p in zip(plan.bars.values(), ppy, strict=True)]
+    combos = np.ascontiguousarray(plan.combos.to_numpy(dtype=np.float64))
+    key = digest("builtin", plan.strategy, plan.short, combos, plan.params, bars, ppy, years, plan.partitions,
+                 plan.stat_cols, symbols)
+    source = BuiltinSource(plan.strategy, plan.short, combos, plan.params, bars, ppy, years, plan.partitions, key)
+
+    def local(todo: list[tuple[int, int, int]], on_part: Callable[[int, Part], None]) -> None:
+        for i, a, b in todo:
+            on_part(i, source.run(a, b, token))
+
+    parts = run_chunks(source, plan.chunking, plan.stat_cols, token, show, local, _core.get_num_threads())
+    stats = stats_of(parts, len(symbols), len(plan.combos), len(plan.stat_cols))
+    frames = stats_frames(plan.combos, plan.names, symbols, stats, plan.stat_cols)
+    index_cols = [*plan.names, "symbol"] if None not in plan.bars else plan.names
+    result = ordered_table(frames, plan.key, plan.top_k, index_cols)[0]
+    if plan.partitions:
+        sums, n_rows = sums_of(parts)
+        result.attrs["partition_sums"] = _partition_sums({"count": sums[0], "sum": sums[1], "sumsq": sums[2],
+                                                          "n_rows": n_rows}, plan.combos, plan.names)
+    return result
 
 
 def _partition_sums(raw: dict[str, Any], combos: pd.DataFrame, names: list[str]) -> Any:

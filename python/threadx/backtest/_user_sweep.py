@@ -48,10 +48,13 @@ from threadx._inputs import (
 from threadx.backtest import _engine
 from threadx.backtest._from_orders import check_strategy_run
 from threadx.backtest._strategy import Strategy, parameters_of
+from threadx.backtest._chunked import Chunking, Part, Source, check_chunking, digest, run_chunks, stats_of, sums_of
 from threadx.backtest._sweep import (
     STAT_COLUMNS,
     axis_values,
     constrained,
+    ordered_table,
+    stats_frames,
     symbol_frames,
     table_options,
 )
@@ -78,6 +81,7 @@ class _Job:
     data: dict[Any, pd.DataFrame] | pd.DataFrame
     options: dict[str, Any]
     keep: str
+    partitions: int = 0  # S > 0: each row also keeps its returns' per-partition sums
 
 
 _JOB: _Job | None = None
@@ -135,6 +139,7 @@ class _Row:
     stats: np.ndarray
     equity: np.ndarray | None = None
     trades: pd.DataFrame | None = None
+    sums: np.ndarray | None = None  # (3, S) with partitions
 
 
 @dataclass
@@ -147,19 +152,40 @@ class _Failure:
 
 
 def _run_chunk(chunk: list[tuple[int, dict[str, Any]]]) -> list[_Row] | _Failure:
-    """The rows of a chunk of combinations (in a worker); the first failure ends it."""
-    job = _JOB
-    assert job is not None, "the worker was not initialised"
+    """The rows of a chunk of combinations (in a pool worker); the first failure ends it."""
+    assert _JOB is not None, "the worker was not initialised"
+    return rows_of(_JOB, chunk, None)
+
+
+def rows_of(job: _Job, chunk: list[tuple[int, dict[str, Any]]], token: _core.CancelToken | None) -> list[_Row] | _Failure:
+    """The rows of a chunk of combinations; the first failure ends it (``token``: checked
+    between combinations)."""
     rows: list[_Row] = []
     for row, params in chunk:
+        if token is not None:
+            token.check()
         try:
             for sym, stats, equity, trades in _one_run(job, params):
                 rows.append(_Row(row, sym, stats[list(STAT_COLUMNS)].to_numpy(dtype=np.float64),
                                  equity.to_numpy() if job.keep == "equity" else None,
-                                 trades.reset_index(drop=True) if job.keep == "trades" else None))
+                                 trades.reset_index(drop=True) if job.keep == "trades" else None,
+                                 _sums(equity.to_numpy(dtype=np.float64), job.partitions) if job.partitions else None))
         except Exception as exc:  # noqa: BLE001 - sent to the parent, raised there naming the combination
             return _Failure(row, _picklable(exc), traceback.format_exc())
     return rows
+
+
+def _sums(equity: np.ndarray, partitions: int) -> np.ndarray:
+    """``(3, S)`` count, sum and sum of squares of the per-bar returns in each partition, by the
+    built-in sweep's rules (return ``e[t] / e[t-1] - 1``, NaN where ``e[t-1] <= 0``, NaN skipped;
+    partition ``p`` is rows ``[floor(p·T/S), floor((p+1)·T/S))`` of the ``T = n - 1`` returns)."""
+    prev, cur = equity[:-1], equity[1:]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        r = np.where(prev > 0, cur / prev - 1.0, np.nan)
+    ok = ~np.isnan(r)
+    starts = (np.arange(partitions) * len(r)) // partitions
+    return np.stack([np.add.reduceat(ok.astype(np.float64), starts), np.add.reduceat(np.where(ok, r, 0.0), starts),
+                     np.add.reduceat(np.where(ok, r * r, 0.0), starts)])
 
 
 def _picklable(exc: BaseException) -> BaseException:
@@ -255,6 +281,7 @@ class UserPlan:
     key: str
     top_k: int | None
     workers: int
+    chunking: Chunking = field(default_factory=Chunking)
 
 
 def _check_target(target: Any, data: Any, options: dict[str, Any], errors: FieldErrors) -> pd.Index | None:
@@ -284,7 +311,8 @@ def _check_target(target: Any, data: Any, options: dict[str, Any], errors: Field
 
 def prepare_user(target: Any, data: Any, *, constraint: Callable[[pd.DataFrame], Any] | None, metric: str,
                  keep: str, top_k: int | None, short: bool, periods_per_year: float | None, workers: Any,
-                 sweep_keywords: tuple[str, ...], kwargs: dict[str, Any]) -> UserPlan:
+                 sweep_keywords: tuple[str, ...], kwargs: dict[str, Any], partitions: Any = None,
+                 chunking: Mapping[str, Any] | None = None) -> UserPlan:
     """Validate a sweep of a Strategy or a signal function (every bad field at once)."""
     errors = FieldErrors()
     is_strategy = isinstance(target, type) and issubclass(target, Strategy)
@@ -302,6 +330,8 @@ def prepare_user(target: Any, data: Any, *, constraint: Callable[[pd.DataFrame],
     if short:
         errors.add("short", short, "applies to built-in strategies; a Strategy or a signal function sells itself")
     key = table_options(metric, keep, top_k, errors)
+    chunks = check_chunking(**(chunking or {}), keep=keep, errors=errors)
+    n_parts = as_int(partitions, "partitions", errors, 0, minimum=2, none=0)
     n_workers = as_int(workers, "workers", errors, 1, minimum=1, none=0) or _default_workers()
     if isinstance(data, Mapping) and not data:
         errors.add("data", data, "must be one OHLC frame or a dict {symbol: frame} with at least one symbol")
@@ -312,18 +342,39 @@ def prepare_user(target: Any, data: Any, *, constraint: Callable[[pd.DataFrame],
     errors.raise_if_any()
     assert combos is not None and index is not None
     symbols = list(symbol_frames(data))
-    job = _Job(target, data, options, keep)
+    if n_parts and len(symbols) != 1:
+        errors.add("partitions", partitions, "needs one symbol: the trials of a PBO share their bars")
+    elif n_parts:
+        _check_partitions(n_parts, len(index) - 1, errors)
+    if n_parts and len(combos) < 2:
+        errors.add("partitions", partitions, "needs 2 or more combinations (the trials of a PBO)")
+    errors.raise_if_any()
+    job = _Job(target, data, options, keep, n_parts)
     return UserPlan(job, combos, list(combos.columns), symbols, index, key, top_k,
-                    min(n_workers, max(1, len(combos))))
+                    min(n_workers, max(1, len(combos))), chunks)
+
+
+def _check_partitions(n_parts: int, n_returns: int, errors: FieldErrors) -> None:
+    """The core's rule for S partitions of ``n_returns`` rows (asked of the core, on two empty trials)."""
+    try:
+        _core.research.partition_sums(np.zeros((max(n_returns, 0), 2)), n_parts)
+    except ValidationError as exc:
+        for e in exc.errors:
+            errors.add("partitions", n_parts, f"{e['field']}={e['value']}: {e['message']}")
 
 
 def _chunks(combos: pd.DataFrame, workers: int) -> Iterator[list[tuple[int, dict[str, Any]]]]:
     """Chunks of ``(row, params)``: about 16 per worker (load balance), at most 64 combinations."""
     size = max(1, min(64, -(-len(combos) // (workers * 16))))
     for start in range(0, len(combos), size):
-        part = combos.iloc[start:start + size]
-        records = part.to_dict("records") if len(combos.columns) else [{} for _ in range(len(part))]
-        yield [(start + k, {str(n): v for n, v in p.items()}) for k, p in enumerate(records)]
+        yield _records(combos, start, start + size)
+
+
+def _records(combos: pd.DataFrame, start: int, stop: int) -> list[tuple[int, dict[str, Any]]]:
+    """``(row, params)`` of combinations ``[start, stop)``."""
+    part = combos.iloc[start:stop]
+    records = part.to_dict("records") if len(combos.columns) else [{} for _ in range(len(part))]
+    return [(start + k, {str(n): v for n, v in p.items()}) for k, p in enumerate(records)]
 
 
 def _stop(pool: ProcessPoolExecutor) -> None:
@@ -336,11 +387,10 @@ def _stop(pool: ProcessPoolExecutor) -> None:
         p.join()
 
 
-def _collect(plan: UserPlan, token: _core.CancelToken, show: Callable[[int, int], None] | None) -> _Table:
-    """Runs the chunks on the pool, folding each result into the table as it arrives."""
-    table = _Table(list(STAT_COLUMNS).index(plan.key), plan.top_k, plan.symbols)
+def _collect(plan: UserPlan, token: _core.CancelToken, show: Callable[[int, int], None] | None,
+             fold: Callable[[list[_Row]], None], chunks: Iterator[list[tuple[int, dict[str, Any]]]]) -> None:
+    """Runs the chunks on the pool, folding each chunk's rows (``fold``) as it arrives."""
     total, done = len(plan.combos), 0
-    chunks = _chunks(plan.combos, plan.workers)
     pool = ProcessPoolExecutor(plan.workers, mp_context=_context(), initializer=_init_worker, initargs=(plan.job,))
     ok = False
     try:
@@ -355,9 +405,8 @@ def _collect(plan: UserPlan, token: _core.CancelToken, show: Callable[[int, int]
             for fut in finished:
                 rows = _result(fut)
                 if isinstance(rows, _Failure):
-                    raise _failure(plan, rows) from rows.error
-                for r in rows:
-                    table.add(r)
+                    raise _failure(plan.job, plan.combos, rows) from rows.error
+                fold(rows)
                 done += len({r.row for r in rows})
                 nxt = next(chunks, None)
                 if nxt is not None:
@@ -370,7 +419,6 @@ def _collect(plan: UserPlan, token: _core.CancelToken, show: Callable[[int, int]
             pool.shutdown(wait=True)
         else:
             _stop(pool)
-    return table
 
 
 def _result(fut: Future[list[_Row] | _Failure]) -> list[_Row] | _Failure:
@@ -380,9 +428,9 @@ def _result(fut: Future[list[_Row] | _Failure]) -> list[_Row] | _Failure:
         raise BacktestError(f"a sweep worker process died ({exc}); the sweep is stopped") from exc
 
 
-def _failure(plan: UserPlan, f: _Failure) -> BacktestError:
-    params = {str(k): v for k, v in plan.combos.iloc[f.row].to_dict().items()}
-    name = getattr(plan.job.target, "__name__", "the signal function")
+def _failure(job: _Job, combos: pd.DataFrame, f: _Failure) -> BacktestError:
+    params = {str(k): v for k, v in combos.iloc[f.row].to_dict().items()}
+    name = getattr(job.target, "__name__", "the signal function")
     return BacktestError(f"{name} failed for the combination {params}: {f.error!r}\n(in the worker:\n{f.trace})")
 
 
@@ -391,7 +439,18 @@ def execute_user(plan: UserPlan, *, progress: Callable[[int, int], None] | None,
     """Run a validated user sweep: the table (and the kept equity or trades)."""
     token = checked_cancel(cancel) or _core.CancelToken()
     token.check()
-    rows = _collect(plan, token, progress).ordered()
+    if plan.chunking.active:
+        return _execute_chunked(plan, token, progress)
+    table = _Table(list(STAT_COLUMNS).index(plan.key), plan.top_k, plan.symbols)
+    sums: dict[int, np.ndarray] = {}
+
+    def fold(rows: list[_Row]) -> None:
+        for r in rows:
+            table.add(r)
+            if r.sums is not None:
+                sums[r.row] = r.sums
+    _collect(plan, token, progress, fold, _chunks(plan.combos, plan.workers))
+    rows = table.ordered()
     names, multi = plan.names, plan.symbols != [None]
     params = plan.combos.iloc[[r.row for r in rows]].reset_index(drop=True)
     stats = pd.DataFrame(np.array([r.stats for r in rows]).reshape(len(rows), len(STAT_COLUMNS)),
@@ -402,6 +461,9 @@ def execute_user(plan: UserPlan, *, progress: Callable[[int, int], None] | None,
         frame.insert(len(names), "symbol", [r.symbol for r in rows])
     index_cols = [*names, "symbol"] if multi else names
     result = frame.set_index(index_cols) if index_cols else frame
+    if plan.job.partitions:
+        result.attrs["partition_sums"] = _partition_sums(plan, np.stack([sums[k] for k in range(len(plan.combos))],
+                                                                        axis=2))
     labels = [tuple(p) + ((r.symbol,) if multi else ()) for p, r in zip(params.itertuples(index=False), rows,
                                                                           strict=True)]
     if plan.job.keep == "equity":
@@ -418,12 +480,93 @@ def execute_user(plan: UserPlan, *, progress: Callable[[int, int], None] | None,
     return result
 
 
+def _partition_sums(plan: UserPlan, sums: np.ndarray) -> Any:
+    """``(3, S, n_combos)`` sums as a ``threadx.research.PartitionSums`` (trials in grid order)."""
+    from threadx.research import PartitionSums
+
+    names = plan.names
+    trials = pd.MultiIndex.from_frame(plan.combos[names]) if len(names) > 1 else \
+        pd.Index(plan.combos[names[0]]) if names else pd.RangeIndex(len(plan.combos))
+    return PartitionSums(sums[0], sums[1], sums[2], len(plan.index) - 1, trials)
+
+
+@dataclass
+class UserSource(Source):
+    """A user sweep's chunks (for ``threadx.backtest._chunked``): the runs of combinations
+    ``[start, stop)``, every symbol; a failing combination raises ``BacktestError`` naming it."""
+
+    job: _Job
+    combos: pd.DataFrame
+    symbols: list[Any]
+    key: str
+
+    @property
+    def partitions(self) -> int:  # type: ignore[override]
+        return self.job.partitions
+
+    @property
+    def n_combos(self) -> int:
+        return len(self.combos)
+
+    @property
+    def n_symbols(self) -> int:
+        return len(self.symbols)
+
+    def run(self, start: int, stop: int, token: _core.CancelToken) -> Part:
+        rows = rows_of(self.job, _records(self.combos, start, stop), token)
+        if isinstance(rows, _Failure):
+            raise _failure(self.job, self.combos, rows) from rows.error
+        return self.part(rows, start, stop)
+
+    def part(self, rows: list[_Row], start: int, stop: int) -> Part:
+        """The rows of combinations ``[start, stop)`` as a Part."""
+        stats = np.empty((len(self.symbols), stop - start, len(STAT_COLUMNS)))
+        sums = np.empty((3, self.partitions, stop - start)) if self.partitions else None
+        for r in rows:
+            stats[self.symbols.index(r.symbol), r.row - start] = r.stats
+            if sums is not None and r.sums is not None:
+                sums[:, :, r.row - start] = r.sums
+        return Part(start, stop, stats, sums, 0)
+
+    def default_chunk_size(self, workers: int) -> int:
+        return max(1, min(64, -(-self.n_combos // (max(1, workers) * 16))))
+
+    def fingerprint(self) -> str:
+        return self.key
+
+
+def _execute_chunked(plan: UserPlan, token: _core.CancelToken, progress: Callable[[int, int], None] | None) -> Any:
+    """A user sweep in chunks (``client=``/``out=``): the stats table, as :func:`execute_user`'s."""
+    job = plan.job
+    key = digest("user", job.target, job.data, job.options, plan.combos, job.partitions, list(STAT_COLUMNS))
+    source = UserSource(job, plan.combos, plan.symbols, key)
+
+    def local(todo: list[tuple[int, int, int]], on_part: Callable[[int, Part], None]) -> None:
+        spans = {a: (i, b) for i, a, b in todo}
+
+        def fold(rows: list[_Row]) -> None:
+            a = min(r.row for r in rows)
+            i, b = spans[a]
+            on_part(i, source.part(rows, a, b))
+        _collect(plan, token, None, fold, (_records(plan.combos, a, b) for _, a, b in todo))
+
+    parts = run_chunks(source, plan.chunking, list(STAT_COLUMNS), token, progress, local, plan.workers)
+    stats = stats_of(parts, len(plan.symbols), len(plan.combos), len(STAT_COLUMNS))
+    frames = stats_frames(plan.combos, plan.names, plan.symbols, stats, list(STAT_COLUMNS))
+    index_cols = [*plan.names, "symbol"] if plan.symbols != [None] else plan.names
+    result = ordered_table(frames, plan.key, plan.top_k, index_cols)[0]
+    if job.partitions:
+        result.attrs["partition_sums"] = _partition_sums(plan, sums_of(parts)[0])
+    return result
+
+
 def user_sweep(target: Any, data: Any, *, constraint: Callable[[pd.DataFrame], Any] | None, metric: str,
                keep: str, top_k: int | None, short: bool, periods_per_year: float | None,
                progress: Callable[[int, int], None] | None, cancel: _core.CancelToken | None, workers: Any,
-               sweep_keywords: tuple[str, ...], kwargs: dict[str, Any]) -> Any:
+               sweep_keywords: tuple[str, ...], kwargs: dict[str, Any], partitions: Any = None,
+               chunking: Mapping[str, Any] | None = None) -> Any:
     """``sweep(MyStrategy | signal_fn, data, **grid_and_options)``: see ``threadx.backtest.sweep``."""
     plan = prepare_user(target, data, constraint=constraint, metric=metric, keep=keep, top_k=top_k, short=short,
                         periods_per_year=periods_per_year, workers=workers, sweep_keywords=sweep_keywords,
-                        kwargs=kwargs)
+                        kwargs=kwargs, partitions=partitions, chunking=chunking)
     return execute_user(plan, progress=progress, cancel=cancel)

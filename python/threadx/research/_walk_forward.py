@@ -17,8 +17,10 @@ into the next fold, whose parameters then manage it.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -109,7 +111,8 @@ def _check(strategy: Any, data: Any, boundary: Any, metric: Any, errors: FieldEr
 def walk_forward(strategy: Any, data: Any, splits: Any, *, metric: str = "sharpe",
                  constraint: Callable[[pd.DataFrame], Any] | None = None, boundary: str = "close",
                  warmup: int | None = None, periods_per_year: float | None = None, workers: int | None = None,
-                 cancel: _core.CancelToken | None = None, **grid_and_options: Any) -> Any:
+                 cancel: _core.CancelToken | None = None, client: Any = None, out: Any = None,
+                 resume: bool = False, **grid_and_options: Any) -> Any:
     """Walk-forward optimisation of ``strategy`` over ``splits`` (see the module docstring).
 
     ``strategy``: a built-in strategy name (``threadx.backtest.STRATEGIES``), a
@@ -121,12 +124,15 @@ def walk_forward(strategy: Any, data: Any, splits: Any, *, metric: str = "sharpe
     symbol).  ``warmup``: the bars of history a test span's indicators read, ``warmup_start =
     max(0, test_start - warmup)``; None: the splits' own ``warmup_start`` when they were made
     with a warm-up, else every bar before the test span.  ``boundary``: "close" (each fold
-    ends flat) or "carry".  Returns a :class:`WalkForwardResult` (a dict of them for a dict
+    ends flat) or "carry".  ``client``, ``out`` and ``resume`` are the in-sample sweeps'
+    (``sweep``'s): on a Dask cluster, and streamed to ``out/fold-NNN/`` (``out/<symbol>/fold-NNN/``
+    for a dict of frames), so a killed walk-forward resumes with ``resume=True``.  Returns a :class:`WalkForwardResult` (a dict of them for a dict
     of frames).
     """
     if isinstance(data, Mapping) and not isinstance(data, pd.DataFrame):
         return {sym: walk_forward(strategy, frame, splits, metric=metric, constraint=constraint, boundary=boundary,
                                   warmup=warmup, periods_per_year=periods_per_year, workers=workers, cancel=cancel,
+                                  client=client, out=None if out is None else Path(out) / str(sym), resume=resume,
                                   **grid_and_options) for sym, frame in data.items()}
     errors = FieldErrors()
     key = _check(strategy, data, boundary, metric, errors)
@@ -135,9 +141,21 @@ def walk_forward(strategy: Any, data: Any, splits: Any, *, metric: str = "sharpe
     errors.raise_if_any()
     folds = [_with_warmup(s, w) for s in folds]
     grid, options = _grid_and_options(strategy, grid_and_options)
-    chosen = [_choose(strategy, data, s, key, metric, constraint, periods_per_year, workers, cancel, grid, options)
-              for s in folds]
+    chunks = _chunking(client, out, resume)
+    chosen = [_choose(strategy, data, s, key, metric, constraint, periods_per_year, workers, cancel, grid, options,
+                      chunks(s.fold)) for s in folds]
     return _out_of_sample(strategy, data, folds, chosen, key, boundary, periods_per_year, options, cancel)
+
+
+def _chunking(client: Any, out: Any, resume: Any) -> Callable[[int], dict[str, Any]]:
+    """Each fold's in-sample sweep's ``client``/``out``/``resume`` (``out/fold-NNN``)."""
+    if out is not None and not isinstance(out, (str, os.PathLike)):
+        raise ValidationError([{"field": "out", "value": repr(out), "message": "must be a directory path or None"}])
+
+    def of(fold: int) -> dict[str, Any]:
+        given = {"client": client, "out": None if out is None else Path(out) / f"fold-{fold:03d}", "resume": resume}
+        return {k: v for k, v in given.items() if v is not None and v is not False}
+    return of
 
 
 def _grid_and_options(strategy: Any, kwargs: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
@@ -153,12 +171,12 @@ def _grid_and_options(strategy: Any, kwargs: dict[str, Any]) -> tuple[dict[str, 
 
 def _choose(strategy: Any, data: pd.DataFrame, s: Split, key: str, metric: str, constraint: Any,
             periods_per_year: float | None, workers: int | None, cancel: Any, grid: dict[str, Any],
-            options: dict[str, Any]) -> tuple[dict[str, Any], float]:
+            options: dict[str, Any], chunking: dict[str, Any]) -> tuple[dict[str, Any], float]:
     """The in-sample winner of fold ``s``: its parameters and metric (a sweep on the train bars)."""
     train = data.iloc[s.train]
     extra: dict[str, Any] = {} if isinstance(strategy, str) else {"workers": workers}
     table = sweep(strategy, train, metric=metric, constraint=constraint, top_k=1, periods_per_year=periods_per_year,
-                  cancel=cancel, **extra, **grid, **options)
+                  cancel=cancel, **extra, **chunking, **grid, **options)
     best = table.iloc[0]
     if not np.isfinite(float(best[key])):
         raise ValidationError([{"field": "metric", "value": metric,

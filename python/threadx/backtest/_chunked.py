@@ -1,0 +1,420 @@
+"""A sweep in chunks: on a Dask cluster (``client=``), streamed to Parquet (``out=``), resumable.
+
+The grid (after ``constraint``) is cut into chunks of consecutive combinations; a chunk is
+what the local sweep does for those rows (the same C++ sweep for a built-in strategy, the
+same runs for a ``Strategy`` or a signal function), for every symbol.  The chunks' stats are
+put back in grid order and ordered by the metric exactly as the local sweep orders its table,
+so the table is the local one, row for row.
+
+- ``client=`` (a ``dask.distributed.Client``): the sweep's data (bars, plan, strategy) is
+  scattered to every worker once, then one task per chunk refers to it.  A worker that dies
+  loses only its running chunks, which the scheduler reruns elsewhere; each chunk's result
+  is taken once (by its position), so nothing is lost or counted twice.  ``cancel`` (or
+  Ctrl+C) cancels the pending tasks and sets a Dask ``Event`` that the running ones poll
+  (every 0.1 s) to cancel their own token: the C++ loops stop, not just the scheduling.
+  A worker caps ThreadX's threads at its own thread count (``threads_per_worker``).
+- ``out="dir"``: a ``manifest.json`` (the sweep's fingerprint and chunking) and one
+  ``chunk-NNNNNN.parquet`` per chunk as it finishes, each written to a temporary file and
+  renamed (a reader never sees half a chunk).  ``resume=True`` reads the chunks already
+  there (after checking the manifest is this sweep's) and computes only the missing ones.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import threading
+import uuid
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from threadx import __version__, _core
+from threadx._inputs import FieldErrors, as_int
+from threadx._optional import require
+from threadx.errors import BacktestError, DataError
+
+__all__ = ["Chunking", "Part", "check_chunking", "run_chunks"]
+
+_POLL = 0.05  # seconds between looks at the cancel token and the finished tasks
+_WATCH = 0.1  # seconds between a running task's looks at the sweep's cancel Event
+FORMAT = 1  # the store's layout version (manifest.json "format")
+
+
+@dataclass
+class Part:
+    """One chunk's result: rows ``[start, stop)`` of the grid, their stats for each symbol
+    (``stats[s, k]`` the stats row of symbol ``s`` and combination ``start + k``) and, with
+    partitions, their per-partition sums ``(3, S, k)`` (count, sum, sumsq) of ``n_rows`` returns."""
+
+    start: int
+    stop: int
+    stats: np.ndarray
+    sums: np.ndarray | None = None
+    n_rows: int = 0
+
+
+@dataclass(frozen=True)
+class Chunking:
+    """How a sweep runs in chunks (``sweep``'s ``client``, ``out``, ``resume``, ``chunk_size``)."""
+
+    client: Any = None
+    out: Path | None = None
+    resume: bool = False
+    chunk_size: int = 0  # 0: the source's default, or the store's on resume
+
+    @property
+    def active(self) -> bool:
+        return self.client is not None or self.out is not None
+
+
+def check_chunking(client: Any, out: Any, resume: Any, chunk_size: Any, keep: str, errors: FieldErrors) -> Chunking:
+    """The chunking options, each bad one in ``errors`` (before any work is sent)."""
+    if client is not None:
+        distributed = _distributed()
+        if not isinstance(client, distributed.Client):
+            errors.add("client", client, "must be a dask.distributed.Client (or None to run here)")
+        elif client.status != "running":
+            errors.add("client", f"Client(status={client.status!r})", "is not running (closed?): give a connected "
+                       "Client")
+    path = None
+    if out is not None:
+        if isinstance(out, (str, os.PathLike)) and str(out):
+            path = Path(out)
+            if path.exists() and not path.is_dir():
+                errors.add("out", str(out), "is a file: give a directory (made if missing)")
+        else:
+            errors.add("out", out, "must be a directory path (str or Path), or None")
+        require("pyarrow", extra="parquet", feature="a sweep streamed to Parquet (out=)")
+    if not isinstance(resume, bool):
+        errors.add("resume", resume, "must be True or False")
+    elif resume and out is None:
+        errors.add("resume", resume, "needs out= (the directory of the sweep to resume)")
+    size = as_int(chunk_size, "chunk_size", errors, 0, minimum=1, none=0)
+    if (client is not None or out is not None) and keep != "stats":
+        errors.add("keep", keep, "must be 'stats' with client= or out= (the chunks keep stats only; rerun the top "
+                   "rows with threadx.backtest.run for their equity or trades)")
+    return Chunking(client, path, bool(resume) if isinstance(resume, bool) else False, size)
+
+
+# ---- what a chunk runs --------------------------------------------------------------------
+
+class Source:
+    """What a chunked sweep runs (picklable: it travels to Dask workers once)."""
+
+    partitions: int  # S > 0: each Part holds its combinations' per-partition sums
+
+    @property
+    def n_combos(self) -> int:  # pragma: no cover - interface
+        raise NotImplementedError
+
+    @property
+    def n_symbols(self) -> int:  # pragma: no cover - interface
+        raise NotImplementedError
+
+    def run(self, start: int, stop: int, token: _core.CancelToken) -> Part:  # pragma: no cover - interface
+        raise NotImplementedError
+
+    def default_chunk_size(self, workers: int) -> int:  # pragma: no cover - interface
+        raise NotImplementedError
+
+    def fingerprint(self) -> str:  # pragma: no cover - interface
+        raise NotImplementedError
+
+
+def ranges(n: int, size: int, partitions: int) -> list[tuple[int, int]]:
+    """``[start, stop)`` of each chunk; with partitions no chunk holds one combination (the
+    core's partition sums need two trials), so a tail of one joins the chunk before it."""
+    cuts = list(range(0, n, size)) + [n]
+    if partitions and len(cuts) > 2 and cuts[-1] - cuts[-2] == 1:
+        del cuts[-2]
+    return list(zip(cuts[:-1], cuts[1:], strict=True))
+
+
+def digest(*parts: Any) -> str:
+    """A SHA-256 of values (frames, arrays, dicts, callables, scalars) for a store's manifest."""
+    h = hashlib.sha256()
+    for p in parts:
+        _feed(h, p)
+    return h.hexdigest()
+
+
+def _feed(h: Any, value: Any) -> None:
+    if isinstance(value, Mapping):
+        for k in sorted(value, key=repr):
+            h.update(repr(k).encode())
+            _feed(h, value[k])
+    elif isinstance(value, (list, tuple)):
+        h.update(f"seq{len(value)}".encode())
+        for v in value:
+            _feed(h, v)
+    elif isinstance(value, (pd.DataFrame, pd.Series, pd.Index)):
+        h.update(repr(getattr(value, "columns", getattr(value, "name", None))).encode())
+        h.update(pd.util.hash_pandas_object(value, index=not isinstance(value, pd.Index)).to_numpy().tobytes())
+    elif isinstance(value, np.ndarray):
+        h.update(f"{value.dtype}{value.shape}".encode())
+        h.update(np.ascontiguousarray(value).tobytes())
+    elif callable(value):
+        h.update(f"{getattr(value, '__module__', '')}.{getattr(value, '__qualname__', repr(value))}".encode())
+    else:
+        h.update(repr(value).encode())
+
+
+# ---- the store ----------------------------------------------------------------------------
+
+class Store:
+    """A sweep's directory: ``manifest.json`` and a Parquet file per finished chunk."""
+
+    def __init__(self, path: Path, manifest: dict[str, Any], stat_cols: list[str]) -> None:
+        self.path, self.manifest, self.stat_cols = path, manifest, stat_cols
+        self.pa = require("pyarrow", extra="parquet", feature="a sweep streamed to Parquet (out=)")
+        self.pq = require("pyarrow.parquet", extra="parquet", feature="a sweep streamed to Parquet (out=)")
+
+    @staticmethod
+    def read_manifest(path: Path) -> dict[str, Any] | None:
+        f = path / "manifest.json"
+        if not f.exists():
+            return None
+        try:
+            m = json.loads(f.read_text())
+            if not isinstance(m, dict) or m.get("format") != FORMAT:
+                raise ValueError(f"format {m.get('format') if isinstance(m, dict) else m!r}")
+            return m
+        except (OSError, ValueError) as exc:
+            raise DataError(f"out={str(path)!r}: manifest.json is not a ThreadX sweep manifest ({exc})") from exc
+
+    def write_manifest(self) -> None:
+        self.path.mkdir(parents=True, exist_ok=True)
+        _atomic(self.path / "manifest.json", lambda tmp: tmp.write_text(json.dumps(self.manifest, indent=1)))
+
+    def file(self, i: int) -> Path:
+        return self.path / f"chunk-{i:06d}.parquet"
+
+    def write(self, i: int, part: Part) -> None:
+        pa = self.pa
+        k, n_sym = part.stop - part.start, part.stats.shape[0]
+        cols: dict[str, Any] = {
+            "row": pa.array(np.tile(np.arange(part.start, part.stop, dtype=np.int64), n_sym)),
+            "symbol": pa.array(np.repeat(np.arange(n_sym, dtype=np.int32), k)),
+        }
+        flat = part.stats.reshape(n_sym * k, -1)
+        for j, name in enumerate(self.stat_cols):
+            cols[name] = pa.array(flat[:, j])
+        if part.sums is not None:
+            s = part.sums.shape[1]
+            for j, name in enumerate(("count", "sum", "sumsq")):  # a fixed-size list of S values per row
+                cols[f"partition_{name}"] = pa.FixedSizeListArray.from_arrays(
+                    pa.array(np.ascontiguousarray(part.sums[j].T).ravel()), s)
+        table = pa.table(cols).replace_schema_metadata({"threadx.n_rows": str(part.n_rows)})
+        _atomic(self.file(i), lambda tmp: self.pq.write_table(table, tmp))
+
+    def read(self, i: int, start: int, stop: int, n_sym: int, partitions: int) -> Part:
+        """Chunk ``i`` as written, or DataError naming the file when it is not that chunk."""
+        f = self.file(i)
+        try:
+            t = self.pq.read_table(f)
+            k = stop - start
+            rows = t.column("row").to_numpy()
+            if len(rows) != k * n_sym or not np.array_equal(rows, np.tile(np.arange(start, stop), n_sym)):
+                raise ValueError(f"its rows are not combinations {start}..{stop - 1} of {n_sym} symbol(s)")
+            stats = np.column_stack([t.column(c).to_numpy() for c in self.stat_cols]).astype(np.float64)
+            sums = None
+            if partitions:
+                sums = np.stack([t.column(f"partition_{c}").combine_chunks().flatten().to_numpy()
+                                 .reshape(k, partitions).T for c in ("count", "sum", "sumsq")])
+            n_rows = int((t.schema.metadata or {}).get(b"threadx.n_rows", b"0"))
+        except Exception as exc:  # noqa: BLE001 - any unreadable or foreign file is reported as the store's
+            raise DataError(f"out={str(self.path)!r}: {f.name} is not chunk {i} of this sweep ({exc}); delete it "
+                            "to compute it again") from exc
+        return Part(start, stop, stats.reshape(n_sym, k, len(self.stat_cols)), sums, n_rows)
+
+
+def _atomic(target: Path, write: Callable[[Path], Any]) -> None:
+    """``write`` a temporary file beside ``target``, then rename it over ``target``."""
+    tmp = target.with_name(f".{target.name}.{uuid.uuid4().hex}.tmp")
+    try:
+        write(tmp)
+        os.replace(tmp, target)
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+def _open_store(source: Source, chunking: Chunking, stat_cols: list[str], workers: int) -> Store:
+    """The store of ``chunking.out``: this sweep's (on resume), or a new one; a directory
+    holding another sweep, or this one without ``resume=True``, is refused."""
+    assert chunking.out is not None
+    old = Store.read_manifest(chunking.out)
+    fp = source.fingerprint()
+    if old is not None:
+        if not chunking.resume:
+            raise _refused("out", str(chunking.out), "holds a sweep already: resume=True finishes it, or give "
+                           "another directory")
+        if old.get("fingerprint") != fp or old.get("n_combos") != source.n_combos:
+            raise _refused("resume", True, f"out={str(chunking.out)!r} holds another sweep (other data, grid, "
+                           "strategy or options): give another directory")
+        if chunking.chunk_size and chunking.chunk_size != old.get("chunk_size"):
+            raise _refused("chunk_size", chunking.chunk_size, f"differs from the stored sweep's "
+                           f"({old.get('chunk_size')}): leave it out to resume")
+        for stale in chunking.out.glob(".*.tmp"):  # a write the killed run left half done
+            stale.unlink(missing_ok=True)
+        return Store(chunking.out, old, stat_cols)
+    size = chunking.chunk_size or source.default_chunk_size(workers)
+    manifest = {"format": FORMAT, "threadx": __version__, "fingerprint": fp, "n_combos": source.n_combos,
+                "n_symbols": source.n_symbols, "chunk_size": size, "partitions": source.partitions,
+                "stats": stat_cols}
+    store = Store(chunking.out, manifest, stat_cols)
+    store.write_manifest()
+    return store
+
+
+def _refused(field: str, value: Any, message: str) -> Exception:
+    errors = FieldErrors()
+    errors.add(field, value, message)
+    try:
+        errors.raise_if_any()
+    except Exception as exc:  # noqa: BLE001 - the ValidationError built by FieldErrors
+        return exc
+    raise AssertionError("unreachable")
+
+
+# ---- running the chunks ---------------------------------------------------------------------
+
+def run_chunks(source: Source, chunking: Chunking, stat_cols: list[str], token: _core.CancelToken,
+               progress: Callable[[int, int], None] | None, local: Callable[[list[tuple[int, int, int]],
+                                                                             Callable[[int, Part], None]], None],
+               workers: int) -> list[Part]:
+    """Every chunk's Part, in grid order: read from the store, run on the cluster, or run here
+    by ``local(todo, on_part)`` (``todo``: ``(chunk, start, stop)``)."""
+    store = _open_store(source, chunking, stat_cols, workers) if chunking.out is not None else None
+    size = int(store.manifest["chunk_size"]) if store is not None else \
+        chunking.chunk_size or source.default_chunk_size(workers)
+    spans = ranges(source.n_combos, size, source.partitions)
+    parts: dict[int, Part] = {}
+    if store is not None:
+        for i, (a, b) in enumerate(spans):
+            if store.file(i).exists():
+                parts[i] = store.read(i, a, b, source.n_symbols, source.partitions)
+    done = sum(p.stop - p.start for p in parts.values())
+    if progress is not None and done:
+        progress(done, source.n_combos)
+
+    def on_part(i: int, part: Part) -> None:
+        nonlocal done
+        if i in parts:  # a chunk is taken once, whoever ran it
+            return
+        if store is not None:
+            store.write(i, part)
+        parts[i] = part
+        done += part.stop - part.start
+        if progress is not None:
+            progress(done, source.n_combos)
+
+    todo = [(i, a, b) for i, (a, b) in enumerate(spans) if i not in parts]
+    token.check()
+    if todo:
+        if chunking.client is not None:
+            _run_dask(chunking.client, source, todo, token, on_part)
+        else:
+            local(todo, on_part)
+    missing = [i for i in range(len(spans)) if i not in parts]
+    if missing:  # every path above runs every chunk or raises: this is a bug, never a short table
+        raise BacktestError(f"chunks {missing[:5]} of the sweep have no result")
+    return [parts[i] for i in range(len(spans))]
+
+
+def _run_dask(client: Any, source: Source, todo: list[tuple[int, int, int]], token: _core.CancelToken,
+              on_part: Callable[[int, Part], None]) -> None:
+    """The chunks as tasks on the cluster, the source scattered once."""
+    distributed = _distributed()
+
+    name = f"threadx-sweep-{uuid.uuid4().hex}"
+    stop_event = distributed.Event(name, client=client)
+    shared = client.scatter(source, broadcast=True, hash=False)
+    futures = {client.submit(_dask_chunk, shared, a, b, name, key=f"{name}-{i}", pure=False): i for i, a, b in todo}
+    pending = set(futures)
+    finished_ok = False
+    try:
+        while pending:
+            done, pending = _wait(distributed, pending)
+            token.check()  # CancelledError, or TaskTimeoutError past the deadline
+            for fut in done:
+                on_part(futures[fut], _dask_result(fut, futures[fut]))
+        finished_ok = True
+    finally:
+        if not finished_ok:
+            stop_event.set()  # the running tasks cancel their tokens; the pending ones are cancelled
+            client.cancel(list(futures), force=True)
+        client.cancel([shared], force=True)
+
+
+def _distributed() -> Any:
+    return require("distributed", extra="dask", feature="a sweep on a Dask cluster (client=)")
+
+
+def _wait(distributed: Any, pending: set[Any]) -> tuple[set[Any], set[Any]]:
+    try:
+        done, rest = distributed.wait(list(pending), timeout=_POLL, return_when="FIRST_COMPLETED")
+    except TimeoutError:
+        return set(), pending
+    return set(done), set(rest)
+
+
+def _dask_result(fut: Any, i: int) -> Part:
+    """A finished task's Part (the chunk's own error, such as a user's strategy failing, re-raised)."""
+    from distributed.scheduler import KilledWorker
+
+    try:
+        part: Part = fut.result()
+    except KilledWorker as exc:
+        raise BacktestError(f"chunk {i} of the sweep killed the Dask workers that ran it ({exc}); the sweep is "
+                            "stopped") from exc
+    return part
+
+
+def _dask_chunk(source: Source, start: int, stop: int, event_name: str) -> Part:
+    """A chunk on a Dask worker: ThreadX's threads capped at the worker's, cancelled by the
+    sweep's Event (a watcher thread cancels this chunk's token)."""
+    distributed = _distributed()
+
+    worker = distributed.get_worker()
+    _core.set_num_threads(max(1, int(worker.state.nthreads)))
+    token = _core.CancelToken()
+    event = distributed.Event(event_name)
+    finished = threading.Event()
+
+    def watch() -> None:
+        while not finished.wait(_WATCH):
+            try:
+                if event.is_set():
+                    token.cancel()
+                    return
+            except Exception:  # noqa: BLE001 - the scheduler is gone: the task is being dropped anyway
+                return
+
+    watcher = threading.Thread(target=watch, name="threadx-chunk-watch", daemon=True)
+    watcher.start()
+    try:
+        return source.run(start, stop, token)
+    finally:
+        finished.set()
+        watcher.join()
+
+
+# ---- the table ----------------------------------------------------------------------------
+
+def stats_of(parts: Iterable[Part], n_symbols: int, n_combos: int, n_stats: int) -> np.ndarray:
+    """Every symbol's stats of every combination, ``(n_symbols, n_combos, n_stats)``."""
+    out = np.empty((n_symbols, n_combos, n_stats), dtype=np.float64)
+    for p in parts:
+        out[:, p.start:p.stop] = p.stats
+    return out
+
+
+def sums_of(parts: list[Part]) -> tuple[np.ndarray, int]:
+    """The per-partition sums of every combination, ``(3, S, n_combos)``, and their rows."""
+    return np.concatenate([p.sums for p in parts if p.sums is not None], axis=2), parts[0].n_rows

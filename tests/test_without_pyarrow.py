@@ -40,3 +40,22 @@ def test_parquet_names_the_extra_and_csv_still_works(tmp_path: Path) -> None:
         json_bars = b"[[1700000000000, 1, 2, 0.5, 1.5, 10], [1700000060000, 1.5, 2, 1, 1.2, 11]]"
         assert len(threadx.data.load(json_bars)) == 2
     """)
+
+
+def test_a_sweep_streamed_to_parquet_names_the_extra(tmp_path: Path) -> None:
+    run_without(["pyarrow"], f"""
+        from pathlib import Path
+
+        import pytest
+
+        import threadx
+        from threadx import backtest
+        from threadx.errors import MissingDependencyError
+
+        bars = threadx.data.sample().iloc[:300]
+        out = Path({str(tmp_path)!r}) / "sweep"
+        with pytest.raises(MissingDependencyError, match=r"streamed to Parquet \\(out=\\) needs pyarrow.*threadx\\[parquet\\]"):
+            backtest.sweep("sma_cross", bars, fast=[5, 10], slow=[30], out=out)
+        assert not out.exists()
+        assert len(backtest.sweep("sma_cross", bars, fast=[5, 10], slow=[30])) == 2  # a local sweep needs nothing
+    """)

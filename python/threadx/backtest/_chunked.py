@@ -24,7 +24,9 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import threading
+import types
 import uuid
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
@@ -159,10 +161,24 @@ def _feed(h: Any, value: Any) -> None:
     elif isinstance(value, np.ndarray):
         h.update(f"{value.dtype}{value.shape}".encode())
         h.update(np.ascontiguousarray(value).tobytes())
-    elif callable(value):
-        h.update(f"{getattr(value, '__module__', '')}.{getattr(value, '__qualname__', repr(value))}".encode())
-    else:
-        h.update(repr(value).encode())
+    elif isinstance(value, type):  # a Strategy: its name, its own attributes and methods' code
+        h.update(value.__qualname__.encode())
+        for k, v in sorted(vars(value).items()):
+            if not k.startswith("__"):
+                h.update(k.encode())
+                _feed(h, v)
+    elif isinstance(value, (staticmethod, classmethod)):
+        _feed(h, value.__func__)
+    elif isinstance(value, property):
+        _feed(h, (value.fget, value.fset))
+    elif isinstance(value, types.CodeType):
+        h.update(value.co_code)
+        _feed(h, list(value.co_consts))
+    elif callable(value):  # a function: its name and code, not its module's name (__main__ or not)
+        h.update(str(getattr(value, "__qualname__", type(value).__qualname__)).encode())
+        _feed(h, getattr(value, "__code__", None))
+    else:  # a value; an object's address is not part of it
+        h.update(re.sub(r" at 0x[0-9a-fA-F]+", "", repr(value)).encode())
 
 
 # ---- the store ----------------------------------------------------------------------------
@@ -384,7 +400,7 @@ def _dask_chunk(source: Source, start: int, stop: int, event_name: str) -> Part:
     worker = distributed.get_worker()
     _core.set_num_threads(max(1, int(worker.state.nthreads)))
     token = _core.CancelToken()
-    event = distributed.Event(event_name)
+    event = distributed.Event(event_name, client=distributed.get_client())  # usable from the watcher thread
     finished = threading.Event()
 
     def watch() -> None:

@@ -191,3 +191,27 @@ def test_walk_forward_on_the_cluster_and_resumed_from_its_folds(client: Any, bar
     assert sorted(p.name for p in (tmp_path / "wf").iterdir()) == [f"fold-{k:03d}" for k in range(len(local.folds))]
     resumed = research.walk_forward("sma_cross", bars, splits, **GRID, out=tmp_path / "wf", resume=True)
     pd.testing.assert_frame_equal(local.folds, resumed.folds, check_exact=True)
+
+
+def test_the_coordinators_sweep_requests_run_on_the_cluster(client: Any, bars: pd.DataFrame, tmp_path: Path) -> None:
+    """A ``SweepRequest(client=...)`` run by the coordinator is the cluster's (and the local) table;
+    with ``out``/``partitions`` (which travel through ``to_dict``) too."""
+    from coordinator_support import run_async
+
+    out = str(tmp_path / "req")
+    req = threadx.SweepRequest(strategy="sma_cross", data=bars, grid=dict(GRID), client=client, out=out,
+                               partitions=4, chunk_size=30)
+    plain = threadx.SweepRequest.from_dict(threadx.SweepRequest(strategy="sma_cross", data=bars, grid=dict(GRID),
+                                                               out=out, resume=True, partitions=4).to_dict())
+    assert plain.out == out and plain.partitions == 4 and plain.resume is True
+
+    async def main() -> tuple[Any, Any]:
+        async with threadx.Coordinator(max_workers=1) as co:
+            first = await (await co.submit(req))
+            second = await (await co.submit(plain))  # resumed from the files alone
+            return first, second
+    first, second = run_async(main())
+    local = backtest.sweep("sma_cross", bars, **GRID, partitions=4)
+    _assert_same(local, first)
+    _assert_same(local, second)
+    assert len(list((tmp_path / "req").glob("chunk-*.parquet"))) == 4

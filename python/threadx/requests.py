@@ -763,7 +763,9 @@ class SweepRequest(_Request):
     ``grid`` maps the strategy's parameters to values or sequences; ``options`` holds
     backtest options (fees, slippage, ...).  Validated by the sweep's own rules (known
     strategy, well-formed grid, the engine's parameter rules), every bad field at once.
-    ``constraint`` (a callable) cannot travel through ``to_dict``.
+    ``constraint`` (a callable) cannot travel through ``to_dict``, nor can ``client`` (a Dask
+    client: the sweep runs on its cluster); ``partitions``, ``out``, ``resume`` and
+    ``chunk_size`` are ``sweep``'s (docs/research.md).
     """
 
     kind: ClassVar[str] = "SweepRequest"
@@ -778,6 +780,11 @@ class SweepRequest(_Request):
     top_k: int | None = None
     short: bool = False
     periods_per_year: float | None = None
+    partitions: int | None = None
+    client: Any = None
+    out: str | None = None
+    resume: bool = False
+    chunk_size: int | None = None
 
     def _prepare(self, deep: bool = True) -> Any:
         from threadx._inputs import FieldErrors
@@ -799,7 +806,9 @@ class SweepRequest(_Request):
             raise ValidationError([{"field": clash[0], "value": "", "message": "is in both grid and options"}])
         return _sweep.prepare(self.strategy, self.data, constraint=self.constraint, metric=self.metric,
                               keep=self.keep, top_k=self.top_k, short=self.short,
-                              periods_per_year=self.periods_per_year, _deep=deep, **self.grid, **self.options)
+                              periods_per_year=self.periods_per_year, partitions=self.partitions, client=self.client,
+                              out=self.out, resume=self.resume, chunk_size=self.chunk_size, _deep=deep, **self.grid,
+                              **self.options)
 
     def run(self, *, cancel: _core.CancelToken | None = None) -> Any:
         """Run the sweep (after the deep checks): what ``threadx.backtest.sweep`` returns."""

@@ -365,6 +365,8 @@ def _run_dask(client: Any, source: Source, todo: list[tuple[int, int, int]], tok
         if not finished_ok:
             stop_event.set()  # the running tasks cancel their tokens; the pending ones are cancelled
             client.cancel(list(futures), force=True)
+        else:
+            stop_event.clear()  # no task polls it any more: the scheduler drops it
         client.cancel([shared], force=True)
 
 

@@ -57,7 +57,7 @@ def main() -> int:
     from distributed import Client, LocalCluster
 
     bars = data.sample()
-    grid = {"fast": range(1, 101), "slow": range(1, 101 if args.quick else 1001)}
+    grid = {"fast": range(2, 102), "slow": range(2, 102 if args.quick else 1002)}
     n = len(grid["fast"]) * len(grid["slow"])
     print(f"ThreadX {threadx.__version__}, Python {platform.python_version()}, {os.cpu_count()} CPUs, "
           f"{threadx.get_num_threads()} TBB threads here; sma_cross, {n:,} combinations x {len(bars):,} bars")

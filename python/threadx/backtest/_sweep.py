@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import inspect
 import sys
 import threading
@@ -470,6 +471,10 @@ def execute(plan: SweepPlan, *, progress: bool | Callable[[int, int], None] | No
     return result, _equity_frame({s: (combos, e) for s, e in equities.items()}, bars, names)
 
 
+def _quiet(done: int, total: int) -> None:
+    """A progress report nobody reads (``_call`` then runs its call on a thread)."""
+
+
 def _aligned(a: np.ndarray) -> np.ndarray:
     return np.require(a, requirements=["C", "A"])
 
@@ -513,8 +518,9 @@ def _execute_chunked(plan: SweepPlan, token: _core.CancelToken, show: Callable[[
     source = BuiltinSource(plan.strategy, plan.short, combos, plan.params, bars, ppy, years, plan.partitions, key)
 
     def local(todo: list[tuple[int, int, int]], on_part: Callable[[int, Part], None]) -> None:
-        for i, a, b in todo:
-            on_part(i, source.run(a, b, token))
+        for i, a, b in todo:  # on a thread, so that Ctrl+C here cancels the chunk's loop (see _call)
+            on_part(i, _call(functools.partial(source.run, a, b, token), _core.backtest.SweepProgress(), 0,
+                             _quiet, token))
 
     parts = run_chunks(source, plan.chunking, plan.stat_cols, token, show, local, _core.get_num_threads())
     stats = stats_of(parts, len(symbols), len(plan.combos), len(plan.stat_cols))

@@ -34,4 +34,6 @@ PYBIND11_MODULE(_core, m) {
     bind_orders(backtest);
     py::module_ research = submodule(m, "research", "Overfitting statistics: PSR, DSR, MinTRL, PBO.");
     bind_research(research);
+    py::module_ plot = submodule(m, "plot", "Downsampling for drawing (M4).");
+    bind_plot(plot);
 }

@@ -6,6 +6,7 @@ keywords are tested where they are implemented)."""
 
 from __future__ import annotations
 
+import pathlib
 import subprocess
 import sys
 import types
@@ -63,6 +64,18 @@ def test_walk_forward_prints_the_folds_and_the_stitched_stats(capsys: pytest.Cap
     for key in ("Sharpe Ratio", "Return [%]", "Max. Drawdown [%]"):
         [line] = [ln for ln in stitched if ln.startswith(key)]
         assert line.split()[-1] == f"{wf.stats[key]:,.3f}"
+
+
+def test_time_windows_on_hourly_bars_print_date_and_time(tmp_path: pathlib.Path, capsys: pytest.CaptureFixture[str]) -> None:
+    bars = data.sample().iloc[:900].copy()
+    bars.index = pd.date_range("2024-01-01 09:00", periods=len(bars), freq="h", tz="UTC")
+    bars.to_csv(tmp_path / "hourly.csv")
+    assert main(["sweep", "sma_cross", *GRID, "--data", str(tmp_path / "hourly.csv"),
+                 "--walk-forward", "train=10D,test=5D"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert "5 folds" in lines[0]
+    fold0 = next(ln for ln in lines if ln.startswith("0 "))
+    assert fold0.split()[1:5] == ["2024-01-01", "09:00..2024-01-11", "08:00", "2024-01-11"]
 
 
 @pytest.mark.parametrize(("spec", "expected"), [

@@ -228,7 +228,7 @@ def _walk_forward_report(strategy: str, bars: pd.DataFrame, splits: WalkForward,
     ms = (time.perf_counter() - t0) * 1e3
     folds = wf.folds.copy()
     for side in ("train", "test"):
-        folds[side] = [f"{_day(a)}..{_day(b)}" for a, b in zip(folds.pop(f"{side}_start"), folds.pop(f"{side}_end"))]
+        folds[side] = _spans(list(folds.pop(f"{side}_start")), list(folds.pop(f"{side}_end")))
     key = wf.metric
     folds = folds.rename(columns={f"in-sample {key}": f"IS {key}", f"out-of-sample {key}": f"OOS {key}",
                                   "out-of-sample Return [%]": "OOS Return [%]"})
@@ -245,11 +245,16 @@ def _walk_forward_report(strategy: str, bars: pd.DataFrame, splits: WalkForward,
     ])
 
 
-def _day(value: Any) -> str:
-    """A fold boundary: a timestamp as its date (or time, for intraday bars), a position as is."""
-    if isinstance(value, pd.Timestamp):
-        return f"{value:%Y-%m-%d}" if value == value.normalize() else f"{value:%Y-%m-%d %H:%M}"
-    return str(value)
+def _spans(starts: list[Any], ends: list[Any]) -> list[str]:
+    """``start..end`` per fold: dates when every boundary is midnight (daily bars), else date and
+    time; positions (data without a DatetimeIndex) as they are."""
+    stamps = [v for v in starts + ends if isinstance(v, pd.Timestamp)]
+    fmt = "%Y-%m-%d" if all(v == v.normalize() for v in stamps) else "%Y-%m-%d %H:%M"
+
+    def text(v: Any) -> str:
+        return v.strftime(fmt) if isinstance(v, pd.Timestamp) else str(v)
+
+    return [f"{text(a)}..{text(b)}" for a, b in zip(starts, ends, strict=True)]
 
 
 def main(argv: Sequence[str] | None = None) -> int:

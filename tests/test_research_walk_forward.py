@@ -172,3 +172,15 @@ def test_bad_input_is_a_validation_error_before_any_work(data, splits):
     with pytest.raises(ValidationError, match="NaN for every trial"):  # no trade in the train bars
         walk_forward("sma_cross", data, [Split(fold=0, train=range(0, 40), test=range(40, 300))],
                      fast=[30], slow=[35])
+
+
+def test_short_reaches_the_sweep_and_the_signals_not_run(data, splits):
+    """``short=True`` is the sweep's option (the mirrored short side): each fold's choice is the
+    short sweep's winner on its train bars, and the out-of-sample trades include short ones."""
+    from threadx.backtest import sweep
+
+    r = walk_forward("sma_cross", data, splits, fast=FAST, slow=SLOW, short=True, **OPTS)
+    for s, row in zip(splits, r.folds.itertuples(), strict=True):
+        best = sweep("sma_cross", data.iloc[s.train], fast=FAST, slow=SLOW, short=True, top_k=1, **OPTS)
+        assert (row.fast, row.slow) == best.index[0]
+    assert set(r.trades["side"]) == {"long", "short"}

@@ -298,7 +298,7 @@ def checked_keywords(fn: Callable[P, R]) -> Callable[P, R]:
     params = inspect.signature(fn).parameters.values()
     if any(p.kind == p.VAR_KEYWORD for p in params):
         return fn
-    valid = frozenset(p.name for p in params if p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY))
+    valid = frozenset(p.name for p in params if p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY)) - {"self"}
     module = ".".join(m for m in fn.__module__.split(".") if not m.startswith("_"))
     where = f"{module}.{fn.__qualname__.removesuffix('.__init__')}"  # a class for its __init__
 

@@ -1,12 +1,18 @@
-"""``threadx`` command line: ``threadx demo``, ``threadx sweep``."""
+"""``threadx`` command line: ``threadx demo``, ``threadx sweep`` (``--walk-forward``, ``--out``,
+``--resume``, ``--client``)."""
 
 from __future__ import annotations
 
 import argparse
+import contextlib
+import re
 import sys
 import time
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from threadx.research import WalkForward, WalkForwardResult
 
 import numpy as np
 import pandas as pd
@@ -101,13 +107,52 @@ def _grid_value(text: str) -> list[float] | float:
     return float(text)
 
 
-def sweep_command(strategy: str, data_path: str | None, params: Sequence[str], *, fees: float, short: bool,
-                  top: int, metric: str, progress: bool) -> str:
-    """``threadx sweep``: a built-in strategy over a grid, best rows first."""
-    from threadx import backtest, data
+_WF_USAGE = "KEY=VALUE,...: train=504,test=126[,step=..,anchored=1,purge=..,embargo=..,warmup=..]"
+_WF_BOOLS = {"1": True, "true": True, "yes": True, "0": False, "false": False, "no": False}
+_STAT_COLUMNS = ["Sharpe Ratio", "Return [%]", "Max. Drawdown [%]", "# Trades", "Win Rate [%]"]
+
+
+def _spec_value(key: str, text: str) -> Any:
+    """A ``--walk-forward`` value: ``anchored`` 1/0/true/false/yes/no, an integer (bars), else
+    the text itself (a pandas offset such as ``730D``); ``WalkForward`` judges the result."""
+    if key == "anchored":
+        return _WF_BOOLS.get(text.lower(), text)
+    return int(text) if re.fullmatch(r"[+-]?\d+", text) else text
+
+
+def walk_forward_spec(text: str) -> WalkForward:
+    """``--walk-forward train=504,test=126[,step=..,anchored=1,purge=..,embargo=..,warmup=..]`` as
+    a ``threadx.research.WalkForward`` (the keys are its keywords; ``train``, ``test`` and ``step``
+    in bars or as fixed-length pandas offsets such as ``730D``).
+
+    argparse's ``type=``: a spec that is not ``KEY=VALUE,...``, lacks ``train=`` or ``test=``,
+    or that ``WalkForward`` refuses (an unknown key, a bad number) is an
+    ``argparse.ArgumentTypeError``, which argparse prints with the usage (exit code 2).
+    """
+    from threadx.errors import ValidationError
+    from threadx.research import WalkForward
+
+    kwargs: dict[str, Any] = {}
+    for item in text.split(","):
+        key, sep, value = (part.strip() for part in item.partition("="))
+        if not (sep and key and value):
+            raise argparse.ArgumentTypeError(f"{item.strip()!r} is not KEY=VALUE ({_WF_USAGE})")
+        if key in kwargs:
+            raise argparse.ArgumentTypeError(f"{key}= is given twice")
+        kwargs[key] = _spec_value(key, value)
+    missing = [f"{k}=" for k in ("train", "test") if k not in kwargs]
+    if missing:
+        raise argparse.ArgumentTypeError(f"{' and '.join(missing)} missing (given: {', '.join(kwargs)}; {_WF_USAGE})")
+    try:
+        return WalkForward(**kwargs)
+    except ValidationError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def _parse_grid(params: Sequence[str]) -> dict[str, Any]:
+    """``NAME=VALUES`` arguments as a sweep's grid (ValidationError naming a bad one)."""
     from threadx.errors import ValidationError
 
-    bars = data.load(data_path, tz="UTC") if data_path else data.sample()
     grid: dict[str, Any] = {}
     for item in params:
         name, sep, value = item.partition("=")
@@ -118,12 +163,98 @@ def sweep_command(strategy: str, data_path: str | None, params: Sequence[str], *
         except ValueError:
             raise ValidationError([{"field": name, "value": value,
                                     "message": "must be a number, a list 10,20,50 or a range 5:105[:5]"}]) from None
+    return grid
+
+
+def _dask_client(address: str, stack: contextlib.ExitStack) -> Any:
+    """``distributed.Client(address)``, closed when ``stack`` closes (``MissingDependencyError``
+    without distributed; a ``ValidationError`` naming the address when no scheduler answers)."""
+    from threadx._optional import require
+    from threadx.errors import ValidationError
+
+    distributed = require("distributed", extra="dask", feature="--client (a sweep on a Dask cluster)")
+    try:
+        client = distributed.Client(address)
+    except (OSError, ValueError) as exc:  # refused, timed out (TimeoutError is an OSError), a malformed address
+        raise ValidationError([{"field": "client", "value": address,
+                                "message": f"no Dask scheduler reached there: {exc}"}]) from None
+    stack.callback(client.close)
+    return client
+
+
+def sweep_command(strategy: str, data_path: str | None, params: Sequence[str], *, fees: float, short: bool,
+                  top: int, metric: str, progress: bool, walk_forward: WalkForward | None = None,
+                  out: str | None = None, resume: bool = False, client: str | None = None) -> str:
+    """``threadx sweep``: a built-in strategy over a grid, best rows first; with ``walk_forward``
+    (a ``WalkForward``), a walk-forward of the same strategy, grid and options instead.
+
+    ``out``, ``resume`` and ``client`` (a Dask scheduler address: a ``distributed.Client`` made
+    here and closed before this returns) are passed to the sweep or the walk-forward as
+    ``out=``, ``resume=True`` and ``client=`` only when given.
+    """
+    from threadx import data
+
+    bars = data.load(data_path, tz="UTC") if data_path else data.sample()
+    grid = _parse_grid(params)
+    source = f"{data_path or data.sample_path()} ({len(bars)} bars)"
+    with contextlib.ExitStack() as stack:
+        extra: dict[str, Any] = {**({"out": out} if out else {}), **({"resume": True} if resume else {}),
+                                 **({"client": _dask_client(client, stack)} if client else {})}
+        options = {"fees": fees, "metric": metric, **({"short": True} if short else {}), **extra, **grid}
+        if walk_forward is not None:
+            return _walk_forward_report(strategy, bars, walk_forward, source, options)
+        return _sweep_report(strategy, bars, source, top, progress, options)
+
+
+def _sweep_report(strategy: str, bars: pd.DataFrame, source: str, top: int, progress: bool,
+                  options: dict[str, Any]) -> str:
+    from threadx import backtest
+
     t0 = time.perf_counter()
-    out: pd.DataFrame = backtest.sweep(strategy, bars, fees=fees, short=short, metric=metric, top_k=top, progress=progress, **grid)
+    out: pd.DataFrame = backtest.sweep(strategy, bars, top_k=top, progress=progress, **options)
     ms = (time.perf_counter() - t0) * 1e3
-    cols = ["Sharpe Ratio", "Return [%]", "Max. Drawdown [%]", "# Trades", "Win Rate [%]"]
-    return (f"sweep {strategy} on {data_path or data.sample_path()} ({len(bars)} bars) in {ms:.0f} ms; "
-            f"top {len(out)} by {metric}:\n" + out[cols].to_string(float_format=lambda v: f"{v:,.3f}"))
+    return (f"sweep {strategy} on {source} in {ms:.0f} ms; top {len(out)} by {options['metric']}:\n"
+            + out[_STAT_COLUMNS].to_string(float_format=lambda v: f"{v:,.3f}"))
+
+
+def _walk_forward_report(strategy: str, bars: pd.DataFrame, splits: WalkForward, source: str,
+                         options: dict[str, Any]) -> str:
+    """The per-fold table (train and test spans, the chosen parameters, the in-sample metric, the
+    out-of-sample metric, return and trades) and the stitched out-of-sample stats."""
+    from threadx import research
+
+    t0 = time.perf_counter()
+    wf: WalkForwardResult = research.walk_forward(strategy, bars, splits, **options)
+    ms = (time.perf_counter() - t0) * 1e3
+    folds = wf.folds.copy()
+    for side in ("train", "test"):
+        folds[side] = _spans(list(folds.pop(f"{side}_start")), list(folds.pop(f"{side}_end")))
+    key = wf.metric
+    folds = folds.rename(columns={f"in-sample {key}": f"IS {key}", f"out-of-sample {key}": f"OOS {key}",
+                                  "out-of-sample Return [%]": "OOS Return [%]"})
+    folds = folds[["train", "test"] + [c for c in folds.columns if c not in ("train", "test")]]
+    stats = wf.stats[["Start", "End", *dict.fromkeys([key, *_STAT_COLUMNS])]]
+    return "\n".join([
+        f"walk-forward {strategy} on {source}, {splits!r}: {len(folds)} folds in {ms:.0f} ms",
+        f"per fold: parameters chosen by {key} on the train bars (IS, in-sample), traded on the test bars "
+        "(OOS, out-of-sample)",
+        folds.to_string(float_format=lambda v: f"{v:,.3f}"),
+        "",
+        f"stitched out-of-sample equity ({len(wf.equity)} bars, the cash carried from fold to fold):",
+        stats.to_string(float_format=lambda v: f"{v:,.3f}"),
+    ])
+
+
+def _spans(starts: list[Any], ends: list[Any]) -> list[str]:
+    """``start..end`` per fold: dates when every boundary is midnight (daily bars), else date and
+    time; positions (data without a DatetimeIndex) as they are."""
+    stamps = [v for v in starts + ends if isinstance(v, pd.Timestamp)]
+    fmt = "%Y-%m-%d" if all(v == v.normalize() for v in stamps) else "%Y-%m-%d %H:%M"
+
+    def text(v: Any) -> str:
+        return v.strftime(fmt) if isinstance(v, pd.Timestamp) else str(v)
+
+    return [f"{text(a)}..{text(b)}" for a, b in zip(starts, ends, strict=True)]
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -139,8 +270,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     p_sweep.add_argument("--data", help="an OHLC(V) file threadx.data.load reads (default: the bundled GOOG)")
     p_sweep.add_argument("--fees", type=float, default=0.001)
     p_sweep.add_argument("--short", action="store_true", help="add the mirrored short side")
-    p_sweep.add_argument("--top", type=int, default=10)
-    p_sweep.add_argument("--metric", default="sharpe")
+    p_sweep.add_argument("--top", type=int, default=10, help="rows to print (default 10; not with --walk-forward)")
+    p_sweep.add_argument("--metric", default="sharpe", help="the column to rank by (default sharpe)")
+    p_sweep.add_argument("--walk-forward", type=walk_forward_spec, metavar="SPEC",
+                         help="a walk-forward instead: train=504,test=126[,step=..,anchored=1,purge=..,embargo=..,"
+                         "warmup=..], windows in bars or pandas offsets (train=730D); prints each fold's chosen "
+                         "parameters and its in-sample and out-of-sample results, then the stitched out-of-sample "
+                         "stats")
+    p_sweep.add_argument("--out", metavar="DIR", help="stream the results to Parquet chunks in DIR (out=DIR)")
+    p_sweep.add_argument("--resume", action="store_true", help="compute only the chunks missing in --out (resume=True)")
+    p_sweep.add_argument("--client", metavar="ADDRESS",
+                         help="run on a Dask cluster: its scheduler's address (client=distributed.Client(ADDRESS))")
     args = parser.parse_args(argv)
     from threadx.errors import ThreadXError
 
@@ -151,7 +291,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(backtest_demo(progress=sys.stderr.isatty()))
         elif args.command == "sweep":
             print(sweep_command(args.strategy, args.data, args.params, fees=args.fees, short=args.short,
-                                top=args.top, metric=args.metric, progress=sys.stderr.isatty()))
+                                top=args.top, metric=args.metric, progress=sys.stderr.isatty(),
+                                walk_forward=args.walk_forward, out=args.out, resume=args.resume, client=args.client))
     except ThreadXError as exc:
         print(f"threadx: error: {exc}", file=sys.stderr)
         return 2

@@ -213,7 +213,9 @@ def rolling_quantile_case(draw: Any) -> Case:
     for _ in range(draw(st.integers(0, 8))):
         feed.append(spoil(draw, d, "update", floats, wrong=["x", None, Obj("object")],
                           unknown=[Obj("big_int"), Obj("np_float32"), Obj("hostile_float"), [1.0, 2.0]]))
-    many = array(draw, d, "update_many", draw(st.integers(0, 20)), p_bad=2) if draw(st.booleans()) else None
+    # update_many takes any number of values (no times= here): a length is no error
+    many = (array(draw, d, "update_many", draw(st.integers(0, 20)), p_bad=2, paired=False)
+            if draw(st.booleans()) else None)
     return d.case("rolling.RollingQuantile", "fuzz_support.ops.rolling_quantile_life", (), {
         "args": (window, q), "kwargs": kw, "feed": feed, "many": many})
 

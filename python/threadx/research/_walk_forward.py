@@ -200,7 +200,8 @@ def _out_of_sample(strategy: Any, data: pd.DataFrame, folds: list[Split], chosen
     start, stop = folds[0].warmup_start, folds[-1].test_stop
     window = data.iloc[start:stop]
     execution = str(options.get("execution", "open"))
-    opts = {**options, "close_at_end": boundary == "close" or options.get("close_at_end", True),
+    run_options = {k: v for k, v in options.items() if k != "short"}  # the sweep's and the signals' option
+    opts = {**run_options, "close_at_end": boundary == "close" or options.get("close_at_end", True),
             "periods_per_year": periods_per_year, "cancel": cancel}
     if isinstance(strategy, type) and issubclass(strategy, Strategy):
         cls = _fold_strategy(strategy, [(s.test_start - start, s.test_stop - start, p) for s, (p, _) in

@@ -465,3 +465,15 @@ def test_a_series_or_frame_splits_over_its_index() -> None:
     expected = as_tuples(WalkForward(train="10D", test="5D").split(DAYS))
     for data in (frame, frame["close"]):
         assert as_tuples(WalkForward(train="10D", test="5D").split(data)) == expected
+
+
+@pytest.mark.parametrize("kwargs, field", [
+    ({"test": 5}, "train"),
+    ({"train": 50}, "test"),
+    ({"train": "504", "test": 126}, "train"),  # no unit: not 504 nanoseconds
+    ({"train": 504, "test": " 126 "}, "test"),
+])
+def test_walk_forward_required_windows_and_unitless_strings(kwargs: dict, field: str) -> None:
+    with pytest.raises(ValidationError) as info:
+        WalkForward(**kwargs)
+    assert field in info.value.fields

@@ -236,6 +236,13 @@ def _as_length(value: Any, name: str, errors: FieldErrors) -> int | pd.Timedelta
         before = len(errors.items)
         bars = as_int(value, name, errors, 0, minimum=1)
         return bars if len(errors.items) == before else None
+    if value is None:
+        errors.add(name, value, "is required: a number of bars (int) or a time offset such as '730D'")
+        return None
+    if isinstance(value, str) and value.strip().lstrip("+-").replace(".", "", 1).isdigit():
+        errors.add(name, value, f"has no unit (pandas would read nanoseconds): give {value.strip()} (bars, an int) "
+                   f"or an offset such as '{value.strip()}D'")
+        return None
     if isinstance(value, (str, pd.Timedelta, _dt.timedelta, np.timedelta64)):
         try:
             span = pd.Timedelta(value)
@@ -404,8 +411,8 @@ class WalkForward(_Splitter):
     DatetimeIndex); ``purge``, ``embargo`` and ``warmup`` are bars.
     """
 
-    train: Length
-    test: Length
+    train: Length = None  # type: ignore[assignment]  # required: None is refused, naming the field
+    test: Length = None  # type: ignore[assignment]
     step: Length | None = None
     anchored: bool = False
     purge: int = 0

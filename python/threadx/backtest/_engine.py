@@ -493,6 +493,12 @@ class BacktestResult:
         frame.index = labels
         return frame
 
+    def plot(self, **kwargs: Any) -> Any:
+        """A matplotlib Figure of this result: ``threadx.plot.backtest(self, **kwargs)`` (docs/plots.md)."""
+        from threadx.plot import backtest
+
+        return backtest(self, **kwargs)
+
     def __repr__(self) -> str:
         p = self._prep
         return (f"<BacktestResult {p.sims} simulation{'s' if p.sims != 1 else ''} x {len(p.bars.close)} bars, "

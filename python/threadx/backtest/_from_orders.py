@@ -223,6 +223,12 @@ class OrdersResult:
         self._close = close
         self._ppy = periods_per_year
 
+    def plot(self, **kwargs: Any) -> Any:
+        """A matplotlib Figure of this result: ``threadx.plot.backtest(self, **kwargs)`` (docs/plots.md)."""
+        from threadx.plot import backtest
+
+        return backtest(self, **kwargs)
+
     def _per_symbol(self, key: str) -> pd.Series | pd.DataFrame:
         cols = {s: g["symbols"][k][key] for names, g in zip(self._groups, self._raw) for k, s in enumerate(names)}
         if len(cols) == 1:

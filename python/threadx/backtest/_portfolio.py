@@ -93,6 +93,12 @@ class PortfolioResult:
         self.provenance = {"threadx": _core.__version__, "params": params, "symbols": list(symbols),
                            "bars": len(index)}
 
+    def plot(self, **kwargs: Any) -> Any:
+        """A matplotlib Figure of this result: ``threadx.plot.backtest(self, **kwargs)`` (docs/plots.md)."""
+        from threadx.plot import backtest
+
+        return backtest(self, **kwargs)
+
     @cached_property
     def equity(self) -> pd.Series:
         return pd.Series(self._raw["equity"], index=self.index, name="equity")

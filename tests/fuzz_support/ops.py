@@ -352,3 +352,24 @@ def stepper_life(options: dict[str, Any], bars: list[Any]) -> Any:
 
     with Stepper(_Buy, db=":memory:", **options) as st:
         return [st.update(b) for b in bars]
+
+
+def plotted_result(n: int) -> Any:
+    """A small backtest result to plot (n bars, a trade when n allows)."""
+    from fuzz_support.recipes import make_frame
+
+    import threadx
+
+    frame = make_frame(n, 0, "none", "UTC", "D")
+    entries = np.zeros(n, dtype=bool)
+    entries[: max(1, n // 4)] = n > 2
+    return threadx.backtest.run(frame, entries=entries, exits=~entries)
+
+
+def sweep_table() -> Any:
+    """A small sweep table (fast x slow) to plot."""
+    from fuzz_support.recipes import make_frame
+
+    import threadx
+
+    return threadx.backtest.sweep("sma_cross", make_frame(60, 0, "none", "UTC", "D"), fast=[2, 3, 4], slow=[5, 8])

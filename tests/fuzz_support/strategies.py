@@ -933,6 +933,14 @@ HINTS.update({
     "splits": [Call("threadx.research.WalkForward", (), (("train", 8), ("test", 4))),
                Call("threadx.research.PurgedKFold", (), (("n_splits", 2),))],
     "boundary": ["close", "carry"], "strategy": ["sma_cross"], "data": [Frame(40), Frame(40, 1)],
+    # threadx.plot
+    "values": [_RETURNS_1D, Arr((1.0, NAN, 3.0, 2.0, NAN, 5.0), "float64", (6,))], "columns": [1, 2, 2000],
+    "by_time": [True, False],
+    "res": [Call("fuzz_support.ops.plotted_result", (40,)), Call("fuzz_support.ops.plotted_result", (1,))],
+    "indicators": [None, {"sma": Arr(tuple(float(i) for i in range(40)), "float64", (40,))}],
+    "overlay": [None, ["sma"]], "sim": [None], "candles": [None, True, False], "buy_and_hold": [True, False],
+    "figsize": [(4.0, 3.0)], "ax": [None], "bins": [1, 5], "agg": ["max", "mean"], "x": ["fast"], "y": ["slow"],
+    "table": [Call("fuzz_support.ops.sweep_table", ())],
 })
 GENERIC_GARBAGE: list[Any] = [None, -1, 0, 2**63, NAN, INF, "", "x", [], {}, Obj("object"), Obj("raising"),
                               Obj("lambda"), Frame(0), Frame(5, 1, "unsorted"), Arr((1.0,), "float64", (1,))]
@@ -1017,6 +1025,8 @@ def _registry() -> dict[str, tuple[Callable[[], Any], float]]:
         reg[f"research.{name}"] = (partial(generic_case, f"research.{name}", f"threadx.research.{name}"), 1.0)
     for name in ("WalkForward", "PurgedKFold", "CombinatorialPurgedKFold", "Split", "walk_forward"):
         reg[f"research.{name}"] = (partial(generic_case, f"research.{name}", f"threadx.research.{name}"), 0.5)
+    for name in ("downsample", "backtest", "heatmap", "distribution"):
+        reg[f"plot.{name}"] = (partial(generic_case, f"plot.{name}", f"threadx.plot.{name}"), 0.5)
     return reg
 
 

@@ -44,14 +44,14 @@ def _pick(frame_or_series: Any, sim: Any, field: str, errors: FieldErrors) -> np
     if frame_or_series is None:
         return None
     if isinstance(frame_or_series, pd.Series):
-        return frame_or_series.to_numpy(dtype=np.float64)
+        return np.asarray(frame_or_series.to_numpy(dtype=np.float64))
     cols = list(frame_or_series.columns)
     if sim is None and len(cols) == 1:
-        return frame_or_series.iloc[:, 0].to_numpy(dtype=np.float64)
+        return np.asarray(frame_or_series.iloc[:, 0].to_numpy(dtype=np.float64))
     if sim is None or sim not in cols:
         errors.add("sim", sim, f"must name one of the result's {field} columns: {cols[:10]}")
         return None
-    return frame_or_series[sim].to_numpy(dtype=np.float64)
+    return np.asarray(frame_or_series[sim].to_numpy(dtype=np.float64))
 
 
 def _ohlc(data: Any, n: int, errors: FieldErrors) -> tuple[np.ndarray | None, ...]:
@@ -79,6 +79,8 @@ def _series_of(res: Any, data: Any, sim: Any, errors: FieldErrors) -> _Series | 
         return None
     index = equity.index
     eq = _pick(equity, sim, "equity", errors)
+    if eq is None:  # the sim is reported once
+        return None
     pos = _pick(getattr(res, "position", None), sim, "position", errors)
     o, h, lo, c = _ohlc(data, len(index), errors)
     prep = getattr(res, "_prep", None)
@@ -94,8 +96,6 @@ def _series_of(res: Any, data: Any, sim: Any, errors: FieldErrors) -> _Series | 
         for col in ("sim", "symbol"):
             if col in trades.columns and trades[col].nunique() > 1:
                 trades = trades[trades[col].astype(str) == str(sim)]
-    if eq is None:
-        return None
     return _Series(index, eq, pos, o, h, lo, c, trades if isinstance(trades, pd.DataFrame) else None)
 
 
@@ -177,7 +177,8 @@ def _time_axis(ax: Any, index: pd.Index) -> None:
     ticker = require("matplotlib.ticker", extra="plot", feature="plotting")
     n = len(index)
     dated = isinstance(index, pd.DatetimeIndex)
-    intraday = dated and n > 1 and bool((index[:1000].as_unit("ns").asi8 % 86_400_000_000_000 != 0).any())
+    intraday = isinstance(index, pd.DatetimeIndex) and n > 1 and \
+        bool((index[:1000].as_unit("ns").asi8 % 86_400_000_000_000 != 0).any())
 
     def label(x: float, _pos: Any) -> str:  # a tick's label from its bar, formatted when drawn
         k = int(round(x))
@@ -216,8 +217,10 @@ def backtest(res: Any, *, data: Any = None, indicators: Mapping[str, Any] | None
     assert s is not None
     n = len(s.index)
     price = s.close is not None
-    lo = float(np.nanmin(s.low if s.low is not None else s.close)) if price and n else 0.0
-    hi = float(np.nanmax(s.high if s.high is not None else s.close)) if price and n else 0.0
+    low = s.low if s.low is not None else s.close
+    high = s.high if s.high is not None else s.close
+    lo = float(np.nanmin(low)) if low is not None and n else 0.0
+    hi = float(np.nanmax(high)) if high is not None and n else 0.0
     over = _overlays(ind, lo, hi, overlay) if price else set()
     own = [k for k in ind if k not in over]
     heights = ([3.0] if price else []) + [2.0, 1.0] + ([1.0] if s.position is not None else []) + [1.0] * len(own)
@@ -238,14 +241,15 @@ def backtest(res: Any, *, data: Any = None, indicators: Mapping[str, Any] | None
                       label=name if ind[name].shape[1] == 1 else f"{name} {col}")
         _markers(ax, s.trades)
         ax.set_ylabel("price")
-        ax.legend(loc="upper left", fontsize="small", ncols=3)
+        if ax.get_legend_handles_labels()[0]:
+            ax.legend(loc="upper left", fontsize="small", ncols=3)
     ax = axes[k]
     k += 1
     _line(ax, s.equity, cols, color="#1565c0", linewidth=1.0, label="equity")
     if buy_and_hold and price and n:
         first = np.flatnonzero(np.isfinite(s.close))  # type: ignore[arg-type]
         if first.size and s.close[first[0]] > 0:  # type: ignore[index]
-            bh = s.equity[first[0]] * s.close / s.close[first[0]]  # type: ignore[operator, index]
+            bh = s.equity[first[0]] * s.close / s.close[first[0]]  # type: ignore[index]
             _line(ax, bh, cols, color="#9e9e9e", linewidth=0.8, label="buy & hold")
     ax.set_ylabel("equity")
     ax.legend(loc="upper left", fontsize="small")

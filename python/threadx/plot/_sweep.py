@@ -48,11 +48,11 @@ def heatmap(table: Any, x: str, y: str, metric: str = "sharpe", *, agg: str = "m
     "median", "min"; NaN skipped, a cell with no finite value left blank).  Returns the Figure."""
     errors = FieldErrors()
     values = _metric(table, metric, errors)
-    names = [n for n in (table.index.names if isinstance(table, pd.DataFrame) else []) if n is not None]
+    names = [str(n) for n in (table.index.names if isinstance(table, pd.DataFrame) else []) if n is not None]
     for field, name in (("x", x), ("y", y)):
-        if name not in names:
+        if not isinstance(name, str) or name not in names:
             errors.add(field, name, f"must be a parameter of the table's index: {names}")
-    if x == y:
+    if isinstance(x, str) and x == y:
         errors.add("y", y, "must differ from x")
     if agg not in AGGREGATES:
         errors.add("agg", agg, f"must be one of {list(AGGREGATES)}")
@@ -60,8 +60,8 @@ def heatmap(table: Any, x: str, y: str, metric: str = "sharpe", *, agg: str = "m
     assert values is not None
     frame = pd.DataFrame({"x": table.index.get_level_values(x), "y": table.index.get_level_values(y),
                           "v": values.to_numpy()})
-    grid = frame.pivot_table(index="y", columns="x", values="v", aggfunc=agg, dropna=False).sort_index() \
-        .sort_index(axis=1)
+    grid = frame.pivot_table(index="y", columns="x", values="v", aggfunc=agg,  # type: ignore[arg-type]
+                             dropna=False).sort_index().sort_index(axis=1)
     fig, ax = _figure(ax, figsize)
     image = ax.imshow(np.ma.masked_invalid(grid.to_numpy()), origin="lower", aspect="auto", cmap="viridis")
     ax.set_xticks(range(grid.shape[1]), [f"{v:g}" if isinstance(v, (int, float, np.number)) else str(v)

@@ -11,6 +11,8 @@ from __future__ import annotations
 import pathlib
 import re
 
+from pathlib import Path
+
 import pytest
 
 README = pathlib.Path(__file__).resolve().parents[1] / "README.md"
@@ -26,7 +28,8 @@ def test_every_fence_is_python_or_bash() -> None:
 
 
 @pytest.mark.parametrize(("line", "code"), BLOCKS, ids=[f"line{line}" for line, _ in BLOCKS])
-def test_python_block_runs(line: int, code: str) -> None:
+def test_python_block_runs(line: int, code: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)  # files an example writes (a plot's PNG) land here, not in the checkout
     namespace: dict[str, object] = {"__name__": "__readme__"}
     # pad so tracebacks point at the README's own line numbers
     exec(compile("\n" * (line - 1) + code, str(README), "exec"), namespace)  # noqa: S102

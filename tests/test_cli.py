@@ -97,7 +97,7 @@ def test_a_spec_is_a_walk_forward(spec: str, expected: WalkForward) -> None:
     ("train=504,,test=126", "'' is not KEY=VALUE"),
     ("train=504,test=126,train=3", "train= is given twice"),
     ("train=504,test=12x", "1 invalid field: test=12x: must be a positive fixed-length time offset"),
-    ("train=12.5,test=126", "1 invalid field: train=12.5: must be a positive fixed-length time offset"),
+    ("train=12.5,test=126", "1 invalid field: train=12.5: is a number without a unit (pandas would read nanoseconds)"),
     ("train=504,test=126,foo=3", "1 invalid field: foo=3: is not a keyword of threadx.research.splits."
                                  "WalkForward (valid: anchored, embargo, purge, step, test, train, warmup)"),
     ("train=504,test=126,stpe=5", "1 invalid field: stpe=5: is not a keyword of threadx.research.splits."
@@ -151,6 +151,7 @@ class FakeClient:
     """``distributed.Client`` as far as the CLI uses it: made from an address, closed once."""
 
     made: list[FakeClient] = []
+    status = "running"  # what sweep checks of a client before any work
 
     def __init__(self, address: str) -> None:
         if address == "tcp://nowhere:1":
@@ -219,3 +220,20 @@ def test_the_sweep_without_new_flags_is_unchanged(capsys: pytest.CaptureFixture[
     best = threadx.backtest.sweep("sma_cross", data.sample(), fast=[5, 10, 20], slow=[30, 60], fees=0.001, top_k=2)
     assert "top 2 by sharpe" in out.splitlines()[0]
     assert isinstance(best, pd.DataFrame) and f"{best['Sharpe Ratio'].iloc[0]:,.3f}" in out.splitlines()[3]
+
+
+def test_out_and_resume_for_real(tmp_path: pathlib.Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """``--out DIR`` streams the sweep's chunks; ``--resume`` finishes it from them (the same table)."""
+    out = tmp_path / "results"
+    assert main(["sweep", "sma_cross", *GRID, "--out", str(out)]) == 0
+    first = capsys.readouterr().out
+    chunks = sorted(p.name for p in out.glob("chunk-*.parquet"))
+    assert chunks and (out / "manifest.json").exists()
+    assert main(["sweep", "sma_cross", *GRID, "--out", str(out)]) == 2  # a sweep is there: --resume or another
+    assert "resume=True" in capsys.readouterr().err
+    (out / chunks[-1]).unlink()
+    assert main(["sweep", "sma_cross", *GRID, "--out", str(out), "--resume"]) == 0
+    again = capsys.readouterr().out
+    assert again.splitlines()[1:] == first.splitlines()[1:]  # the table (the first line has the time taken)
+    assert main(["sweep", "sma_cross", *GRID, "--walk-forward", WF, "--out", str(tmp_path / "wf")]) == 0
+    assert sorted(p.name for p in (tmp_path / "wf").iterdir())[0] == "fold-000"

@@ -215,3 +215,13 @@ def test_the_coordinators_sweep_requests_run_on_the_cluster(client: Any, bars: p
     _assert_same(local, first)
     _assert_same(local, second)
     assert len(list((tmp_path / "req").glob("chunk-*.parquet"))) == 4
+
+
+def test_the_cli_runs_a_sweep_on_a_scheduler_address(client: Any, capsys: pytest.CaptureFixture[str]) -> None:
+    from threadx.cli import main
+
+    grid = ["fast=5,10,20", "slow=30,60"]
+    assert main(["sweep", "sma_cross", *grid]) == 0
+    local = capsys.readouterr().out.splitlines()[1:]
+    assert main(["sweep", "sma_cross", *grid, "--client", client.scheduler.address]) == 0
+    assert capsys.readouterr().out.splitlines()[1:] == local

@@ -240,8 +240,8 @@ def _as_length(value: Any, name: str, errors: FieldErrors) -> int | pd.Timedelta
         errors.add(name, value, "is required: a number of bars (int) or a time offset such as '730D'")
         return None
     if isinstance(value, str) and value.strip().lstrip("+-").replace(".", "", 1).isdigit():
-        errors.add(name, value, f"has no unit (pandas would read nanoseconds): give {value.strip()} (bars, an int) "
-                   f"or an offset such as '{value.strip()}D'")
+        errors.add(name, value, "is a number without a unit (pandas would read nanoseconds): give a number of bars "
+                   f"as an int, or a time offset such as '{value.strip()}D'")
         return None
     if isinstance(value, (str, pd.Timedelta, _dt.timedelta, np.timedelta64)):
         try:

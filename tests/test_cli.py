@@ -237,3 +237,47 @@ def test_out_and_resume_for_real(tmp_path: pathlib.Path, capsys: pytest.CaptureF
     assert again.splitlines()[1:] == first.splitlines()[1:]  # the table (the first line has the time taken)
     assert main(["sweep", "sma_cross", *GRID, "--walk-forward", WF, "--out", str(tmp_path / "wf")]) == 0
     assert sorted(p.name for p in (tmp_path / "wf").iterdir())[0] == "fold-000"
+
+
+def test_options_and_parameters_in_any_order(capsys: pytest.CaptureFixture[str]) -> None:
+    """issue 15 §4: ``threadx sweep rsi_threshold --data F timeperiod=7,14`` (options between the
+    parameters) is the same run as with the options last."""
+    path = str(data.sample_path())
+    orders = [["sweep", "rsi_threshold", "--data", path, "timeperiod=7,14", "lower=30", "upper=70", "--top", "2"],
+              ["sweep", "--top", "2", "rsi_threshold", "timeperiod=7,14", "--data", path, "lower=30", "upper=70"],
+              ["sweep", "rsi_threshold", "timeperiod=7,14", "lower=30", "upper=70", "--data", path, "--top", "2"]]
+    tables = []
+    for argv in orders:
+        assert main(argv) == 0
+        tables.append(capsys.readouterr().out.splitlines()[1:])
+    assert tables[0] == tables[1] == tables[2] and len(tables[0]) == 4
+
+
+def test_data_info(tmp_path: pathlib.Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["data", "info", str(data.sample_path()), "--tz", "UTC"]) == 0
+    out = capsys.readouterr().out
+    frame = data.sample()
+    assert f"{len(frame):,} rows" in out and "bar: 1 day" in out and "problems: none" in out
+    assert f"span: {frame.index[0]} .. {frame.index[-1]}" in out
+    bad = tmp_path / "bad.csv"
+    bad.write_text("date,open,high,low,close,volume\n2020-01-01,1,2,0.5,1.5,10\n2020-01-03,1,2,0.5,1.5,10\n"
+                   "2020-01-02,1,2,0.5,1.5,10\n2020-01-06,1,0.2,0.5,1.5,10\n2020-01-07,1,2,0.5,1.5,10\n")
+    assert main(["data", "info", str(bad), "--tz", "UTC"]) == 0
+    out = capsys.readouterr().out
+    assert "problems: 2 rows refused" in out and "unsorted: 1" in out and "ohlc: 1" in out
+    assert "4 rows" in out and "gap of 4 days after 2020-01-03" in out
+    assert main(["data", "info", str(bad)]) == 2  # naive times without --tz: load's error, exit 2
+    assert "tz= is required" in capsys.readouterr().err
+    assert main(["data", "info", str(tmp_path / "missing.csv")]) == 2
+    assert capsys.readouterr().err.startswith("threadx: error: ")
+
+
+def test_exit_code_1_for_a_failure_not_the_input(monkeypatch: pytest.MonkeyPatch,
+                                                 capsys: pytest.CaptureFixture[str]) -> None:
+    from threadx.errors import BacktestError
+
+    def failing(*args: object, **kwargs: object) -> None:
+        raise BacktestError("a sweep worker process died")
+    monkeypatch.setattr(threadx.backtest, "sweep", failing)
+    assert main(["sweep", "sma_cross", *GRID]) == 1
+    assert capsys.readouterr().err == "threadx: failed: BacktestError: a sweep worker process died\n"

@@ -257,7 +257,13 @@ def _spans(starts: list[Any], ends: list[Any]) -> list[str]:
     return [f"{text(a)}..{text(b)}" for a, b in zip(starts, ends, strict=True)]
 
 
-def main(argv: Sequence[str] | None = None) -> int:
+# exit codes: 0 done, 2 bad input (a refused argument, option or file: the typed error's message), 1 a failure
+BAD_INPUT, FAILURE = 2, 1
+
+
+def _parser() -> tuple[argparse.ArgumentParser, dict[str, argparse.ArgumentParser]]:
+    """The command line's parser and each command's own (parsed with options and positionals
+    in any order: ``threadx sweep rsi_threshold --data F timeperiod=7,14``)."""
     parser = argparse.ArgumentParser(prog="threadx", description="ThreadX command line")
     sub = parser.add_subparsers(dest="command", required=True)
     p_demo = sub.add_parser("demo", help="quantile bands, a backtest and a sweep on the bundled daily data")
@@ -281,8 +287,26 @@ def main(argv: Sequence[str] | None = None) -> int:
     p_sweep.add_argument("--resume", action="store_true", help="compute only the chunks missing in --out (resume=True)")
     p_sweep.add_argument("--client", metavar="ADDRESS",
                          help="run on a Dask cluster: its scheduler's address (client=distributed.Client(ADDRESS))")
-    args = parser.parse_args(argv)
-    from threadx.errors import ThreadXError
+    p_data = sub.add_parser("data", help="data files: threadx data info FILE")
+    p_data.add_argument("action", choices=["info"], help="info: rows, span, bar size, gaps, validation problems")
+    p_data.add_argument("file", help="an OHLC(V) file threadx.data.load reads (CSV, TXT, JSON, Parquet)")
+    p_data.add_argument("--tz", help="the zone of naive timestamps (as threadx.data.load's tz=)")
+    return parser, {"demo": p_demo, "sweep": p_sweep, "data": p_data}
+
+
+def _parse(argv: Sequence[str] | None) -> argparse.Namespace:
+    parser, commands = _parser()
+    args = list(sys.argv[1:] if argv is None else argv)
+    if not args or args[0] not in commands:
+        return parser.parse_args(args)  # the usage, or --help / an unknown command (exit 2)
+    ns = commands[args[0]].parse_intermixed_args(args[1:])
+    ns.command = args[0]
+    return ns
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parse(argv)
+    from threadx.errors import DataError, MissingDependencyError, ThreadXError, ValidationError
 
     try:
         if args.command == "demo":
@@ -293,9 +317,16 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(sweep_command(args.strategy, args.data, args.params, fees=args.fees, short=args.short,
                                 top=args.top, metric=args.metric, progress=sys.stderr.isatty(),
                                 walk_forward=args.walk_forward, out=args.out, resume=args.resume, client=args.client))
-    except ThreadXError as exc:
+        elif args.command == "data":
+            from threadx.data._info import info, info_text
+
+            print(info_text(args.file, info(args.file, tz=args.tz)))
+    except (ValidationError, DataError, MissingDependencyError) as exc:
         print(f"threadx: error: {exc}", file=sys.stderr)
-        return 2
+        return BAD_INPUT
+    except ThreadXError as exc:  # a run that failed (a worker died, cancelled, ...), not the input
+        print(f"threadx: failed: {type(exc).__name__}: {exc}", file=sys.stderr)
+        return FAILURE
     return 0
 
 

@@ -676,7 +676,8 @@ def compute_stats_case(draw: Any) -> Case:
 
 # --------------------------------------------------------------------------- data
 @st.composite
-def load_case(draw: Any) -> Case:
+def load_case(draw: Any, name: str = "load") -> Case:
+    """``threadx.data.load`` (or ``info``, which reads a file as load does: its format and tz only)."""
     d = Draft()
     fmt = draw(st.sampled_from(["csv", "csv", "parquet", "json"]))
     corruption = draw(st.sampled_from(["none", "truncate", "overwrite", "insert", "empty", "garbage", "nested_json",
@@ -693,6 +694,8 @@ def load_case(draw: Any) -> Case:
     if draw(st.integers(0, 3)) == 0:
         kw["tz"] = spoil(draw, d, "tz", st.sampled_from([None, "UTC", "America/New_York"]), invalid=["Mars/Base"],
                          wrong=[5, Obj("object")])
+    if name == "info":
+        return d.case("data.info", "threadx.data.info", (f,), kw)
     if draw(st.integers(0, 3)) == 0:
         kw["label"] = spoil(draw, d, "label", st.sampled_from([None, "open", "close"]), invalid=["middle"], wrong=[5])
     for key, ok in (("on_unsorted", ["raise", "sort"]), ("on_duplicate", ["raise", "drop"]),
@@ -1002,6 +1005,7 @@ def _registry() -> dict[str, tuple[Callable[[], Any], float]]:
     reg["backtest.target_weights"] = (partial(portfolio_case, "target_weights"), 2.0)
     reg["backtest.compute_stats"] = (compute_stats_case, 1.5)
     reg["data.load"] = (load_case, 5.0)
+    reg["data.info"] = (partial(load_case, "info"), 1.0)
     reg["data.save"] = (save_case, 1.0)
     reg["data.resample"] = (resample_case, 3.0)
     for name in ("sample", "sample_path", "align", "bar_period"):

@@ -24,9 +24,11 @@ writing Parquet raises ``threadx.errors.MissingDependencyError``, CSV and JSON w
 from __future__ import annotations
 
 from threadx.data._columns import OHLCV
+from threadx.data._info import info
 from threadx.data._load import load
 from threadx.data._resample import MAX_BINS, align, bar_period, resample
 from threadx.data._sample import SAMPLES, sample, sample_path
 from threadx.data._save import save
 
-__all__ = ["MAX_BINS", "OHLCV", "SAMPLES", "align", "bar_period", "load", "resample", "sample", "sample_path", "save"]
+__all__ = ["MAX_BINS", "OHLCV", "SAMPLES", "align", "bar_period", "info", "load", "resample", "sample", "sample_path",
+           "save"]

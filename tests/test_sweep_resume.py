@@ -177,6 +177,11 @@ def test_bad_stores_and_options(bars: pd.DataFrame, tmp_path: Path) -> None:
             backtest.sweep("sma_cross", bars, **GRID, **kwargs)
         assert field in info.value.fields, (kwargs, info.value)
     assert not (tmp_path / "k").exists()  # refused before any work
+    (tmp_path / "mine").mkdir()
+    (tmp_path / "mine" / "notes.txt").write_text("a user's file")
+    with pytest.raises(ValidationError, match="other files and no sweep manifest") as info:
+        backtest.sweep("sma_cross", bars, **GRID, out=tmp_path / "mine")
+    assert info.value.fields == ["out"] and sorted(p.name for p in (tmp_path / "mine").iterdir()) == ["notes.txt"]
 
 
 def test_a_corrupted_chunk_or_manifest_is_a_data_error(bars: pd.DataFrame, tmp_path: Path) -> None:

@@ -279,6 +279,9 @@ def _open_store(source: Source, chunking: Chunking, stat_cols: list[str], worker
         for stale in chunking.out.glob(".*.tmp"):  # a write the killed run left half done
             stale.unlink(missing_ok=True)
         return Store(chunking.out, old, stat_cols)
+    if chunking.out.exists() and any(chunking.out.iterdir()):
+        raise _refused("out", str(chunking.out), "is a directory with other files and no sweep manifest: give an empty "
+                       "or new directory")
     size = chunking.chunk_size or source.default_chunk_size(workers)
     manifest = {"format": FORMAT, "threadx": __version__, "fingerprint": fp, "n_combos": source.n_combos,
                 "n_symbols": source.n_symbols, "chunk_size": size, "partitions": source.partitions,

@@ -254,7 +254,7 @@ def vbt_walk_forward(vbt: Any, c: WalkForwardCase, engine: str, native: bool = F
         sharpes.append(sr)
         if native:
             native_pairs.append(_pair(entries.columns[first_best(pf.sharpe_ratio().to_numpy())]))
-    starts = [c.close.index.get_loc(ix[0]) for ix in out_idx]
+    starts = [int(c.close.index.get_loc(ix[0])) for ix in out_idx]
     ret = vbt_out_of_sample(vbt, c.close.to_numpy(), starts, test, pairs, int(windows.max()), engine)
     return VbtWalkForward(pairs, sharpes, native_pairs, list(in_idx), list(out_idx), ret,
                           INIT_CASH * float(np.prod(1 + ret)))
@@ -312,7 +312,8 @@ def wf_parity(c: WalkForwardCase, res: research.WalkForwardResult, vb: VbtWalkFo
     windows_ok = all(np.array_equal(idx[s.train], tr.to_numpy()) and np.array_equal(idx[s.test], te.to_numpy())
                      for s, tr, te in zip(c.splits, vb.train, vb.test, strict=True))
     grid = {p: j for j, p in enumerate(itertools.combinations(c.windows, 2))}
-    ties, differ = [], []
+    ties: list[str] = []
+    differ: list[str] = []
     for k, (tp, vp) in enumerate(zip(tx_pairs(res), vb.pairs, strict=True)):
         if tp != vp:
             sr = vb.sharpe[k]
@@ -322,13 +323,14 @@ def wf_parity(c: WalkForwardCase, res: research.WalkForwardResult, vb: VbtWalkFo
     final_diff = rel(float(res.equity.iloc[-1]), vb.final)
     ret_diff = float(np.max(np.abs(tx_fold_returns(c, res) - vb.fold_return)))
     native = sum(p == q for p, q in zip(tx_pairs(res), vb.native))
-    ok = windows_ok and not differ and final_diff <= 1e-9
+    ok = windows_ok and not differ and (bool(ties) or final_diff <= 1e-9)  # a tie trades another pair
+    pairs = ("agree in every fold" if not (ties or differ) else
+             "; ".join([*(f"DIFFER in {d}" for d in differ), *(f"tie (same Sharpe within 1e-9) in {t}" for t in ties)]))
     text = (f"parity {'OK' if ok else 'DIFFERS'}: windows {'the same' if windows_ok else 'DIFFER'}; chosen pairs "
-            f"{'agree in every fold' if not (ties or differ) else 'DIFFER in ' + '; '.join(differ + ties)}"
-            f"{' (ties within 1e-9: ' + ', '.join(ties) + ')' if ties else ''}; in-sample Sharpe max rel diff "
-            f"{sr_diff:.1e}; stitched out-of-sample final value {float(res.equity.iloc[-1]):,.4f} vs {vb.final:,.4f} "
-            f"(rel diff {final_diff:.1e}), fold returns max abs diff {ret_diff:.1e}; vectorbt's own sharpe_ratio() "
-            f"(mean/std x sqrt(252), another metric) would choose the same pair in {native} of {len(c.splits)} folds")
+            f"{pairs}; in-sample Sharpe max rel diff {sr_diff:.1e}; stitched out-of-sample final value "
+            f"{float(res.equity.iloc[-1]):,.4f} vs {vb.final:,.4f} (rel diff {final_diff:.1e}), fold returns max abs "
+            f"diff {ret_diff:.1e}; vectorbt's own sharpe_ratio() (mean/std x sqrt(252), another metric) would choose "
+            f"the same pair in {native} of {len(c.splits)} folds")
     return ok, text
 
 

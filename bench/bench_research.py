@@ -28,7 +28,9 @@
    with numpy from ``pf.value()`` (vectorbt's own ``sharpe_ratio()``, mean / std x sqrt(252), is
    another metric that chooses other pairs; the parity line counts them).  Parity first: the windows,
    the chosen pair and in-sample Sharpe of every fold, the stitched out-of-sample final value.
-   Target: threadx >= 20x faster.
+   Target: threadx >= 20x faster.  Info rows: threadx's 10 in-sample sweeps alone (``backtest.sweep(...,
+   top_k=1)`` on each train window: the rest of walk_forward's time is its out-of-sample run and per-fold
+   stats), and walk_forward on one thread (vectorbt runs on one).
 4. per combination against backtesting.py: ``Backtest(train bars, SmaCross, commission=0.001).optimize(
    fast=..., slow=..., constraint=..., maximize="Sharpe Ratio")`` in a loop over the folds' train
    windows, timed on a subset (it is slow): folds 0-1 and every 5th window (5, 10, ..., 100: 190
@@ -360,6 +362,13 @@ def case_walk_forward(c: WalkForwardCase, repeats: int) -> float | None:
     row("3", f"vectorbt[{engine}] rolling_split+run_combs+from_signals", label, t_vb, t_vb / t_tx,
         20 if ok else None)
     row("3", f"  threadx, its {len(c.splits)} in-sample sweeps alone (info)", label, t_in)
+    nthr = threadx.get_num_threads()
+    threadx.set_num_threads(1)
+    try:
+        (t_1,) = bench([lambda: tx_walk_forward(c, **TX_OPTS)], repeats)
+    finally:
+        threadx.set_num_threads(nthr)
+    row("3", "  threadx walk_forward, 1 thread (info; ratio vs vectorbt)", label, t_1, t_vb / t_1)
     note(text)
     if not ok:
         results.append((f"case 3 ({label}): parity with vectorbt", False))

@@ -28,9 +28,10 @@
    with numpy from ``pf.value()`` (vectorbt's own ``sharpe_ratio()``, mean / std x sqrt(252), is
    another metric that chooses other pairs; the parity line counts them).  Parity first: the windows,
    the chosen pair and in-sample Sharpe of every fold, the stitched out-of-sample final value.
-   Target (judged at the full size; --quick prints the ratio only): threadx >= 20x faster.  Info rows: threadx's 10 in-sample sweeps alone (``backtest.sweep(...,
-   top_k=1)`` on each train window: the rest of walk_forward's time is its out-of-sample run and per-fold
-   stats), and walk_forward on one thread (vectorbt runs on one).
+   Target (judged at the full size; --quick prints the ratio only): threadx >= 20x faster.  Info rows:
+   threadx's 10 in-sample sweeps alone (``backtest.sweep(..., top_k=1)`` on each train window: the rest
+   of walk_forward's time is its out-of-sample run and per-fold stats), and walk_forward on one thread
+   (vectorbt runs on one).
 4. per combination against backtesting.py: ``Backtest(train bars, SmaCross, commission=0.001).optimize(
    fast=..., slow=..., constraint=..., maximize="Sharpe Ratio")`` in a loop over the folds' train
    windows, timed on a subset (it is slow): folds 0-1 and every 5th window (5, 10, ..., 100: 190

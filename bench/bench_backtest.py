@@ -72,6 +72,7 @@ two threadx builds alternately (issue 13 § 5: the signal path against the pre-c
 from __future__ import annotations
 
 import argparse
+import contextlib
 import gc
 import os
 import platform
@@ -83,6 +84,7 @@ import tempfile
 import textwrap
 import time
 import warnings
+from collections.abc import Iterator
 from typing import Any, Callable
 
 import numpy as np
@@ -409,6 +411,52 @@ def vbt_grid(vbt: Any, close: pd.Series, windows: np.ndarray) -> pd.DataFrame:
     })
 
 
+def bt_sma_cross() -> type:
+    """backtesting.py's long-only SMA cross (the rules of the built-in ``sma_cross``: enter on the fast
+    SMA crossing above the slow one, exit on the cross below), counting its runs in ``SmaCross.runs``."""
+    from backtesting import Strategy
+    from backtesting.lib import crossover
+    from backtesting.test import SMA
+
+    class SmaCross(Strategy):  # type: ignore[misc]
+        fast, slow, runs = 10, 20, 0
+
+        def init(self) -> None:
+            type(self).runs += 1
+            self.f = self.I(SMA, self.data.Close, self.fast)
+            self.s = self.I(SMA, self.data.Close, self.slow)
+
+        def next(self) -> None:
+            if crossover(self.f, self.s):
+                self.position.close()
+                self.buy()
+            elif crossover(self.s, self.f):
+                self.position.close()
+
+    return SmaCross
+
+
+@contextlib.contextmanager
+def bt_single_worker() -> Iterator[None]:
+    """backtesting.py's ``optimize`` on one worker thread, without progress bars or warnings:
+    ``backtesting.Pool`` (a multiprocessing.Pool, one process per CPU) is replaced by a 1-thread
+    ``multiprocessing.dummy.Pool``, its ``_tqdm`` by the plain sequence (progress bars cost it time)."""
+    from multiprocessing.dummy import Pool as ThreadPool
+
+    import backtesting
+    import backtesting.backtesting as bt_mod
+
+    saved_pool, saved_tqdm = backtesting.Pool, bt_mod._tqdm
+    backtesting.Pool = lambda processes=None, initializer=None, initargs=(): ThreadPool(1, initializer, initargs)
+    bt_mod._tqdm = lambda seq, **_: seq
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            yield
+    finally:
+        backtesting.Pool, bt_mod._tqdm = saved_pool, saved_tqdm
+
+
 def case_sweep(vbt: Any, hi: int, bt_tries: int, repeats: int) -> None:
     goog = threadx.data.sample()
     windows = np.arange(5, hi)
@@ -455,46 +503,23 @@ def case_sweep(vbt: Any, hi: int, bt_tries: int, repeats: int) -> None:
 
     # backtesting.py: Backtest.optimize on ~bt_tries random combinations of the same grid, one worker
     import backtesting
-    from backtesting import Backtest, Strategy
-    from backtesting.lib import crossover
-    from backtesting.test import GOOG, SMA
-    from multiprocessing.dummy import Pool as ThreadPool
+    from backtesting import Backtest
+    from backtesting.test import GOOG
 
-    class SmaCross(Strategy):
-        fast, slow, runs = 10, 20, 0
+    SmaCross = bt_sma_cross()
 
-        def init(self) -> None:
-            type(self).runs += 1
-            self.f = self.I(SMA, self.data.Close, self.fast)
-            self.s = self.I(SMA, self.data.Close, self.slow)
-
-        def next(self) -> None:
-            if crossover(self.f, self.s):
-                self.position.close()
-                self.buy()
-            elif crossover(self.s, self.f):
-                self.position.close()
-
-    import backtesting.backtesting as bt_mod
-    saved_pool, saved_tqdm = backtesting.Pool, bt_mod._tqdm
-    backtesting.Pool = lambda processes=None, initializer=None, initargs=(): ThreadPool(1, initializer, initargs)
-    bt_mod._tqdm = lambda seq, **_: seq  # no progress bars (they also cost backtesting.py time)
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            bt = Backtest(GOOG, SmaCross, cash=INIT_CASH, commission=FEES, finalize_trades=True)
-            t_bt = []
-            for _ in range(max(1, repeats // 3)):
-                SmaCross.runs = 0
-                t0 = time.perf_counter()
-                # a float max_tries is the sampled fraction: an int is divided by the unconstrained grid size
-                # (backtesting.py counts the constrained grid only below 10,000 raw combinations)
-                bt.optimize(fast=w, slow=w, constraint=lambda p: p.fast < p.slow, max_tries=bt_tries / n_combos,
-                            random_state=0, maximize="Equity Final [$]", return_heatmap=False)
-                t_bt.append((time.perf_counter() - t0) * 1e3 / SmaCross.runs)
-            runs = SmaCross.runs
-    finally:
-        backtesting.Pool, bt_mod._tqdm = saved_pool, saved_tqdm
+    with bt_single_worker():
+        bt = Backtest(GOOG, SmaCross, cash=INIT_CASH, commission=FEES, finalize_trades=True)
+        t_bt = []
+        for _ in range(max(1, repeats // 3)):
+            SmaCross.runs = 0
+            t0 = time.perf_counter()
+            # a float max_tries is the sampled fraction: an int is divided by the unconstrained grid size
+            # (backtesting.py counts the constrained grid only below 10,000 raw combinations)
+            bt.optimize(fast=w, slow=w, constraint=lambda p: p.fast < p.slow, max_tries=bt_tries / n_combos,
+                        random_state=0, maximize="Equity Final [$]", return_heatmap=False)
+            t_bt.append((time.perf_counter() - t0) * 1e3 / SmaCross.runs)
+        runs = SmaCross.runs
     per_tx = t_tx / n_combos
     per_bt = statistics.median(t_bt)
     row("3", "threadx sweep, per combination", "1 combo", per_tx)

@@ -281,3 +281,33 @@ def test_exit_code_1_for_a_failure_not_the_input(monkeypatch: pytest.MonkeyPatch
     monkeypatch.setattr(threadx.backtest, "sweep", failing)
     assert main(["sweep", "sma_cross", *GRID]) == 1
     assert capsys.readouterr().err == "threadx: failed: BacktestError: a sweep worker process died\n"
+
+
+@pytest.mark.parametrize("strategy, params, short", [
+    ("sma_cross", ["fast=10", "slow=30"], False),
+    ("rsi_threshold", ["timeperiod=14", "lower=30", "upper=70"], True),
+])
+def test_backtest_command_is_the_sweeps_row(strategy: str, params: list[str], short: bool, tmp_path: pathlib.Path,
+                                             capsys: pytest.CaptureFixture[str]) -> None:
+    """``threadx backtest`` runs the strategy's own signals: its stats are the sweep's row."""
+    png = tmp_path / "bt.png"
+    argv = ["backtest", strategy, *params, "--fees", "0.002", "--plot", str(png), *(["--short"] if short else [])]
+    assert main(argv) == 0
+    out = capsys.readouterr().out
+    grid = {k: float(v) for k, v in (p.split("=") for p in params)}
+    row = threadx.backtest.sweep(strategy, data.sample(), fees=0.002, short=short, **grid).iloc[0]
+    for key in ("Sharpe Ratio", "Return [%]", "# Trades"):
+        line = next(ln for ln in out.splitlines() if ln.startswith(key))
+        assert float(line.split()[-1]) == pytest.approx(float(row[key]), rel=1e-6), key
+    assert png.stat().st_size > 10_000 and png.read_bytes()[:4] == b"\x89PNG"
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["backtest", "sma_cross", "fast=10,20", "slow=30"], "fast=[10.0, 20.0]: takes one value"),
+    (["backtest", "sma_cross", "fast=10", "slow=30", "nope=3"], "nope"),
+    (["backtest", "sma_cross", "fast=10"], "slow"),
+])
+def test_backtest_command_bad_input(argv: list[str], message: str, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("threadx: error: ") and message in err

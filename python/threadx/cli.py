@@ -206,6 +206,41 @@ def sweep_command(strategy: str, data_path: str | None, params: Sequence[str], *
         return _sweep_report(strategy, bars, source, top, progress, options)
 
 
+def backtest_command(strategy: str, data_path: str | None, params: Sequence[str], *, fees: float, short: bool,
+                     tz: str | None = None, report: str | None = None, plot: str | None = None) -> str:
+    """``threadx backtest``: one run of a built-in strategy with one value per parameter (its
+    signals made by the sweep's own code, so the stats are the sweep's row), its stats and the
+    last trades; ``report`` writes the HTML tear sheet, ``plot`` a PNG of ``res.plot()``."""
+    from threadx import backtest, data
+    from threadx.backtest._sweep import builtin_signals
+    from threadx.errors import ValidationError
+
+    bars = data.load(data_path, tz=tz or "UTC") if data_path else data.sample()
+    grid = _parse_grid(params)
+    several = [k for k, v in grid.items() if isinstance(v, list) and len(v) != 1]
+    if several:
+        raise ValidationError([{"field": several[0], "value": repr(grid[several[0]]),
+                                "message": "takes one value in a backtest (threadx sweep takes several)"}])
+    one = {k: (v[0] if isinstance(v, list) else v) for k, v in grid.items()}
+    options = {"fees": fees, **({"short": True} if short else {})}
+    signals = builtin_signals(strategy, bars, one, options)
+    if not short:
+        signals = {k: v for k, v in signals.items() if not k.startswith("short")}
+    t0 = time.perf_counter()
+    res = backtest.run(bars, fees=fees, **signals)
+    ms = (time.perf_counter() - t0) * 1e3
+    lines = [f"backtest {strategy} {' '.join(f'{k}={v:g}' for k, v in one.items())} on "
+             f"{data_path or data.sample_path()} ({len(bars)} bars) in {ms:.1f} ms",
+             res.stats.to_string()]
+    if plot:
+        res.plot().savefig(plot)
+        lines.append(f"plot: {plot}")
+    if report:
+        res.report(report)
+        lines.append(f"report: {report}")
+    return "\n".join(lines)
+
+
 def _sweep_report(strategy: str, bars: pd.DataFrame, source: str, top: int, progress: bool,
                   options: dict[str, Any]) -> str:
     from threadx import backtest
@@ -287,11 +322,21 @@ def _parser() -> tuple[argparse.ArgumentParser, dict[str, argparse.ArgumentParse
     p_sweep.add_argument("--resume", action="store_true", help="compute only the chunks missing in --out (resume=True)")
     p_sweep.add_argument("--client", metavar="ADDRESS",
                          help="run on a Dask cluster: its scheduler's address (client=distributed.Client(ADDRESS))")
+    p_bt = sub.add_parser("backtest", help="one run of a built-in strategy: its stats (and a report or a plot)")
+    p_bt.add_argument("strategy", help="sma_cross, ema_cross, rsi_threshold, bbands_reversion, "
+                      "donchian_breakout or quantile_band")
+    p_bt.add_argument("params", nargs="*", help="NAME=VALUE, one value each: fast=10 slow=30")
+    p_bt.add_argument("--data", help="an OHLC(V) file threadx.data.load reads (default: the bundled GOOG)")
+    p_bt.add_argument("--tz", help="the zone of the file's naive timestamps (default UTC)")
+    p_bt.add_argument("--fees", type=float, default=0.001)
+    p_bt.add_argument("--short", action="store_true", help="add the mirrored short side")
+    p_bt.add_argument("--report", metavar="HTML", help="write the HTML tear sheet there (res.report)")
+    p_bt.add_argument("--plot", metavar="PNG", help="write res.plot() there (matplotlib, threadx[plot])")
     p_data = sub.add_parser("data", help="data files: threadx data info FILE")
     p_data.add_argument("action", choices=["info"], help="info: rows, span, bar size, gaps, validation problems")
     p_data.add_argument("file", help="an OHLC(V) file threadx.data.load reads (CSV, TXT, JSON, Parquet)")
     p_data.add_argument("--tz", help="the zone of naive timestamps (as threadx.data.load's tz=)")
-    return parser, {"demo": p_demo, "sweep": p_sweep, "data": p_data}
+    return parser, {"demo": p_demo, "sweep": p_sweep, "backtest": p_bt, "data": p_data}
 
 
 def _parse(argv: Sequence[str] | None) -> argparse.Namespace:
@@ -317,6 +362,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(sweep_command(args.strategy, args.data, args.params, fees=args.fees, short=args.short,
                                 top=args.top, metric=args.metric, progress=sys.stderr.isatty(),
                                 walk_forward=args.walk_forward, out=args.out, resume=args.resume, client=args.client))
+        elif args.command == "backtest":
+            print(backtest_command(args.strategy, args.data, args.params, fees=args.fees, short=args.short,
+                                   tz=args.tz, report=args.report, plot=args.plot))
         elif args.command == "data":
             from threadx.data._info import info, info_text
 

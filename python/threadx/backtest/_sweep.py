@@ -471,6 +471,18 @@ def execute(plan: SweepPlan, *, progress: bool | Callable[[int, int], None] | No
     return result, _equity_frame({s: (combos, e) for s, e in equities.items()}, bars, names)
 
 
+def builtin_signals(strategy: str, data: pd.DataFrame, params: Mapping[str, Any], options: Mapping[str, Any],
+                    cancel: _core.CancelToken | None = None) -> dict[str, np.ndarray]:
+    """The entries/exits/short_entries/short_exits a built-in strategy makes on ``data`` for one
+    set of ``params`` (the sweep's own code: a ``run`` of them is the sweep's row), validated as
+    a one-combination sweep with ``options`` (``short`` and run's options)."""
+    plan = prepare(strategy, data, short=bool(options.get("short", False)),
+                   **{k: v for k, v in options.items() if k != "short"}, **params)
+    b = next(iter(plan.bars.values()))
+    raw = _core.backtest.sweep_signals(plan.core, b.open, b.high, b.low, b.close, 0, cancel)
+    return dict(zip(_engine.SIGNALS, raw, strict=True))
+
+
 def _quiet(done: int, total: int) -> None:
     """A progress report nobody reads (``_call`` then runs its call on a thread)."""
 

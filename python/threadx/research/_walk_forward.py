@@ -31,7 +31,7 @@ from threadx._inputs import FieldErrors, as_int
 from threadx.backtest import _engine
 from threadx.backtest._stats import compute_stats
 from threadx.backtest._strategy import Strategy
-from threadx.backtest._sweep import METRICS, STRATEGIES, prepare, sweep
+from threadx.backtest._sweep import METRICS, STRATEGIES, builtin_signals, sweep
 from threadx.backtest._user_sweep import _signals_of
 from threadx.errors import ValidationError
 from threadx.research.splits import Split
@@ -271,11 +271,7 @@ def _stitched_signals(strategy: Any, data: pd.DataFrame, folds: list[Split], cho
 def _fold_signals(strategy: Any, window: pd.DataFrame, params: dict[str, Any], options: dict[str, Any],
                   cancel: Any) -> dict[str, Any]:
     if isinstance(strategy, str):
-        plan = prepare(strategy, window, short=bool(options.get("short", False)),
-                       **{k: v for k, v in options.items() if k != "short"}, **params)
-        b = next(iter(plan.bars.values()))
-        raw = _core.backtest.sweep_signals(plan.core, b.open, b.high, b.low, b.close, 0, cancel)
-        return dict(zip(_SIGNALS, raw, strict=True))
+        return builtin_signals(strategy, window, params, options, cancel)
     sig = _signals_of(strategy(window, **params))
     unknown = [k for k in sig if k not in _SIGNALS]
     if unknown:

@@ -223,7 +223,7 @@ def backtest_command(strategy: str, data_path: str | None, params: Sequence[str]
                                 "message": "takes one value in a backtest (threadx sweep takes several)"}])
     one = {k: (v[0] if isinstance(v, list) else v) for k, v in grid.items()}
     options = {"fees": fees, **({"short": True} if short else {})}
-    signals = builtin_signals(strategy, bars, one, options)
+    signals: dict[str, Any] = dict(builtin_signals(strategy, bars, one, options))
     if not short:
         signals = {k: v for k, v in signals.items() if not k.startswith("short")}
     t0 = time.perf_counter()

@@ -277,3 +277,20 @@ def test_partitions_of_user_code_are_the_equity_curves_returns() -> None:
     ref = partition_sums(returns.to_numpy(), 8)
     for name in ("count", "sum", "sumsq"):
         np.testing.assert_allclose(getattr(sums, name), getattr(ref, name), rtol=1e-12, atol=1e-15)
+
+
+@pytest.mark.parametrize("with_tqdm", [True, False])
+def test_progress_true_draws_a_bar_on_stderr(with_tqdm: bool, capsys: pytest.CaptureFixture[str],
+                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    """``progress=True``: a tqdm bar when tqdm is installed, else ThreadX's text bar; both reach 100 %."""
+    if with_tqdm:
+        pytest.importorskip("tqdm")
+    else:
+        monkeypatch.setitem(__import__("sys").modules, "tqdm.auto", None)  # as if tqdm were not installed
+    data = threadx.data.sample().iloc[:300]
+    backtest.sweep("sma_cross", data, fast=[5, 10, 20], slow=[30, 60], progress=True)
+    err = capsys.readouterr().err
+    if with_tqdm:
+        assert "sweep" in err and "100%" in err and "6/6" in err
+    else:
+        assert "sweep [" + "#" * 30 + "] 6/6" in err

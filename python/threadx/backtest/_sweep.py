@@ -109,6 +109,23 @@ def symbol_frames(data: Any) -> dict[Any, Any]:
 
 
 def _progress_printer() -> Callable[[int, int], None]:
+    """A tqdm bar when tqdm is installed (a widget in Jupyter through ``tqdm.auto``), else a text bar."""
+    try:
+        from tqdm.auto import tqdm
+    except ImportError:
+        return _text_bar()
+    bars: list[Any] = []
+
+    def update(done: int, total_: int) -> None:
+        if not bars:
+            bars.append(tqdm(total=total_, desc="sweep", unit="combo", file=sys.stderr, dynamic_ncols=True))
+        bars[0].update(done - bars[0].n)
+        if done >= total_:
+            bars[0].close()
+    return update
+
+
+def _text_bar() -> Callable[[int, int], None]:
     def show(done: int, total_: int) -> None:
         width = 30
         filled = int(width * done / max(total_, 1))
@@ -248,7 +265,7 @@ def sweep(strategy: Any, data: Any, *, constraint: Callable[[pd.DataFrame], Any]
     ``symbol`` for a dict), sorted by ``metric`` (best first) and cut to ``top_k`` rows;
     ``keep="equity"`` returns ``(stats, equity)`` and ``keep="trades"`` ``(stats, trades)``.
     Stats use per-bar returns with ``periods_per_year`` (inferred from a DatetimeIndex).
-    ``progress``: True for a text bar on stderr, or a callable ``(done, total)``.
+    ``progress``: True for a bar on stderr (tqdm when installed, else text), or a callable ``(done, total)``.
     ``partitions=S`` (one symbol): the sweep also keeps every
     combination's per-bar returns as per-partition sums, memory O(S x combinations), in
     ``table.attrs["partition_sums"]`` (a ``threadx.research.PartitionSums``: the trials are

@@ -111,7 +111,7 @@ def symbol_frames(data: Any) -> dict[Any, Any]:
 def _progress_printer() -> Callable[[int, int], None]:
     """A tqdm bar when tqdm is installed (a widget in Jupyter through ``tqdm.auto``), else a text bar."""
     try:
-        from tqdm.auto import tqdm  # type: ignore[import-untyped]
+        from tqdm.auto import tqdm  # type: ignore[import-untyped,import-not-found,unused-ignore]
     except ImportError:
         return _text_bar()
     bars: list[Any] = []

@@ -62,7 +62,8 @@ def main() -> int:
     print(f"ThreadX {threadx.__version__}, Python {platform.python_version()}, {os.cpu_count()} CPUs, "
           f"{threadx.get_num_threads()} TBB threads here; sma_cross, {n:,} combinations x {len(bars):,} bars")
     with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1",
-                      dashboard_address=None) as cluster, Client(cluster) as client:
+                      dashboard_address="127.0.0.1:0", scheduler_kwargs={"dashboard": False}) as cluster, \
+            Client(cluster) as client:
         local = backtest.sweep("sma_cross", bars, **grid)
         remote = backtest.sweep("sma_cross", bars, **grid, client=client)
         if not local.equals(remote):

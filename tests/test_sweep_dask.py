@@ -28,8 +28,10 @@ GRID = {"fast": range(2, 30, 3), "slow": range(10, 80, 7)}  # 100 combinations
 
 @pytest.fixture(scope="module")
 def client() -> Iterator[Any]:
+    # on 127.0.0.1 only; no dashboard; the scheduler's HTTP server (metrics) on a free port, not 8787
     with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1",
-                                  dashboard_address=None, worker_dashboard_address=None) as cluster, \
+                                  dashboard_address="127.0.0.1:0", scheduler_kwargs={"dashboard": False},
+                                  worker_dashboard_address=None) as cluster, \
             distributed.Client(cluster) as c:
         yield c
 

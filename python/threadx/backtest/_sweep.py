@@ -152,9 +152,11 @@ def _call(fn: Callable[[], Any], counter: Any, total: int, progress: Callable[[i
     worker = threading.Thread(target=target, name="threadx-sweep", daemon=True)
     worker.start()
     try:
-        while worker.is_alive():
+        while True:  # a report every 0.1 s, and one after the end (however fast the call)
             worker.join(0.1)
             progress(int(counter.done), total)
+            if not worker.is_alive():
+                break
     except BaseException:
         token.cancel()  # Ctrl+C: stop the core, then let the thread end
         worker.join()

@@ -16,9 +16,10 @@ from threadx.backtest._portfolio import (
 )
 from threadx.backtest._stats import compute_stats
 from threadx.backtest._stepper import Stepper
+from threadx.backtest._store import load, save
 from threadx.backtest._strategy import Order, Position, Strategy, Trade, crossover
 from threadx.backtest._sweep import STRATEGIES, sweep
 
 __all__ = ["STRATEGIES", "WEIGHT_RULES", "BacktestResult", "Order", "OrdersResult", "PortfolioResult", "Position",
-           "Stepper", "Strategy", "Trade", "compute_stats", "crossover", "from_orders", "rebalance", "run", "sweep",
-           "target_weights"]
+           "Stepper", "Strategy", "Trade", "compute_stats", "crossover", "from_orders", "load", "rebalance", "run",
+           "save", "sweep", "target_weights"]

@@ -94,9 +94,10 @@ class Writer:
             if v.dtype.kind not in "biuf":
                 raise Unstorable(where, v, f"a numpy {v.dtype} scalar has no lossless encoding")
             return {"$np": v.dtype.str, "v": self.value(v.item(), where)}
-        if isinstance(v, pd.Timestamp) or v is pd.NaT:
-            return {"$ts": None if v is pd.NaT else int(v.as_unit("ns").value),
-                    "tz": None if v is pd.NaT or v.tz is None else str(v.tz)}
+        if v is pd.NaT:
+            return {"$ts": None, "tz": None}
+        if isinstance(v, pd.Timestamp):
+            return {"$ts": int(v.as_unit("ns").value), "tz": None if v.tz is None else str(v.tz)}
         if isinstance(v, pd.Timedelta):
             return {"$td": int(v.as_unit("ns").value)}
         if isinstance(v, tuple):
@@ -258,7 +259,7 @@ class Reader:
         df.index = _restored(df.index, v["index"]["levels"], v["freq"])
         for k, dtype in enumerate(v["dtypes"]):
             if dtype == "object" and df.dtypes.iloc[k] != object:
-                df.isetitem(k, df.iloc[:, k].astype(object))
+                df.isetitem(k, df.iloc[:, k].to_numpy(dtype=object))
         df.columns = self.value(v["columns"])
         return df
 
@@ -270,8 +271,9 @@ def _restored(idx: pd.Index, levels: list[str], freq: str | None) -> pd.Index:
     """``idx`` with its object levels object again and its frequency back."""
     if any(d == "object" for d in levels):
         if isinstance(idx, pd.MultiIndex):
-            idx = idx.set_levels([lv.astype(object) if d == "object" else lv
-                                  for lv, d in zip(idx.levels, levels, strict=True)], verify_integrity=False)
+            new: list[Any] = [lv.astype(object) if d == "object" else lv
+                              for lv, d in zip(idx.levels, levels, strict=True)]
+            idx = idx.set_levels(new, verify_integrity=False)
         elif levels[0] == "object":
             idx = idx.astype(object)
     if freq is not None and isinstance(idx, (pd.DatetimeIndex, pd.TimedeltaIndex)):
@@ -454,7 +456,7 @@ def load(path: Any) -> Any:
     manifest = read_manifest(folder) if folder.is_dir() else None
     if manifest is None:
         raise _field_error("path", str(folder), "is not a saved ThreadX result (no manifest.json)")
-    if manifest.get(MARK) is None and manifest.get("kind") == "sweep" or "fingerprint" in manifest:
+    if manifest.get(MARK) is None and (manifest.get("kind") == "sweep" or "fingerprint" in manifest):
         from threadx.backtest._chunked import load_sweep
 
         return load_sweep(folder, manifest)
@@ -473,7 +475,9 @@ def _load_result(folder: Path, manifest: dict[str, Any]) -> Any:
     if not isinstance(files, dict) or STATE not in files:
         raise DataError(f"{f}: lists no files")
     for name, sha in files.items():
-        p = folder / str(name)
+        if not isinstance(name, str) or "/" in name or "\\" in name or name.startswith("."):
+            raise DataError(f"{f}: lists {name!r}, not a file of this folder")
+        p = folder / name
         if not p.is_file():
             raise DataError(f"{p}: missing (the result is incomplete)")
         if _sha256(p) != sha:

@@ -92,12 +92,16 @@ def _portfolio() -> Any:
                               fees=0.001)
 
 
+def _no_trades() -> Any:  # empty records (categorical columns without a row)
+    return backtest.run(_bars(), entries=np.zeros(N, dtype=bool), exits=np.zeros(N, dtype=bool))
+
+
 def _walk_forward() -> Any:
     return research.walk_forward("sma_cross", _bars(), research.WalkForward(train=60, test=30), fast=[3, 5],
                                  slow=[10, 20])
 
 
-RESULTS = {"run": _run_1d, "run_2d": _run_2d, "run_positions": _run_positions, "from_orders": _from_orders,
+RESULTS = {"run": _run_1d, "run_2d": _run_2d, "no_trades": _no_trades, "run_positions": _run_positions, "from_orders": _from_orders,
            "strategy": _strategy, "rebalance": _portfolio, "walk_forward": _walk_forward}
 
 

@@ -152,8 +152,12 @@ class Writer:
         body = df.copy(deep=False)
         body.attrs = {}
         body.columns = pd.Index([f"c{k}" for k in range(df.shape[1])])
+        categories = {str(k): {"categories": {"$index": self.index(d.categories, f"{where}.categories-{k}")},
+                               "ordered": bool(d.ordered)}
+                      for k, d in enumerate(df.dtypes) if isinstance(d, pd.CategoricalDtype)}
         return {"$frame": self._table(body, where), "columns": {"$index": self.index(df.columns, f"{where}.columns")},
-                "dtypes": [str(d) for d in df.dtypes], "index": _dtypes(df.index), "freq": _freq(df.index)}
+                "dtypes": [str(d) for d in df.dtypes], "categories": categories, "index": _dtypes(df.index),
+                "freq": _freq(df.index)}
 
     def series(self, s: pd.Series, where: str) -> dict[str, Any]:
         name = self.value(s.name, f"{where}.name")
@@ -260,6 +264,9 @@ class Reader:
         for k, dtype in enumerate(v["dtypes"]):
             if dtype == "object" and df.dtypes.iloc[k] != object:
                 df.isetitem(k, df.iloc[:, k].to_numpy(dtype=object))
+        for k, cat in v["categories"].items():  # Parquet drops the categories of an empty column
+            dt = pd.CategoricalDtype(self.value(cat["categories"]), ordered=bool(cat["ordered"]))
+            df.isetitem(int(k), pd.Categorical(df.iloc[:, int(k)], dtype=dt))
         df.columns = self.value(v["columns"])
         return df
 

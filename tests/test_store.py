@@ -211,12 +211,15 @@ def _signal_fn(data: pd.DataFrame, fast: int = 3, slow: int = 10) -> dict[str, A
     ("sma_cross", {"top_k": 5, "metric": "return", "chunk_size": 2}),
     ("sma_cross", {"partitions": 4, "chunk_size": 4, "constraint": lambda p: p.fast * 3 < p.slow * 2}),
     ("sma_cross", {"data": "dict", "chunk_size": 3, "metric": "sortino"}),
+    ("sma_cross", {"data": "int_keys", "chunk_size": 5}),
     (_signal_fn, {"partitions": 4, "top_k": 3, "chunk_size": 4, "workers": 1}),
 ])
 def test_a_finished_out_folder_loads_as_the_table_sweep_returned(strategy: Any, options: dict[str, Any],
                                                                  tmp_path: Path) -> None:
     options = dict(options)
-    data = {"A": _bars(), "B": _bars() * 1.01} if options.pop("data", None) else _bars()
+    given = options.pop("data", None)
+    keys = [7, 3] if given == "int_keys" else ["A", "B"]
+    data = {keys[0]: _bars(), keys[1]: _bars() * 1.01} if given else _bars()
     table = backtest.sweep(strategy, data, **GRID, **options, out=tmp_path / "s")
     back = backtest.load(tmp_path / "s")
     _same_table(table, back)

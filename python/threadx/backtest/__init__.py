@@ -1,4 +1,5 @@
-"""Backtests on OHLC bars: ``run`` (signals), ``from_orders`` (per-bar orders) and their results.
+"""Backtests on OHLC bars: ``run`` (signals), ``from_orders`` (per-bar orders) and their results;
+``save``/``load`` keep results, sweep tables and walk-forward results in Parquet + JSON (docs/store.md).
 
 The engine is C++ (GIL released, one simulation per signal column, run in parallel);
 its rules, bar by bar, are in ``docs/backtest.md``.

@@ -97,7 +97,7 @@ class Writer:
         if v is pd.NaT:
             return {"$ts": None, "tz": None}
         if isinstance(v, pd.Timestamp):
-            return {"$ts": int(v.as_unit("ns").value), "tz": None if v.tz is None else str(v.tz)}
+            return {"$ts": int(v.as_unit("ns").value), "tz": None if v.tz is None else _zone(v, where)}
         if isinstance(v, pd.Timedelta):
             return {"$td": int(v.as_unit("ns").value)}
         if isinstance(v, tuple):
@@ -173,6 +173,19 @@ class Writer:
             name = f"arrays-{n}.parquet"
             self.pq.write_table(self.pa.table({k: self.pa.array(v) for k, v in cols.items()}), self.root / name)
             self.files.append(name)
+
+
+def _zone(ts: pd.Timestamp, where: str) -> str:
+    """The name of ``ts``'s time zone, which reads back as the same zone."""
+    name = str(ts.tz)
+    try:
+        same = pd.Timestamp(0, tz=name).tz == ts.tz or pd.Timestamp(ts.value, tz=name) == ts
+    except (ValueError, TypeError, KeyError):
+        same = False
+    if not same:
+        raise Unstorable(where, ts, f"its time zone {name!r} has no name that reads back (convert it to UTC or an "
+                         "IANA zone)")
+    return name
 
 
 def _drop_attrs(meta: Mapping[bytes, bytes] | None) -> dict[bytes, bytes]:

@@ -321,7 +321,10 @@ def _open_store(source: Source, chunking: Chunking, stat_cols: list[str], worker
             raise _refused("chunk_size", chunking.chunk_size, f"differs from the stored sweep's "
                            f"({old.get('chunk_size')}): leave it out to resume")
         for stale in chunking.out.glob(".*.tmp"):  # a write the killed run left half done
-            shutil.rmtree(stale) if stale.is_dir() else stale.unlink(missing_ok=True)
+            if stale.is_dir():
+                shutil.rmtree(stale, ignore_errors=True)
+            else:
+                stale.unlink(missing_ok=True)
         store = Store(chunking.out, old, stat_cols)
         store.write_manifest(table)
         return store

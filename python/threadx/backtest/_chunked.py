@@ -225,9 +225,17 @@ class Store:
             raise DataError(f"out={str(path)!r}: manifest.json is not a ThreadX sweep manifest ({exc})") from exc
 
     def write_manifest(self, table: TableSpec) -> None:
-        """The manifest, at the current format with ``table``'s description (its grid written first)."""
+        """The manifest, at the current format with ``table``'s description: a new folder is
+        marked this sweep's first, then its grid is written, then the manifest naming it."""
         self.path.mkdir(parents=True, exist_ok=True)
-        self.manifest.update({"format": FORMAT, "kind": KIND, **_table_entry(self.path, table)})
+        self.manifest.update({"format": FORMAT, "kind": KIND})
+        if not (self.path / "manifest.json").exists():
+            self._write_manifest({"table": None, "table_missing": "being written"})
+        self.manifest.pop("table_missing", None)
+        self._write_manifest(_table_entry(self.path, table))
+
+    def _write_manifest(self, entries: dict[str, Any]) -> None:
+        self.manifest.update(entries)
         _atomic(self.path / "manifest.json", lambda tmp: tmp.write_text(json.dumps(self.manifest, indent=1)))
 
     def file(self, i: int) -> Path:

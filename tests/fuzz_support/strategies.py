@@ -980,6 +980,28 @@ def generic_case(draw: Any, entry: str, target: str) -> Case:
     return d.case(entry, target, tuple(args), kw)
 
 
+# a relative path ("x") would make save() write into the fuzz worker's directory: no strings for a path
+_STORE_GARBAGE: list[Any] = [g for g in GENERIC_GARBAGE if not isinstance(g, str)]
+
+
+@st.composite
+def store_case(draw: Any, entry: str, target: str) -> Case:
+    """``threadx.backtest.save(result, path)`` / ``load(path)``: hinted values or garbage, the
+    paths always in the worker's scratch directory."""
+    from fuzz_support.recipes import resolve
+
+    d = Draft()
+    args: list[Any] = []
+    for name in inspect.signature(resolve(target)).parameters:
+        if draw(st.integers(0, 9)) < 7:
+            args.append(draw(st.sampled_from(HINTS[name])))
+        else:
+            args.append(draw(st.sampled_from(_STORE_GARBAGE)))
+            d.mark("unknown", name, "garbage")
+            d.typearg = d.typearg or name
+    return d.case(entry, target, tuple(args), {})
+
+
 def _registry() -> dict[str, tuple[Callable[[], Any], float]]:
     from threadx import ta
 
@@ -1033,7 +1055,7 @@ def _registry() -> dict[str, tuple[Callable[[], Any], float]]:
     for name in ("WalkForward", "PurgedKFold", "CombinatorialPurgedKFold", "Split", "walk_forward"):
         reg[f"research.{name}"] = (partial(generic_case, f"research.{name}", f"threadx.research.{name}"), 0.5)
     for name in ("save", "load"):
-        reg[f"backtest.{name}"] = (partial(generic_case, f"backtest.{name}", f"threadx.backtest.{name}"), 0.5)
+        reg[f"backtest.{name}"] = (partial(store_case, f"backtest.{name}", f"threadx.backtest.{name}"), 0.5)
     for name in ("downsample", "backtest", "heatmap", "distribution"):
         reg[f"plot.{name}"] = (partial(generic_case, f"plot.{name}", f"threadx.plot.{name}"), 0.5)
     return reg

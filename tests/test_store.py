@@ -394,7 +394,7 @@ def test_a_read_only_folder_is_a_validation_error(tmp_path: Path) -> None:
 def test_a_damaged_result_is_a_data_error_naming_the_file(damage: str, tmp_path: Path) -> None:
     r = tmp_path / "r"
     _run_1d().save(r)
-    parquet = sorted(r.glob("*.parquet"))[0]
+    parquet = min(r.glob("*.parquet"))
     manifest = json.loads((r / "manifest.json").read_text())
     expect: str = parquet.name
     if damage == "truncate_parquet":

@@ -85,7 +85,7 @@ class Writer:
         self.files.append(name)
         return name
 
-    def value(self, v: Any, where: str) -> Any:  # noqa: PLR0911, PLR0912 - one branch per encoded type
+    def value(self, v: Any, where: str) -> Any:
         if v is None or isinstance(v, (bool, str)):
             return v
         if isinstance(v, (int, float)) and type(v) in (int, float):
@@ -218,7 +218,7 @@ class Reader:
         except Exception as exc:  # noqa: BLE001 - any unreadable file is reported by name
             raise DataError(f"{self.root / name}: not a readable Parquet file of this result ({exc})") from exc
 
-    def value(self, v: Any) -> Any:  # noqa: PLR0911 - one branch per encoded type
+    def value(self, v: Any) -> Any:
         if isinstance(v, list):
             return [self.value(x) for x in v]
         if not isinstance(v, dict):

@@ -458,6 +458,18 @@ def test_loading_a_missing_folder_is_a_validation_error(tmp_path: Path) -> None:
         backtest.load(tmp_path / "nothing")
 
 
+def test_a_walk_forward_out_folder_loads_fold_by_fold(tmp_path: Path) -> None:
+    out = tmp_path / "wf"
+    research.walk_forward("sma_cross", _bars(), research.WalkForward(train=60, test=30), fast=[3, 5], slow=[10, 20],
+                          out=out)
+    with pytest.raises(ValidationError, match=r"no manifest.json\); its folders fold-000, fold-001, fold-002"):
+        backtest.load(out)
+    table = backtest.load(out / "fold-000")
+    again = backtest.sweep("sma_cross", _bars().iloc[research.WalkForward(train=60, test=30).split(_bars())[0].train],
+                           fast=[3, 5], slow=[10, 20], top_k=1)
+    _same_table(again, table)
+
+
 def test_a_table_parquet_cannot_hold_names_the_column(tmp_path: Path) -> None:
     table = pd.DataFrame({"a": [1.0, 2.0], "mixed": [1, "x"]})
     with pytest.raises(ValidationError, match="Parquet cannot store") as info:
@@ -513,6 +525,23 @@ def test_any_table_round_trips_exactly(kinds: list[str], n: int, seed: int, inde
     pd.testing.assert_frame_equal(df, back, check_exact=True)
     note = back.attrs["note"]
     assert note["made"] == df.attrs["note"]["made"] and type(note["k"]) is np.int32 and np.isnan(note["nan"])
+
+
+@settings(max_examples=12, deadline=None, suppress_health_check=list(HealthCheck))
+@given(n=st.integers(2, 60), k=st.integers(0, 3), seed=st.integers(0, 2**16),
+       tz=st.sampled_from([None, "UTC", "America/New_York", "range"]), fees=st.sampled_from([0.0, 0.002]))
+def test_any_run_round_trips_exactly(n: int, k: int, seed: int, tz: str | None, fees: float,
+                                     tmp_path_factory: pytest.TempPathFactory) -> None:
+    rng = np.random.default_rng(seed)
+    bars = _bars(n, tz=None if tz == "range" else tz, freq="h")
+    if tz == "range":
+        bars = bars.reset_index(drop=True)
+    shape = (n, k) if k else (n,)
+    res = backtest.run(bars, entries=rng.random(shape) < 0.2, exits=rng.random(shape) < 0.2, fees=fees,
+                       short_entries=rng.random(shape) < 0.1, periods_per_year=252 * 24)
+    path = tmp_path_factory.mktemp("r") / "r"
+    res.save(path)
+    _same(res, backtest.load(path))
 
 
 # ---- exports and the optional dependency --------------------------------------------------

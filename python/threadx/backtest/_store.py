@@ -475,7 +475,10 @@ def load(path: Any) -> Any:
         folder = aside[-1]  # a replace interrupted between its two renames: the old result
     manifest = read_manifest(folder) if folder.is_dir() else None
     if manifest is None:
-        raise _field_error("path", str(folder), "is not a saved ThreadX result (no manifest.json)")
+        inner = sorted(p.parent.name for p in folder.glob("*/manifest.json")) if folder.is_dir() else []
+        hint = f"; its folders {', '.join(inner[:3])}{', ...' if len(inner) > 3 else ''} have one (a " \
+            "walk-forward's out= holds a sweep folder per fold)" if inner else ""
+        raise _field_error("path", str(folder), f"is not a saved ThreadX result (no manifest.json){hint}")
     if manifest.get(MARK) is None and (manifest.get("kind") == "sweep" or "fingerprint" in manifest):
         from threadx.backtest._chunked import load_sweep
 

@@ -507,11 +507,20 @@ def _column(kind: str, n: int, rng: np.random.Generator) -> Any:
 
 @settings(max_examples=25, deadline=None, suppress_health_check=list(HealthCheck))
 @given(kinds=st.lists(_COLUMN, min_size=1, max_size=5), n=st.integers(0, 30), seed=st.integers(0, 2**16),
-       index=st.sampled_from(["range", "dates", "multi", "str"]))
-def test_any_table_round_trips_exactly(kinds: list[str], n: int, seed: int, index: str,
+       index=st.sampled_from(["range", "dates", "multi", "str"]),
+       labels=st.sampled_from(["str", "int", "same", "index_name", "tuples"]))
+def test_any_table_round_trips_exactly(kinds: list[str], n: int, seed: int, index: str, labels: str,
                                        tmp_path_factory: pytest.TempPathFactory) -> None:
     rng = np.random.default_rng(seed)
     df = pd.DataFrame({f"{k}_{j}": _column(k, n, rng) for j, k in enumerate(kinds)})
+    if labels == "int":
+        df.columns = pd.Index(range(10, 10 + len(kinds)), name="k")
+    elif labels == "same":  # duplicate labels
+        df.columns = pd.Index(["x"] * len(kinds))
+    elif labels == "index_name":  # a column named as the index
+        df.columns = pd.Index(["row", *df.columns[1:]])
+    elif labels == "tuples":
+        df.columns = pd.MultiIndex.from_tuples([(c, k) for k, c in enumerate(df.columns)], names=["a", "b"])
     if index == "dates":
         df.index = pd.date_range("2020-01-01", periods=n, freq="D", name="day")
     elif index == "multi":

@@ -148,23 +148,34 @@ class Writer:
         frame = pd.DataFrame({"_": np.zeros(len(idx), dtype=np.int8)}, index=idx)
         return {"file": self._table(frame, where), **_dtypes(idx), "freq": _freq(idx)}
 
+    def labels(self, idx: pd.Index, where: str) -> dict[str, Any]:
+        """Column labels or categories: a JSON list when they are strings, else an index file."""
+        if not isinstance(idx, pd.MultiIndex) and all(type(x) is str for x in idx):
+            return {"$labels": list(idx), "dtype": str(idx.dtype), "name": self.value(idx.name, f"{where}.name")}
+        return {"$index": self.index(idx, where)}
+
     def frame(self, df: pd.DataFrame, where: str) -> dict[str, Any]:
+        """A frame in a Parquet file; string column labels kept there (the file reads alone), others
+        stored beside it."""
         body = df.copy(deep=False)
         body.attrs = {}
-        body.columns = pd.Index([f"c{k}" for k in range(df.shape[1])])
-        categories = {str(k): {"categories": {"$index": self.index(d.categories, f"{where}.categories-{k}")},
+        columns = self.labels(df.columns, f"{where}.columns")
+        reserved = {str(n) for n in df.index.names}
+        if "$index" in columns or not df.columns.is_unique or any(
+                c in reserved or str(c).startswith("__index_level_") for c in df.columns):
+            body.columns = pd.Index([f"__column_{k}__" for k in range(df.shape[1])])
+        categories = {str(k): {"categories": self.labels(d.categories, f"{where}.categories-{k}"),
                                "ordered": bool(d.ordered)}
                       for k, d in enumerate(df.dtypes) if isinstance(d, pd.CategoricalDtype)}
-        return {"$frame": self._table(body, where), "columns": {"$index": self.index(df.columns, f"{where}.columns")},
-                "dtypes": [str(d) for d in df.dtypes], "categories": categories, "index": _dtypes(df.index),
-                "freq": _freq(df.index)}
+        return {"$frame": self._table(body, where), "columns": columns, "dtypes": [str(d) for d in df.dtypes],
+                "categories": categories, "index": _dtypes(df.index), "freq": _freq(df.index)}
 
     def series(self, s: pd.Series, where: str) -> dict[str, Any]:
         name = self.value(s.name, f"{where}.name")
         if s.dtype == object:  # mixed values (a stats Series): each value encoded by its type
             return {"$series": [self.value(x, f"{where}[{k!r}]") for k, x in s.items()],
-                    "index": {"$index": self.index(s.index, f"{where}.index")}, "name": name}
-        out = self.frame(s.to_frame("c0"), where)
+                    "index": self.labels(s.index, f"{where}.index"), "name": name}
+        out = self.frame(s.to_frame(s.name if type(s.name) is str else "value"), where)
         out["name"] = name
         return {"$series": out}
 
@@ -243,6 +254,8 @@ class Reader:
             return self.array(v)
         if tag == "$index":
             return self.index(v["$index"])
+        if tag == "$labels":
+            return pd.Index([str(x) for x in v["$labels"]], dtype=str(v["dtype"]), name=self.value(v["name"]))
         if tag == "$frame":
             return self.frame(v)
         if tag == "$series" and isinstance(v["$series"], list):  # an object Series: each value encoded

@@ -374,8 +374,8 @@ def _is_result(path: Path) -> bool:
 def _check_target(path: Path) -> None:
     """``path`` may be written: missing, an empty folder, or a ThreadX result (replaced)."""
     if path.is_symlink() or (path.exists() and not path.is_dir()):
-        raise _field_error("path", str(path), "exists and is not a folder: save() writes a folder (refused, "
-                           "nothing overwritten)")
+        raise _field_error("path", str(path), "exists and is not a folder (a file or a symbolic link): save() "
+                           "writes a folder (refused, nothing overwritten)")
     if path.is_dir() and any(path.iterdir()) and not _is_result(path):
         raise _field_error("path", str(path), "exists and is not a saved ThreadX result: refused (nothing "
                            "overwritten); give a new or empty folder")

@@ -373,3 +373,31 @@ def sweep_table() -> Any:
     import threadx
 
     return threadx.backtest.sweep("sma_cross", make_frame(60, 0, "none", "UTC", "D"), fast=[2, 3, 4], slow=[5, 8])
+
+
+def store_path(kind: str) -> str:
+    """A folder path for ``threadx.backtest.save``/``load``: ``new`` (missing), ``saved`` (a
+    saved result), ``file`` (an existing file), ``other`` (a folder of other files), ``damaged``
+    (a saved result with a truncated file)."""
+    import os
+    import uuid
+
+    from fuzz_support.recipes import _tmpdir
+
+    import threadx
+
+    path = os.path.join(_tmpdir(), f"store-{uuid.uuid4().hex}")
+    if kind == "file":
+        with open(path, "w") as f:
+            f.write("not a result")
+    elif kind == "other":
+        os.makedirs(path)
+        with open(os.path.join(path, "notes.txt"), "w") as f:
+            f.write("mine")
+    elif kind in ("saved", "damaged"):
+        threadx.backtest.save(plotted_result(12), path)
+        if kind == "damaged":
+            victim = next(os.path.join(path, n) for n in sorted(os.listdir(path)) if n.endswith(".parquet"))
+            with open(victim, "r+b") as f:
+                f.truncate(20)
+    return path

@@ -944,6 +944,9 @@ HINTS.update({
     "overlay": [None, ["sma"]], "sim": [None], "candles": [None, True, False], "buy_and_hold": [True, False],
     "figsize": [(4.0, 3.0)], "ax": [None], "bins": [1, 5], "agg": ["max", "mean"], "x": ["fast"], "y": ["slow"],
     "table": [Call("fuzz_support.ops.sweep_table", ())],
+    # threadx.backtest.save / load
+    "result": [Call("fuzz_support.ops.plotted_result", (30,)), Call("fuzz_support.ops.sweep_table", ())],
+    "path": [Call("fuzz_support.ops.store_path", (k,)) for k in ("new", "saved", "file", "other", "damaged")],
 })
 GENERIC_GARBAGE: list[Any] = [None, -1, 0, 2**63, NAN, INF, "", "x", [], {}, Obj("object"), Obj("raising"),
                               Obj("lambda"), Frame(0), Frame(5, 1, "unsorted"), Arr((1.0,), "float64", (1,))]
@@ -975,6 +978,28 @@ def generic_case(draw: Any, entry: str, target: str) -> Case:
         else:
             args.append(value)
     return d.case(entry, target, tuple(args), kw)
+
+
+# a relative path ("x") would make save() write into the fuzz worker's directory: no strings for a path
+_STORE_GARBAGE: list[Any] = [g for g in GENERIC_GARBAGE if not isinstance(g, str)]
+
+
+@st.composite
+def store_case(draw: Any, entry: str, target: str) -> Case:
+    """``threadx.backtest.save(result, path)`` / ``load(path)``: hinted values or garbage, the
+    paths always in the worker's scratch directory."""
+    from fuzz_support.recipes import resolve
+
+    d = Draft()
+    args: list[Any] = []
+    for name in inspect.signature(resolve(target)).parameters:
+        if draw(st.integers(0, 9)) < 7:
+            args.append(draw(st.sampled_from(HINTS[name])))
+        else:
+            args.append(draw(st.sampled_from(_STORE_GARBAGE)))
+            d.mark("unknown", name, "garbage")
+            d.typearg = d.typearg or name
+    return d.case(entry, target, tuple(args), {})
 
 
 def _registry() -> dict[str, tuple[Callable[[], Any], float]]:
@@ -1029,6 +1054,8 @@ def _registry() -> dict[str, tuple[Callable[[], Any], float]]:
         reg[f"research.{name}"] = (partial(generic_case, f"research.{name}", f"threadx.research.{name}"), 1.0)
     for name in ("WalkForward", "PurgedKFold", "CombinatorialPurgedKFold", "Split", "walk_forward"):
         reg[f"research.{name}"] = (partial(generic_case, f"research.{name}", f"threadx.research.{name}"), 0.5)
+    for name in ("save", "load"):
+        reg[f"backtest.{name}"] = (partial(store_case, f"backtest.{name}", f"threadx.backtest.{name}"), 0.5)
     for name in ("downsample", "backtest", "heatmap", "distribution"):
         reg[f"plot.{name}"] = (partial(generic_case, f"plot.{name}", f"threadx.plot.{name}"), 0.5)
     return reg

@@ -13,10 +13,13 @@ so the table is the local one, row for row.
   Ctrl+C) cancels the pending tasks and sets a Dask ``Event`` that the running ones poll
   (every 0.1 s) to cancel their own token: the C++ loops stop, not just the scheduling.
   A worker caps ThreadX's threads at its own thread count (``threads_per_worker``).
-- ``out="dir"``: a ``manifest.json`` (the sweep's fingerprint and chunking) and one
+- ``out="dir"``: a ``manifest.json`` (the sweep's fingerprint and chunking, and the table's
+  description: its parameter grid in ``grid.parquet``, symbols, metric and ``top_k``) and one
   ``chunk-NNNNNN.parquet`` per chunk as it finishes, each written to a temporary file and
   renamed (a reader never sees half a chunk).  ``resume=True`` reads the chunks already
   there (after checking the manifest is this sweep's) and computes only the missing ones.
+  ``threadx.backtest.load(dir)`` of a finished folder is the table the sweep returned.
+  Format 1 folders (before the table's description) resume, and are upgraded to format 2.
 """
 
 from __future__ import annotations
@@ -25,6 +28,7 @@ import hashlib
 import json
 import os
 import re
+import shutil
 import threading
 import types
 import uuid
@@ -45,7 +49,9 @@ __all__ = ["Chunking", "Part", "check_chunking", "run_chunks"]
 
 _POLL = 0.05  # seconds between looks at the cancel token and the finished tasks
 _WATCH = 0.1  # seconds between a running task's looks at the sweep's cancel Event
-FORMAT = 1  # the store's layout version (manifest.json "format")
+FORMAT = 2  # the store's layout version (manifest.json "format"); 2 adds "kind" and "table"
+READABLE = (1, 2)  # the formats a resume reads (a format 1 folder is upgraded)
+KIND = "sweep"
 
 
 @dataclass
@@ -59,6 +65,19 @@ class Part:
     stats: np.ndarray
     sums: np.ndarray | None = None
     n_rows: int = 0
+
+
+@dataclass(frozen=True)
+class TableSpec:
+    """What makes a chunked sweep's stats a table: the combinations (grid order, after the
+    constraint; the columns are the parameters), the symbols (``[None]``: one frame), the
+    metric's column, ``top_k`` and, for partition sums, their rows (None: the chunks')."""
+
+    combos: pd.DataFrame
+    symbols: list[Any]
+    key: str
+    top_k: int | None
+    partition_rows: int | None = None
 
 
 @dataclass(frozen=True)
@@ -198,14 +217,25 @@ class Store:
             return None
         try:
             m = json.loads(f.read_text())
-            if not isinstance(m, dict) or m.get("format") != FORMAT:
-                raise ValueError(f"format {m.get('format') if isinstance(m, dict) else m!r}")
+            if not isinstance(m, dict) or m.get("format") not in READABLE or "fingerprint" not in m:
+                raise ValueError(f"format {m.get('format') if isinstance(m, dict) else m!r}; this ThreadX reads "
+                                 f"formats {list(READABLE)}")
             return m
         except (OSError, ValueError) as exc:
             raise DataError(f"out={str(path)!r}: manifest.json is not a ThreadX sweep manifest ({exc})") from exc
 
-    def write_manifest(self) -> None:
+    def write_manifest(self, table: TableSpec) -> None:
+        """The manifest, at the current format with ``table``'s description: a new folder is
+        marked this sweep's first, then its grid is written, then the manifest naming it."""
         self.path.mkdir(parents=True, exist_ok=True)
+        self.manifest.update({"format": FORMAT, "kind": KIND})
+        if not (self.path / "manifest.json").exists():
+            self._write_manifest({"table": None, "table_missing": "being written"})
+        self.manifest.pop("table_missing", None)
+        self._write_manifest(_table_entry(self.path, table))
+
+    def _write_manifest(self, entries: dict[str, Any]) -> None:
+        self.manifest.update(entries)
         _atomic(self.path / "manifest.json", lambda tmp: tmp.write_text(json.dumps(self.manifest, indent=1)))
 
     def file(self, i: int) -> Path:
@@ -250,6 +280,27 @@ class Store:
         return Part(start, stop, stats.reshape(n_sym, k, len(self.stat_cols)), sums, n_rows)
 
 
+def _table_entry(path: Path, table: TableSpec) -> dict[str, Any]:
+    """The manifest's ``table`` (its grid in ``grid.parquet`` beside it), or ``table: None`` and
+    why, for a grid Parquet cannot hold (the sweep runs; only ``load`` of the folder is refused)."""
+    from threadx.backtest._store import Unstorable, Writer
+
+    staging = path / f".table-{uuid.uuid4().hex}.tmp"
+    staging.mkdir()
+    try:
+        w = Writer(staging)
+        entry = w.value({"grid": table.combos, "symbols": table.symbols, "metric": table.key, "top_k": table.top_k,
+                         "partition_rows": table.partition_rows}, "")
+        w.finish()
+        for name in w.files:
+            os.replace(staging / name, path / name)
+        return {"table": entry}
+    except Unstorable as exc:
+        return {"table": None, "table_missing": f"{exc.where}: {exc.why}"}
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+
+
 def _atomic(target: Path, write: Callable[[Path], Any]) -> None:
     """``write`` a temporary file beside ``target``, then rename it over ``target``."""
     tmp = target.with_name(f".{target.name}.{uuid.uuid4().hex}.tmp")
@@ -260,9 +311,10 @@ def _atomic(target: Path, write: Callable[[Path], Any]) -> None:
         tmp.unlink(missing_ok=True)
 
 
-def _open_store(source: Source, chunking: Chunking, stat_cols: list[str], workers: int) -> Store:
-    """The store of ``chunking.out``: this sweep's (on resume), or a new one; a directory
-    holding another sweep, or this one without ``resume=True``, is refused."""
+def _open_store(source: Source, chunking: Chunking, stat_cols: list[str], workers: int, table: TableSpec) -> Store:
+    """The store of ``chunking.out``: this sweep's (on resume: its manifest rewritten with this
+    call's table, so a finished folder loads as the table this call returns), or a new one; a
+    directory holding another sweep, or this one without ``resume=True``, is refused."""
     assert chunking.out is not None
     old = Store.read_manifest(chunking.out)
     fp = source.fingerprint()
@@ -277,8 +329,13 @@ def _open_store(source: Source, chunking: Chunking, stat_cols: list[str], worker
             raise _refused("chunk_size", chunking.chunk_size, f"differs from the stored sweep's "
                            f"({old.get('chunk_size')}): leave it out to resume")
         for stale in chunking.out.glob(".*.tmp"):  # a write the killed run left half done
-            stale.unlink(missing_ok=True)
-        return Store(chunking.out, old, stat_cols)
+            if stale.is_dir():
+                shutil.rmtree(stale, ignore_errors=True)
+            else:
+                stale.unlink(missing_ok=True)
+        store = Store(chunking.out, old, stat_cols)
+        store.write_manifest(table)
+        return store
     if chunking.out.exists() and any(chunking.out.iterdir()):
         raise _refused("out", str(chunking.out), "is a directory with other files and no sweep manifest: give an empty "
                        "or new directory")
@@ -287,7 +344,7 @@ def _open_store(source: Source, chunking: Chunking, stat_cols: list[str], worker
                 "n_symbols": source.n_symbols, "chunk_size": size, "partitions": source.partitions,
                 "stats": stat_cols}
     store = Store(chunking.out, manifest, stat_cols)
-    store.write_manifest()
+    store.write_manifest(table)
     return store
 
 
@@ -306,10 +363,11 @@ def _refused(field: str, value: Any, message: str) -> Exception:
 def run_chunks(source: Source, chunking: Chunking, stat_cols: list[str], token: _core.CancelToken,
                progress: Callable[[int, int], None] | None, local: Callable[[list[tuple[int, int, int]],
                                                                              Callable[[int, Part], None]], None],
-               workers: int) -> list[Part]:
+               workers: int, table: TableSpec) -> list[Part]:
     """Every chunk's Part, in grid order: read from the store, run on the cluster, or run here
-    by ``local(todo, on_part)`` (``todo``: ``(chunk, start, stop)``)."""
-    store = _open_store(source, chunking, stat_cols, workers) if chunking.out is not None else None
+    by ``local(todo, on_part)`` (``todo``: ``(chunk, start, stop)``); ``table``: what the store's
+    manifest describes, for ``load``."""
+    store = _open_store(source, chunking, stat_cols, workers, table) if chunking.out is not None else None
     size = int(store.manifest["chunk_size"]) if store is not None else \
         chunking.chunk_size or source.default_chunk_size(workers)
     spans = ranges(source.n_combos, size, source.partitions)
@@ -439,3 +497,43 @@ def stats_of(parts: Iterable[Part], n_symbols: int, n_combos: int, n_stats: int)
 def sums_of(parts: list[Part]) -> tuple[np.ndarray, int]:
     """The per-partition sums of every combination, ``(3, S, n_combos)``, and their rows."""
     return np.concatenate([p.sums for p in parts if p.sums is not None], axis=2), parts[0].n_rows
+
+
+# ---- loading a finished out= folder -------------------------------------------------------
+
+def load_sweep(folder: Path, manifest: dict[str, Any]) -> pd.DataFrame:
+    """The table a finished sweep's ``out=`` folder holds (``threadx.backtest.load``): the
+    same table ``sweep`` returned; an unfinished folder is a DataError naming its missing chunks."""
+    from threadx.backtest._store import Reader
+    from threadx.backtest._sweep import chunked_table
+
+    f = folder / "manifest.json"
+    fmt = manifest.get("format")
+    if fmt == 1:
+        raise DataError(f"{f}: a format 1 sweep folder keeps no description of its table: run the same sweep "
+                        "with out= this folder and resume=True (it computes only missing chunks and upgrades the "
+                        "folder), then load it")
+    if fmt != FORMAT or manifest.get("kind") != KIND:
+        raise DataError(f"{f}: format {fmt!r} kind {manifest.get('kind')!r}; this ThreadX reads sweep folders of "
+                        f"format {FORMAT}")
+    if manifest.get("table") is None:
+        raise DataError(f"{f}: the sweep's table could not be stored ({manifest.get('table_missing')}): rerun it")
+    try:
+        t = Reader(folder).value(manifest["table"])
+        spec = TableSpec(t["grid"], list(t["symbols"]), str(t["metric"]), t["top_k"], t["partition_rows"])
+        n, size, n_sym = int(manifest["n_combos"]), int(manifest["chunk_size"]), int(manifest["n_symbols"])
+        partitions, stats = int(manifest["partitions"]), [str(c) for c in manifest["stats"]]
+    except DataError:
+        raise
+    except Exception as exc:  # noqa: BLE001 - a manifest that decodes to something else than it should
+        raise DataError(f"{f}: does not describe a sweep ({type(exc).__name__}: {exc})") from exc
+    store = Store(folder, manifest, stats)
+    spans = ranges(n, size, partitions)
+    missing = [store.file(i).name for i in range(len(spans)) if not store.file(i).is_file()]
+    if missing:
+        more = f" and {len(missing) - 5} more" if len(missing) > 5 else ""
+        raise DataError(f"{folder}: the sweep is unfinished, {len(missing)} of {len(spans)} chunks missing "
+                        f"({', '.join(missing[:5])}{more}): finish it with the same sweep(..., out=this folder, "
+                        "resume=True)")
+    parts = [store.read(i, a, b, n_sym, partitions) for i, (a, b) in enumerate(spans)]
+    return chunked_table(parts, spec, stats)

@@ -499,6 +499,32 @@ class BacktestResult:
 
         return backtest(self, **kwargs)
 
+    def save(self, path: Any) -> Any:
+        """Save this result in folder ``path`` (Parquet + JSON, written atomically):
+        ``threadx.backtest.save(self, path)``; ``threadx.backtest.load(path)`` reads it back (docs/store.md)."""
+        from threadx.backtest._store import save
+
+        return save(self, path)
+
+    def _saved_state(self) -> dict[str, Any]:
+        """What the methods read (the bars, the labels, the parameters, the core's arrays), for the store."""
+        p, b = self._prep, self._prep.bars
+        return {"bars": {"open": b.open, "high": b.high, "low": b.low, "close": b.close, "volume": b.volume,
+                         "index": b.index}, "sims": p.sims, "labels": p.labels, "params": p.params,
+                "periods_per_year": p.periods_per_year, "raw": self._raw, "provenance": self.provenance}
+
+    @classmethod
+    def _from_saved_state(cls, state: dict[str, Any]) -> BacktestResult:
+        """The result :meth:`_saved_state` describes (a loaded result: its provenance as saved)."""
+        b = state["bars"]
+        bars = Bars(b["open"], b["high"], b["low"], b["close"], b["index"], b["volume"])
+        params = dict(state["params"])
+        prep = Prepared(bars, int(state["sims"]), state["labels"], (), (), params, _core.backtest.validate(params),
+                        state["periods_per_year"])
+        res = cls(prep, dict(state["raw"]))
+        res.__dict__["provenance"] = dict(state["provenance"])
+        return res
+
     def __repr__(self) -> str:
         p = self._prep
         return (f"<BacktestResult {p.sims} simulation{'s' if p.sims != 1 else ''} x {len(p.bars.close)} bars, "

@@ -229,6 +229,24 @@ class OrdersResult:
 
         return backtest(self, **kwargs)
 
+    def save(self, path: Any) -> Any:
+        """Save this result in folder ``path`` (Parquet + JSON, written atomically):
+        ``threadx.backtest.save(self, path)``; ``threadx.backtest.load(path)`` reads it back (docs/store.md)."""
+        from threadx.backtest._store import save
+
+        return save(self, path)
+
+    def _saved_state(self) -> dict[str, Any]:
+        """What the methods read (the index, the groups, the core's arrays, the closes), for the store."""
+        return {"index": self.index, "symbols": self.symbols, "groups": self._groups, "raw": self._raw,
+                "close": self._close, "periods_per_year": self._ppy, "first_bars": self._first_bars}
+
+    @classmethod
+    def _from_saved_state(cls, state: dict[str, Any]) -> OrdersResult:
+        """The result :meth:`_saved_state` describes."""
+        return cls(state["index"], list(state["symbols"]), [list(g) for g in state["groups"]], list(state["raw"]),
+                   dict(state["close"]), state["periods_per_year"], dict(state["first_bars"]))
+
     def _per_symbol(self, key: str) -> pd.Series | pd.DataFrame:
         cols = {s: g["symbols"][k][key] for names, g in zip(self._groups, self._raw) for k, s in enumerate(names)}
         if len(cols) == 1:

@@ -99,6 +99,27 @@ class PortfolioResult:
 
         return backtest(self, **kwargs)
 
+    def save(self, path: Any) -> Any:
+        """Save this result in folder ``path`` (Parquet + JSON, written atomically):
+        ``threadx.backtest.save(self, path)``; ``threadx.backtest.load(path)`` reads it back (docs/store.md)."""
+        from threadx.backtest._store import save
+
+        return save(self, path)
+
+    def _saved_state(self) -> dict[str, Any]:
+        """What the methods read (the symbols, the weights, the core's arrays, the closes), for the store."""
+        return {"symbols": self.symbols, "index": self.index, "weights": self.weights, "raw": self._raw,
+                "closes": self._closes, "periods_per_year": self._ppy, "provenance": self.provenance}
+
+    @classmethod
+    def _from_saved_state(cls, state: dict[str, Any]) -> PortfolioResult:
+        """The result :meth:`_saved_state` describes (a loaded result: its provenance as saved)."""
+        provenance = dict(state["provenance"])
+        res = cls(list(state["symbols"]), state["index"], state["weights"], dict(state["raw"]), state["closes"],
+                  state["periods_per_year"], dict(provenance["params"]))
+        res.provenance = provenance
+        return res
+
     @cached_property
     def equity(self) -> pd.Series:
         return pd.Series(self._raw["equity"], index=self.index, name="equity")

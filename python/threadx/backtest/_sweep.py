@@ -16,7 +16,8 @@ import pandas as pd
 from threadx import _core
 from threadx._inputs import FieldErrors, as_int, check_symbol_keys, checked_cancel, unknown_keywords
 from threadx.backtest import _engine
-from threadx.backtest._chunked import Chunking, Part, Source, check_chunking, digest, run_chunks, stats_of, sums_of
+from threadx.backtest._chunked import (Chunking, Part, Source, TableSpec, check_chunking, digest, run_chunks, stats_of,
+                                       sums_of)
 from threadx.backtest._stats import years_spanned
 from threadx.errors import ValidationError
 
@@ -553,24 +554,42 @@ def _execute_chunked(plan: SweepPlan, token: _core.CancelToken, show: Callable[[
             on_part(i, _call(functools.partial(source.run, a, b, token), _core.backtest.SweepProgress(), 0,
                              _quiet, token))
 
-    parts = run_chunks(source, plan.chunking, plan.stat_cols, token, show, local, _core.get_num_threads())
-    stats = stats_of(parts, len(symbols), len(plan.combos), len(plan.stat_cols))
-    frames = stats_frames(plan.combos, plan.names, symbols, stats, plan.stat_cols)
-    index_cols = [*plan.names, "symbol"] if None not in plan.bars else plan.names
-    result = ordered_table(frames, plan.key, plan.top_k, index_cols)[0]
-    if plan.partitions:
+    table = TableSpec(plan.combos, symbols, plan.key, plan.top_k)
+    parts = run_chunks(source, plan.chunking, plan.stat_cols, token, show, local, _core.get_num_threads(), table)
+    return chunked_table(parts, table, plan.stat_cols)
+
+
+def chunked_table(parts: list[Part], table: TableSpec, stat_cols: list[str]) -> pd.DataFrame:
+    """The table of a sweep run in chunks (what ``sweep`` returns, and ``load`` of its ``out=``
+    folder): the chunks' stats in grid order, ordered by the metric, cut to ``top_k``."""
+    combos, symbols = table.combos, table.symbols
+    names = [str(c) for c in combos.columns]
+    stats = stats_of(parts, len(symbols), len(combos), len(stat_cols))
+    frames = stats_frames(combos, names, symbols, stats, stat_cols)
+    index_cols = [*names, "symbol"] if symbols != [None] else names
+    result = ordered_table(frames, table.key, table.top_k, index_cols)[0]
+    if parts and parts[0].sums is not None:
         sums, n_rows = sums_of(parts)
-        result.attrs["partition_sums"] = _partition_sums({"count": sums[0], "sum": sums[1], "sumsq": sums[2],
-                                                          "n_rows": n_rows}, plan.combos, plan.names)
+        rows = n_rows if table.partition_rows is None else table.partition_rows
+        result.attrs["partition_sums"] = partition_sums_of(sums[0], sums[1], sums[2], rows, combos)
     return result
 
 
 def _partition_sums(raw: dict[str, Any], combos: pd.DataFrame, names: list[str]) -> Any:
     """The core's per-partition sums as a ``threadx.research.PartitionSums`` (trials in grid order)."""
+    return partition_sums_of(raw["count"], raw["sum"], raw["sumsq"], int(raw["n_rows"]), combos[names])
+
+
+def partition_sums_of(count: np.ndarray, sum_: np.ndarray, sumsq: np.ndarray, n_rows: int,
+                      combos: pd.DataFrame) -> Any:
+    """Every sweep's ``PartitionSums``: the trials are the combinations in grid order (an index
+    of the parameters, a MultiIndex for several, a RangeIndex for none)."""
     from threadx.research import PartitionSums
 
-    trials = pd.MultiIndex.from_frame(combos[names]) if len(names) > 1 else pd.Index(combos[names[0]])
-    return PartitionSums(raw["count"], raw["sum"], raw["sumsq"], int(raw["n_rows"]), trials)
+    names = list(combos.columns)
+    trials = pd.MultiIndex.from_frame(combos[names]) if len(names) > 1 else \
+        pd.Index(combos[names[0]]) if names else pd.RangeIndex(len(combos))
+    return PartitionSums(count, sum_, sumsq, int(n_rows), trials)
 
 
 def _equity_frame(parts: dict[Any, tuple[pd.DataFrame, np.ndarray]], bars: dict[Any, _engine.Bars],

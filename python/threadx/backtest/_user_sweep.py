@@ -48,13 +48,13 @@ from threadx._inputs import (
 from threadx.backtest import _engine
 from threadx.backtest._from_orders import check_strategy_run
 from threadx.backtest._strategy import Strategy, parameters_of
-from threadx.backtest._chunked import Chunking, Part, Source, check_chunking, digest, run_chunks, stats_of, sums_of
+from threadx.backtest._chunked import Chunking, Part, Source, TableSpec, check_chunking, digest, run_chunks
 from threadx.backtest._sweep import (
     STAT_COLUMNS,
     axis_values,
+    chunked_table,
     constrained,
-    ordered_table,
-    stats_frames,
+    partition_sums_of,
     symbol_frames,
     table_options,
 )
@@ -482,12 +482,7 @@ def execute_user(plan: UserPlan, *, progress: Callable[[int, int], None] | None,
 
 def _partition_sums(plan: UserPlan, sums: np.ndarray) -> Any:
     """``(3, S, n_combos)`` sums as a ``threadx.research.PartitionSums`` (trials in grid order)."""
-    from threadx.research import PartitionSums
-
-    names = plan.names
-    trials = pd.MultiIndex.from_frame(plan.combos[names]) if len(names) > 1 else \
-        pd.Index(plan.combos[names[0]]) if names else pd.RangeIndex(len(plan.combos))
-    return PartitionSums(sums[0], sums[1], sums[2], len(plan.index) - 1, trials)
+    return partition_sums_of(sums[0], sums[1], sums[2], len(plan.index) - 1, plan.combos[plan.names])
 
 
 @dataclass
@@ -550,14 +545,9 @@ def _execute_chunked(plan: UserPlan, token: _core.CancelToken, progress: Callabl
             on_part(i, source.part(rows, a, b))
         _collect(plan, token, None, fold, (_records(plan.combos, a, b) for _, a, b in todo))
 
-    parts = run_chunks(source, plan.chunking, list(STAT_COLUMNS), token, progress, local, plan.workers)
-    stats = stats_of(parts, len(plan.symbols), len(plan.combos), len(STAT_COLUMNS))
-    frames = stats_frames(plan.combos, plan.names, plan.symbols, stats, list(STAT_COLUMNS))
-    index_cols = [*plan.names, "symbol"] if plan.symbols != [None] else plan.names
-    result = ordered_table(frames, plan.key, plan.top_k, index_cols)[0]
-    if job.partitions:
-        result.attrs["partition_sums"] = _partition_sums(plan, sums_of(parts)[0])
-    return result
+    table = TableSpec(plan.combos, plan.symbols, plan.key, plan.top_k, len(plan.index) - 1)
+    parts = run_chunks(source, plan.chunking, list(STAT_COLUMNS), token, progress, local, plan.workers, table)
+    return chunked_table(parts, table, list(STAT_COLUMNS))
 
 
 def user_sweep(target: Any, data: Any, *, constraint: Callable[[pd.DataFrame], Any] | None, metric: str,

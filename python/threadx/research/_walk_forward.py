@@ -56,6 +56,23 @@ class WalkForwardResult:
     trades: pd.DataFrame
     metric: str
 
+    def save(self, path: Any) -> Any:
+        """Save this result in folder ``path`` (Parquet + JSON, written atomically):
+        ``threadx.backtest.save(self, path)``; ``threadx.backtest.load(path)`` reads it back (docs/store.md)."""
+        from threadx.backtest._store import save
+
+        return save(self, path)
+
+    def _saved_state(self) -> dict[str, Any]:
+        """Its tables and metric, for the store."""
+        return {"folds": self.folds, "equity": self.equity, "stats": self.stats, "trades": self.trades,
+                "metric": self.metric}
+
+    @classmethod
+    def _from_saved_state(cls, state: dict[str, Any]) -> WalkForwardResult:
+        """The result :meth:`_saved_state` describes."""
+        return cls(state["folds"], state["equity"], state["stats"], state["trades"], str(state["metric"]))
+
     def __repr__(self) -> str:
         return (f"<WalkForwardResult {len(self.folds)} folds, {len(self.equity)} out-of-sample bars, "
                 f"{self.metric} {self.stats.get(self.metric, float('nan'))!r}>")

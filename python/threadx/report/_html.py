@@ -27,7 +27,7 @@ h1{font-size:24px;margin-bottom:4px} h2{font-size:18px;border-bottom:1px solid #
 table{border-collapse:collapse;font-size:13px;margin:8px 0} td,th{padding:3px 8px;border-bottom:1px solid #eee;text-align:right}
 th{background:#f4f4f4;position:sticky;top:0} td:first-child,th:first-child{text-align:left}
 table.sortable th{cursor:pointer} table.sortable th:after{content:" \\2195";color:#aaa}
-.grid{display:flex;flex-wrap:wrap;gap:24px} .missing{color:#a33;font-style:italic}
+.grid{display:flex;flex-wrap:wrap;gap:48px;align-items:flex-start} h3{font-size:15px;margin:8px 0} .missing{color:#a33;font-style:italic}
 .chart svg{max-width:100%;height:auto} .scroll{max-height:480px;overflow:auto}
 .sub{color:#666;font-size:13px}
 """
@@ -66,7 +66,7 @@ def _fmt(value: Any, kind: str = "") -> tuple[str, str]:
         v = float(value)
         if math.isinf(v):
             return ("inf" if v > 0 else "-inf"), ""
-        text = f"{v * 100:,.2f}%" if kind == "%" else f"{v:,.4g}" if abs(v) < 1e5 else f"{v:,.2f}"
+        text = f"{v * 100:,.2f}%" if kind == "%" else f"{v:,.4g}" if abs(v) < 1e3 else f"{v:,.2f}"
         return text, repr(v)
     if isinstance(value, pd.Timestamp):
         return str(value), str(value.value)

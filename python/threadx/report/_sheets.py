@@ -55,22 +55,36 @@ def _benchmark(benchmark: Any, daily: pd.Series | None, errors: FieldErrors) -> 
         return None
 
 
-def _returns_sections(page: Page, daily: pd.Series | None, bench: pd.Series | None, window: int) -> None:
-    """quantstats' metrics, the monthly and yearly returns, rolling Sharpe and volatility, the benchmark."""
+def _common(bench: pd.Series | None) -> pd.Series | None:
+    return None if bench is None or len(bench) < 2 else bench
+
+
+def _quantstats_html(daily: pd.Series | None, bench: pd.Series | None) -> str:
+    """quantstats' metrics of the daily returns, or what is missing and why."""
     if daily is None:
-        page.missing("Returns metrics (quantstats)", "The result is not on a DatetimeIndex: no daily returns, so no "
-                     "quantstats metrics, monthly returns or rolling charts.")
-        return
+        return ('<p class="missing">The result is not on a DatetimeIndex: no daily returns, so no quantstats '
+                "metrics, monthly returns or rolling charts.</p>")
     if daily.count() < 2:
-        page.missing("Returns metrics (quantstats)", f"{daily.count()} daily return(s): the quantstats metrics, "
-                     "monthly returns and rolling charts need at least two days of equity changes.")
+        return (f'<p class="missing">{daily.count()} daily return(s): the quantstats metrics, monthly returns and '
+                "rolling charts need at least two days of equity changes.</p>")
+    m = quantstats_metrics(daily, _common(bench))
+    return (kv_html([(str(k), float(v), "%" if k in _PERCENT else "") for k, v in m.items()])
+            + f'<p class="sub">Daily returns ({daily.count():,} days), 252 periods a year, risk-free rate 0; '
+              "names and definitions as quantstats 0.0.86 (docs/report.md).</p>")
+
+
+def _metrics_section(page: Page, title: str, stats: pd.Series, daily: pd.Series | None,
+                     bench: pd.Series | None) -> None:
+    """backtesting.py's statistics beside quantstats' metrics."""
+    page.add(title, '<div class="grid"><div><h3>Statistics (backtesting.py)</h3>' + _stats_html(stats)
+             + '</div><div><h3>Returns metrics (quantstats)</h3>' + _quantstats_html(daily, bench) + "</div></div>")
+
+
+def _returns_charts(page: Page, daily: pd.Series | None, bench: pd.Series | None, window: int) -> None:
+    """The monthly and yearly returns, rolling Sharpe and volatility, the benchmark's relative equity."""
+    if daily is None or daily.count() < 2:
         return
-    common = None if bench is None or len(bench) < 2 else bench
-    m = quantstats_metrics(daily, common)
-    page.add("Returns metrics (quantstats)",
-             kv_html([(str(k), float(v), "%" if k in _PERCENT else "") for k, v in m.items()])
-             + f'<p class="sub">Daily returns ({daily.count():,} days), 252 periods a year, risk-free rate 0; '
-               "names and definitions as quantstats 0.0.86 (docs/report.md).</p>")
+    common = _common(bench)
     page.chart("Monthly returns", _charts.monthly_heatmap(monthly_returns(daily)))
     page.chart("Yearly returns", _charts.yearly_bars(yearly_returns(daily)))
     w = min(window, max(2, daily.count() // 2))
@@ -148,7 +162,7 @@ def _stats_of(res: Any, sim: Any) -> pd.Series:
 
 def _stats_html(st: pd.Series) -> str:
     return kv_html([(str(k), v, "") for k, v in st.items()]) + (
-        '<p class="sub">backtesting.py\'s statistics (names and definitions, docs/backtest.md).</p>')
+        '<p class="sub">Names and definitions as backtesting.py\'s (docs/backtest.md).</p>')
 
 
 def backtest(res: Any, path: Any, *, benchmark: Any = None, title: str | None = None, sim: Any = None,
@@ -177,9 +191,9 @@ def backtest(res: Any, path: Any, *, benchmark: Any = None, title: str | None = 
     assert target is not None and s is not None and equity is not None
     page = Page(title or f"Tear sheet: {type(res).__name__}",
                 f"{s.index[0]} to {s.index[-1]}, {len(s.index):,} bars" + (f", {sim}" if sim is not None else ""))
-    page.add("Key metrics", _stats_html(_stats_of(res, sim)))
+    _metrics_section(page, "Key metrics", _stats_of(res, sim), daily, bench)
     page.chart("Overview", res.plot(**({"sim": sim} if sim is not None else {}), figsize=(11.0, 8.0)))
-    _returns_sections(page, daily, bench, window)
+    _returns_charts(page, daily, bench, window)
     _drawdowns(page, equity)
     _trades_sections(page, s.trades, cap)
     _costs(page, res)
@@ -293,10 +307,10 @@ def walk_forward(wf: Any, path: Any, *, table: Any = None, title: str | None = N
     page = Page(title or "Tear sheet: walk-forward", f"{len(wf.folds)} folds, {len(eq):,} out-of-sample bars, "
                 f"metric {wf.metric}")
     page.add("Chosen parameters per fold", table_html(wf.folds, sortable=True))
-    page.add("Key metrics (stitched out-of-sample)", _stats_html(wf.stats))
+    _metrics_section(page, "Key metrics (stitched out-of-sample)", wf.stats, daily, bench)
     if len(eq):
         page.chart("Stitched out-of-sample equity", _charts.equity_line(eq))
-    _returns_sections(page, daily, bench, _ROLLING)
+    _returns_charts(page, daily, bench, _ROLLING)
     _drawdowns(page, eq)
     _trades_sections(page, wf.trades, 2000)
     _overfitting(page, table)

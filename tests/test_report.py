@@ -334,6 +334,9 @@ def test_sweep_report_with_and_without_partition_sums(tmp_path: Path) -> None:
     with pytest.raises(ValidationError) as exc:
         report.sweep(plain, tmp_path / "x.html", x="nope", y="slow")
     assert _field(exc) == ["x"]
+    with pytest.raises(ValidationError) as exc:  # found by the fuzz: a frame as x was an untyped ValueError
+        report.sweep(plain, tmp_path / "x.html", x=plain, y=None)
+    assert _field(exc) == ["x", "y"]
     with pytest.raises(ValidationError) as exc:
         report.sweep("table", tmp_path / "x.html")
     assert _field(exc) == ["table"]

@@ -917,7 +917,8 @@ HINTS: dict[str, list[Any]] = {
 _RETURNS_2D = Arr(tuple(((i * 37) % 11 - 5) / 500 for i in range(60)), "float64", (20, 3))
 _RETURNS_1D = Arr(tuple(((i * 7) % 13 - 5) / 800 for i in range(30)), "float64", (30,))
 HINTS.update({
-    "returns": [_RETURNS_2D, _RETURNS_1D, Arr((NAN,) * 8, "float64", (4, 2)), Frame(20)],
+    "returns": [_RETURNS_2D, _RETURNS_1D, Arr((NAN,) * 8, "float64", (4, 2)), Frame(20),
+                Call("fuzz_support.ops.daily_returns", (30,))],
     "n_partitions": [2, 4, 6],
     "sums": [Call("threadx.research.partition_sums", (_RETURNS_2D, 4)),
              Call("threadx.research.PartitionSums", (Arr((-1.0, 2.0, 3.0, 4.0), "float64", (2, 2)),
@@ -941,6 +942,10 @@ HINTS.update({
     "overlay": [None, ["sma"]], "sim": [None], "candles": [None, True, False], "buy_and_hold": [True, False],
     "figsize": [(4.0, 3.0)], "ax": [None], "bins": [1, 5], "agg": ["max", "mean"], "x": ["fast"], "y": ["slow"],
     "table": [Call("fuzz_support.ops.sweep_table", ())],
+    # threadx.report (relative paths: the ops wrappers run in a temporary folder)
+    "path": ["report.html", "missing/report.html"], "benchmark": [None, Call("fuzz_support.ops.benchmark_prices", (60,))],
+    "title": [None, "T"], "rolling": [2, 126], "max_trades": [0, 5], "top": [1, 20],
+    "wf": [Call("fuzz_support.ops.walk_forward_result", ())],
 })
 GENERIC_GARBAGE: list[Any] = [None, -1, 0, 2**63, NAN, INF, "", "x", [], {}, Obj("object"), Obj("raising"),
                               Obj("lambda"), Frame(0), Frame(5, 1, "unsorted"), Arr((1.0,), "float64", (1,))]
@@ -1027,6 +1032,9 @@ def _registry() -> dict[str, tuple[Callable[[], Any], float]]:
         reg[f"research.{name}"] = (partial(generic_case, f"research.{name}", f"threadx.research.{name}"), 0.5)
     for name in ("downsample", "backtest", "heatmap", "distribution"):
         reg[f"plot.{name}"] = (partial(generic_case, f"plot.{name}", f"threadx.plot.{name}"), 0.5)
+    for name in ("backtest", "sweep", "walk_forward"):
+        reg[f"report.{name}"] = (partial(generic_case, f"report.{name}", f"fuzz_support.ops.report_{name}"), 0.3)
+    reg["report.metrics"] = (partial(generic_case, "report.metrics", "threadx.report.metrics"), 0.5)
     return reg
 
 

@@ -27,9 +27,14 @@ CONFIDENCE = 0.95
 _NAN = float("nan")
 
 
+def _f(x: Any) -> float:
+    """A pandas reduction's scalar as a float (its stubs type it as any scalar)."""
+    return float(x)
+
+
 def _comp(r: pd.Series) -> float:
     """quantstats' ``comp``: the compounded return, ``prod(1 + r) - 1``."""
-    return float(r.add(1).prod() - 1)
+    return _f(r.add(1).prod()) - 1
 
 
 def _grouped(r: pd.Series, period: str) -> pd.Series:
@@ -65,7 +70,7 @@ def _psr(r: pd.Series) -> float:
     """quantstats' ``probabilistic_sharpe_ratio``: per-period Sharpe, pandas' (sample) skew and
     kurtosis, ``Φ(SR / sqrt((1 - skew·SR + (kurt - 1)/4·SR²) / (n - 1)))``."""
     base = _sharpe(r, annualize=False)
-    skew, kurt = float(r.skew()), float(r.kurtosis()) + 3
+    skew, kurt = _f(r.skew()), _f(r.kurtosis()) + 3
     var = (1 - skew * base + (kurt - 1) / 4 * base**2) / (len(r) - 1)
     return NormalDist().cdf(base / math.sqrt(var)) if var > 0 else _NAN
 
@@ -123,7 +128,7 @@ def _values(r: pd.Series) -> list[float]:
     month, year = _grouped(r, "ME"), _grouped(r, "YE")
     return [_comp(r), cagr, _sharpe(r, True), _psr(r), _sortino(r), float(r.std()) * math.sqrt(PERIODS_PER_YEAR),
               _NAN if mdd == 0 else cagr / abs(mdd), mdd, var, cvar, _tail_ratio(r), _kelly(r),
-              float(r.skew()), float(r.kurtosis()), float(r.max()), float(r.min()), float(month.max()),
+              _f(r.skew()), _f(r.kurtosis()), _f(r.max()), _f(r.min()), float(month.max()),
               float(month.min()), float(year.max()), float(year.min())]
 
 

@@ -233,7 +233,7 @@ def _sweep_axes(table: pd.DataFrame, x: Any, y: Any, errors: FieldErrors) -> tup
     if x is None and y is None:
         return (str(names[0]), str(names[1])) if len(names) >= 2 else None
     for field, v in (("x", x), ("y", y)):
-        if v not in names:
+        if not isinstance(v, str) or v not in names:
             errors.add(field, v, f"must be a parameter of the table's index: {names}")
     return (str(x), str(y)) if not errors.items else None
 

@@ -219,6 +219,20 @@ def test_report_of_from_orders_and_a_strategy_and_rebalance(tmp_path: Path) -> N
     text = port.report(tmp_path / "portfolio.html").read_text(encoding="utf-8")
     _self_contained(text)
     assert "<h2>Parameters and provenance" in text and "symbols" in text
+    assert len(port.trades) > 1 and port.trades["symbol"].nunique() == 2
+    assert f"<h2>Trades ({len(port.trades)})" in text  # every symbol's trades (once: none listed)
+
+
+def test_report_of_shared_cash_orders_lists_every_symbols_trades(tmp_path: Path) -> None:
+    size = np.zeros(300)
+    size[10::40], size[30::40] = 5.0, -5.0
+    res = backtest.from_orders({"a": _frame(300, 1), "b": _frame(300, 2)}, size, cash_sharing=True)
+    assert res.trades["symbol"].nunique() == 2
+    with pytest.raises(ValidationError) as exc:  # the overview's price panel needs a symbol, as res.plot()
+        res.report(tmp_path / "orders.html")
+    assert _field(exc) == ["sim"]
+    text = res.report(tmp_path / "orders.html", sim="a").read_text(encoding="utf-8")
+    assert f"<h2>Trades ({len(res.trades)})" in text  # the account's trades: both symbols'
 
 
 def test_report_without_trades_says_so(tmp_path: Path) -> None:
@@ -253,6 +267,7 @@ def test_report_of_several_simulations_needs_sim(tmp_path: Path) -> None:
     assert _field(exc) == ["sim"]
     text = res.report(tmp_path / "r.html", sim="b").read_text(encoding="utf-8")
     assert ", b</p>" in text
+    assert f"<h2>Trades ({int((res.trades['sim'] == 'b').sum())})" in text
 
 
 @pytest.mark.parametrize("kw, field", [({"rolling": 1}, "rolling"), ({"max_trades": -1}, "max_trades"),

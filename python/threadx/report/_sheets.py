@@ -153,10 +153,24 @@ def _provenance(page: Page, res: Any) -> None:
                      "version, data fingerprint).")
 
 
+def _trades_of(res: Any, sim: Any) -> pd.DataFrame | None:
+    """The trades of the simulation or cash account the report is about: all of them without
+    ``sim``; with it, the ``sim`` column's rows (a run) or those of every symbol sharing its
+    account (``from_orders``, a ``Strategy``)."""
+    trades = getattr(res, "trades", None)
+    if not isinstance(trades, pd.DataFrame) or sim is None:
+        return trades
+    if "sim" in trades.columns:
+        return trades[trades["sim"] == sim]
+    groups: list[list[Any]] = getattr(res, "_groups", None) or [[sim]]
+    members = next((g for g in groups if sim in g), [sim])
+    return trades[trades["symbol"].isin(members)] if "symbol" in trades.columns else trades
+
+
 def _stats_of(res: Any, sim: Any) -> pd.Series:
     st = res.stats
     if isinstance(st, pd.DataFrame):
-        return st.loc[sim] if sim is not None and sim in st.index else st.iloc[0]
+        return st.loc[sim] if sim is not None and sim in st.index else st.iloc[0]  # one row, or sim's
     return st  # type: ignore[no-any-return]
 
 
@@ -195,7 +209,7 @@ def backtest(res: Any, path: Any, *, benchmark: Any = None, title: str | None = 
     page.chart("Overview", res.plot(**({"sim": sim} if sim is not None else {}), figsize=(11.0, 8.0)))
     _returns_charts(page, daily, bench, window)
     _drawdowns(page, equity)
-    _trades_sections(page, s.trades, cap)
+    _trades_sections(page, _trades_of(res, sim), cap)
     _costs(page, res)
     _provenance(page, res)
     return write_atomic(target, page.render())

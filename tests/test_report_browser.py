@@ -88,6 +88,29 @@ def test_the_status_reports_errors_and_empty_charts(tmp_path: Path) -> None:
     assert status == {"errors": "2", "charts": "1", "empty": "1", "ready": "1"}
 
 
+def test_tables_sort_numerically_on_click(tmp_path: Path) -> None:
+    from threadx.report._html import table_html
+
+    frame = pd.DataFrame({"pnl": [9.0, -2.5, 10.0, 1e3], "side": ["b", "a", "d", "c"]})
+    p = Page("sorting")
+    p.add("trades", table_html(frame, sortable=True, index=False))
+    p.add("probe", """<div id="probe"></div><script>window.addEventListener('load', function () {
+      var th = document.querySelectorAll('table.sortable th'), col = function (k) {
+        return Array.prototype.map.call(document.querySelectorAll('tbody tr'), function (r) {
+          return r.cells[k].textContent; }).join('|'); };
+      th[0].click(); var up = col(0); th[0].click(); var down = col(0); th[1].click();
+      var probe = document.getElementById('probe');
+      probe.dataset.up = up; probe.dataset.down = down; probe.dataset.text = col(1); });</script>""")
+    html = tmp_path / "sort.html"
+    html.write_text(p.render(), encoding="utf-8")
+    dom = _chromium(html.as_uri(), tmp_path / "profile", "--dump-dom")
+    m = re.search(r'<div id="probe"([^>]*)>', dom)
+    assert m is not None
+    probe = dict(re.findall(r'data-(\w+)="([^"]*)"', m.group(1)))
+    assert probe == {"up": "-2.5|9|10|1,000.00", "down": "1,000.00|10|9|-2.5", "text": "a|b|c|d"}
+    assert _status(dom)["errors"] == "0"
+
+
 def _read_png(path: Path) -> Any:
     image = pytest.importorskip("matplotlib.image")
     assert path.is_file() and path.stat().st_size > 0, "no screenshot written"

@@ -87,8 +87,8 @@ def table_html(frame: pd.DataFrame, *, sortable: bool = False, percent: Iterable
     pct = set(percent)
     shown = frame if max_rows is None else frame.head(max_rows)
     cols = list(shown.columns)
-    head = ([str(n) for n in (shown.index.names if isinstance(shown.index, pd.MultiIndex) else [shown.index.name or ""])]
-            if index else [])
+    names = shown.index.names if isinstance(shown.index, pd.MultiIndex) else [shown.index.name or ""]
+    head = [str(n) for n in names] if index else []
     ths = "".join(f"<th>{html.escape(h)}</th>" for h in head + [str(c) for c in cols])
     body = []
     for label, row in zip(shown.index, shown.itertuples(index=False, name=None), strict=True):

@@ -18,7 +18,8 @@ import pandas as pd
 from threadx._inputs import FieldErrors
 from threadx.backtest._returns import period_last, period_starts
 
-__all__ = ["PERIODS_PER_YEAR", "align_benchmark", "drawdown_periods", "monthly_returns", "quantstats_metrics", "yearly_returns"]
+__all__ = ["PERIODS_PER_YEAR", "align_benchmark", "drawdown_periods", "monthly_returns", "quantstats_metrics",
+           "yearly_returns"]
 
 #: Periods per year quantstats annualises daily returns with.
 PERIODS_PER_YEAR = 252

@@ -158,7 +158,9 @@ def _trades_of(res: Any, sim: Any) -> pd.DataFrame | None:
     ``sim``; with it, the ``sim`` column's rows (a run) or those of every symbol sharing its
     account (``from_orders``, a ``Strategy``)."""
     trades = getattr(res, "trades", None)
-    if not isinstance(trades, pd.DataFrame) or sim is None:
+    if not isinstance(trades, pd.DataFrame):
+        return None
+    if sim is None:
         return trades
     if "sim" in trades.columns:
         return trades[trades["sim"] == sim]

@@ -163,10 +163,11 @@ def _trades_of(res: Any, sim: Any) -> pd.DataFrame | None:
     if sim is None:
         return trades
     if "sim" in trades.columns:
-        return trades[trades["sim"] == sim]
+        rows: pd.DataFrame = trades.loc[trades["sim"] == sim]
+        return rows
     groups: list[list[Any]] = getattr(res, "_groups", None) or [[sim]]
     members = next((g for g in groups if sim in g), [sim])
-    return trades[trades["symbol"].isin(members)] if "symbol" in trades.columns else trades
+    return trades.loc[trades["symbol"].isin(members)] if "symbol" in trades.columns else trades
 
 
 def _stats_of(res: Any, sim: Any) -> pd.Series:

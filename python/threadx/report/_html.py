@@ -68,8 +68,8 @@ def _fmt(value: Any, kind: str = "") -> tuple[str, str]:
             return ("inf" if v > 0 else "-inf"), ""
         text = f"{v * 100:,.2f}%" if kind == "%" else f"{v:,.4g}" if abs(v) < 1e3 else f"{v:,.2f}"
         return text, repr(v)
-    if isinstance(value, pd.Timestamp):
-        return str(value), str(value.value)
+    if isinstance(value, pd.Timestamp):  # a midnight stamp (daily bars) as its date
+        return (str(value.date()) if value == value.normalize() else str(value)), str(value.value)
     if isinstance(value, pd.Timedelta):
         return str(value), str(value.value)
     return str(value), ""

@@ -317,6 +317,15 @@ def test_a_read_only_folder_is_a_validation_error(tmp_path: Path) -> None:
         folder.chmod(0o755)
 
 
+def test_a_global_matplotlib_style_does_not_leak_into_the_report(tmp_path: Path) -> None:
+    import matplotlib
+
+    with matplotlib.rc_context({"axes.facecolor": "#123456", "axes.grid": True}):
+        text = _run(120).report(tmp_path / "r.html").read_text(encoding="utf-8")
+    assert "#123456" not in text
+    assert "<svg" in text
+
+
 def test_report_replaces_an_existing_file(tmp_path: Path) -> None:
     target = tmp_path / "r.html"
     target.write_text("old", encoding="utf-8")

@@ -33,8 +33,9 @@ def monthly_heatmap(table: pd.DataFrame) -> Any:
     ax.set_xticks(range(12), _MONTHS)
     ax.set_yticks(range(len(table)), [str(y) for y in table.index])
     for (i, j), v in np.ndenumerate(values):
-        if math.isfinite(v):
-            ax.text(j, i, f"{v:.1f}", ha="center", va="center", fontsize=8)
+        if math.isfinite(v):  # white on the darkest cells
+            ax.text(j, i, f"{v:.1f}", ha="center", va="center", fontsize=8,
+                    color="white" if abs(v) > 0.7 * lim else "black")
     ax.set_title("Monthly returns (%)")
     return fig
 

@@ -3,13 +3,14 @@ inline script (sortable tables, the status the browser test reads), written atom
 
 from __future__ import annotations
 
+import contextlib
 import html
 import io
 import math
 import os
 import re
 import tempfile
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -19,7 +20,7 @@ import pandas as pd
 from threadx._inputs import FieldErrors
 from threadx._optional import require
 
-__all__ = ["Page", "check_path", "write_atomic"]
+__all__ = ["Page", "check_path", "default_style", "write_atomic"]
 
 _CSS = """
 body{font-family:-apple-system,Segoe UI,Helvetica,Arial,sans-serif;margin:24px auto;max-width:1180px;color:#222}
@@ -151,6 +152,15 @@ class Page:
                 f"</head><body><h1>{html.escape(self.title)}</h1>{sub}{''.join(self.sections)}"
                 '<div id="threadx-status" hidden></div>'
                 f"<script>{_BODY_SCRIPT}</script></body></html>\n")
+
+
+@contextlib.contextmanager
+def default_style() -> Iterator[None]:
+    """matplotlib's default style while the charts are made and saved (a style set globally,
+    such as seaborn's that quantstats sets on import, does not leak into the page)."""
+    style = require("matplotlib.style", extra="plot", feature="the HTML report")
+    with style.context("default"):
+        yield
 
 
 def check_path(path: Any, errors: FieldErrors) -> Path | None:

@@ -12,7 +12,7 @@ import pandas as pd
 from threadx._inputs import FieldErrors, as_int
 from threadx.errors import ThreadXError, ValidationError
 from threadx.report import _charts
-from threadx.report._html import Page, check_path, kv_html, table_html, write_atomic
+from threadx.report._html import Page, check_path, default_style, kv_html, table_html, write_atomic
 from threadx.report._metrics import (align_benchmark, drawdown_periods, monthly_returns, quantstats_metrics,
                                      yearly_returns)
 
@@ -206,16 +206,18 @@ def backtest(res: Any, path: Any, *, benchmark: Any = None, title: str | None = 
     bench = _benchmark(benchmark, daily, errors) if equity is not None else None
     errors.raise_if_any()
     assert target is not None and s is not None and equity is not None
-    page = Page(title or f"Tear sheet: {type(res).__name__}",
-                f"{s.index[0]} to {s.index[-1]}, {len(s.index):,} bars" + (f", {sim}" if sim is not None else ""))
-    _metrics_section(page, "Key metrics", _stats_of(res, sim), daily, bench)
-    page.chart("Overview", res.plot(**({"sim": sim} if sim is not None else {}), figsize=(11.0, 8.0)))
-    _returns_charts(page, daily, bench, window)
-    _drawdowns(page, equity)
-    _trades_sections(page, _trades_of(res, sim), cap)
-    _costs(page, res)
-    _provenance(page, res)
-    return write_atomic(target, page.render())
+    with default_style():  # the same look whatever the user's matplotlib style
+        page = Page(title or f"Tear sheet: {type(res).__name__}",
+                    f"{s.index[0]} to {s.index[-1]}, {len(s.index):,} bars" + (f", {sim}" if sim is not None else ""))
+        _metrics_section(page, "Key metrics", _stats_of(res, sim), daily, bench)
+        page.chart("Overview", res.plot(**({"sim": sim} if sim is not None else {}), figsize=(11.0, 8.0)))
+        _returns_charts(page, daily, bench, window)
+        _drawdowns(page, equity)
+        _trades_sections(page, _trades_of(res, sim), cap)
+        _costs(page, res)
+        _provenance(page, res)
+        text = page.render()
+    return write_atomic(target, text)
 
 
 def _overfitting(page: Page, table: pd.DataFrame | None) -> None:
@@ -272,18 +274,20 @@ def sweep(table: Any, path: Any, *, metric: str = "sharpe", x: str | None = None
     axes = _sweep_axes(table, x, y, errors) if isinstance(table, pd.DataFrame) else None
     errors.raise_if_any()
     assert target is not None and values is not None and isinstance(table, pd.DataFrame)
-    page = Page(title or "Tear sheet: sweep", f"{len(table):,} combinations, metric {values.name}, "
-                f"{int(values.isna().sum()):,} NaN")
-    order = values.sort_values(ascending=False, na_position="last").index
-    page.add(f"Best {min(n_top, len(table))} combinations by {values.name}",
-             '<div class="scroll">' + table_html(table.loc[order].head(n_top), sortable=True) + "</div>")
-    if axes is not None:
-        page.chart(f"{values.name} over {axes[0]} and {axes[1]}", heatmap(table, axes[0], axes[1], metric))
-    else:
-        page.missing("Heatmap", "The table has fewer than two parameters: no heatmap.")
-    page.chart(f"Distribution of {values.name}", distribution(table, metric))
-    _overfitting(page, table)
-    return write_atomic(target, page.render())
+    with default_style():  # the same look whatever the user's matplotlib style
+        page = Page(title or "Tear sheet: sweep", f"{len(table):,} combinations, metric {values.name}, "
+                    f"{int(values.isna().sum()):,} NaN")
+        order = values.sort_values(ascending=False, na_position="last").index
+        page.add(f"Best {min(n_top, len(table))} combinations by {values.name}",
+                 '<div class="scroll">' + table_html(table.loc[order].head(n_top), sortable=True) + "</div>")
+        if axes is not None:
+            page.chart(f"{values.name} over {axes[0]} and {axes[1]}", heatmap(table, axes[0], axes[1], metric))
+        else:
+            page.missing("Heatmap", "The table has fewer than two parameters: no heatmap.")
+        page.chart(f"Distribution of {values.name}", distribution(table, metric))
+        _overfitting(page, table)
+        text = page.render()
+    return write_atomic(target, text)
 
 
 def metrics(returns: Any, benchmark: Any = None) -> pd.Series:
@@ -320,15 +324,17 @@ def walk_forward(wf: Any, path: Any, *, table: Any = None, title: str | None = N
     bench = _benchmark(benchmark, daily, errors)
     errors.raise_if_any()
     assert target is not None
-    eq = wf.equity
-    page = Page(title or "Tear sheet: walk-forward", f"{len(wf.folds)} folds, {len(eq):,} out-of-sample bars, "
-                f"metric {wf.metric}")
-    page.add("Chosen parameters per fold", table_html(wf.folds, sortable=True))
-    _metrics_section(page, "Key metrics (stitched out-of-sample)", wf.stats, daily, bench)
-    if len(eq):
-        page.chart("Stitched out-of-sample equity", _charts.equity_line(eq))
-    _returns_charts(page, daily, bench, _ROLLING)
-    _drawdowns(page, eq)
-    _trades_sections(page, wf.trades, 2000)
-    _overfitting(page, table)
-    return write_atomic(target, page.render())
+    with default_style():  # the same look whatever the user's matplotlib style
+        eq = wf.equity
+        page = Page(title or "Tear sheet: walk-forward", f"{len(wf.folds)} folds, {len(eq):,} out-of-sample bars, "
+                    f"metric {wf.metric}")
+        page.add("Chosen parameters per fold", table_html(wf.folds, sortable=True))
+        _metrics_section(page, "Key metrics (stitched out-of-sample)", wf.stats, daily, bench)
+        if len(eq):
+            page.chart("Stitched out-of-sample equity", _charts.equity_line(eq))
+        _returns_charts(page, daily, bench, _ROLLING)
+        _drawdowns(page, eq)
+        _trades_sections(page, wf.trades, 2000)
+        _overfitting(page, table)
+        text = page.render()
+    return write_atomic(target, text)

@@ -383,3 +383,24 @@ def test_walk_forward_report(tmp_path: Path) -> None:
 def test_report_is_exported() -> None:
     assert threadx.report.backtest is report.backtest
     assert set(report.__all__) == {"backtest", "metrics", "sweep", "walk_forward"}
+
+
+def test_without_matplotlib_the_report_names_the_extra(tmp_path: Path) -> None:
+    from hide_modules import run_without
+
+    run_without(["matplotlib"], f"""
+        import numpy as np
+        import pytest
+        from pathlib import Path
+
+        import threadx
+        from threadx import backtest, report
+        from threadx.errors import MissingDependencyError
+
+        bars = threadx.data.sample().iloc[:100]
+        res = backtest.run(bars, entries=np.ones(100, bool), exits=np.zeros(100, bool))
+        with pytest.raises(MissingDependencyError, match=r"the HTML report needs matplotlib.*threadx\\[plot\\]"):
+            res.report(Path({str(tmp_path)!r}) / "r.html")
+        assert list(Path({str(tmp_path)!r}).iterdir()) == []
+        assert report.metrics(res.returns("D")).notna().any()  # the numbers need nothing
+    """)

@@ -401,3 +401,49 @@ def store_path(kind: str) -> str:
             with open(victim, "r+b") as f:
                 f.truncate(20)
     return path
+
+def _in_temp_dir(name: str) -> Any:
+    """``threadx.report.<name>`` run with a fresh temporary folder as the working directory, so a
+    fuzzed relative ``path`` ("x", "report.html") never writes into the checkout."""
+    import contextlib
+    import functools
+    import tempfile
+
+    from threadx import report
+
+    fn = getattr(report, name)
+
+    @functools.wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        with tempfile.TemporaryDirectory() as folder, contextlib.chdir(folder):
+            return fn(*args, **kwargs)
+
+    return wrapper
+
+
+report_backtest = _in_temp_dir("backtest")
+report_sweep = _in_temp_dir("sweep")
+report_walk_forward = _in_temp_dir("walk_forward")
+
+
+def daily_returns(n: int) -> Any:
+    """``n`` daily returns on business days (a report's ``returns``)."""
+    rng = np.random.default_rng(n)
+    return pd.Series(rng.normal(0.0005, 0.01, n), index=pd.bdate_range("2020-01-01", periods=n))
+
+
+def benchmark_prices(n: int) -> Any:
+    """``n`` daily prices from 2020-01-01 (a report's ``benchmark``)."""
+    rng = np.random.default_rng(n + 1)
+    return pd.Series(100 * np.exp(np.cumsum(rng.normal(0, 0.01, n))),
+                     index=pd.date_range("2020-01-01", periods=n, tz="UTC"))
+
+
+def walk_forward_result() -> Any:
+    """A small walk-forward to report."""
+    from fuzz_support.recipes import make_frame
+
+    import threadx
+
+    return threadx.research.walk_forward("sma_cross", make_frame(60, 0, "none", "UTC", "D"),
+                                         threadx.research.WalkForward(train=30, test=15), fast=[2, 3], slow=[5, 8])

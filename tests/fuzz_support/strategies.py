@@ -920,7 +920,8 @@ HINTS: dict[str, list[Any]] = {
 _RETURNS_2D = Arr(tuple(((i * 37) % 11 - 5) / 500 for i in range(60)), "float64", (20, 3))
 _RETURNS_1D = Arr(tuple(((i * 7) % 13 - 5) / 800 for i in range(30)), "float64", (30,))
 HINTS.update({
-    "returns": [_RETURNS_2D, _RETURNS_1D, Arr((NAN,) * 8, "float64", (4, 2)), Frame(20)],
+    "returns": [_RETURNS_2D, _RETURNS_1D, Arr((NAN,) * 8, "float64", (4, 2)), Frame(20),
+                Call("fuzz_support.ops.daily_returns", (30,))],
     "n_partitions": [2, 4, 6],
     "sums": [Call("threadx.research.partition_sums", (_RETURNS_2D, 4)),
              Call("threadx.research.PartitionSums", (Arr((-1.0, 2.0, 3.0, 4.0), "float64", (2, 2)),
@@ -944,9 +945,10 @@ HINTS.update({
     "overlay": [None, ["sma"]], "sim": [None], "candles": [None, True, False], "buy_and_hold": [True, False],
     "figsize": [(4.0, 3.0)], "ax": [None], "bins": [1, 5], "agg": ["max", "mean"], "x": ["fast"], "y": ["slow"],
     "table": [Call("fuzz_support.ops.sweep_table", ())],
-    # threadx.backtest.save / load
-    "result": [Call("fuzz_support.ops.plotted_result", (30,)), Call("fuzz_support.ops.sweep_table", ())],
-    "path": [Call("fuzz_support.ops.store_path", (k,)) for k in ("new", "saved", "file", "other", "damaged")],
+    # threadx.report (relative paths: the ops wrappers run in a temporary folder)
+    "path": ["report.html", "missing/report.html"], "benchmark": [None, Call("fuzz_support.ops.benchmark_prices", (60,))],
+    "title": [None, "T"], "rolling": [2, 126], "max_trades": [0, 5], "top": [1, 20],
+    "wf": [Call("fuzz_support.ops.walk_forward_result", ())],
 })
 GENERIC_GARBAGE: list[Any] = [None, -1, 0, 2**63, NAN, INF, "", "x", [], {}, Obj("object"), Obj("raising"),
                               Obj("lambda"), Frame(0), Frame(5, 1, "unsorted"), Arr((1.0,), "float64", (1,))]
@@ -980,6 +982,11 @@ def generic_case(draw: Any, entry: str, target: str) -> Case:
     return d.case(entry, target, tuple(args), kw)
 
 
+# threadx.backtest.save / load: their own hints (report's "path" hints are relative file names)
+STORE_HINTS: dict[str, list[Any]] = {
+    "result": [Call("fuzz_support.ops.plotted_result", (30,)), Call("fuzz_support.ops.sweep_table", ())],
+    "path": [Call("fuzz_support.ops.store_path", (k,)) for k in ("new", "saved", "file", "other", "damaged")],
+}
 # a relative path ("x") would make save() write into the fuzz worker's directory: no strings for a path
 _STORE_GARBAGE: list[Any] = [g for g in GENERIC_GARBAGE if not isinstance(g, str)]
 
@@ -994,7 +1001,7 @@ def store_case(draw: Any, entry: str, target: str) -> Case:
     args: list[Any] = []
     for name in inspect.signature(resolve(target)).parameters:
         if draw(st.integers(0, 9)) < 7:
-            args.append(draw(st.sampled_from(HINTS[name])))
+            args.append(draw(st.sampled_from(STORE_HINTS[name])))
         else:
             args.append(draw(st.sampled_from(_STORE_GARBAGE)))
             d.mark("unknown", name, "garbage")
@@ -1058,6 +1065,9 @@ def _registry() -> dict[str, tuple[Callable[[], Any], float]]:
         reg[f"backtest.{name}"] = (partial(store_case, f"backtest.{name}", f"threadx.backtest.{name}"), 0.5)
     for name in ("downsample", "backtest", "heatmap", "distribution"):
         reg[f"plot.{name}"] = (partial(generic_case, f"plot.{name}", f"threadx.plot.{name}"), 0.5)
+    for name in ("backtest", "sweep", "walk_forward"):
+        reg[f"report.{name}"] = (partial(generic_case, f"report.{name}", f"fuzz_support.ops.report_{name}"), 0.3)
+    reg["report.metrics"] = (partial(generic_case, "report.metrics", "threadx.report.metrics"), 0.5)
     return reg
 
 

@@ -525,6 +525,13 @@ class BacktestResult:
         res.__dict__["provenance"] = dict(state["provenance"])
         return res
 
+    def report(self, path: Any, **kwargs: Any) -> Any:
+        """Write this result's HTML tear sheet to ``path``: ``threadx.report.backtest(self, path, **kwargs)``
+        (docs/report.md); returns the path."""
+        from threadx.report import backtest
+
+        return backtest(self, path, **kwargs)
+
     def __repr__(self) -> str:
         p = self._prep
         return (f"<BacktestResult {p.sims} simulation{'s' if p.sims != 1 else ''} x {len(p.bars.close)} bars, "

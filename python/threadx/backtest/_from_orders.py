@@ -247,6 +247,13 @@ class OrdersResult:
         return cls(state["index"], list(state["symbols"]), [list(g) for g in state["groups"]], list(state["raw"]),
                    dict(state["close"]), state["periods_per_year"], dict(state["first_bars"]))
 
+    def report(self, path: Any, **kwargs: Any) -> Any:
+        """Write this result's HTML tear sheet to ``path``: ``threadx.report.backtest(self, path, **kwargs)``
+        (docs/report.md); returns the path."""
+        from threadx.report import backtest
+
+        return backtest(self, path, **kwargs)
+
     def _per_symbol(self, key: str) -> pd.Series | pd.DataFrame:
         cols = {s: g["symbols"][k][key] for names, g in zip(self._groups, self._raw) for k, s in enumerate(names)}
         if len(cols) == 1:

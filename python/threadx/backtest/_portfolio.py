@@ -120,6 +120,13 @@ class PortfolioResult:
         res.provenance = provenance
         return res
 
+    def report(self, path: Any, **kwargs: Any) -> Any:
+        """Write this result's HTML tear sheet to ``path``: ``threadx.report.backtest(self, path, **kwargs)``
+        (docs/report.md); returns the path."""
+        from threadx.report import backtest
+
+        return backtest(self, path, **kwargs)
+
     @cached_property
     def equity(self) -> pd.Series:
         return pd.Series(self._raw["equity"], index=self.index, name="equity")

@@ -201,3 +201,13 @@ def test_without_matplotlib_plots_name_the_extra() -> None:
             plot.heatmap(table, "fast", "slow")
         assert len(plot.downsample(np.arange(10_000.0), 10)[0]) <= 50  # the core's part needs nothing
     """)
+
+
+def test_a_portfolio_keeps_its_trades_when_no_sim_is_picked(bars: pd.DataFrame) -> None:
+    """The trades of a result with several symbols are filtered only for a picked ``sim``."""
+    from threadx.plot._backtest import _series_of
+    from threadx._inputs import FieldErrors
+
+    port = backtest.rebalance({"A": bars, "B": bars[["open", "high", "low", "close"]] * 1.1}, "equal")
+    s = _series_of(port, None, None, FieldErrors())
+    assert s is not None and s.trades is not None and len(s.trades) == len(port.trades) > 0

@@ -92,7 +92,7 @@ def _series_of(res: Any, data: Any, sim: Any, errors: FieldErrors) -> _Series | 
         key = sim if sim in closes else next(iter(closes)) if len(closes) == 1 else None
         c = None if key is None else np.asarray(closes[key], dtype=np.float64)
     trades = getattr(res, "trades", None)
-    if isinstance(trades, pd.DataFrame) and len(trades):
+    if isinstance(trades, pd.DataFrame) and len(trades) and sim is not None:  # the picked simulation's
         for col in ("sim", "symbol"):
             if col in trades.columns and trades[col].nunique() > 1:
                 trades = trades[trades[col].astype(str) == str(sim)]

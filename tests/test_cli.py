@@ -311,3 +311,25 @@ def test_backtest_command_bad_input(argv: list[str], message: str, capsys: pytes
     assert main(argv) == 2
     err = capsys.readouterr().err
     assert err.startswith("threadx: error: ") and message in err
+
+
+def test_sweep_out_then_report_and_backtest_report(tmp_path: pathlib.Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """issue 15 §4: ``threadx sweep ... --out dir/``, ``threadx report dir/ --html``, and
+    ``threadx backtest ... --report``: each page written whole, of the right kind."""
+    out = tmp_path / "grid"
+    assert main(["sweep", "sma_cross", *GRID, "--out", str(out)]) == 0
+    html = tmp_path / "grid.html"
+    assert main(["report", str(out), "--html", str(html), "--title", "My grid"]) == 0
+    assert "DataFrame" in capsys.readouterr().out
+    page = html.read_text()
+    assert page.startswith("<!DOCTYPE html>") and "My grid" in page and "</html>" in page
+    bt = tmp_path / "bt.html"
+    assert main(["backtest", "sma_cross", "fast=10", "slow=30", "--report", str(bt)]) == 0
+    assert "<svg" in bt.read_text()
+    saved = tmp_path / "saved"
+    threadx.backtest.run(data.sample(), entries=data.sample()["close"].diff() > 0,
+                         exits=data.sample()["close"].diff() < 0).save(saved)
+    assert main(["report", str(saved), "--html", str(tmp_path / "saved.html")]) == 0
+    assert "BacktestResult" in capsys.readouterr().out
+    assert main(["report", str(tmp_path / "nothing"), "--html", str(tmp_path / "x.html")]) == 2
+    assert not (tmp_path / "x.html").exists()

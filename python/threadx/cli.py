@@ -241,6 +241,25 @@ def backtest_command(strategy: str, data_path: str | None, params: Sequence[str]
     return "\n".join(lines)
 
 
+def report_command(folder: str, html: str, *, title: str | None = None) -> str:
+    """``threadx report DIR --html OUT``: the tear sheet of a saved result (``res.save``), a saved
+    sweep table or a finished ``sweep(..., out=DIR)`` folder, or a saved walk-forward."""
+    import pandas as pd
+
+    from threadx import backtest, report
+    from threadx.research import WalkForwardResult
+
+    obj = backtest.load(folder)
+    kw = {"title": title} if title else {}
+    if isinstance(obj, pd.DataFrame):
+        path = report.sweep(obj, html, **kw)
+    elif isinstance(obj, WalkForwardResult):
+        path = report.walk_forward(obj, html, **kw)
+    else:
+        path = report.backtest(obj, html, **kw)
+    return f"report of {folder} ({type(obj).__name__}): {path}"
+
+
 def _sweep_report(strategy: str, bars: pd.DataFrame, source: str, top: int, progress: bool,
                   options: dict[str, Any]) -> str:
     from threadx import backtest
@@ -332,11 +351,16 @@ def _parser() -> tuple[argparse.ArgumentParser, dict[str, argparse.ArgumentParse
     p_bt.add_argument("--short", action="store_true", help="add the mirrored short side")
     p_bt.add_argument("--report", metavar="HTML", help="write the HTML tear sheet there (res.report)")
     p_bt.add_argument("--plot", metavar="PNG", help="write res.plot() there (matplotlib, threadx[plot])")
+    p_rep = sub.add_parser("report", help="the HTML tear sheet of a saved result, sweep or walk-forward")
+    p_rep.add_argument("folder", help="a folder written by res.save / threadx.backtest.save, or a finished "
+                       "sweep(..., out=DIR)")
+    p_rep.add_argument("--html", required=True, metavar="OUT", help="the HTML file to write")
+    p_rep.add_argument("--title", help="the page's title")
     p_data = sub.add_parser("data", help="data files: threadx data info FILE")
     p_data.add_argument("action", choices=["info"], help="info: rows, span, bar size, gaps, validation problems")
     p_data.add_argument("file", help="an OHLC(V) file threadx.data.load reads (CSV, TXT, JSON, Parquet)")
     p_data.add_argument("--tz", help="the zone of naive timestamps (as threadx.data.load's tz=)")
-    return parser, {"demo": p_demo, "sweep": p_sweep, "backtest": p_bt, "data": p_data}
+    return parser, {"demo": p_demo, "sweep": p_sweep, "backtest": p_bt, "report": p_rep, "data": p_data}
 
 
 def _parse(argv: Sequence[str] | None) -> argparse.Namespace:
@@ -365,6 +389,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         elif args.command == "backtest":
             print(backtest_command(args.strategy, args.data, args.params, fees=args.fees, short=args.short,
                                    tz=args.tz, report=args.report, plot=args.plot))
+        elif args.command == "report":
+            print(report_command(args.folder, args.html, title=args.title))
         elif args.command == "data":
             from threadx.data._info import info, info_text
 

@@ -250,7 +250,7 @@ def report_command(folder: str, html: str, *, title: str | None = None) -> str:
     from threadx.research import WalkForwardResult
 
     obj = backtest.load(folder)
-    kw = {"title": title} if title else {}
+    kw: dict[str, Any] = {"title": title} if title else {}
     if isinstance(obj, pd.DataFrame):
         path = report.sweep(obj, html, **kw)
     elif isinstance(obj, WalkForwardResult):

@@ -211,3 +211,21 @@ def test_a_portfolio_keeps_its_trades_when_no_sim_is_picked(bars: pd.DataFrame) 
     port = backtest.rebalance({"A": bars, "B": bars[["open", "high", "low", "close"]] * 1.1}, "equal")
     s = _series_of(port, None, None, FieldErrors())
     assert s is not None and s.trades is not None and len(s.trades) == len(port.trades) > 0
+
+
+def test_stop_levels_are_drawn_where_the_stops_filled(bars: pd.DataFrame) -> None:
+    """Each trade's stop-loss level (entry x (1 - 5 %) for a long) spans its bars; a stop-loss
+    exit fills at or beyond it (at it, or at a gapped open below it)."""
+    res = _run(bars, sl_stop=0.05, tp_stop=0.2)
+    ax = res.plot().axes[0]
+    trades = res.trades
+    sl = next(c for c in ax.collections if c.get_label() == "stop-loss level")
+    tp = next(c for c in ax.collections if c.get_label() == "take-profit level")
+    sl_y = np.array([seg[0][1] for seg in sl.get_segments()])
+    np.testing.assert_allclose(sl_y, trades["entry_price"].to_numpy() * 0.95)
+    np.testing.assert_allclose([seg[0][1] for seg in tp.get_segments()], trades["entry_price"].to_numpy() * 1.2)
+    assert [seg[0][0] for seg in sl.get_segments()] == trades["entry_bar"].tolist()
+    stopped = (trades["exit_reason"] == "stop_loss").to_numpy()
+    assert stopped.any() and (trades["exit_price"].to_numpy()[stopped] <= sl_y[stopped] + 1e-9).all()
+    flat = _run(bars).plot().axes[0]  # no stops: no levels
+    assert not [c for c in flat.collections if "level" in str(c.get_label())]

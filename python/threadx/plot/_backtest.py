@@ -173,6 +173,26 @@ def _markers(ax: Any, trades: pd.DataFrame | None) -> None:
     _scatter(ax, xb[take], xp[take], marker="x", color=_UP, s=35, label="take-profit exit")
 
 
+def _stop_levels(ax: Any, res: Any, trades: pd.DataFrame | None, n: int) -> None:
+    """Each trade's stop-loss and take-profit levels while it was open (dashed), for a ``run``
+    with scalar ``sl_stop``/``tp_stop`` (fractions of the entry price; per-bar stops are not drawn)."""
+    prep = getattr(res, "_prep", None)
+    if prep is None or trades is None or not len(trades):
+        return
+    per_bar = dict(zip(("sl_stop", "tp_stop"), prep.levels[5:7], strict=False))
+    long = (trades["side"] == "long").to_numpy()
+    x0 = trades["entry_bar"].to_numpy()
+    x1 = np.where(trades["exit_bar"].to_numpy() >= 0, trades["exit_bar"].to_numpy(), n - 1)
+    entry = trades["entry_price"].to_numpy()
+    for key, sign, color, label in (("sl_stop", -1.0, _DOWN, "stop-loss level"),
+                                    ("tp_stop", 1.0, _UP, "take-profit level")):
+        frac = prep.params.get(key)
+        if frac is None or per_bar.get(key) is not None or not np.isfinite(frac):
+            continue
+        y = entry * (1.0 + np.where(long, sign, -sign) * frac)
+        ax.hlines(y, x0, x1, colors=color, linestyles="dashed", linewidth=0.8, label=label)
+
+
 def _time_axis(ax: Any, index: pd.Index) -> None:
     ticker = require("matplotlib.ticker", extra="plot", feature="plotting")
     n = len(index)
@@ -240,6 +260,7 @@ def backtest(res: Any, *, data: Any = None, indicators: Mapping[str, Any] | None
                 _line(ax, ind[name][col].to_numpy(), cols, linewidth=0.9,
                       label=name if ind[name].shape[1] == 1 else f"{name} {col}")
         _markers(ax, s.trades)
+        _stop_levels(ax, res, s.trades, n)
         ax.set_ylabel("price")
         if ax.get_legend_handles_labels()[0]:
             ax.legend(loc="upper left", fontsize="small", ncols=3)

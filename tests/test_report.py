@@ -200,7 +200,7 @@ def test_report_of_from_orders_and_a_strategy_and_rebalance(tmp_path: Path) -> N
     size[10::40], size[30::40] = 5.0, -5.0
     orders = backtest.from_orders(frame, size)
     text = orders.report(tmp_path / "orders.html").read_text(encoding="utf-8")
-    assert "<h2>Trades (" in text and "records no provenance" in text
+    assert "<h2>Trades (" in text and "<h2>Parameters and provenance" in text and "from_orders" in text
 
     class Cross(backtest.Strategy):
         def init(self) -> None:

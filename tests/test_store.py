@@ -590,3 +590,35 @@ def test_without_pyarrow_save_and_load_name_the_extra(tmp_path: Path) -> None:
 def test_errors_are_threadx_errors() -> None:
     assert issubclass(MissingDependencyError, ThreadXError) and issubclass(DataError, ThreadXError)
     assert threadx.backtest.save is _store.save and threadx.backtest.load is _store.load
+
+
+def test_orders_results_keep_their_provenance(tmp_path: Path) -> None:
+    """A Strategy / from_orders result records its parameters and data fingerprint (issue 15 §2's
+    'parameters and provenance'), and a loaded one keeps them as saved."""
+    import threadx
+    from threadx import backtest, ta
+
+    bars = threadx.data.sample().iloc[:400]
+
+    class Cross(backtest.Strategy):
+        n = 10
+
+        def init(self) -> None:
+            self.m = self.I(ta.SMA, self.data.Close, self.n)
+
+        def next(self) -> None:
+            if self.data.Close[-1] > self.m[-1] and not self.position:
+                self.buy()
+            elif self.data.Close[-1] < self.m[-1] and self.position:
+                self.position.close()
+    res = backtest.run(bars, strategy=Cross, n=20, fees=0.001)
+    prov = res.provenance
+    assert prov["params"]["strategy"] == "Cross" and prov["params"]["n"] == 20 and prov["params"]["fees"] == 0.001
+    assert prov["bars"] == 400 and len(prov["data_sha256"]) == 64
+    other = backtest.run(bars.assign(close=bars["close"] * 1.0), strategy=Cross, n=20, fees=0.001)
+    assert other.provenance["data_sha256"] == prov["data_sha256"]  # the same bars, the same fingerprint
+    moved = bars.copy()
+    moved.iloc[5, moved.columns.get_loc("high")] += 1.0
+    assert backtest.run(moved, strategy=Cross, n=20).provenance["data_sha256"] != prov["data_sha256"]
+    res.save(tmp_path / "s")
+    assert backtest.load(tmp_path / "s").provenance == prov

@@ -9,6 +9,7 @@ target-percent order moves the position to ``size`` x equity (0: flat).
 
 from __future__ import annotations
 
+import hashlib
 import math
 from dataclasses import dataclass
 from functools import cached_property
@@ -214,7 +215,10 @@ class OrdersResult:
 
     def __init__(self, index: pd.Index, syms: list[str], groups: list[list[str]], raw: list[dict[str, Any]],
                  close: dict[str, np.ndarray], periods_per_year: float | None,
-                 first_bars: dict[str, int] | None = None) -> None:
+                 first_bars: dict[str, int] | None = None, *, params: dict[str, Any] | None = None,
+                 bars: dict[str, Bars] | None = None) -> None:
+        self._params = dict(params or {})
+        self._bars = bars  # for provenance's data fingerprint (hashed on first use)
         self.index = index
         self._first_bars = first_bars or {}
         self.symbols = syms
@@ -239,13 +243,17 @@ class OrdersResult:
     def _saved_state(self) -> dict[str, Any]:
         """What the methods read (the index, the groups, the core's arrays, the closes), for the store."""
         return {"index": self.index, "symbols": self.symbols, "groups": self._groups, "raw": self._raw,
-                "close": self._close, "periods_per_year": self._ppy, "first_bars": self._first_bars}
+                "close": self._close, "periods_per_year": self._ppy, "first_bars": self._first_bars,
+                "provenance": self.provenance}
 
     @classmethod
     def _from_saved_state(cls, state: dict[str, Any]) -> OrdersResult:
-        """The result :meth:`_saved_state` describes."""
-        return cls(state["index"], list(state["symbols"]), [list(g) for g in state["groups"]], list(state["raw"]),
-                   dict(state["close"]), state["periods_per_year"], dict(state["first_bars"]))
+        """The result :meth:`_saved_state` describes (a loaded result: its provenance as saved)."""
+        res = cls(state["index"], list(state["symbols"]), [list(g) for g in state["groups"]], list(state["raw"]),
+                  dict(state["close"]), state["periods_per_year"], dict(state["first_bars"]))
+        if "provenance" in state:  # a loaded result: its provenance as saved
+            res.__dict__["provenance"] = dict(state["provenance"])
+        return res
 
     def report(self, path: Any, **kwargs: Any) -> Any:
         """Write this result's HTML tear sheet to ``path``: ``threadx.report.backtest(self, path, **kwargs)``
@@ -253,6 +261,19 @@ class OrdersResult:
         from threadx.report import backtest
 
         return backtest(self, path, **kwargs)
+
+    @cached_property
+    def provenance(self) -> dict[str, Any]:
+        """ThreadX version, the run's parameters (the strategy's name and parameters, the options
+        and costs given as scalars), the symbols, the bars and a SHA-256 of the OHLC data (of
+        every symbol, in order; hashed on first use)."""
+        h = hashlib.sha256()
+        for sym, b in (self._bars or {}).items():
+            h.update(f"{sym}:{b.fingerprint()};".encode())
+        idx = self.index
+        return {"threadx": _core.__version__, "params": dict(self._params), "symbols": list(self.symbols),
+                "bars": len(idx), "start": idx[0] if len(idx) else None, "end": idx[-1] if len(idx) else None,
+                "data_sha256": h.hexdigest() if self._bars else None}
 
     def _per_symbol(self, key: str) -> pd.Series | pd.DataFrame:
         cols = {s: g["symbols"][k][key] for names, g in zip(self._groups, self._raw) for k, s in enumerate(names)}
@@ -410,7 +431,12 @@ def from_orders(data: Any, size: Any, *, size_type: Any = "units", order_type: s
     raw = _orders.run_groups([[by_name[s] for s in g] for g in groups], init_cash=init_cash, execution=execution,
                              intrabar=intrabar, close_at_end=close_at_end, cancel=cancel)
     first = symbols[syms[0]]
-    return OrdersResult(first.index, syms, groups, raw, {s: symbols[s].close for s in syms}, periods_per_year)
+    given = dict(size_type=size_type, order_type=order_type, sl_stop=sl_stop, tp_stop=tp_stop, tsl_stop=tsl_stop,
+                 tsl_offset=tsl_offset, tif=tif, init_cash=init_cash, cash_sharing=cash_sharing, execution=execution,
+                 intrabar=intrabar, close_at_end=close_at_end, fees=fees, fixed_fees=fixed_fees, unit_fee=unit_fee,
+                 slippage=slippage, leverage=leverage, fractional=fractional, multiplier=multiplier, margin=margin)
+    return OrdersResult(first.index, syms, groups, raw, {s: symbols[s].close for s in syms}, periods_per_year,
+                        params={"from_orders": True, **scalars(given)}, bars=symbols)
 
 
 # Options of run() that only signal runs read; a strategy run refuses them when set.
@@ -467,8 +493,11 @@ def run_checked(job: StrategyRun) -> OrdersResult:
                                cancel=job.cancel)
     syms = list(symbols)
     first = symbols[syms[0]]
+    name = getattr(job.strategy, "__name__", type(job.strategy).__name__)
+    params = {"strategy": name, **scalars(job.params), **scalars(options), **scalars(job.costs),
+              "cash_sharing": job.cash_sharing}
     return OrdersResult(first.index, syms, groups, raw, {s: symbols[s].close for s in syms},
-                        options.get("periods_per_year"), first_bars)
+                        options.get("periods_per_year"), first_bars, params=params, bars=symbols)
 
 
 def strategy_result(data: Any, strategy: Any, params: Any, costs: Any, *, arrays: dict[str, Any],
@@ -480,6 +509,13 @@ def strategy_result(data: Any, strategy: Any, params: Any, costs: Any, *, arrays
                              cancel=cancel)
     job.cash_sharing = bool(cash_sharing)
     return run_checked(job)
+
+
+def scalars(values: dict[str, Any]) -> dict[str, Any]:
+    """The plain values of ``values`` (numbers, strings, booleans, None): a run's parameters as
+    provenance records them (arrays, frames and functions left out)."""
+    return {str(k): v.item() if isinstance(v, np.generic) else v for k, v in values.items()
+            if v is None or isinstance(v, (bool, int, float, str, np.generic))}
 
 
 def is_symbol_dict(data: Any) -> bool:
@@ -546,4 +582,5 @@ def signals_result(data: dict[str, Any], arrays: dict[str, Any], options: dict[s
                              execution=par["execution"], intrabar=par["intrabar"], close_at_end=par["close_at_end"],
                              cancel=cancel)
     return OrdersResult(first.bars.index, syms, groups, raw, {s: preps[s].bars.close for s in syms},
-                        first.periods_per_year)
+                        first.periods_per_year, params={**scalars(par), "cash_sharing": cash_sharing},
+                        bars={s: preps[s].bars for s in syms})

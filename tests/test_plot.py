@@ -229,3 +229,21 @@ def test_stop_levels_are_drawn_where_the_stops_filled(bars: pd.DataFrame) -> Non
     assert stopped.any() and (trades["exit_price"].to_numpy()[stopped] <= sl_y[stopped] + 1e-9).all()
     flat = _run(bars).plot().axes[0]  # no stops: no levels
     assert not [c for c in flat.collections if "level" in str(c.get_label())]
+
+
+def test_a_strategys_bracket_levels_are_its_trades_sl_and_tp(bars: pd.DataFrame) -> None:
+    class Bracketed(backtest.Strategy):
+        def init(self) -> None:
+            self.m = self.I(ta.SMA, self.data.Close, 10)
+
+        def next(self) -> None:
+            if self.data.Close[-1] > self.m[-1] and not self.position:
+                self.buy(sl=self.data.Close[-1] * 0.95, tp=self.data.Close[-1] * 1.1)
+    res = backtest.run(bars, strategy=Bracketed)
+    ax = res.plot(data=bars).axes[0]
+    trades = res.trades
+    sl = next(c for c in ax.collections if c.get_label() == "stop-loss level")
+    tp = next(c for c in ax.collections if c.get_label() == "take-profit level")
+    np.testing.assert_allclose([seg[0][1] for seg in sl.get_segments()], trades["sl"].dropna().to_numpy())
+    np.testing.assert_allclose([seg[0][1] for seg in tp.get_segments()], trades["tp"].dropna().to_numpy())
+    assert len(trades) > 3

@@ -174,23 +174,29 @@ def _markers(ax: Any, trades: pd.DataFrame | None) -> None:
 
 
 def _stop_levels(ax: Any, res: Any, trades: pd.DataFrame | None, n: int) -> None:
-    """Each trade's stop-loss and take-profit levels while it was open (dashed), for a ``run``
-    with scalar ``sl_stop``/``tp_stop`` (fractions of the entry price; per-bar stops are not drawn)."""
-    prep = getattr(res, "_prep", None)
-    if prep is None or trades is None or not len(trades):
+    """Each trade's stop-loss and take-profit levels while it was open (dashed): the trade
+    records' own ``sl``/``tp`` (a ``Strategy`` or ``from_orders`` run: the last level of the
+    lot's bracket), or, for a ``run``, its scalar ``sl_stop``/``tp_stop`` as fractions of the
+    entry price (per-bar stops are not drawn)."""
+    if trades is None or not len(trades):
         return
-    per_bar = dict(zip(("sl_stop", "tp_stop"), prep.levels[5:7], strict=False))
     long = (trades["side"] == "long").to_numpy()
     x0 = trades["entry_bar"].to_numpy()
     x1 = np.where(trades["exit_bar"].to_numpy() >= 0, trades["exit_bar"].to_numpy(), n - 1)
     entry = trades["entry_price"].to_numpy()
-    for key, sign, color, label in (("sl_stop", -1.0, _DOWN, "stop-loss level"),
-                                    ("tp_stop", 1.0, _UP, "take-profit level")):
-        frac = prep.params.get(key)
-        if frac is None or per_bar.get(key) is not None or not np.isfinite(frac):
+    prep = getattr(res, "_prep", None)
+    per_bar = dict(zip(("sl_stop", "tp_stop"), prep.levels[5:7], strict=False)) if prep is not None else {}
+    for key, col, sign, color, label in (("sl_stop", "sl", -1.0, _DOWN, "stop-loss level"),
+                                         ("tp_stop", "tp", 1.0, _UP, "take-profit level")):
+        if col in trades.columns:
+            y = trades[col].to_numpy(dtype=np.float64)
+        elif prep is not None and prep.params.get(key) is not None and per_bar.get(key) is None:
+            y = entry * (1.0 + np.where(long, sign, -sign) * float(prep.params[key]))
+        else:
             continue
-        y = entry * (1.0 + np.where(long, sign, -sign) * frac)
-        ax.hlines(y, x0, x1, colors=color, linestyles="dashed", linewidth=0.8, label=label)
+        ok = np.isfinite(y)
+        if ok.any():
+            ax.hlines(y[ok], x0[ok], x1[ok], colors=color, linestyles="dashed", linewidth=0.8, label=label)
 
 
 def _time_axis(ax: Any, index: pd.Index) -> None:

@@ -247,3 +247,16 @@ def test_a_strategys_bracket_levels_are_its_trades_sl_and_tp(bars: pd.DataFrame)
     np.testing.assert_allclose([seg[0][1] for seg in sl.get_segments()], trades["sl"].dropna().to_numpy())
     np.testing.assert_allclose([seg[0][1] for seg in tp.get_segments()], trades["tp"].dropna().to_numpy())
     assert len(trades) > 3
+
+
+def test_per_bar_stops_of_a_run_are_drawn_at_the_signal_bars_value(bars: pd.DataFrame) -> None:
+    stops = pd.Series(np.where(np.arange(len(bars)) % 2 == 0, 0.03, 0.06), index=bars.index)
+    for execution in ("open", "close"):
+        res = _run(bars, sl_stop=stops, execution=execution)
+        trades = res.trades
+        sl = next(c for c in res.plot().axes[0].collections if c.get_label() == "stop-loss level")
+        signal = trades["entry_bar"].to_numpy() - (1 if execution == "open" else 0)
+        expected = trades["entry_price"].to_numpy() * (1 - stops.to_numpy()[signal])
+        np.testing.assert_allclose([seg[0][1] for seg in sl.get_segments()], expected)
+        stopped = (trades["exit_reason"] == "stop_loss").to_numpy()
+        assert stopped.any() and (trades["exit_price"].to_numpy()[stopped] <= expected[stopped] + 1e-9).all()

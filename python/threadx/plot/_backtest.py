@@ -176,8 +176,8 @@ def _markers(ax: Any, trades: pd.DataFrame | None) -> None:
 def _stop_levels(ax: Any, res: Any, trades: pd.DataFrame | None, n: int) -> None:
     """Each trade's stop-loss and take-profit levels while it was open (dashed): the trade
     records' own ``sl``/``tp`` (a ``Strategy`` or ``from_orders`` run: the last level of the
-    lot's bracket), or, for a ``run``, its scalar ``sl_stop``/``tp_stop`` as fractions of the
-    entry price (per-bar stops are not drawn)."""
+    lot's bracket), or, for a ``run``, its ``sl_stop``/``tp_stop`` as fractions of the entry
+    price (scalar, or per bar: the entry signal bar's value)."""
     if trades is None or not len(trades):
         return
     long = (trades["side"] == "long").to_numpy()
@@ -190,13 +190,32 @@ def _stop_levels(ax: Any, res: Any, trades: pd.DataFrame | None, n: int) -> None
                                          ("tp_stop", "tp", 1.0, _UP, "take-profit level")):
         if col in trades.columns:
             y = trades[col].to_numpy(dtype=np.float64)
-        elif prep is not None and prep.params.get(key) is not None and per_bar.get(key) is None:
-            y = entry * (1.0 + np.where(long, sign, -sign) * float(prep.params[key]))
         else:
-            continue
+            frac = _run_stops(prep, key, per_bar.get(key), trades)
+            if frac is None:
+                continue
+            y = entry * (1.0 + np.where(long, sign, -sign) * frac)
         ok = np.isfinite(y)
         if ok.any():
             ax.hlines(y[ok], x0[ok], x1[ok], colors=color, linestyles="dashed", linewidth=0.8, label=label)
+
+
+def _run_stops(prep: Any, key: str, per_bar: np.ndarray | None, trades: pd.DataFrame) -> np.ndarray | None:
+    """A ``run``'s stop fraction for each trade: the scalar, or a per-bar stop's value at the
+    entry's signal bar (market entries: the bar before the fill with ``execution="open"``, the
+    fill bar with ``"close"``); None when there is none or the signal bar is not known."""
+    if prep is None:
+        return None
+    if per_bar is None:
+        value = prep.params.get(key)
+        return None if value is None else np.full(len(trades), float(value))
+    if prep.params.get("order_type") != "market":
+        return None  # a resting entry fills after its signal bar: which bar signalled is not recorded
+    signal = trades["entry_bar"].to_numpy() - (1 if prep.params.get("execution") == "open" else 0)
+    labels = list(prep.labels) if prep.labels is not None else None
+    cols = np.zeros(len(trades), dtype=np.int64) if labels is None else \
+        np.array([labels.index(v) for v in trades["sim"]], dtype=np.int64)
+    return np.asarray(per_bar[np.clip(signal, 0, len(per_bar) - 1), cols], dtype=np.float64)
 
 
 def _time_axis(ax: Any, index: pd.Index) -> None:

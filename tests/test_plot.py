@@ -260,3 +260,18 @@ def test_per_bar_stops_of_a_run_are_drawn_at_the_signal_bars_value(bars: pd.Data
         np.testing.assert_allclose([seg[0][1] for seg in sl.get_segments()], expected)
         stopped = (trades["exit_reason"] == "stop_loss").to_numpy()
         assert stopped.any() and (trades["exit_price"].to_numpy()[stopped] <= expected[stopped] + 1e-9).all()
+
+
+def test_heatmap_with_other_parameters_fixed(bars: pd.DataFrame) -> None:
+    table = backtest.sweep("rsi_threshold", bars, timeperiod=[7, 14], lower=[20, 30], upper=[70, 80])
+    fig = plot.heatmap(table, "lower", "upper", "return", fixed={"timeperiod": 14})
+    image = np.ma.filled(fig.axes[0].images[0].get_array(), np.nan)
+    part = table.xs(14, level="timeperiod")["Return [%]"]
+    np.testing.assert_array_equal(image, part.groupby(level=["upper", "lower"]).max().unstack().to_numpy())
+    assert not np.array_equal(image, np.ma.filled(plot.heatmap(table, "lower", "upper", "return", fixed={
+        "timeperiod": 7}).axes[0].images[0].get_array(), np.nan))
+    for fixed, field in (({"nope": 1}, "fixed['nope']"), ({"timeperiod": 99}, "fixed['timeperiod']"),
+                         ("x", "fixed")):
+        with pytest.raises(ValidationError) as info:
+            plot.heatmap(table, "lower", "upper", fixed=fixed)
+        assert field in info.value.fields

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
@@ -41,20 +42,22 @@ def _figure(ax: Any, figsize: tuple[float, float]) -> tuple[Any, Any]:
     return fig, fig.add_subplot()
 
 
-def heatmap(table: Any, x: str, y: str, metric: str = "sharpe", *, agg: str = "max", ax: Any = None,
-            figsize: tuple[float, float] = (8.0, 6.0)) -> Any:
-    """A heatmap of ``metric`` over two parameters of a sweep table (``x`` across, ``y`` up); the
-    other parameters (and symbols) are aggregated per cell with ``agg`` ("max", "mean",
-    "median", "min"; NaN skipped, a cell with no finite value left blank).  Returns the Figure."""
+def heatmap(table: Any, x: str, y: str, metric: str = "sharpe", *, agg: str = "max",
+            fixed: Mapping[str, Any] | None = None, ax: Any = None, figsize: tuple[float, float] = (8.0, 6.0)) -> Any:
+    """A heatmap of ``metric`` over two parameters of a sweep table (``x`` across, ``y`` up).
+    ``fixed={name: value}`` keeps the rows where other parameters (or ``symbol``) have those
+    values; the rest are aggregated per cell with ``agg`` ("max", "mean", "median", "min"; NaN
+    skipped, a cell with no finite value left blank).  Returns the Figure."""
     errors = FieldErrors()
-    values = _metric(table, metric, errors)
     names = [str(n) for n in (table.index.names if isinstance(table, pd.DataFrame) else []) if n is not None]
+    table = _fixed(table, fixed, names, errors)
+    values = _metric(table, metric, errors) if table is not None else None
     for field, name in (("x", x), ("y", y)):
         if not isinstance(name, str) or name not in names:
             errors.add(field, name, f"must be a parameter of the table's index: {names}")
-    if isinstance(x, str) and x == y:
+    if isinstance(x, str) and isinstance(y, str) and x == y:
         errors.add("y", y, "must differ from x")
-    if agg not in AGGREGATES:
+    if not (isinstance(agg, str) and agg in AGGREGATES):
         errors.add("agg", agg, f"must be one of {list(AGGREGATES)}")
     errors.raise_if_any()
     assert values is not None
@@ -72,6 +75,26 @@ def heatmap(table: Any, x: str, y: str, metric: str = "sharpe", *, agg: str = "m
     ax.set_ylabel(y)
     fig.colorbar(image, ax=ax, label=f"{values.name} ({agg})")
     return fig
+
+
+def _fixed(table: Any, fixed: Any, names: list[str], errors: FieldErrors) -> Any:
+    """The rows of ``table`` whose index levels have the ``fixed`` values (all rows for None)."""
+    if fixed is None or not isinstance(table, pd.DataFrame):
+        return table
+    if not isinstance(fixed, Mapping):
+        errors.add("fixed", fixed, "must be a dict {parameter: value} or None")
+        return None
+    mask = np.ones(len(table), dtype=bool)
+    for name, value in fixed.items():
+        if name not in names:
+            errors.add(f"fixed[{name!r}]", value, f"must name a parameter of the table's index: {names}")
+            continue
+        level = table.index.get_level_values(name)
+        hit = np.asarray(level == value, dtype=bool)
+        if not hit.any():
+            errors.add(f"fixed[{name!r}]", value, f"is none of the table's values: {sorted(set(level))[:10]}")
+        mask &= hit
+    return table[mask]
 
 
 def distribution(table: Any, metric: str = "sharpe", *, bins: int = 50, ax: Any = None,

@@ -184,3 +184,22 @@ def test_short_reaches_the_sweep_and_the_signals_not_run(data, splits):
         best = sweep("sma_cross", data.iloc[s.train], fast=FAST, slow=SLOW, short=True, top_k=1, **OPTS)
         assert (row.fast, row.slow) == best.index[0]
     assert set(r.trades["side"]) == {"long", "short"}
+
+
+def test_progress_reports_each_fold(capsys: pytest.CaptureFixture[str]) -> None:
+    import threadx
+    from threadx import research
+
+    bars = threadx.data.sample().iloc[:900]
+    seen: list[tuple[int, int]] = []
+    wf = research.walk_forward("sma_cross", bars, research.WalkForward(train=300, test=200), fast=[5, 10],
+                               slow=[30], progress=lambda done, total: seen.append((done, total)))
+    n = len(wf.folds)
+    assert n == 3 and seen == [(k, n) for k in range(1, n + 1)]
+    research.walk_forward("sma_cross", bars, research.WalkForward(train=300, test=200), fast=[5, 10], slow=[30],
+                          progress=True)
+    assert f"{n}/{n}" in capsys.readouterr().err
+    with pytest.raises(ValidationError) as info:
+        research.walk_forward("sma_cross", bars, research.WalkForward(train=300, test=200), fast=[5], slow=[30],
+                              progress="yes")
+    assert info.value.fields == ["progress"]

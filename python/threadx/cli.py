@@ -202,7 +202,7 @@ def sweep_command(strategy: str, data_path: str | None, params: Sequence[str], *
                                  **({"client": _dask_client(client, stack)} if client else {})}
         options = {"fees": fees, "metric": metric, **({"short": True} if short else {}), **extra, **grid}
         if walk_forward is not None:
-            return _walk_forward_report(strategy, bars, walk_forward, source, options)
+            return _walk_forward_report(strategy, bars, walk_forward, source, {**options, "progress": progress})
         return _sweep_report(strategy, bars, source, top, progress, options)
 
 

@@ -31,7 +31,7 @@ from threadx._inputs import FieldErrors, as_int
 from threadx.backtest import _engine
 from threadx.backtest._stats import compute_stats
 from threadx.backtest._strategy import Strategy
-from threadx.backtest._sweep import METRICS, STRATEGIES, builtin_signals, sweep
+from threadx.backtest._sweep import METRICS, STRATEGIES, _progress_of, builtin_signals, sweep
 from threadx.backtest._user_sweep import _signals_of
 from threadx.errors import ValidationError
 from threadx.research.splits import Split
@@ -129,7 +129,7 @@ def walk_forward(strategy: Any, data: Any, splits: Any, *, metric: str = "sharpe
                  constraint: Callable[[pd.DataFrame], Any] | None = None, boundary: str = "close",
                  warmup: int | None = None, periods_per_year: float | None = None, workers: int | None = None,
                  cancel: _core.CancelToken | None = None, client: Any = None, out: Any = None,
-                 resume: bool = False, **grid_and_options: Any) -> Any:
+                 resume: bool = False, progress: Any = None, **grid_and_options: Any) -> Any:
     """Walk-forward optimisation of ``strategy`` over ``splits`` (see the module docstring).
 
     ``strategy``: a built-in strategy name (``threadx.backtest.STRATEGIES``), a
@@ -143,14 +143,15 @@ def walk_forward(strategy: Any, data: Any, splits: Any, *, metric: str = "sharpe
     with a warm-up, else every bar before the test span.  ``boundary``: "close" (each fold
     ends flat) or "carry".  ``client``, ``out`` and ``resume`` are the in-sample sweeps'
     (``sweep``'s): on a Dask cluster, and streamed to ``out/fold-NNN/`` (``out/<symbol>/fold-NNN/``
-    for a dict of frames), so a killed walk-forward resumes with ``resume=True``.  Returns a :class:`WalkForwardResult` (a dict of them for a dict
+    for a dict of frames), so a killed walk-forward resumes with ``resume=True``.  ``progress``:
+    True for a bar on stderr (tqdm when installed), or a callable ``(folds done, folds)``.  Returns a :class:`WalkForwardResult` (a dict of them for a dict
     of frames).
     """
     if isinstance(data, Mapping) and not isinstance(data, pd.DataFrame):
         return {sym: walk_forward(strategy, frame, splits, metric=metric, constraint=constraint, boundary=boundary,
                                   warmup=warmup, periods_per_year=periods_per_year, workers=workers, cancel=cancel,
                                   client=client, out=None if out is None else Path(out) / str(sym), resume=resume,
-                                  **grid_and_options) for sym, frame in data.items()}
+                                  progress=progress, **grid_and_options) for sym, frame in data.items()}
     errors = FieldErrors()
     key = _check(strategy, data, boundary, metric, errors)
     w = as_int(warmup, "warmup", errors, 0, minimum=0, none=-1)
@@ -159,8 +160,13 @@ def walk_forward(strategy: Any, data: Any, splits: Any, *, metric: str = "sharpe
     folds = [_with_warmup(s, w) for s in folds]
     grid, options = _grid_and_options(strategy, grid_and_options)
     chunks = _chunking(client, out, resume)
-    chosen = [_choose(strategy, data, s, key, metric, constraint, periods_per_year, workers, cancel, grid, options,
-                      chunks(s.fold)) for s in folds]
+    show = _progress_of(progress)
+    chosen = []
+    for k, s in enumerate(folds):
+        chosen.append(_choose(strategy, data, s, key, metric, constraint, periods_per_year, workers, cancel, grid,
+                              options, chunks(s.fold)))
+        if show is not None:
+            show(k + 1, len(folds))
     return _out_of_sample(strategy, data, folds, chosen, key, boundary, periods_per_year, options, cancel)
 
 

@@ -13,16 +13,15 @@ close alone.  Target (info, no peer here): ``res.plot()`` on 1e7 bars under 2 s.
 from __future__ import annotations
 
 import argparse
-import gc
 import io
 import platform
-import statistics
-import time
 from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 import pandas as pd
+
+from bench_backtest import bench
 
 import threadx
 from threadx import backtest, plot
@@ -31,14 +30,8 @@ ROW = "{:<44} {:>12} {:>11} {:>9}"
 
 
 def median_ms(call: Callable[[], Any], repeats: int) -> float:
-    times = []
-    for rep in range(repeats + 1):
-        gc.collect()
-        t0 = time.perf_counter()
-        call()
-        if rep:
-            times.append((time.perf_counter() - t0) * 1e3)
-    return statistics.median(times)
+    """Median ms of ``call`` (bench_backtest.bench: a warm-up, gc.collect() before each run)."""
+    return bench([call], repeats)[0]
 
 
 def result(n: int) -> Any:

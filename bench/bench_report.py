@@ -13,42 +13,15 @@ and the page's size.  Info, no target: the issue's closing note gives these time
 from __future__ import annotations
 
 import argparse
-import gc
 import platform
-import statistics
 import tempfile
-import time
-from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
-import numpy as np
-import pandas as pd
 
 import threadx
-from threadx import backtest
+from bench_plot import median_ms, result  # the same bars and timing as res.plot()'s bench
 
 ROW = "{:<44} {:>12} {:>11} {:>9}"
-
-
-def median_ms(call: Callable[[], Any], repeats: int) -> float:
-    times = []
-    for rep in range(repeats + 1):
-        gc.collect()
-        t0 = time.perf_counter()
-        call()
-        if rep:
-            times.append((time.perf_counter() - t0) * 1e3)
-    return statistics.median(times)
-
-
-def result(n: int) -> Any:
-    close = 100 * np.exp(np.cumsum(np.random.default_rng(42).normal(0, 1e-4, n)))
-    bars = pd.DataFrame({"open": close, "high": close * 1.0002, "low": close * 0.9998, "close": close},
-                        index=pd.date_range("2000-01-03", periods=n, freq="min"))
-    entries = np.zeros(n, bool)
-    entries[::100_000] = True
-    return backtest.run(bars, entries=entries, exits=np.roll(entries, 50_000), periods_per_year=252 * 390)
 
 
 def main() -> None:
@@ -63,7 +36,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "report.html"
         for n in sizes:
-            res = result(n)
+            res, _ = result(n)
             ms = median_ms(lambda: res.report(path), args.repeats)
             print(ROW.format("res.report(path)", f"{n:,}", f"{ms:,.1f}", f"{path.stat().st_size / 1024:,.0f}"),
                   flush=True)

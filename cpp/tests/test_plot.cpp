@@ -21,6 +21,7 @@ using namespace threadx::plot;
 namespace {
 
 using test::failures;
+using test::throws_validation;
 
 // The reference: bucket of each point computed from its own x (or position), then the rule.
 std::vector<std::int64_t> reference(const std::vector<std::int64_t>& x, const std::vector<double>& y, std::int64_t c) {
@@ -103,16 +104,6 @@ void test_spike_is_kept() {
     CHECK(std::find(kept.begin(), kept.end(), 54321) != kept.end(), "the spike up is kept");
     CHECK(std::find(kept.begin(), kept.end(), 777) != kept.end(), "the spike down is kept");
     CHECK(kept.front() == 0 && kept.back() == 99999, "the ends are kept");
-}
-
-template <class F>
-bool throws_validation(F f) {
-    try {
-        f();
-    } catch (const ValidationError&) {
-        return true;
-    }
-    return false;
 }
 
 void test_validation_and_cancel() {

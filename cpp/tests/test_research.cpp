@@ -18,18 +18,9 @@ using namespace threadx::research;
 namespace {
 
 using test::failures;
+using test::throws_validation;
 
 bool close(double a, double b, double rel = 1e-12) { return std::abs(a - b) <= rel * std::max(1.0, std::abs(b)); }
-
-template <class F>
-bool throws_validation(F f) {
-    try {
-        f();
-    } catch (const ValidationError&) {
-        return true;
-    }
-    return false;
-}
 
 void test_norm() {
     // values of scipy.stats.norm.ppf (of the double nearest 1 - 1e-10, too)

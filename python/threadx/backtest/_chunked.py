@@ -43,7 +43,7 @@ import pandas as pd
 from threadx import __version__, _core
 from threadx._inputs import FieldErrors, as_int
 from threadx._optional import require
-from threadx.errors import BacktestError, DataError
+from threadx.errors import BacktestError, DataError, ValidationError
 
 __all__ = ["Chunking", "Part", "check_chunking", "run_chunks"]
 
@@ -348,14 +348,11 @@ def _open_store(source: Source, chunking: Chunking, stat_cols: list[str], worker
     return store
 
 
-def _refused(field: str, value: Any, message: str) -> Exception:
+def _refused(field: str, value: Any, message: str) -> ValidationError:
+    """One refused field, as FieldErrors reports it."""
     errors = FieldErrors()
     errors.add(field, value, message)
-    try:
-        errors.raise_if_any()
-    except Exception as exc:  # noqa: BLE001 - the ValidationError built by FieldErrors
-        return exc
-    raise AssertionError("unreachable")
+    return ValidationError(errors.items)
 
 
 # ---- running the chunks ---------------------------------------------------------------------

@@ -15,6 +15,7 @@ import pandas as pd
 from threadx import _core
 from threadx._inputs import (FieldErrors, _is_int, as_number, checked_cancel, checked_keywords, core_array,
                              index_mismatch, unknown_keywords)
+from threadx.backtest._result import ResultViews
 from threadx.errors import ValidationError
 
 __all__ = ["BacktestResult", "run"]
@@ -383,7 +384,7 @@ def _bound_time(name: str, value: Any, idx: pd.DatetimeIndex, errors: FieldError
     return ts
 
 
-class BacktestResult:
+class BacktestResult(ResultViews):
     """What one ``run`` gives: series per bar, order and trade records, stats, provenance.
 
     ``equity``, ``cash``, ``position``: a Series for one simulation (1-D signals), else a
@@ -493,19 +494,6 @@ class BacktestResult:
         frame.index = labels
         return frame
 
-    def plot(self, **kwargs: Any) -> Any:
-        """A matplotlib Figure of this result: ``threadx.plot.backtest(self, **kwargs)`` (docs/plots.md)."""
-        from threadx.plot import backtest
-
-        return backtest(self, **kwargs)
-
-    def save(self, path: Any) -> Any:
-        """Save this result in folder ``path`` (Parquet + JSON, written atomically):
-        ``threadx.backtest.save(self, path)``; ``threadx.backtest.load(path)`` reads it back (docs/store.md)."""
-        from threadx.backtest._store import save
-
-        return save(self, path)
-
     def _saved_state(self) -> dict[str, Any]:
         """What the methods read (the bars, the labels, the parameters, the core's arrays), for the store."""
         p, b = self._prep, self._prep.bars
@@ -524,13 +512,6 @@ class BacktestResult:
         res = cls(prep, dict(state["raw"]))
         res.__dict__["provenance"] = dict(state["provenance"])
         return res
-
-    def report(self, path: Any, **kwargs: Any) -> Any:
-        """Write this result's HTML tear sheet to ``path``: ``threadx.report.backtest(self, path, **kwargs)``
-        (docs/report.md); returns the path."""
-        from threadx.report import backtest
-
-        return backtest(self, path, **kwargs)
 
     def __repr__(self) -> str:
         p = self._prep

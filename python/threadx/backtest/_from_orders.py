@@ -22,6 +22,7 @@ from threadx import _core
 from threadx._inputs import FieldErrors, as_number, checked_cancel, checked_keywords
 from threadx.backtest import _orders
 from threadx.backtest._engine import Bars, bars_of
+from threadx.backtest._result import ResultViews
 from threadx.errors import ValidationError
 
 __all__ = ["OrdersResult", "from_orders"]
@@ -207,7 +208,7 @@ def core_costs(costs: dict[str, Any], funding: tuple[np.ndarray, np.ndarray] | N
     return out
 
 
-class OrdersResult:
+class OrdersResult(ResultViews):
     """What ``from_orders`` (and ``Strategy`` runs) give: ``equity``/``cash`` per group
     (a Series, or a DataFrame with a column per symbol when cash is not shared),
     ``position``/``margin`` per symbol, and the ``orders``, ``trades`` and ``charges``
@@ -227,19 +228,6 @@ class OrdersResult:
         self._close = close
         self._ppy = periods_per_year
 
-    def plot(self, **kwargs: Any) -> Any:
-        """A matplotlib Figure of this result: ``threadx.plot.backtest(self, **kwargs)`` (docs/plots.md)."""
-        from threadx.plot import backtest
-
-        return backtest(self, **kwargs)
-
-    def save(self, path: Any) -> Any:
-        """Save this result in folder ``path`` (Parquet + JSON, written atomically):
-        ``threadx.backtest.save(self, path)``; ``threadx.backtest.load(path)`` reads it back (docs/store.md)."""
-        from threadx.backtest._store import save
-
-        return save(self, path)
-
     def _saved_state(self) -> dict[str, Any]:
         """What the methods read (the index, the groups, the core's arrays, the closes), for the store."""
         return {"index": self.index, "symbols": self.symbols, "groups": self._groups, "raw": self._raw,
@@ -254,13 +242,6 @@ class OrdersResult:
         if "provenance" in state:  # a loaded result: its provenance as saved
             res.__dict__["provenance"] = dict(state["provenance"])
         return res
-
-    def report(self, path: Any, **kwargs: Any) -> Any:
-        """Write this result's HTML tear sheet to ``path``: ``threadx.report.backtest(self, path, **kwargs)``
-        (docs/report.md); returns the path."""
-        from threadx.report import backtest
-
-        return backtest(self, path, **kwargs)
 
     @cached_property
     def provenance(self) -> dict[str, Any]:

@@ -12,6 +12,7 @@ import pandas as pd
 from threadx import _core
 from threadx._inputs import FieldErrors, as_cancel, as_number, check_symbol_keys, checked_keywords, core_array, index_mismatch
 from threadx.backtest import _engine
+from threadx.backtest._result import ResultViews
 
 __all__ = ["PortfolioResult", "WEIGHT_RULES", "rebalance", "target_weights"]
 
@@ -78,7 +79,7 @@ def target_weights(data: Mapping[Any, pd.DataFrame], rule: str, *, window: int =
     return pd.DataFrame(w, index=index, columns=pd.Index(symbols, name="symbol"))
 
 
-class PortfolioResult:
+class PortfolioResult(ResultViews):
     """A rebalanced portfolio: ``equity``, ``cash``, ``positions`` (units), ``weights``
     (the target rows), ``orders`` and ``trades`` (with ``symbol``) and ``stats``."""
 
@@ -93,19 +94,6 @@ class PortfolioResult:
         self.provenance = {"threadx": _core.__version__, "params": params, "symbols": list(symbols),
                            "bars": len(index)}
 
-    def plot(self, **kwargs: Any) -> Any:
-        """A matplotlib Figure of this result: ``threadx.plot.backtest(self, **kwargs)`` (docs/plots.md)."""
-        from threadx.plot import backtest
-
-        return backtest(self, **kwargs)
-
-    def save(self, path: Any) -> Any:
-        """Save this result in folder ``path`` (Parquet + JSON, written atomically):
-        ``threadx.backtest.save(self, path)``; ``threadx.backtest.load(path)`` reads it back (docs/store.md)."""
-        from threadx.backtest._store import save
-
-        return save(self, path)
-
     def _saved_state(self) -> dict[str, Any]:
         """What the methods read (the symbols, the weights, the core's arrays, the closes), for the store."""
         return {"symbols": self.symbols, "index": self.index, "weights": self.weights, "raw": self._raw,
@@ -119,13 +107,6 @@ class PortfolioResult:
                   state["periods_per_year"], dict(provenance["params"]))
         res.provenance = provenance
         return res
-
-    def report(self, path: Any, **kwargs: Any) -> Any:
-        """Write this result's HTML tear sheet to ``path``: ``threadx.report.backtest(self, path, **kwargs)``
-        (docs/report.md); returns the path."""
-        from threadx.report import backtest
-
-        return backtest(self, path, **kwargs)
 
     @cached_property
     def equity(self) -> pd.Series:

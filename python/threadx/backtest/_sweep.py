@@ -240,8 +240,7 @@ class BuiltinSource(Source):
         return Part(start, stop, np.stack(stats), sums, n_rows)
 
     def default_chunk_size(self, workers: int) -> int:
-        # about 4 chunks per worker for load balance, within [256, 8192] combinations a chunk
-        return int(min(8192, max(256, -(-self.n_combos // (4 * max(1, workers))))))
+        return builtin_chunk_size(self.n_combos, workers)
 
     def fingerprint(self) -> str:
         return self.key
@@ -501,6 +500,11 @@ def builtin_signals(strategy: str, data: pd.DataFrame, params: Mapping[str, Any]
     b = next(iter(plan.bars.values()))
     raw = _core.backtest.sweep_signals(plan.core, b.open, b.high, b.low, b.close, 0, cancel)
     return dict(zip(_engine.SIGNALS, raw, strict=True))
+
+
+def builtin_chunk_size(n_combos: int, workers: int) -> int:
+    """A built-in sweep's default chunk: about 4 per worker (load balance), 256 to 8,192 combinations."""
+    return int(min(8192, max(256, -(-n_combos // (4 * max(1, workers))))))
 
 
 def _quiet(done: int, total: int) -> None:

@@ -1075,6 +1075,7 @@ ENTRIES = _registry()
 
 # Public names that are not entry points, with the reason (the coverage test checks the list).
 NOT_ENTRY_POINTS = {
+    "live.Quote": "record type (a NamedTuple) the feeds build from exchange messages",
     "backtest.BacktestResult": "result type built by run(); its methods read arrays run() produced",
     "backtest.PortfolioResult": "result type built by rebalance()",
     "backtest.OrdersResult": "result type built by from_orders() and run(strategy=)",

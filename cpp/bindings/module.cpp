@@ -36,4 +36,6 @@ PYBIND11_MODULE(_core, m) {
     bind_research(research);
     py::module_ plot = submodule(m, "plot", "Downsampling for drawing (M4).");
     bind_plot(plot);
+    py::module_ live = submodule(m, "live", "The live spread core: tick matching, per-key time windows.");
+    bind_live(live);
 }

@@ -22,6 +22,7 @@ void bind_stats(py::module_& m);
 void bind_orders(py::module_& m);
 void bind_research(py::module_& m);
 void bind_plot(py::module_& m);
+void bind_live(py::module_& m);
 
 // Adds an error naming `field` unless `a` is a float64 array whose address and strides are
 // multiples of 8 bytes (any order, any sign): what the kernels read as doubles.

@@ -183,6 +183,31 @@ def as_window(window: Any, errors: FieldErrors) -> Window | None:
     return Window(int(ns), True)
 
 
+def as_duration(value: Any, field: str, errors: FieldErrors, *, minimum: int = 0) -> int:
+    """A fixed-length duration ('15min', '5s', a Timedelta/timedelta/timedelta64) in int64 ns.
+
+    Numbers are refused (a bare number has no unit); 0 comes back for a bad value (in ``errors``).
+    """
+    try:
+        if isinstance(value, str):
+            ns = pd.Timedelta(value).value
+        elif isinstance(value, (pd.Timedelta, _dt.timedelta, np.timedelta64)):
+            ns = pd.Timedelta(value).value
+        else:
+            errors.add(field, value, "must be a duration such as '15min', '5s' or a Timedelta")
+            return 0
+    except (ValueError, TypeError, OverflowError):
+        errors.add(field, value, "must be a duration such as '15min', '5s' or a Timedelta")
+        return 0
+    if ns is None or ns == np.iinfo(np.int64).min:  # NaT
+        errors.add(field, value, "must not be NaT")
+        return 0
+    if ns < minimum:
+        errors.add(field, value, f"must be at least {pd.Timedelta(minimum, unit='ns')}")
+        return 0
+    return int(ns)
+
+
 def as_times(times: Any, values: Values | None, errors: FieldErrors) -> np.ndarray | None:
     """int64 nanoseconds from times= or, failing that, from a DatetimeIndex."""
     source = times

@@ -4,6 +4,7 @@ One stub per submodule, as the bindings are one file per area (cpp/bindings/bind
 """
 
 from threadx._core import backtest as backtest
+from threadx._core import live as live
 from threadx._core import plot as plot
 from threadx._core import research as research
 from threadx._core import rolling as rolling

@@ -201,7 +201,7 @@ def _tick_columns(ticks: Any) -> dict[str, np.ndarray]:
     """The tick columns as arrays (times int64 ns), or a ValidationError naming the column."""
     errors = FieldErrors()
     if isinstance(ticks, Sequence) and not isinstance(ticks, str) and all(isinstance(t, Quote) for t in ticks):
-        src: Mapping[str, Any] = {f: [getattr(t, f) for t in ticks] for f in Quote._fields}
+        src: Any = {f: [getattr(t, f) for t in ticks] for f in Quote._fields}
     elif isinstance(ticks, (pd.DataFrame, Mapping)):
         src = ticks
     else:

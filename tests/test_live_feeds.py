@@ -11,14 +11,13 @@ import logging
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 import pytest
 from conftest import requires_pyarrow
 from coordinator_support import run_async
-
 from threadx.errors import DataError, ValidationError
 from threadx.live._adapters import (
     PARSE_ERRORS,
@@ -36,8 +35,9 @@ from threadx.live._replay import ReplayFeed
 from threadx.live._types import Quote
 from threadx.sources import CircuitBreaker, Retry
 
-websockets = pytest.importorskip("websockets")
-from websockets.asyncio.server import ServerConnection, serve  # noqa: E402
+ws_server = pytest.importorskip("websockets.asyncio.server")  # the live extra
+if TYPE_CHECKING:
+    from websockets.asyncio.server import ServerConnection
 
 SAMPLES = Path(__file__).parent / "data" / "live"
 BINANCE = {"BTCUSDT": "BTC-USDT", "ETHUSDT": "ETH-USDT", "BNBUSDT": "BNB-USDT"}
@@ -223,7 +223,7 @@ def book(symbol: str, i: int, *, event_time: bool = True) -> str:
     return json.dumps(msg)
 
 
-Script = Callable[["Exchange", ServerConnection, int], Awaitable[None]]
+Script = Callable[["Exchange", "ServerConnection", int], Awaitable[None]]
 
 
 class Exchange:
@@ -250,7 +250,7 @@ class Exchange:
 
     @contextlib.asynccontextmanager
     async def serving(self) -> AsyncIterator[Exchange]:
-        async with serve(self._handler, "127.0.0.1", self.port) as server:
+        async with ws_server.serve(self._handler, "127.0.0.1", self.port) as server:
             self.port = server.sockets[0].getsockname()[1]
             yield self
 
@@ -338,7 +338,8 @@ def test_a_stream_arrives_whole_in_order_with_canonical_symbols_and_times(event_
             assert all(q.ts_event == q.ts_recv for q in sink.quotes)
         assert (snap["state"], snap["messages"], snap["quotes"], snap["ignored"], snap["connects"]) == (
             "connected", 61, 60, 1, 1)
-        assert snap["ignored_by_type"] == {"ack": 1} and snap["parse_errors"] == {} and snap["failures"] == 0
+        assert snap["ignored_by_type"] == {"ack": 1} and snap["failures"] == 0
+        assert snap["parse_errors"] == dict.fromkeys(PARSE_ERRORS, 0)
         assert 0 <= snap["last_message_age"] < 5
         assert feed.snapshot()["state"] == "stopped"
 
@@ -430,7 +431,7 @@ def test_garbage_is_counted_by_reason_and_the_good_messages_around_it_arrive() -
         expected: dict[str, int] = {}
         for _, reason in GARBAGE * 2:
             expected[reason] = expected.get(reason, 0) + 1
-        assert snap["parse_errors"] == expected
+        assert snap["parse_errors"] == dict.fromkeys(PARSE_ERRORS, 0) | expected
         assert [q.ts_event // 10**6 - E0 for q in sink.quotes[:-1]] == [*range(len(GARBAGE) * 2), 99]
         assert (sink.quotes[-1].bid, sink.quotes[-1].ask) == (-5.0, -6.0)
         assert (snap["connects"], snap["failures"]) == (1, 0)
@@ -545,7 +546,7 @@ def test_a_burst_of_symbol_changes_gives_one_reload_with_the_last_set() -> None:
         assert feed.symbols == {"ETH-USDT": "ETHUSDT", "BNB-USDT": "BNBUSDT"}
         assert [(q.symbol, q.bid) for q in sink.quotes] == [("BTC-USDT", 101.25), ("ETH-USDT", 102.25),
                                                             ("BNB-USDT", 102.25)]
-        assert (snap["failures"], snap["disconnects"], snap["parse_errors"]) == (0, 0, {"unknown_symbol": 3})
+        assert (snap["failures"], snap["disconnects"], snap["parse_errors"]["unknown_symbol"]) == (0, 0, 3)
 
     run_async(main(), timeout=20)
 
@@ -729,3 +730,28 @@ def test_replay_arguments() -> None:
 def test_adapter_base_is_abstract() -> None:
     with pytest.raises(NotImplementedError):
         Adapter().parse("{}", exchange="x", symbols={}, ts_recv=0)
+
+
+def test_replay_in_chunks_and_nullable_columns(monkeypatch: Any) -> None:
+    import threadx.live._replay as replay_module
+
+    monkeypatch.setattr(replay_module, "_CHUNK", 4)
+    df = ticks(10)
+    df = df.astype({"bid": "Float64", "ts_event": "Int64"})
+    assert replay(ReplayFeed(df)) == expected_quotes(ticks(10))
+    df.loc[3, "ts_event"] = pd.NA
+    with pytest.raises(DataError, match="'ts_event' has missing times"):
+        ReplayFeed(df)
+
+
+def test_reconnects_back_off_exponentially() -> None:
+    async def main() -> None:
+        feed = WebSocketFeed("bn", "ws://127.0.0.1:1/ws", "binance", ["BTC-USDT"],
+                             retry=Retry(base_delay=0.1, max_delay=1.0, jitter=0.0), breaker=CircuitBreaker(100, 1.0))
+        async with running(feed, Collect()):
+            await until(lambda: feed.snapshot()["state"] == "backoff", what="a backoff")
+            await asyncio.sleep(0.5)  # attempts at 0, 0.1, 0.3 (then 0.7): 3 failures, not hundreds
+            snap = feed.snapshot()
+        assert 2 <= snap["failures"] <= 4 and snap["breaker"]["consecutive_failures"] == snap["failures"]
+
+    run_async(main(), timeout=20)

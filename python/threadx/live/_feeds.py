@@ -29,7 +29,7 @@ from urllib.parse import urlsplit
 from threadx._inputs import FieldErrors, as_int, as_number
 from threadx._optional import require
 from threadx.errors import ValidationError
-from threadx.live._adapters import Adapter, Skip, as_adapter
+from threadx.live._adapters import PARSE_ERRORS, Adapter, Skip, as_adapter
 from threadx.live._types import Quote
 from threadx.sources import CircuitBreaker, Retry, check_symbol
 
@@ -200,7 +200,7 @@ class WebSocketFeed(FeedBase):
         self._state = STOPPED  # until run
         self._failures = 0  # consecutive, since the last message
         self._last_message: float | None = None
-        self.parse_errors: Counter[str] = Counter()
+        self.parse_errors: Counter[str] = Counter(dict.fromkeys(PARSE_ERRORS, 0))  # every reason, 0 too
         self.ignored_by_type: Counter[str] = Counter()
 
     def _reverse_map(self, symbols: Mapping[str, str]) -> dict[str, str]:

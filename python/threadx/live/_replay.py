@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import math
 import os
+from collections.abc import Iterator
 from typing import Any
 
 import numpy as np
@@ -22,6 +23,7 @@ __all__ = ["ReplayFeed", "read_ticks"]
 _REQUIRED = ("ts_event", "exchange", "symbol", "bid", "ask")
 _INT64_MAX = np.iinfo(np.int64).max
 _YIELD_EVERY = 1024
+_CHUNK = 65_536  # rows turned into Python values at a time
 
 
 def _read_frame(source: Any) -> tuple[pd.DataFrame, str]:
@@ -49,11 +51,14 @@ def _read_frame(source: Any) -> tuple[pd.DataFrame, str]:
 def _times(col: pd.Series) -> np.ndarray | str:
     """int64 ns UTC from int64 ns, tz-aware datetimes or RFC 3339 text with an offset; else why not."""
     dtype = col.dtype
-    if isinstance(dtype, np.dtype) and dtype.kind in "iu":
-        if len(col) and dtype.kind == "u" and int(col.max()) > _INT64_MAX:
+    if pd.api.types.is_integer_dtype(dtype) and not pd.api.types.is_bool_dtype(dtype):
+        if col.isna().any():
+            return "has missing times"
+        if len(col) and int(col.max()) > _INT64_MAX:
             return "has values beyond int64"
         return col.to_numpy(dtype=np.int64)
-    if isinstance(dtype, np.dtype) and dtype.kind not in "OMU" and not pd.api.types.is_string_dtype(dtype):
+    if not (pd.api.types.is_object_dtype(dtype) or pd.api.types.is_string_dtype(dtype)
+            or pd.api.types.is_datetime64_any_dtype(dtype)):
         return f"has dtype {dtype}: must be int64 ns or datetimes with a time zone"
     if not isinstance(dtype, pd.DatetimeTZDtype):
         try:
@@ -69,17 +74,18 @@ def _times(col: pd.Series) -> np.ndarray | str:
 
 def _prices(col: pd.Series) -> np.ndarray | str:
     dtype = col.dtype
-    if not (isinstance(dtype, np.dtype) and dtype.kind in "iuf"):
+    if pd.api.types.is_bool_dtype(dtype) or not pd.api.types.is_numeric_dtype(dtype):
         return f"has dtype {dtype}: must be numbers (float64)"
-    return col.to_numpy(dtype=np.float64)  # NaN, <= 0, crossed: the core's to count
+    return col.to_numpy(dtype=np.float64, na_value=np.nan)  # NaN, <= 0, crossed: the core's to count
 
 
-def _labels(col: pd.Series) -> list[str] | str:
+def _labels(col: pd.Series) -> pd.Categorical | str:
+    """Text as a categorical: one string object per distinct value, however long the file."""
     if col.isna().any():
         return "has missing values"
     if pd.api.types.infer_dtype(col, skipna=False) != "string":
         return f"has dtype {col.dtype}: must be text"
-    return [str(v) for v in col.tolist()]
+    return pd.Categorical(col)
 
 
 _CHECKS = {"ts_event": _times, "ts_recv": _times, "exchange": _labels, "symbol": _labels,
@@ -87,8 +93,10 @@ _CHECKS = {"ts_event": _times, "ts_recv": _times, "exchange": _labels, "symbol":
 
 
 def read_ticks(source: Any) -> dict[str, Any]:
-    """The columns of a tick file or frame (``ts_recv`` defaults to ``ts_event``), checked:
-    ``DataError`` naming the file and every bad or missing column."""
+    """The columns of a tick file or frame, checked: int64 ns ``ts_event``/``ts_recv`` (which
+    defaults to ``ts_event``), float64 ``bid``/``ask``, ``exchange``/``symbol`` as
+    ``pd.Categorical``, and ``label`` (the path).  ``DataError`` names the file and every bad or
+    missing column."""
     df, label = _read_frame(source)
     problems = []
     missing = [c for c in _REQUIRED if c not in df.columns]
@@ -150,21 +158,30 @@ class ReplayFeed(FeedBase):
             if self._state != "done":
                 self._state = "stopped"
 
-    async def _replay(self, emit: Emit) -> None:
+    def _chunks(self) -> Iterator[zip[tuple[str, str, float, float, int, int]]]:
+        """The rows as Python values, ``_CHUNK`` at a time (memory stays flat however long the file)."""
         t = self._ticks
+        exchanges, symbols = t["exchange"].categories.tolist(), t["symbol"].categories.tolist()
+        for i in range(0, self.rows, _CHUNK):
+            part = slice(i, i + _CHUNK)
+            yield zip([exchanges[k] for k in t["exchange"].codes[part].tolist()],
+                      [symbols[k] for k in t["symbol"].codes[part].tolist()],
+                      t["bid"][part].tolist(), t["ask"][part].tolist(),
+                      t["ts_event"][part].tolist(), t["ts_recv"][part].tolist())
+
+    async def _replay(self, emit: Emit) -> None:
         loop = asyncio.get_running_loop()
         start = loop.time()
-        first = int(t["ts_event"][0]) if self.rows else 0
-        rows = zip(t["exchange"], t["symbol"], t["bid"].tolist(), t["ask"].tolist(),
-                   t["ts_event"].tolist(), t["ts_recv"].tolist())
-        for i, (exchange, symbol, bid, ask, ts_event, ts_recv) in enumerate(rows, 1):
-            if self.speed is not None:
-                delay = start + (ts_event - first) / 1e9 / self.speed - loop.time()
-                if delay > 0.001:
-                    await asyncio.sleep(delay)
-            await self._emit(emit, Quote(exchange, symbol, bid, ask, ts_event, ts_recv))
-            if i % _YIELD_EVERY == 0:
-                await asyncio.sleep(0)
+        first = int(self._ticks["ts_event"][0]) if self.rows else 0
+        for chunk in self._chunks():
+            for exchange, symbol, bid, ask, ts_event, ts_recv in chunk:
+                if self.speed is not None:
+                    delay = start + (ts_event - first) / 1e9 / self.speed - loop.time()
+                    if delay > 0.001:
+                        await asyncio.sleep(delay)
+                await self._emit(emit, Quote(exchange, symbol, bid, ask, ts_event, ts_recv))
+                if self.counters["quotes"] % _YIELD_EVERY == 0:
+                    await asyncio.sleep(0)  # an emit that never blocks still shares the loop
 
     def snapshot(self) -> dict[str, Any]:
         """State, rows, quotes emitted so far, emit errors and the last error."""

@@ -188,6 +188,17 @@ def test_feed_arguments_are_all_checked_at_once() -> None:
                                  "reload_delay", "max_size"]
 
 
+@pytest.mark.parametrize(("make", "typo", "hint"), [
+    (lambda: WebSocketFeed("bn", "ws://127.0.0.1:1/ws", "binance", [], stale_timout=1.0), "stale_timout",
+     "did you mean 'stale_timeout'"),
+    (lambda: ReplayFeed(pd.DataFrame(), sped=2.0), "sped", "did you mean 'speed'"),
+])
+def test_an_unknown_keyword_is_a_validation_error_with_a_hint(make: Any, typo: str, hint: str) -> None:
+    with pytest.raises(ValidationError, match=hint) as info:
+        make()
+    assert info.value.fields == [typo]
+
+
 @pytest.mark.parametrize(("symbols", "field"), [
     ("BTC-USDT", "symbols"),
     ([" BTC-USDT"], "symbols"),

@@ -26,7 +26,7 @@ from collections.abc import Awaitable, Callable, Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
-from threadx._inputs import FieldErrors, as_int, as_number
+from threadx._inputs import FieldErrors, as_int, as_number, checked_keywords
 from threadx._optional import require
 from threadx.errors import ValidationError
 from threadx.live._adapters import PARSE_ERRORS, Adapter, Skip, as_adapter
@@ -162,6 +162,7 @@ class WebSocketFeed(FeedBase):
     ``clock_ns`` gives the receive time (``ts_recv``, ns UTC).
     """
 
+    @checked_keywords
     def __init__(self, name: str, url: str, adapter: Adapter | str, symbols: Any, *,
                  retry: Retry | None = None, breaker: CircuitBreaker | None = None,
                  open_timeout: float = 10.0, stale_timeout: float = 30.0, close_timeout: float = 2.0,
@@ -249,7 +250,11 @@ class WebSocketFeed(FeedBase):
         self._changed.set()
         ws = self._ws
         if ws is not None:
-            await ws.close()  # the session sees its generation is over and reconnects at once
+            try:
+                await ws.close()  # the session sees its generation is over and reconnects at once
+            except Exception as exc:  # noqa: BLE001 - the session's read fails and reconnects anyway
+                log.warning("feed %r: closing for a reload failed: %r", self.name, exc,
+                            extra={"feed": self.name, "url": self.url, "reason": "reload"})
 
     # ------------------------------------------------------------------ running
 

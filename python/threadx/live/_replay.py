@@ -11,7 +11,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from threadx._inputs import FieldErrors, as_number
+from threadx._inputs import FieldErrors, as_number, checked_keywords
 from threadx._optional import require
 from threadx.errors import DataError
 from threadx.live._feeds import Emit, FeedBase
@@ -127,6 +127,7 @@ class ReplayFeed(FeedBase):
     second; a time going back is replayed at once).  ``run`` returns at the end of the file.
     """
 
+    @checked_keywords
     def __init__(self, source: Any, *, speed: float | None = None, name: str = "replay") -> None:
         errors = FieldErrors()
         check_symbol(name, errors, "name")

@@ -363,6 +363,7 @@ def test_coinbase_stream_with_subscriptions_and_heartbeats() -> None:
     messages: list[str | bytes] = [(SAMPLES / "coinbase_subscriptions.json").read_text()]
     for t in ticks:
         messages += [t, (SAMPLES / "coinbase_heartbeat.json").read_text()]
+    messages.append((SAMPLES / "coinbase_error.json").read_text())
     ex = Exchange(sender([messages]))
     sink = Collect()
 
@@ -370,12 +371,13 @@ def test_coinbase_stream_with_subscriptions_and_heartbeats() -> None:
         async with ex.serving():
             feed = WebSocketFeed("cb", f"ws://127.0.0.1:{ex.port}", "coinbase", ["BTC-USD"], **fast())
             async with running(feed, sink):
-                await until(lambda: feed.snapshot()["messages"] == 21, what="21 messages")
+                await until(lambda: feed.snapshot()["messages"] == 22, what="22 messages")
                 snap = feed.snapshot()
         assert ex.subscribes == [{"type": "subscribe", "product_ids": ["BTC-USD"], "channels": ["ticker"]}]
         assert [q.ts_event for q in sink.quotes] == [
             pd.Timestamp(f"2024-01-01T00:00:{i:02d}Z").value + 123 for i in range(10)]
         assert snap["ignored_by_type"] == {"subscriptions": 1, "heartbeat": 10} and snap["quotes"] == 10
+        assert snap["exchange_errors"] == 1 and "not a valid product" in snap["last_error"]
 
     run_async(main(), timeout=20)
 
@@ -450,6 +452,22 @@ def test_garbage_is_counted_by_reason_and_the_good_messages_around_it_arrive() -
     run_async(main(), timeout=20)
 
 
+def test_ignored_message_types_are_counted_in_bounded_space() -> None:
+    messages: list[str | bytes] = [json.dumps({"e": f"kind{i}", "E": 1}) for i in range(100)]
+    ex = Exchange(sender([messages]))
+
+    async def main() -> None:
+        async with ex.serving():
+            feed = WebSocketFeed("bn", ex.url, "binance", ["BTC-USDT"], **fast())
+            async with running(feed, Collect()):
+                await until(lambda: feed.snapshot()["ignored"] == 100, what="100 ignored messages")
+                snap = feed.snapshot()
+        assert len(snap["ignored_by_type"]) == 33 and snap["ignored_by_type"]["other"] == 68
+        assert sum(snap["ignored_by_type"].values()) == 100
+
+    run_async(main(), timeout=20)
+
+
 def test_a_stalled_connection_is_detected_and_replaced() -> None:
     ex = Exchange(sender([[book("BTCUSDT", i) for i in range(3)], [book("BTCUSDT", i) for i in range(3, 6)]]))
     sink = Collect()
@@ -466,6 +484,31 @@ def test_a_stalled_connection_is_detected_and_replaced() -> None:
         assert (snap["stalls"], snap["disconnects"], snap["connects"]) == (1, 1, 2)
         assert snap["last_error"].startswith("stalled: no message for 0.2 s")
         assert ex.close_codes[0] == 1000  # the feed closed the stalled socket properly
+
+    run_async(main(), timeout=20)
+
+
+def test_a_handshake_that_never_completes_times_out_and_is_retried() -> None:
+    handlers: list[bool] = []
+
+    async def silent(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        handlers.append(False)
+        await reader.read()  # the client gives up and closes
+        writer.close()
+        await writer.wait_closed()
+        handlers[-1] = True
+
+    async def main() -> None:
+        server = await asyncio.start_server(silent, "127.0.0.1", 0)
+        port = server.sockets[0].getsockname()[1]
+        feed = WebSocketFeed("bn", f"ws://127.0.0.1:{port}/ws", "binance", ["BTC-USDT"], open_timeout=0.1, **fast())
+        async with running(feed, Collect()):
+            await until(lambda: feed.snapshot()["failures"] >= 2, what="two timeouts")
+            snap = feed.snapshot()
+        server.close()
+        await server.wait_closed()
+        await until(lambda: all(handlers), what="the server's handlers")
+        assert snap["last_error"].startswith("timeout:") and snap["connects"] == 0 and snap["disconnects"] == 0
 
     run_async(main(), timeout=20)
 

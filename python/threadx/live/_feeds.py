@@ -47,6 +47,7 @@ IDLE, CONNECTING, CONNECTED, BACKOFF, CIRCUIT_OPEN, STOPPED = (
     "idle", "connecting", "connected", "backoff", "circuit_open", "stopped")
 _LOG_EVERY = 1.0  # seconds between two log records of the same skip reason of one feed
 _YIELD_EVERY = 1024  # messages between two explicit yields to the loop
+_MAX_TYPES = 32  # distinct ignored message types counted by name; more are counted as "other"
 
 
 class _Stalled(Exception):
@@ -371,7 +372,8 @@ class WebSocketFeed(FeedBase):
     def _skipped(self, skip: Skip) -> None:
         if skip.kind == "ignored":
             self.counters["ignored"] += 1
-            self.ignored_by_type[skip.reason] += 1
+            known = skip.reason in self.ignored_by_type or len(self.ignored_by_type) < _MAX_TYPES
+            self.ignored_by_type[skip.reason if known else "other"] += 1  # a server's types cannot grow it
             return
         if skip.kind == "exchange_error":
             self.counters["exchange_errors"] += 1

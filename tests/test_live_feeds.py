@@ -809,3 +809,9 @@ def test_reconnects_back_off_exponentially() -> None:
         assert 2 <= snap["failures"] <= 4 and snap["breaker"]["consecutive_failures"] == snap["failures"]
 
     run_async(main(), timeout=20)
+
+
+def test_replay_a_header_only_file(tmp_path: Path) -> None:
+    (tmp_path / "t.csv").write_text("ts_event,exchange,symbol,bid,ask\n")
+    feed = ReplayFeed(tmp_path / "t.csv", speed=2.0)
+    assert replay(feed) == [] and feed.snapshot()["state"] == "done"

@@ -92,6 +92,12 @@ _CHECKS = {"ts_event": _times, "ts_recv": _times, "exchange": _labels, "symbol":
            "bid": _prices, "ask": _prices}
 
 
+def _empty(name: str) -> np.ndarray | pd.Categorical:
+    """A column of no rows (a header-only CSV has no dtypes to check)."""
+    dtype = TICK_COLUMNS[name]
+    return pd.Categorical([]) if dtype == "str" else np.empty(0, dtype=dtype)
+
+
 def read_ticks(source: Any) -> dict[str, Any]:
     """The columns of a tick file or frame, checked: int64 ns ``ts_event``/``ts_recv`` (which
     defaults to ``ts_event``), float64 ``bid``/``ask``, ``exchange``/``symbol`` as
@@ -106,7 +112,7 @@ def read_ticks(source: Any) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for name, check in _CHECKS.items():
         if name in df.columns:
-            got = check(df[name])
+            got = check(df[name]) if len(df) else _empty(name)
             if isinstance(got, str):
                 problems.append(f"column {name!r} {got}")
             else:

@@ -14,7 +14,7 @@ import pandas as pd
 from threadx._inputs import FieldErrors, as_number, checked_keywords
 from threadx._optional import require
 from threadx.errors import DataError
-from threadx.live._feeds import Emit, FeedBase
+from threadx.live._base import YIELD_EVERY, Emit, FeedBase
 from threadx.live._types import TICK_COLUMNS, Quote
 from threadx.sources import check_symbol
 
@@ -22,7 +22,6 @@ __all__ = ["ReplayFeed", "read_ticks"]
 
 _REQUIRED = ("ts_event", "exchange", "symbol", "bid", "ask")
 _INT64_MAX = np.iinfo(np.int64).max
-_YIELD_EVERY = 1024
 _CHUNK = 65_536  # rows turned into Python values at a time
 
 
@@ -187,7 +186,7 @@ class ReplayFeed(FeedBase):
                     if delay > 0.001:
                         await asyncio.sleep(delay)
                 await self._emit(emit, Quote(exchange, symbol, bid, ask, ts_event, ts_recv))
-                if self.counters["quotes"] % _YIELD_EVERY == 0:
+                if self.counters["quotes"] % YIELD_EVERY == 0:
                     await asyncio.sleep(0)  # an emit that never blocks still shares the loop
 
     def snapshot(self) -> dict[str, Any]:

@@ -9,7 +9,6 @@ import contextlib
 import json
 import logging
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -35,14 +34,15 @@ from threadx.live._replay import ReplayFeed
 from threadx.live._types import Quote
 from threadx.sources import CircuitBreaker, Retry
 
-ws_server = pytest.importorskip("websockets.asyncio.server")  # the live extra
+pytest.importorskip("websockets.asyncio.server")  # the live extra
+from live_support import E0, Collect, Exchange, book, fast, running, sender, until
+
 if TYPE_CHECKING:
     from websockets.asyncio.server import ServerConnection
 
 SAMPLES = Path(__file__).parent / "data" / "live"
 BINANCE = {"BTCUSDT": "BTC-USDT", "ETHUSDT": "ETH-USDT", "BNBUSDT": "BNB-USDT"}
 COINBASE = {"BTC-USD": "BTC-USD", "ETH-USD": "ETH-USD"}
-E0 = 1_700_000_000_000  # ms
 
 
 # --------------------------------------------------------------------------- adapters
@@ -224,101 +224,6 @@ def test_symbols_by_canonical_name_or_mapping() -> None:
     assert snap["state"] == "stopped" and snap["adapter"] == "coinbase" and snap["last_message_age"] is None
 
 
-# --------------------------------------------------------------------------- a local exchange
-
-
-def book(symbol: str, i: int, *, event_time: bool = True) -> str:
-    msg: dict[str, Any] = {"u": i, "s": symbol, "b": f"{100 + i}.25", "B": "1", "a": f"{101 + i}.5", "A": "2"}
-    if event_time:
-        msg.update(e="bookTicker", E=E0 + i, T=E0 + i - 1)
-    return json.dumps(msg)
-
-
-Script = Callable[["Exchange", "ServerConnection", int], Awaitable[None]]
-
-
-class Exchange:
-    """A WebSocket server on 127.0.0.1 playing an exchange: connection ``n`` (1-based) runs
-    ``script(self, ws, n)`` after reading the subscribe message (kept in ``subscribes``)."""
-
-    def __init__(self, script: Script, *, subscribe: bool = True) -> None:
-        self.script = script
-        self.subscribe = subscribe
-        self.connections = 0
-        self.subscribes: list[Any] = []
-        self.close_codes: list[int | None] = []
-        self.port = 0
-
-    async def _handler(self, ws: ServerConnection) -> None:
-        self.connections += 1
-        try:
-            if self.subscribe:
-                self.subscribes.append(json.loads(await ws.recv()))
-            await self.script(self, ws, self.connections)
-        finally:
-            await ws.wait_closed() if ws.close_code is not None else None
-            self.close_codes.append(ws.close_code)
-
-    @contextlib.asynccontextmanager
-    async def serving(self) -> AsyncIterator[Exchange]:
-        async with ws_server.serve(self._handler, "127.0.0.1", self.port) as server:
-            self.port = server.sockets[0].getsockname()[1]
-            yield self
-
-    @property
-    def url(self) -> str:
-        return f"ws://127.0.0.1:{self.port}/ws"
-
-
-async def forever(ex: Exchange, ws: ServerConnection, n: int) -> None:
-    await ws.wait_closed()
-
-
-def sender(per_connection: list[list[str | bytes]], then: Script = forever) -> Script:
-    async def script(ex: Exchange, ws: ServerConnection, n: int) -> None:
-        for m in per_connection[n - 1] if n <= len(per_connection) else []:
-            await ws.send(m)
-        await then(ex, ws, n)
-    return script
-
-
-def fast(threshold: int = 100, cooldown: float = 0.05) -> dict[str, Any]:
-    return {"retry": Retry(base_delay=0.01, max_delay=0.05, jitter=0.0),
-            "breaker": CircuitBreaker(threshold, cooldown)}
-
-
-class Collect:
-    """An ``emit``: keeps the quotes; ``blocking`` makes it a queue of one a slow consumer reads."""
-
-    def __init__(self, delay: float = 0.0) -> None:
-        self.quotes: list[Quote] = []
-        self.delay = delay
-
-    async def __call__(self, quote: Quote) -> None:
-        if self.delay:
-            await asyncio.sleep(self.delay)  # backpressure: the feed waits here
-        self.quotes.append(quote)
-
-
-async def until(cond: Callable[[], bool], timeout: float = 5.0, what: str = "condition") -> None:
-    deadline = time.monotonic() + timeout
-    while not cond():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
-        await asyncio.sleep(0.005)
-
-
-@contextlib.asynccontextmanager
-async def running(feed: Any, emit: Any) -> AsyncIterator[asyncio.Task[None]]:
-    task = asyncio.ensure_future(feed.run(emit))
-    try:
-        yield task
-    finally:
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
-
-
 # --------------------------------------------------------------------------- the WebSocket feed
 
 
@@ -358,8 +263,8 @@ def test_a_stream_arrives_whole_in_order_with_canonical_symbols_and_times(event_
 
 
 def test_coinbase_stream_with_subscriptions_and_heartbeats() -> None:
-    ticks = [json.dumps({"type": "ticker", "product_id": "BTC-USD", "best_bid": f"{i}.5", "best_ask": f"{i + 1}",
-                         "time": f"2024-01-01T00:00:{i:02d}.000000123Z"}) for i in range(10)]
+    t0 = pd.Timestamp("2024-01-01T00:00:00Z").value
+    ticks = [coinbase_ticker("BTC-USD", i + 0.5, i + 1.0, t0 + i * 10**9 + 123_000) for i in range(10)]
     messages: list[str | bytes] = [(SAMPLES / "coinbase_subscriptions.json").read_text()]
     for t in ticks:
         messages += [t, (SAMPLES / "coinbase_heartbeat.json").read_text()]
@@ -374,8 +279,8 @@ def test_coinbase_stream_with_subscriptions_and_heartbeats() -> None:
                 await until(lambda: feed.snapshot()["messages"] == 22, what="22 messages")
                 snap = feed.snapshot()
         assert ex.subscribes == [{"type": "subscribe", "product_ids": ["BTC-USD"], "channels": ["ticker"]}]
-        assert [q.ts_event for q in sink.quotes] == [
-            pd.Timestamp(f"2024-01-01T00:00:{i:02d}Z").value + 123 for i in range(10)]
+        assert [q.ts_event for q in sink.quotes] == [t0 + i * 10**9 + 123_000 for i in range(10)]
+        assert [(q.bid, q.ask) for q in sink.quotes] == [(i + 0.5, i + 1.0) for i in range(10)]
         assert snap["ignored_by_type"] == {"subscriptions": 1, "heartbeat": 10} and snap["quotes"] == 10
         assert snap["exchange_errors"] == 1 and "not a valid product" in snap["last_error"]
 

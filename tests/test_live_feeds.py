@@ -35,7 +35,17 @@ from threadx.live._types import Quote
 from threadx.sources import CircuitBreaker, Retry
 
 pytest.importorskip("websockets.asyncio.server")  # the live extra
-from live_support import E0, Collect, Exchange, book, coinbase_ticker, fast, running, sender, until
+from live_support import (
+    E0,
+    Collect,
+    Exchange,
+    book,
+    coinbase_ticker,
+    fast,
+    running,
+    sender,
+    until,
+)
 
 if TYPE_CHECKING:
     from websockets.asyncio.server import ServerConnection

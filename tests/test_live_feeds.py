@@ -346,7 +346,8 @@ def test_garbage_is_counted_by_reason_and_the_good_messages_around_it_arrive() -
     messages: list[str | bytes] = []
     for i, (junk, _) in enumerate(GARBAGE * 2):
         messages += [book("BTCUSDT", i), junk]
-    messages += [book("BTCUSDT", 99), json.dumps({"s": "BTCUSDT", "b": "-5", "a": "-6"})]  # the core's to judge
+    messages += [book("BTCUSDT", 99), book("BTCUSDT", -3),  # time going back, negative and crossed prices:
+                 json.dumps({"s": "BTCUSDT", "b": "-5", "a": "-6"})]  # the core's to judge and count
     ex = Exchange(sender([messages]))
     sink = Collect()
 
@@ -360,7 +361,7 @@ def test_garbage_is_counted_by_reason_and_the_good_messages_around_it_arrive() -
         for _, reason in GARBAGE * 2:
             expected[reason] = expected.get(reason, 0) + 1
         assert snap["parse_errors"] == dict.fromkeys(PARSE_ERRORS, 0) | expected
-        assert [q.ts_event // 10**6 - E0 for q in sink.quotes[:-1]] == [*range(len(GARBAGE) * 2), 99]
+        assert [q.ts_event // 10**6 - E0 for q in sink.quotes[:-1]] == [*range(len(GARBAGE) * 2), 99, -3]
         assert (sink.quotes[-1].bid, sink.quotes[-1].ask) == (-5.0, -6.0)
         assert (snap["connects"], snap["failures"]) == (1, 0)
 

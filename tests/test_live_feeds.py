@@ -592,6 +592,32 @@ def test_an_emit_that_raises_is_counted_and_the_feed_goes_on(caplog: Any) -> Non
     assert any(getattr(r, "reason", None) == "emit_error" for r in caplog.records)
 
 
+def test_a_feed_runs_again_after_a_stop_in_another_loop() -> None:
+    ex = Exchange(sender([[book("BTCUSDT", 1)], [book("BTCUSDT", 2)]]))
+    feed = WebSocketFeed("bn", "ws://127.0.0.1:1/ws", "binance", ["BTC-USDT"], **fast())
+    sink = Collect()
+
+    async def once(n: int) -> None:
+        async with ex.serving():
+            feed.url = ex.url
+            async with running(feed, sink):
+                await until(lambda: len(sink.quotes) == n, what=f"{n} quotes")
+
+    run_async(once(1), timeout=20)
+    run_async(once(2), timeout=20)
+    assert [q.bid for q in sink.quotes] == [101.25, 102.25] and feed.snapshot()["connects"] == 2
+
+
+def test_emit_must_be_callable() -> None:
+    feed = WebSocketFeed("bn", "ws://127.0.0.1:1/ws", "binance", [])
+    with pytest.raises(ValidationError) as info:
+        run_async(feed.run(None), timeout=5)  # type: ignore[arg-type]
+    assert info.value.fields == ["emit"]
+    with pytest.raises(ValidationError) as info:
+        run_async(ReplayFeed(ticks()).run("queue"), timeout=5)  # type: ignore[arg-type]
+    assert info.value.fields == ["emit"]
+
+
 def test_a_feed_runs_once_at_a_time() -> None:
     async def main() -> None:
         feed = WebSocketFeed("bn", "ws://127.0.0.1:1/ws", "binance", [], **fast())

@@ -11,7 +11,6 @@ from collections.abc import Awaitable, Callable, Iterable, Mapping
 from typing import Any
 
 from threadx._inputs import FieldErrors, as_number
-from threadx.errors import ValidationError
 from threadx.live._adapters import Adapter
 from threadx.live._types import Quote
 from threadx.sources import check_symbol
@@ -72,9 +71,14 @@ class FeedBase:
         self._last_logged: dict[str, float] = {}
         self._running = False
 
-    def _start(self) -> None:
+    def _start(self, emit: Any) -> None:
+        """Refuse a second concurrent run or an ``emit`` that is not callable (``ValidationError``)."""
+        errors = FieldErrors()
         if self._running:
-            raise ValidationError([{"field": "feed", "value": self.name, "message": "is already running"}])
+            errors.add("feed", self.name, "is already running")
+        if not callable(emit):
+            errors.add("emit", emit, "must be an async callable taking a Quote")
+        errors.raise_if_any()
         self._running = True
 
     async def _emit(self, emit: Emit, quote: Quote) -> None:

@@ -187,7 +187,7 @@ class WebSocketFeed(FeedBase):
 
     async def run(self, emit: Emit) -> None:
         """Connect, subscribe, read, parse and ``await emit(quote)`` until cancelled."""
-        self._start()
+        self._start(emit)
         self._requested, self._changed = asyncio.Event(), asyncio.Event()
         if self._pending is not None:  # set before the run: nothing to reload yet
             self._symbols, self._reverse, self._pending = self._pending, self._reverse_map(self._pending), None

@@ -154,7 +154,7 @@ class ReplayFeed(FeedBase):
 
     async def run(self, emit: Emit) -> None:
         """Emit every row as a quote, in file order; returns when the file is done."""
-        self._start()
+        self._start(emit)
         self._state = "running"
         try:
             await self._replay(emit)

@@ -60,7 +60,6 @@ def as_symbols(symbols: Any, adapter: Adapter, errors: FieldErrors, field: str =
     return out
 
 
-
 class FeedBase:
     """What every feed shares: a name, counters, the last error, emitting with its accounting."""
 
@@ -82,6 +81,7 @@ class FeedBase:
         self._running = True
 
     async def _emit(self, emit: Emit, quote: Quote) -> None:
+        """``await emit(quote)`` (waiting while it blocks); a failing ``emit`` is counted and logged."""
         try:
             await emit(quote)
         except Exception as exc:  # noqa: BLE001 - the consumer's failure: counted, logged, the feed goes on

@@ -453,6 +453,24 @@ def test_a_dead_server_opens_the_breaker_and_the_probe_reconnects_when_it_is_bac
     run_async(main(), timeout=20)
 
 
+def test_a_server_that_only_sends_garbage_opens_the_breaker() -> None:
+    async def garbage_then_close(ex: Exchange, ws: ServerConnection, n: int) -> None:
+        await ws.send("{not json")
+        await ws.close()
+
+    ex = Exchange(garbage_then_close)
+
+    async def main() -> None:
+        async with ex.serving():
+            feed = WebSocketFeed("bn", ex.url, "binance", ["BTC-USDT"], **fast(threshold=3, cooldown=30.0))
+            async with running(feed, Collect()):
+                await until(lambda: feed.snapshot()["state"] == "circuit_open", what="an open circuit")
+                snap = feed.snapshot()
+        assert (snap["connects"], snap["failures"], snap["parse_errors"]["malformed_json"]) == (3, 3, 3)
+
+    run_async(main(), timeout=20)
+
+
 def test_one_failing_feed_does_not_slow_another() -> None:
     n = 2000
     good = Exchange(sender([[book("BTCUSDT", i) for i in range(n)]]))

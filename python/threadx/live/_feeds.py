@@ -283,11 +283,11 @@ class WebSocketFeed(FeedBase):
             ts_recv = self._clock_ns()
             self._last_message = time.monotonic()
             self.counters["messages"] += 1
-            if not answered:  # the exchange answers: the connection works
-                answered = True
+            result = self.adapter.parse(message, exchange=self.name, symbols=self._reverse, ts_recv=ts_recv)
+            if not answered and (not isinstance(result, Skip) or result.kind == "ignored"):
+                answered = True  # the exchange speaks its protocol (garbage proves nothing): the connection works
                 self._failures = 0
                 self.breaker.record_success(probe)
-            result = self.adapter.parse(message, exchange=self.name, symbols=self._reverse, ts_recv=ts_recv)
             if isinstance(result, Skip):
                 self._skipped(result)
             else:

@@ -9,7 +9,7 @@ crossed quotes, time order) are the core's, once.
 Every failure -- refused, handshake timeout, closed by the server, no message for
 ``stale_timeout`` (stalled) -- is recorded on the feed's own circuit breaker, logged on
 ``logging.getLogger("threadx.live")`` with ``extra={"feed", "url", "reason"}``, and followed by a
-reconnect after ``retry.delay(k)`` (``k`` failures since the last message; asyncio.sleep) or,
+reconnect after ``retry.delay(k)`` (``k`` failures since a connection last worked; asyncio.sleep) or,
 while the breaker is open, at its half-open probe.  ``run`` never raises but
 ``asyncio.CancelledError`` (and ``ValidationError`` when the feed is already running);
 cancelling it closes the socket (close handshake bounded by ``close_timeout``) and leaves no
@@ -126,7 +126,7 @@ class WebSocketFeed(FeedBase):
         self._ws: ClientConnection | None = None
         self._opened = False  # the current session's connection opened
         self._state = STOPPED  # until run
-        self._failures = 0  # consecutive, since the last message
+        self._failures = 0  # consecutive, since a connection last worked (its first parsed message)
         self._last_message: float | None = None
         self.parse_errors: Counter[str] = Counter(dict.fromkeys(PARSE_ERRORS, 0))  # every reason, 0 too
         self.ignored_by_type: Counter[str] = Counter()

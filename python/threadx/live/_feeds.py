@@ -11,7 +11,8 @@ Every failure -- refused, handshake timeout, closed by the server, no message fo
 ``logging.getLogger("threadx.live")`` with ``extra={"feed", "url", "reason"}``, and followed by a
 reconnect after ``retry.delay(k)`` (``k`` failures since a connection last worked; asyncio.sleep) or,
 while the breaker is open, at its half-open probe.  ``run`` never raises but
-``asyncio.CancelledError`` (and ``ValidationError`` when the feed is already running);
+``asyncio.CancelledError`` (and, at once, ``ValidationError`` for a feed already running or an
+``emit`` that is not callable);
 cancelling it closes the socket (close handshake bounded by ``close_timeout``) and leaves no
 task behind.
 """

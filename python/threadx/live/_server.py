@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any
 from threadx._inputs import FieldErrors, as_int, as_number, checked_keywords
 from threadx._optional import require
 from threadx.coordinator._tasks import TaskRegistry
-from threadx.errors import ValidationError
+from threadx.errors import CoordinatorClosedError, ValidationError
 
 if TYPE_CHECKING:
     from websockets.asyncio.server import Server, ServerConnection
@@ -123,7 +123,7 @@ class SubscriberServer:
     async def start(self) -> None:
         """Listen on ``host:port`` (port 0: any free port, then read :attr:`port`)."""
         if self._server is not None:
-            raise RuntimeError("the server is already started")
+            raise CoordinatorClosedError("the subscriber server is already started")
         self._server = await self._ws.serve(
             self._handle, self._host, self._port, process_request=self._process_request,
             compression=None,  # one message goes to every client: no per-client deflate
@@ -134,7 +134,7 @@ class SubscriberServer:
     def port(self) -> int:
         """The port listened on (after :meth:`start`)."""
         if self._server is None or not self._server.sockets:
-            raise RuntimeError("the server is not started")
+            raise CoordinatorClosedError("the subscriber server is not started")
         return int(self._server.sockets[0].getsockname()[1])
 
     async def stop(self, timeout: float = 2.0) -> None:

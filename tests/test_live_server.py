@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import gc
 import json
+import logging
 import os
 import socket
 import threading
@@ -209,7 +210,7 @@ def test_a_client_whose_queue_overflows_is_closed_try_again_later() -> None:
 
 
 @pytest.mark.parametrize("how", ["reset", "fin", "close_frame"])
-def test_a_client_that_goes_away_is_cleaned_up(how: str) -> None:
+def test_a_client_that_goes_away_is_cleaned_up(how: str, caplog: pytest.LogCaptureFixture) -> None:
     async def main() -> None:
         async with SubscriberServer() as server:
             base = fds()
@@ -226,10 +227,11 @@ def test_a_client_that_goes_away_is_cleaned_up(how: str) -> None:
             await until(lambda: server.stats()["closed"] == 1)
             server.broadcast(message(0))  # to nobody
             s = server.stats()
-            assert (s["clients"], s["tasks"], s["dropped_slow"]) == (0, 0, 0)
+            assert (s["clients"], s["tasks"], s["dropped_slow"], s["task_errors"]) == (0, 0, 0, 0)
             await until(lambda: fds() <= base)
 
     run_async(main(), TIMEOUT)
+    assert [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR] == []
 
 
 # --------------------------------------------------------------------------- HTTP

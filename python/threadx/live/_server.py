@@ -109,6 +109,8 @@ class SubscriberServer:
         self._health = health
         self._registry = metrics
         self._ws = _websockets()
+        self._connection_closed: type[Exception] = require(
+            "websockets.exceptions", extra="live", feature=_FEATURE).ConnectionClosed
         self._server: Server | None = None
         self._connections: set[ServerConnection] = set()  # every TCP connection, handshake or not
         self._clients: dict[ServerConnection, _Client] = {}
@@ -211,7 +213,7 @@ class SubscriberServer:
         try:
             async for message in ws:
                 self._on_message(client, message)
-        except self._ws.ConnectionClosed:
+        except self._connection_closed:
             pass
         except Exception:  # noqa: BLE001 - logged with its context and counted, never lost
             self.handler_errors += 1
@@ -243,7 +245,7 @@ class SubscriberServer:
             except TimeoutError:
                 self._drop(client, f"a send took more than send_timeout={self._send_timeout} s")
                 return
-            except self._ws.ConnectionClosed:
+            except self._connection_closed:
                 return  # its handler sees the close and forgets it
             self._counts.sent += 1
 

@@ -283,6 +283,30 @@ def test_health_metrics_and_404() -> None:
     run_async(main(), TIMEOUT)
 
 
+def test_health_with_nan_is_json_with_null() -> None:
+    async def main() -> None:
+        async with SubscriberServer(health=lambda: {"status": "ok", "last_tick_age": float("nan"),
+                                                    "ages": [float("inf"), 1.5]}) as server:
+            status, _, body = await http_get(server, "/health")
+            assert status == 200
+            report = json.loads(body)
+            assert (report["last_tick_age"], report["ages"]) == (None, [None, 1.5])
+
+    run_async(main(), TIMEOUT)
+
+
+def test_a_port_taken_is_a_validation_error() -> None:
+    async def main() -> None:
+        async with SubscriberServer() as first:
+            second = SubscriberServer(port=first.port)
+            with pytest.raises(ValidationError) as err:
+                await second.start()
+            assert err.value.fields == ["port"]
+            await second.stop()  # never started: nothing to do
+
+    run_async(main(), TIMEOUT)
+
+
 def test_metrics_without_a_registry_is_404() -> None:
     async def main() -> None:
         async with SubscriberServer() as server:

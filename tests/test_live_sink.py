@@ -20,7 +20,7 @@ import pytest
 pytest.importorskip("pyarrow")
 
 from coordinator_support import run_async  # noqa: E402
-from threadx.errors import CoordinatorClosedError, ValidationError  # noqa: E402
+from threadx.errors import CoordinatorClosedError, DataError, ValidationError  # noqa: E402
 from threadx.live import _sink  # noqa: E402
 from threadx.live._sink import ParquetSink, read  # noqa: E402
 from threadx.live._types import SPREAD_COLUMNS, TICK_COLUMNS  # noqa: E402
@@ -433,3 +433,18 @@ def test_no_parquet_file_is_ever_half_written(tmp_path: Path) -> None:
         _sink._commit = orig
     assert seen and all(n.endswith(".parquet.tmp") for n in seen)
     assert not [n for n in os.listdir(tmp_path) if n.endswith(".tmp")]
+
+
+@pytest.mark.parametrize("name", ["spreads-20260101T000000.parquet", "spreads-20260101T000000-000001.parquet"])
+def test_a_corrupt_file_is_a_data_error_naming_it(tmp_path: Path, name: str) -> None:
+    (tmp_path / name).write_bytes(b"not parquet")
+    with pytest.raises(DataError, match=name):
+        read(tmp_path)
+    if name.count("-") == 1:  # a compacted file is read at start (the parts it holds)
+        with pytest.raises(DataError, match=name):
+            ParquetSink(tmp_path, schema=SPREAD_COLUMNS)
+
+
+def test_a_missing_directory_is_a_data_error(tmp_path: Path) -> None:
+    with pytest.raises(DataError):
+        read(tmp_path / "nothing")

@@ -75,8 +75,9 @@ class SubscriberServer:
     ``{"symbols": ["BTC-USD", ...]}`` (or ``{"symbols": null}`` for everything): it then
     receives only the broadcasts whose ``symbol`` is in that set, and those without one.
 
-    Plain HTTP GETs on the same port: ``/health`` answers the JSON of ``health()`` (200;
-    503 when it says ``"status": "degraded"`` or raises), ``/metrics`` the Prometheus text
+    Plain HTTP GETs on the same port: ``/health`` answers the JSON of ``health()`` with the
+    server's :meth:`stats` under ``"subscribers"`` unless it has that key (200; 503 when it
+    says ``"status": "degraded"`` or raises; NaN and inf become null), ``/metrics`` the Prometheus text
     of ``metrics`` (its own series are registered on it once, here: pass a fresh
     ``CollectorRegistry``, never the global one), any other path 404.
 
@@ -116,7 +117,7 @@ class SubscriberServer:
         self._clients: dict[ServerConnection, _Client] = {}
         self._tasks = TaskRegistry(_log)
         self._counts = _Counts()
-        self.handler_errors = 0
+        self._handler_errors = 0
         if metrics is not None:
             metrics.register(_collector(self.stats))
 
@@ -126,11 +127,15 @@ class SubscriberServer:
         """Listen on ``host:port`` (port 0: any free port, then read :attr:`port`)."""
         if self._server is not None:
             raise CoordinatorClosedError("the subscriber server is already started")
-        self._server = await self._ws.serve(
-            self._handle, self._host, self._port, process_request=self._process_request,
-            compression=None,  # one message goes to every client: no per-client deflate
-            max_size=MAX_CLIENT_MESSAGE, close_timeout=self._send_timeout, logger=_log,
-            create_connection=_tracked_connection(self._ws.ServerConnection, self._connections))
+        try:
+            self._server = await self._ws.serve(
+                self._handle, self._host, self._port, process_request=self._process_request,
+                compression=None,  # one message goes to every client: no per-client deflate
+                max_size=MAX_CLIENT_MESSAGE, close_timeout=self._send_timeout, logger=_log,
+                create_connection=_tracked_connection(self._ws.ServerConnection, self._connections))
+        except OSError as exc:  # taken, not an address of this machine, not allowed
+            raise ValidationError([{"field": "port", "value": f"{self._host}:{self._port}",
+                                    "message": f"cannot be listened on ({exc.strerror or exc})"}]) from exc
 
     @property
     def port(self) -> int:
@@ -200,7 +205,7 @@ class SubscriberServer:
         depths = [c.queue.qsize() for c in self._clients.values()]
         return {"clients": len(self._clients), **vars(self._counts),
                 "queue_depth_max": max(depths, default=0), "send_queue": self._send_queue,
-                "tasks": len(self._tasks), "task_errors": self._tasks.errors + self.handler_errors}
+                "tasks": len(self._tasks), "task_errors": self._tasks.errors + self._handler_errors}
 
     # ------------------------------------------------------------------ per client
 
@@ -216,7 +221,7 @@ class SubscriberServer:
         except self._connection_closed:
             pass
         except Exception:  # noqa: BLE001 - logged with its context and counted, never lost
-            self.handler_errors += 1
+            self._handler_errors += 1
             _log.exception("subscriber %s: connection handler failed", client.peer)
         finally:
             self._forget(client)
@@ -294,7 +299,7 @@ class SubscriberServer:
         try:
             report: dict[str, Any] = dict(self._health()) if self._health is not None else {"status": "ok"}
             report.setdefault("subscribers", self.stats())
-            body = json.dumps(report, default=str, allow_nan=False)
+            body = json.dumps(_finite(report), default=str, allow_nan=False)
             status = http.HTTPStatus.SERVICE_UNAVAILABLE if report.get("status") == "degraded" else http.HTTPStatus.OK
         except Exception as exc:  # noqa: BLE001 - a failing health() is a degraded service, not a crash
             self._counts.health_errors += 1
@@ -338,6 +343,17 @@ def _tracked_connection(base: Any, live: set[ServerConnection]) -> Any:
             super().connection_lost(exc)
 
     return _Tracked
+
+
+def _finite(value: Any) -> Any:
+    """``value`` with every NaN or infinite float inside it as None (JSON has neither)."""
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, Mapping):
+        return {k: _finite(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_finite(v) for v in value]
+    return value
 
 
 def _peer(ws: ServerConnection) -> str:

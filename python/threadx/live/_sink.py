@@ -19,13 +19,14 @@ a row twice, nor loses one, whenever the writer is killed.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
 import os
 import re
 import threading
 import time
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -35,7 +36,7 @@ import pandas as pd
 
 from threadx._inputs import FieldErrors, as_int, as_number, as_window, checked_keywords
 from threadx._optional import require
-from threadx.errors import CoordinatorClosedError, ValidationError
+from threadx.errors import CoordinatorClosedError, DataError, ValidationError
 
 __all__ = ["OVERFLOW_POLICIES", "ParquetSink", "read"]
 
@@ -45,6 +46,7 @@ OVERFLOW_POLICIES = ("drop_oldest", "drop_newest")
 PARTS_KEY = b"threadx.parts"  # the part files a compacted file holds (JSON list of names)
 MAX_SEQ_KEY = b"threadx.max_seq"  # the highest part seq ever folded into it
 _STAMP = "%Y%m%dT%H%M%S"
+_COMPACT_BATCH = 65_536
 _FEATURE = "the live Parquet sink"
 _ARROW_TYPES = {"int64": "int64", "float64": "float64", "int8": "int8", "bool": "bool_", "str": "string"}
 
@@ -119,9 +121,10 @@ def _remove(paths: list[Path]) -> None:
 
 def _superseded(path: Path) -> tuple[list[str], int]:
     """The part names a compacted file holds, and the highest seq it ever folded in."""
-    meta = _pq().read_schema(path).metadata or {}
-    parts = json.loads(meta.get(PARTS_KEY, b"[]"))
-    return [str(p) for p in parts], int(meta.get(MAX_SEQ_KEY, b"0"))
+    with _readable(path):
+        meta = _pq().read_schema(path).metadata or {}
+        parts = json.loads(meta.get(PARTS_KEY, b"[]"))
+        return [str(p) for p in parts], int(meta.get(MAX_SEQ_KEY, b"0"))
 
 
 @dataclass
@@ -178,11 +181,12 @@ def read(directory: str | os.PathLike[str], prefix: str = "spreads",
     file, the frame is empty (with the columns of ``schema`` when given).
     """
     path = Path(directory)
-    layout = _scan(path, prefix)
-    files = sorted([*layout.compacted.items(), *((p, f) for p, items in layout.parts.items() for _, f in items)],
-                   key=lambda item: (item[0], item[1].name))
     pq = _pq()
-    tables = [pq.read_table(f) for _, f in files]
+    with _readable(path):
+        layout = _scan(path, prefix)
+        files = sorted([*layout.compacted.items(), *((p, f) for p, items in layout.parts.items() for _, f in items)],
+                       key=lambda item: (item[0], item[1].name))
+        tables = [_read_table(pq, f) for _, f in files]
     if not tables:
         columns = list(schema) if schema is not None else []
         return pd.DataFrame({c: pd.Series(dtype=_pandas_dtype(schema[c])) for c in columns} if schema else {})
@@ -191,6 +195,20 @@ def read(directory: str | os.PathLike[str], prefix: str = "spreads",
     if "ts_event" in frame.columns:
         frame = frame.sort_values("ts_event", kind="stable", ignore_index=True)
     return frame
+
+
+@contextlib.contextmanager
+def _readable(path: Path) -> Iterator[None]:
+    """A directory or file that cannot be read (missing, corrupt) as a DataError naming it."""
+    try:
+        yield
+    except (OSError, ValueError, _pa().ArrowException) as exc:
+        raise DataError(f"{path} cannot be read as the live sink's Parquet: {type(exc).__name__}: {exc}") from exc
+
+
+def _read_table(pq: Any, path: Path) -> Any:
+    with _readable(path):
+        return pq.read_table(path)
 
 
 def _pandas_dtype(kind: str) -> Any:
@@ -448,7 +466,8 @@ class ParquetSink:
     def _compact(self, period: int, parts: list[Path]) -> None:
         """Fold ``parts`` (and the period's compacted file ``old``) into one compacted file.
 
-        Streams one source at a time into a ParquetWriter (memory: one part).  The rename
+        Streams the sources into a ParquetWriter in batches of ``_COMPACT_BATCH`` rows
+        (memory: one batch, whatever the size of the period).  The rename
         is the commit: the new file lists the parts it holds, so until they are removed a
         reader skips them.
         """
@@ -470,7 +489,9 @@ class ParquetSink:
             with open(tmp, "wb") as f:
                 with pq.ParquetWriter(f, schema) as writer:
                     for src in sources:
-                        writer.write_table(pq.read_table(src).replace_schema_metadata(meta).cast(schema))
+                        with pq.ParquetFile(src) as source:
+                            for rows in source.iter_batches(batch_size=_COMPACT_BATCH):
+                                writer.write_batch(rows.cast(self._arrow))
                 f.flush()
                 os.fsync(f.fileno())
             _commit(tmp, target)
@@ -484,7 +505,8 @@ class ParquetSink:
         """At start: remove leftover ``*.tmp`` and superseded parts; the next part's seq."""
         for tmp in self.directory.glob(f"{self.prefix}-*.parquet.tmp"):
             tmp.unlink(missing_ok=True)
-        layout = _scan(self.directory, self.prefix)
+        with _readable(self.directory):
+            layout = _scan(self.directory, self.prefix)
         _remove(layout.superseded)
         self._parts = {period: [p for _, p in items] for period, items in layout.parts.items()}
         self._latest = max([*layout.parts, *layout.compacted], default=None)

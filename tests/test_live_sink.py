@@ -9,6 +9,7 @@ import shutil
 import subprocess
 import sys
 import textwrap
+import threading
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -448,3 +449,34 @@ def test_a_corrupt_file_is_a_data_error_naming_it(tmp_path: Path, name: str) -> 
 def test_a_missing_directory_is_a_data_error(tmp_path: Path) -> None:
     with pytest.raises(DataError):
         read(tmp_path / "nothing")
+
+
+def test_a_reader_during_writes_and_compactions_sees_each_committed_row_once(tmp_path: Path) -> None:
+    """Rows are appended in time order and flushed one by one (a compaction every 3 flushes):
+    every read, at any moment, is exactly the first k rows, for some k that never decreases."""
+    n = 60
+    ts = T0 + np.arange(n) * (H // 3)
+    sink = ParquetSink(tmp_path, schema=SPREAD_COLUMNS)
+    done = threading.Event()
+
+    def write() -> None:
+        try:
+            for i in range(n):
+                sink.append(batch(ts[i:i + 1], seed=i))
+                sink.flush()
+        finally:
+            done.set()
+
+    writer = threading.Thread(target=write)
+    writer.start()
+    seen, reads = 0, 0
+    try:
+        while not done.is_set() or reads < 2:
+            got = read(tmp_path, schema=SPREAD_COLUMNS)["ts_event"].to_numpy()
+            k = len(got)
+            np.testing.assert_array_equal(got, ts[:k])  # no row twice, none missing
+            assert k >= seen
+            seen, reads = k, reads + 1
+    finally:
+        writer.join(60)
+    assert seen == n and sink.stats()["compactions"] >= 19 and reads > 2

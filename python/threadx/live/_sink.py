@@ -47,6 +47,7 @@ PARTS_KEY = b"threadx.parts"  # the part files a compacted file holds (JSON list
 MAX_SEQ_KEY = b"threadx.max_seq"  # the highest part seq ever folded into it
 _STAMP = "%Y%m%dT%H%M%S"
 _COMPACT_BATCH = 65_536
+_READ_ATTEMPTS = 20
 _FEATURE = "the live Parquet sink"
 _ARROW_TYPES = {"int64": "int64", "float64": "float64", "int8": "int8", "bool": "bool_", "str": "string"}
 
@@ -122,9 +123,14 @@ def _remove(paths: list[Path]) -> None:
 def _superseded(path: Path) -> tuple[list[str], int]:
     """The part names a compacted file holds, and the highest seq it ever folded in."""
     with _readable(path):
-        meta = _pq().read_schema(path).metadata or {}
-        parts = json.loads(meta.get(PARTS_KEY, b"[]"))
-        return [str(p) for p in parts], int(meta.get(MAX_SEQ_KEY, b"0"))
+        return _held(_pq().read_schema(path).metadata)
+
+
+def _held(meta: Mapping[bytes, bytes] | None) -> tuple[list[str], int]:
+    """A compacted file's metadata: the part names it holds, the highest seq it folded in."""
+    meta = meta or {}
+    parts = json.loads(meta.get(PARTS_KEY, b"[]"))
+    return [str(p) for p in parts], int(meta.get(MAX_SEQ_KEY, b"0"))
 
 
 @dataclass
@@ -181,12 +187,15 @@ def read(directory: str | os.PathLike[str], prefix: str = "spreads",
     file, the frame is empty (with the columns of ``schema`` when given).
     """
     path = Path(directory)
-    pq = _pq()
-    with _readable(path):
-        layout = _scan(path, prefix)
-        files = sorted([*layout.compacted.items(), *((p, f) for p, items in layout.parts.items() for _, f in items)],
-                       key=lambda item: (item[0], item[1].name))
-        tables = [_read_table(pq, f) for _, f in files]
+    for _ in range(_READ_ATTEMPTS):
+        try:
+            tables = _snapshot(path, prefix)
+            break
+        except FileNotFoundError:  # a compaction removed a part after the listing: read again
+            if not path.is_dir():
+                raise DataError(f"{path} is not a directory of the live sink's Parquet files") from None
+    else:
+        raise DataError(f"{path} kept changing while being read ({_READ_ATTEMPTS} attempts)")
     if not tables:
         columns = list(schema) if schema is not None else []
         return pd.DataFrame({c: pd.Series(dtype=_pandas_dtype(schema[c])) for c in columns} if schema else {})
@@ -197,6 +206,32 @@ def read(directory: str | os.PathLike[str], prefix: str = "spreads",
     return frame
 
 
+def _snapshot(path: Path, prefix: str) -> list[Any]:
+    """The tables of ``path`` in time order, each committed row once, even while a sink writes.
+
+    Each compacted file is opened first and its list of held parts read from the open file
+    (a compaction renaming over it cannot change what was opened); then the parts that
+    none holds.  A part gone by then (FileNotFoundError) was folded into a compacted file
+    after the listing: the caller reads again.
+    """
+    pattern = _pattern(prefix)
+    with _readable(path):
+        names = [(name, p) for p in path.iterdir() if (name := _parse(pattern, p.name)) is not None]
+    pq = _pq()
+    tables: list[tuple[int, str, Any]] = []
+    held: set[str] = set()
+    for name, p in sorted(names, key=lambda item: item[0].seq is not None):  # compacted files first
+        if p.name in held:
+            continue
+        with open(p, "rb") as f, _readable(p):
+            file = pq.ParquetFile(f)
+            if name.seq is None:
+                held.update(_held(file.schema_arrow.metadata)[0])
+            tables.append((name.period, p.name, file.read()))
+    tables = [t for t in tables if t[1] not in held]  # a part listed after it was opened
+    return [table for _, _, table in sorted(tables, key=lambda t: (t[0], t[1]))]
+
+
 @contextlib.contextmanager
 def _readable(path: Path) -> Iterator[None]:
     """A directory or file that cannot be read (missing, corrupt) as a DataError naming it."""
@@ -204,11 +239,6 @@ def _readable(path: Path) -> Iterator[None]:
         yield
     except (OSError, ValueError, _pa().ArrowException) as exc:
         raise DataError(f"{path} cannot be read as the live sink's Parquet: {type(exc).__name__}: {exc}") from exc
-
-
-def _read_table(pq: Any, path: Path) -> Any:
-    with _readable(path):
-        return pq.read_table(path)
 
 
 def _pandas_dtype(kind: str) -> Any:

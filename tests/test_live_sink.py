@@ -371,12 +371,15 @@ def _bad(change: str) -> Any:
         b["ts_recv"] = [1, 2, 3, 4]
     elif change == "not_mapping":
         return [1, 2]
+    elif change == "nat":
+        b["ts_event"][2] = np.iinfo(np.int64).min
     return b
 
 
 @pytest.mark.parametrize(("change", "fields"), [
     ("missing", ["q_lo"]), ("unknown", ["extra"]), ("dtype", ["signal"]), ("length", ["columns"]),
     ("str", ["symbol"]), ("2d", ["spread_bps"]), ("list", ["ts_recv"]), ("not_mapping", ["columns"]),
+    ("nat", ["ts_event"]),
 ])
 def test_a_bad_batch_names_its_column_and_buffers_nothing(tmp_path: Path, change: str, fields: list[str]) -> None:
     sink = ParquetSink(tmp_path, schema=SPREAD_COLUMNS)

@@ -260,7 +260,8 @@ def check_batch(columns: Any, schema: Mapping[str, str]) -> tuple[Batch, int]:
     """``columns`` as the sink buffers it (copies, strings as object arrays) and its length.
 
     The one check of a batch: a mapping of exactly the schema's columns, 1-D arrays of one
-    length with the schema's dtypes (``str``: an object array of str, or a numpy str array).
+    length with the schema's dtypes (``str``: an object array of str, or a numpy str array),
+    ``ts_event`` (which places each row in its rotation period) >= 0.
     Raises ValidationError naming every bad column.
     """
     errors = FieldErrors()
@@ -284,6 +285,9 @@ def check_batch(columns: Any, schema: Mapping[str, str]) -> tuple[Batch, int]:
             lengths[name] = len(arr)
     if len(set(lengths.values())) > 1:
         errors.add("columns", lengths, "must all have the same length")
+    ts = batch.get("ts_event")
+    if ts is not None and ts.size and int(ts.min()) < 0:  # NaT is -2**63
+        errors.add("ts_event", int(ts.min()), "must be >= 0: nanoseconds since the epoch (not NaT)")
     errors.raise_if_any()
     return batch, next(iter(lengths.values()), 0)
 

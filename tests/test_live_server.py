@@ -367,6 +367,25 @@ def test_100_start_stop_cycles_leave_no_task_socket_or_thread() -> None:
     run_async(main(), 120)
 
 
+def test_a_registry_takes_one_servers_series() -> None:
+    registry = CollectorRegistry()
+    SubscriberServer(metrics=registry)
+    with pytest.raises(ValidationError) as err:
+        SubscriberServer(metrics=registry)
+    assert err.value.fields == ["metrics"]
+
+
+@pytest.mark.parametrize("timeout", [0, -1.0, "2", float("nan")])
+def test_stop_timeout_is_checked(timeout: Any) -> None:
+    async def main() -> None:
+        server = SubscriberServer()
+        with pytest.raises(ValidationError) as err:
+            await server.stop(timeout)
+        assert err.value.fields == ["timeout"]
+
+    run_async(main(), TIMEOUT)
+
+
 def test_port_before_start_is_refused() -> None:
     with pytest.raises(CoordinatorClosedError):
         _ = SubscriberServer().port

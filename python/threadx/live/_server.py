@@ -119,7 +119,12 @@ class SubscriberServer:
         self._counts = _Counts()
         self._handler_errors = 0
         if metrics is not None:
-            metrics.register(_collector(self.stats))
+            try:
+                metrics.register(_collector(self.stats))
+            except ValueError as exc:  # prometheus_client: "Duplicated timeseries in CollectorRegistry"
+                raise ValidationError([{"field": "metrics", "value": repr(metrics), "message":
+                                        f"already holds these series ({exc}): give each server a fresh "
+                                        "CollectorRegistry"}]) from exc
 
     # ------------------------------------------------------------------ lifecycle
 
@@ -150,9 +155,15 @@ class SubscriberServer:
         Clients that do not finish the closing handshake within half of it are aborted;
         every task the server created is done when this returns.
         """
+        errors = FieldErrors()
+        seconds = as_number(timeout, "timeout", errors)
+        if seconds is not None and not (0 < seconds < math.inf):
+            errors.add("timeout", timeout, "must be > 0 seconds and finite")
+        errors.raise_if_any()
         server, self._server = self._server, None
         if server is None:
             return
+        timeout = float(timeout)
         loop = asyncio.get_running_loop()
         deadline = loop.time() + timeout
         for client in self._clients.values():
@@ -378,6 +389,10 @@ def _collector(stats: Callable[[], dict[str, Any]]) -> Any:
     core = require("prometheus_client.core", extra="live", feature="the /metrics endpoint")
 
     class _Collector:
+        def describe(self) -> Iterable[Any]:
+            """The series' names, so a registry refuses a second server's (no duplicated series)."""
+            return self.collect()
+
         def collect(self) -> Iterable[Any]:
             s = stats()
             yield core.GaugeMetricFamily("threadx_live_subscribers", "Subscribers connected", value=s["clients"])

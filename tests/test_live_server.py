@@ -21,14 +21,13 @@ import pytest
 pytest.importorskip("websockets")
 prometheus_client = pytest.importorskip("prometheus_client")
 
-from prometheus_client import CollectorRegistry  # noqa: E402
-from prometheus_client.parser import text_string_to_metric_families  # noqa: E402
-from websockets.asyncio.client import connect  # noqa: E402
-from websockets.exceptions import ConnectionClosed  # noqa: E402
-
-from coordinator_support import run_async  # noqa: E402
-from threadx.errors import CoordinatorClosedError, ValidationError  # noqa: E402
-from threadx.live._server import CLOSE_TOO_SLOW, SubscriberServer  # noqa: E402
+from coordinator_support import run_async
+from prometheus_client import CollectorRegistry
+from prometheus_client.parser import text_string_to_metric_families
+from threadx.errors import CoordinatorClosedError, ValidationError
+from threadx.live._server import CLOSE_TOO_SLOW, SubscriberServer
+from websockets.asyncio.client import connect
+from websockets.exceptions import ConnectionClosed
 
 TIMEOUT = 30.0
 
@@ -148,7 +147,7 @@ def test_bad_settings_name_every_field(kwargs: dict[str, Any], fields: list[str]
 
 
 def test_a_stalled_client_is_dropped_within_send_timeout_and_never_slows_the_others() -> None:
-    send_timeout, big = 0.3, 256 * 1024
+    send_timeout, big = 0.5, 256 * 1024
 
     async def main() -> None:
         async with SubscriberServer(send_timeout=send_timeout) as server:
@@ -179,7 +178,7 @@ def test_a_stalled_client_is_dropped_within_send_timeout_and_never_slows_the_oth
                     reader.cancel()
                     await asyncio.gather(reader, return_exceptions=True)
                     assert received == list(range(sent))
-                    assert worst < 0.05  # broadcast never waits for a client
+                    assert worst < 0.2  # broadcast never waits for a client (a wait would be >= send_timeout)
                     # the buffers (~4 MiB of kernel send buffer at this rate) fill in < 1.5 s
                     assert dropped_after < 1.5 + send_timeout + 1.0, dropped_after
                     await until(lambda: server.stats()["tasks"] == 1)  # the fast client's sender only

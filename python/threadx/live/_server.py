@@ -18,7 +18,7 @@ import math
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from types import TracebackType
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Self
 
 from threadx._inputs import FieldErrors, as_int, as_number, checked_keywords
 from threadx._optional import require
@@ -180,7 +180,7 @@ class SubscriberServer:
             _log.error("subscriber server: %d tasks still running after stop(): %s", len(stuck), stuck)
         self._clients.clear()
 
-    async def __aenter__(self) -> SubscriberServer:
+    async def __aenter__(self) -> Self:
         await self.start()
         return self
 

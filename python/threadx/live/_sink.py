@@ -29,7 +29,7 @@ import time
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Self
 
 import numpy as np
 import pandas as pd
@@ -329,9 +329,9 @@ class ParquetSink:
     dtype) and buffers a copy; ``flush()`` writes the buffer as one file per rotation period
     it touches, atomically, then compacts the periods that are over; ``run()`` flushes every
     ``flush_interval`` s until cancelled; ``close()`` flushes what remains.  Reaching
-    ``max_rows`` buffered rows flushes at once.  A failed write is logged and counted and
-    its rows stay buffered for the next flush, up to ``max_rows``: past that, ``overflow``
-    decides (``"drop_oldest"`` or ``"drop_newest"`` rows, counted in ``rows_dropped``).
+    ``max_rows`` buffered rows flushes at once (in the caller's thread).  A failed write is
+    logged and counted and its rows stay buffered for the next flush, up to ``max_rows``:
+    past that, ``overflow`` decides (``"drop_oldest"`` or ``"drop_newest"`` rows, counted in ``rows_dropped``).
 
     ``flush`` may run in a worker thread (``run`` does) while ``append`` runs on the loop.
     """
@@ -560,7 +560,7 @@ class ParquetSink:
         self._closed = True
         self.flush()
 
-    def __enter__(self) -> ParquetSink:
+    def __enter__(self) -> Self:
         return self
 
     def __exit__(self, *exc: object) -> None:

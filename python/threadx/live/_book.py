@@ -145,8 +145,8 @@ class SpreadBook:
                          cols["bid"], cols["ask"])
         return self.frame(rows, recv)
 
-    def frame(self, rows: Mapping[str, np.ndarray], ts_recv: np.ndarray) -> pd.DataFrame:
-        """The core's rows as a ``SPREAD_COLUMNS`` frame in tick order (ids turned into names)."""
+    def columns(self, rows: Mapping[str, np.ndarray], ts_recv: np.ndarray) -> dict[str, np.ndarray]:
+        """The core's rows as ``SPREAD_COLUMNS`` arrays in tick order (ids turned into names)."""
         tick = rows["tick"]
         if len(tick) > 1 and (np.diff(tick) < 0).any():
             order = np.argsort(tick, kind="stable")
@@ -160,7 +160,11 @@ class SpreadBook:
             "truncated": rows["truncated"].view(np.bool_),
         }
         assert list(data) == list(SPREAD_COLUMNS)
-        return pd.DataFrame(data)
+        return data
+
+    def frame(self, rows: Mapping[str, np.ndarray], ts_recv: np.ndarray) -> pd.DataFrame:
+        """The core's rows as a ``SPREAD_COLUMNS`` frame in tick order (ids turned into names)."""
+        return pd.DataFrame(self.columns(rows, ts_recv))
 
     def stats(self) -> dict[str, Any]:
         """Counters: ticks, accepted, rejected (by reason), unpaired, updates, keys, evicted,

@@ -44,7 +44,7 @@ T = TypeVar("T")
 MONITOR_DEFAULTS: dict[str, Any] = {
     "exchanges": None, "symbols": [], "window": "15min", "max_quote_age": "5s", "q_lo": 0.05, "q_hi": 0.95,
     "max_points": 16384, "max_keys": 10_000, "max_symbols": 100_000, "interpolation": "linear",
-    "min_periods": 1, "queue_size": 10_000, "overflow": "block", "batch_max": 2048, "stop_timeout": 5.0,
+    "min_periods": 1, "queue_size": 10_000, "overflow": "block", "batch_max": 512, "stop_timeout": 5.0,
 }
 SERVER_KEYS = ("host", "port", "send_queue", "send_timeout")
 SINK_KEYS = ("directory", "flush_interval", "rotate", "max_rows", "overflow", "raw_ticks")

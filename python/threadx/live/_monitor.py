@@ -264,27 +264,36 @@ class SpreadMonitor:
         if self.tick_sink is not None:
             self.tick_sink.append({"ts_event": ts, "ts_recv": recv, "exchange": np.asarray(exchanges, dtype=object),
                                    "symbol": np.asarray(symbols, dtype=object), "bid": bid, "ask": ask})
-        if len(rows["tick"]) == 0:
+        n_rows = len(rows["tick"])
+        if n_rows == 0:
             return
-        frame = book.frame(rows, recv)
-        self._rows += len(frame)
-        self._signals += int(np.count_nonzero(frame["signal"].to_numpy()))
+        cols = book.columns(rows, recv)
+        self._rows += n_rows
+        self._signals += int(np.count_nonzero(cols["signal"]))
         if self.sink is not None:
-            self.sink.append({c: frame[c].to_numpy(dtype=object if t == "str" else None)
-                              for c, t in SPREAD_COLUMNS.items()})
+            self.sink.append(cols)
         if self.server is not None or self._subscribers:
-            self._publish(frame)
+            self._publish(cols)
 
-    def _publish(self, frame: Any) -> None:
-        for symbol, part in frame.groupby("symbol", sort=False):
-            records = part.to_dict("records")
-            message = {"type": "spreads", "symbol": symbol, "rows": records}
+    def _publish(self, cols: dict[str, np.ndarray]) -> None:
+        """Per symbol of the batch: one message with its rows (records), one with its band signals."""
+        names = list(cols)
+        symbol = cols["symbol"]
+        order = np.argsort(symbol.astype(str), kind="stable") if len(symbol) > 1 else np.arange(len(symbol))
+        sorted_symbols = symbol[order]
+        starts = np.flatnonzero(np.r_[True, sorted_symbols[1:] != sorted_symbols[:-1]])
+        for lo, hi in zip(starts, [*starts[1:], len(order)]):
+            idx = order[lo:hi]
+            lists = [cols[c][idx].tolist() for c in names]
+            records = [dict(zip(names, values)) for values in zip(*lists)]
+            name = str(sorted_symbols[lo])
+            message = {"type": "spreads", "symbol": name, "rows": records}
             if self.server is not None:
-                self.server.broadcast(json.dumps(message, default=_json_default), symbol=str(symbol))
-                for r in records:
-                    if r["signal"]:
-                        self.server.broadcast(json.dumps({"type": "signal", **r}, default=_json_default),
-                                              symbol=str(symbol))
+                self.server.broadcast(json.dumps(message), symbol=name)
+                signals = [r for r in records if r["signal"]]
+                if signals:
+                    self.server.broadcast(json.dumps({"type": "signals", "symbol": name, "rows": signals}),
+                                          symbol=name)
             for q in list(self._subscribers):
                 _offer(q, message)
 
@@ -352,12 +361,6 @@ def _offer(q: asyncio.Queue[Any], item: Any) -> None:
     if q.full():
         q.get_nowait()
     q.put_nowait(item)
-
-
-def _json_default(value: Any) -> Any:
-    if isinstance(value, np.generic):
-        return value.item()
-    raise TypeError(f"not JSON serialisable: {type(value).__name__}")
 
 
 def _safe_snapshot(feed: Feed) -> dict[str, Any]:

@@ -121,7 +121,7 @@ def test_lru_eviction_and_cap_are_counted() -> None:
     ({"exchanges": "ab"}, {"exchanges"}),
     ({"window": "soon", "max_quote_age": 5, "max_points": 0, "q_lo": "x"}, {"window", "max_quote_age", "max_points", "q_lo"}),
     ({"q_lo": 0.9, "q_hi": 0.1}, {"q_lo"}),
-    ({"q_hi": 1.5, "interpolation": "cubic"}, {"interpolation"}),
+    ({"q_hi": 1.5, "interpolation": "cubic"}, {"interpolation", "q_hi"}),
     ({"q_hi": 1.5}, {"q_hi"}),
     ({"window": "-1min", "min_periods": 0, "max_keys": True}, {"window", "min_periods", "max_keys"}),
 ])

@@ -53,12 +53,19 @@ class SpreadBook:
         self.max_symbols = as_int(max_symbols, "max_symbols", errors, 1, minimum=1)
         if interpolation not in _INTERPOLATIONS:
             errors.add("interpolation", interpolation, f"must be one of {', '.join(_INTERPOLATIONS)}")
+        # the core checks the ranges (q in [0, 1], q_lo <= q_hi, caps); fields already refused
+        # above stand in with a valid value, so one call lists every broken rule
+        core = None
+        try:
+            core = _core.live.SpreadBook(
+                exchanges=max(len(names), 2), symbols=0, window=window_ns or 1, max_quote_age=age_ns,
+                max_points=points, max_keys=keys, q_lo=0.0 if lo is None else lo, q_hi=1.0 if hi is None else hi,
+                interpolation=interpolation if interpolation in _INTERPOLATIONS else "linear", min_periods=minp)
+        except ValidationError as exc:
+            errors.extend(exc)
         errors.raise_if_any()
-        assert lo is not None and hi is not None
-        # the core checks the ranges (q in [0, 1], q_lo <= q_hi, caps), every broken one at once
-        self._core = _core.live.SpreadBook(
-            exchanges=len(names), symbols=0, window=window_ns, max_quote_age=age_ns, max_points=points,
-            max_keys=keys, q_lo=lo, q_hi=hi, interpolation=interpolation, min_periods=minp)
+        assert core is not None and lo is not None and hi is not None
+        self._core = core
         self.exchanges: tuple[str, ...] = names
         self.window = pd.Timedelta(window_ns, unit="ns")
         self.max_quote_age = pd.Timedelta(age_ns, unit="ns")

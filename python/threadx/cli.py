@@ -299,6 +299,30 @@ def _walk_forward_report(strategy: str, bars: pd.DataFrame, splits: WalkForward,
     ])
 
 
+def live_command(config: str | None, *, replay: str | None = None, speed: float | None = None,
+                 exchanges: str | None = None, port: int | None = None, out: str | None = None) -> str:
+    """``threadx live --config live.toml`` (or ``--replay ticks.parquet``): the spread monitor until
+    SIGINT/SIGTERM (or the replay's end); prints the stop report as JSON."""
+    import asyncio
+    import json
+    import logging
+
+    from threadx.live import load_config, run_monitor
+
+    cfg: dict[str, Any] = load_config(config) if config else {}
+    if replay:
+        cfg.setdefault("feeds", []).append({"name": "replay", "adapter": "replay", "path": replay, "speed": speed})
+    if exchanges:
+        cfg.setdefault("monitor", {})["exchanges"] = [e.strip() for e in exchanges.split(",") if e.strip()]
+    if port is not None:
+        cfg.setdefault("server", {})["port"] = port
+    if out:
+        cfg.setdefault("sink", {})["directory"] = out
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    report = asyncio.run(run_monitor(cfg))
+    return json.dumps(report, indent=1)
+
+
 def _spans(starts: list[Any], ends: list[Any]) -> list[str]:
     """``start..end`` per fold: dates when every boundary is midnight (daily bars), else date and
     time; positions (data without a DatetimeIndex) as they are."""
@@ -360,7 +384,16 @@ def _parser() -> tuple[argparse.ArgumentParser, dict[str, argparse.ArgumentParse
     p_data.add_argument("action", choices=["info"], help="info: rows, span, bar size, gaps, validation problems")
     p_data.add_argument("file", help="an OHLC(V) file threadx.data.load reads (CSV, TXT, JSON, Parquet)")
     p_data.add_argument("--tz", help="the zone of naive timestamps (as threadx.data.load's tz=)")
-    return parser, {"demo": p_demo, "sweep": p_sweep, "backtest": p_bt, "report": p_rep, "data": p_data}
+    p_live = sub.add_parser("live", help="the live spread monitor (threadx[live]): threadx live --config live.toml")
+    p_live.add_argument("--config", metavar="TOML", help="the monitor's config file (see docs/live.md)")
+    p_live.add_argument("--replay", metavar="FILE", help="add a replay feed of a recorded tick file (CSV/Parquet)")
+    p_live.add_argument("--speed", type=float, help="replay time compression (60: a minute a second; default: "
+                        "as fast as possible)")
+    p_live.add_argument("--exchanges", help="the exchanges of the replayed ticks: a,b,c")
+    p_live.add_argument("--port", type=int, help="serve subscribers, /health and /metrics on 127.0.0.1:PORT")
+    p_live.add_argument("--out", metavar="DIR", help="write the spreads (and the config's sink options) to DIR")
+    return parser, {"demo": p_demo, "sweep": p_sweep, "backtest": p_bt, "report": p_rep, "data": p_data,
+                    "live": p_live}
 
 
 def _parse(argv: Sequence[str] | None) -> argparse.Namespace:
@@ -395,6 +428,12 @@ def main(argv: Sequence[str] | None = None) -> int:
             from threadx.data._info import info, info_text
 
             print(info_text(args.file, info(args.file, tz=args.tz)))
+        elif args.command == "live":
+            if not args.config and not args.replay:
+                print("threadx: error: live needs --config FILE or --replay FILE", file=sys.stderr)
+                return BAD_INPUT
+            print(live_command(args.config, replay=args.replay, speed=args.speed, exchanges=args.exchanges,
+                               port=args.port, out=args.out))
     except (ValidationError, DataError, MissingDependencyError) as exc:
         print(f"threadx: error: {exc}", file=sys.stderr)
         return BAD_INPUT

@@ -88,7 +88,7 @@ def load_config(source: Any) -> dict[str, Any]:
                               or not all(isinstance(f, Mapping) for f in config["feeds"])):
         errors.add("feeds", config["feeds"], "must be an array of tables ([[feeds]])")
     errors.raise_if_any()
-    return config
+    return dict(config)
 
 
 def section(config: Mapping[str, Any], name: str, keys: Any, errors: FieldErrors,

@@ -112,7 +112,7 @@ class SpreadMonitor:
     def _feed(self, i: int, spec: Mapping[str, Any], m: Mapping[str, Any], errors: FieldErrors) -> Feed | None:
         where = f"feeds[{i}]"
         f = section(spec, where, FEED_KEYS, errors, prefix=where)
-        adapter = f.get("adapter")
+        adapter: Any = f.get("adapter")
         if adapter == "replay":
             from threadx.live._replay import ReplayFeed
             return build(lambda: ReplayFeed(f.get("path"), speed=f.get("speed"), name=f.get("name", "replay")),
@@ -125,7 +125,9 @@ class SpreadMonitor:
                                                          errors, prefix=f"{where}.breaker")), f"{where}.breaker", errors)
         options = {k: f[k] for k in ("open_timeout", "stale_timeout", "close_timeout", "reload_delay", "max_size")
                    if k in f}
-        return build(lambda: WebSocketFeed(f.get("name"), f.get("url"), adapter, f.get("symbols", m["symbols"]),
+        name: Any = f.get("name")
+        url: Any = f.get("url")
+        return build(lambda: WebSocketFeed(name, url, adapter, f.get("symbols", m["symbols"]),
                                            retry=retry, breaker=breaker, **options), where, errors)
 
     def _server(self, cfg: Mapping[str, Any], errors: FieldErrors) -> Any:
@@ -170,7 +172,7 @@ class SpreadMonitor:
         for feed in self.feeds:
             self._feed_tasks[feed.name] = self._tasks.spawn(self._run_feed(feed), f"live.feed.{feed.name}")
         self._state = "running"
-        log.info("spread monitor started: %d feeds, exchanges %s", len(self.feeds), list(self.book.exchanges))
+        log.info("spread monitor started: %d feeds", len(self.feeds))
 
     async def _run_feed(self, feed: Feed) -> None:
         assert self._queue is not None

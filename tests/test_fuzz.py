@@ -40,7 +40,7 @@ from fuzz_support.pool import Outcome, Pool
 from fuzz_support.strategies import ENTRIES, NOT_ENTRY_POINTS
 from hypothesis import HealthCheck, Phase, given, settings
 
-AREAS = ("rolling", "ta", "stream", "backtest", "research", "plot", "report", "data", "requests", "coordinator", "sources", "threadx")
+AREAS = ("rolling", "ta", "stream", "backtest", "research", "plot", "report", "data", "requests", "coordinator", "sources", "live", "threadx")
 DEFAULT_EXAMPLES = 30
 
 

@@ -66,6 +66,7 @@ __all__ = [
     "errors",
     "gather_jobs",
     "get_num_threads",
+    "live",
     "research",
     "rolling",
     "run_jobs",
@@ -76,7 +77,7 @@ __all__ = [
 ]
 
 # imported on first use (``threadx.ta.RSI`` works after a bare ``import threadx``)
-_LAZY_SUBMODULES = ("backtest", "research", "stream", "ta")
+_LAZY_SUBMODULES = ("backtest", "live", "research", "stream", "ta")
 
 
 def __getattr__(name: str) -> ModuleType:

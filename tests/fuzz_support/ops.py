@@ -21,7 +21,7 @@ from fuzz_support.recipes import UserError, resolve
 class _UserKeyError(UserError, KeyError):
     pass
 
-__all__ = ["WrongAnswer", "as_strings", "coordinator_submit", "duck_request", "gather", "ma_type", "pipeline_run",
+__all__ = ["WrongAnswer", "as_strings", "coordinator_submit", "duck_request", "gather", "live_book", "live_ticks", "ma_type", "pipeline_run",
            "registered", "request_from_dict", "request_roundtrip", "rolling_quantile_life", "same_on_copy", "selftest",
            "stepper_life", "stream_corrupt", "stream_life", "tmp_path", "token_life", "unstable_period", "with_threads"]
 
@@ -430,6 +430,23 @@ def daily_returns(n: int) -> Any:
     """``n`` daily returns on business days (a report's ``returns``)."""
     rng = np.random.default_rng(n)
     return pd.Series(rng.normal(0.0005, 0.01, n), index=pd.bdate_range("2020-01-01", periods=n))
+
+
+def live_ticks(bad: float) -> Any:
+    """A small tick frame of three exchanges (``bad``: the fraction spoiled on purpose)."""
+    from threadx.live import sample_ticks
+
+    return sample_ticks(("GOOG",), ("a", "b", "c"), duration="20s", rate=2.0, bad=bad)
+
+
+def live_book(exchanges: Any, ticks: Any, window: Any = "15min", q_lo: Any = 0.05, q_hi: Any = 0.95,
+              max_points: Any = 16384, max_keys: Any = 10_000) -> Any:
+    """``SpreadBook(exchanges, ...)`` then ``update(ticks)`` twice (state carried over)."""
+    from threadx.live import SpreadBook
+
+    book = SpreadBook(exchanges, window=window, q_lo=q_lo, q_hi=q_hi, max_points=max_points, max_keys=max_keys)
+    book.update(ticks)
+    return book.update(ticks)
 
 
 def benchmark_prices(n: int) -> Any:

@@ -74,7 +74,12 @@ class SpreadMonitor:
         m = {**MONITOR_DEFAULTS, **section(cfg, "monitor", MONITOR_DEFAULTS, errors)}
         self.feeds: list[Feed] = [f for f in (self._feed(i, f, m, errors) for i, f in
                                               enumerate(cfg.get("feeds") or [])) if f is not None]
-        self.feeds += list(feeds)
+        if isinstance(feeds, (str, bytes)) or not isinstance(feeds, Sequence) or not all(
+                isinstance(getattr(f, "name", None), str) and callable(getattr(f, "run", None))
+                and callable(getattr(f, "snapshot", None)) for f in feeds):
+            errors.add("feeds", repr(feeds)[:80], "must be a sequence of feeds (name, async run(emit), snapshot())")
+        else:
+            self.feeds += list(feeds)
         names = [f.name for f in self.feeds]
         if len(set(names)) != len(names):
             errors.add("feeds", names, "must have distinct names")

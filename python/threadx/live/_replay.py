@@ -13,7 +13,7 @@ import pandas as pd
 
 from threadx._inputs import FieldErrors, as_number, checked_keywords
 from threadx._optional import require
-from threadx.errors import DataError
+from threadx.errors import DataError, ValidationError
 from threadx.live._base import YIELD_EVERY, Emit, FeedBase
 from threadx.live._types import TICK_COLUMNS, Quote
 from threadx.sources import check_symbol
@@ -102,6 +102,9 @@ def read_ticks(source: Any) -> dict[str, Any]:
     defaults to ``ts_event``), float64 ``bid``/``ask``, ``exchange``/``symbol`` as
     ``pd.Categorical``, and ``label`` (the path).  ``DataError`` names the file and every bad or
     missing column."""
+    if not isinstance(source, (str, os.PathLike, pd.DataFrame)):
+        raise ValidationError([{"field": "source", "value": repr(source)[:80],
+                                "message": "must be a path (CSV or Parquet) or a DataFrame"}])
     df, label = _read_frame(source)
     problems = []
     missing = [c for c in _REQUIRED if c not in df.columns]

@@ -42,10 +42,12 @@ def sample_ticks(symbols: Sequence[str] = ("GOOG", "NVDA"), exchanges: Sequence[
     except (ValueError, TypeError):
         errors.add("start", start, "must be a timestamp")
         t0 = 0
-    if not symbols or not all(isinstance(s, str) for s in symbols):
+    if (isinstance(symbols, str) or not isinstance(symbols, Sequence) or not symbols
+            or not all(isinstance(s, str) and s for s in symbols)):
         errors.add("symbols", symbols, "must be a non-empty sequence of names")
-    if len(exchanges) < 2 or not all(isinstance(e, str) for e in exchanges):
-        errors.add("exchanges", exchanges, "must name at least two exchanges")
+    if (isinstance(exchanges, str) or not isinstance(exchanges, Sequence) or len(set(exchanges)) != len(exchanges)
+            or len(exchanges) < 2 or not all(isinstance(e, str) and e for e in exchanges)):
+        errors.add("exchanges", exchanges, "must name at least two distinct exchanges")
     errors.raise_if_any()
     assert r is not None and b is not None
     rng = np.random.default_rng(seed)

@@ -186,6 +186,10 @@ def read(directory: str | os.PathLike[str], prefix: str = "spreads",
     directory the writer was killed in reads each committed row exactly once.  With no
     file, the frame is empty (with the columns of ``schema`` when given).
     """
+    if not isinstance(directory, (str, os.PathLike)) or not isinstance(prefix, str):
+        bad = "directory" if not isinstance(directory, (str, os.PathLike)) else "prefix"
+        raise ValidationError([{"field": bad, "value": repr(directory if bad == "directory" else prefix)[:80],
+                                "message": "must be a path" if bad == "directory" else "must be a string"}])
     path = Path(directory)
     for _ in range(_READ_ATTEMPTS):
         try:

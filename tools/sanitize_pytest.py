@@ -23,7 +23,7 @@ import sys
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 
 #: The subset: the kernels' Python entry points (rolling, indicators, streaming states,
-#: backtests, sweeps), their parity and their validation; not the timing-bound,
+#: backtests, sweeps, the live spread core), their parity and their validation; not the timing-bound,
 #: coordinator, data-layer or notebook tests.  About 5,000 tests, 40 s of CPU under the
 #: sanitizers (the build of the preset is most of the stage).
 TESTS = (
@@ -37,6 +37,7 @@ TESTS = (
     "tests/test_streaming.py",
     "tests/test_backtest.py",
     "tests/test_sweep.py",
+    "tests/test_live_book.py",
 )
 
 #: Run when present (pytest stops on a path that does not exist): the fuzz test, with

@@ -65,8 +65,15 @@ void test_sorted_blocks() {
         CHECK(s.size() == static_cast<std::int64_t>(ref.size()), "size %lld vs %zu", static_cast<long long>(s.size()), ref.size());
         if (step % 97 == 0 && !ref.empty()) {
             std::int64_t k = 0;
+            double prev = 0;
             for (double v : ref) {
                 CHECK(s.kth(k) == v, "kth(%lld) = %g, expected %g", static_cast<long long>(k), s.kth(k), v);
+                if (k > 0) {
+                    double lo, hi;
+                    s.kth_pair(k - 1, lo, hi);
+                    CHECK(lo == prev && hi == v, "kth_pair(%lld) = (%g, %g)", static_cast<long long>(k - 1), lo, hi);
+                }
+                prev = v;
                 ++k;
             }
         }

@@ -118,6 +118,23 @@ double SortedBlocks::kth(std::int64_t k) const noexcept {
     return std::numeric_limits<double>::quiet_NaN();
 }
 
+void SortedBlocks::kth_pair(std::int64_t k, double& lo, double& hi) const noexcept {
+    // find the block of rank k (from the nearer end), then its neighbour for k + 1
+    std::size_t i = 0;
+    std::int64_t at = k;
+    if (2 * k < size_) {
+        while (at >= count_[i]) at -= count_[i++];
+    } else {
+        std::int64_t from_end = size_ - 1 - k;
+        i = order_.size() - 1;
+        while (from_end >= count_[i]) from_end -= count_[i--];
+        at = count_[i] - 1 - from_end;
+    }
+    const double* a = pool_[static_cast<std::size_t>(order_[i])].v;
+    lo = a[at];
+    hi = at + 1 < count_[i] ? a[at + 1] : pool_[static_cast<std::size_t>(order_[i + 1])].v[0];
+}
+
 void SortedBlocks::clear() noexcept {
     for (std::int32_t b : order_) free_.push_back(b);
     order_.clear();

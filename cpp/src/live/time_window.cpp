@@ -44,8 +44,9 @@ double TimeWindow::quantile(double q, rolling::Interpolation how, std::int64_t m
     const std::int64_t n = values_.size();
     if (n < min_periods || n == 0) return rolling::kNaN;
     const auto p = rolling::QuantilePos::of(q, n);
-    const double lo = values_.kth(p.idx);
-    const double hi = rolling::needs_upper(p) ? values_.kth(p.idx + 1) : lo;
+    double lo, hi;
+    if (rolling::needs_upper(p)) values_.kth_pair(p.idx, lo, hi);
+    else lo = hi = values_.kth(p.idx);
     return rolling::interpolate(how, p, lo, hi);
 }
 

@@ -20,6 +20,8 @@ public:
     bool erase(double v);
     // The k-th smallest value, 0-based; k < size().
     double kth(std::int64_t k) const noexcept;
+    // The k-th and (k+1)-th smallest values in one walk; k + 1 < size().
+    void kth_pair(std::int64_t k, double& lo, double& hi) const noexcept;
     std::int64_t size() const noexcept { return size_; }
     // Empties the set and keeps its memory for reuse.
     void clear() noexcept;

@@ -309,3 +309,61 @@ def test_invalid_toml_is_a_validation_error(tmp_path: Path) -> None:
     with pytest.raises(ValidationError, match="TOML"):
         SpreadMonitor(p)
     np.testing.assert_equal(1, 1)
+
+
+async def _test_a_failing_output_is_counted_and_the_service_goes_on(ticks: pd.DataFrame) -> None:
+    from threadx.live._replay import ReplayFeed
+
+    class Broken:
+        calls = 0
+
+        def __init__(self) -> None:
+            self.prefix = "broken"
+
+        def append(self, columns: Any) -> None:
+            Broken.calls += 1
+            if Broken.calls == 2:
+                raise OSError("disk gone")
+
+        async def run(self) -> None:
+            await asyncio.sleep(3600)
+
+        def close(self) -> None:
+            pass
+
+        def stats(self) -> dict[str, Any]:
+            return {}
+
+    mon = SpreadMonitor({"monitor": {"exchanges": list(EXCHANGES), "batch_max": 50}}, feeds=[ReplayFeed(ticks)])
+    mon.sink = Broken()
+    async with mon:
+        await asyncio.wait_for(mon.wait(), 20)
+        await until(lambda: mon._queue.taken == len(ticks), 5, "the core")
+        health = mon.health()
+    assert health["failed_ticks"] == 50 and health["status"] == "degraded"
+    assert mon.report["processed"] == len(ticks) and mon.report["failed_ticks"] == 50
+
+
+def test_a_failing_output_is_counted_and_the_service_goes_on(ticks: pd.DataFrame) -> None:
+    run_async(_test_a_failing_output_is_counted_and_the_service_goes_on(ticks), timeout=90)
+
+
+async def _test_a_burst_of_symbol_changes_gives_one_reload() -> None:
+    coinbase = Exchange(sender([]))  # records each connection's subscribe message, then idles
+    async with coinbase.serving():
+        cfg = {"monitor": {"exchanges": ["coinbase", "other"], "symbols": ["BTC-USD"]},
+               "feeds": [{"name": "coinbase", "adapter": "coinbase", "url": coinbase.url, "reload_delay": 0.2,
+                          "stale_timeout": 30.0, **FAST}]}
+        async with SpreadMonitor(cfg) as mon:
+            await until(lambda: len(coinbase.subscribes) == 1, 5, "the first subscription")
+            for symbols in (["ETH-USD"], ["ETH-USD", "SOL-USD"], ["BTC-USD", "ETH-USD"], ["ETH-USD", "SOL-USD"]):
+                mon.set_symbols(symbols)
+            await until(lambda: len(coinbase.subscribes) == 2, 5, "the reload")
+            await asyncio.sleep(0.5)  # no second reload comes
+            assert len(coinbase.subscribes) == 2
+            assert mon.health()["feeds"]["coinbase"]["reloads"] == 1
+    assert sorted(coinbase.subscribes[-1]["product_ids"]) == ["ETH-USD", "SOL-USD"]
+
+
+def test_a_burst_of_symbol_changes_gives_one_reload() -> None:
+    run_async(_test_a_burst_of_symbol_changes_gives_one_reload(), timeout=60)

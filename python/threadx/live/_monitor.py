@@ -106,6 +106,7 @@ class SpreadMonitor:
         self._last_tick: float | None = None
         self._rows = 0
         self._signals = 0
+        self._failed_ticks = 0
         self._state = "new"
         self.report: dict[str, Any] = {}
 
@@ -224,6 +225,7 @@ class SpreadMonitor:
         self._state = "stopped"
         self._stopped.set()
         self.report = {**self._queue.stats(), "rows": self._rows, "signals": self._signals,
+                       "failed_ticks": self._failed_ticks,
                        "seconds": round(time.monotonic() - t0, 3), "in_time": time.monotonic() <= deadline,
                        "stuck_tasks": [t.get_name() for t in stuck], "task_errors": self._tasks.errors}
         log.info("spread monitor stopped: %s", self.report)
@@ -253,7 +255,12 @@ class SpreadMonitor:
             batch = await self._queue.get_batch(self.batch_max)
             if not batch:
                 return
-            self._process(batch)
+            try:
+                self._process(batch)
+            except Exception:  # noqa: BLE001 - one bad batch must not stop the service: counted, logged
+                self._failed_ticks += len(batch)
+                log.exception("spread monitor: a batch of %d ticks failed in the core or an output", len(batch),
+                              extra={"ticks": len(batch)})
             await asyncio.sleep(0)  # let the feeds and the server run between batches
 
     def _process(self, batch: list[Quote]) -> None:
@@ -325,7 +332,7 @@ class SpreadMonitor:
         feeds = {f.name: _safe_snapshot(f) for f in self.feeds}
         tasks = self._tasks
         degraded = any(str(s.get("state")) in ("circuit_open", "failed") for s in feeds.values()) or (
-            tasks is not None and tasks.errors > 0)
+            tasks is not None and tasks.errors > 0) or self._failed_ticks > 0
         now = time.monotonic()
         return {
             "status": "degraded" if degraded else ("ok" if self._state == "running" else self._state),
@@ -335,7 +342,7 @@ class SpreadMonitor:
             "queue": None if self._queue is None else self._queue.stats(),
             "feeds": feeds,
             "last_tick_age_s": None if self._last_tick is None else now - self._last_tick,
-            "rows": self._rows, "signals": self._signals,
+            "rows": self._rows, "signals": self._signals, "failed_ticks": self._failed_ticks,
             "tasks": {"running": 0 if tasks is None else len(tasks.pending()),
                       "errors": 0 if tasks is None else tasks.errors},
             "sink": None if self.sink is None else self.sink.stats(),

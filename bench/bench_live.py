@@ -63,14 +63,22 @@ def feed(book: SpreadBook, t: dict[str, np.ndarray], batch: int) -> None:
         book.update_arrays(*(t[k][i:i + batch] for k in ("time", "exchange", "symbol", "bid", "ask")))
 
 
-def core_ingestion(quick: bool) -> float:
-    symbols, rate = 1000, 3000.0
+SYMBOLS, RATE = 1000, 3000.0  # cases 1 and 2: 1,000 symbols, 3,000 ticks/s of market time
+
+
+def warm_book(seed: int, minutes: int) -> tuple[SpreadBook, np.random.Generator, int]:
+    """A book whose 15-minute windows have seen `minutes` of market time; its rng and last time."""
     book = SpreadBook(EX3, window="15min")
-    book.symbol_ids([f"S{i}" for i in range(symbols)])
-    rng = np.random.default_rng(1)
-    warm = ticks(int(rate * 60 * (5 if quick else 20)), symbols, rate, 0, rng)
+    book.symbol_ids([f"S{i}" for i in range(SYMBOLS)])
+    rng = np.random.default_rng(seed)
+    warm = ticks(int(RATE * 60 * minutes), SYMBOLS, RATE, 0, rng)
     feed(book, warm, 100_000)
-    t_end = int(warm["time"][-1])
+    return book, rng, int(warm["time"][-1])
+
+
+def core_ingestion(quick: bool) -> float:
+    symbols, rate = SYMBOLS, RATE
+    book, rng, t_end = warm_book(1, 5 if quick else 20)
     n = 300_000 if quick else 1_000_000
     speeds = []
     for _ in range(3):
@@ -90,14 +98,9 @@ def core_ingestion(quick: bool) -> float:
 
 
 def latency(quick: bool) -> None:
-    symbols, rate = 1000, 3000.0
-    book = SpreadBook(EX3, window="15min")
-    book.symbol_ids([f"S{i}" for i in range(symbols)])
-    rng = np.random.default_rng(2)
-    warm = ticks(int(rate * 60 * (5 if quick else 16)), symbols, rate, 0, rng)
-    feed(book, warm, 100_000)
+    book, rng, t_end = warm_book(2, 5 if quick else 16)
     n = 20_000 if quick else 100_000
-    t = ticks(n, symbols, rate, int(warm["time"][-1]), rng)
+    t = ticks(n, SYMBOLS, RATE, t_end, rng)
     cols = [t[k] for k in ("time", "exchange", "symbol", "bid", "ask")]
     out = np.empty(n, np.int64)
     clock = time.perf_counter_ns

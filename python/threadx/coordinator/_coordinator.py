@@ -657,6 +657,9 @@ class Coordinator:
         stuck += [f"{t.get_name()} (ignored its cancellation)" for t in ignored]
         job_wait = _STOP_GRACE if end is None else left(_STOP_GRACE) or 0.0
         abandoned_jobs = [f"{r.label} (running {now - r.started:.1f} s)" for r in self._pool.join(job_wait)]
+        # the validation threads end too (shut down above, idle ones exit at once): none is left unaccounted
+        abandoned_jobs += [f"{r.label} (validating {now - r.started:.1f} s)"
+                           for r in self._validate_pool.join(max(0.05, job_wait))]
         self._cache.clear()
         after = self._metrics.counts
         summary = ShutdownSummary(

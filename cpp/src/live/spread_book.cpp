@@ -62,21 +62,21 @@ void SpreadBook::reserve_symbols(std::int32_t symbols) {
     symbol_bucket_.resize(static_cast<std::size_t>(opt_.symbols), 0);
 }
 
-bool SpreadBook::check(const TickBatch& t, std::size_t i) {
+bool SpreadBook::check(const Tick& t) {
     auto reject = [this](Reject r) {
         ++stats_.rejected[static_cast<int>(r)];
         return false;
     };
-    const std::int32_t ex = t.exchange[i], sym = t.symbol[i];
+    const std::int32_t ex = t.exchange, sym = t.symbol;
     if (ex < 0 || ex >= opt_.exchanges) return reject(Reject::exchange);
     if (sym < 0 || sym >= opt_.symbols) return reject(Reject::symbol);
-    const double bid = t.bid[i], ask = t.ask[i];
+    const double bid = t.bid, ask = t.ask;
     if (!std::isfinite(bid) || !std::isfinite(ask)) return reject(Reject::non_finite);
     if (bid <= 0.0 || ask <= 0.0) return reject(Reject::non_positive);
     if (bid > ask) return reject(Reject::crossed);
     const Quote& q = quotes_[static_cast<std::size_t>(sym) * static_cast<std::size_t>(opt_.exchanges) +
                              static_cast<std::size_t>(ex)];
-    if (q.valid && t.time[i] < q.time) return reject(Reject::out_of_order);
+    if (q.valid && t.time < q.time) return reject(Reject::out_of_order);
     return true;
 }
 
@@ -154,23 +154,24 @@ void SpreadBook::push(std::int64_t key, std::int64_t time, double spread, std::s
     ++stats_.updates;
 }
 
-std::size_t SpreadBook::apply(const TickBatch& t, std::size_t i, const SpreadRows& out, std::size_t row, bool lru) {
+std::size_t SpreadBook::apply(const Tick& t, const SpreadRows& out, std::size_t row, bool lru) {
     ++stats_.ticks;
-    if (!check(t, i)) return 0;
+    if (!check(t)) return 0;
     ++stats_.accepted;
     const auto e = static_cast<std::size_t>(opt_.exchanges);
-    const std::int32_t ex = t.exchange[i], sym = t.symbol[i];
-    const std::int64_t now = t.time[i];
+    const std::int32_t ex = t.exchange, sym = t.symbol;
+    const std::int64_t now = t.time;
+    const std::size_t i = t.index;
     Quote* book = &quotes_[static_cast<std::size_t>(sym) * e];
-    book[ex] = Quote{t.bid[i], t.ask[i], now, true};
-    const double mid_e = 0.5 * (t.bid[i] + t.ask[i]);
+    book[ex] = Quote{t.bid, t.ask, now, true};
+    const double mid_e = 0.5 * (t.bid + t.ask);
     std::size_t written = 0;
     for (std::int32_t x = 0; x < opt_.exchanges; ++x) {
         const Quote& other = book[x];
         if (x == ex || !other.valid || age(now, other.time) > opt_.max_quote_age) continue;
         const double mid = 0.5 * (mid_e + 0.5 * (other.bid + other.ask));
-        push(key_of(sym, ex, x), now, (other.bid - t.ask[i]) / mid * 1e4, i, out, row + written++, lru);
-        push(key_of(sym, x, ex), now, (t.bid[i] - other.ask) / mid * 1e4, i, out, row + written++, lru);
+        push(key_of(sym, ex, x), now, (other.bid - t.ask) / mid * 1e4, i, out, row + written++, lru);
+        push(key_of(sym, x, ex), now, (t.bid - other.ask) / mid * 1e4, i, out, row + written++, lru);
     }
     if (written == 0) ++stats_.unpaired;
     return written;
@@ -212,11 +213,11 @@ std::size_t SpreadBook::update_grouped(const TickBatch& t, const SpreadRows& out
     for (std::size_t i = 0; i < n; ++i) ++buckets_[bucket_of(i)];
     std::int32_t start = 0;
     for (auto& b : buckets_) std::swap(b, start), start += b;  // counts -> starts
-    order_.resize(n);
-    for (std::size_t i = 0; i < n; ++i) order_[static_cast<std::size_t>(buckets_[bucket_of(i)]++)] = static_cast<std::int32_t>(i);
+    packed_.resize(n);  // the ticks copied in symbol order: the loop below reads them in sequence
+    for (std::size_t i = 0; i < n; ++i) packed_[static_cast<std::size_t>(buckets_[bucket_of(i)]++)] = tick_at(t, i);
     touched_.clear();
     std::size_t row = 0;
-    for (std::int32_t i : order_) row += apply(t, static_cast<std::size_t>(i), out, row, false);
+    for (const Tick& tick : packed_) row += apply(tick, out, row, false);
     // the LRU order tick-order processing would have left: touched slots by their last tick
     std::sort(touched_.begin(), touched_.end(), [this](std::int32_t a, std::int32_t b) {
         return slots_[static_cast<std::size_t>(a)].last_tick < slots_[static_cast<std::size_t>(b)].last_tick;
@@ -241,7 +242,7 @@ std::size_t SpreadBook::update(const TickBatch& t, const SpreadRows& out) {
     errors.throw_if_any();
     if (n >= kGroupMin && group_by_symbol(t)) return update_grouped(t, out);
     std::size_t row = 0;
-    for (std::size_t i = 0; i < n; ++i) row += apply(t, i, out, row, true);
+    for (std::size_t i = 0; i < n; ++i) row += apply(tick_at(t, i), out, row, true);
     return row;
 }
 

@@ -102,13 +102,22 @@ private:
         std::int64_t last_tick = 0;         // grouped batches: the tick of the last push
         std::uint32_t mark = 0;             // grouped batches: touched in batch number `mark`
     };
-    bool check(const TickBatch& t, std::size_t i);
+    struct Tick {
+        std::int64_t time;
+        double bid, ask;
+        std::int32_t exchange, symbol;
+        std::size_t index;  // in the batch
+    };
+    static Tick tick_at(const TickBatch& t, std::size_t i) noexcept {
+        return {t.time[i], t.bid[i], t.ask[i], t.exchange[i], t.symbol[i], i};
+    }
+    bool check(const Tick& t);
     std::int32_t slot_for(std::int64_t key);
     void touch(std::int32_t s) noexcept;
     void unlink(std::int32_t s) noexcept;
-    // Applies tick i, writing its rows from `row` on; returns how many.  `lru`: keep the LRU
+    // Applies one tick, writing its rows from `row` on; returns how many.  `lru`: keep the LRU
     // list as it goes (else the grouped batch records the touched slots and orders them after).
-    std::size_t apply(const TickBatch& t, std::size_t i, const SpreadRows& out, std::size_t row, bool lru);
+    std::size_t apply(const Tick& t, const SpreadRows& out, std::size_t row, bool lru);
     void push(std::int64_t key, std::int64_t time, double spread, std::size_t tick, const SpreadRows& out,
               std::size_t row, bool lru);
     // A batch can run symbol by symbol (each symbol's windows stay in cache, rows are written
@@ -131,7 +140,7 @@ private:
     std::vector<std::uint32_t> symbol_mark_;  // [symbol]: seen in batch number epoch_
     std::vector<std::int32_t> symbol_bucket_; // [symbol]: its bucket in this batch
     std::vector<std::int32_t> buckets_;       // ticks per bucket, then bucket starts
-    std::vector<std::int32_t> order_;         // tick indices grouped by bucket
+    std::vector<Tick> packed_;                // the batch's ticks grouped by bucket
     std::vector<std::int32_t> touched_;       // slots pushed in this batch
 };
 

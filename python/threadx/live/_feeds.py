@@ -259,14 +259,25 @@ class WebSocketFeed(FeedBase):
             try:
                 if generation != self._generation:
                     return  # reloaded during the handshake
-                async with asyncio.timeout(self.open_timeout):
-                    for message in self.adapter.subscribe(exchange_symbols):
-                        await ws.send(message)
+                await self._subscribe(ws, exchange_symbols)
                 self._state = CONNECTED
                 await self._read(ws, emit, probe, generation)
             finally:
                 self._ws = None
                 await ws.close()  # 1000 for a stall or a stop too (the context's exit would send 1011)
+
+    async def _subscribe(self, ws: ClientConnection, exchange_symbols: list[str]) -> None:
+        """Send the adapter's subscribe messages (bounded by ``open_timeout``).  A connection the
+        server closed already is no failure yet: what it sent before closing is still buffered and
+        ``_read`` reads it before the close is reported (a busy loop may resume the feed only after
+        the server's last message and its close have arrived)."""
+        closed = require("websockets.exceptions", extra="live", feature="the live WebSocket feeds").ConnectionClosed
+        try:
+            async with asyncio.timeout(self.open_timeout):
+                for message in self.adapter.subscribe(exchange_symbols):
+                    await ws.send(message)
+        except closed:
+            return
 
     async def _read(self, ws: ClientConnection, emit: Emit, probe: bool, generation: int) -> None:
         closed = require("websockets.exceptions", extra="live", feature="the live WebSocket feeds").ConnectionClosed

@@ -634,6 +634,40 @@ def test_cancelling_returns_promptly_and_closes_the_socket(where: str) -> None:
     run_async(main(), timeout=20)
 
 
+def test_a_cancellation_an_error_replaced_still_stops_the_feed() -> None:
+    ex = Exchange(sender([[book("BTCUSDT", 1)]]))
+    sink = Collect()
+
+    async def main() -> None:
+        async with ex.serving():
+            feed = WebSocketFeed("bn", ex.url, "binance", ["BTC-USDT"], **fast())
+            read = feed._read
+            swallow = [True]
+
+            async def swallowing(*args: Any) -> None:  # code under the feed that turns a cancel into an error
+                try:
+                    await read(*args)
+                except asyncio.CancelledError:
+                    if swallow[0]:
+                        raise RuntimeError("cleanup failed") from None
+                    raise
+
+            feed._read = swallowing  # type: ignore[method-assign]
+            task = asyncio.ensure_future(feed.run(sink))
+            await until(lambda: len(sink.quotes) == 1, what="the quote")
+            task.cancel()
+            done, _ = await asyncio.wait([task], timeout=2.0)
+            if not done:  # the feed went on retrying: stop it for good before failing
+                swallow[0] = False
+                task.cancel()
+                with contextlib.suppress(BaseException):
+                    await asyncio.wait_for(task, 2.0)
+            assert done and task.cancelled()
+            assert feed.snapshot()["state"] == "stopped" and ex.connections == 1 and feed.counters["failures"] == 0
+
+    run_async(main(), timeout=20)
+
+
 def test_an_emit_that_raises_is_counted_and_the_feed_goes_on(caplog: Any) -> None:
     ex = Exchange(sender([[book("BTCUSDT", i) for i in range(4)]]))
     got: list[Quote] = []

@@ -14,7 +14,7 @@ while the breaker is open, at its half-open probe.  ``run`` never raises but
 ``asyncio.CancelledError`` (and, at once, ``ValidationError`` for a feed already running or an
 ``emit`` that is not callable);
 cancelling it closes the socket (close handshake bounded by ``close_timeout``) and leaves no
-task behind.
+task behind (even when code under it turned the ``CancelledError`` into another error).
 """
 
 from __future__ import annotations
@@ -59,6 +59,12 @@ def _check_url(url: Any, errors: FieldErrors) -> str:
         errors.add("url", url, "must be a ws:// or wss:// URL with a host")
         return ""
     return url
+
+
+def _cancel_requested() -> bool:
+    """Whether the running task was asked to cancel (a request an exception may have swallowed)."""
+    task = asyncio.current_task()
+    return task is not None and task.cancelling() > 0
 
 
 def _describe(exc: BaseException) -> tuple[str, str]:
@@ -217,6 +223,11 @@ class WebSocketFeed(FeedBase):
                 self.breaker.release(probe)
                 raise
             except Exception as exc:  # noqa: BLE001 - every failure is retried; classified for the counters
+                if _cancel_requested():  # the error replaced our cancellation: stop, never retry forever
+                    self.breaker.release(probe)
+                    log.warning("feed %r: stopping; %r replaced the cancellation", self.name, exc,
+                                extra={"feed": self.name, "url": self.url, "reason": "cancelled"})
+                    raise asyncio.CancelledError from exc
                 self._failed(exc)
                 await self._backoff()
 

@@ -330,6 +330,52 @@ def test_a_dropped_connection_reconnects_and_loses_nothing_sent_after(how: str, 
     assert records and records[0].feed == "bn" and records[0].url.startswith("ws://127.0.0.1:")  # type: ignore[attr-defined]
 
 
+class _LateConnect:
+    """``websockets.asyncio.client`` whose ``connect`` hands the connection over only once the
+    server has closed it: the feed resumes after the server's last message and its close, as it
+    does when the loop is busy (the monitor's consumer, other feeds)."""
+
+    def __init__(self) -> None:
+        from websockets.asyncio import client
+        self._client = client
+
+    @contextlib.asynccontextmanager
+    async def connect(self, *args: Any, **kwargs: Any) -> Any:
+        async with self._client.connect(*args, **kwargs) as ws:
+            await ws.wait_closed()
+            yield ws
+
+
+@pytest.mark.parametrize("url", ["/ws", "/stream"])  # a SUBSCRIBE to send, or none (combined streams)
+def test_messages_sent_before_the_server_closed_are_read_even_when_the_feed_resumes_late(url: str) -> None:
+    first = [book("BTCUSDT", i) for i in range(12)]  # fewer than websockets' max_queue: all read before the close
+    second = [book("BTCUSDT", i) for i in range(12, 30)]
+
+    async def close_now(ex: Exchange, ws: ServerConnection, n: int) -> None:
+        if n == 1:
+            await ws.close()
+        await ws.wait_closed()
+
+    ex = Exchange(sender([first, second], then=close_now), subscribe=False)
+    sink = Collect()
+
+    async def main() -> None:
+        async with ex.serving():
+            feed = WebSocketFeed("bn", ex.url.replace("/ws", url), "binance", ["BTC-USDT"], **fast())
+            late = _LateConnect()
+            feed._client = late  # the first connection only: then the real client
+            async with running(feed, sink):
+                await until(lambda: feed.counters["connects"] >= 1, what="the first connection")
+                feed._client = late._client
+                await until(lambda: len(sink.quotes) == 30, what="30 quotes")
+                snap = feed.snapshot()
+        assert [q.ts_event for q in sink.quotes] == [(E0 + i) * 10**6 for i in range(30)]
+        assert (snap["connects"], snap["disconnects"], snap["failures"]) == (2, 1, 1)
+        assert snap["last_error"].startswith("closed:")
+
+    run_async(main(), timeout=20)
+
+
 GARBAGE: list[tuple[str | bytes, str]] = [
     ('{"s":"BTCUSDT",', "malformed_json"),
     (b"\x00\xff binary", "malformed_json"),
@@ -584,6 +630,40 @@ def test_cancelling_returns_promptly_and_closes_the_socket(where: str) -> None:
             assert feed.snapshot()["state"] == "stopped"
             if where == "connected":
                 await until(lambda: ex.close_codes == [1000], what="the server seeing the close")
+
+    run_async(main(), timeout=20)
+
+
+def test_a_cancellation_an_error_replaced_still_stops_the_feed() -> None:
+    ex = Exchange(sender([[book("BTCUSDT", 1)]]))
+    sink = Collect()
+
+    async def main() -> None:
+        async with ex.serving():
+            feed = WebSocketFeed("bn", ex.url, "binance", ["BTC-USDT"], **fast())
+            read = feed._read
+            swallow = [True]
+
+            async def swallowing(*args: Any) -> None:  # code under the feed that turns a cancel into an error
+                try:
+                    await read(*args)
+                except asyncio.CancelledError:
+                    if swallow[0]:
+                        raise RuntimeError("cleanup failed") from None
+                    raise
+
+            feed._read = swallowing  # type: ignore[method-assign]
+            task = asyncio.ensure_future(feed.run(sink))
+            await until(lambda: len(sink.quotes) == 1, what="the quote")
+            task.cancel()
+            done, _ = await asyncio.wait([task], timeout=2.0)
+            if not done:  # the feed went on retrying: stop it for good before failing
+                swallow[0] = False
+                task.cancel()
+                with contextlib.suppress(BaseException):
+                    await asyncio.wait_for(task, 2.0)
+            assert done and task.cancelled()
+            assert feed.snapshot()["state"] == "stopped" and ex.connections == 1 and feed.counters["failures"] == 0
 
     run_async(main(), timeout=20)
 

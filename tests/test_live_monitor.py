@@ -34,13 +34,13 @@ FAST = {"retry": {"base_delay": 0.01, "max_delay": 0.05, "jitter": 0.0},
 
 
 def _binance(t: Any) -> str:
-    return json.dumps({"e": "bookTicker", "u": 1, "s": t.symbol.replace("-", ""), "b": repr(t.bid), "B": "1",
-                       "a": repr(t.ask), "A": "1", "E": int(t.ts_event // 1_000_000), "T": int(t.ts_event // 1_000_000)})
+    return json.dumps({"e": "bookTicker", "u": 1, "s": t.symbol.replace("-", ""), "b": repr(float(t.bid)), "B": "1",
+                       "a": repr(float(t.ask)), "A": "1", "E": int(t.ts_event // 1_000_000), "T": int(t.ts_event // 1_000_000)})
 
 
 def _coinbase(t: Any) -> str:
     when = pd.Timestamp(int(t.ts_event), tz="UTC").strftime("%Y-%m-%dT%H:%M:%S.%fZ")
-    return json.dumps({"type": "ticker", "product_id": t.symbol, "best_bid": repr(t.bid), "best_ask": repr(t.ask),
+    return json.dumps({"type": "ticker", "product_id": t.symbol, "best_bid": repr(float(t.bid)), "best_ask": repr(float(t.ask)),
                        "time": when})
 
 
@@ -141,10 +141,13 @@ async def _test_three_exchanges_failing_in_three_ways_lose_nothing(ticks: pd.Dat
     assert feeds["okx"]["stalls"] >= 1
     rejected = mon.book.stats()["rejected"]
     assert rejected["non_positive"] == 1 and rejected["crossed"] == 1 and rejected["out_of_order"] >= 1
-    # the recorded ticks replayed through a fresh core give exactly the service's spreads
-    replay = SpreadBook(EXCHANGES, window="30s", max_quote_age="10s").update(raw)
-    pd.testing.assert_frame_equal(replay.reset_index(drop=True), spreads.reset_index(drop=True),
-                                  check_dtype=False)
+    # the recorded ticks replayed through a fresh core in the order the service took them (receive
+    # time: read() sorts by event time, and the pairing of quotes depends on their order) give
+    # exactly the service's spreads (read() sorts both by event time, stably)
+    replay = SpreadBook(EXCHANGES, window="30s", max_quote_age="10s").update(
+        raw.sort_values("ts_recv", kind="stable"))
+    replay = replay.sort_values("ts_event", kind="stable", ignore_index=True)
+    pd.testing.assert_frame_equal(replay, spreads.reset_index(drop=True), check_dtype=False)
     # the fast subscriber got every row; the one that never read was dropped, not waited for
     got = sum(len(m["rows"]) for m in fast if m["type"] == "spreads")
     assert got == report["rows"]

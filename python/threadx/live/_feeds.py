@@ -14,7 +14,7 @@ while the breaker is open, at its half-open probe.  ``run`` never raises but
 ``asyncio.CancelledError`` (and, at once, ``ValidationError`` for a feed already running or an
 ``emit`` that is not callable);
 cancelling it closes the socket (close handshake bounded by ``close_timeout``) and leaves no
-task behind.
+task behind (even when code under it turned the ``CancelledError`` into another error).
 """
 
 from __future__ import annotations
@@ -59,6 +59,12 @@ def _check_url(url: Any, errors: FieldErrors) -> str:
         errors.add("url", url, "must be a ws:// or wss:// URL with a host")
         return ""
     return url
+
+
+def _cancel_requested() -> bool:
+    """Whether the running task was asked to cancel (a request an exception may have swallowed)."""
+    task = asyncio.current_task()
+    return task is not None and task.cancelling() > 0
 
 
 def _describe(exc: BaseException) -> tuple[str, str]:
@@ -217,6 +223,11 @@ class WebSocketFeed(FeedBase):
                 self.breaker.release(probe)
                 raise
             except Exception as exc:  # noqa: BLE001 - every failure is retried; classified for the counters
+                if _cancel_requested():  # the error replaced our cancellation: stop, never retry forever
+                    self.breaker.release(probe)
+                    log.warning("feed %r: stopping; %r replaced the cancellation", self.name, exc,
+                                extra={"feed": self.name, "url": self.url, "reason": "cancelled"})
+                    raise asyncio.CancelledError from exc
                 self._failed(exc)
                 await self._backoff()
 
@@ -259,14 +270,25 @@ class WebSocketFeed(FeedBase):
             try:
                 if generation != self._generation:
                     return  # reloaded during the handshake
-                async with asyncio.timeout(self.open_timeout):
-                    for message in self.adapter.subscribe(exchange_symbols):
-                        await ws.send(message)
+                await self._subscribe(ws, exchange_symbols)
                 self._state = CONNECTED
                 await self._read(ws, emit, probe, generation)
             finally:
                 self._ws = None
                 await ws.close()  # 1000 for a stall or a stop too (the context's exit would send 1011)
+
+    async def _subscribe(self, ws: ClientConnection, exchange_symbols: list[str]) -> None:
+        """Send the adapter's subscribe messages (bounded by ``open_timeout``).  A connection the
+        server closed already is no failure yet: what it sent before closing is still buffered and
+        ``_read`` reads it before the close is reported (a busy loop may resume the feed only after
+        the server's last message and its close have arrived)."""
+        closed = require("websockets.exceptions", extra="live", feature="the live WebSocket feeds").ConnectionClosed
+        try:
+            async with asyncio.timeout(self.open_timeout):
+                for message in self.adapter.subscribe(exchange_symbols):
+                    await ws.send(message)
+        except closed:
+            return
 
     async def _read(self, ws: ClientConnection, emit: Emit, probe: bool, generation: int) -> None:
         closed = require("websockets.exceptions", extra="live", feature="the live WebSocket feeds").ConnectionClosed

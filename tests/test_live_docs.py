@@ -17,8 +17,8 @@ pytest.importorskip("websockets")
 pytest.importorskip("pyarrow")
 pytest.importorskip("prometheus_client")
 
-from threadx.live import ReplayFeed, SpreadMonitor, WebSocketFeed  # noqa: E402
-from threadx.live._config import (  # noqa: E402
+from threadx.live import ReplayFeed, SpreadMonitor, WebSocketFeed
+from threadx.live._config import (
     BREAKER_KEYS,
     FEED_KEYS,
     MONITOR_DEFAULTS,
@@ -28,16 +28,16 @@ from threadx.live._config import (  # noqa: E402
     SINK_KEYS,
     _toml,
 )
-from threadx.live._server import SubscriberServer  # noqa: E402
-from threadx.live._sink import ParquetSink  # noqa: E402
-from threadx.sources import CircuitBreaker, Retry  # noqa: E402
+from threadx.live._server import SubscriberServer
+from threadx.live._sink import ParquetSink
+from threadx.sources import CircuitBreaker, Retry
 
 ROOT = Path(__file__).resolve().parents[1]
 DOC = ROOT / "docs" / "live.md"
 TEXT = DOC.read_text()
 EXAMPLE = ROOT / "examples" / "live.toml"
 BLOCKS = [(TEXT.count("\n", 0, m.start()) + 2, m.group(1))
-          for m in re.finditer(r"^```python\n(.*?)^```", TEXT, flags=re.S | re.M)]
+          for m in re.finditer(r"^```python\n(.*?)^```", TEXT, flags=re.DOTALL | re.MULTILINE)]
 
 # heading of each reference table -> the keys the code accepts there
 REFERENCE: dict[str, tuple[str, ...]] = {
@@ -50,8 +50,8 @@ def _tables() -> dict[str, dict[str, str]]:
     """Per reference heading (`### `[monitor]``, `#### `retry` ...``): key -> its default cell."""
     ref = TEXT.split("## Configuration reference", 1)[1].split("\n## ", 1)[0]
     out: dict[str, dict[str, str]] = {}
-    for m in re.finditer(r"^#{3,4} `([^`]+)`(.*?)(?=^#{2,4} |\Z)", ref, flags=re.S | re.M):
-        rows = re.findall(r"^\| `(\w+)` \| ([^|]+?) \|", m.group(2), flags=re.M)
+    for m in re.finditer(r"^#{3,4} `([^`]+)`(.*?)(?=^#{2,4} |\Z)", ref, flags=re.DOTALL | re.MULTILINE):
+        rows = re.findall(r"^\| `(\w+)` \| ([^|]+?) \|", m.group(2), flags=re.MULTILINE)
         out[m.group(1)] = dict(rows)
     return out
 
@@ -105,9 +105,10 @@ def test_example_config_builds_a_monitor(tmp_path: Path, monkeypatch: pytest.Mon
     monkeypatch.chdir(tmp_path)  # the sink's directory is made on construction: here, not in the checkout
     mon = SpreadMonitor(EXAMPLE)  # constructed only: no connection, no listening socket
     assert [f.name for f in mon.feeds] == ["binance", "coinbase"]
-    assert all(isinstance(f, WebSocketFeed) for f in mon.feeds)
-    assert [f.url for f in mon.feeds] == ["wss://stream.binance.com:9443/stream", "wss://ws-feed.exchange.coinbase.com"]
-    assert all(sorted(f.symbols) == ["BTC-USDT", "ETH-USDT"] for f in mon.feeds)
+    feeds = [f for f in mon.feeds if isinstance(f, WebSocketFeed)]
+    assert len(feeds) == len(mon.feeds)
+    assert [f.url for f in feeds] == ["wss://stream.binance.com:9443/stream", "wss://ws-feed.exchange.coinbase.com"]
+    assert all(sorted(f.symbols) == ["BTC-USDT", "ETH-USDT"] for f in feeds)
     assert mon.book is not None and mon.book.exchanges == ("binance", "coinbase")
     assert mon.server is not None and mon.sink is not None and mon.tick_sink is not None
     config = _toml().loads(EXAMPLE.read_text())

@@ -288,14 +288,22 @@ name = "y"
 adapter = "binance"
 url = "http://example"
 stale_timeout = -1
+speed = 2.0
 breaker = { failure_threshold = 0 }
-""" % (tmp_path / "out"))
+
+[[feeds]]
+name = "z"
+adapter = "replay"
+path = "%s"
+url = "ws://127.0.0.1:1/"
+""" % (tmp_path / "out", tmp_path / "ticks.csv"))
+    sample_ticks(duration="1min").to_csv(tmp_path / "ticks.csv", index=False)
     with pytest.raises(ValidationError) as info:
         SpreadMonitor(toml)
     fields = {e["field"] for e in info.value.errors}
     for want in ("monitor.colour", "monitor.window", "monitor.q_lo", "monitor.overflow", "monitor.batch_max",
                  "server.port", "sink.rotate", "feeds[0].adapter", "feeds[1].url", "feeds[1].stale_timeout",
-                 "feeds[1].breaker.failure_threshold"):
+                 "feeds[1].breaker.failure_threshold", "feeds[1].speed", "feeds[2].url"):
         assert want in fields, (want, sorted(fields))
 
 
@@ -370,3 +378,24 @@ async def _test_a_burst_of_symbol_changes_gives_one_reload() -> None:
 
 def test_a_burst_of_symbol_changes_gives_one_reload() -> None:
     run_async(_test_a_burst_of_symbol_changes_gives_one_reload(), timeout=60)
+
+
+def test_subscribers_get_strict_json_with_null_for_missing_quantiles(ticks: pd.DataFrame) -> None:
+    sent: list[str] = []
+
+    class Capture:
+        def broadcast(self, text: str, *, symbol: str | None = None) -> int:
+            sent.append(text)
+            return 1
+
+    mon = SpreadMonitor({"monitor": {"exchanges": list(EXCHANGES), "min_periods": 5}})
+    mon.server = Capture()
+    from threadx.live import Quote
+    mon._process([Quote(*r) for r in ticks[["exchange", "symbol", "bid", "ask", "ts_event", "ts_recv"]]
+                  .head(40).itertuples(index=False)])
+
+    def strict(constant: str) -> None:
+        raise ValueError(f"not JSON: {constant}")
+
+    rows = [r for text in sent for r in json.loads(text, parse_constant=strict)["rows"]]
+    assert rows and any(r["q_lo"] is None for r in rows)

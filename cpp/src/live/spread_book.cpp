@@ -40,7 +40,7 @@ void BookOptions::validate(FieldErrors& errors) const {
         errors.add("max_keys", repr(static_cast<long long>(max_keys)), "must be in [1, 2**24]");
     if (!(q_lo >= 0.0 && q_lo <= 1.0)) errors.add("q_lo", repr(q_lo), "must be in [0, 1]");
     if (!(q_hi >= 0.0 && q_hi <= 1.0)) errors.add("q_hi", repr(q_hi), "must be in [0, 1]");
-    if (q_lo >= 0.0 && q_hi <= 1.0 && q_lo > q_hi) errors.add("q_lo", repr(q_lo), "must be <= q_hi (" + repr(q_hi) + ")");
+    if (q_lo >= 0.0 && q_lo <= 1.0 && q_hi >= 0.0 && q_hi <= 1.0 && q_lo > q_hi) errors.add("q_lo", repr(q_lo), "must be <= q_hi (" + repr(q_hi) + ")");
     if (min_periods < 1) errors.add("min_periods", repr(static_cast<long long>(min_periods)), "must be >= 1");
 }
 

@@ -50,6 +50,8 @@ SERVER_KEYS = ("host", "port", "send_queue", "send_timeout")
 SINK_KEYS = ("directory", "flush_interval", "rotate", "max_rows", "overflow", "raw_ticks")
 FEED_KEYS = ("name", "adapter", "url", "symbols", "path", "speed", "open_timeout", "stale_timeout",
              "close_timeout", "reload_delay", "max_size", "retry", "breaker")
+#: the keys a replay feed takes (the rest of FEED_KEYS are a WebSocket feed's, except path and speed)
+REPLAY_KEYS = {"name", "adapter", "path", "speed"}
 RETRY_KEYS = ("base_delay", "max_delay", "jitter")
 BREAKER_KEYS = ("failure_threshold", "cooldown")
 SECTIONS = ("monitor", "server", "sink", "feeds")

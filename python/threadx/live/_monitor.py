@@ -28,6 +28,7 @@ from threadx.live._book import SpreadBook
 from threadx.live._config import (
     BREAKER_KEYS,
     FEED_KEYS,
+    REPLAY_KEYS,
     MONITOR_DEFAULTS,
     RETRY_KEYS,
     SERVER_KEYS,
@@ -119,6 +120,9 @@ class SpreadMonitor:
         where = f"feeds[{i}]"
         f = section(spec, where, FEED_KEYS, errors, prefix=where)
         adapter: Any = f.get("adapter")
+        kind = "replay" if adapter == "replay" else "WebSocket"
+        for key in sorted(set(f) - (REPLAY_KEYS if adapter == "replay" else set(FEED_KEYS) - {"path", "speed"})):
+            errors.add(f"{where}.{key}", f[key], f"does not apply to a {kind} feed")
         if adapter == "replay":
             from threadx.live._replay import ReplayFeed
             return build(lambda: ReplayFeed(f.get("path"), speed=f.get("speed"), name=f.get("name", "replay")),
@@ -298,7 +302,7 @@ class SpreadMonitor:
         starts = np.flatnonzero(np.r_[True, sorted_symbols[1:] != sorted_symbols[:-1]])
         for lo, hi in zip(starts, [*starts[1:], len(order)]):
             idx = order[lo:hi]
-            lists = [cols[c][idx].tolist() for c in names]
+            lists = [_json_list(cols[c][idx]) for c in names]
             records = [dict(zip(names, values)) for values in zip(*lists)]
             name = str(sorted_symbols[lo])
             message = {"type": "spreads", "symbol": name, "rows": records}
@@ -371,6 +375,13 @@ def _positive_float(value: Any, field: str, errors: FieldErrors) -> float:
     return 1.0 if x is None or not (math.isfinite(x) and x > 0) else x
 
 
+def _json_list(values: np.ndarray) -> list[Any]:
+    """A column as JSON-ready Python values: NaN (quantiles below min_periods) as None (null)."""
+    if values.dtype.kind == "f" and np.isnan(values).any():
+        return [None if v != v else v for v in values.tolist()]
+    return list(values.tolist())
+
+
 def _offer(q: asyncio.Queue[Any], item: Any) -> None:
     if q.full():
         q.get_nowait()
@@ -412,6 +423,17 @@ class _Collector:
         yield ticks
         yield CounterMetricFamily("threadx_live_rows", "Spread rows made", value=h["rows"])
         yield CounterMetricFamily("threadx_live_signals", "Band signals", value=h["signals"])
+        yield CounterMetricFamily("threadx_live_failed_ticks", "Ticks of batches that failed in the core or an output",
+                                  value=h["failed_ticks"])
+        for label in ("sink", "tick_sink"):
+            sink = h[label] or {}
+            if sink:
+                yield CounterMetricFamily(f"threadx_live_{label}_rows_written", "Rows the sink wrote",
+                                          value=sink.get("rows_written", 0))
+                yield CounterMetricFamily(f"threadx_live_{label}_rows_dropped", "Rows the sink's overflow dropped",
+                                          value=sink.get("rows_dropped", 0))
+                yield CounterMetricFamily(f"threadx_live_{label}_write_errors", "Failed sink writes",
+                                          value=sink.get("write_errors", 0))
         yield CounterMetricFamily("threadx_live_evicted_keys", "Spread keys evicted by the LRU", value=book["evicted"])
         yield CounterMetricFamily("threadx_live_dropped_points", "Window points dropped by the cap",
                                   value=book["dropped_points"])

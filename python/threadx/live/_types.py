@@ -34,7 +34,7 @@ TICK_COLUMNS: dict[str, str] = {
 # on `sell` (at its bid), in basis points of the mean of the two mids, with the window's
 # quantiles after the update, the band signal against the quantiles before it
 # (+1 above q_hi, -1 below q_lo, 0 inside or not enough points), the points in the window
-# and whether the window has ever been truncated by its cap.
+# and whether the window is truncated (its cap dropped points that would still be in it).
 SPREAD_COLUMNS: dict[str, str] = {
     "ts_event": "int64", "ts_recv": "int64", "symbol": "str", "buy": "str", "sell": "str",
     "spread_bps": "float64", "q_lo": "float64", "q_hi": "float64", "signal": "int8",

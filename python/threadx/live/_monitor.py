@@ -10,7 +10,6 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-import math
 import os
 import resource
 import signal
@@ -21,9 +20,10 @@ from typing import Any, Protocol
 
 import numpy as np
 
-from threadx._inputs import FieldErrors, as_number
+from threadx._inputs import FieldErrors, as_int
 from threadx.coordinator._tasks import TaskRegistry
 from threadx.errors import CoordinatorClosedError, ValidationError
+from threadx.live._base import positive_seconds
 from threadx.live._book import SpreadBook
 from threadx.live._config import (
     BREAKER_KEYS,
@@ -92,8 +92,8 @@ class SpreadMonitor:
             min_periods=m["min_periods"], max_symbols=m["max_symbols"]), "monitor", errors)
         self._queue_args = (m["queue_size"], m["overflow"])
         build(lambda: TickQueue(*self._queue_args), "monitor", errors)
-        self.batch_max = _positive_int(m["batch_max"], "monitor.batch_max", errors)
-        self.stop_timeout = _positive_float(m["stop_timeout"], "monitor.stop_timeout", errors)
+        self.batch_max = as_int(m["batch_max"], "monitor.batch_max", errors, 1, minimum=1)
+        self.stop_timeout = positive_seconds(m["stop_timeout"], "monitor.stop_timeout", errors)
         self.server = self._server(cfg, errors)
         self.sink, self.tick_sink = self._sinks(cfg, errors)
         errors.raise_if_any()
@@ -359,20 +359,6 @@ class SpreadMonitor:
 
 def _is_replay(feed: Feed) -> bool:
     return type(feed).__name__ == "ReplayFeed"
-
-
-def _positive_int(value: Any, field: str, errors: FieldErrors) -> int:
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        errors.add(field, value, "must be an integer >= 1")
-        return 1
-    return value
-
-
-def _positive_float(value: Any, field: str, errors: FieldErrors) -> float:
-    x = as_number(value, field, errors)
-    if x is not None and not (math.isfinite(x) and x > 0):
-        errors.add(field, value, "must be a finite number of seconds > 0")
-    return 1.0 if x is None or not (math.isfinite(x) and x > 0) else x
 
 
 def _json_list(values: np.ndarray) -> list[Any]:

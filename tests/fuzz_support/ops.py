@@ -235,6 +235,24 @@ def selftest(kind: str, arg: Any = None) -> Any:
     return kind
 
 
+def compatibility(value: Any) -> Any:
+    """``ta.set_compatibility(value)`` and the mode read back; resets it afterwards."""
+    from threadx import ta
+
+    try:
+        ta.set_compatibility(value)
+        return ta.get_compatibility()
+    finally:
+        ta.set_compatibility(0)
+
+
+def abstract_call(name: Any, data: Any, **params: Any) -> Any:
+    """``threadx.ta.abstract.Function(name)(data, **params)``."""
+    from threadx.ta import abstract
+
+    return abstract.Function(name)(data, **params)
+
+
 def ma_type(key: Any) -> Any:
     """``ta.MA_Type[key]`` (TA-Lib's name of an MA type) and ``ta.MA_Type.SMA``."""
     from threadx import ta

@@ -265,6 +265,20 @@ def ta_case(draw: Any, name: str) -> Case:
 
 
 @st.composite
+def abstract_case(draw: Any) -> Case:
+    """``threadx.ta.abstract.Function(name)(data, **params)`` on an OHLCV frame or dict."""
+    from threadx import ta
+
+    d = Draft()
+    name = spoil(draw, d, "function", st.sampled_from(sorted(ta.get_functions())), invalid=["NOPE", ""],
+                 wrong=[5, None])
+    spec = _ta_spec(name) if name in ta.get_functions() else {"params": {}}
+    params = {p: _param_value(draw, d, p, s) for p, s in spec["params"].items() if draw(st.booleans())}
+    return d.case("ta.abstract.Function", "fuzz_support.ops.abstract_call", (name, frame(draw, d, "data")), params,
+                  expect="unknown" if d.expect == "valid" else None)
+
+
+@st.composite
 def vwap_case(draw: Any, name: str) -> Case:
     """VWAP and its anchored forms take times / anchors / sessions besides the four inputs."""
     d = Draft()
@@ -318,6 +332,11 @@ def ta_helper_case(draw: Any, name: str) -> Case:
         if name == "get_unstable_period" and draw(st.booleans()):
             return d.case("ta.get_unstable_period", "threadx.ta.get_unstable_period", (fname,))
         return d.case(f"ta.{name}", "fuzz_support.ops.unstable_period", (fname, period, "RSI"))
+    if name == "get_compatibility":
+        return d.case("ta.get_compatibility", "threadx.ta.get_compatibility")
+    if name == "set_compatibility":
+        value = spoil(draw, d, "value", st.sampled_from([0, 1]), invalid=[2, -1, 2**63], wrong=["1", None, 1.5])
+        return d.case("ta.set_compatibility", "fuzz_support.ops.compatibility", (value,))
     if name == "MA_Type":
         key = spoil(draw, d, "key", st.integers(0, 8), invalid=[9, -1, 2**63], wrong=[None, Obj("object")],
                     unknown=["SMA", "x"])
@@ -1038,8 +1057,9 @@ def _registry() -> dict[str, tuple[Callable[[], Any], float]]:
             reg[f"ta.{name}"] = (partial(ta_case, name), 1.0)
         reg[f"stream.{name}"] = (partial(stream_case, name), 1.5)
     for name in ("describe", "get_functions", "get_function_groups", "get_unstable_period", "set_unstable_period",
-                 "MA_Type"):
+                 "MA_Type", "get_compatibility", "set_compatibility"):
         reg[f"ta.{name}"] = (partial(ta_helper_case, name), 0.5)
+    reg["ta.abstract.Function"] = (abstract_case, 2.0)
     for name in ("Pipeline", "Node"):
         reg[f"ta.{name}"] = (partial(ta_helper_case, name), 2.0)
     reg["stream.Indicator"] = (stream_indicator_case, 0.2)

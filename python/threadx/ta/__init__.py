@@ -29,9 +29,11 @@ from threadx.ta._api import (
     MA_Type,
     UnknownIndicatorError,
     describe,
+    get_compatibility,
     get_function_groups,
     get_functions,
     get_unstable_period,
+    set_compatibility,
     set_unstable_period,
 )
 from threadx.ta._api import function as _function
@@ -44,9 +46,11 @@ __all__ = [
     "Pipeline",
     "UnknownIndicatorError",
     "describe",
+    "get_compatibility",
     "get_function_groups",
     "get_functions",
     "get_unstable_period",
+    "set_compatibility",
     "set_unstable_period",
     *get_functions(),
 ]

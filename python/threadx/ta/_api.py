@@ -198,6 +198,31 @@ def get_unstable_period(func_id: str) -> int:
     return int(_core.ta.get_unstable_period(func_id))
 
 
+# TA-Lib's compatibility modes (TA_COMPATIBILITY_DEFAULT, TA_COMPATIBILITY_METASTOCK)
+COMPATIBILITY = {0: "TA_COMPATIBILITY_DEFAULT", 1: "TA_COMPATIBILITY_METASTOCK"}
+_compatibility = 0
+
+
+def set_compatibility(value: int) -> None:
+    """TA-Lib's ``set_compatibility``: 0 (default) or 1 (Metastock), process-wide.
+
+    As in TA-Lib 0.8 (C library 0.8.1), whose functions all compute the same in both
+    modes (tested), the mode changes no result; it is kept for scripts that set it.
+    Unlike TA-Lib 0.8.2, whose getter answers 0 whatever was set, ``get_compatibility``
+    returns the mode set, and a value other than 0 or 1 is a ValidationError.
+    """
+    global _compatibility
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or int(value) not in COMPATIBILITY:
+        raise ValidationError([{"field": "value", "value": repr(value)[:80],
+                                "message": "must be 0 (TA_COMPATIBILITY_DEFAULT) or 1 (TA_COMPATIBILITY_METASTOCK)"}])
+    _compatibility = int(value)
+
+
+def get_compatibility() -> int:
+    """The mode set by ``set_compatibility`` (0 until one is set)."""
+    return _compatibility
+
+
 def _check_func_id(func_id: Any, errors: FieldErrors, *, allow_all: bool) -> None:
     """A TA-Lib function ID with an unstable period (``"ALL"`` too when setting)."""
     names = sorted(_core.ta.unstable_names())

@@ -175,7 +175,7 @@ def _public_modules() -> dict[str, Any]:
         obj = getattr(threadx, name)
         if inspect.ismodule(obj):
             mods[name] = obj
-    for extra in ("threadx.ta.pipeline", "threadx.ta.abstract"):
+    for extra in ("threadx.ta.pipeline", "threadx.ta.abstract", "threadx.ta.stream"):
         mods[extra.removeprefix("threadx.")] = importlib.import_module(extra)
     return mods
 

@@ -17,6 +17,7 @@ __all__ = [
     "DataError",
     "FieldError",
     "IndicatorError",
+    "InsufficientHistory",
     "MissingDependencyError",
     "QueueFullError",
     "TaskTimeoutError",
@@ -75,6 +76,11 @@ class DataError(ThreadXError):
 
 class IndicatorError(ThreadXError):
     """An indicator that cannot be computed (for example an unknown TA-Lib name)."""
+
+
+class InsufficientHistory(IndicatorError):
+    """Too few bars to open a ``threadx.ta.stream`` handle (TA-Lib's ``InsufficientHistory``):
+    recoverable, collect more bars and try again."""
 
 
 class BacktestError(ThreadXError):

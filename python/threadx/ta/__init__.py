@@ -25,6 +25,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from threadx.errors import InsufficientHistory
 from threadx.ta._api import (
     MA_Type,
     UnknownIndicatorError,
@@ -41,6 +42,7 @@ from threadx.ta._api import talib_name as _talib_name
 from threadx.ta.pipeline import Node, Pipeline
 
 __all__ = [
+    "InsufficientHistory",
     "MA_Type",
     "Node",
     "Pipeline",
@@ -63,6 +65,10 @@ from threadx.ta._extras import VWAP  # noqa: E402, F401  (replaces the generated
 # -> Any, not NoReturn: the indicators above are made at import (globals().update), so a type
 # checker finds ta.SMA & co. through this hook; at run time it is only reached for missing names
 def __getattr__(name: str) -> Any:
+    if name in ("abstract", "stream"):  # TA-Lib's submodules, reachable as talib.abstract / talib.stream
+        import importlib
+
+        return importlib.import_module(f"{__name__}.{name}")
     if _talib_name(name):
         raise UnknownIndicatorError(name)
     raise AttributeError(f"module 'threadx.ta' has no attribute {name!r}")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import inspect
 import itertools
 from collections.abc import Mapping, Sequence
@@ -229,6 +230,29 @@ def _check_func_id(func_id: Any, errors: FieldErrors, *, allow_all: bool) -> Non
     if not (isinstance(func_id, str) and (func_id in names or (allow_all and func_id == "ALL"))):
         either = "'ALL' or " if allow_all else ""
         errors.add("func_id", func_id, f"must be {either}one of {names}")
+
+
+def lookback(name: str, params: tuple[float, ...]) -> int:
+    """TA-Lib's lookback: the leading NaN bars of ``name(params)`` on NaN-free input long enough
+    to end its warm-up (the unstable periods in force included; cached per setting)."""
+    return _lookback(name, params, tuple(_core.ta.get_unstable_period(u) for u in _core.ta.unstable_names()))
+
+
+@functools.cache
+def _lookback(name: str, params: tuple[float, ...], unstable: tuple[int, ...]) -> int:
+    s = SPECS[name]
+    n = 256
+    rng = np.random.default_rng(0)
+    while True:
+        x = 100.0 + np.cumsum(rng.normal(0, 1, n))
+        cols = {"open": x, "high": x + 1.0, "low": x - 1.0, "close": x + 0.5, "volume": np.full(n, 1e5),
+                "periods": np.full(n, 10.0)}
+        inputs = [cols.get(i, x)[:, None] for i in s.inputs]
+        raw = _core.ta.run(name, inputs, np.array([params], dtype=np.float64))
+        first = np.argmax(~np.isnan(raw[0, 0]))
+        if not np.isnan(raw[0, 0, first]) or n >= 1 << 24:
+            return int(first)
+        n *= 4
 
 
 # ------------------------------------------------------------------ arguments

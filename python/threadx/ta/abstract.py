@@ -36,7 +36,7 @@ import pandas as pd
 from threadx import _core
 from threadx._inputs import FieldErrors
 from threadx.errors import ValidationError
-from threadx.ta._api import PRICE_KEYWORDS, SPECS, Spec, compute, get_functions, spec
+from threadx.ta._api import PRICE_KEYWORDS, SPECS, Spec, compute, get_functions, lookback, spec
 
 __all__ = ["Function", *get_functions()]
 
@@ -156,7 +156,7 @@ class Function:
     @property
     def lookback(self) -> int:
         """Bars before the first output with the current parameters (TA-Lib's lookback)."""
-        return _lookback(self._spec.name, tuple(self._state.params.values()))
+        return lookback(self._spec.name, tuple(float(v) for v in self._state.params.values()))
 
     # ------------------------------------------------------------------ inputs and parameters
 
@@ -311,24 +311,6 @@ class Function:
         lines.append("Outputs:")
         lines += [f"    {o}" for o in s.outputs]
         return "\n".join(lines)
-
-
-@cache
-def _lookback(name: str, params: tuple[float, ...]) -> int:
-    """Leading NaN bars of the function on NaN-free input long enough to end its warm-up."""
-    s = SPECS[name]
-    n = 256
-    rng = np.random.default_rng(0)
-    while True:
-        x = 100.0 + np.cumsum(rng.normal(0, 1, n))
-        cols = {"open": x, "high": x + 1.0, "low": x - 1.0, "close": x + 0.5, "volume": np.full(n, 1e5),
-                "periods": np.full(n, 10.0)}
-        inputs = [cols.get(i, x)[:, None] for i in s.inputs]
-        raw = _core.ta.run(name, inputs, np.array([params], dtype=np.float64))
-        first = np.argmax(~np.isnan(raw[0, 0]))
-        if not np.isnan(raw[0, 0, first]) or n >= 1 << 24:
-            return int(first)
-        n *= 4
 
 
 def __getattr__(name: str) -> Function:

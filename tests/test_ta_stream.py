@@ -16,6 +16,7 @@ import threadx.ta as ta
 from ta_cases import CASES
 from threadx import stream
 from threadx.errors import ValidationError
+from threadx.ta._api import SPECS
 
 CASE_IDS = [(name, kw) for name, kws in sorted(CASES.items()) for kw in kws]
 FUNCS = ta.get_functions()
@@ -39,8 +40,8 @@ def streamed(obj, d: dict, name: str, start: int = 0, stop: int | None = None) -
         r = obj.update(*[float(c[i]) for c in cols])
         rows.append(r if isinstance(r, tuple) else (r,))
     out = np.array(rows, dtype=float).reshape(stop - start, -1)
-    if ta.describe(name)["outputs"] == ["integer"]:  # the batch function returns int32, 0 in the warm-up
-        out = np.nan_to_num(out, nan=0.0)
+    integer = list(SPECS[name].integer)  # the batch function returns these int32, 0 in the warm-up
+    out[:, integer] = np.nan_to_num(out[:, integer], nan=0.0)
     return out
 
 

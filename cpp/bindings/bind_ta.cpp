@@ -42,6 +42,9 @@ py::list functions() {
         d["inputs"] = i.inputs;
         d["params"] = params;
         d["outputs"] = i.outputs;
+        py::list integer;  // one flag per output
+        for (std::size_t j = 0; j < i.outputs.size(); ++j) integer.append(j < i.integer.size() && i.integer[j]);
+        d["integer"] = integer;
         out.append(d);
     }
     return out;

@@ -87,18 +87,20 @@ def test_zero_tests_at_any_price_scale(name: str, scale: float) -> None:
     _check(name, [scaled[k] for k in ta.describe(name)["inputs"]], **kwargs)
 
 
-def test_imi_unstable_period() -> None:
+def test_imi_has_no_unstable_period() -> None:
+    """TA-Lib 0.8.1's IMI ignores the unstable period (even "ALL"); ThreadX's too."""
     d = ta_support.random_walk(300, seed=2)
     try:
-        ta.set_unstable_period("IMI", 7)
-        talib.set_unstable_period("IMI", 7)
+        ta.set_unstable_period("ALL", 7)
+        talib.set_unstable_period("ALL", 7)
         _check("IMI", [d["open"], d["close"]], timeperiod=5)
+        assert np.isnan(ta.IMI(d["open"], d["close"], 5)[:4]).all() and not np.isnan(ta.IMI(d["open"], d["close"], 5)[4])
         s = stream.IMI(5)
         streamed = np.array([s.update(o, c) for o, c in zip(d["open"], d["close"])])
         assert np.array_equal(streamed, ta.IMI(d["open"], d["close"], 5), equal_nan=True)
     finally:
-        ta.set_unstable_period("IMI", 0)
-        talib.set_unstable_period("IMI", 0)
+        ta.set_unstable_period("ALL", 0)
+        talib.set_unstable_period("ALL", 0)
 
 
 @pytest.mark.parametrize("name", ["SMI", "TSI", "ERI"])

@@ -350,15 +350,16 @@ struct Fractal {
 // ---------------------------------------------------------------- IMI
 
 // Intraday momentum index over the last `period` bars, summed afresh each bar as TA-Lib
-// does: 100 * up / (up + down) of the bodies close - open (NaN for a window of
-// doji bars, 0 / 0 as in TA-Lib); TA-Lib's unstable period.
+// does: 100 * up / (up + down) of the bodies close - open, 50 for a window of doji
+// bars (up + down exactly 0, as TA-Lib 0.8.1).  No unstable period: TA-Lib 0.8.1's IMI
+// ignores the one its enum still lists (as MFI does).
 struct Imi {
     static constexpr int n_inputs = 2, n_outputs = 1;  // open, close
     int period;
     std::int64_t lookback, count = 0;
     Ring body;  // close - open of the last `period` bars
     explicit Imi(const double* p)
-        : period(as_period(p[0])), lookback(period - 1 + unstable_period(Unstable::IMI)), body(period) {}
+        : period(as_period(p[0])), lookback(period - 1), body(period) {}
     static std::int64_t work_per_bar(const double* p) { return as_period(p[0]); }
     THREADX_TA_INLINE void update(const double* x, double* y) {
         body.push(x[1] - x[0]);
@@ -373,7 +374,8 @@ struct Imi {
             if (d > 0.0) up += d;
             else down += -d;
         }
-        y[0] = 100.0 * (up / (up + down));
+        const double sum = up + down;
+        y[0] = is_zero(sum) ? 50.0 : 100.0 * (up / sum);
     }
     template <class Ar>
     void fields(Ar& ar) { ar(count, body); }

@@ -50,6 +50,39 @@ struct AnchoredSma {
     void check(const C& c) const { c.that(skip >= 0, "SMA.skip", skip, "must not be negative"); }
 };
 
+// ---------------------------------------------------------------- window recomputed
+
+// The batch of a state S whose output is recomputed from its window each bar (TA-Lib's
+// definition): S::window(p, i, x, y) fills row i from the rows before it (x[k]: input
+// k as a plain pointer), as update() does from its rings; rows before S::first(p) bars
+// from `start`, and rows within S::span(p) bars after a NaN, are NaN.  The cancel token
+// is checked every kCheckEvery units of work (S::work_per_bar per row).
+template <class S>
+void window_rows(const double* p, const ConstColumn* in, std::int64_t start, std::int64_t n, const Column* out,
+                 const CancelCheck& check) {
+    constexpr int NI = S::n_inputs, NO = S::n_outputs;
+    Dense d[NI];
+    const double* x[NI];
+    for (int k = 0; k < NI; ++k) x[k] = d[k].bind(in[k], n);
+    const std::int64_t first = S::first(p), span = S::span(p), every = bars_between_checks<S>(p);
+    std::int64_t last_nan = -(std::int64_t(1) << 62), i = start;
+    double y[NO];
+    while (i < n) {
+        const std::int64_t stop = n - i > every ? i + every : n;
+        for (; i < stop; ++i) {
+            for (int k = 0; k < NI; ++k)
+                if (x[k][i] != x[k][i]) last_nan = i;
+            if (i - start < first || i - last_nan < span) {
+                for (int j = 0; j < NO; ++j) out[j][i] = kNaN;
+                continue;
+            }
+            S::window(p, i, x, y);
+            for (int j = 0; j < NO; ++j) out[j][i] = y[j];
+        }
+        if (i < n) check();
+    }
+}
+
 // ---------------------------------------------------------------- AO AC
 
 // Awesome Oscillator: SMA(fast) - SMA(slow) of the median price (high + low) / 2, both
@@ -315,10 +348,26 @@ struct Fractal {
     static constexpr int n_inputs = 2, n_outputs = 2;  // high, low -> swinghigh, swinglow
     int left, right;
     std::int64_t len, t = -1, last_nan = -(std::int64_t(1) << 62);
-    Ring hi, lo;  // the window, oldest first at head once full
+    Ring hi, lo;  // the window
     explicit Fractal(const double* p)
         : left(as_period(p[0])), right(as_period(p[1])), len(left + right + 1), hi(len), lo(len) {}
-    static std::int64_t work_per_bar(const double* p) { return as_period(p[0]) + as_period(p[1]) + 1; }
+    static std::int64_t first(const double* p) { return as_period(p[0]) + as_period(p[1]); }
+    static std::int64_t span(const double* p) { return first(p) + 1; }
+    static std::int64_t work_per_bar(const double* p) { return span(p); }
+    // The window's two flags; h(k), l(k): the bar k bars ago (k <= len - 1), TA-Lib's scan
+    // from the oldest bar.
+    template <class H, class L>
+    THREADX_TA_INLINE static void flags(std::int64_t len, std::int64_t right, const H& h, const L& l, double* y) {
+        double other_hi = h(len - 1), other_lo = l(len - 1);
+        for (std::int64_t k = len - 2; k >= 0; --k) {
+            if (k == right) continue;
+            const double a = h(k), b = l(k);
+            other_hi = a > other_hi ? a : other_hi;
+            other_lo = b < other_lo ? b : other_lo;
+        }
+        y[0] = h(right) > other_hi ? 100.0 : 0.0;
+        y[1] = l(right) < other_lo ? 100.0 : 0.0;
+    }
     THREADX_TA_INLINE void update(const double* x, double* y) {
         hi.push(x[0]);
         lo.push(x[1]);
@@ -327,16 +376,17 @@ struct Fractal {
             y[0] = y[1] = kNaN;
             return;
         }
-        // back(k): the bar k bars ago; the pivot is back(right), the oldest back(len - 1)
-        double other_hi = hi.back(len - 1), other_lo = lo.back(len - 1);
-        for (std::int64_t k = len - 2; k >= 0; --k) {
-            if (k == right) continue;
-            const double h = hi.back(k), l = lo.back(k);
-            other_hi = h > other_hi ? h : other_hi;
-            other_lo = l < other_lo ? l : other_lo;
-        }
-        y[0] = hi.back(right) > other_hi ? 100.0 : 0.0;
-        y[1] = lo.back(right) < other_lo ? 100.0 : 0.0;
+        flags(len, right, [this](std::int64_t k) { return hi.back(k); }, [this](std::int64_t k) { return lo.back(k); },
+              y);
+    }
+    THREADX_TA_INLINE static void window(const double* p, std::int64_t i, const double* const* x, double* y) {
+        const double *h = x[0] + i, *l = x[1] + i;
+        flags(span(p), as_period(p[1]), [h](std::int64_t k) { return h[-k]; }, [l](std::int64_t k) { return l[-k]; },
+              y);
+    }
+    static void batch(const double* p, const ConstColumn* in, std::int64_t start, std::int64_t n,
+                      const Column* out, const CancelCheck& check) {
+        window_rows<Fractal>(p, in, start, n, out, check);
     }
     template <class Ar>
     void fields(Ar& ar) { ar(t, last_nan, hi, lo); }
@@ -356,31 +406,45 @@ struct Fractal {
 struct Imi {
     static constexpr int n_inputs = 2, n_outputs = 1;  // open, close
     int period;
-    std::int64_t lookback, count = 0;
+    std::int64_t count = 0;
     Ring body;  // close - open of the last `period` bars
-    explicit Imi(const double* p)
-        : period(as_period(p[0])), lookback(period - 1), body(period) {}
+    explicit Imi(const double* p) : period(as_period(p[0])), body(period) {}
+    static std::int64_t first(const double* p) { return as_period(p[0]) - 1; }
+    static std::int64_t span(const double*) { return 0; }  // a NaN body poisons the sums itself
     static std::int64_t work_per_bar(const double* p) { return as_period(p[0]); }
-    THREADX_TA_INLINE void update(const double* x, double* y) {
-        body.push(x[1] - x[0]);
-        if (count < lookback) {
-            ++count;
-            y[0] = kNaN;
-            return;
-        }
+    // b(k): the body k bars ago (k < period), summed oldest first.
+    template <class B>
+    THREADX_TA_INLINE static double of(std::int64_t period, const B& b) {
         double up = 0.0, down = 0.0;
-        for (std::int64_t k = period - 1; k >= 0; --k) {  // oldest first
-            const double d = body.back(k);
+        for (std::int64_t k = period - 1; k >= 0; --k) {
+            const double d = b(k);
             if (d > 0.0) up += d;
             else down += -d;
         }
         const double sum = up + down;
-        y[0] = is_zero(sum) ? 50.0 : 100.0 * (up / sum);
+        return is_zero(sum) ? 50.0 : 100.0 * (up / sum);
+    }
+    THREADX_TA_INLINE void update(const double* x, double* y) {
+        body.push(x[1] - x[0]);
+        if (count < period - 1) {
+            ++count;
+            y[0] = kNaN;
+            return;
+        }
+        y[0] = of(period, [this](std::int64_t k) { return body.back(k); });
+    }
+    THREADX_TA_INLINE static void window(const double* p, std::int64_t i, const double* const* x, double* y) {
+        const double *o = x[0] + i, *c = x[1] + i;
+        y[0] = of(as_period(p[0]), [o, c](std::int64_t k) { return c[-k] - o[-k]; });
+    }
+    static void batch(const double* p, const ConstColumn* in, std::int64_t start, std::int64_t n,
+                      const Column* out, const CancelCheck& check) {
+        window_rows<Imi>(p, in, start, n, out, check);
     }
     template <class Ar>
     void fields(Ar& ar) { ar(count, body); }
     template <class C>
-    void check(const C& c) const { c.within("IMI.count", count, 0, lookback); }
+    void check(const C& c) const { c.within("IMI.count", count, 0, period - 1); }
 };
 
 // ---------------------------------------------------------------- KDJ
@@ -525,24 +589,38 @@ struct Vhf {
     std::int64_t t = -1, last_nan = -(std::int64_t(1) << 62);
     Ring w;  // the last period + 1 values
     explicit Vhf(const double* p) : period(as_period(p[0])), w(period + 1) {}
+    static std::int64_t first(const double* p) { return as_period(p[0]); }
+    static std::int64_t span(const double* p) { return as_period(p[0]) + 1; }
     static std::int64_t work_per_bar(const double* p) { return as_period(p[0]); }
-    THREADX_TA_INLINE void update(const double* x, double* y) {
-        const double v = x[0];
-        w.push(v);
-        if (v != v) last_nan = t + 1;
-        if (++t < period || t - last_nan <= period) {
-            y[0] = kNaN;
-            return;
-        }
-        double hh = v, ll = v, sum = 0.0, prev = w.back(period);
+    // v(k): the value k bars ago (k <= period), TA-Lib's scan from the oldest.
+    template <class V>
+    THREADX_TA_INLINE static double of(std::int64_t period, const V& v) {
+        double hh = v(0), ll = hh, sum = 0.0, prev = v(period);
         for (std::int64_t k = period - 1; k >= 0; --k) {
-            const double c = w.back(k);
+            const double c = v(k);
             sum += std::fabs(c - prev);
             hh = c > hh ? c : hh;
             ll = c < ll ? c : ll;
             prev = c;
         }
-        y[0] = sum > 0.0 ? (hh - ll) / sum : 0.0;
+        return sum > 0.0 ? (hh - ll) / sum : 0.0;
+    }
+    THREADX_TA_INLINE void update(const double* x, double* y) {
+        w.push(x[0]);
+        if (x[0] != x[0]) last_nan = t + 1;
+        if (++t < period || t - last_nan <= period) {
+            y[0] = kNaN;
+            return;
+        }
+        y[0] = of(period, [this](std::int64_t k) { return w.back(k); });
+    }
+    THREADX_TA_INLINE static void window(const double* p, std::int64_t i, const double* const* x, double* y) {
+        const double* v = x[0] + i;
+        y[0] = of(as_period(p[0]), [v](std::int64_t k) { return v[-k]; });
+    }
+    static void batch(const double* p, const ConstColumn* in, std::int64_t start, std::int64_t n,
+                      const Column* out, const CancelCheck& check) {
+        window_rows<Vhf>(p, in, start, n, out, check);
     }
     template <class Ar>
     void fields(Ar& ar) { ar(t, last_nan, w); }

@@ -341,7 +341,8 @@ def as_int32(values: np.ndarray) -> np.ndarray:
     """An integer output as TA-Lib returns it: int32, 0 where the core gives NaN (the warm-up).
 
     ``values`` is a fresh core result: the NaNs are replaced in place."""
-    return np.nan_to_num(values, copy=False, nan=0.0).astype(np.int32)
+    out: np.ndarray = np.nan_to_num(values, copy=False, nan=0.0).astype(np.int32)
+    return out
 
 
 def wrap(s: Spec, inputs: Inputs, raw: np.ndarray, swept: list[str], labels: list[tuple[Any, ...]]) -> Any:

@@ -16,6 +16,7 @@ import threadx.ta as ta
 from ta_cases import CASES
 from threadx import stream
 from threadx.errors import ValidationError
+from threadx.ta._api import SPECS
 
 CASE_IDS = [(name, kw) for name, kws in sorted(CASES.items()) for kw in kws]
 FUNCS = ta.get_functions()
@@ -39,8 +40,8 @@ def streamed(obj, d: dict, name: str, start: int = 0, stop: int | None = None) -
         r = obj.update(*[float(c[i]) for c in cols])
         rows.append(r if isinstance(r, tuple) else (r,))
     out = np.array(rows, dtype=float).reshape(stop - start, -1)
-    if ta.describe(name)["outputs"] == ["integer"]:  # the batch function returns int32, 0 in the warm-up
-        out = np.nan_to_num(out, nan=0.0)
+    integer = list(SPECS[name].integer)  # the batch function returns these int32, 0 in the warm-up
+    out[:, integer] = np.nan_to_num(out[:, integer], nan=0.0)
     return out
 
 
@@ -168,3 +169,20 @@ def test_update_by_keyword_is_refused_naming_the_keyword() -> None:
     with pytest.raises(ValidationError, match=r"RSI\.update\(real\)") as err:
         stream.RSI().update(close=1.0)
     assert err.value.fields == ["close"]
+
+
+def test_an_indicator_whose_construction_raised_raises_instead_of_crashing() -> None:
+    """The half-made object a failed __init__ leaves (in the traceback's frames, where
+    debuggers, hypothesis and rich tracebacks repr it) has no state: its methods raise a
+    ValidationError (they dereferenced a null state: a segfault)."""
+    with pytest.raises(ValidationError) as err:
+        stream.RSI(timeperiod=1)
+    tb = err.value.__traceback__
+    while tb is not None and "self" not in tb.tb_frame.f_locals:
+        tb = tb.tb_next
+    assert tb is not None
+    half_made = tb.tb_frame.f_locals["self"]
+    for use in (lambda: half_made.bars, lambda: half_made.update(1.0), lambda: half_made.update_many([1.0]),
+                half_made.save, half_made.copy, lambda: half_made._load(stream.RSI(5).save())):
+        with pytest.raises(ValidationError):
+            use()

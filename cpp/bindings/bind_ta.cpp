@@ -42,6 +42,9 @@ py::list functions() {
         d["inputs"] = i.inputs;
         d["params"] = params;
         d["outputs"] = i.outputs;
+        py::list integer;  // one flag per output
+        for (std::size_t j = 0; j < i.outputs.size(); ++j) integer.append(j < i.integer.size() && i.integer[j]);
+        d["integer"] = integer;
         out.append(d);
     }
     return out;
@@ -173,13 +176,24 @@ struct TaStream {
         errors.throw_if_any();
         impl = info.stream(params.data());
     }
-    TaStream(const TaStream& o) : name(o.name), params(o.params), impl(o.impl->clone()) {}
+    TaStream(const TaStream& o) : name(o.name), params(o.params), impl(o.state().clone()) {}
 
-    py::bytes save() const { return py::bytes(ta::save_state(info_of(name), params.data(), *impl)); }
-    void load(const py::bytes& b) { ta::load_state(info_of(name), params.data(), *impl, std::string(b)); }
+    // The state.  A Python object whose __init__ raised (a bad parameter) has none: its
+    // methods raise this error instead of reading through a null state.
+    ta::Stream& state() const {
+        if (!impl) {
+            FieldErrors e;
+            e.add("indicator", "not made", "its construction raised an error (see it); make a new indicator");
+            e.throw_if_any();
+        }
+        return *impl;
+    }
+
+    py::bytes save() const { return py::bytes(ta::save_state(info_of(name), params.data(), state())); }
+    void load(const py::bytes& b) { ta::load_state(info_of(name), params.data(), state(), std::string(b)); }
 
     py::object result(const double* y) const {
-        const int k = impl->n_outputs();
+        const int k = state().n_outputs();
         if (k == 1) return py::float_(y[0]);
         py::tuple t(k);
         for (int j = 0; j < k; ++j) t[j] = py::float_(y[j]);
@@ -193,10 +207,11 @@ struct TaStream {
         return s + ")";
     }
     void arity(int n) const {
-        if (n != impl->n_inputs()) {
+        const int n_in = state().n_inputs();
+        if (n != n_in) {
             FieldErrors e;
             e.add("inputs", std::to_string(n) + (n == 1 ? " value" : " values"),
-                  "must be " + std::to_string(impl->n_inputs()) + (impl->n_inputs() == 1 ? " number: " : " numbers: ") +
+                  "must be " + std::to_string(n_in) + (n_in == 1 ? " number: " : " numbers: ") +
                       call_text());
             e.throw_if_any();
         }
@@ -211,7 +226,7 @@ struct TaStream {
         std::size_t k = 0;
         const double x[] = {input(hs, k++)...};  // a braced list is evaluated left to right
         double y[16];
-        impl->update(x, y);
+        state().update(x, y);
         return result(y);
     }
     // Any other call of update: the wrong number of inputs, or keywords.
@@ -235,13 +250,14 @@ struct TaStream {
                 errors.add("inputs", "length " + std::to_string(cols[k].size()), "must all be " + std::to_string(n));
         }
         errors.throw_if_any();
-        const int k_out = impl->n_outputs();
+        ta::Stream& st = state();
+        const int k_out = st.n_outputs();
         py::array_t<double> out({n, static_cast<py::ssize_t>(k_out)});
         double* o = out.mutable_data();
         double x[16];
         for (py::ssize_t i = 0; i < n; ++i) {
             for (std::size_t k = 0; k < cols.size(); ++k) x[k] = cols[k].at(i);
-            impl->update(x, o + i * k_out);
+            st.update(x, o + i * k_out);
         }
         return out;
     }
@@ -307,7 +323,7 @@ void bind_ta(py::module_& m) {
              "Restore a state saved by this indicator with these parameters; every field checked.")
         .def_readonly("_name", &TaStream::name)
         .def_readonly("_params", &TaStream::params)
-        .def_property_readonly("bars", [](const TaStream& s) { return s.impl->bars(); });
+        .def_property_readonly("bars", [](const TaStream& s) { return s.state().bars(); });
 }
 
 }  // namespace threadx::bind

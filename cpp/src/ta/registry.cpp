@@ -23,6 +23,8 @@ std::vector<Info> build() {
     register_statistic(r);
     register_price(r);
     register_math(r);
+    register_oscillator(r);
+    register_transform(r);
     std::sort(r.begin(), r.end(), [](const Info& a, const Info& b) { return a.name < b.name; });
     return r;
 }

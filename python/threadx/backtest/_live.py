@@ -73,10 +73,10 @@ class Live:
 class _Stepped(Live):
     """Outputs appended one bar at a time by ``_value(k)`` (a float or a tuple of floats)."""
 
-    def __init__(self, inputs: list[Any], n_out: int, integer: bool = False) -> None:
+    def __init__(self, inputs: list[Any], n_out: int, integer: tuple[bool, ...] = ()) -> None:
         self._inputs = inputs
         self._outs = [Grow() for _ in range(n_out)]
-        self._integer = integer
+        self._integer = integer or (False,) * n_out  # per output
 
     def _value(self, k: int) -> Any:
         raise NotImplementedError
@@ -86,15 +86,15 @@ class _Stepped(Live):
         while outs[0].n <= j:
             v = self._value(outs[0].n)
             values = v if isinstance(v, tuple) else (v,)
-            for g, x in zip(outs, values, strict=True):
-                g.append(0.0 if self._integer and math.isnan(x) else x)  # TA-Lib's 0 for positions
+            for g, x, integer in zip(outs, values, self._integer, strict=True):
+                g.append(0.0 if integer and math.isnan(x) else x)  # TA-Lib's 0 for positions
         return [g.view() for g in outs]
 
 
 class _Stream(_Stepped):
     kind = b"S"
 
-    def __init__(self, ind: Any, inputs: list[Any], n_out: int, integer: bool) -> None:
+    def __init__(self, ind: Any, inputs: list[Any], n_out: int, integer: tuple[bool, ...]) -> None:
         super().__init__(inputs, n_out, integer)
         self._update = ind.update
         self._ind = ind
@@ -152,7 +152,7 @@ def _ta_twin(fn: Callable[..., Any], args: tuple[Any, ...], kwargs: dict[str, An
         ind = getattr(stream, name)(**params)
     except Exception:  # noqa: BLE001 - the recomputation reports the error as the batch run does
         return None
-    return _Stream(ind, inputs, len(s.outputs), s.outputs == ("integer",))
+    return _Stream(ind, inputs, len(s.outputs), s.integer)
 
 
 _TAIL = {rolling.sum: ("min_periods",), rolling.mean: ("min_periods",), rolling.min: ("min_periods",),

@@ -119,6 +119,7 @@ class Spec:
     inputs: tuple[str, ...]
     params: tuple[Param, ...]
     outputs: tuple[str, ...]
+    integer: tuple[bool, ...] = ()  # per output: int32 as TA-Lib returns it (0 in the warm-up)
 
 
 def _load_specs() -> dict[str, Spec]:
@@ -128,7 +129,7 @@ def _load_specs() -> dict[str, Spec]:
             continue
         out[f["name"]] = Spec(
             f["name"], f["group"], f["doc"], tuple(f["inputs"]),
-            tuple(Param(*p) for p in f["params"]), tuple(f["outputs"]),
+            tuple(Param(*p) for p in f["params"]), tuple(f["outputs"]), tuple(f["integer"]),
         )
     return out
 
@@ -385,13 +386,21 @@ def run(plan: _core.ta.Plan, inputs: Inputs, token: Any = None) -> np.ndarray:
     return _core.ta.run_plan(plan, inputs.arrays, token)
 
 
+def as_int32(values: np.ndarray) -> np.ndarray:
+    """An integer output as TA-Lib returns it: int32, 0 where the core gives NaN (the warm-up).
+
+    ``values`` is a fresh core result: the NaNs are replaced in place."""
+    out: np.ndarray = np.nan_to_num(values, copy=False, nan=0.0).astype(np.int32)
+    return out
+
+
 def wrap(s: Spec, inputs: Inputs, raw: np.ndarray, swept: list[str], labels: list[tuple[Any, ...]]) -> Any:
     grid = bool(swept)
     outs = []
     for j in range(raw.shape[0]):
         block = raw[j]  # (assets * sets, rows), each column contiguous
-        if s.outputs[j] == "integer":  # positions: int32 with 0 in the warm-up, as TA-Lib
-            block = np.nan_to_num(block, copy=False, nan=0.0).astype(np.int32)  # raw is ours: in place
+        if s.integer[j]:
+            block = as_int32(block)
         if inputs.one_d and not grid:
             arr: Any = block[0]
             if inputs.kind == "series":
@@ -473,7 +482,7 @@ def function(name: str) -> Callable[..., Any]:
     defaults = [float(p.default) for p in s.params]
     position = {p.name: k for k, p in enumerate(s.params)}
     n_out = len(s.outputs)
-    integer = s.outputs == ("integer",)
+    integer = s.integer
     valid = frozenset(sig.parameters)
 
     def fast(args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
@@ -499,9 +508,8 @@ def function(name: str) -> Callable[..., Any]:
             values[k] = float(v)
         # one core call that validates the parameters once and runs (no Plan object to make)
         raw = _core.ta.run(name, [a[:, None] for a in args[:n_in]], np.array([values]))
-        if integer:
-            raw = np.nan_to_num(raw, copy=False, nan=0.0).astype(np.int32)  # raw is ours: in place
-        return raw[0, 0] if n_out == 1 else tuple(raw[j, 0] for j in range(n_out))
+        outs = [as_int32(raw[j, 0]) if integer[j] else raw[j, 0] for j in range(n_out)]
+        return outs[0] if n_out == 1 else tuple(outs)
 
     def fn(*args: Any, **kwargs: Any) -> Any:
         out = fast(args, kwargs)

@@ -45,6 +45,9 @@ struct Info {
     // lists are computed together by `grid`, their common intermediates once.
     GridFn grid = nullptr;
     std::vector<int> share = {};
+    // Per output: an integer output (positions, signals), which TA-Lib returns as int32
+    // with 0 in the warm-up; empty when every output is real.  See integer_outputs().
+    std::vector<bool> integer = {};
 };
 
 // Registers state S under `info` (its column and stream entry points, and its grid hook
@@ -59,6 +62,12 @@ Info make_info(Info info) {
     info.stream = [](const double* p) -> std::unique_ptr<Stream> {
         return std::make_unique<StreamOf<S>>(p);
     };
+    return info;
+}
+
+// `info` with every output an integer output (TA-Lib's MAXINDEX, MINMAXINDEX, FRACTAL...).
+inline Info integer_outputs(Info info) {
+    info.integer.assign(info.outputs.size(), true);
     return info;
 }
 
@@ -145,5 +154,7 @@ void register_volume(std::vector<Info>& r);
 void register_statistic(std::vector<Info>& r);
 void register_price(std::vector<Info>& r);
 void register_math(std::vector<Info>& r);
+void register_oscillator(std::vector<Info>& r);
+void register_transform(std::vector<Info>& r);
 
 }  // namespace threadx::ta

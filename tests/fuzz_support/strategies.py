@@ -255,6 +255,12 @@ def ta_case(draw: Any, name: str) -> Case:
     if draw(st.integers(0, 14)) == 0 and inputs:
         inputs = inputs[:-1]
         d.mark("invalid", "inputs", "one input missing")
+    if name.startswith("CDL") and draw(st.integers(0, 3)) == 0:  # a pattern's per-call candle settings
+        params["candle_settings"] = spoil(
+            draw, d, "candle_settings",
+            st.sampled_from([{}, {"BodyDoji": {"factor": 0.2}}, {"Near": {"avg_period": 0, "range_type": "RealBody"}}]),
+            invalid=[{"BodyDojo": {}}, {"Near": {"avg_period": -1}}, {"Far": {"factor": NAN}}, {"Far": {"x": 1}}],
+            wrong=[5, "x", [("Near", {})]])
     target = f"threadx.ta.{name}"
     if as_frame:
         return d.case(f"ta.{name}", target, (frame(draw, d, "data"),), params,
@@ -318,6 +324,14 @@ def ta_helper_case(draw: Any, name: str) -> Case:
         if name == "get_unstable_period" and draw(st.booleans()):
             return d.case("ta.get_unstable_period", "threadx.ta.get_unstable_period", (fname,))
         return d.case(f"ta.{name}", "fuzz_support.ops.unstable_period", (fname, period, "RSI"))
+    if name in ("set_candle_settings", "restore_candle_default_settings", "get_candle_settings"):
+        setting = spoil(draw, d, "settingtype", st.sampled_from([0, 3, 10, "BodyDoji", "Near"]),
+                        invalid=[11, -1, "Doji", 2**63], wrong=[None, 2.5])
+        args = (spoil(draw, d, "rangetype", st.sampled_from([0, 1, 2, "HighLow"]), invalid=[3, -1, "Body"],
+                      wrong=[None, 1.5]),
+                spoil(draw, d, "avgperiod", st.integers(0, 50), invalid=[-1, 100000001, 2**63], wrong=[2.5, "x"]),
+                spoil(draw, d, "factor", st.floats(0, 5), invalid=[-0.1, NAN, INF], wrong=["x", None]))
+        return d.case(f"ta.{name}", "fuzz_support.ops.candle_settings", (name, setting, *args))
     if name == "MA_Type":
         key = spoil(draw, d, "key", st.integers(0, 8), invalid=[9, -1, 2**63], wrong=[None, Obj("object")],
                     unknown=["SMA", "x"])
@@ -1038,7 +1052,7 @@ def _registry() -> dict[str, tuple[Callable[[], Any], float]]:
             reg[f"ta.{name}"] = (partial(ta_case, name), 1.0)
         reg[f"stream.{name}"] = (partial(stream_case, name), 1.5)
     for name in ("describe", "get_functions", "get_function_groups", "get_unstable_period", "set_unstable_period",
-                 "MA_Type"):
+                 "MA_Type", "set_candle_settings", "restore_candle_default_settings", "get_candle_settings"):
         reg[f"ta.{name}"] = (partial(ta_helper_case, name), 0.5)
     for name in ("Pipeline", "Node"):
         reg[f"ta.{name}"] = (partial(ta_helper_case, name), 2.0)

@@ -36,17 +36,29 @@ from threadx.ta._api import (
 )
 from threadx.ta._api import function as _function
 from threadx.ta._api import talib_name as _talib_name
+from threadx.ta._candles import (
+    CandleSettingType,
+    RangeType,
+    get_candle_settings,
+    restore_candle_default_settings,
+    set_candle_settings,
+)
 from threadx.ta.pipeline import Node, Pipeline
 
 __all__ = [
+    "CandleSettingType",
     "MA_Type",
     "Node",
     "Pipeline",
+    "RangeType",
     "UnknownIndicatorError",
     "describe",
     "get_function_groups",
+    "get_candle_settings",
     "get_functions",
     "get_unstable_period",
+    "restore_candle_default_settings",
+    "set_candle_settings",
     "set_unstable_period",
     *get_functions(),
 ]

@@ -325,13 +325,20 @@ def ta_helper_case(draw: Any, name: str) -> Case:
             return d.case("ta.get_unstable_period", "threadx.ta.get_unstable_period", (fname,))
         return d.case(f"ta.{name}", "fuzz_support.ops.unstable_period", (fname, period, "RSI"))
     if name in ("set_candle_settings", "restore_candle_default_settings", "get_candle_settings"):
+        target = "fuzz_support.ops.candle_settings"
+        if name == "get_candle_settings":
+            return d.case(f"ta.{name}", target, (name, None, None, None, None))
+        if name == "restore_candle_default_settings":  # 11: AllCandleSettings
+            setting = spoil(draw, d, "settingtype", st.sampled_from([0, 3, 11, "Near"]), invalid=[12, -1, "Doji"],
+                            wrong=[None, 2.5])
+            return d.case(f"ta.{name}", target, (name, setting, None, None, None))
         setting = spoil(draw, d, "settingtype", st.sampled_from([0, 3, 10, "BodyDoji", "Near"]),
                         invalid=[11, -1, "Doji", 2**63], wrong=[None, 2.5])
         args = (spoil(draw, d, "rangetype", st.sampled_from([0, 1, 2, "HighLow"]), invalid=[3, -1, "Body"],
                       wrong=[None, 1.5]),
                 spoil(draw, d, "avgperiod", st.integers(0, 50), invalid=[-1, 100000001, 2**63], wrong=[2.5, "x"]),
                 spoil(draw, d, "factor", st.floats(0, 5), invalid=[-0.1, NAN, INF], wrong=["x", None]))
-        return d.case(f"ta.{name}", "fuzz_support.ops.candle_settings", (name, setting, *args))
+        return d.case(f"ta.{name}", target, (name, setting, *args))
     if name == "MA_Type":
         key = spoil(draw, d, "key", st.integers(0, 8), invalid=[9, -1, 2**63], wrong=[None, Obj("object")],
                     unknown=["SMA", "x"])

@@ -178,6 +178,51 @@ def test_warm_up_is_talibs_lookback(name: str, table: str | None, restore_settin
     assert int(np.argmax(~np.isnan(out))) == talib_abstract.Function(name).lookback
 
 
+def _penetration_edge() -> tuple[float, float, float]:
+    """(open, close, edge) of a long white candle where close - body * 0.3 rounds differently
+    fused (one rounding) and as TA-Lib's patterns compute it (two roundings); edge is the
+    smaller of the two, so a close at `edge` is below exactly one of them."""
+    from fractions import Fraction
+
+    rng = np.random.default_rng(5)
+    while True:
+        o = float(np.round(rng.uniform(100, 101), 3))
+        c = float(np.round(o + rng.uniform(2, 5), 7))
+        twice = c - (c - o) * 0.3
+        once = float(Fraction(c) - Fraction(c - o) * Fraction(0.3))
+        if twice != once:
+            return o, c, min(twice, once)
+
+
+def _penetration_bars(name: str, close: float) -> tuple[np.ndarray, ...]:
+    """Small candles, then `name`'s pattern whose last close is `close`."""
+    o, c, _ = _penetration_edge()
+    n = 14
+    opens = np.full(n, 100.0)
+    closes, highs, lows = opens + 0.1, opens + 0.15, opens - 0.05
+    first = -2 if name == "CDLDARKCLOUDCOVER" else -3
+    opens[first], closes[first], highs[first], lows[first] = o, c, c + 0.01, o - 0.01  # long white
+    if name == "CDLDARKCLOUDCOVER":
+        opens[-1] = c + 0.5  # opens above the white candle's high
+    else:  # a star gapping up (a doji for the doji star and the baby), then the black candle
+        opens[-2], closes[-2] = c + 1.0, c + (1.05 if name == "CDLEVENINGSTAR" else 1.0)
+        highs[-2], lows[-2] = c + 1.2, c + 0.9
+        opens[-1] = c + 0.8
+    closes[-1], highs[-1], lows[-1] = close, opens[-1] + 0.01, close - 0.01
+    return opens, highs, lows, closes
+
+
+@pytest.mark.parametrize("name", ["CDLDARKCLOUDCOVER", "CDLEVENINGSTAR", "CDLEVENINGDOJISTAR", "CDLABANDONEDBABY"])
+def test_penetration_rounds_as_talib(name: str) -> None:
+    """The last candle closes exactly between the fused and the twice-rounded
+    close - body * penetration: only TA-Lib's rounding gives TA-Lib's answer."""
+    edge = _penetration_edge()[2]
+    below = _penetration_bars(name, float(np.nextafter(edge, 0)))
+    assert getattr(talib, name)(*below, penetration=0.3)[-1] == -100  # the pattern is there
+    at = _penetration_bars(name, edge)
+    np.testing.assert_array_equal(getattr(ta, name)(*at, penetration=0.3), getattr(talib, name)(*at, penetration=0.3))
+
+
 # ------------------------------------------------------------------ candle settings
 
 # Whole tables (setting: (range type, avg period, factor)) unlike the defaults: every

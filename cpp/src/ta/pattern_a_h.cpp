@@ -16,19 +16,6 @@ namespace {
 
 using namespace candle;
 
-constexpr double kRealMax = 3e37;  // TA-Lib's TA_REAL_MAX: the penetration's upper bound
-
-ParamSpec penetration(double def) { return real("penetration", def, 0, kRealMax); }
-
-// c -/+ body * penetration, rounded twice as TA-Lib's patterns compute it (not fused, even
-// in TA-Lib's FMA build: probed by tests/test_ta_patterns.py::test_penetration_rounds_as_talib;
-// the core is compiled without FMA contraction).
-inline double below(double c, double body, double pen) noexcept { return c - body * pen; }
-inline double above(double c, double body, double pen) noexcept { return c + body * pen; }
-
-// `v` within +-avg of `ref`: ref - avg <= v <= ref + avg.
-inline bool near(double v, double ref, double avg) noexcept { return v >= ref - avg && v <= ref + avg; }
-
 // CDL2CROWS: a long white candle, a black one gapping up, a black one opening within the
 // second body and closing within the first.
 struct TwoCrows {

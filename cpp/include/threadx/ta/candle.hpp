@@ -35,6 +35,8 @@
 //                                         // output (patterns with a memory: HIKKAKE)
 //     template <class Ar> void fields(Ar&); template <class C> void check(const C&) const;
 //                                         // a pattern's own running state (saved with the stream)
+// Shared pieces: Bar's body/shadows/colour, the gap tests, near(), penetration() and
+// below()/above() (TA-Lib's close -/+ body * penetration, not fused).
 // Pattern<P> (the registry's state) then does the rest: the warm-up (TA-Lib's lookback,
 // output NaN there, which the Python layer turns into 0 as TA-Lib returns it), each
 // total's initial window and its O(1) update per bar, the candles' history, NaN handling
@@ -117,6 +119,20 @@ inline bool body_gap_up(const Bar& later, const Bar& earlier) noexcept { return 
 inline bool body_gap_down(const Bar& later, const Bar& earlier) noexcept { return std::max(later.open, later.close) < std::min(earlier.open, earlier.close); }
 inline bool gap_up(const Bar& later, const Bar& earlier) noexcept { return later.low > earlier.high; }
 inline bool gap_down(const Bar& later, const Bar& earlier) noexcept { return later.high < earlier.low; }
+
+// ---------------------------------------------------------------- shared pieces of patterns
+
+// The `penetration` parameter (TA-Lib's range: 0 to TA_REAL_MAX).
+inline ParamSpec penetration(double def) { return real("penetration", def, 0, 3e37); }
+
+// close -/+ body * penetration, rounded twice as TA-Lib's patterns compute it (not fused, even
+// in TA-Lib's FMA build: probed by tests/test_ta_patterns.py::test_penetration_rounds_as_talib;
+// the core is compiled without FMA contraction, so these stay two roundings).
+inline double below(double close, double body, double pen) noexcept { return close - body * pen; }
+inline double above(double close, double body, double pen) noexcept { return close + body * pen; }
+
+// `v` within +-avg of `ref`: ref - avg <= v <= ref + avg (TA-Lib's "near"/"equal" tests).
+inline bool near(double v, double ref, double avg) noexcept { return v >= ref - avg && v <= ref + avg; }
 
 // ---------------------------------------------------------------- the machinery
 
@@ -268,37 +284,58 @@ struct Pattern {
 
     // The batch path: the same eval() and the same arithmetic as update(), bar for bar (so
     // the results are bit-identical, which the stream-equals-batch tests check), reading the
-    // candles from the columns instead of a history.
+    // candles from the columns instead of a history.  In = ConstColumn, or Contiguous for
+    // the usual unit-stride columns (no stride multiplications in the loop).
+    struct Contiguous {
+        const double* p;
+        double operator[](std::int64_t i) const noexcept { return p[i]; }
+    };
+    struct ContiguousOut {
+        double* p;
+        double& operator[](std::int64_t i) const noexcept { return p[i]; }
+    };
+    template <class In>
     struct Cols {
         const Pattern& s;
-        const ConstColumn* in;
+        const In* in;
         std::int64_t row, i;  // the current row, and its index from the first complete bar
         std::int64_t index() const noexcept { return i; }
         Bar bar(int k) const noexcept { return at(in, row - k); }
         double avg(int u) const noexcept { return s.set[u].average(s.total[u], bar(P::uses[u].k)); }
     };
-    static Bar at(const ConstColumn* in, std::int64_t row) noexcept { return {in[0][row], in[1][row], in[2][row], in[3][row]}; }
+    template <class In>
+    static Bar at(const In* in, std::int64_t row) noexcept { return {in[0][row], in[1][row], in[2][row], in[3][row]}; }
 
     static void batch(const double* params, const ConstColumn* in, std::int64_t start, std::int64_t n,
                       const Column* out, const CancelCheck& check) {
         Pattern s(params);
+        if (in[0].stride == 1 && in[1].stride == 1 && in[2].stride == 1 && in[3].stride == 1 && out[0].stride == 1) {
+            const Contiguous c[4] = {{in[0].data}, {in[1].data}, {in[2].data}, {in[3].data}};
+            run_rows(s, c, start, n, ContiguousOut{out[0].data}, check);
+        } else {
+            run_rows(s, in, start, n, out[0], check);
+        }
+    }
+    template <class In, class Out>
+    static void run_rows(Pattern& s, const In* in, std::int64_t start, std::int64_t n, Out out, const CancelCheck& check) {
         std::int64_t last_nan = start - 1;  // as update()'s `clean`: bars since the last NaN bar
         for (std::int64_t row = start; row < n; ++row) {
             const std::int64_t i = row - start;
             if ((i & (kCheckEvery - 1)) == 0 && i) check();
-            if (at(in, row).has_nan()) last_nan = row;
+            const Bar b = at(in, row);
+            if (b.has_nan()) last_nan = row;
             if (i < s.begin) {
                 for (int u = 0; u < kUses; ++u) {
                     const std::int64_t k = P::uses[u].k;
-                    if (i >= s.begin - k - s.set[u].avg && i < s.begin - k) s.total[u] += range_of(s.set[u].type, at(in, row));
+                    if (i >= s.begin - k - s.set[u].avg && i < s.begin - k) s.total[u] += range_of(s.set[u].type, b);
                 }
-                out[0][row] = kNaN;
+                out[row] = kNaN;
                 continue;
             }
-            const int r = s.p.eval(Cols{s, in, row, i});
+            const int r = s.p.eval(Cols<In>{s, in, row, i});
             bool nan = std::min<std::int64_t>(row - last_nan, P::bars + 1) < P::bars;
             for (int u = 0; u < kUses; ++u) nan |= std::isnan(s.total[u]);
-            out[0][row] = i < s.lookback || nan ? kNaN : static_cast<double>(r);
+            out[row] = i < s.lookback || nan ? kNaN : static_cast<double>(r);
             for (int u = 0; u < kUses; ++u) {
                 const int k = P::uses[u].k;
                 s.total[u] += range_of(s.set[u].type, at(in, row - k)) - range_of(s.set[u].type, at(in, row - k - s.set[u].avg));

@@ -19,6 +19,7 @@ from ta_cases import CASES
 from ta_cases.pattern import VALUES
 from threadx import stream
 from threadx.errors import ValidationError
+from threadx.ta import _api as ta_api
 
 talib = pytest.importorskip("talib")
 talib_abstract = pytest.importorskip("talib.abstract")
@@ -110,10 +111,11 @@ def candles(n: int, seed: int, motif_rate: float = 0.03) -> tuple[np.ndarray, ..
 _RANDOM: dict[int, tuple[np.ndarray, ...]] = {}
 
 
-def random_candles(seed: int) -> tuple[np.ndarray, ...]:
+def random_candles(seed: int, n: int = 20000) -> tuple[np.ndarray, ...]:
+    """The first n of 20,000 random candles of `seed` (made once per test session)."""
     if seed not in _RANDOM:
         _RANDOM[seed] = candles(20000, seed)
-    return _RANDOM[seed]
+    return tuple(x[:n] for x in _RANDOM[seed])
 
 
 SEEDS = (0, 1)
@@ -168,7 +170,7 @@ def test_random_candles_match_talib_and_hit_every_value(case: tuple[str, dict]) 
 @pytest.mark.parametrize("name", PATTERNS)
 def test_warm_up_is_talibs_lookback(name: str, table: str | None, restore_settings: None) -> None:
     """The streaming twin gives NaN exactly during TA-Lib's lookback (the batch output is 0 there)."""
-    bars = random_candles(1)[:120]
+    bars = random_candles(1, 120)
     kw = {}
     if table is not None:
         for s, (rt, p, f) in TABLES[table].items():
@@ -223,6 +225,42 @@ def test_penetration_rounds_as_talib(name: str) -> None:
     np.testing.assert_array_equal(getattr(ta, name)(*at, penetration=0.3), getattr(talib, name)(*at, penetration=0.3))
 
 
+@pytest.mark.parametrize("name", PATTERNS)
+def test_interior_nan(name: str) -> None:
+    """Before a NaN bar: TA-Lib's values.  From it on: 0 while a candle the pattern looks at
+    is NaN, and for good where a running average took the NaN in (a poisoned running state,
+    as for every indicator); a pattern without averages is TA-Lib's again once the NaN bar is
+    behind it.  The stream agrees bar for bar."""
+    at = 300
+    bars = [x.copy() for x in random_candles(0, 1000)]
+    for x in bars:
+        x[at] = np.nan
+    got = getattr(ta, name)(*bars)
+    exp = getattr(talib, name)(*bars)
+    np.testing.assert_array_equal(got[:at], exp[:at])
+    assert got[at] == 0
+    if ta_api.SPECS[name].hidden:  # running averages
+        assert not got[at:].any()
+    else:
+        np.testing.assert_array_equal(got[at + 5:], exp[at + 5:])
+    streamed = getattr(stream, name)().update_many(*bars)
+    np.testing.assert_array_equal(np.nan_to_num(streamed).astype(np.int32), got)
+
+
+def test_long_average_periods_cost_only_the_bars_seen(restore_settings: None) -> None:
+    """TA-Lib's largest average period (1e8) on a short series: all warm-up, and a stream
+    holds only the candles it has seen (its saved state stays small)."""
+    bars = random_candles(1, 300)
+    kw = {"candle_settings": {"BodyDoji": {"avg_period": 100000000}}}
+    _ta_lib._ta_set_candle_settings(_ta_lib.CandleSettingType.BodyDoji, 1, 100000000, 0.1)
+    np.testing.assert_array_equal(ta.CDLDOJI(*bars, **kw), talib.CDLDOJI(*bars))
+    s = stream.CDLDOJI(**kw)
+    assert np.isnan(s.update_many(*bars)).all()
+    data = s.save()
+    assert len(data) < 300 * 40 + 1000
+    assert stream.load(data).save() == data
+
+
 # ------------------------------------------------------------------ candle settings
 
 # Whole tables (setting: (range type, avg period, factor)) unlike the defaults: every
@@ -251,7 +289,7 @@ def as_mapping(table: dict[str, tuple[int, int, float]]) -> dict[str, dict[str, 
 @pytest.mark.parametrize("table", sorted(TABLES))
 @pytest.mark.parametrize("name", PATTERNS)
 def test_candle_settings_match_talibs_setter(name: str, table: str, restore_settings: None) -> None:
-    bars = random_candles(0)[:4000]
+    bars = random_candles(0, 4000)
     for s, (rt, p, f) in TABLES[table].items():
         _ta_lib._ta_set_candle_settings(getattr(_ta_lib.CandleSettingType, s), rt, p, f)
     exp = getattr(talib, name)(*bars)
@@ -265,7 +303,7 @@ def test_candle_settings_match_talibs_setter(name: str, table: str, restore_sett
 
 
 def test_partial_settings_override_the_process_wide_ones(restore_settings: None) -> None:
-    bars = random_candles(1)[:3000]
+    bars = random_candles(1, 3000)
     ta.set_candle_settings(ta.CandleSettingType.BodyDoji, ta.RangeType.HighLow, 5, 0.2)
     _ta_lib._ta_set_candle_settings(_ta_lib.CandleSettingType.BodyDoji, 1, 5, 0.2)
     _ta_lib._ta_set_candle_settings(_ta_lib.CandleSettingType.BodyLong, 0, 10, 2.0)
@@ -278,7 +316,7 @@ def test_partial_settings_override_the_process_wide_ones(restore_settings: None)
 
 
 def test_a_stream_keeps_the_settings_it_started_with(restore_settings: None) -> None:
-    bars = random_candles(0)[:600]
+    bars = random_candles(0, 600)
     before = stream.CDLDOJI()
     ta.set_candle_settings("BodyDoji", "RealBody", 3, 0.5)
     after = stream.CDLDOJI()
@@ -297,7 +335,7 @@ def test_a_stream_keeps_the_settings_it_started_with(restore_settings: None) -> 
 
 
 def test_streams_take_candle_settings() -> None:
-    bars = random_candles(1)[:500]
+    bars = random_candles(1, 500)
     kw = {"candle_settings": {"BodyDoji": {"avg_period": 0, "factor": 0.3}}}
     got = stream.CDLDOJI(**kw).update_many(*bars)
     np.testing.assert_array_equal(np.nan_to_num(got).astype(np.int32), ta.CDLDOJI(*bars, **kw))
@@ -339,7 +377,7 @@ def test_setters_and_defaults(restore_settings: None) -> None:
     ([("BodyDoji", {})], "candle_settings"),
 ])
 def test_bad_candle_settings_name_the_field(settings: object, field: str) -> None:
-    bars = random_candles(0)[:50]
+    bars = random_candles(0, 50)
     for call in (lambda: ta.CDLDOJI(*bars, candle_settings=settings),
                  lambda: stream.CDLDOJI(candle_settings=settings)):
         with pytest.raises(ValidationError) as exc:
@@ -348,7 +386,7 @@ def test_bad_candle_settings_name_the_field(settings: object, field: str) -> Non
 
 
 def test_every_bad_setting_is_reported_at_once() -> None:
-    bars = random_candles(0)[:50]
+    bars = random_candles(0, 50)
     with pytest.raises(ValidationError) as exc:
         ta.CDLDOJI(*bars, candle_settings={"Near": {"avg_period": -1, "factor": -1}, "Far": {"range_type": 7}})
     assert sorted(e["field"] for e in exc.value.errors) == [

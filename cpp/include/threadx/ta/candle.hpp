@@ -147,10 +147,13 @@ struct SettingValue {
     int type = HighLow;
     int avg = 0;
     double factor = 0;
+    double half = 1;  // TA-Lib divides by 2 for Shadows, by 1 otherwise: * 0.5 or * 1, the same values
+    SettingValue() = default;
+    SettingValue(int t, int a, double f) : type(t), avg(a), factor(f), half(t == Shadows ? 0.5 : 1.0) {}
     // TA_CANDLEAVERAGE: `total` over the bars before `b`, or b's own range for avg 0.
     double average(double total, const Bar& b) const noexcept {
         const double a = avg != 0 ? total / static_cast<double>(avg) : range_of(type, b);
-        return factor * a / (type == Shadows ? 2.0 : 1.0);
+        return factor * a * half;
     }
 };
 
@@ -296,12 +299,13 @@ struct Pattern {
     };
     template <class In>
     struct Cols {
-        const Pattern& s;
+        const SettingValue* set;
+        const double* total;
         const In* in;
         std::int64_t row, i;  // the current row, and its index from the first complete bar
         std::int64_t index() const noexcept { return i; }
         Bar bar(int k) const noexcept { return at(in, row - k); }
-        double avg(int u) const noexcept { return s.set[u].average(s.total[u], bar(P::uses[u].k)); }
+        double avg(int u) const noexcept { return set[u].average(total[u], bar(P::uses[u].k)); }
     };
     template <class In>
     static Bar at(const In* in, std::int64_t row) noexcept { return {in[0][row], in[1][row], in[2][row], in[3][row]}; }
@@ -318,27 +322,30 @@ struct Pattern {
     }
     template <class In, class Out>
     static void run_rows(Pattern& s, const In* in, std::int64_t start, std::int64_t n, Out out, const CancelCheck& check) {
+        const std::array<SettingValue, kUses> set = s.set;  // locals: visibly loop-invariant
+        std::array<double, kUses> total = s.total;
+        const std::int64_t begin = s.begin, lookback = s.lookback;
         std::int64_t last_nan = start - 1;  // as update()'s `clean`: bars since the last NaN bar
         for (std::int64_t row = start; row < n; ++row) {
             const std::int64_t i = row - start;
             if ((i & (kCheckEvery - 1)) == 0 && i) check();
             const Bar b = at(in, row);
             if (b.has_nan()) last_nan = row;
-            if (i < s.begin) {
+            if (i < begin) {
                 for (int u = 0; u < kUses; ++u) {
                     const std::int64_t k = P::uses[u].k;
-                    if (i >= s.begin - k - s.set[u].avg && i < s.begin - k) s.total[u] += range_of(s.set[u].type, b);
+                    if (i >= begin - k - set[u].avg && i < begin - k) total[u] += range_of(set[u].type, b);
                 }
                 out[row] = kNaN;
                 continue;
             }
-            const int r = s.p.eval(Cols<In>{s, in, row, i});
+            const int r = s.p.eval(Cols<In>{set.data(), total.data(), in, row, i});
             bool nan = std::min<std::int64_t>(row - last_nan, P::bars + 1) < P::bars;
-            for (int u = 0; u < kUses; ++u) nan |= std::isnan(s.total[u]);
-            out[row] = i < s.lookback || nan ? kNaN : static_cast<double>(r);
+            for (int u = 0; u < kUses; ++u) nan |= std::isnan(total[u]);
+            out[row] = i < lookback || nan ? kNaN : static_cast<double>(r);
             for (int u = 0; u < kUses; ++u) {
                 const int k = P::uses[u].k;
-                s.total[u] += range_of(s.set[u].type, at(in, row - k)) - range_of(s.set[u].type, at(in, row - k - s.set[u].avg));
+                total[u] += range_of(set[u].type, at(in, row - k)) - range_of(set[u].type, at(in, row - k - set[u].avg));
             }
         }
     }

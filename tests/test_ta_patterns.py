@@ -416,3 +416,18 @@ def test_bad_setter_arguments_change_nothing(args: tuple, field: str, restore_se
 def test_candle_settings_only_for_patterns() -> None:
     with pytest.raises(ValidationError, match="candle_settings"):
         ta.RSI(np.arange(30.0), candle_settings={"BodyDoji": {"factor": 0.1}})
+
+
+def test_pipeline_and_request_take_candle_settings() -> None:
+    import pandas as pd
+
+    import threadx
+
+    bars = random_candles(0, 400)
+    kw = {"candle_settings": {"BodyDoji": {"factor": 0.3, "avg_period": 3}}}
+    frame = pd.DataFrame(dict(zip(OHLC, bars)))
+    exp = ta.CDLDOJI(*bars, **kw)
+    got = ta.Pipeline(doji=ta.Node("CDLDOJI", **kw)).run(frame)
+    np.testing.assert_array_equal(np.asarray(got["doji"]), exp)
+    req = threadx.IndicatorRequest(function="CDLDOJI", inputs=list(bars), params=kw)
+    np.testing.assert_array_equal(req.validate().run(), exp)

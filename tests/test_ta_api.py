@@ -14,6 +14,7 @@ import ta_support
 import threadx
 import threadx.ta as ta
 from threadx.errors import CancelledError, IndicatorError, ValidationError
+from threadx.ta._api import TALIB_NAMES
 
 talib = pytest.importorskip("talib")
 import talib.abstract  # noqa: E402
@@ -61,15 +62,19 @@ def test_signature_matches_talib(name: str) -> None:
 
 
 def test_unknown_talib_names_are_named() -> None:
-    for name in ("CDLDOJI", "HT_SINE", "MAMA", "SAREXT"):
+    # the TA-Lib names still missing (the list shrinks as they are implemented)
+    missing = sorted(TALIB_NAMES - set(ta.get_functions()))
+    if not missing:
+        pytest.skip("every TA-Lib function is implemented")
+    for name in missing[:4]:
         with pytest.raises(ta.UnknownIndicatorError, match=name):
             getattr(ta, name)
         assert not hasattr(ta, name)
         assert issubclass(ta.UnknownIndicatorError, IndicatorError)
     with pytest.raises(AttributeError):
         ta.NOT_A_FUNCTION  # noqa: B018
-    with pytest.raises(ta.UnknownIndicatorError, match="CDLDOJI"):
-        threadx.IndicatorRequest(function="CDLDOJI", inputs=[WALK["close"]]).validate()
+    with pytest.raises(ta.UnknownIndicatorError, match=missing[-1]):
+        threadx.IndicatorRequest(function=missing[-1], inputs=[WALK["close"]]).validate()
 
 
 def test_ma_type_matches_talib() -> None:

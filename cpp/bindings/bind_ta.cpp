@@ -2,6 +2,7 @@
 #include <cmath>
 
 #include "pybind.hpp"
+#include "threadx/ta/candle.hpp"
 #include "threadx/ta/registry.hpp"
 
 namespace threadx::bind {
@@ -32,15 +33,16 @@ const char* kind_name(ta::ParamKind k) {
 py::list functions() {
     py::list out;
     for (const Info& i : ta::registry()) {
-        py::list params;
+        py::list params, hidden;
         for (const auto& p : i.params)
-            params.append(py::make_tuple(p.name, kind_name(p.kind), p.def, p.lo, p.hi));
+            (p.hidden ? hidden : params).append(py::make_tuple(p.name, kind_name(p.kind), p.def, p.lo, p.hi));
         py::dict d;
         d["name"] = i.name;
         d["group"] = i.group;
         d["doc"] = i.doc;
         d["inputs"] = i.inputs;
         d["params"] = params;
+        d["hidden"] = hidden;  // appended to each row by the Python layer (candle settings)
         d["outputs"] = i.outputs;
         py::list integer;  // one flag per output
         for (std::size_t j = 0; j < i.outputs.size(); ++j) integer.append(j < i.integer.size() && i.integer[j]);
@@ -294,6 +296,25 @@ void bind_ta(py::module_& m) {
             if (names[k] == id) return ta::unstable_period(static_cast<ta::Unstable>(k));
         return -1;
     });
+
+    m.def("candle_setting_defaults", [] {
+        py::list out;
+        for (const auto& d : ta::candle::kDefaults)
+            out.append(py::make_tuple(d.name, static_cast<int>(d.type), d.avg_period, d.factor));
+        return out;
+    }, "TA-Lib's candle settings and their defaults: (name, range type, avg period, factor), in TA-Lib's order.");
+    m.def("range_type_names", [] {
+        return std::vector<std::string>(std::begin(ta::candle::kRangeTypeNames), std::end(ta::candle::kRangeTypeNames));
+    }, "TA-Lib's candle range types, in its order.");
+    m.def("check_candle_settings", [](const std::vector<double>& values) {
+        FieldErrors errors;
+        if (values.size() != 3 * ta::candle::kSettings)
+            errors.add("candle_settings", std::to_string(values.size()) + " values",
+                       "must be " + std::to_string(3 * ta::candle::kSettings) + " (range type, avg period, factor per setting)");
+        else
+            ta::candle::check_settings(values.data(), errors);
+        errors.throw_if_any();
+    }, py::arg("values"), "Raise ValidationError for any invalid value of a full candle settings table.");
 
     m.def("_state_header", [](const py::bytes& b) {
         const ta::SavedState s = ta::read_state(std::string(b));

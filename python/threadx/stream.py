@@ -12,7 +12,10 @@ Each class runs the *same* C++ state as the batch function, so its output equals
 ``threadx.ta.<NAME>`` at every bar (leading NaN bars included: the state starts at the
 first bar where no input is NaN).  ``copy()`` snapshots the state exactly.  Parameters are
 checked as in the batch function; the unstable period in force when the object is made
-applies.  Multi-output indicators return a tuple in TA-Lib's output order.
+applies.  Multi-output indicators return a tuple in TA-Lib's output order.  A candlestick
+pattern takes ``candle_settings=`` as its batch function does and keeps the candle settings in
+force when it is made (``threadx.ta.set_candle_settings`` later does not change it; its saved
+state carries them).
 
 Cost: the C++ update is O(1) for recursive indicators, amortised O(1) for window
 extremes, and O(period) where TA-Lib's definition recomputes the window (CCI,
@@ -64,15 +67,17 @@ class Indicator(_core.ta.Stream):
                                     "message": "is the base class: make an indicator such as stream.RSI()"}])
         s = self.spec
         names = [p.name for p in s.params]
+        keywords = [*names, *s.keywords]  # candle_settings= for a pattern: snapshotted here, kept for life
         errors = FieldErrors()
         if len(args) > len(names):
             errors.add("params", args, f"{s.name} takes at most {len(names)} parameters ({', '.join(names)})")
         given = dict(zip(names, args))
-        unknown_keywords({k: v for k, v in kwargs.items() if k not in names}, names, errors, f"threadx.stream.{s.name}")
+        unknown_keywords({k: v for k, v in kwargs.items() if k not in keywords}, keywords, errors,
+                         f"threadx.stream.{s.name}")
         for k, v in kwargs.items():
             if k in given:
                 errors.add(k, v, "given twice")
-            elif k in names:
+            elif k in keywords:
                 given[k] = v
         errors.raise_if_any()
         sets, swept, _ = param_grid(s, given, errors)

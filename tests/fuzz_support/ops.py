@@ -155,6 +155,23 @@ def unstable_period(name: Any, period: Any, indicator: str | None = None) -> Any
         ta.set_unstable_period("ALL", 0)
 
 
+def candle_settings(name: str, setting: Any, rangetype: Any, avgperiod: Any, factor: Any) -> Any:
+    """A candle-settings call of threadx.ta (``name``), then a pattern; the defaults are restored afterwards."""
+    from threadx import ta
+
+    try:
+        if name == "set_candle_settings":
+            ta.set_candle_settings(setting, rangetype, avgperiod, factor)
+        elif name == "restore_candle_default_settings":
+            ta.restore_candle_default_settings(setting)
+        got = ta.get_candle_settings()
+        x = np.linspace(10.0, 12.0, 40)
+        ta.CDLDOJI(x, x + 1, x - 1, x[::-1].copy())
+        return got
+    finally:
+        ta.restore_candle_default_settings()
+
+
 def with_threads(n: Any) -> Any:
     """``threadx.set_num_threads(n)``, restored afterwards."""
     import threadx

@@ -257,6 +257,12 @@ def ta_case(draw: Any, name: str, module: str = "ta") -> Case:
     if draw(st.integers(0, 14)) == 0 and inputs:
         inputs = inputs[:-1]
         d.mark("invalid", "inputs", "one input missing")
+    if name.startswith("CDL") and draw(st.integers(0, 3)) == 0:  # a pattern's per-call candle settings
+        params["candle_settings"] = spoil(
+            draw, d, "candle_settings",
+            st.sampled_from([{}, {"BodyDoji": {"factor": 0.2}}, {"Near": {"avg_period": 0, "range_type": "RealBody"}}]),
+            invalid=[{"BodyDojo": {}}, {"Near": {"avg_period": -1}}, {"Far": {"factor": NAN}}, {"Far": {"x": 1}}],
+            wrong=[5, "x", [("Near", {})]])
     target = f"threadx.{module}.{name}"
     if as_frame:
         return d.case(f"{module}.{name}", target, (frame(draw, d, "data"),), params,
@@ -342,6 +348,21 @@ def ta_helper_case(draw: Any, name: str) -> Case:
     if name == "set_compatibility":
         value = spoil(draw, d, "value", st.sampled_from([0, 1]), invalid=[2, -1, 2**63], wrong=["1", None, 1.5])
         return d.case("ta.set_compatibility", "fuzz_support.ops.compatibility", (value,))
+    if name in ("set_candle_settings", "restore_candle_default_settings", "get_candle_settings"):
+        target = "fuzz_support.ops.candle_settings"
+        if name == "get_candle_settings":
+            return d.case(f"ta.{name}", target, (name, None, None, None, None))
+        if name == "restore_candle_default_settings":  # 11: AllCandleSettings
+            setting = spoil(draw, d, "settingtype", st.sampled_from([0, 3, 11, "Near"]), invalid=[12, -1, "Doji"],
+                            wrong=[None, 2.5])
+            return d.case(f"ta.{name}", target, (name, setting, None, None, None))
+        setting = spoil(draw, d, "settingtype", st.sampled_from([0, 3, 10, "BodyDoji", "Near"]),
+                        invalid=[11, -1, "Doji", 2**63], wrong=[None, 2.5])
+        args = (spoil(draw, d, "rangetype", st.sampled_from([0, 1, 2, "HighLow"]), invalid=[3, -1, "Body"],
+                      wrong=[None, 1.5]),
+                spoil(draw, d, "avgperiod", st.integers(0, 50), invalid=[-1, 100000001, 2**63], wrong=[2.5, "x"]),
+                spoil(draw, d, "factor", st.floats(0, 5), invalid=[-0.1, NAN, INF], wrong=["x", None]))
+        return d.case(f"ta.{name}", target, (name, setting, *args))
     if name == "MA_Type":
         key = spoil(draw, d, "key", st.integers(0, 8), invalid=[9, -1, 2**63], wrong=[None, Obj("object")],
                     unknown=["SMA", "x"])
@@ -1063,7 +1084,8 @@ def _registry() -> dict[str, tuple[Callable[[], Any], float]]:
         reg[f"stream.{name}"] = (partial(stream_case, name), 1.5)
         reg[f"ta.stream.{name}"] = (partial(ta_case, name, "ta.stream"), 0.3)
     for name in ("describe", "get_functions", "get_function_groups", "get_unstable_period", "set_unstable_period",
-                 "MA_Type", "get_compatibility", "set_compatibility"):
+                 "MA_Type", "get_compatibility", "set_compatibility", "set_candle_settings",
+                 "restore_candle_default_settings", "get_candle_settings"):
         reg[f"ta.{name}"] = (partial(ta_helper_case, name), 0.5)
     reg["ta.abstract.Function"] = (abstract_case, 2.0)
     for name in ("Pipeline", "Node"):

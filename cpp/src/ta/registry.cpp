@@ -25,6 +25,7 @@ std::vector<Info> build() {
     register_math(r);
     register_oscillator(r);
     register_transform(r);
+    register_pattern_a_h(r);
     std::sort(r.begin(), r.end(), [](const Info& a, const Info& b) { return a.name < b.name; });
     return r;
 }
@@ -57,28 +58,31 @@ std::atomic<std::uint64_t> g_validations{0};
 
 std::uint64_t validation_count() noexcept { return g_validations.load(std::memory_order_relaxed); }
 
+bool validate_param(const ParamSpec& s, double v, const std::string& owner, FieldErrors& errors) {
+    if (s.kind != ParamKind::Real && !(std::isfinite(v) && v == std::floor(v))) {
+        errors.add(s.name, repr(v), "must be an integer");
+        return false;
+    }
+    if (!(v >= s.lo && v <= s.hi)) {
+        std::string msg = "must be in [";
+        msg += s.kind == ParamKind::Real ? repr(s.lo) : repr(static_cast<long long>(s.lo));
+        msg += ", ";
+        msg += s.kind == ParamKind::Real ? repr(s.hi) : repr(static_cast<long long>(s.hi));
+        msg += "] for ";
+        msg += owner;
+        errors.add(s.name, s.kind == ParamKind::Real ? repr(v) : repr(static_cast<long long>(v)), msg);
+        return false;
+    }
+    if (s.kind == ParamKind::MaType && v == 7) {
+        errors.add(s.name, "7", "MAMA (matype=7) is not implemented by ThreadX; use 0-6 or 8");
+        return false;
+    }
+    return true;
+}
+
 void validate_params(const Info& info, const double* p, FieldErrors& errors) {
     g_validations.fetch_add(1, std::memory_order_relaxed);
-    for (std::size_t k = 0; k < info.params.size(); ++k) {
-        const ParamSpec& s = info.params[k];
-        const double v = p[k];
-        if (s.kind != ParamKind::Real && !(std::isfinite(v) && v == std::floor(v))) {
-            errors.add(s.name, repr(v), "must be an integer");
-            continue;
-        }
-        if (!(v >= s.lo && v <= s.hi)) {
-            std::string msg = "must be in [";
-            msg += s.kind == ParamKind::Real ? repr(s.lo) : repr(static_cast<long long>(s.lo));
-            msg += ", ";
-            msg += s.kind == ParamKind::Real ? repr(s.hi) : repr(static_cast<long long>(s.hi));
-            msg += "] for ";
-            msg += info.name;
-            errors.add(s.name, s.kind == ParamKind::Real ? repr(v) : repr(static_cast<long long>(v)), msg);
-            continue;
-        }
-        if (s.kind == ParamKind::MaType && v == 7)
-            errors.add(s.name, "7", "MAMA (matype=7) is not implemented by ThreadX; use 0-6 or 8");
-    }
+    for (std::size_t k = 0; k < info.params.size(); ++k) validate_param(info.params[k], p[k], info.name, errors);
     if (info.check) info.check(p, errors);
 }
 

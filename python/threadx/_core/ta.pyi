@@ -34,6 +34,15 @@ def _share_groups(name: str, params: npt.NDArray[np.float64]) -> list[list[int]]
 def unstable_names() -> list[str]: ...
 def set_unstable_period(id: str, n: int) -> None: ...
 def get_unstable_period(id: str) -> int: ...
+def candle_setting_defaults() -> list[tuple[str, int, int, float]]:
+    """TA-Lib's candle settings and their defaults: (name, range type, avg period, factor), in TA-Lib's order."""
+
+def range_type_names() -> list[str]:
+    """TA-Lib's candle range types, in its order."""
+
+def check_candle_settings(values: Sequence[float]) -> None:
+    """Raise ValidationError for any invalid value of a full candle settings table."""
+
 def _state_header(state: bytes) -> tuple[str, list[float]]:
     """The (indicator name, parameters) of a saved streaming state, its header and checksum checked."""
 

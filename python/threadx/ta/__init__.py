@@ -39,19 +39,31 @@ from threadx.ta._api import (
 )
 from threadx.ta._api import function as _function
 from threadx.ta._api import talib_name as _talib_name
+from threadx.ta._candles import (
+    CandleSettingType,
+    RangeType,
+    get_candle_settings,
+    restore_candle_default_settings,
+    set_candle_settings,
+)
 from threadx.ta.pipeline import Node, Pipeline
 
 __all__ = [
+    "CandleSettingType",
     "InsufficientHistory",
     "MA_Type",
     "Node",
     "Pipeline",
+    "RangeType",
     "UnknownIndicatorError",
     "describe",
     "get_compatibility",
     "get_function_groups",
+    "get_candle_settings",
     "get_functions",
     "get_unstable_period",
+    "restore_candle_default_settings",
+    "set_candle_settings",
     "set_compatibility",
     "set_unstable_period",
     *get_functions(),

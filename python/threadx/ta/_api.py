@@ -16,6 +16,7 @@ from threadx import _core
 from threadx._inputs import FieldErrors, as_values, checked_cancel, unknown_keywords
 from threadx.data import OHLCV
 from threadx.errors import IndicatorError, ValidationError
+from threadx.ta import _candles
 
 # Every function name of TA-Lib 0.8 (C library 0.8.1); names here that ThreadX lacks
 # raise UnknownIndicatorError naming the function instead of a bare AttributeError.
@@ -120,6 +121,16 @@ class Spec:
     params: tuple[Param, ...]
     outputs: tuple[str, ...]
     integer: tuple[bool, ...] = ()  # per output: int32 as TA-Lib returns it (0 in the warm-up)
+    # Parameters outside TA-Lib's signature that the row carries after `params`: the candle
+    # settings a pattern uses (``candle_settings.BodyDoji.factor``...), filled from the
+    # ``candle_settings=`` keyword over the process-wide settings (threadx.ta._candles).
+    hidden: tuple[Param, ...] = ()
+
+    @property
+    def keywords(self) -> tuple[str, ...]:
+        """Keywords beyond the parameters: ``candle_settings`` for every pattern (ignored by
+        the few that use no candle setting, as TA-Lib's global is)."""
+        return (_candles.KEYWORD,) if self.group == _candles.GROUP else ()
 
 
 def _load_specs() -> dict[str, Spec]:
@@ -130,6 +141,7 @@ def _load_specs() -> dict[str, Spec]:
         out[f["name"]] = Spec(
             f["name"], f["group"], f["doc"], tuple(f["inputs"]),
             tuple(Param(*p) for p in f["params"]), tuple(f["outputs"]), tuple(f["integer"]),
+            tuple(Param(*p) for p in f.get("hidden", [])),
         )
     return out
 
@@ -235,7 +247,8 @@ def _check_func_id(func_id: Any, errors: FieldErrors, *, allow_all: bool) -> Non
 
 def lookback(name: str, params: tuple[float, ...]) -> int:
     """TA-Lib's lookback: the leading NaN bars of ``name(params)`` on NaN-free input long enough
-    to end its warm-up (the unstable periods in force included; cached per setting)."""
+    to end its warm-up (the unstable periods in force included; cached per setting).  ``params``
+    is a whole row: TA-Lib's parameters, then the hidden ones (``row``)."""
     return _lookback(name, params, tuple(_core.ta.get_unstable_period(u) for u in _core.ta.unstable_names()))
 
 
@@ -287,9 +300,31 @@ def param_grid(s: Spec, given: Mapping[str, Any], errors: FieldErrors) -> tuple[
             labels.append([x.item() if isinstance(x, np.generic) else x for x in values])
     if any(e["field"] in {p.name for p in s.params} for e in errors.items):
         return np.empty((0, len(s.params))), swept, []
-    combos = list(itertools.product(*columns))
-    sets = np.array(combos, dtype=np.float64).reshape(len(combos), len(s.params))
+    before = len(errors.items)
+    hidden = hidden_values(s, given.get(_candles.KEYWORD), errors)
+    if len(errors.items) > before:
+        return np.empty((0, len(s.params) + len(s.hidden))), swept, []
+    combos = [(*c, *hidden) for c in itertools.product(*columns)]
+    sets = np.array(combos, dtype=np.float64).reshape(len(combos), len(s.params) + len(s.hidden))
     return np.ascontiguousarray(sets), swept, list(itertools.product(*labels))
+
+
+def row(s: Spec, params: Mapping[str, Any]) -> tuple[float, ...]:
+    """The core's parameter row of one call: ``params`` (every parameter of ``s``, checked by
+    the caller) in order, then the hidden values from the process-wide candle settings."""
+    errors = FieldErrors()
+    hidden = hidden_values(s, None, errors)
+    errors.raise_if_any()
+    return (*(float(params[p.name]) for p in s.params), *hidden)
+
+
+def hidden_values(s: Spec, candle_settings: Any, errors: FieldErrors) -> list[float]:
+    """The values of ``s``'s hidden parameters for one call: the candle settings it uses, from
+    ``candle_settings`` over a snapshot of the process-wide ones (none for other functions)."""
+    if not s.keywords:  # (a candle_settings= given to another function is an unknown keyword of its call)
+        return []
+    table = _candles.table(candle_settings, errors)
+    return [table[k] for k in _candles.positions([p.name for p in s.hidden])]
 
 
 @dataclass
@@ -441,7 +476,7 @@ def prepare(name: str, given: Sequence[Any], params: Mapping[str, Any]) -> Prepa
     keywords = column_keywords(s)
     picks = {k: v for k, v in params.items() if k in keywords}
     params = {k: v for k, v in params.items() if k not in keywords}
-    names = [p.name for p in s.params]
+    names = [p.name for p in s.params] + list(s.keywords)
     unknown_keywords({k: v for k, v in params.items() if k not in names}, [*names, *keywords], errors,
                      f"threadx.ta.{name}")
     inputs = gather_inputs(s, list(given), errors, picks)
@@ -475,6 +510,7 @@ def function(name: str) -> Callable[..., Any]:
     params = [inspect.Parameter(p.name, inspect.Parameter.POSITIONAL_OR_KEYWORD, default=p.default_value)
               for p in s.params]
     picks = [inspect.Parameter(k, inspect.Parameter.KEYWORD_ONLY, default=v) for k, v in column_keywords(s).items()]
+    picks += [inspect.Parameter(k, inspect.Parameter.KEYWORD_ONLY, default=None) for k in s.keywords]
     sig = inspect.Signature(inputs + params + picks)
 
     n_in = len(s.inputs)
@@ -484,6 +520,7 @@ def function(name: str) -> Callable[..., Any]:
     n_out = len(s.outputs)
     integer = s.integer
     valid = frozenset(sig.parameters)
+    hidden_at = _candles.positions([p.name for p in s.hidden])  # the row's tail: from the settings snapshot
 
     def fast(args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
         """1-D aligned float64 arrays and scalar parameters: straight to the core (None: not this
@@ -506,6 +543,9 @@ def function(name: str) -> Callable[..., Any]:
             if k < 0 or (type(v) is not int and type(v) is not float) or k < len(args) - n_in:
                 return None
             values[k] = float(v)
+        if hidden_at:
+            table = _candles.snapshot()
+            values += [table[k] for k in hidden_at]
         # one core call that validates the parameters once and runs (no Plan object to make)
         raw = _core.ta.run(name, [a[:, None] for a in args[:n_in]], np.array([values]))
         outs = [as_int32(raw[j, 0]) if integer[j] else raw[j, 0] for j in range(n_out)]
@@ -549,6 +589,11 @@ def _docstring(s: Spec) -> str:
         for p in s.params:
             rng = f"[{int(p.lo)}, {int(p.hi)}]" if p.kind != "real" else f"[{p.lo:g}, {p.hi:g}]"
             lines.append(f"    {p.name}: {p.default_value} (range {rng})")
+    if s.keywords:
+        used = sorted({p.name.split(".")[1] for p in s.hidden}, key=_candles.NAMES.index)
+        lines += ["Keyword:", "    candle_settings: None - overrides of TA-Lib's candle settings for this call, "
+                  "e.g. {'BodyDoji': {'factor': 0.05}}; the process-wide ones (threadx.ta.set_candle_settings) "
+                  "when it starts otherwise; " + (f"{s.name} uses {', '.join(used)}" if used else f"{s.name} uses none")]
     lines.append("Outputs:")
     lines += [f"    {o}" for o in s.outputs]
     return "\n".join(lines)

@@ -36,7 +36,7 @@ import pandas as pd
 from threadx import _core
 from threadx._inputs import FieldErrors
 from threadx.errors import ValidationError
-from threadx.ta._api import PRICE_KEYWORDS, SPECS, Spec, compute, get_functions, lookback, spec
+from threadx.ta._api import PRICE_KEYWORDS, SPECS, Spec, compute, get_functions, lookback, row, spec
 
 __all__ = ["Function", *get_functions()]
 
@@ -156,7 +156,7 @@ class Function:
     @property
     def lookback(self) -> int:
         """Bars before the first output with the current parameters (TA-Lib's lookback)."""
-        return lookback(self._spec.name, tuple(float(v) for v in self._state.params.values()))
+        return lookback(self._spec.name, row(self._spec, self._state.params))
 
     # ------------------------------------------------------------------ inputs and parameters
 
@@ -278,7 +278,7 @@ class Function:
         errors.raise_if_any()
         out = {**current, **{k: v.item() if isinstance(v, np.generic) else v for k, v in given.items()}}
         if s.params:
-            _core.ta.validate(s.name, np.array([[float(out[p.name]) for p in s.params]]))
+            _core.ta.validate(s.name, np.array([row(s, out)]))
         return out
 
     def _compute(self, arrays: Any, names: Mapping[str, Any], params: Mapping[str, Any]) -> Any:

@@ -96,7 +96,7 @@ class Pipeline:
             if "." in name or name in self.columns:
                 errors.add(name, name, "a node name must not contain '.' or repeat a data column")
             one = FieldErrors()
-            known = {p.name for p in node.spec.params}
+            known = {p.name for p in node.spec.params} | set(node.spec.keywords)  # candle_settings: taken here
             for k in sorted(set(node.params) - known):
                 one.add(k, node.params[k], f"is not a parameter or input of {node.function}")
             params = {k: v for k, v in node.params.items() if k in known}

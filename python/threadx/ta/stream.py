@@ -72,7 +72,7 @@ class Stream:
         errors.raise_if_any()
         assert inputs is not None
         self._state = getattr(_stream, s.name)(*args[k:], **kwargs)
-        self._integer = tuple(o == "integer" for o in s.outputs)
+        self._integer = s.integer
         self._fill = self._open([np.ascontiguousarray(a[:, 0]) for a in inputs.arrays])
 
     def _open(self, cols: list[np.ndarray]) -> Any:

@@ -20,6 +20,9 @@ struct ParamSpec {
     std::string name;
     ParamKind kind = ParamKind::Int;
     double def = 0, lo = 0, hi = 0;  // TA-Lib's default and inclusive range
+    // Not part of TA-Lib's signature: a value the Python layer appends to the row (the
+    // candle settings of a pattern, ta/candle.hpp).  Validated and saved like the others.
+    bool hidden = false;
 };
 
 using ColumnFn = void (*)(const double* params, const ConstColumn* in, std::int64_t n,
@@ -85,6 +88,9 @@ inline ParamSpec matype(std::string name, double def = 0) {
 const std::vector<Info>& registry();
 const Info* find(const std::string& name);  // null when unknown
 
+// One parameter's kind and range (`owner` names what it belongs to in the message);
+// false when it added an error.
+bool validate_param(const ParamSpec& spec, double value, const std::string& owner, FieldErrors& errors);
 // Every invalid parameter of one call (kind, range, the indicator's own rule).
 void validate_params(const Info& info, const double* params, FieldErrors& errors);
 // How many parameter sets validate_params has checked in this process (tests prove
@@ -156,5 +162,6 @@ void register_price(std::vector<Info>& r);
 void register_math(std::vector<Info>& r);
 void register_oscillator(std::vector<Info>& r);
 void register_transform(std::vector<Info>& r);
+void register_pattern_a_h(std::vector<Info>& r);  // candlestick patterns CDL2CROWS ... CDLHIKKAKEMOD
 
 }  // namespace threadx::ta

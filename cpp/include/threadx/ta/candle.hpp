@@ -372,8 +372,8 @@ Info make_pattern(std::string name, std::string doc, std::vector<ParamSpec> visi
     std::vector<ParamSpec> params = std::move(visible);
     for (Setting s : settings_of<P>())
         for (ParamSpec& h : setting_params(s)) params.push_back(std::move(h));  // hidden
-    return make_info<Pattern<P>>({std::move(name), "Pattern Recognition", std::move(doc),
-                                             {"open", "high", "low", "close"}, std::move(params), {"integer"}});
+    return integer_outputs(make_info<Pattern<P>>({std::move(name), "Pattern Recognition", std::move(doc),
+                                                 {"open", "high", "low", "close"}, std::move(params), {"integer"}}));
 }
 
 }  // namespace threadx::ta::candle

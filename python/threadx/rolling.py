@@ -455,7 +455,7 @@ class _Streaming:
             errors.add("times", "None", "a time window needs one timestamp per value")
         errors.raise_if_any()
         assert vals is not None
-        out = self._impl.update_many(vals.array, t)
+        out: np.ndarray = self._impl.update_many(vals.array, t)
         return out[:, 0] if self._scalar else out
 
     def reset(self) -> None:

@@ -73,7 +73,7 @@ void run_column(const ColumnJob& job, const Bounds& bounds) {
         }
         case Stat::rank:
             if constexpr (std::is_same_v<Bounds, CountBounds>)
-                return window_rank(spec, minp, job.x, bounds, out, job.token, job.rows);
+                return window_rank(spec, minp, job.x, job.n, bounds, out, job.token, job.rows);
             else
                 return window_rank(spec, minp, job.x, job.n, bounds, out, job.token);
     }
@@ -142,8 +142,9 @@ void run_validated(const Spec& spec, const ConstMatrix& x, const std::int64_t* t
         } else if (sorted_blocks && BlockQuantile::fits(spec.window, x.rows)) {
             const std::int64_t h = BlockQuantile::block_rows(spec.window, x.rows);
             chunk = h * std::max<std::int64_t>(1, kChunkRows / h);
-        } else if (spec.stat == Stat::rank && spec.window <= x.rows / 8) {
-            chunk = std::max(kChunkRows, 4 * spec.window);  // each chunk first adds a window's rows
+        } else if (spec.stat == Stat::rank && BlockRank::fits(spec.window, x.rows)) {
+            const std::int64_t h = BlockQuantile::block_rows(spec.window, x.rows);  // BlockRank's blocks
+            chunk = h * std::max<std::int64_t>(1, kChunkRows / h);
         }
     }
     if (chunk > 0 && x.rows > chunk) {

@@ -1,15 +1,19 @@
 #pragma once
 // Rolling rank: pandas' rolling(...).rank(method, ascending, pct), the rank of each
-// row's value among the non-NaN values of its window (itself included).  It runs on
-// the quantiles' order-statistic tree: the counts of window values below and not
-// above the value (OrderTree::count_less / count_not_greater) give every tie method
-// in O(log w) per row, for count and time windows, batch and streaming alike.  A NaN
-// row has rank NaN and is not counted.
+// row's value among the non-NaN values of its window (itself included).  The counts of
+// window values below and not above the value give every tie method.  They come from
+// the quantiles' structures: count windows use the sorted blocks of BlockQuantile (each
+// pair of neighbouring blocks merged into one ranking) with a Fenwick tree over the
+// ranks in the window, two prefix sums per row; time windows and the streaming twin use
+// the order-statistic tree (OrderTree::count_less / count_not_greater).  O(log w) per
+// row either way.  A NaN row has rank NaN and is not counted.
 #include <cmath>
 #include <cstdint>
 
+#include "threadx/core/buffer.hpp"
 #include "threadx/core/cancel.hpp"
 #include "threadx/core/strided.hpp"
+#include "threadx/rolling/block_sort.hpp"
 #include "threadx/rolling/bounds.hpp"
 #include "threadx/rolling/moments.hpp"
 #include "threadx/rolling/order_tree.hpp"
@@ -52,10 +56,45 @@ private:
     double last_ = kNaN;
 };
 
+// Count windows over sorted blocks of h >= w rows (BlockQuantile::block_rows): each
+// pair of neighbouring blocks is merged into one ranking with the bounds of every run
+// of equal values, and a Fenwick tree counts the window's rows by rank.
+class BlockRank {
+public:
+    BlockRank(const Spec& spec, std::int64_t min_periods, std::int64_t n_rows);
+    // Whether the blocks fit 32-bit offsets (else the tree serves), as BlockQuantile's.
+    static bool fits(std::int64_t window, std::int64_t n_rows) noexcept;
+    // out[i] for the rows of `rows`, whose begin is a multiple of the block length.
+    void run(ConstColumn x, std::int64_t n, Column out, const CancelToken* token, RowRange rows);
+
+private:
+    void merge_pair(const CancelCheck& check);  // ranks, values and tie runs of (prev_, next_)
+    void seed_tree(std::int64_t& nobs);         // the window before B's first row: A's last w rows
+    void tree_add(std::int32_t r, std::int32_t d) noexcept {
+        for (std::int32_t i = r + 1; i <= m_; i += i & -i) tree_[static_cast<std::size_t>(i)] += d;
+    }
+    std::int64_t below(std::int32_t r) const noexcept {  // window rows with rank < r
+        std::int64_t c = 0;
+        for (std::int32_t i = r; i > 0; i -= i & -i) c += tree_[static_cast<std::size_t>(i)];
+        return c;
+    }
+
+    Spec spec_;
+    std::int64_t minp_;
+    std::int32_t h_;  // block length
+    BlockSorter sorter_;
+    SortedBlock prev_, next_;             // blocks A and B, sorted
+    Buffer<double> merged_;               // values by rank
+    Buffer<std::int32_t> rank_;           // rank by slot: A's offsets, then B's at +h_; -1 for NaN
+    Buffer<std::int32_t> tie_lo_, tie_hi_;  // by rank: first and last rank of its run of equal values
+    Buffer<std::int32_t> tree_;           // Fenwick tree over ranks, 1-based
+    std::int32_t m_ = 0;                  // ranks in the pair
+};
+
 // out[i] = the rank of x[i] in its window, for the rows of `rows` (any split of a
-// column gives the numbers of one run: each range starts from its window's rows).
-void window_rank(const Spec& spec, std::int64_t min_periods, ConstColumn x, const CountBounds& bounds,
-                 Column out, const CancelToken* token, RowRange rows);
+// column at multiples of kChunkRows' block multiple gives the numbers of one run).
+void window_rank(const Spec& spec, std::int64_t min_periods, ConstColumn x, std::int64_t n,
+                 const CountBounds& bounds, Column out, const CancelToken* token, RowRange rows);
 void window_rank(const Spec& spec, std::int64_t min_periods, ConstColumn x, std::int64_t n,
                  const TimeBounds& bounds, Column out, const CancelToken* token);
 

@@ -399,7 +399,7 @@ def rank(x: ArrayLike, window: WindowLike, *, method: str = "average", ascending
     highest (``"max"``); ``ascending=False`` ranks the largest first; ``pct=True``
     divides by the window's observations.  NaN where the value is NaN or the window
     has fewer than min_periods observations.  O(log w) per row on the quantiles'
-    order-statistic tree, count and time windows alike.
+    structures: sorted blocks for count windows, the order-statistic tree for time windows.
     """
     return _rolling("rank", x, window, min_periods=min_periods, method=method, ascending=ascending, pct=pct,
                     times=times, out=out, cancel=cancel)

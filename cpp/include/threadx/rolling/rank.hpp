@@ -91,8 +91,8 @@ private:
     std::int32_t m_ = 0;                  // ranks in the pair
 };
 
-// out[i] = the rank of x[i] in its window, for the rows of `rows` (any split of a
-// column at multiples of kChunkRows' block multiple gives the numbers of one run).
+// out[i] = the rank of x[i] in its window, for the rows of `rows`, whose begin is a
+// multiple of BlockQuantile::block_rows (any such split gives the numbers of one run).
 void window_rank(const Spec& spec, std::int64_t min_periods, ConstColumn x, std::int64_t n,
                  const CountBounds& bounds, Column out, const CancelToken* token, RowRange rows);
 void window_rank(const Spec& spec, std::int64_t min_periods, ConstColumn x, std::int64_t n,

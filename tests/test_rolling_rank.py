@@ -199,6 +199,24 @@ def test_property_equals_pandas(values, window, min_periods, option):
     _assert_same(got, _pd_rank(pd.Series(x), window, method, ascending, pct, min_periods))
 
 
+@settings(max_examples=100, deadline=None)
+@given(
+    data=st.lists(st.tuples(st.sampled_from([0.0, 1.0, -2.0, 7.0, np.nan]), st.integers(0, 5)), min_size=1,
+                  max_size=30),
+    seconds=st.integers(1, 12),
+    min_periods=st.integers(0, 3),
+    option=st.sampled_from(OPTIONS),
+)
+def test_property_time_window_equals_pandas(data, seconds, min_periods, option):
+    method, ascending, pct = option
+    x = np.array([v for v, _ in data])
+    idx = pd.Timestamp("2024-01-01", tz="UTC") + pd.to_timedelta(np.cumsum([g for _, g in data]), unit="s")
+    s = pd.Series(x, index=idx)
+    window = f"{seconds}s"
+    got = R.rank(s, window, method=method, ascending=ascending, pct=pct, min_periods=min_periods)
+    _assert_same(got, _pd_rank(s, window, method, ascending, pct, min_periods))
+
+
 # --------------------------------------------------------------------------- streaming twin
 
 

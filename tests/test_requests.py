@@ -35,6 +35,7 @@ def test_keyword_only() -> None:
         RollingRequest(values=make_values(), window="30min", stat="std", ddof=0),
         RollingRequest(values=make_values(), window=pd.Timedelta("1h"), stat="quantile", q=0.5),
         RollingRequest(values=make_values().to_frame(), window=3, stat="zscore"),
+        RollingRequest(values=make_values(), window="40min", stat="rank", method="max", ascending=False, pct=True),
         RollingRequest(values=np.arange(10.0), window="20s", stat="max",
                        times=np.arange(10, dtype=np.int64) * 10**10),
     ],
@@ -43,7 +44,7 @@ def test_round_trip_through_json(req: RollingRequest) -> None:
     req.validate()
     text = json.dumps(req.to_dict(), allow_nan=False)
     back = RollingRequest.from_dict(json.loads(text))
-    for name in ("window", "stat", "q", "min_periods", "interpolation", "ddof"):
+    for name in ("window", "stat", "q", "min_periods", "interpolation", "ddof", "method", "ascending", "pct"):
         assert getattr(back, name) == getattr(req, name), name
     a, b = req.values, back.values
     if isinstance(a, (pd.Series, pd.DataFrame)):

@@ -124,8 +124,12 @@ def values(draw: Any, n: int = N) -> Any:
 
 @st.composite
 def rolling_requests(draw: Any) -> RollingRequest:
-    stat = draw(st.sampled_from(["mean", "std", "max", "quantile", "median", "zscore"]))
+    stat = draw(st.sampled_from(["mean", "std", "max", "quantile", "median", "zscore", "rank"]))
     q: Any = None
+    rank: dict[str, Any] = {}
+    if stat == "rank":
+        rank = {"method": draw(st.sampled_from(["average", "min", "max"])), "ascending": draw(st.booleans()),
+                "pct": draw(st.booleans())}
     if stat == "quantile":
         q = draw(st.sampled_from([0.5, np.float64(0.25), [0.1, 0.9], (0.2,), np.array([0.3, 0.7])]))
     min_periods = draw(st.sampled_from([None, 1, np.int64(2)]))
@@ -136,12 +140,12 @@ def rolling_requests(draw: Any) -> RollingRequest:
         times = pd.date_range("2024-01-01", periods=N, freq="7min", tz=zone, name=draw(names))
         if draw(st.booleans()):
             return RollingRequest(values=pd.Series(np.arange(N, dtype=np.float64), index=times, name=draw(names)),
-                                  window=window, stat=stat, q=q, min_periods=min_periods)
+                                  window=window, stat=stat, q=q, min_periods=min_periods, **rank)
         return RollingRequest(values=np.arange(N, dtype=np.float64), window=window, stat=stat, q=q,
-                              min_periods=min_periods, times=times if draw(st.booleans()) else times.asi8.copy())
+                              min_periods=min_periods, times=times if draw(st.booleans()) else times.asi8.copy(), **rank)
     window = draw(st.sampled_from([3, np.int64(5), 4.0]))
     return RollingRequest(values=draw(values()), window=window, stat=stat, q=q, min_periods=min_periods,
-                          ddof=draw(st.sampled_from([0, 1])))
+                          ddof=draw(st.sampled_from([0, 1])), **rank)
 
 
 @st.composite

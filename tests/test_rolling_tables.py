@@ -37,8 +37,10 @@ NS = IDX.asi8.copy()
 def test_python_tables_are_the_cores():
     assert R.STATS == tuple(_core.rolling.stats())
     assert R.INTERPOLATIONS == tuple(_core.rolling.interpolations())
-    assert len(set(R.STATS)) == len(R.STATS) == 9
+    assert R.RANK_METHODS == tuple(_core.rolling.rank_methods())
+    assert len(set(R.STATS)) == len(R.STATS) == 10
     assert R.INTERPOLATIONS == ("linear", "lower", "higher", "nearest", "midpoint")
+    assert R.RANK_METHODS == ("average", "min", "max")
 
 
 def test_public_functions_are_exactly_the_core_stats():
@@ -87,6 +89,15 @@ def test_interpolation_messages_list_the_table(bad):
         assert msg == "must be one of " + ", ".join(_core.rolling.interpolations())
 
 
+@pytest.mark.parametrize("bad", ["dense", 3])
+def test_rank_method_messages_list_the_table(bad):
+    listed = "must be one of " + ", ".join(_core.rolling.rank_methods())
+    assert _messages(R.rank, X, 5, method=bad)["method"] == listed
+    assert _messages(threadx.RollingRank, 5, method=bad)["method"] == listed
+    if isinstance(bad, str):
+        assert _messages(_core.rolling.validate, N, "rank", 5, method=bad)["method"] == listed
+
+
 def test_stat_messages_list_the_table():
     listed = "must be one of " + ", ".join(_core.rolling.stats())
     assert _messages(_core.rolling.validate, N, "bogus", 5)["stat"] == listed
@@ -113,6 +124,8 @@ def _rolling_delta(fn):
         pytest.param(lambda: R.median(pd.DataFrame({"a": X, "b": X}, index=IDX), "10min"), (1, 1), id="frame"),
         pytest.param(lambda: RollingRequest(values=SER, window="15min", stat="quantile", q=0.5).run(), (2, 1), id="request"),
         pytest.param(lambda: threadx.RollingQuantile("15min", 0.5), (1, 0), id="stream"),
+        pytest.param(lambda: R.rank(SER, "15min", method="min"), (1, 1), id="time-window-rank"),
+        pytest.param(lambda: threadx.RollingRank("15min"), (1, 0), id="rank-stream"),
     ],
 )
 def test_each_rolling_rule_runs_once_per_call(call, expected):

@@ -9,6 +9,7 @@
 #include "pybind.hpp"
 #include "threadx/core/cancel.hpp"
 #include "threadx/rolling/quantile.hpp"
+#include "threadx/rolling/rank.hpp"
 #include "threadx/rolling/rolling.hpp"
 
 namespace threadx::bind {
@@ -19,13 +20,18 @@ using rolling::Spec;
 
 Spec make_spec(const std::string& stat, std::int64_t window, bool time_window,
                std::int64_t min_periods, std::vector<double> q, const std::string& interpolation,
-               std::int64_t ddof, FieldErrors& errors) {
+               std::int64_t ddof, FieldErrors& errors, const std::string& method = "average",
+               bool ascending = true, bool pct = false) {
     Spec spec;
     if (auto s = rolling::parse_stat(stat)) spec.stat = *s;
     else errors.add("stat", repr(stat), "must be one of " + rolling::join_names(rolling::stat_names()));
     if (auto i = rolling::parse_interpolation(interpolation)) spec.interpolation = *i;
     else errors.add("interpolation", repr(interpolation),
                     "must be one of " + rolling::join_names(rolling::interpolation_names()));
+    if (auto m = rolling::parse_rank_method(method)) spec.rank_method = *m;
+    else errors.add("method", repr(method), "must be one of " + rolling::join_names(rolling::rank_method_names()));
+    spec.ascending = ascending;
+    spec.pct = pct;
     spec.time_window = time_window;
     spec.window = window;
     spec.min_periods = min_periods;
@@ -105,10 +111,11 @@ struct Plan {
 Plan rolling_validate(std::int64_t n_rows, const std::string& stat, std::int64_t window,
                       bool time_window, std::int64_t min_periods, std::vector<double> q,
                       const std::string& interpolation, std::int64_t ddof,
-                      const std::optional<py::array>& times) {
+                      const std::optional<py::array>& times, const std::string& method, bool ascending,
+                      bool pct) {
     FieldErrors errors;
     Spec spec = make_spec(stat, window, time_window, min_periods, std::move(q), interpolation,
-                          ddof, errors);
+                          ddof, errors, method, ascending, pct);
     const std::int64_t* t = times_of(times, errors);
     if (times && !t) {  // malformed times were reported; check the rest without them
         rolling::validate_spec(spec, errors);
@@ -145,13 +152,14 @@ void rolling_compute(const Plan& plan, const py::array& values, py::array out,
     rolling::run_validated(plan.spec, x, t, o, token);
 }
 
-// The streaming quantile plus a mutex: update_many runs without the GIL, so every
-// access from Python goes through the mutex.  A caller that finds it taken waits
-// with the GIL released (the holder may need the GIL to finish).
-struct StreamingQuantile {
-    StreamingQuantile(const Spec& spec, std::int64_t max_points)  // spec checked by make_streaming
-        : impl(spec, max_points, rolling::RollingQuantile::Validated{}) {}
-    rolling::RollingQuantile impl;
+// A streaming statistic (RollingQuantile, RollingRank) plus a mutex: update_many runs
+// without the GIL, so every access from Python goes through the mutex.  A caller that
+// finds it taken waits with the GIL released (the holder may need the GIL to finish).
+template <class Impl>
+struct Streaming {
+    Streaming(const Spec& spec, std::int64_t max_points)  // spec checked by its make_ function
+        : impl(spec, max_points, typename Impl::Validated{}) {}
+    Impl impl;
     std::mutex mutex;
 
     std::unique_lock<std::mutex> lock() {
@@ -163,6 +171,9 @@ struct StreamingQuantile {
         return held;
     }
 };
+
+using StreamingQuantile = Streaming<rolling::RollingQuantile>;
+using StreamingRank = Streaming<rolling::RollingRank>;
 
 std::unique_ptr<StreamingQuantile> make_streaming(const std::string& stat, std::int64_t window,
                                                   bool time_window, std::int64_t min_periods,
@@ -180,7 +191,21 @@ std::unique_ptr<StreamingQuantile> make_streaming(const std::string& stat, std::
     return std::make_unique<StreamingQuantile>(spec, max_points);
 }
 
-py::array_t<double> streaming_update_many(StreamingQuantile& s, const py::array& values,
+std::unique_ptr<StreamingRank> make_streaming_rank(std::int64_t window, bool time_window,
+                                                   std::int64_t min_periods, const std::string& method,
+                                                   bool ascending, bool pct, std::int64_t max_points) {
+    FieldErrors errors;
+    Spec spec = make_spec("rank", window, time_window, min_periods, {}, "linear", 1, errors, method,
+                          ascending, pct);
+    rolling::RollingRank::validate(spec, errors);
+    if (max_points < 0)
+        errors.add("max_points", repr(static_cast<long long>(max_points)), "must be >= 1 or None");
+    errors.throw_if_any();
+    return std::make_unique<StreamingRank>(spec, max_points);
+}
+
+template <class Impl>
+py::array_t<double> streaming_update_many(Streaming<Impl>& s, const py::array& values,
                                           const std::optional<py::array>& times) {
     FieldErrors errors;
     require_float64(values, "values", errors);
@@ -203,7 +228,8 @@ py::array_t<double> streaming_update_many(StreamingQuantile& s, const py::array&
     return out;
 }
 
-py::object streaming_update(StreamingQuantile& s, double value, std::optional<std::int64_t> time) {
+template <class Impl>
+py::object streaming_update(Streaming<Impl>& s, double value, std::optional<std::int64_t> time) {
     auto lock = s.lock();
     const auto k = static_cast<py::ssize_t>(s.impl.levels());
     if (k == 1) {
@@ -216,12 +242,34 @@ py::object streaming_update(StreamingQuantile& s, double value, std::optional<st
     return out;
 }
 
+// The methods every streaming statistic has.
+template <class Impl>
+void bind_stream(py::class_<Streaming<Impl>>& cls) {
+    using S = Streaming<Impl>;
+    cls.def("update", &streaming_update<Impl>, py::arg("value"), py::arg("time") = py::none())
+        .def("update_many", &streaming_update_many<Impl>, py::arg("values"), py::arg("times") = py::none())
+        .def("reset", [](S& s) {
+            auto lock = s.lock();
+            s.impl.reset();
+        })
+        .def_property_readonly("nobs", [](S& s) {
+            auto lock = s.lock();
+            return s.impl.nobs();
+        })
+        .def_property_readonly("stored", [](S& s) {
+            auto lock = s.lock();
+            return s.impl.stored();
+        })
+        .def_property_readonly("levels", [](S& s) { return s.impl.levels(); });
+}
+
 }  // namespace
 
 void bind_rolling(py::module_& m) {
     m.def("stats", &rolling::stat_names, "The rolling statistics the core computes, in table order.");
     m.def("interpolations", &rolling::interpolation_names,
           "The quantile interpolations the core knows, in table order.");
+    m.def("rank_methods", &rolling::rank_method_names, "The tie methods rank knows, in table order.");
     py::class_<Plan>(m, "Plan", "A validated rolling call; made only by validate().")
         .def_property_readonly("stat", [](const Plan& p) { return rolling::name_of(p.spec.stat); })
         .def_property_readonly("n_rows", [](const Plan& p) { return p.n_rows; })
@@ -230,7 +278,8 @@ void bind_rolling(py::module_& m) {
     m.def("validate", &rolling_validate, py::arg("n_rows"), py::arg("stat"),
           py::arg("window"), py::arg("time_window") = false, py::arg("min_periods") = -1,
           py::arg("q") = std::vector<double>{}, py::arg("interpolation") = "linear",
-          py::arg("ddof") = 1, py::arg("times") = py::none(),
+          py::arg("ddof") = 1, py::arg("times") = py::none(), py::arg("method") = "average",
+          py::arg("ascending") = true, py::arg("pct") = false,
           "Check every field of a rolling request (raising ValidationError listing every invalid "
           "one) and return the Plan that compute() runs.");
     m.def("compute", &rolling_compute, py::arg("plan"), py::arg("values"), py::arg("out"),
@@ -241,26 +290,15 @@ void bind_rolling(py::module_& m) {
         return py::make_tuple(c.spec, c.times_order);
     }, "(spec checks, timestamp-order scans) run so far in this process (for tests).");
 
-    py::class_<StreamingQuantile>(m, "Stream", "A rolling statistic updated one value at a time.")
+    bind_stream(py::class_<StreamingQuantile>(m, "Stream", "A rolling statistic updated one value at a time.")
         .def(py::init(&make_streaming), py::arg("stat"), py::arg("window"),
              py::arg("time_window") = false, py::arg("min_periods") = -1,
              py::arg("q") = std::vector<double>{}, py::arg("interpolation") = "linear",
-             py::arg("max_points") = 0)
-        .def("update", &streaming_update, py::arg("value"), py::arg("time") = py::none())
-        .def("update_many", &streaming_update_many, py::arg("values"), py::arg("times") = py::none())
-        .def("reset", [](StreamingQuantile& s) {
-            auto lock = s.lock();
-            s.impl.reset();
-        })
-        .def_property_readonly("nobs", [](StreamingQuantile& s) {
-            auto lock = s.lock();
-            return s.impl.nobs();
-        })
-        .def_property_readonly("stored", [](StreamingQuantile& s) {
-            auto lock = s.lock();
-            return s.impl.stored();
-        })
-        .def_property_readonly("levels", [](StreamingQuantile& s) { return s.impl.levels(); });
+             py::arg("max_points") = 0));
+    bind_stream(py::class_<StreamingRank>(m, "RankStream", "A rolling rank updated one value at a time.")
+        .def(py::init(&make_streaming_rank), py::arg("window"), py::arg("time_window") = false,
+             py::arg("min_periods") = -1, py::arg("method") = "average", py::arg("ascending") = true,
+             py::arg("pct") = false, py::arg("max_points") = 0));
 }
 
 }  // namespace threadx::bind

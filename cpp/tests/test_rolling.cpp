@@ -11,6 +11,7 @@
 #include "threadx/rolling/bounds.hpp"
 #include "threadx/rolling/order_tree.hpp"
 #include "threadx/rolling/quantile.hpp"
+#include "threadx/rolling/rank.hpp"
 #include "threadx/rolling/rolling.hpp"
 
 #include "check.hpp"
@@ -107,6 +108,69 @@ void test_time_quantile_and_tree() {
     CHECK(tree.kth(0) == 0 && tree.kth(99) == 9 && tree.kth(55) == 5, "kth");
     CHECK(tree.erase(3, 3) && !tree.erase(3, 3), "erase once");
     CHECK(tree.size() == 99, "size after erase");
+}
+
+// The oracle: pandas' rank of x[i] among the non-NaN values of its count window.
+double slow_rank(const std::vector<double>& x, std::int64_t i, const Spec& spec) {
+    if (std::isnan(x[i])) return NAN;
+    std::int64_t less = 0, same_or_less = 0, greater = 0, same_or_greater = 0, nobs = 0;
+    for (std::int64_t j = std::max<std::int64_t>(0, i - spec.window + 1); j <= i; ++j) {
+        if (std::isnan(x[j])) continue;
+        ++nobs;
+        less += x[j] < x[i];
+        same_or_less += x[j] <= x[i];
+        greater += x[j] > x[i];
+        same_or_greater += x[j] >= x[i];
+    }
+    if (nobs < spec.effective_min_periods()) return NAN;
+    const std::int64_t lo = spec.ascending ? less + 1 : greater + 1;
+    const std::int64_t hi = spec.ascending ? same_or_less : same_or_greater;
+    const double r = spec.rank_method == RankMethod::min   ? static_cast<double>(lo)
+                     : spec.rank_method == RankMethod::max ? static_cast<double>(hi)
+                                                            : (lo + hi) / 2.0;
+    return spec.pct ? r / static_cast<double>(nobs) : r;
+}
+
+void test_rank() {
+    // n above the chunk length, so a 1-D run is split along its rows
+    auto x = random_walk(150000, 0.05, 11, true);
+    const auto n = static_cast<std::int64_t>(x.size());
+    for (std::int64_t w : {1, 3, 40}) {
+        for (RankMethod m : {RankMethod::average, RankMethod::min, RankMethod::max}) {
+            for (bool asc : {true, false}) {
+                Spec spec;
+                spec.stat = Stat::rank;
+                spec.window = w;
+                spec.rank_method = m;
+                spec.ascending = asc;
+                spec.pct = w == 3;
+                spec.min_periods = w > 1 ? 2 : -1;
+                std::vector<double> out(x.size());
+                run(spec, ConstMatrix{x.data(), n, 1, 1, 0}, nullptr, 0, OutTensor{out.data(), n, 1, 1, 1, 0, 0},
+                    nullptr);
+                RollingRank stream(spec, 0);
+                int bad = 0;
+                for (std::int64_t i = 0; i < n; ++i) {
+                    double streamed;
+                    stream.update(x[i], nullptr, &streamed);
+                    const double want = slow_rank(x, i, spec);
+                    if (!same(out[i], want, 0.0) || !same(streamed, want, 0.0)) {
+                        if (++bad <= 3)
+                            CHECK(false, "rank %s asc=%d w=%lld i=%lld got %.17g / %.17g want %.17g", name_of(m),
+                                  asc, (long long)w, (long long)i, out[i], streamed, want);
+                    }
+                }
+            }
+        }
+    }
+    OrderTree tree;
+    for (int i = 0; i < 100; ++i) tree.insert(i % 10, static_cast<std::uint64_t>(i));
+    CHECK(tree.count_less(5) == 50 && tree.count_not_greater(5) == 60, "counts of 5");
+    CHECK(tree.count_less(-1) == 0 && tree.count_not_greater(9.5) == 100, "counts outside");
+    Spec bad;
+    bad.stat = Stat::mean;
+    bad.window = 3;
+    CHECK(test::throws_validation([&] { RollingRank r(bad, 0); }), "a streaming rank of a mean must be refused");
 }
 
 void test_moments() {
@@ -219,6 +283,7 @@ int main() {
     test_count_window_times();
     test_count_quantile();
     test_time_quantile_and_tree();
+    test_rank();
     test_moments();
     test_validation_and_cancel();
     test_unsorted_times_stay_in_bounds();

@@ -34,7 +34,7 @@ from threadx.requests import (  # noqa: E402
     RollingRequest,
     SweepRequest,
 )
-from threadx.rolling import RollingQuantile  # noqa: E402
+from threadx.rolling import RollingQuantile, RollingRank  # noqa: E402
 
 __version__: str = _core.__version__
 
@@ -55,6 +55,7 @@ __all__ = [
     "MissingDependencyError",
     "QueueFullError",
     "RollingQuantile",
+    "RollingRank",
     "RollingRequest",
     "SweepRequest",
     "TaskTimeoutError",

@@ -23,7 +23,7 @@ import pandas as pd
 from threadx import _core
 from threadx.errors import FieldError, ValidationError
 
-__all__ = ["FieldErrors", "Values", "Window", "as_cancel", "as_values", "as_times", "as_window", "checked_cancel",
+__all__ = ["FieldErrors", "Values", "Window", "as_bool", "as_cancel", "as_values", "as_times", "as_window", "checked_cancel",
            "checked_keywords", "core_array", "index_mismatch", "unknown_keywords"]
 
 P = ParamSpec("P")
@@ -284,6 +284,14 @@ def as_int(value: Any, field: str, errors: FieldErrors, default: int, *, minimum
         errors.add(field, value, f"must be >= {minimum}")
         return default
     return v
+
+
+def as_bool(value: Any, field: str, errors: FieldErrors, default: bool) -> bool:
+    """``value`` when it is a bool (numpy's too); `default` replaces anything else, reported."""
+    if isinstance(value, (bool, np.bool_)):
+        return bool(value)
+    errors.add(field, value, "must be True or False")
+    return default
 
 
 def as_min_periods(min_periods: Any, errors: FieldErrors) -> int:

@@ -647,11 +647,15 @@ class RollingRequest(_Request):
     interpolation: str = "linear"
     times: Any = None
     ddof: int = 1
+    method: str = "average"  # rank's options
+    ascending: bool = True
+    pct: bool = False
 
     def _prepare(self, deep: bool = True) -> _rolling.Prepared:
         return _rolling.prepare(
             self.values, self.window, self.stat, q=self.q, min_periods=self.min_periods,
             interpolation=self.interpolation, ddof=self.ddof, times=self.times, deep=deep,
+            method=self.method, ascending=self.ascending, pct=self.pct,
         )
 
     def run(self, *, out: Any = None, cancel: _core.CancelToken | None = None) -> Any:

@@ -24,6 +24,7 @@ from threadx._inputs import (
     FieldErrors,
     Values,
     Window,
+    as_bool,
     as_int,
     as_levels,
     as_min_periods,
@@ -37,12 +38,15 @@ from threadx.errors import ValidationError
 
 __all__ = [
     "INTERPOLATIONS",
+    "RANK_METHODS",
     "RollingQuantile",
+    "RollingRank",
     "max",
     "mean",
     "median",
     "min",
     "quantile",
+    "rank",
     "std",
     "sum",
     "var",
@@ -53,6 +57,7 @@ __all__ = [
 # one of STATS, which tests/test_rolling_tables.py holds to the core's table.
 INTERPOLATIONS: tuple[str, ...] = tuple(_core.rolling.interpolations())
 STATS: tuple[str, ...] = tuple(_core.rolling.stats())
+RANK_METHODS: tuple[str, ...] = tuple(_core.rolling.rank_methods())
 
 ArrayLike = Union[np.ndarray, pd.Series, pd.DataFrame, Sequence[float]]
 WindowLike = Union[int, str, pd.Timedelta, Any]
@@ -74,6 +79,10 @@ class Prepared:
         ddof: int,
         times: np.ndarray | None,
         plan: _core.rolling.Plan | None,
+        *,
+        method: str = "average",
+        ascending: bool = True,
+        pct: bool = False,
     ) -> None:
         self.values = values
         self.window = window
@@ -83,6 +92,9 @@ class Prepared:
         self.min_periods = min_periods
         self.interpolation = interpolation
         self.ddof = ddof
+        self.method = method  # rank's options
+        self.ascending = ascending
+        self.pct = pct
         self.times = times
         # what the core validated (None after a deep=False check of a time window, whose
         # timestamps were not scanned): compute() hands it over instead of re-checking
@@ -101,6 +113,25 @@ class Prepared:
 _ANY_WINDOW = 2**62
 
 
+def _as_name(value: Any, field: str, table: tuple[str, ...], errors: FieldErrors, default: str) -> str:
+    """A name for the core to look up in `table` (it reports an unknown one); not a str: reported here."""
+    if isinstance(value, str):
+        return value
+    errors.add(field, value, f"must be one of {', '.join(table)}")
+    return default
+
+
+def _core_checked(errors: FieldErrors, make: Any) -> Any:
+    """``make()`` (a core call that validates), adding what it reports about the fields not
+    already in ``errors``; None when it raised."""
+    reported = {e["field"] for e in errors.items}
+    try:
+        return make()
+    except ValidationError as exc:
+        errors.items.extend(e for e in exc.errors if e["field"] not in reported)
+        return None
+
+
 def prepare(
     x: Any,
     window: Any,
@@ -113,6 +144,9 @@ def prepare(
     times: Any = None,
     out: Any = None,
     deep: bool = True,
+    method: Any = "average",
+    ascending: Any = True,
+    pct: Any = False,
 ) -> Prepared:
     """Check every argument of a rolling call, raising one ValidationError for all.
 
@@ -136,9 +170,10 @@ def prepare(
         levels_known = parsed is not None
     mp = as_min_periods(min_periods, errors)
     dd = as_int(ddof, "ddof", errors, 1)
-    if not isinstance(interpolation, str):
-        errors.add("interpolation", interpolation, f"must be one of {', '.join(INTERPOLATIONS)}")
-        interpolation = "linear"
+    interpolation = _as_name(interpolation, "interpolation", INTERPOLATIONS, errors, "linear")
+    method = _as_name(method, "method", RANK_METHODS, errors, "average")
+    asc = as_bool(ascending, "ascending", errors, True)
+    pc = as_bool(pct, "pct", errors, False)
     # timestamps matter for a time window over values that parsed; times= given with a count
     # window are checked too (timestamps, one per row) though not read (pandas ignores on=)
     t = None
@@ -168,6 +203,9 @@ def prepare(
                 interpolation=interpolation,
                 ddof=dd,
                 times=core_times,
+                method=method,
+                ascending=asc,
+                pct=pc,
             )
         except ValidationError as exc:
             errors.items.extend(e for e in exc.errors if e["field"] not in reported)
@@ -175,7 +213,8 @@ def prepare(
         check_out(values, _result_shape(values, stat, levels, scalar_q), out, errors)
     errors.raise_if_any()
     assert values is not None and win is not None
-    prepared = Prepared(values, win, stat, levels, scalar_q, mp, interpolation, dd, t if win.is_time else None, plan)
+    prepared = Prepared(values, win, stat, levels, scalar_q, mp, interpolation, dd, t if win.is_time else None, plan,
+                        method=method, ascending=asc, pct=pc)
     prepared.checked_out = out
     return prepared
 
@@ -349,6 +388,23 @@ def zscore(x: ArrayLike, window: WindowLike, *, min_periods: int | None = None, 
     return _rolling("zscore", x, window, min_periods=min_periods, ddof=ddof, times=times, out=out, cancel=cancel)
 
 
+@checked_keywords
+def rank(x: ArrayLike, window: WindowLike, *, method: str = "average", ascending: bool = True, pct: bool = False,
+         min_periods: int | None = None, times: Any = None, out: np.ndarray | None = None,
+         cancel: _core.CancelToken | None = None) -> Result:
+    """Rolling rank: ``x.rolling(window, min_periods).rank(method, ascending, pct)``.
+
+    The rank of each value among the non-NaN values of its window (itself included):
+    ties get the mean of their ranks (``"average"``), the lowest (``"min"``) or the
+    highest (``"max"``); ``ascending=False`` ranks the largest first; ``pct=True``
+    divides by the window's observations.  NaN where the value is NaN or the window
+    has fewer than min_periods observations.  O(log w) per row on the quantiles'
+    structures: sorted blocks for count windows, the order-statistic tree for time windows.
+    """
+    return _rolling("rank", x, window, min_periods=min_periods, method=method, ascending=ascending, pct=pct,
+                    times=times, out=out, cancel=cancel)
+
+
 def _time_ns(time: Any) -> int | None:
     if time is None:
         return None
@@ -366,7 +422,58 @@ def _time_ns(time: Any) -> int | None:
     return int(ts.as_unit("ns").value)
 
 
-class RollingQuantile:
+class _Streaming:
+    """What every streaming window shares: ``update``, ``update_many``, ``reset``, counts.
+
+    A subclass's ``__init__`` sets ``_impl`` (a ``_core.rolling`` stream), ``_scalar``
+    (one value per update rather than a row of them) and ``_is_time``.
+    """
+
+    _impl: Any
+    _scalar: bool
+    _is_time: bool
+
+    def update(self, value: float, time: Any = None) -> float | np.ndarray:
+        """Push one value (NaN allowed: it is skipped) and return the current statistic."""
+        try:
+            v = float(value)
+        except (TypeError, ValueError, OverflowError):  # OverflowError: an int beyond float64 (10**400)
+            errors = FieldErrors()
+            errors.add("value", value, "must be a number within float64's range")
+            raise ValidationError(errors.items) from None
+        r = self._impl.update(v, _time_ns(time) if self._is_time else None)
+        return r if self._scalar else np.atleast_1d(np.asarray(r, dtype=np.float64))
+
+    def update_many(self, values: Any, times: Any = None) -> np.ndarray:
+        """Push many values; returns one row per value, ``(n,)`` (``(n, len(q))`` for many levels)."""
+        errors = FieldErrors()
+        vals = as_values(values, errors)
+        if vals is not None and vals.array.ndim != 1:
+            errors.add("values", f"ndim {vals.array.ndim}", "must be 1-D")
+        t = as_times(times, vals, errors) if self._is_time else None
+        if self._is_time and t is None and not errors.items:
+            errors.add("times", "None", "a time window needs one timestamp per value")
+        errors.raise_if_any()
+        assert vals is not None
+        out: np.ndarray = self._impl.update_many(vals.array, t)
+        return out[:, 0] if self._scalar else out
+
+    def reset(self) -> None:
+        """Forget every point."""
+        self._impl.reset()
+
+    @property
+    def nobs(self) -> int:
+        """Observations (non-NaN points) in the current window."""
+        return int(self._impl.nobs)
+
+    @property
+    def stored(self) -> int:
+        """Points held in memory (NaN included)."""
+        return int(self._impl.stored)
+
+
+class RollingQuantile(_Streaming):
     """Streaming rolling quantile(s): ``update(value, time=None)`` in O(log w).
 
     Equals the batch :func:`quantile` on the same stream when ``max_points`` is
@@ -392,20 +499,14 @@ class RollingQuantile:
         parsed = as_levels(q, errors)
         mp = as_min_periods(min_periods, errors)
         mx = as_int(max_points, "max_points", errors, 0, minimum=1, none=0)
-        if not isinstance(interpolation, str):
-            errors.add("interpolation", interpolation, f"must be one of {', '.join(INTERPOLATIONS)}")
-            interpolation = "linear"
+        interpolation = _as_name(interpolation, "interpolation", INTERPOLATIONS, errors, "linear")
         # the core checks the rest, with placeholders for what did not parse
-        reported = {e["field"] for e in errors.items}
-        try:
-            impl = _core.rolling.Stream(
-                "quantile", win.size if win is not None else _ANY_WINDOW,
-                time_window=win is not None and win.is_time, min_periods=mp,
-                q=[0.5] if parsed is None else parsed[0],  # a placeholder when q did not parse
-                interpolation=interpolation, max_points=mx,
-            )
-        except ValidationError as exc:
-            errors.items.extend(e for e in exc.errors if e["field"] not in reported)
+        impl = _core_checked(errors, lambda: _core.rolling.Stream(
+            "quantile", win.size if win is not None else _ANY_WINDOW,
+            time_window=win is not None and win.is_time, min_periods=mp,
+            q=[0.5] if parsed is None else parsed[0],  # a placeholder when q did not parse
+            interpolation=interpolation, max_points=mx,
+        ))
         errors.raise_if_any()
         assert win is not None and parsed is not None
         self._impl = impl
@@ -417,46 +518,54 @@ class RollingQuantile:
         self.min_periods = min_periods
         self.max_points = max_points
 
-    def update(self, value: float, time: Any = None) -> float | np.ndarray:
-        """Push one value (NaN allowed: it is skipped) and return the current quantile(s)."""
-        try:
-            v = float(value)
-        except (TypeError, ValueError, OverflowError):  # OverflowError: an int beyond float64 (10**400)
-            errors = FieldErrors()
-            errors.add("value", value, "must be a number within float64's range")
-            raise ValidationError(errors.items) from None
-        r = self._impl.update(v, _time_ns(time) if self._is_time else None)
-        return r if self._scalar else np.atleast_1d(np.asarray(r, dtype=np.float64))
-
-    def update_many(self, values: Any, times: Any = None) -> np.ndarray:
-        """Push many values; returns one row per value, ``(n,)`` or ``(n, len(q))``."""
-        errors = FieldErrors()
-        vals = as_values(values, errors)
-        if vals is not None and vals.array.ndim != 1:
-            errors.add("values", f"ndim {vals.array.ndim}", "must be 1-D")
-        t = as_times(times, vals, errors) if self._is_time else None
-        if self._is_time and t is None and not errors.items:
-            errors.add("times", "None", "a time window needs one timestamp per value")
-        errors.raise_if_any()
-        assert vals is not None
-        out = self._impl.update_many(vals.array, t)
-        return out[:, 0] if self._scalar else out
-
-    def reset(self) -> None:
-        """Forget every point."""
-        self._impl.reset()
-
-    @property
-    def nobs(self) -> int:
-        """Observations (non-NaN points) in the current window."""
-        return int(self._impl.nobs)
-
-    @property
-    def stored(self) -> int:
-        """Points held in memory (NaN included)."""
-        return int(self._impl.stored)
-
     def __repr__(self) -> str:
         q = self.levels[0] if self._scalar else self.levels
         return (f"RollingQuantile(window={self.window!r}, q={q!r}, min_periods={self.min_periods!r}, "
                 f"interpolation={self.interpolation!r}, max_points={self.max_points!r})")
+
+
+class RollingRank(_Streaming):
+    """Streaming rolling rank: ``update(value, time=None)`` returns the rank of that value
+    in the current window, in O(log w).
+
+    Equals the batch :func:`rank` on the same stream when ``max_points`` is None;
+    ``window`` and ``max_points`` work as :class:`RollingQuantile`'s.
+    """
+
+    @checked_keywords
+    def __init__(
+        self,
+        window: WindowLike,
+        *,
+        method: str = "average",
+        ascending: bool = True,
+        pct: bool = False,
+        min_periods: int | None = None,
+        max_points: int | None = None,
+    ) -> None:
+        errors = FieldErrors()
+        win = as_window(window, errors)
+        mp = as_min_periods(min_periods, errors)
+        mx = as_int(max_points, "max_points", errors, 0, minimum=1, none=0)
+        name = _as_name(method, "method", RANK_METHODS, errors, "average")
+        asc = as_bool(ascending, "ascending", errors, True)
+        pc = as_bool(pct, "pct", errors, False)
+        impl = _core_checked(errors, lambda: _core.rolling.RankStream(
+            win.size if win is not None else _ANY_WINDOW, time_window=win is not None and win.is_time,
+            min_periods=mp, method=name, ascending=asc, pct=pc, max_points=mx,
+        ))
+        errors.raise_if_any()
+        assert win is not None
+        self._impl = impl
+        self._scalar = True
+        self._is_time = win.is_time
+        self.window = window
+        self.method = name
+        self.ascending = asc
+        self.pct = pc
+        self.min_periods = min_periods
+        self.max_points = max_points
+
+    def __repr__(self) -> str:
+        return (f"RollingRank(window={self.window!r}, method={self.method!r}, ascending={self.ascending!r}, "
+                f"pct={self.pct!r}, min_periods={self.min_periods!r}, max_points={self.max_points!r})")

@@ -22,7 +22,7 @@ class _UserKeyError(UserError, KeyError):
     pass
 
 __all__ = ["WrongAnswer", "as_strings", "coordinator_submit", "duck_request", "gather", "live_book", "live_ticks", "ma_type", "pipeline_run",
-           "registered", "request_from_dict", "request_roundtrip", "rolling_quantile_life", "same_on_copy", "selftest",
+           "registered", "request_from_dict", "request_roundtrip", "rolling_quantile_life", "rolling_rank_life", "same_on_copy", "selftest",
            "stepper_life", "stream_corrupt", "stream_life", "tmp_path", "token_life", "unstable_period", "with_threads"]
 
 
@@ -227,6 +227,17 @@ def rolling_quantile_life(args: tuple[Any, ...], kwargs: dict[str, Any], feed: l
     if many is not None:
         outs.append(rq.update_many(many))
     return len(outs), rq.nobs
+
+
+def rolling_rank_life(args: tuple[Any, ...], kwargs: dict[str, Any], feed: list[Any], many: Any) -> Any:
+    """``RollingRank(*args, **kwargs)`` fed value by value, then a block."""
+    from threadx.rolling import RollingRank
+
+    rr = RollingRank(*args, **kwargs)
+    outs = [rr.update(v) for v in feed]
+    if many is not None:
+        outs.append(rr.update_many(many))
+    return len(outs), rr.nobs
 
 
 def selftest(kind: str, arg: Any = None) -> Any:

@@ -134,7 +134,7 @@ def frame(draw: Any, d: Draft, arg: str, n: int | None = None, p_bad: int = 3) -
 
 
 # --------------------------------------------------------------------------- rolling
-ROLLING = ["mean", "sum", "std", "var", "min", "max", "median", "zscore", "quantile"]
+ROLLING = ["mean", "sum", "std", "var", "min", "max", "median", "zscore", "quantile", "rank"]
 TIME_WINDOWS = ["3s", "2min", "1h", "1D"]
 
 
@@ -172,6 +172,8 @@ def rolling_case(draw: Any, name: str) -> Case:
             kw["interpolation"] = spoil(draw, d, "interpolation",
                                         st.sampled_from(["linear", "lower", "higher", "nearest", "midpoint"]),
                                         invalid=["cubic", "", "LINEAR"], wrong=[5, None])
+    if name == "rank":
+        rank_options(draw, d, kw)
     if draw(st.booleans()):
         kw["min_periods"] = spoil(draw, d, "min_periods", st.one_of(st.none(), st.integers(0, 3)),
                                   invalid=[-1, 2**63, NAN], wrong=["x", Obj("object")], unknown=[1.5, 10**6])
@@ -192,6 +194,38 @@ def rolling_case(draw: Any, name: str) -> Case:
     if x.layout not in ("c", "series", "list") and d.expect != "invalid":
         return d.case(f"rolling.{name}", "fuzz_support.ops.same_on_copy", (target, *args), kw)
     return d.case(f"rolling.{name}", target, args, kw)
+
+
+def rank_options(draw: Any, d: Draft, kw: dict[str, Any]) -> None:
+    """method= / ascending= / pct= of a rolling rank, each drawn or left out."""
+    if draw(st.booleans()):
+        kw["method"] = spoil(draw, d, "method", st.sampled_from(["average", "min", "max"]),
+                             invalid=["first", "dense", "", "MIN"], wrong=[5, None])
+    for flag in ("ascending", "pct"):
+        if draw(st.booleans()):
+            kw[flag] = spoil(draw, d, flag, st.booleans(), wrong=[1, 0, "yes", None, NAN])
+
+
+@st.composite
+def rolling_rank_case(draw: Any) -> Case:
+    d = Draft()
+    window = spoil(draw, d, "window", st.integers(1, 20), invalid=[0, -1, 2**63, NAN], wrong=["x", None],
+                   unknown=["3s"])
+    kw: dict[str, Any] = {}
+    rank_options(draw, d, kw)
+    if draw(st.booleans()):
+        kw["max_points"] = spoil(draw, d, "max_points", st.integers(1, 1000), invalid=[0, -1, 2**63],
+                                 wrong=["x"], unknown=[None])
+    if draw(st.booleans()):
+        kw["min_periods"] = spoil(draw, d, "min_periods", st.integers(0, 3), invalid=[-1], wrong=["x"])
+    feed = []
+    for _ in range(draw(st.integers(0, 8))):
+        feed.append(spoil(draw, d, "update", floats, wrong=["x", None, Obj("object")],
+                          unknown=[Obj("big_int"), Obj("np_float32"), Obj("hostile_float"), [1.0, 2.0]]))
+    many = (array(draw, d, "update_many", draw(st.integers(0, 20)), p_bad=2, paired=False)
+            if draw(st.booleans()) else None)
+    return d.case("rolling.RollingRank", "fuzz_support.ops.rolling_rank_life", (), {
+        "args": (window,), "kwargs": kw, "feed": feed, "many": many})
 
 
 @st.composite
@@ -857,7 +891,7 @@ def request_case(draw: Any, cls: str) -> Case:
     base = _valid_request(draw, cls)
     fields = sorted(base)
     mode = draw(st.sampled_from(["ctor", "from_dict", "from_dict", "roundtrip"]))
-    extra = {"RollingRequest": ["q", "min_periods", "interpolation", "times", "ddof"],
+    extra = {"RollingRequest": ["q", "min_periods", "interpolation", "times", "ddof", "method", "ascending", "pct"],
              "IndicatorRequest": [], "BacktestRequest": ["fees", "sl_stop", "periods_per_year", "limit_price"],
              "SweepRequest": ["options", "constraint", "metric", "keep", "top_k", "periods_per_year"],
              "DataRequest": []}[cls]
@@ -1076,6 +1110,7 @@ def _registry() -> dict[str, tuple[Callable[[], Any], float]]:
     for name in ROLLING:
         reg[f"rolling.{name}"] = (partial(rolling_case, name), 4.0)
     reg["rolling.RollingQuantile"] = (rolling_quantile_case, 3.0)
+    reg["rolling.RollingRank"] = (rolling_rank_case, 2.0)
     for name in ta.get_functions():
         if name.startswith("VWAP"):
             reg[f"ta.{name}"] = (partial(vwap_case, name), 2.0)

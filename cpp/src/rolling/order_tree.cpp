@@ -90,6 +90,32 @@ double OrderTree::kth(std::int64_t k) const noexcept {
     return std::numeric_limits<double>::quiet_NaN();
 }
 
+std::int64_t OrderTree::count_less(double value) const noexcept {
+    std::int64_t count = 0;
+    for (std::int32_t t = root_; t >= 0;) {
+        if (nodes_[t].value < value) {
+            count += sz(nodes_[t].left) + 1;
+            t = nodes_[t].right;
+        } else {
+            t = nodes_[t].left;
+        }
+    }
+    return count;
+}
+
+std::int64_t OrderTree::count_not_greater(double value) const noexcept {
+    std::int64_t count = 0;
+    for (std::int32_t t = root_; t >= 0;) {
+        if (nodes_[t].value <= value) {
+            count += sz(nodes_[t].left) + 1;
+            t = nodes_[t].right;
+        } else {
+            t = nodes_[t].left;
+        }
+    }
+    return count;
+}
+
 void OrderTree::clear() noexcept {
     nodes_.clear();
     free_.clear();

@@ -1,6 +1,7 @@
 #include "threadx/rolling/quantile.hpp"
 
 #include "threadx/core/errors.hpp"
+#include "threadx/rolling/stream_window.hpp"
 
 namespace threadx::rolling {
 
@@ -51,25 +52,7 @@ void RollingQuantile::evict_front() {
 }
 
 void RollingQuantile::check_times(const std::int64_t* times, std::int64_t n) const {
-    if (!spec_.time_window || n == 0) return;
-    FieldErrors errors;
-    if (times == nullptr) {
-        errors.add("time", "None", "a time window needs a timestamp with every update");
-    } else {
-        bool has_prev = has_time_;
-        std::int64_t prev = last_time_;
-        for (std::int64_t i = 0; i < n; ++i) {
-            if (has_prev && times[i] < prev) {
-                errors.add("time", repr(static_cast<long long>(times[i])),
-                           "timestamps must be non-decreasing (the one before was " +
-                               repr(static_cast<long long>(prev)) + ")");
-                break;
-            }
-            prev = times[i];
-            has_prev = true;
-        }
-    }
-    errors.throw_if_any();
+    check_stream_times(spec_.time_window, has_time_, last_time_, times, n);
 }
 
 void RollingQuantile::update(double value, const std::int64_t* time, double* out) {

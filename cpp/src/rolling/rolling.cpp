@@ -15,6 +15,7 @@
 #include "threadx/rolling/minmax.hpp"
 #include "threadx/rolling/moments.hpp"
 #include "threadx/rolling/quantile.hpp"
+#include "threadx/rolling/rank.hpp"
 #include "threadx/rolling/slide.hpp"
 #include "threadx/rolling/block_quantile.hpp"
 
@@ -70,6 +71,11 @@ void run_column(const ColumnJob& job, const Bounds& bounds) {
                   job.token);
             return;
         }
+        case Stat::rank:
+            if constexpr (std::is_same_v<Bounds, CountBounds>)
+                return window_rank(spec, minp, job.x, job.n, bounds, out, job.token, job.rows);
+            else
+                return window_rank(spec, minp, job.x, job.n, bounds, out, job.token);
     }
 }
 
@@ -135,6 +141,9 @@ void run_validated(const Spec& spec, const ConstMatrix& x, const std::int64_t* t
             chunk = moments_chunk_rows(spec, x.rows);
         } else if (sorted_blocks && BlockQuantile::fits(spec.window, x.rows)) {
             const std::int64_t h = BlockQuantile::block_rows(spec.window, x.rows);
+            chunk = h * std::max<std::int64_t>(1, kChunkRows / h);
+        } else if (spec.stat == Stat::rank && BlockRank::fits(spec.window, x.rows)) {
+            const std::int64_t h = BlockQuantile::block_rows(spec.window, x.rows);  // BlockRank's blocks
             chunk = h * std::max<std::int64_t>(1, kChunkRows / h);
         }
     }

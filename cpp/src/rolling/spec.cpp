@@ -11,12 +11,17 @@ constexpr StatName kStats[] = {
     {Stat::sum, "sum"},       {Stat::mean, "mean"},     {Stat::var, "var"},
     {Stat::std, "std"},       {Stat::min, "min"},       {Stat::max, "max"},
     {Stat::median, "median"}, {Stat::quantile, "quantile"}, {Stat::zscore, "zscore"},
+    {Stat::rank, "rank"},
 };
 struct InterpName { Interpolation interp; const char* name; };
 constexpr InterpName kInterps[] = {
     {Interpolation::linear, "linear"},   {Interpolation::lower, "lower"},
     {Interpolation::higher, "higher"},   {Interpolation::nearest, "nearest"},
     {Interpolation::midpoint, "midpoint"},
+};
+struct RankMethodName { RankMethod method; const char* name; };
+constexpr RankMethodName kRankMethods[] = {
+    {RankMethod::average, "average"}, {RankMethod::min, "min"}, {RankMethod::max, "max"},
 };
 std::atomic<std::uint64_t> g_spec_checks{0};
 std::atomic<std::uint64_t> g_order_scans{0};
@@ -31,6 +36,12 @@ std::vector<std::string> stat_names() {
 std::vector<std::string> interpolation_names() {
     std::vector<std::string> out;
     for (const auto& i : kInterps) out.emplace_back(i.name);
+    return out;
+}
+
+std::vector<std::string> rank_method_names() {
+    std::vector<std::string> out;
+    for (const auto& m : kRankMethods) out.emplace_back(m.name);
     return out;
 }
 
@@ -54,6 +65,18 @@ std::optional<Interpolation> parse_interpolation(const std::string& name) {
     for (const auto& i : kInterps)
         if (name == i.name) return i.interp;
     return std::nullopt;
+}
+
+std::optional<RankMethod> parse_rank_method(const std::string& name) {
+    for (const auto& m : kRankMethods)
+        if (name == m.name) return m.method;
+    return std::nullopt;
+}
+
+const char* name_of(RankMethod m) {
+    for (const auto& x : kRankMethods)
+        if (x.method == m) return x.name;
+    return "?";
 }
 
 const char* name_of(Stat s) {

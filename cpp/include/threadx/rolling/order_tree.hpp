@@ -16,6 +16,9 @@ public:
     // The k-th smallest value, 0-based; k < size().
     double kth(std::int64_t k) const noexcept;
     std::int64_t size() const noexcept { return root_ < 0 ? 0 : nodes_[root_].size; }
+    // How many stored values are < value, and <= value (a rank query, O(log n)).
+    std::int64_t count_less(double value) const noexcept;
+    std::int64_t count_not_greater(double value) const noexcept;
     void clear() noexcept;
 
 private:

@@ -9,17 +9,22 @@
 
 namespace threadx::rolling {
 
-enum class Stat { sum, mean, var, std, min, max, median, quantile, zscore };
+enum class Stat { sum, mean, var, std, min, max, median, quantile, zscore, rank };
 enum class Interpolation { linear, lower, higher, nearest, midpoint };
+// How rank() scores ties (pandas' rolling rank methods).
+enum class RankMethod { average, min, max };
 
 // Parses the Python-facing names; nullopt for an unknown name.
 std::optional<Stat> parse_stat(const std::string& name);
 std::optional<Interpolation> parse_interpolation(const std::string& name);
+std::optional<RankMethod> parse_rank_method(const std::string& name);
 const char* name_of(Stat s);
 const char* name_of(Interpolation i);
+const char* name_of(RankMethod m);
 // The tables those names come from, in order: the one list every binding and message uses.
 std::vector<std::string> stat_names();
 std::vector<std::string> interpolation_names();
+std::vector<std::string> rank_method_names();
 // "linear, lower, ..." for messages.
 std::string join_names(const std::vector<std::string>& names);
 
@@ -31,6 +36,9 @@ struct Spec {
     std::vector<double> q;          // quantile levels in [0, 1]; quantile only
     Interpolation interpolation = Interpolation::linear;
     std::int64_t ddof = 1;          // var, std, zscore
+    RankMethod rank_method = RankMethod::average;  // rank
+    bool ascending = true;          // rank
+    bool pct = false;               // rank: divided by the window's observations
 
     // min_periods once defaults are applied (valid specs only)
     std::int64_t effective_min_periods() const noexcept;

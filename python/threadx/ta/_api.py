@@ -257,11 +257,12 @@ def _lookback(name: str, params: tuple[float, ...], unstable: tuple[int, ...]) -
     s = SPECS[name]
     n = 256
     rng = np.random.default_rng(0)
-    while True:
-        x = 100.0 + np.cumsum(rng.normal(0, 1, n))
-        cols = {"open": x, "high": x + 1.0, "low": x - 1.0, "close": x + 0.5, "volume": np.full(n, 1e5),
+    while True:  # prices in (0.2, 0.8): inside every function's domain (ACOS, LN, SQRT, ...)
+        i = np.arange(n)
+        x = 0.5 + 0.25 * np.sin(i / 7.0) + rng.uniform(-0.02, 0.02, n)
+        cols = {"open": x, "high": x + 0.02, "low": x - 0.02, "close": x + 0.01, "volume": np.full(n, 1e5),
                 "periods": np.full(n, 10.0)}
-        inputs = [cols.get(i, x)[:, None] for i in s.inputs]
+        inputs = [cols.get(k, x)[:, None] for k in s.inputs]
         raw = _core.ta.run(name, inputs, np.array([params], dtype=np.float64))
         first = np.argmax(~np.isnan(raw[0, 0]))
         if not np.isnan(raw[0, 0, first]) or n >= 1 << 24:

@@ -171,6 +171,7 @@ struct TaStream {
         else
             ta::validate_params(info, params.data(), errors);
         errors.throw_if_any();
+        ta::resolve_params(info, params.data());
         impl = info.stream(params.data());
     }
     TaStream(const TaStream& o) : name(o.name), params(o.params), impl(o.impl->clone()) {}

@@ -47,7 +47,8 @@ struct HtPhasor {
         const std::int64_t bar = count++;
         core.step(x[0]);
         const bool out = bar >= lookback;
-        y[0] = out ? core.i1 : kNaN;
+        // I1 is the detrender of 3 bars ago: NaN too once a NaN price poisoned the state
+        y[0] = out && !std::isnan(core.smoothed) ? core.i1 : kNaN;
         y[1] = out ? core.q1 : kNaN;
     }
     template <class Ar>
@@ -227,9 +228,11 @@ struct Mavp {
     void check(const C& c) const { c.that(count >= 0, "MAVP.count", count, "must not be negative"); }
 };
 
-// minperiod <= maxperiod (TA-Lib rejects the inverted window); the streaming state's
-// MAs must fit in memory.
+// minperiod <= maxperiod (TA-Lib rejects the inverted window), checked once both are
+// valid on their own.
 void mavp_check(const double* p, FieldErrors& errors) {
+    for (const auto& e : errors.list())
+        if (e.field == "minperiod" || e.field == "maxperiod") return;
     if (p[0] > p[1])
         errors.add("minperiod", repr(static_cast<long long>(p[0])),
                    "must not exceed maxperiod (" + repr(static_cast<long long>(p[1])) + ") for MAVP");

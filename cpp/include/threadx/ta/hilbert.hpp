@@ -229,6 +229,7 @@ private:
             idx = idx == 0 ? 49 : idx - 1;
         }
         if (n > 0) sum = sum / static_cast<double>(n);
+        else if (std::isnan(smooth_period)) sum = kNaN;  // a NaN price poisons the trendline too
         trendline = (4.0 * sum + 3.0 * it1 + 2.0 * it2 + it3) / 10.0;
         it3 = it2;
         it2 = it1;

@@ -319,7 +319,7 @@ def ta_helper_case(draw: Any, name: str) -> Case:
             return d.case("ta.get_unstable_period", "threadx.ta.get_unstable_period", (fname,))
         return d.case(f"ta.{name}", "fuzz_support.ops.unstable_period", (fname, period, "RSI"))
     if name == "MA_Type":
-        key = spoil(draw, d, "key", st.integers(0, 8), invalid=[9, -1, 2**63], wrong=[None, Obj("object")],
+        key = spoil(draw, d, "key", st.integers(0, 13), invalid=[14, -1, 2**63], wrong=[None, Obj("object")],
                     unknown=["SMA", "x"])
         return d.case("ta.MA_Type", "fuzz_support.ops.ma_type", (key,))
     return pipeline_case_body(draw, d, name)

@@ -135,3 +135,16 @@ def test_mavp_periods_clamped_as_talib(periods: float) -> None:
     d["periods"][50::7] = periods
     for kw in ({}, {"minperiod": 3, "maxperiod": 12, "matype": 1}):
         assert not _parity("MAVP", kw, d), kw
+
+
+def test_default_matype_shares_with_its_resolved_type() -> None:
+    """BBANDS sets with matype DEFAULT (11) and SMA (0, its default) share one middle band,
+    as the grid computes them."""
+    from threadx import _core
+
+    sets = np.array([[9.0, 2.0, 2.0, 11.0], [9.0, 1.0, 1.0, 0.0], [9.0, 2.0, 2.0, 1.0]])
+    assert _core.ta._share_groups("BBANDS", sets) == [[0, 1], [2]]
+    x = WALK["close"]
+    grid = ta.BBANDS(x, timeperiod=9, nbdevup=[2.0, 1.0], matype=[11, 0])
+    for j, (up, mt) in enumerate([(2.0, 11), (2.0, 0), (1.0, 11), (1.0, 0)]):
+        np.testing.assert_array_equal(grid[0][:, j], ta.BBANDS(x, 9, up, 2.0, 0)[0])

@@ -18,9 +18,10 @@
 
 namespace threadx::ta {
 
-// One of TA-Lib's Hilbert filters for one bar parity:
-//   out = (a*in - a*in[-6] - b*in[-2]' + b*in[-2]) * adjust
-// (TA-Lib's circular buffer of 3 per parity and its running "previous" terms).
+// One of TA-Lib's Hilbert filters for one bar parity (Ehlers' formula, in bars):
+//   out = (a*in + b*in[-2] - b*in[-4] - a*in[-6]) * adjust,  a = 0.0962, b = 0.5769
+// kept as TA-Lib keeps it: a circular buffer of the last 3 a*in of this parity and the
+// running b-terms, summed in TA-Lib's order.
 struct HilbertFilter {
     std::array<double, 3> buf{0.0, 0.0, 0.0};
     double prev = 0, prev_in = 0;

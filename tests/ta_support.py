@@ -40,6 +40,8 @@ def finish(d: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
     d = {k: np.ascontiguousarray(v, dtype=np.float64) for k, v in d.items()}
     d["real"], d["real0"], d["real1"] = d["close"], d["high"], d["low"]
     d["session"] = (np.arange(d["close"].size) // 24).astype(np.float64)  # VWAP_SESSION
+    # MAVP's periods: fractional, below 1 and above any maxperiod of the cases
+    d["periods"] = ((np.arange(d["close"].size) * 37) % 89) * 0.75 - 3.0
     return d
 
 
@@ -59,14 +61,14 @@ def random_walk(n: int = 600, seed: int = 0) -> dict[str, np.ndarray]:
 
 
 def leading_nan(d: dict[str, np.ndarray], k: int = 7) -> dict[str, np.ndarray]:
-    out = {key: v.copy() for key, v in d.items() if key not in ("real", "real0", "real1", "session")}
+    out = {key: v.copy() for key, v in d.items() if key not in ("real", "real0", "real1", "session", "periods")}
     out["close"][:k] = np.nan
     out["high"][: k // 2] = np.nan
     return finish(out)
 
 
 def interior_nan(d: dict[str, np.ndarray], at: int = 300) -> dict[str, np.ndarray]:
-    out = {key: v.copy() for key, v in d.items() if key not in ("real", "real0", "real1", "session")}
+    out = {key: v.copy() for key, v in d.items() if key not in ("real", "real0", "real1", "session", "periods")}
     for k in ("open", "high", "low", "close", "volume"):
         out[k][at] = np.nan
     return finish(out)

@@ -33,6 +33,7 @@ def bars(name: str, n: int, seed: int) -> list[np.ndarray]:
         "high": close + rng.uniform(0, 1, n), "low": close - rng.uniform(0, 1, n),
         "volume": rng.uniform(1e3, 1e4, n), "real": close, "real0": close,
         "real1": close * 0.5 + rng.normal(0, 1, n), "session": np.floor(np.arange(n) / 40.0),
+        "periods": rng.uniform(-2, 40, n),  # MAVP
     }
     out = [cols[k].copy() for k in SPECS[name].inputs]
     for k, a in zip(SPECS[name].inputs, out):

@@ -78,21 +78,26 @@ def test_unknown_talib_names_are_named() -> None:
 
 
 def test_ma_type_matches_talib() -> None:
-    for attr in ("SMA", "EMA", "WMA", "DEMA", "TEMA", "TRIMA", "KAMA", "MAMA", "T3"):
+    names = [a for a in dir(talib.MA_Type) if a.isupper()]
+    assert len(names) == 14
+    for attr in names:
         assert getattr(ta.MA_Type, attr) == getattr(talib.MA_Type, attr)
-    assert ta.MA_Type[ta.MA_Type.EMA] == talib.MA_Type[talib.MA_Type.EMA]
+    for key in range(14):
+        assert ta.MA_Type[key] == talib.MA_Type[key]
+    assert repr(ta.MA_Type).count("=") == 14 and "RMA=13" in repr(ta.MA_Type)
 
 
-@pytest.mark.parametrize("key", [9, -1, None, "SMA", [1]])
+@pytest.mark.parametrize("key", [14, -1, None, "SMA", [1]])
 def test_ma_type_unknown_key_is_a_validation_error_and_a_key_error(key: object) -> None:
     with pytest.raises(ValidationError, match="MA_Type") as info:
         ta.MA_Type[key]
     assert isinstance(info.value, KeyError) and info.value.fields == ["MA_Type"]
 
 
-def test_mama_matype_rejected() -> None:
-    with pytest.raises(ValidationError, match="MAMA") as info:
-        ta.MA(WALK["close"], timeperiod=10, matype=7)
+@pytest.mark.parametrize("matype", [-1, 14])
+def test_matype_outside_talib_range_rejected(matype: int) -> None:
+    with pytest.raises(ValidationError, match="13") as info:
+        ta.MA(WALK["close"], timeperiod=10, matype=matype)
     assert info.value.fields == ["matype"]
 
 

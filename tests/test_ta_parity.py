@@ -18,9 +18,9 @@ talib = pytest.importorskip("talib")
 ORDER_STATS = {"MAX", "MIN", "DONCHIAN", "MIDPOINT", "MIDPRICE", "MEDPRICE"}
 
 # Functions that skip a non-finite bar instead of propagating it: VWAP (TA-Lib 0.8's
-# rule) and SAR, whose value at a bar is the stop set from earlier bars and whose
+# rule) and SAR / SAREXT, whose value at a bar is the stop set from earlier bars and whose
 # comparisons ignore a NaN bar (README, "Deviations from TA-Lib").
-NAN_SKIPPING = {"VWAP", "SAR"}
+NAN_SKIPPING = {"VWAP", "SAR", "SAREXT"}
 
 CASE_IDS = [(name, kw) for name, kws in sorted(CASES.items()) for kw in kws]
 

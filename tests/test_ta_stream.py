@@ -110,6 +110,15 @@ def test_update_many_and_repr() -> None:
     np.testing.assert_array_equal(mid, ta.DONCHIAN(d["high"], d["low"], 5)[1])
 
 
+@pytest.mark.parametrize("name", ["RSI", "MAMA"])
+def test_update_many_rejects_a_0d_array(name: str) -> None:
+    """A 0-d array is not a block of bars (it was silently taken as one bar)."""
+    s = getattr(stream, name)()
+    with pytest.raises(ValidationError, match="1-D"):
+        s.update_many(np.array(1.0))
+    assert s.bars == 0
+
+
 def test_bad_use_is_a_typed_error() -> None:
     with pytest.raises(ValidationError, match="timeperiod"):
         stream.RSI(timeperiod=1)

@@ -158,7 +158,10 @@ std::vector<std::vector<std::int64_t>> share_groups(const std::string& name, con
     FieldErrors errors;
     const double* p = params_of(info, params, errors);
     errors.throw_if_any();
-    return ta::share_groups(info, p, params.shape(0));
+    const std::int64_t sets = params.shape(0), np_ = static_cast<std::int64_t>(info.params.size());
+    std::vector<double> resolved(p, p + sets * np_);  // as run_grid groups them (MA_Type.DEFAULT resolved)
+    for (std::int64_t g = 0; g < sets; ++g) ta::resolve_params(info, resolved.data() + g * np_);
+    return ta::share_groups(info, resolved.data(), sets);
 }
 
 // A streaming indicator.  Python holds the GIL through every call, which serialises access.
@@ -176,6 +179,7 @@ struct TaStream {
         else
             ta::validate_params(info, params.data(), errors);
         errors.throw_if_any();
+        ta::resolve_params(info, params.data());
         impl = info.stream(params.data());
     }
     TaStream(const TaStream& o) : name(o.name), params(o.params), impl(o.state().clone()) {}

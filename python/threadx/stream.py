@@ -101,7 +101,8 @@ class Indicator(_core.ta.Stream):
             a = np.asarray(x)
             if a.dtype.kind not in "fiu":
                 errors.add(name, f"dtype {a.dtype}", "must be a float or integer array")
-            cols.append(np.ascontiguousarray(a, dtype=np.float64) if a.dtype.kind in "fiu" else a)
+            # asarray, not ascontiguousarray (which makes a 0-d array 1-D): the core checks 1-D
+            cols.append(np.asarray(a, dtype=np.float64, order="C") if a.dtype.kind in "fiu" else a)
         errors.raise_if_any()
         out = _core.ta.Stream.update_many(self, cols)
         return out[:, 0] if out.shape[1] == 1 else tuple(out[:, j] for j in range(out.shape[1]))

@@ -398,7 +398,7 @@ def ta_helper_case(draw: Any, name: str) -> Case:
                 spoil(draw, d, "factor", st.floats(0, 5), invalid=[-0.1, NAN, INF], wrong=["x", None]))
         return d.case(f"ta.{name}", target, (name, setting, *args))
     if name == "MA_Type":
-        key = spoil(draw, d, "key", st.integers(0, 8), invalid=[9, -1, 2**63], wrong=[None, Obj("object")],
+        key = spoil(draw, d, "key", st.integers(0, 13), invalid=[14, -1, 2**63], wrong=[None, Obj("object")],
                     unknown=["SMA", "x"])
         return d.case("ta.MA_Type", "fuzz_support.ops.ma_type", (key,))
     return pipeline_case_body(draw, d, name)

@@ -2,7 +2,8 @@
 
 Each function name maps to keyword-argument dicts exactly as passed to
 ``talib.<NAME>(*inputs, **kwargs)``: the defaults, the smallest allowed periods,
-large periods and every supported MA type (0-6 and 8; 7 = MAMA is rejected).
+large periods and every MA type of TA-Lib 0.8.2 (0-13: 7 = MAMA, 9 = HMA, 10 = no MA,
+11 = the parameter's own default, 12 = ZLEMA, 13 = RMA).
 """
 
 CASES: dict[str, list[dict]] = {

@@ -2,10 +2,11 @@
 
 Each function name maps to keyword-argument dicts exactly as passed to
 ``talib.<NAME>(*inputs, **kwargs)``: the defaults, the smallest allowed periods,
-large periods and every supported MA type (0-6 and 8; 7 = MAMA is rejected).
+large periods and every MA type of TA-Lib 0.8.2 (0-13: 7 = MAMA, 9 = HMA, 10 = no MA,
+11 = the parameter's own default, 12 = ZLEMA, 13 = RMA).
 """
 
-_MATYPES = [0, 1, 2, 3, 4, 5, 6, 8]
+_MATYPES = list(range(14))
 
 CASES: dict[str, list[dict]] = {
     "RSI": [{}, {"timeperiod": 2}, {"timeperiod": 5}, {"timeperiod": 100}],
@@ -47,6 +48,10 @@ CASES: dict[str, list[dict]] = {
         {"fastk_period": 9, "slowk_period": 4, "slowk_matype": 5, "slowd_period": 5, "slowd_matype": 5},
         {"fastk_period": 9, "slowk_period": 4, "slowk_matype": 6, "slowd_period": 5, "slowd_matype": 6},
         {"fastk_period": 9, "slowk_period": 4, "slowk_matype": 8, "slowd_period": 5, "slowd_matype": 8},
+    ] + [
+        {"fastk_period": 9, "slowk_period": 4, "slowk_matype": m, "slowd_period": 5, "slowd_matype": m}
+        for m in (7, 9, 10, 11, 12, 13)
+    ] + [
         {"fastk_period": 9, "slowk_period": 4, "slowk_matype": 1, "slowd_period": 5, "slowd_matype": 3},
     ],
     "STOCHF": [
@@ -61,6 +66,8 @@ CASES: dict[str, list[dict]] = {
         {"fastk_period": 9, "fastd_period": 5, "fastd_matype": 5},
         {"fastk_period": 9, "fastd_period": 5, "fastd_matype": 6},
         {"fastk_period": 9, "fastd_period": 5, "fastd_matype": 8},
+    ] + [
+        {"fastk_period": 9, "fastd_period": 5, "fastd_matype": m} for m in (7, 9, 10, 11, 12, 13)
     ],
     "STOCHRSI": [
         {},
@@ -74,6 +81,8 @@ CASES: dict[str, list[dict]] = {
         {"timeperiod": 9, "fastk_period": 7, "fastd_period": 4, "fastd_matype": 5},
         {"timeperiod": 9, "fastk_period": 7, "fastd_period": 4, "fastd_matype": 6},
         {"timeperiod": 9, "fastk_period": 7, "fastd_period": 4, "fastd_matype": 8},
+    ] + [
+        {"timeperiod": 9, "fastk_period": 7, "fastd_period": 4, "fastd_matype": m} for m in (7, 9, 10, 11, 12, 13)
     ],
     "MACD": [{}, {"fastperiod": 2, "slowperiod": 2, "signalperiod": 1},
              {"fastperiod": 2, "slowperiod": 3, "signalperiod": 1}, {"fastperiod": 26, "slowperiod": 12},

@@ -2,10 +2,11 @@
 
 Each function name maps to keyword-argument dicts exactly as passed to
 ``talib.<NAME>(*inputs, **kwargs)``: the defaults, the smallest allowed periods,
-large periods and every supported MA type (0-6 and 8; 7 = MAMA is rejected).
+large periods and every MA type of TA-Lib 0.8.2 (0-13: 7 = MAMA, 9 = HMA, 10 = no MA,
+11 = the parameter's own default, 12 = ZLEMA, 13 = RMA).
 """
 
-_MATYPES = [0, 1, 2, 3, 4, 5, 6, 8]
+_MATYPES = list(range(14))
 
 CASES: dict[str, list[dict]] = {
     "SMA": [{}, {"timeperiod": 2}, {"timeperiod": 7}, {"timeperiod": 200}],

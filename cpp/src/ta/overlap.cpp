@@ -96,6 +96,8 @@ THREADX_TA_INLINE void bbands_out(double mid, double sd, double up, double dn, d
     y[1] = mid;
 }
 
+// Bollinger bands; TA-Lib's lookback is the MA's and at least the deviation's (period - 1:
+// MAMA with a long period, MA_Type.DISABLED).
 template <class M>
 struct BbandsOf {
     static constexpr int n_inputs = 1, n_outputs = 3;
@@ -108,7 +110,7 @@ struct BbandsOf {
           var(as_period(p[0])),
           up(p[1]),
           dn(p[2]),
-          lookback(ma_lookback(as_matype(p[3]), as_period(p[0]))),
+          lookback(std::max<std::int64_t>(ma_lookback(as_matype(p[3]), as_period(p[0])), as_period(p[0]) - 1)),
           var_start(lookback - (as_period(p[0]) - 1)) {}
     // The middle band and the standard deviation of one bar (NaN before the lookback).
     THREADX_TA_INLINE void middle(double x, double& mid, double& sd) {

@@ -26,6 +26,7 @@ std::vector<Info> build() {
     register_oscillator(r);
     register_transform(r);
     register_pattern_a_h(r);
+    register_cycle(r);
     std::sort(r.begin(), r.end(), [](const Info& a, const Info& b) { return a.name < b.name; });
     return r;
 }
@@ -35,7 +36,8 @@ std::array<std::atomic<int>, static_cast<std::size_t>(Unstable::count)> g_unstab
 const char* const kUnstableNames[] = {
     "ADX", "ADXR", "ATR", "CMO", "DX", "EMA", "HT_DCPERIOD", "HT_DCPHASE", "HT_PHASOR",
     "HT_SINE", "HT_TRENDLINE", "HT_TRENDMODE", "IMI", "KAMA", "MAMA", "MFI", "MINUS_DI",
-    "MINUS_DM", "NATR", "PLUS_DI", "PLUS_DM", "RSI", "STOCHRSI", "T3"};
+    "MINUS_DM", "NATR", "PLUS_DI", "PLUS_DM", "RSI", "STOCHRSI", "T3",
+    "RMA"};
 static_assert(std::size(kUnstableNames) == static_cast<std::size_t>(Unstable::count));
 
 }  // namespace
@@ -73,10 +75,6 @@ bool validate_param(const ParamSpec& s, double v, const std::string& owner, Fiel
         errors.add(s.name, s.kind == ParamKind::Real ? repr(v) : repr(static_cast<long long>(v)), msg);
         return false;
     }
-    if (s.kind == ParamKind::MaType && v == 7) {
-        errors.add(s.name, "7", "MAMA (matype=7) is not implemented by ThreadX; use 0-6 or 8");
-        return false;
-    }
     return true;
 }
 
@@ -84,6 +82,11 @@ void validate_params(const Info& info, const double* p, FieldErrors& errors) {
     g_validations.fetch_add(1, std::memory_order_relaxed);
     for (std::size_t k = 0; k < info.params.size(); ++k) validate_param(info.params[k], p[k], info.name, errors);
     if (info.check) info.check(p, errors);
+}
+
+void resolve_params(const Info& info, double* p) noexcept {
+    for (std::size_t k = 0; k < info.params.size(); ++k)
+        if (info.params[k].kind == ParamKind::MaType && p[k] == kMaTypeDefault) p[k] = info.params[k].def;
 }
 
 int unstable_period(Unstable id) noexcept {
@@ -141,10 +144,13 @@ std::vector<std::vector<std::int64_t>> split_for_threads(std::vector<std::vector
 
 }  // namespace
 
-void run_grid(const Info& info, const std::vector<ConstMatrix>& inputs, const double* params,
+void run_grid(const Info& info, const std::vector<ConstMatrix>& inputs, const double* given,
               std::int64_t n_sets, const GridOut& out, const CancelToken* token) {
     const std::size_t n_in = info.inputs.size(), n_out = info.outputs.size();
     const std::int64_t n_params = static_cast<std::int64_t>(info.params.size());
+    std::vector<double> resolved(given, given + n_sets * n_params);
+    for (std::int64_t g = 0; g < n_sets; ++g) resolve_params(info, resolved.data() + g * n_params);
+    const double* params = resolved.data();
     const std::int64_t rows = inputs.empty() ? 0 : inputs[0].rows;
     const std::int64_t assets = inputs.empty() ? 0 : inputs[0].cols;
     const auto groups = split_for_threads(share_groups(info, params, n_sets), assets);

@@ -66,12 +66,16 @@ class UnknownMATypeError(ValidationError, KeyError):
 
 
 class _MAType:
-    """TA-Lib's ``MA_Type``: ``MA_Type.EMA == 1`` and ``MA_Type[1]`` is its description.
+    """TA-Lib 0.8's ``MA_Type``: ``MA_Type.EMA == 1`` and ``MA_Type[1]`` is its description.
 
+    ``DISABLED`` (10) is no smoothing at any period (the input itself); ``DEFAULT`` (11)
+    stands for the parameter's own default type (``MA``: SMA, ``APO``: EMA, ...).
     Any other key raises ``UnknownMATypeError`` (a ValidationError and a KeyError).
     """
 
-    SMA, EMA, WMA, DEMA, TEMA, TRIMA, KAMA, MAMA, T3 = range(9)
+    SMA, EMA, WMA, DEMA, TEMA, TRIMA, KAMA, MAMA, T3, HMA, DISABLED, DEFAULT, ZLEMA, RMA = range(14)
+    _names = ("SMA", "EMA", "WMA", "DEMA", "TEMA", "TRIMA", "KAMA", "MAMA", "T3", "HMA", "DISABLED", "DEFAULT",
+              "ZLEMA", "RMA")
     _lookup = {
         0: "Simple Moving Average",
         1: "Exponential Moving Average",
@@ -80,8 +84,13 @@ class _MAType:
         4: "Triple Exponential Moving Average",
         5: "Triangular Moving Average",
         6: "Kaufman Adaptive Moving Average",
-        7: "MESA Adaptive Moving Average (not implemented by ThreadX: rejected)",
+        7: "MESA Adaptive Moving Average",
         8: "Triple Generalized Double Exponential Moving Average",
+        9: "Hull Moving Average",
+        10: "No Moving Average (identity)",
+        11: "The Function's Own Default Moving Average",
+        12: "Zero-Lag Exponential Moving Average",
+        13: "Wilder's Smoothed Moving Average",
     }
 
     def __getitem__(self, type_: int) -> str:
@@ -89,11 +98,10 @@ class _MAType:
             return self._lookup[type_]
         except (KeyError, TypeError):  # TypeError: an unhashable key
             raise UnknownMATypeError([{"field": "MA_Type", "value": repr(type_)[:80],
-                                       "message": "is not an MA type: 0 to 8 (MA_Type.SMA ... MA_Type.T3)"}]) from None
+                                       "message": "is not an MA type: 0 to 13 (MA_Type.SMA ... MA_Type.RMA)"}]) from None
 
     def __repr__(self) -> str:
-        return "MA_Type(" + ", ".join(f"{k}={v}" for v, k in enumerate(
-            ["SMA", "EMA", "WMA", "DEMA", "TEMA", "TRIMA", "KAMA", "MAMA", "T3"])) + ")"
+        return "MA_Type(" + ", ".join(f"{k}={v}" for v, k in enumerate(self._names)) + ")"
 
 
 MA_Type = _MAType()

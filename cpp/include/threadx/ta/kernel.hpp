@@ -40,7 +40,8 @@ inline bool is_zero_or_neg(double v) noexcept { return v <= 0.0; }
 // TA_IS_ZERO_SCALED(v, scale): zero relative to the size of what v was computed from.
 inline bool is_zero_scaled(double v, double scale) noexcept { return std::fabs(v) <= 0.00000000000001 * scale; }
 
-// An MA type parameter (0-8, validated by the registry) as the int the MA factories take.
+// An MA type parameter (0-13, validated and DEFAULT resolved by the registry) as the int the
+// MA factories take.
 inline int as_matype(double v) noexcept { return static_cast<int>(v); }
 
 // v < 0 ? 0 : v without a branch (a NaN stays NaN).  For splitting a change into gain

@@ -6,6 +6,7 @@
 #include <utility>
 #include <variant>
 
+#include "threadx/ta/hilbert.hpp"
 #include "threadx/ta/kernel.hpp"
 #include "threadx/ta/registry.hpp"
 
@@ -26,7 +27,13 @@ THREADX_TA_INLINE double fused(double a, double b, double c) { return std::fma(a
 // One EMA step as TA-Lib's FMA build computes it: (x - prev) * k + prev, fused.
 THREADX_TA_INLINE double ema_next(double prev, double x, double k) { return fused(x - prev, k, prev); }
 
-enum class MaType : int { SMA = 0, EMA = 1, WMA = 2, DEMA = 3, TEMA = 4, TRIMA = 5, KAMA = 6, MAMA = 7, T3 = 8 };
+// TA-Lib 0.8's MA_Type.  DISABLED is the identity at every period; DEFAULT stands for
+// the parameter's own default type and is replaced by it before a state is made
+// (resolve_params), so no MA state ever sees it.
+enum class MaType : int {
+    SMA = 0, EMA = 1, WMA = 2, DEMA = 3, TEMA = 4, TRIMA = 5, KAMA = 6, MAMA = 7, T3 = 8,
+    HMA = 9, DISABLED = 10, DEFAULT = 11, ZLEMA = 12, RMA = 13
+};
 
 // Simple moving average: TA-Lib's running sum (add the new value, output, then drop
 // the oldest), so long series accumulate the same rounding as TA-Lib.
@@ -435,6 +442,104 @@ private:
     }
 };
 
+// Hull MA: WMA(2 * WMA(x, period / 2) - WMA(x, period), (int)sqrt(period)), each WMA
+// TA-Lib's running form.  As TA-Lib's fused pass, the half-period WMA starts on the bar
+// it needs to give its first value together with the full one (its rounding then
+// equals TA-Lib's); periods 2 and 3 reduce to 2x - WMA(x, period), period 1 copies x.
+struct Hma {
+    int period = 2, half = 1, root = 1;
+    std::int64_t count = 0;  // bars seen, up to the period
+    Wma full, halfw, rootw;
+    explicit Hma(int p)
+        : period(p),
+          half(p / 2 < 1 ? 1 : p / 2),
+          root(std::max(1, static_cast<int>(std::sqrt(static_cast<double>(p))))),
+          full(p),
+          halfw(p / 2 < 1 ? 1 : p / 2),
+          rootw(std::max(1, static_cast<int>(std::sqrt(static_cast<double>(p))))) {}
+    THREADX_TA_INLINE double step(double x) {
+        if (period == 1) return x;
+        const std::int64_t bar = count;
+        if (count < period) ++count;
+        const double f = full.step(x);
+        if (bar < period - half) return kNaN;
+        const double h = halfw.step(x);
+        if (bar < period - 1) return kNaN;
+        return rootw.step(2.0 * h - f);
+    }
+    template <class Ar>
+    void fields(Ar& ar) { ar(count, full, halfw, rootw); }
+    template <class C>
+    void check(const C& c) const { c.within("HMA.count", count, 0, period); }
+};
+
+// Zero-lag EMA (TA-Lib 0.8): the EMA, k = 1 - (period-1)/(period+1), of the de-lagged
+// series 2*x - x[-lag], lag = (period-1)/2, seeded with the mean of its first `period`
+// values; EMA's unstable period.  Period 1 copies x after the unstable period.
+struct Zlema {
+    int period = 2, lag = 0;
+    double k = 0, beta = 0;
+    std::int64_t lookback = 0, count = 0;
+    double ma = 0;
+    Ring window;  // the last `lag` prices
+    explicit Zlema(int p)
+        : period(p),
+          lag((p - 1) / 2),
+          lookback((p - 1) / 2 + p - 1 + unstable_period(Unstable::EMA)),
+          window((p - 1) / 2) {
+        k = 1.0 - static_cast<double>(p - 1) / static_cast<double>(p + 1);
+        beta = 1.0 - k;
+    }
+    THREADX_TA_INLINE double step(double x) {
+        const std::int64_t bar = count++;
+        if (period == 1) return bar >= lookback ? x : kNaN;
+        const double old = lag == 0 ? x : window.push(x);  // the price `lag` bars ago
+        if (bar < lag) return kNaN;
+        const double d = 2.0 * x - old;
+        const std::int64_t seeded = lag + period - 1;  // the bar of the seed
+        if (bar < seeded) {
+            ma += d;
+            return kNaN;
+        }
+        if (bar == seeded) ma = (ma + d) / period;
+        else ma = k * d + beta * ma;
+        return bar >= lookback ? ma : kNaN;
+    }
+    template <class Ar>
+    void fields(Ar& ar) { ar(count, ma, window); }
+    template <class C>
+    void check(const C& c) const { c.that(count >= 0, "ZLEMA.count", count, "must not be negative"); }
+};
+
+// Wilder's smoothing (RMA, TA-Lib 0.8): seeded with the mean of the first `period`
+// values, then (1/period) * x + ((period-1)/period) * prev (the weights as TA-Lib forms
+// them, summing to exactly 1); RMA's unstable period.  Period 1 copies x.
+struct Rma {
+    int period = 2;
+    double alpha = 0, beta = 0;
+    std::int64_t lookback = 0, count = 0;
+    double ma = 0;
+    explicit Rma(int p)
+        : period(p),
+          alpha(1.0 - static_cast<double>(p - 1) / static_cast<double>(p)),
+          beta(static_cast<double>(p - 1) / static_cast<double>(p)),
+          lookback(p - 1 + unstable_period(Unstable::RMA)) {}
+    THREADX_TA_INLINE double step(double x) {
+        const std::int64_t bar = count++;
+        if (bar < period - 1) {
+            ma += x;
+            return kNaN;
+        }
+        if (bar == period - 1) ma = (ma + x) / period;
+        else ma = alpha * x + beta * ma;
+        return bar >= lookback ? ma : kNaN;
+    }
+    template <class Ar>
+    void fields(Ar& ar) { ar(count, ma); }
+    template <class C>
+    void check(const C& c) const { c.that(count >= 0, "RMA.count", count, "must not be negative"); }
+};
+
 // TA-Lib's lookback of MA(period, type) (MA_Type as in MaState).
 inline std::int64_t ma_lookback(int type, int period) {
     if (period <= 1) return 0;
@@ -449,14 +554,21 @@ inline std::int64_t ma_lookback(int type, int period) {
         case MaType::TRIMA: return p - 1;
         case MaType::KAMA: return p + unstable_period(Unstable::KAMA);
         case MaType::T3: return 6 * (p - 1) + unstable_period(Unstable::T3);
-        default: return 0;
+        case MaType::MAMA: return 32 + unstable_period(Unstable::MAMA);
+        case MaType::HMA: {
+            const std::int64_t root = std::max(1, static_cast<int>(std::sqrt(static_cast<double>(period))));
+            return p - 1 + root - 1;
+        }
+        case MaType::ZLEMA: return (p - 1) / 2 + ema;
+        case MaType::RMA: return p - 1 + unstable_period(Unstable::RMA);
+        default: return 0;  // DISABLED: the identity
     }
 }
 
 // The MA chosen by MA_Type.  Add a type: a state with step(x) and fields(ar), an
 // alternative here, and a case in make().
 struct MaState {
-    std::variant<Identity, Sma, Ema, Wma, Dema, Tema, Trima, Kama, T3> v;
+    std::variant<Identity, Sma, Ema, Wma, Dema, Tema, Trima, Kama, T3, MamaMa, Hma, Zlema, Rma> v;
     MaState(int type, int period) : v(make(type, period)) {}
     THREADX_TA_INLINE double step(double x) {
         return std::visit([x](auto& m) { return m.step(x); }, v);
@@ -478,6 +590,11 @@ private:
             case MaType::TRIMA: return Trima(period);
             case MaType::KAMA: return Kama(period);
             case MaType::T3: return T3(period, 0.7);  // MA() uses vfactor 0.7
+            case MaType::MAMA: return MamaMa(period);
+            case MaType::HMA: return Hma(period);
+            case MaType::DISABLED: return Identity{};
+            case MaType::ZLEMA: return Zlema(period);
+            case MaType::RMA: return Rma(period);
             default:
                 throw IndicatorError("MA_Type " + std::to_string(type) + " is not available");
         }
@@ -621,6 +738,11 @@ decltype(auto) with_ma_type(int type, int period, F&& f) {
         case MaType::TRIMA: return f.template operator()<Trima>();
         case MaType::KAMA: return f.template operator()<Kama>();
         case MaType::T3: return f.template operator()<T3>();
+        case MaType::MAMA: return f.template operator()<MamaMa>();
+        case MaType::HMA: return f.template operator()<Hma>();
+        case MaType::DISABLED: return f.template operator()<Identity>();
+        case MaType::ZLEMA: return f.template operator()<Zlema>();
+        case MaType::RMA: return f.template operator()<Rma>();
         default: return f.template operator()<MaState>();  // MaState reports the bad type
     }
 }

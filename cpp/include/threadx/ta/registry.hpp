@@ -43,7 +43,7 @@ struct Info {
     std::vector<std::string> outputs;
     ColumnFn column = nullptr;
     StreamFn stream = nullptr;
-    CheckFn check = nullptr;  // rules beyond the ranges (e.g. matype 7); may be null
+    CheckFn check = nullptr;  // rules beyond the ranges; may be null
     // Grid sharing (may be null): the sets of a grid that agree on the parameters `share`
     // lists are computed together by `grid`, their common intermediates once.
     GridFn grid = nullptr;
@@ -81,8 +81,10 @@ inline ParamSpec period(std::string name, double def, double lo = 2, double hi =
 inline ParamSpec real(std::string name, double def, double lo, double hi) {
     return {std::move(name), ParamKind::Real, def, lo, hi};
 }
+// TA-Lib 0.8's MA_Type: 0-13 (kMaTypeDefault stands for the parameter's default).
+inline constexpr double kMaTypeDefault = 11;
 inline ParamSpec matype(std::string name, double def = 0) {
-    return {std::move(name), ParamKind::MaType, def, 0, 8};
+    return {std::move(name), ParamKind::MaType, def, 0, 13};
 }
 
 const std::vector<Info>& registry();
@@ -96,12 +98,16 @@ void validate_params(const Info& info, const double* params, FieldErrors& errors
 // How many parameter sets validate_params has checked in this process (tests prove
 // that one call checks its sets once).
 std::uint64_t validation_count() noexcept;
+// Replaces every MA type DEFAULT (MA_Type 11) in one validated parameter set by that
+// parameter's own default, as TA-Lib does; the states never see DEFAULT.
+void resolve_params(const Info& info, double* params) noexcept;
 
 // TA-Lib's global unstable periods (TA_SetUnstablePeriod), read when a state is made.
 enum class Unstable : int {
     ADX, ADXR, ATR, CMO, DX, EMA, HT_DCPERIOD, HT_DCPHASE, HT_PHASOR, HT_SINE, HT_TRENDLINE,
     HT_TRENDMODE, IMI, KAMA, MAMA, MFI, MINUS_DI, MINUS_DM, NATR, PLUS_DI, PLUS_DM, RSI,
-    STOCHRSI, T3, count
+    STOCHRSI, T3,
+    RMA, count
 };
 int unstable_period(Unstable id) noexcept;
 void set_unstable_period(Unstable id, int n) noexcept;
@@ -163,5 +169,6 @@ void register_math(std::vector<Info>& r);
 void register_oscillator(std::vector<Info>& r);
 void register_transform(std::vector<Info>& r);
 void register_pattern_a_h(std::vector<Info>& r);  // candlestick patterns CDL2CROWS ... CDLHIKKAKEMOD
+void register_cycle(std::vector<Info>& r);  // Hilbert transform, MAMA, MAVP, SAREXT, HMA, RMA, ZLEMA
 
 }  // namespace threadx::ta

@@ -24,6 +24,7 @@ std::vector<Info> build() {
     register_price(r);
     register_math(r);
     register_pattern_a_h(r);
+    register_pattern_h_z(r);
     std::sort(r.begin(), r.end(), [](const Info& a, const Info& b) { return a.name < b.name; });
     return r;
 }

@@ -152,5 +152,6 @@ void register_statistic(std::vector<Info>& r);
 void register_price(std::vector<Info>& r);
 void register_math(std::vector<Info>& r);
 void register_pattern_a_h(std::vector<Info>& r);  // candlestick patterns CDL2CROWS ... CDLHIKKAKEMOD
+void register_pattern_h_z(std::vector<Info>& r);  // candlestick patterns CDLHOMINGPIGEON ... CDLXSIDEGAP3METHODS
 
 }  // namespace threadx::ta

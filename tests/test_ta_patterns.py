@@ -71,15 +71,18 @@ MOTIFS: dict[str, list[tuple[float, float, float, float]]] = {
 }
 
 
-def candles(n: int, seed: int, motif_rate: float = 0.03) -> tuple[np.ndarray, ...]:
+def candles(n: int, seed: int, motif_rate: float = 0.03,
+            motifs: dict[str, list[tuple[float, float, float, float]]] | None = None) -> tuple[np.ndarray, ...]:
     """Random candles on a tick grid (so equal opens, closes and highs happen): runs of one
     colour, bodies from doji to very long, shadows from none to very long, opens at the
-    previous close or open, inside its body, near it or gapping away; and motifs."""
+    previous close or open, inside its body, near it or gapping away; and motifs (MOTIFS
+    unless given)."""
+    motifs = MOTIFS if motifs is None else motifs
     rng = np.random.default_rng(seed)
     rows: list[tuple[float, float, float, float]] = []
     prev_o = prev_c = 1000.0
     color = 1
-    names = sorted(MOTIFS)
+    names = sorted(motifs)
 
     def size(p: list[float]) -> float:
         return float([0, 1, rng.integers(2, 6), rng.integers(6, 16), rng.integers(16, 40),
@@ -88,7 +91,7 @@ def candles(n: int, seed: int, motif_rate: float = 0.03) -> tuple[np.ndarray, ..
     while len(rows) < n:
         if rng.random() < motif_rate:
             sign = 1 if rng.random() < 0.5 else -1
-            for a, b, c, d in MOTIFS[names[rng.integers(len(names))]]:
+            for a, b, c, d in motifs[names[rng.integers(len(names))]]:
                 hi, lo = (b, c) if sign > 0 else (c, b)
                 rows.append((prev_c + sign * a, prev_c + sign * hi, prev_c + sign * lo, prev_c + sign * d))
             prev_o, prev_c = rows[-1][0], rows[-1][3]
@@ -108,17 +111,25 @@ def candles(n: int, seed: int, motif_rate: float = 0.03) -> tuple[np.ndarray, ..
     return tuple(np.ascontiguousarray(a[:, k]) for k in range(4))
 
 
+# Extra random sets (seed: their motifs) for the patterns the two main sets (seeds 0 and 1,
+# MOTIFS) hit too rarely; they add data without changing the main sets.
+EXTRA_MOTIFS: dict[int, dict[str, list[tuple[float, float, float, float]]]] = {
+    2: {"kicking": [(0, 0, -40, -40), (5, 50, 5, 50)]},  # a marubozu, a longer opposite one gapping away
+}
+
 _RANDOM: dict[int, tuple[np.ndarray, ...]] = {}
 
 
 def random_candles(seed: int, n: int = 20000) -> tuple[np.ndarray, ...]:
-    """The first n of 20,000 random candles of `seed` (made once per test session)."""
+    """The first n of the random candles of `seed` (20,000; 5,000 for an extra set; made once per
+    test session)."""
     if seed not in _RANDOM:
-        _RANDOM[seed] = candles(20000, seed)
+        extra = EXTRA_MOTIFS.get(seed)
+        _RANDOM[seed] = candles(20000, seed) if extra is None else candles(5000, seed, motifs=extra)
     return tuple(x[:n] for x in _RANDOM[seed])
 
 
-SEEDS = (0, 1)
+SEEDS = (0, 1, *EXTRA_MOTIFS)
 
 
 @pytest.fixture

@@ -27,6 +27,7 @@ std::vector<Info> build() {
     register_transform(r);
     register_pattern_a_h(r);
     register_cycle(r);
+    register_pattern_h_z(r);
     std::sort(r.begin(), r.end(), [](const Info& a, const Info& b) { return a.name < b.name; });
     return r;
 }

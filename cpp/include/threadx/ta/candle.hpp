@@ -125,11 +125,12 @@ inline bool gap_down(const Bar& later, const Bar& earlier) noexcept { return lat
 // The `penetration` parameter (TA-Lib's range: 0 to TA_REAL_MAX).
 inline ParamSpec penetration(double def) { return real("penetration", def, 0, 3e37); }
 
-// close -/+ body * penetration, rounded twice as TA-Lib's patterns compute it (not fused, even
-// in TA-Lib's FMA build: probed by tests/test_ta_patterns.py::test_penetration_rounds_as_talib;
-// the core is compiled without FMA contraction, so these stay two roundings).
+// close -/+ body * penetration as TA-Lib 0.8.1 (the talib wheel's build) computes it: the
+// difference rounded twice (not fused; tests/test_ta_patterns.py::test_penetration_rounds_as_talib),
+// the sum fused, one rounding (tests/test_ta_patterns_h_z.py::test_bullish_penetration_rounds_as_talib).
+// The core is compiled without FMA contraction, so `below` stays two roundings.
 inline double below(double close, double body, double pen) noexcept { return close - body * pen; }
-inline double above(double close, double body, double pen) noexcept { return close + body * pen; }
+inline double above(double close, double body, double pen) noexcept { return std::fma(body, pen, close); }
 
 // `v` within +-avg of `ref`: ref - avg <= v <= ref + avg (TA-Lib's "near"/"equal" tests).
 inline bool near(double v, double ref, double avg) noexcept { return v >= ref - avg && v <= ref + avg; }

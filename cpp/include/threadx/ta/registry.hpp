@@ -170,5 +170,6 @@ void register_oscillator(std::vector<Info>& r);
 void register_transform(std::vector<Info>& r);
 void register_pattern_a_h(std::vector<Info>& r);  // candlestick patterns CDL2CROWS ... CDLHIKKAKEMOD
 void register_cycle(std::vector<Info>& r);  // Hilbert transform, MAMA, MAVP, SAREXT, HMA, RMA, ZLEMA
+void register_pattern_h_z(std::vector<Info>& r);  // candlestick patterns CDLHOMINGPIGEON ... CDLXSIDEGAP3METHODS
 
 }  // namespace threadx::ta

@@ -42,7 +42,8 @@ struct PeriodMa {
     THREADX_TA_INLINE void update(const double* x, double* y) { y[0] = m.step(x[0]); }
     static void batch(const double* p, const ConstColumn* in, std::int64_t start, std::int64_t n,
                       const Column* out, const CancelCheck& check) {
-        fma_batch<PeriodMa>(p, in, start, n, out, check);
+        if constexpr (HasColumnMa<M>) column_ma_batch<M>(as_period(p[0]), in, start, n, out, check);
+        else fma_batch<PeriodMa>(p, in, start, n, out, check);
     }
     template <class Ar>
     void fields(Ar& ar) { ar(m); }
@@ -72,7 +73,8 @@ struct MaFn {
     static void batch(const double* p, const ConstColumn* in, std::int64_t start, std::int64_t n,
                       const Column* out, const CancelCheck& check) {
         with_ma_type(as_matype(p[1]), as_period(p[0]), [&]<class M>() {
-            fma_batch<MaFnOf<M>>(p, in, start, n, out, check);
+            if constexpr (HasColumnMa<M>) column_ma_batch<M>(as_period(p[0]), in, start, n, out, check);
+            else fma_batch<MaFnOf<M>>(p, in, start, n, out, check);
         });
     }
     template <class Ar>

@@ -6,6 +6,7 @@
 #include <utility>
 #include <variant>
 
+#include "threadx/ta/dense.hpp"
 #include "threadx/ta/kernel.hpp"
 #include "threadx/ta/registry.hpp"
 
@@ -285,10 +286,15 @@ struct Kama {
           lookback((p == 1 ? 0 : p) + unstable_period(Unstable::KAMA)),
           window(p) {}
     THREADX_TA_INLINE double step(double x) {
-        if (warm) return advance(x, window.push(x));
+        if (period == 1) return count++ >= lookback ? x : kNaN;
+        return step(x, window.push(x));  // the value `period` bars ago, once full
+    }
+    // step() of period > 1 with `old` given, the value `period` bars ago (0.0 before
+    // `period` values are in) that the ring would return; the ring is not kept (a batch
+    // reads it from the column).
+    THREADX_TA_INLINE double step(double x, double old) {
+        if (warm) return advance(x, old);
         const std::int64_t bar = count++;
-        if (period == 1) return bar >= lookback ? x : kNaN;
-        const double old = window.push(x);  // the value `period` bars ago, once full
         if (bar == 0) {
             prev = x;
             return kNaN;
@@ -579,6 +585,166 @@ Info make_info_fma(Info info) {
     return info;
 }
 
+// ---------------------------------------------------------------- column forms
+
+// Batch forms of MA states that read the values leaving the window straight from the
+// input column instead of a ring (fewer loads, stores and index updates per bar): the
+// same operations on the same values in the same order as the state's step(), so the
+// results are bit-identical (the streaming tests check it).  ColumnMa<M>::run(period,
+// x, start, n, out, check) fills rows [start, n) of out as M fed from row `start` would.
+template <class M>
+struct ColumnMa;
+
+template <class M>
+concept HasColumnMa = requires { ColumnMa<M>::kColumn; };
+
+// Runs f(i) for rows [from, to), the cancel token checked every kCheckEvery rows.
+template <class F>
+THREADX_TA_INLINE void checked_rows(std::int64_t from, std::int64_t to, const CancelCheck& check, F&& f) {
+    std::int64_t i = from;
+    while (i < to) {
+        const std::int64_t stop = to - i > kCheckEvery ? i + kCheckEvery : to;
+        for (; i < stop; ++i) f(i);
+        if (i < to) check();
+    }
+}
+
+template <>
+struct ColumnMa<Sma> {
+    static constexpr bool kColumn = true;
+    THREADX_TA_INLINE static void run(int period, const double* x, std::int64_t start, std::int64_t n,
+                                      const Column& o, const CancelCheck& check) {
+        const double pd = period;
+        const std::int64_t warm = n - start < period - 1 ? n : start + period - 1;
+        double sum = 0;
+        for (std::int64_t i = start; i < warm; ++i) {
+            sum = sum + x[i];
+            o[i] = kNaN;
+        }
+        checked_rows(warm, n, check, [&](std::int64_t i) {
+            const double s = sum + x[i];
+            o[i] = s / pd;
+            sum = s - x[i - period + 1];  // the oldest of this window
+        });
+    }
+};
+
+template <>
+struct ColumnMa<Wma> {
+    static constexpr bool kColumn = true;
+    THREADX_TA_INLINE static void run(int period, const double* x, std::int64_t start, std::int64_t n,
+                                      const Column& o, const CancelCheck& check) {
+        if (period == 1) {
+            checked_rows(start, n, check, [&](std::int64_t i) { o[i] = x[i]; });
+            return;
+        }
+        const Wma w(period);  // its constants
+        const double pd = period, divider = w.divider;
+        const std::int64_t warm = n - start < period - 1 ? n : start + period - 1;
+        double sum = 0, sub = 0, trailing = 0;
+        std::int64_t left = w.until_rebuild;
+        for (std::int64_t i = start; i < warm; ++i) {
+            sub += x[i];
+            sum += x[i] * static_cast<double>(i - start + 1);
+            o[i] = kNaN;
+        }
+        checked_rows(warm, n, check, [&](std::int64_t i) {
+            const double v = x[i];
+            if (--left != 0) [[likely]] {
+                sub += v;
+                sub -= trailing;
+                sum += v * pd;
+            } else {  // the sums afresh from the window, oldest first, from 0
+                left = 8LL * period;
+                sub = sum = 0.0;
+                for (std::int64_t j = 0; j < period; ++j) {
+                    const double u = x[i - period + 1 + j];
+                    sub += u;
+                    sum += u * static_cast<double>(j + 1);
+                }
+            }
+            o[i] = sum / divider;
+            sum -= sub;
+            trailing = x[i - period + 1];  // the oldest of this window
+        });
+    }
+};
+
+template <>
+struct ColumnMa<Trima> {
+    static constexpr bool kColumn = true;
+    THREADX_TA_INLINE static void run(int period, const double* x, std::int64_t start, std::int64_t n,
+                                      const Column& o, const CancelCheck& check) {
+        const Trima t(period);  // its constants
+        const std::int64_t half = t.half;
+        const bool odd = t.odd;
+        const double factor = t.factor;
+        const std::int64_t first = start + period - 1;  // the first window's last row
+        for (std::int64_t i = start; i < n && i < first; ++i) o[i] = kNaN;
+        if (first >= n) return;
+        double num = 0, sub = 0, add = 0;
+        const int mid = odd ? t.half : t.half - 1;  // last index of the falling part
+        const double* w = x + (first - (period - 1));  // the first window, oldest first
+        for (int j = mid; j >= 0; --j) {
+            sub += w[j];
+            num += sub;
+        }
+        for (int j = mid + 1; j <= period - 1; ++j) {
+            add += w[j];
+            num += add;
+        }
+        o[first] = num * factor;
+        checked_rows(first + 1, n, check, [&](std::int64_t i) {
+            const double v = x[i], old = x[i - period], middle = x[i - half];
+            num -= sub;
+            sub -= old;
+            sub += middle;
+            if (odd) {
+                num += add;
+                add -= middle;
+            } else {
+                add -= middle;
+                num += add;
+            }
+            add += v;
+            num += v;
+            o[i] = num * factor;
+        });
+    }
+};
+
+template <>
+struct ColumnMa<Kama> {
+    static constexpr bool kColumn = true;
+    THREADX_TA_INLINE static void run(int period, const double* x, std::int64_t start, std::int64_t n,
+                                      const Column& o, const CancelCheck& check) {
+        Kama k(period);
+        if (period == 1) {
+            checked_rows(start, n, check, [&](std::int64_t i) { o[i] = k.step(x[i]); });
+            return;
+        }
+        const std::int64_t full = n - start < period ? n : start + period;
+        for (std::int64_t i = start; i < full; ++i) o[i] = k.step(x[i], 0.0);
+        checked_rows(full, n, check, [&](std::int64_t i) { o[i] = k.step(x[i], x[i - period]); });
+    }
+};
+
+// The batch hook of a single-input MA indicator through ColumnMa<M> (period = p[0] or
+// the given one), FMA-built where the CPU has it (KAMA's fused steps).
+template <class M>
+struct ColumnMaRun {
+    THREADX_TA_INLINE static void run(int period, const ConstColumn* in, std::int64_t start, std::int64_t n,
+                                      const Column* out, const CancelCheck& check) {
+        const Dense d(in[0], n);
+        ColumnMa<M>::run(period, d.p, start, n, out[0], check);
+    }
+};
+template <class M>
+void column_ma_batch(int period, const ConstColumn* in, std::int64_t start, std::int64_t n, const Column* out,
+                     const CancelCheck& check) {
+    fma_run<ColumnMaRun<M>>(period, in, start, n, out, check);
+}
+
 // Adapter: a single-input MA state as a registry state whose first parameter is the
 // period.  SMA and EMA get the batch loop of state_rows, FMA-built where the CPU has FMA
 // (EMA's fused steps); other states (RSI, CMO) keep run_column's loop.
@@ -592,7 +758,8 @@ struct SingleMa {
                       const Column* out, const CancelCheck& check)
         requires(std::is_same_v<M, Sma> || std::is_same_v<M, Ema>)
     {
-        fma_batch<SingleMa>(p, in, start, n, out, check);
+        if constexpr (HasColumnMa<M>) column_ma_batch<M>(as_period(p[0]), in, start, n, out, check);
+        else fma_batch<SingleMa>(p, in, start, n, out, check);
     }
     template <class Ar>
     void fields(Ar& ar) { ar(m); }

@@ -54,6 +54,36 @@ struct Sum {
         count = c + 1;
         y[0] = c + 1 < period ? kNaN : t;
     }
+    // The same steps with the value leaving read from the column (no ring).
+    static void batch(const double* p, const ConstColumn* in, std::int64_t start, std::int64_t n,
+                      const Column* out, const CancelCheck& check) {
+        const std::int64_t period = as_period(p[0]);
+        const Dense d(in[0], n);
+        const double* x = d.p;
+        double* const o = out[0].data;
+        const std::int64_t os = out[0].stride;
+        const std::int64_t full = n - start < period ? n : start + period;
+        double t = 0;
+        std::int64_t i = start;
+        for (; i < full; ++i) {
+            t += x[i];
+            o[i * os] = i - start + 1 < period ? kNaN : t;
+        }
+        while (i < n) {  // chunks out of line: the total stays in a register (no call in the loop)
+            const std::int64_t stop = n - i > kCheckEvery ? i + kCheckEvery : n;
+            t = steady(t, period, x, o, os, i, stop);
+            if ((i = stop) < n) check();
+        }
+    }
+    [[gnu::noinline]] static double steady(double t, std::int64_t period, const double* x, double* o, std::int64_t os,
+                                           std::int64_t from, std::int64_t to) {
+        for (std::int64_t i = from; i < to; ++i) {
+            t -= x[i - period];
+            t += x[i];
+            o[i * os] = t;
+        }
+        return t;
+    }
     template <class Ar>
     void fields(Ar& ar) { ar(count, head, total, buf); }
     template <class C>
@@ -91,11 +121,16 @@ THREADX_TA_INLINE Found strict_scan(const W& w, std::int64_t count) {
 // While the tracked extreme (bar idx, value ext) is in the window, v (bar `now`) takes
 // over when it is equal or beyond (the latest of ties), as selects (conditional moves:
 // the comparison is a coin flip on prices).
+// c ? a : b on bars, as arithmetic (a select the compiler cannot turn into a branch).
+THREADX_TA_INLINE std::int64_t select_bar(bool c, std::int64_t a, std::int64_t b) noexcept {
+    return b + ((a - b) & -static_cast<std::int64_t>(c));
+}
+// ext is only compared with: on a tie the kept value equals the taken one (MAXSD/MINSD).
 template <bool IsMax>
 THREADX_TA_INLINE void follow(double v, std::int64_t now, std::int64_t& idx, double& ext) {
     const bool take = IsMax ? v >= ext : v <= ext;
-    ext = take ? v : ext;
-    idx = take ? now : idx;
+    idx = select_bar(take, now, idx);
+    ext = beyond<IsMax>(v, ext) ? v : ext;
 }
 
 // One bar of TA-Lib's tracking of the window extreme: the window w(0 .. p-1) (oldest
@@ -170,41 +205,45 @@ struct ExtremeIndex {
         const Dense dx(in[0], n);
         const double* x = dx.p;
         const Column y = out[0];
-        std::vector<double> suf_v(static_cast<std::size_t>(period), 0.0);
-        std::vector<std::int64_t> suf_at(static_cast<std::size_t>(period), 0);
+        // suffix extremes of the previous block by offset, one more slot read (and not
+        // chosen) by a block's last row
+        std::vector<double> suf_v(static_cast<std::size_t>(period) + 1, 0.0);
+        std::vector<std::int64_t> suf_at(static_cast<std::size_t>(period) + 1, 0);
         std::int64_t idx = -1, last_nan = -(std::int64_t(1) << 62), done = 0;
         double ext = 0;
         for (std::int64_t s = start; s < n; s += period) {
             const std::int64_t m = n - s < period ? n - s : period;
-            double pre_v = 0;
+            double pre_v = x[s];  // the prefix: the earliest of ties
             std::int64_t pre_at = s;
             for (std::int64_t j = 0; j < m; ++j) {
                 const std::int64_t i = s + j;
                 const double v = x[i];
-                if (j == 0 || beyond<IsMax>(v, pre_v)) {  // the prefix: the earliest of ties
-                    pre_v = v;
-                    pre_at = i;
-                }
+                pre_at = select_bar(beyond<IsMax>(v, pre_v), i, pre_at);
+                pre_v = beyond<IsMax>(v, pre_v) ? v : pre_v;
                 if (v != v) last_nan = i;
                 if (i - start < period - 1) {
                     y[i] = kNaN;
                     continue;
                 }
                 const std::int64_t trailing = i - period + 1;
-                if (idx >= trailing) {
-                    follow<IsMax>(v, i, idx, ext);
-                } else if (i - last_nan < period) {
-                    const Found f = strict_scan<IsMax>([x, trailing](std::int64_t k) { return x[trailing + k]; }, period);
-                    idx = trailing + f.off;
-                    ext = f.value;
-                } else if (j == period - 1 || beyond<IsMax>(pre_v, suf_v[static_cast<std::size_t>(j + 1)])) {
-                    idx = pre_at;
-                    ext = pre_v;
-                } else {
-                    idx = suf_at[static_cast<std::size_t>(j + 1)];
-                    ext = suf_v[static_cast<std::size_t>(j + 1)];
+                if (i - last_nan < period) [[unlikely]] {  // a NaN in the window: TA-Lib's own steps
+                    track<IsMax>([x, trailing](std::int64_t k) { return x[trailing + k]; }, period, trailing, i, v,
+                                 idx, ext);
+                    y[i] = kNaN;
+                    continue;
                 }
-                y[i] = i - last_nan < period ? kNaN : static_cast<double>(idx);  // from the series start, as TA-Lib
+                // both answers, then a select: whether the extreme has left is a coin flip
+                const double sv = suf_v[static_cast<std::size_t>(j + 1)];
+                const bool pre = j == period - 1 || beyond<IsMax>(pre_v, sv);
+                const std::int64_t scan_at = select_bar(pre, pre_at, suf_at[static_cast<std::size_t>(j + 1)]);
+                const double scan_v = pre ? pre_v : sv;
+                std::int64_t f_at = idx;
+                double f_v = ext;
+                follow<IsMax>(v, i, f_at, f_v);
+                const bool left = idx < trailing;
+                idx = select_bar(left, scan_at, f_at);
+                ext = left ? scan_v : f_v;
+                y[i] = static_cast<double>(idx);  // from the series start, as TA-Lib
             }
             if (m == period) {  // this block's suffix extremes, the earliest of ties
                 double e = x[s + m - 1];

@@ -367,7 +367,7 @@ def wrap(s: Spec, inputs: Inputs, raw: np.ndarray, swept: list[str], labels: lis
     for j in range(raw.shape[0]):
         block = raw[j]  # (assets * sets, rows), each column contiguous
         if s.outputs[j] == "integer":  # positions: int32 with 0 in the warm-up, as TA-Lib
-            block = np.nan_to_num(block, copy=False, nan=0.0).astype(np.int32)  # raw is ours: in place
+            block = _core.ta._as_int32(block)  # one pass in the core
         if inputs.one_d and not grid:
             arr: Any = block[0]
             if inputs.kind == "series":
@@ -474,9 +474,9 @@ def function(name: str) -> Callable[..., Any]:
                 return None
             values[k] = float(v)
         # one core call that validates the parameters once and runs (no Plan object to make)
-        raw = _core.ta.run(name, [a[:, None] for a in args[:n_in]], np.array([values]))
-        if integer:
-            raw = np.nan_to_num(raw, copy=False, nan=0.0).astype(np.int32)  # raw is ours: in place
+        raw: np.ndarray = _core.ta.run(name, [a[:, None] for a in args[:n_in]], np.array([values]))
+        if integer:  # positions: int32 with 0 in the warm-up, as TA-Lib (one pass in the core)
+            raw = _core.ta._as_int32(raw)
         return raw[0, 0] if n_out == 1 else tuple(raw[j, 0] for j in range(n_out))
 
     def fn(*args: Any, **kwargs: Any) -> Any:

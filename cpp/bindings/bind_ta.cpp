@@ -152,6 +152,21 @@ py::array_t<double> run(const std::string& name, const std::vector<py::array>& i
     return run_sets(info, inputs, p, params.shape(0), token);
 }
 
+// An integer output (positions) as TA-Lib returns it: int32, 0 where the core gives NaN
+// (warm-up, a NaN in the window).  One pass with the GIL released, the shape kept.
+py::array_t<std::int32_t> as_int32(const CArray<double>& raw) {
+    std::vector<py::ssize_t> shape(raw.shape(), raw.shape() + raw.ndim());
+    py::array_t<std::int32_t> out(shape);
+    const double* src = raw.data();
+    std::int32_t* dst = out.mutable_data();
+    const py::ssize_t n = raw.size();
+    {
+        py::gil_scoped_release release;
+        for (py::ssize_t i = 0; i < n; ++i) dst[i] = src[i] == src[i] ? static_cast<std::int32_t>(src[i]) : 0;
+    }
+    return out;
+}
+
 // How run_grid groups the parameter sets (set indices sharing intermediates).
 std::vector<std::vector<std::int64_t>> share_groups(const std::string& name, const py::array& params) {
     const Info& info = info_of(name);
@@ -284,6 +299,8 @@ void bind_ta(py::module_& m) {
     m.def("run", &run, py::arg("name"), py::arg("inputs"), py::arg("params"),
           py::arg("token") = nullptr,
           "validate + run_plan in one call (one validation); returns (outputs, assets*sets, rows).");
+    m.def("_as_int32", &as_int32, py::arg("raw"),
+          "An integer output of run() as int32, NaN as 0 (TA-Lib's positions), one pass.");
     m.def("_validations", &ta::validation_count,
           "Parameter sets checked by validate_params so far in this process (for tests).");
     m.def("_share_groups", &share_groups, py::arg("name"), py::arg("params"),

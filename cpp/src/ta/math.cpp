@@ -56,6 +56,36 @@ struct Sum {
         count = c + 1;
         y[0] = c + 1 < period ? kNaN : t;
     }
+    // The same steps with the value leaving read from the column (no ring).
+    static void batch(const double* p, const ConstColumn* in, std::int64_t start, std::int64_t n,
+                      const Column* out, const CancelCheck& check) {
+        const std::int64_t period = as_period(p[0]);
+        const Dense d(in[0], n);
+        const double* x = d.p;
+        double* const o = out[0].data;
+        const std::int64_t os = out[0].stride;
+        const std::int64_t full = n - start < period ? n : start + period;
+        double t = 0;
+        std::int64_t i = start;
+        for (; i < full; ++i) {
+            t += x[i];
+            o[i * os] = i - start + 1 < period ? kNaN : t;
+        }
+        while (i < n) {  // chunks out of line: the total stays in a register (no call in the loop)
+            const std::int64_t stop = n - i > kCheckEvery ? i + kCheckEvery : n;
+            t = steady(t, period, x, o, os, i, stop);
+            if ((i = stop) < n) check();
+        }
+    }
+    [[gnu::noinline]] static double steady(double t, std::int64_t period, const double* x, double* o, std::int64_t os,
+                                           std::int64_t from, std::int64_t to) {
+        for (std::int64_t i = from; i < to; ++i) {
+            t -= x[i - period];
+            t += x[i];
+            o[i * os] = t;
+        }
+        return t;
+    }
     template <class Ar>
     void fields(Ar& ar) { ar(count, head, total, buf); }
     template <class C>

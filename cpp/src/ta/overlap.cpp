@@ -42,7 +42,8 @@ struct PeriodMa {
     THREADX_TA_INLINE void update(const double* x, double* y) { y[0] = m.step(x[0]); }
     static void batch(const double* p, const ConstColumn* in, std::int64_t start, std::int64_t n,
                       const Column* out, const CancelCheck& check) {
-        fma_batch<PeriodMa>(p, in, start, n, out, check);
+        if constexpr (HasColumnMa<M>) column_ma_batch<M>(as_period(p[0]), in, start, n, out, check);
+        else fma_batch<PeriodMa>(p, in, start, n, out, check);
     }
     template <class Ar>
     void fields(Ar& ar) { ar(m); }
@@ -72,7 +73,8 @@ struct MaFn {
     static void batch(const double* p, const ConstColumn* in, std::int64_t start, std::int64_t n,
                       const Column* out, const CancelCheck& check) {
         with_ma_type(as_matype(p[1]), as_period(p[0]), [&]<class M>() {
-            fma_batch<MaFnOf<M>>(p, in, start, n, out, check);
+            if constexpr (HasColumnMa<M>) column_ma_batch<M>(as_period(p[0]), in, start, n, out, check);
+            else fma_batch<MaFnOf<M>>(p, in, start, n, out, check);
         });
     }
     template <class Ar>
@@ -162,10 +164,57 @@ struct BbandsSpread {
     }
 };
 
+// BBANDS with the SMA (matype 0, its default) over a column: the SMA's running sum and
+// the variance's window read straight from the column (no rings), the same steps as
+// BbandsOf<Sma> in the same order (bit-identical; the SMA's lookback is period - 1, so
+// the variance starts on the first bar as there).  Plain loops: it runs in the FMA build.
+struct BbandsSmaColumn {
+    THREADX_TA_INLINE static void run(const double* p, const ConstColumn* in, std::int64_t start,
+                                      std::int64_t n, const Column* out, const CancelCheck& check) {
+        const int period = as_period(p[0]);
+        const double up = p[1], dn = p[2], pd = period;
+        const Dense d(in[0], n);
+        const double* x = d.p;
+        RollingVar var(period);
+        const std::int64_t warm = n - start < period - 1 ? n : start + period - 1;
+        double sum = 0;
+        std::int64_t i = start;
+        for (; i < warm; ++i) {
+            sum = sum + x[i];
+            var.step(x[i], x[i], x + i, 1, 0);  // NaN: fewer than `period` values
+            out[0][i] = out[1][i] = out[2][i] = kNaN;
+        }
+        double* const o0 = out[0].data;  // plain pointers: no call left for the FMA build to keep
+        double* const o1 = out[1].data;
+        double* const o2 = out[2].data;
+        const std::int64_t s0 = out[0].stride, s1 = out[1].stride, s2 = out[2].stride;
+        while (i < n) {
+            const std::int64_t stop = n - i > kCheckEvery ? i + kCheckEvery : n;
+            for (; i < stop; ++i) {
+                const double* w = x + (i - period + 1);  // this window, oldest first
+                const double s = sum + x[i];
+                const double mid = s / pd;
+                sum = s - w[0];
+                const double sd = std::sqrt(var.step(x[i], w[0], w, static_cast<std::size_t>(period), 0));
+                double y[3];
+                bbands_out(mid, sd, up, dn, y);
+                o0[i * s0] = y[0];
+                o1[i * s1] = y[1];
+                o2[i * s2] = y[2];
+            }
+            if (i < n) check();
+        }
+    }
+};
+
 struct Bbands : BbandsOf<MaState> {
     using BbandsOf<MaState>::BbandsOf;
     static void batch(const double* p, const ConstColumn* in, std::int64_t start, std::int64_t n,
                       const Column* out, const CancelCheck& check) {
+        if (as_matype(p[3]) == static_cast<int>(MaType::SMA) && as_period(p[0]) > 1) {
+            fma_run<BbandsSmaColumn>(p, in, start, n, out, check);
+            return;
+        }
         with_ma_type(as_matype(p[3]), as_period(p[0]), [&]<class M>() {
             fma_batch<BbandsOf<M>>(p, in, start, n, out, check);
         });

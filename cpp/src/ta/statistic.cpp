@@ -30,7 +30,34 @@ struct LinReg {
     }
     static void batch(const double* p, const ConstColumn* in, std::int64_t start, std::int64_t n,
                       const Column* out, const CancelCheck& check) {
-        fma_batch<LinReg>(p, in, start, n, out, check);
+        fma_run<LinReg>(p, in, start, n, out, check);
+    }
+    // The batch: the window read from the column instead of a ring (the same steps).
+    // Plain loops: it runs in the FMA build.
+    THREADX_TA_INLINE static void run(const double* p, const ConstColumn* in, std::int64_t start, std::int64_t n,
+                                      const Column* out, const CancelCheck& check) {
+        LinReg s(p);
+        const std::int64_t period = s.c.period;
+        const Dense d(in[0], n);
+        const double* x = d.p;
+        double* const o = out[0].data;
+        const std::int64_t os = out[0].stride;
+        const std::int64_t full = n - start < period ? n : start + period;
+        std::int64_t i = start;
+        double m = 0, sy = 0;
+        for (; i < full; ++i) {  // no value `period` bars ago yet
+            const double* w = i - start >= period - 1 ? x + (i - period + 1) : x + i;
+            o[i * os] = s.c.step(x[i], 0.0, w, static_cast<std::size_t>(period), 0, m, sy) ? linreg_out<K>(s.c, m, sy)
+                                                                                          : kNaN;
+        }
+        while (i < n) {
+            const std::int64_t stop = n - i > kCheckEvery ? i + kCheckEvery : n;
+            for (; i < stop; ++i) {
+                s.c.step(x[i], x[i - period], x + (i - period + 1), static_cast<std::size_t>(period), 0, m, sy);
+                o[i * os] = linreg_out<K>(s.c, m, sy);
+            }
+            if (i < n) check();
+        }
     }
     template <class Ar>
     void fields(Ar& ar) { ar(c); }

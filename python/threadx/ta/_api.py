@@ -434,7 +434,7 @@ def as_int32(values: np.ndarray) -> np.ndarray:
     """An integer output as TA-Lib returns it: int32, 0 where the core gives NaN (the warm-up).
 
     ``values`` is a fresh core result: the NaNs are replaced in place."""
-    out: np.ndarray = np.nan_to_num(values, copy=False, nan=0.0).astype(np.int32)
+    out: np.ndarray = _core.ta._as_int32(values)  # one pass in the core
     return out
 
 

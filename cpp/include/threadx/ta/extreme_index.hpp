@@ -12,6 +12,8 @@
 
 namespace threadx::ta {
 
+// ---------------------------------------------------------------- MAXINDEX / MININDEX
+
 template <bool IsMax>
 THREADX_TA_INLINE bool beyond(double a, double b) noexcept { return IsMax ? a > b : a < b; }
 
@@ -35,51 +37,33 @@ THREADX_TA_INLINE Found strict_scan(const W& w, std::int64_t count) {
     }
     return {off, e};
 }
-// Long windows: the extreme value with four independent chains, then its first
-// occurrence; the same answer as the strict scan (which a NaN falls back to).
-template <bool IsMax, class W>
-THREADX_TA_INLINE Found long_scan(const W& w, std::int64_t count) {
-    double m0 = w(0), m1 = m0, m2 = m0, m3 = m0;
-    std::int64_t k = 1;
-    for (; k + 4 <= count; k += 4) {
-        const double a = w(k), b = w(k + 1), c = w(k + 2), d = w(k + 3);
-        m0 = beyond<IsMax>(a, m0) ? a : m0;
-        m1 = beyond<IsMax>(b, m1) ? b : m1;
-        m2 = beyond<IsMax>(c, m2) ? c : m2;
-        m3 = beyond<IsMax>(d, m3) ? d : m3;
-    }
-    for (; k < count; ++k) {
-        const double a = w(k);
-        m0 = beyond<IsMax>(a, m0) ? a : m0;
-    }
-    m0 = beyond<IsMax>(m1, m0) ? m1 : m0;
-    m2 = beyond<IsMax>(m3, m2) ? m3 : m2;
-    m0 = beyond<IsMax>(m2, m0) ? m2 : m0;
-    for (k = 0; k < count; ++k)
-        if (w(k) == m0) return {k, w(k)};
-    return strict_scan<IsMax>(w, count);
+// While the tracked extreme (bar idx, value ext) is in the window, v (bar `now`) takes
+// over when it is equal or beyond (the latest of ties), as selects (conditional moves:
+// the comparison is a coin flip on prices).
+// c ? a : b on bars, as arithmetic (a select the compiler cannot turn into a branch).
+THREADX_TA_INLINE std::int64_t select_bar(bool c, std::int64_t a, std::int64_t b) noexcept {
+    return b + ((a - b) & -static_cast<std::int64_t>(c));
 }
-template <bool IsMax, bool Long, class W>
-THREADX_TA_INLINE Found rescan(const W& w, std::int64_t count) {
-    if constexpr (Long) return long_scan<IsMax>(w, count);
-    else return strict_scan<IsMax>(w, count);
+// ext is only compared with: on a tie the kept value equals the taken one (MAXSD/MINSD).
+template <bool IsMax>
+THREADX_TA_INLINE void follow(double v, std::int64_t now, std::int64_t& idx, double& ext) {
+    const bool take = IsMax ? v >= ext : v <= ext;
+    idx = select_bar(take, now, idx);
+    ext = beyond<IsMax>(v, ext) ? v : ext;
 }
 
 // One bar of TA-Lib's tracking of the window extreme: the window w(0 .. p-1) (oldest
-// first, from bar `trailing`) is rescanned when the tracked extreme (bar idx, value ext)
-// has left it; otherwise v (bar `now`) takes over when it is equal or beyond (the latest
-// of ties), as selects (conditional moves: the comparison is a coin flip on prices).
-template <bool IsMax, bool Long, class W>
+// first, from bar `trailing`) is rescanned when the tracked extreme has left it;
+// otherwise follow().
+template <bool IsMax, class W>
 THREADX_TA_INLINE void track(const W& w, std::int64_t p, std::int64_t trailing, std::int64_t now, double v,
                              std::int64_t& idx, double& ext) {
     if (idx < trailing) {
-        const Found f = rescan<IsMax, Long>(w, p);
+        const Found f = strict_scan<IsMax>(w, p);
         idx = trailing + f.off;
         ext = f.value;
     } else {
-        const bool take = IsMax ? v >= ext : v <= ext;
-        ext = take ? v : ext;
-        idx = take ? now : idx;
+        follow<IsMax>(v, now, idx, ext);
     }
 }
 
@@ -123,42 +107,80 @@ struct ExtremeIndex {
             const std::int64_t j = s + k;
             return b[j < p ? j : j - p];
         };
-        track<IsMax, false>(w, p, trailing, now, v, idx, ext);
+        track<IsMax>(w, p, trailing, now, v, idx, ext);
         y[0] = now - last_nan < p ? kNaN : static_cast<double>(idx + origin);
     }
 
-    // The same scan straight over the input column (no ring), indices being rows; long
-    // windows find the extreme with the two-pass scan (same answer).
+    // The same tracking straight over the input column (no ring), indices being rows.  A
+    // rescan (the tracked extreme has left the window) is answered in O(1) from van Herk /
+    // Gil-Werman blocks of `period` rows: the window is the suffix of the previous block
+    // (suffix extremes, built backward once per block) joined with the prefix of its own
+    // (a running extreme), the earlier row winning every tie, which is the strict scan's
+    // answer.  A window holding a NaN is rescanned by the strict scan itself, so the
+    // tracked state stays that of update().
     static void batch(const double* p, const ConstColumn* in, std::int64_t start, std::int64_t n,
                       const Column* out, const CancelCheck& check) {
-        if (as_period(p[0]) >= 24) batch_rows<true>(p, in, start, n, out, check);
-        else batch_rows<false>(p, in, start, n, out, check);
-    }
-    template <bool Long>
-    static void batch_rows(const double* p, const ConstColumn* in, std::int64_t start, std::int64_t n,
-                           const Column* out, const CancelCheck& check) {
         const std::int64_t period = as_period(p[0]);
         const Dense dx(in[0], n);
         const double* x = dx.p;
         const Column y = out[0];
-        std::int64_t idx = -1, last_nan = -(std::int64_t(1) << 62);
+        // suffix extremes of the previous block by offset, one more slot read (and not
+        // chosen) by a block's last row
+        std::vector<double> suf_v(static_cast<std::size_t>(period) + 1, 0.0);
+        std::vector<std::int64_t> suf_at(static_cast<std::size_t>(period) + 1, 0);
+        std::int64_t idx = -1, last_nan = -(std::int64_t(1) << 62), done = 0;
         double ext = 0;
-        std::int64_t i = start;
-        while (i < n) {
-            const std::int64_t stop = n - i > kCheckEvery ? i + kCheckEvery : n;
-            for (; i < stop; ++i) {
+        for (std::int64_t s = start; s < n; s += period) {
+            const std::int64_t m = n - s < period ? n - s : period;
+            double pre_v = x[s];  // the prefix: the earliest of ties
+            std::int64_t pre_at = s;
+            for (std::int64_t j = 0; j < m; ++j) {
+                const std::int64_t i = s + j;
                 const double v = x[i];
+                pre_at = select_bar(beyond<IsMax>(v, pre_v), i, pre_at);
+                pre_v = beyond<IsMax>(v, pre_v) ? v : pre_v;
                 if (v != v) last_nan = i;
                 if (i - start < period - 1) {
                     y[i] = kNaN;
                     continue;
                 }
                 const std::int64_t trailing = i - period + 1;
-                const auto w = [x, trailing](std::int64_t k) { return x[trailing + k]; };
-                track<IsMax, Long>(w, period, trailing, i, v, idx, ext);
-                y[i] = i - last_nan < period ? kNaN : static_cast<double>(idx);  // from the series start, as TA-Lib
+                if (i - last_nan < period) [[unlikely]] {  // a NaN in the window: TA-Lib's own steps
+                    track<IsMax>([x, trailing](std::int64_t k) { return x[trailing + k]; }, period, trailing, i, v,
+                                 idx, ext);
+                    y[i] = kNaN;
+                    continue;
+                }
+                // both answers, then a select: whether the extreme has left is a coin flip
+                const double sv = suf_v[static_cast<std::size_t>(j + 1)];
+                const bool pre = j == period - 1 || beyond<IsMax>(pre_v, sv);
+                const std::int64_t scan_at = select_bar(pre, pre_at, suf_at[static_cast<std::size_t>(j + 1)]);
+                const double scan_v = pre ? pre_v : sv;
+                std::int64_t f_at = idx;
+                double f_v = ext;
+                follow<IsMax>(v, i, f_at, f_v);
+                const bool left = idx < trailing;
+                idx = select_bar(left, scan_at, f_at);
+                ext = left ? scan_v : f_v;
+                y[i] = static_cast<double>(idx);  // from the series start, as TA-Lib
             }
-            if (i < n) check();
+            if (m == period) {  // this block's suffix extremes, the earliest of ties
+                double e = x[s + m - 1];
+                std::int64_t at = s + m - 1;
+                for (std::int64_t k = m; k-- > 0;) {
+                    const double v = x[s + k];
+                    if (!beyond<IsMax>(e, v)) {
+                        e = v;
+                        at = s + k;
+                    }
+                    suf_v[static_cast<std::size_t>(k)] = e;
+                    suf_at[static_cast<std::size_t>(k)] = at;
+                }
+            }
+            if ((done += m) >= kCheckEvery && s + period < n) {
+                done = 0;
+                check();
+            }
         }
     }
     template <class Ar>

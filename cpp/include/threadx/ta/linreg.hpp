@@ -29,19 +29,19 @@ struct LinRegCore {
         divisor = sum_x * sum_x - pd * sum_x_sqr;
     }
 
-    void rebuild() {
+    // The sums afresh from the window held oldest first from slot h of ring (win, n).
+    void rebuild(const double* win, std::size_t n, std::size_t h) {
         since_reseed = 32 * static_cast<std::int64_t>(period);
         sum_y = sum_xy = sum_abs = 0;
         double w = static_cast<double>(period - 1);
-        const std::size_t n = window.v.size(), h = static_cast<std::size_t>(window.head);
         for (std::size_t k = h; k < n; ++k, w -= 1.0) {
-            const double v = window.v[k];
+            const double v = win[k];
             sum_y += v;
             sum_xy += w * v;
             sum_abs += std::fabs(v);
         }
         for (std::size_t k = 0; k < h; ++k, w -= 1.0) {
-            const double v = window.v[k];
+            const double v = win[k];
             sum_y += v;
             sum_xy += w * v;
             sum_abs += std::fabs(v);
@@ -51,11 +51,19 @@ struct LinRegCore {
     // Adds v; true (with the slope m and the window sum sy) once a full window is in.
     // The sums are read before the ring's store, so they can stay in registers.
     THREADX_TA_INLINE bool step(double v, double& m, double& sy) {
+        const double trailing = window.push(v);
+        const std::size_t h = static_cast<std::size_t>(window.head);
+        return step(v, trailing, window.v.data(), window.v.size(), h, m, sy);
+    }
+    // step() with the window given instead of the ring: `trailing` the value `period` bars
+    // ago (0.0 before), the last `period` values oldest first from slot h of ring (win, n).
+    // A batch passes its column's slice (n = period, h = 0).
+    THREADX_TA_INLINE bool step(double v, double trailing, const double* win, std::size_t n, std::size_t h,
+                                double& m, double& sy) {
         const std::int64_t t = count;
         double sxy = sum_xy, sa = sum_abs;
         sy = sum_y;
         std::int64_t left = since_reseed;
-        const double trailing = window.push(v);
         count = t + 1;
         if (t < period - 1) return false;
         bool reseed = t == period - 1;
@@ -67,7 +75,7 @@ struct LinRegCore {
             reseed = --left <= 0 || std::fabs(weighted) > 100.0 * sa;
         }
         if (reseed) {
-            rebuild();
+            rebuild(win, n, h);
             sy = sum_y;
             sxy = sum_xy;
         } else {
@@ -79,7 +87,7 @@ struct LinRegCore {
         m = (pd * sxy - sum_x * sy) / divisor;
         return true;
     }
-    double intercept(double m, double sy) const { return (sy - m * sum_x) / pd; }
+    THREADX_TA_INLINE double intercept(double m, double sy) const { return (sy - m * sum_x) / pd; }
 
     template <class Ar>
     void fields(Ar& ar) { ar(count, since_reseed, sum_y, sum_xy, sum_abs, window); }

@@ -6,6 +6,7 @@
 #include <utility>
 #include <variant>
 
+#include "threadx/ta/dense.hpp"
 #include "threadx/ta/hilbert.hpp"
 #include "threadx/ta/kernel.hpp"
 #include "threadx/ta/registry.hpp"
@@ -292,10 +293,15 @@ struct Kama {
           lookback((p == 1 ? 0 : p) + unstable_period(Unstable::KAMA)),
           window(p) {}
     THREADX_TA_INLINE double step(double x) {
-        if (warm) return advance(x, window.push(x));
+        if (period == 1) return count++ >= lookback ? x : kNaN;
+        return step(x, window.push(x));  // the value `period` bars ago, once full
+    }
+    // step() of period > 1 with `old` given, the value `period` bars ago (0.0 before
+    // `period` values are in) that the ring would return; the ring is not kept (a batch
+    // reads it from the column).
+    THREADX_TA_INLINE double step(double x, double old) {
+        if (warm) return advance(x, old);
         const std::int64_t bar = count++;
-        if (period == 1) return bar >= lookback ? x : kNaN;
-        const double old = window.push(x);  // the value `period` bars ago, once full
         if (bar == 0) {
             prev = x;
             return kNaN;
@@ -696,6 +702,207 @@ Info make_info_fma(Info info) {
     return info;
 }
 
+// ---------------------------------------------------------------- column forms
+
+// Batch forms of MA states that read the values leaving the window straight from the
+// input column instead of a ring (fewer loads, stores and index updates per bar): the
+// same operations on the same values in the same order as the state's step(), so the
+// results are bit-identical (the streaming tests check it).  ColumnMa<M>::run(period,
+// x, start, n, out, check) fills rows [start, n) of out as M fed from row `start` would.
+// The steady rows run in chunks through an out-of-line function taking and returning
+// the running values: a call in the loop (the cancellation check) would otherwise keep
+// them in memory (every XMM register is caller-saved), which cost WMA and TRIMA half
+// their speed.
+template <class M>
+struct ColumnMa;
+
+template <class M>
+concept HasColumnMa = requires { ColumnMa<M>::kColumn; };
+
+template <>
+struct ColumnMa<Sma> {
+    static constexpr bool kColumn = true;
+    static void run(int period, const double* x, std::int64_t start, std::int64_t n, const Column& o,
+                    const CancelCheck& check) {
+        const double pd = period;
+        const std::int64_t warm = n - start < period - 1 ? n : start + period - 1;
+        double sum = 0;
+        for (std::int64_t i = start; i < warm; ++i) {
+            sum = sum + x[i];
+            o[i] = kNaN;
+        }
+        for (std::int64_t i = warm; i < n;) {
+            const std::int64_t stop = n - i > kCheckEvery ? i + kCheckEvery : n;
+            sum = steady(sum, period, pd, x, o, i, stop);
+            if ((i = stop) < n) check();
+        }
+    }
+    [[gnu::noinline]] static double steady(double sum, std::int64_t period, double pd, const double* x, Column o,
+                                           std::int64_t from, std::int64_t to) {
+        for (std::int64_t i = from; i < to; ++i) {
+            const double s = sum + x[i];
+            o[i] = s / pd;
+            sum = s - x[i - period + 1];  // the oldest of this window
+        }
+        return sum;
+    }
+};
+
+template <>
+struct ColumnMa<Wma> {
+    static constexpr bool kColumn = true;
+    struct Run {
+        double sum, sub, trailing;
+        std::int64_t left;
+    };
+    static void run(int period, const double* x, std::int64_t start, std::int64_t n, const Column& o,
+                    const CancelCheck& check) {
+        if (period == 1) {
+            for (std::int64_t i = start; i < n; ++i) o[i] = x[i];
+            return;
+        }
+        const Wma w(period);  // its constants
+        const std::int64_t warm = n - start < period - 1 ? n : start + period - 1;
+        Run r{0.0, 0.0, 0.0, w.until_rebuild};
+        for (std::int64_t i = start; i < warm; ++i) {
+            r.sub += x[i];
+            r.sum += x[i] * static_cast<double>(i - start + 1);
+            o[i] = kNaN;
+        }
+        for (std::int64_t i = warm; i < n;) {
+            const std::int64_t stop = n - i > kCheckEvery ? i + kCheckEvery : n;
+            r = steady(r, period, w.divider, x, o, i, stop);
+            if ((i = stop) < n) check();
+        }
+    }
+    [[gnu::noinline]] static Run steady(Run r, std::int64_t period, double divider, const double* x, Column o,
+                                        std::int64_t from, std::int64_t to) {
+        const double pd = static_cast<double>(period);
+        double sum = r.sum, sub = r.sub, trailing = r.trailing;
+        std::int64_t left = r.left;
+        for (std::int64_t i = from; i < to; ++i) {
+            const double v = x[i];
+            if (--left != 0) [[likely]] {
+                sub += v;
+                sub -= trailing;
+                sum += v * pd;
+            } else {
+                left = 8LL * period;
+                const Sums f = rebuilt(x + (i - period + 1), period);
+                sub = f.sub;
+                sum = f.sum;
+            }
+            o[i] = sum / divider;
+            sum -= sub;
+            trailing = x[i - period + 1];  // the oldest of this window
+        }
+        return {sum, sub, trailing, left};
+    }
+    struct Sums {
+        double sub, sum;
+    };
+    // The sums afresh from the window w (oldest first, weights 1..period, from 0), as Wma's.
+    [[gnu::noinline]] static Sums rebuilt(const double* w, std::int64_t period) {
+        Sums f{0.0, 0.0};
+        for (std::int64_t j = 0; j < period; ++j) {
+            f.sub += w[j];
+            f.sum += w[j] * static_cast<double>(j + 1);
+        }
+        return f;
+    }
+};
+
+template <>
+struct ColumnMa<Trima> {
+    static constexpr bool kColumn = true;
+    struct Run {
+        double num, sub, add;
+    };
+    static void run(int period, const double* x, std::int64_t start, std::int64_t n, const Column& o,
+                    const CancelCheck& check) {
+        const Trima t(period);  // its constants
+        const std::int64_t first = start + period - 1;  // the first window's last row
+        for (std::int64_t i = start; i < n && i < first; ++i) o[i] = kNaN;
+        if (first >= n) return;
+        Run r{0.0, 0.0, 0.0};
+        const int mid = t.odd ? t.half : t.half - 1;  // last index of the falling part
+        const double* w = x + (first - (period - 1));  // the first window, oldest first
+        for (int j = mid; j >= 0; --j) {
+            r.sub += w[j];
+            r.num += r.sub;
+        }
+        for (int j = mid + 1; j <= period - 1; ++j) {
+            r.add += w[j];
+            r.num += r.add;
+        }
+        o[first] = r.num * t.factor;
+        for (std::int64_t i = first + 1; i < n;) {
+            const std::int64_t stop = n - i > kCheckEvery ? i + kCheckEvery : n;
+            r = t.odd ? steady<true>(r, period, t.half, t.factor, x, o, i, stop)
+                      : steady<false>(r, period, t.half, t.factor, x, o, i, stop);
+            if ((i = stop) < n) check();
+        }
+    }
+    template <bool Odd>
+    [[gnu::noinline]] static Run steady(Run r, std::int64_t period, std::int64_t half, double factor, const double* x,
+                                        Column o, std::int64_t from, std::int64_t to) {
+        double num = r.num, sub = r.sub, add = r.add;
+        for (std::int64_t i = from; i < to; ++i) {
+            const double v = x[i], old = x[i - period], middle = x[i - half];
+            num -= sub;
+            sub -= old;
+            sub += middle;
+            if constexpr (Odd) {
+                num += add;
+                add -= middle;
+            } else {
+                add -= middle;
+                num += add;
+            }
+            add += v;
+            num += v;
+            o[i] = num * factor;
+        }
+        return {num, sub, add};
+    }
+};
+
+template <>
+struct ColumnMa<Kama> {
+    static constexpr bool kColumn = true, kFused = true;
+    THREADX_TA_INLINE static void run(int period, const double* x, std::int64_t start, std::int64_t n,
+                                      const Column& o, const CancelCheck& check) {
+        // plain loops, no lambdas: this runs in the FMA build, where only always-inline
+        // calls are inlined
+        Kama k(period);
+        const std::int64_t full = period == 1 ? n : n - start < period ? n : start + period;
+        std::int64_t i = start;
+        for (; i < full; ++i) o[i] = period == 1 ? k.step(x[i]) : k.step(x[i], 0.0);
+        while (i < n) {
+            const std::int64_t stop = n - i > kCheckEvery ? i + kCheckEvery : n;
+            for (; i < stop; ++i) o[i] = k.step(x[i], x[i - period]);
+            if (i < n) check();
+        }
+    }
+};
+
+// The batch hook of a single-input MA indicator through ColumnMa<M>, FMA-built where the
+// CPU has it when M's steps are fused (kFused: KAMA).
+template <class M>
+struct ColumnMaRun {
+    THREADX_TA_INLINE static void run(int period, const ConstColumn* in, std::int64_t start, std::int64_t n,
+                                      const Column* out, const CancelCheck& check) {
+        const Dense d(in[0], n);
+        ColumnMa<M>::run(period, d.p, start, n, out[0], check);
+    }
+};
+template <class M>
+void column_ma_batch(int period, const ConstColumn* in, std::int64_t start, std::int64_t n, const Column* out,
+                     const CancelCheck& check) {
+    if constexpr (requires { ColumnMa<M>::kFused; }) fma_run<ColumnMaRun<M>>(period, in, start, n, out, check);
+    else ColumnMaRun<M>::run(period, in, start, n, out, check);
+}
+
 // Adapter: a single-input MA state as a registry state whose first parameter is the
 // period.  SMA and EMA get the batch loop of state_rows, FMA-built where the CPU has FMA
 // (EMA's fused steps); other states (RSI, CMO) keep run_column's loop.
@@ -709,7 +916,8 @@ struct SingleMa {
                       const Column* out, const CancelCheck& check)
         requires(std::is_same_v<M, Sma> || std::is_same_v<M, Ema>)
     {
-        fma_batch<SingleMa>(p, in, start, n, out, check);
+        if constexpr (HasColumnMa<M>) column_ma_batch<M>(as_period(p[0]), in, start, n, out, check);
+        else fma_batch<SingleMa>(p, in, start, n, out, check);
     }
     template <class Ar>
     void fields(Ar& ar) { ar(m); }

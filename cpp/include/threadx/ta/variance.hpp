@@ -52,15 +52,21 @@ struct RollingVar {
     [[gnu::always_inline]] explicit RollingVar(int p)
         : period(p), inv(1.0 / static_cast<double>(p)), until_reseed(32LL * p), window(p) {}
     THREADX_TA_INLINE double step(double x) {
-        if (count == 0) sums.shift = x;
         window.push(x);
+        const std::size_t h = static_cast<std::size_t>(window.head);
+        return step(x, window.v[h], window.v.data(), window.v.size(), h);  // window.v[h]: the oldest
+    }
+    // step() with the window of the last `period` values given instead of the ring: the
+    // ring (v, n, h) holds them oldest first from slot h, `oldest` being v[h] (read once
+    // `period` values are in).  A batch passes its column's slice (n = period, h = 0).
+    THREADX_TA_INLINE double step(double x, double oldest, const double* v, std::size_t n, std::size_t h) {
+        if (count == 0) sums.shift = x;
         sums.add(x);
         if (++count < period) return kNaN;
         double var = sums.var(inv);
-        const double d = sums.remove(window.v[static_cast<std::size_t>(window.head)]);  // the oldest
+        const double d = sums.remove(oldest);
         if (--until_reseed <= 0 || sums.unreliable(var, d, inv)) {
-            const Reseed r = reseed(window.v.data(), window.v.size(),
-                                    static_cast<std::size_t>(window.head), inv);
+            const Reseed r = reseed(v, n, h, inv);
             until_reseed = 32LL * period;
             sums = r.sums;
             var = r.var;

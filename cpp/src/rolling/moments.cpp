@@ -400,17 +400,6 @@ constexpr double kBudget = 1e-10;
 
 enum class Fast { sum, mean, var, std, zscore };
 
-// 1 / c and 1 / (c - ddof) for every count a window of w rows can have (NaN where undefined).
-struct Reciprocals {
-    std::vector<double> inv, inv_dof;
-    Reciprocals(std::int64_t w, std::int64_t ddof) : inv(static_cast<std::size_t>(w) + 1), inv_dof(inv.size()) {
-        for (std::int64_t c = 0; c <= w; ++c) {
-            inv[static_cast<std::size_t>(c)] = c > 0 ? 1.0 / static_cast<double>(c) : kNaN;
-            inv_dof[static_cast<std::size_t>(c)] = c > ddof ? 1.0 / static_cast<double>(c - ddof) : kNaN;
-        }
-    }
-};
-
 // Least and largest |x[j]| over [a, b), NaN skipped.  SSE2 (every x86-64) takes two
 // values per instruction: min/max return their second operand when either is NaN, so a
 // NaN leaves the accumulator as it was.  Elsewhere, four independent scalar chains.
@@ -475,12 +464,22 @@ struct Chain {
     static constexpr bool kMoments = F == Fast::var || F == Fast::std || F == Fast::zscore;
     double s1 = 0.0, s2 = 0.0;
     std::int64_t c = 0, cmin = 0;
+    double inv = kNaN, inv_dof = kNaN;  // 1 / c and 1 / (c - ddof), NaN where undefined
+    bool valid = false;                 // c >= min_periods
     double vmin = kInf;  // zscore: the least variance seen
     double s2max = 0.0;  // moments: the largest sum of squares seen
 
+    // What depends on the count alone: refreshed when a NaN enters or leaves.
+    void count(std::int64_t n, Settings cfg) noexcept {
+        c = n;
+        cmin = c < cmin ? c : cmin;
+        inv = c > 0 ? 1.0 / static_cast<double>(c) : kNaN;
+        inv_dof = c > cfg.ddof ? 1.0 / static_cast<double>(c - cfg.ddof) : kNaN;
+        valid = c >= cfg.minp;
+    }
+
     // Slides by one row (vi in, vo out) and returns the row's value.
-    inline double step(double vi, double vo, double k, const double* inv, const double* inv_dof,
-                       std::int64_t minp) noexcept {
+    inline double step(double vi, double vo, double k, Settings cfg) noexcept {
         double di = vi, dout = vo;
         if constexpr (kMoments) {  // sums take the values themselves (k is 0)
             di -= k;
@@ -490,20 +489,19 @@ struct Chain {
             s1 += di;
             if constexpr (kMoments) s2 += di * di;
         } else {
-            --c;
-            cmin = c < cmin ? c : cmin;
+            count(c - 1, cfg);
         }
         if (vo == vo) [[likely]] {
             s1 -= dout;
             if constexpr (kMoments) s2 -= dout * dout;
         } else {
-            ++c;
+            count(c + 1, cfg);
         }
         double r;
         if constexpr (kMoments) {
             s2max = s2 > s2max ? s2 : s2max;
-            const double m = s1 * inv[c];
-            double v = (s2 - s1 * m) * inv_dof[c];
+            const double m = s1 * inv;
+            double v = (s2 - s1 * m) * inv_dof;
             v = v < 0.0 ? 0.0 : v;
             if constexpr (F == Fast::zscore) {
                 vmin = v < vmin ? v : vmin;
@@ -514,9 +512,9 @@ struct Chain {
         } else if constexpr (F == Fast::sum) {
             r = s1;
         } else {
-            r = s1 * inv[c];
+            r = s1 * inv;
         }
-        return c >= minp ? r : kNaN;
+        return valid ? r : kNaN;
     }
 };
 
@@ -529,8 +527,7 @@ struct Chain {
 // window's max|x| is at least |mean|, and at least sqrt(var * (c - ddof) / c)).  A
 // segment whose bound could reach a tenth of a tolerance goes to the exact kernel.
 template <Fast F>
-bool fast_segment(const double* x, double* out, std::int64_t w, std::int64_t s0, std::int64_t s1, Settings cfg,
-                  const Reciprocals& rc) {
+bool fast_segment(const double* x, double* out, std::int64_t w, std::int64_t s0, std::int64_t s1, Settings cfg) {
     constexpr bool kMoments = Chain<F>::kMoments;
     // max|x| over every row the segment reads: an infinity is for the exact kernel, and
     // w times it bounds every running sum, rows whose output is NaN (too few
@@ -544,15 +541,14 @@ bool fast_segment(const double* x, double* out, std::int64_t w, std::int64_t s0,
             if (std::isfinite(x[j])) k = x[j];
     }
     const std::int64_t len = s1 - s0, q = len / kLanes;
-    const double* inv = rc.inv.data();
-    const double* inv_dof = rc.inv_dof.data();
-    const std::int64_t minp = cfg.minp, ddof = cfg.ddof;
+    const std::int64_t ddof = cfg.ddof;
     Chain<F> ch[kLanes];
     for (int l = 0; l < kLanes; ++l) {
         const Lane a = window_sums(x, s0 + l * q, w, k);
         ch[l].s1 = a.s1;
         ch[l].s2 = ch[l].s2max = a.s2;
-        ch[l].c = ch[l].cmin = a.c;
+        ch[l].cmin = a.c;
+        ch[l].count(a.c, cfg);
     }
     // kLanes chains over consecutive parts of the segment, advanced together
     const double* in[kLanes];
@@ -563,10 +559,10 @@ bool fast_segment(const double* x, double* out, std::int64_t w, std::int64_t s0,
     }
     for (std::int64_t j = 0; j < q; ++j) {
 #pragma GCC unroll 4
-        for (int l = 0; l < kLanes; ++l) to[l][j] = ch[l].step(in[l][j], in[l][j - w], k, inv, inv_dof, minp);
+        for (int l = 0; l < kLanes; ++l) to[l][j] = ch[l].step(in[l][j], in[l][j - w], k, cfg);
     }
     for (std::int64_t i = s0 + kLanes * q; i < s1; ++i)
-        out[i] = ch[kLanes - 1].step(x[i], x[i - w], k, inv, inv_dof, minp);
+        out[i] = ch[kLanes - 1].step(x[i], x[i - w], k, cfg);
     std::int64_t cm = w;
     double vmin = kInf, s2max = 0.0;
     for (int l = 0; l < kLanes; ++l) {
@@ -603,14 +599,13 @@ void count_fast(Settings cfg, std::int64_t w, ConstColumn x, std::int64_t n, Col
                 const CancelToken* token, RowRange rows, auto value, auto finish) {
     const CountBounds bounds{w};
     const bool dense = x.stride == 1 && out.stride == 1;
-    if (!dense || w < 4) return run_layout<W>(cfg, bounds, x, n, out, token, rows, value, finish);
+    if (!dense || w < 4 || w >= n) return run_layout<W>(cfg, bounds, x, n, out, token, rows, value, finish);
     CancelCheck check(token);
-    const Reciprocals rc(w, cfg.ddof);
     const std::int64_t seg = count_segment<W>(w, n);
     for (std::int64_t s0 = rows.begin; s0 < rows.end; s0 += seg) {
         check();
         const std::int64_t s1 = std::min(rows.end, s0 + seg);
-        const bool fast = s0 >= w && s1 - s0 >= 4 * kLanes && fast_segment<F>(x.data, out.data, w, s0, s1, cfg, rc);
+        const bool fast = s0 >= w && s1 - s0 >= 4 * kLanes && fast_segment<F>(x.data, out.data, w, s0, s1, cfg);
         if (fast) finish(out, s0, s1);
         else run_layout<W>(cfg, bounds, x, n, out, token, RowRange{s0, s1}, value, finish);
     }

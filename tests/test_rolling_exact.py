@@ -1,5 +1,6 @@
-"""Rolling sums and moments stay exact after a huge value has left the window, and the
-fast count-window path (long series, segments of thousands of rows) matches pandas.
+"""Rolling sums and moments stay exact after a huge value has left the window, the
+fast count-window path (long series, segments of thousands of rows) matches pandas,
+and so do the small-window quantiles.
 
 "Exact" is the parity rule taken window by window: NaN positions identical and
 |got - expected| <= 1e-9 * max(|expected|, max|x| of that window), so after a value
@@ -185,18 +186,36 @@ def test_far_from_zero_keeps_precision(stat: str) -> None:
     assert np.all(np.abs(got[~nan] - exp[~nan]) <= tol)
 
 
-def test_one_long_column_same_on_any_thread_count() -> None:
+@pytest.mark.parametrize(("stat", "window"), [(s, 250) for s in STATS] + [("median", 20), ("quantile", 20)])
+def test_one_long_column_same_on_any_thread_count(stat: str, window: int) -> None:
+    """A Series split into chunks across threads gives the one-thread result exactly
+    (the fast path's segments, the small-window quantile's chunks)."""
     x = make_data("walk_nan", n=300_000, seed=1)
+    kw = {"q": [0.1, 0.9]} if stat == "quantile" else {}
     before = threadx.get_num_threads()
     try:
-        for stat in STATS:
-            threadx.set_num_threads(1)
-            one = call(stat, x, 250)
-            threadx.set_num_threads(2)
-            two = call(stat, x, 250)
-            assert np.array_equal(one, two, equal_nan=True), stat
+        threadx.set_num_threads(1)
+        one = np.asarray(getattr(R, stat)(x, window, **kw))
+        threadx.set_num_threads(2)
+        two = np.asarray(getattr(R, stat)(x, window, **kw))
+        assert np.array_equal(one, two, equal_nan=True), stat
     finally:
         threadx.set_num_threads(before)
+
+
+@pytest.mark.parametrize("interpolation", ["linear", "nearest", "midpoint"])
+@pytest.mark.parametrize("kind", ["walk_nan", "ties", "nan_stretch"])
+@pytest.mark.parametrize("window", [2, 3, 32, 33])
+def test_small_window_quantiles_match_pandas(window: int, kind: str, interpolation: str) -> None:
+    """Both sides of the sorted-array / sorted-blocks crossover, on a long series."""
+    x = make_data(kind, n=20_000, seed=window)
+    s = pd.Series(x)
+    qs = [0.0, 0.1, 0.5, 0.9, 1.0]
+    got = np.asarray(R.quantile(x, window, qs, min_periods=1, interpolation=interpolation))
+    for j, q in enumerate(qs):
+        exp = s.rolling(window, min_periods=1).quantile(q, interpolation=interpolation)
+        assert_parity(got[:, j], exp, x, True, q=q, window=window, kind=kind)
+    assert_parity(R.median(x, window), s.rolling(window).median(), x, True, window=window, kind=kind)
 
 
 def test_window_reference_agrees_with_sliding_windows() -> None:

@@ -529,11 +529,6 @@ struct Chain {
 template <Fast F>
 bool fast_segment(const double* x, double* out, std::int64_t w, std::int64_t s0, std::int64_t s1, Settings cfg) {
     constexpr bool kMoments = Chain<F>::kMoments;
-    // max|x| over every row the segment reads: an infinity is for the exact kernel, and
-    // w times it bounds every running sum, rows whose output is NaN (too few
-    // observations) included: their rounding stays in the sum
-    const Range xs = abs_range(x, s0 - w, s1);
-    if (!(xs.hi <= std::numeric_limits<double>::max())) return false;
     // the shift: a value of the window before the segment (0 for sums: exact terms)
     double k = 0.0;
     if constexpr (kMoments) {
@@ -563,6 +558,12 @@ bool fast_segment(const double* x, double* out, std::int64_t w, std::int64_t s0,
     }
     for (std::int64_t i = s0 + kLanes * q; i < s1; ++i)
         out[i] = ch[kLanes - 1].step(x[i], x[i - w], k, cfg);
+    // max|x| over every row the segment read (now in cache: scanning them first would
+    // wait on memory with nothing to overlap): an infinity is for the exact kernel, and
+    // w times it bounds every running sum, rows whose output is NaN (too few
+    // observations) included: their rounding stays in the sum
+    const Range xs = abs_range(x, s0 - w, s1);
+    if (!(xs.hi <= std::numeric_limits<double>::max())) return false;
     std::int64_t cm = w;
     double vmin = kInf, s2max = 0.0;
     for (int l = 0; l < kLanes; ++l) {

@@ -4,6 +4,10 @@
 #include <cmath>
 #include <limits>
 #include <type_traits>
+#include <vector>
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 
 namespace threadx::rolling {
@@ -375,10 +379,266 @@ void run_layout(Settings cfg, const Bounds& bounds, ConstColumn x, std::int64_t 
         run_segments<W>(cfg, bounds, x, n, out, token, value, finish, rows);
 }
 
+// ---------------------------------------------------------------- the fast path
+//
+// A count window over a dense column, one segment at a time.  The running sums of
+// (x - K) and (x - K)^2 are slid by kLanes independent chains, each over a quarter of
+// the segment and each starting from its own sums of the window before it, so the
+// adds of different chains overlap instead of waiting on one another (one chain is
+// bound by the latency of an add).  Plain sums are exact enough only where the data
+// has no spike: the segment is taken by this path when a bound on its rounding is far
+// below the tolerance of every window in it (1e-9 of the window's own max|x|), and
+// when it holds no infinity and no window whose variance could be exactly 0 (identical
+// values).  Any other segment runs the exact kernel above, so a value of 1e12 leaving
+// the window leaves no trace either way.  Segments have the exact kernel's length and
+// each is computed from its own rows only, so results do not depend on the split.
+
+constexpr int kLanes = 2;
+constexpr double kEps = 0x1p-53;  // unit roundoff
+// the share of the tolerance the rounding bound may take
+constexpr double kBudget = 1e-10;
+
+enum class Fast { sum, mean, var, std, zscore };
+
+// Least and largest |x[j]| over [a, b), NaN skipped.  SSE2 (every x86-64) takes two
+// values per instruction: min/max return their second operand when either is NaN, so a
+// NaN leaves the accumulator as it was.  Elsewhere, four independent scalar chains.
+struct Range {
+    double lo = kInf, hi = 0.0;
+};
+inline Range abs_range(const double* x, std::int64_t a, std::int64_t b) noexcept {
+    Range r;
+    std::int64_t j = a;
+#if defined(__SSE2__)
+    const __m128d sign = _mm_set1_pd(-0.0);
+    __m128d lo0 = _mm_set1_pd(kInf), lo1 = lo0, hi0 = _mm_setzero_pd(), hi1 = hi0;
+    for (; j + 4 <= b; j += 4) {
+        const __m128d v0 = _mm_andnot_pd(sign, _mm_loadu_pd(x + j));
+        const __m128d v1 = _mm_andnot_pd(sign, _mm_loadu_pd(x + j + 2));
+        lo0 = _mm_min_pd(v0, lo0);
+        lo1 = _mm_min_pd(v1, lo1);
+        hi0 = _mm_max_pd(v0, hi0);
+        hi1 = _mm_max_pd(v1, hi1);
+    }
+    double l[2], h[2];
+    _mm_storeu_pd(l, _mm_min_pd(lo0, lo1));
+    _mm_storeu_pd(h, _mm_max_pd(hi0, hi1));
+    r.lo = std::min(l[0], l[1]);
+    r.hi = std::max(h[0], h[1]);
+#endif
+    for (; j < b; ++j) {
+        const double v = std::fabs(x[j]);
+        r.lo = v < r.lo ? v : r.lo;
+        r.hi = v > r.hi ? v : r.hi;
+    }
+    return r;
+}
+
+// Sums over the window of rows [a - w, a): sum of (x - K), of (x - K)^2, count.
+struct Lane {
+    double s1 = 0.0, s2 = 0.0;
+    std::int64_t c = 0;
+};
+inline Lane window_sums(const double* x, std::int64_t a, std::int64_t w, double k) noexcept {
+    double p1[4] = {0, 0, 0, 0}, p2[4] = {0, 0, 0, 0};
+    std::int64_t c = 0;
+    std::int64_t j = a - w;
+    auto one = [&](int lane, double v) {
+        const bool ok = v == v;
+        const double d = ok ? v - k : 0.0;
+        p1[lane] += d;
+        p2[lane] += d * d;
+        c += ok;
+    };
+    for (; j + 4 <= a; j += 4)
+        for (int l = 0; l < 4; ++l) one(l, x[j + l]);
+    for (; j < a; ++j) one(0, x[j]);
+    return {(p1[0] + p1[1]) + (p1[2] + p1[3]), (p2[0] + p2[1]) + (p2[2] + p2[3]), c};
+}
+
+// One chain of the fast path: the sums of the window ending at the current row.  NaN
+// is rare, so it is a predictable branch rather than a select on every row (measured:
+// the branch-free form is half as fast).
+template <Fast F>
+struct Chain {
+    static constexpr bool kMoments = F == Fast::var || F == Fast::std || F == Fast::zscore;
+    double s1 = 0.0, s2 = 0.0;
+    std::int64_t c = 0, cmin = 0;
+    double inv = kNaN, inv_dof = kNaN;  // 1 / c and 1 / (c - ddof), NaN where undefined
+    bool valid = false;                 // c >= min_periods
+    double vmin = kInf;  // zscore: the least variance seen
+    double s2max = 0.0;  // moments: the largest sum of squares seen
+
+    // What depends on the count alone: refreshed when a NaN enters or leaves.
+    void count(std::int64_t n, Settings cfg) noexcept {
+        c = n;
+        cmin = c < cmin ? c : cmin;
+        inv = c > 0 ? 1.0 / static_cast<double>(c) : kNaN;
+        inv_dof = c > cfg.ddof ? 1.0 / static_cast<double>(c - cfg.ddof) : kNaN;
+        valid = c >= cfg.minp;
+    }
+
+    // Slides by one row (vi in, vo out) and returns the row's value.
+    inline double step(double vi, double vo, double k, Settings cfg) noexcept {
+        double di = vi, dout = vo;
+        if constexpr (kMoments) {  // sums take the values themselves (k is 0)
+            di -= k;
+            dout -= k;
+        }
+        if (vi == vi) [[likely]] {
+            s1 += di;
+            if constexpr (kMoments) s2 += di * di;
+        } else {
+            count(c - 1, cfg);
+        }
+        if (vo == vo) [[likely]] {
+            s1 -= dout;
+            if constexpr (kMoments) s2 -= dout * dout;
+        } else {
+            count(c + 1, cfg);
+        }
+        double r;
+        if constexpr (kMoments) {
+            s2max = s2 > s2max ? s2 : s2max;
+            const double m = s1 * inv;
+            double v = (s2 - s1 * m) * inv_dof;
+            v = v < 0.0 ? 0.0 : v;
+            if constexpr (F == Fast::zscore) {
+                vmin = v < vmin ? v : vmin;
+                r = (di - m) / std::sqrt(v);  // x - mean, at the scale of the deviations
+            } else {
+                r = v;
+            }
+        } else if constexpr (F == Fast::sum) {
+            r = s1;
+        } else {
+            r = s1 * inv;
+        }
+        return valid ? r : kNaN;
+    }
+};
+
+// The segment [s0, s1) (s0 >= w >= 4) by the fast path; false (out untouched or
+// partly written) when the exact kernel must compute it.
+//
+// Whether the plain sums were exact enough is judged afterwards: the rounding bound
+// (from w * max|x| for sums, from the largest sum of squares for moments) against
+// the least tolerance of a row with a value, which the outputs bound from below (a
+// window's max|x| is at least |mean|, and at least sqrt(var * (c - ddof) / c)).  A
+// segment whose bound could reach a tenth of a tolerance goes to the exact kernel.
+template <Fast F>
+bool fast_segment(const double* x, double* out, std::int64_t w, std::int64_t s0, std::int64_t s1, Settings cfg) {
+    constexpr bool kMoments = Chain<F>::kMoments;
+    // the shift: a value of the window before the segment (0 for sums: exact terms)
+    double k = 0.0;
+    if constexpr (kMoments) {
+        for (std::int64_t j = s0 - 1; j >= s0 - w && k == 0.0; --j)
+            if (std::isfinite(x[j])) k = x[j];
+    }
+    const std::int64_t len = s1 - s0, q = len / kLanes;
+    const std::int64_t ddof = cfg.ddof;
+    Chain<F> ch[kLanes];
+    for (int l = 0; l < kLanes; ++l) {
+        const Lane a = window_sums(x, s0 + l * q, w, k);
+        ch[l].s1 = a.s1;
+        ch[l].s2 = ch[l].s2max = a.s2;
+        ch[l].cmin = a.c;
+        ch[l].count(a.c, cfg);
+    }
+    // kLanes chains over consecutive parts of the segment, advanced together
+    const double* in[kLanes];
+    double* to[kLanes];
+    for (int l = 0; l < kLanes; ++l) {
+        in[l] = x + s0 + l * q;
+        to[l] = out + s0 + l * q;
+    }
+    for (std::int64_t j = 0; j < q; ++j) {
+#pragma GCC unroll 4
+        for (int l = 0; l < kLanes; ++l) to[l][j] = ch[l].step(in[l][j], in[l][j - w], k, cfg);
+    }
+    for (std::int64_t i = s0 + kLanes * q; i < s1; ++i)
+        out[i] = ch[kLanes - 1].step(x[i], x[i - w], k, cfg);
+    // max|x| over every row the segment read (now in cache: scanning them first would
+    // wait on memory with nothing to overlap): an infinity is for the exact kernel, and
+    // w times it bounds every running sum, rows whose output is NaN (too few
+    // observations) included: their rounding stays in the sum
+    const Range xs = abs_range(x, s0 - w, s1);
+    if (!(xs.hi <= std::numeric_limits<double>::max())) return false;
+    std::int64_t cm = w;
+    double vmin = kInf, s2max = 0.0;
+    for (int l = 0; l < kLanes; ++l) {
+        if (!std::isfinite(ch[l].s1) || !std::isfinite(ch[l].s2max)) return false;  // an overflow
+        cm = std::min(cm, ch[l].cmin);
+        vmin = std::min(vmin, ch[l].vmin);
+        s2max = std::max(s2max, ch[l].s2max);
+    }
+    if (cm < 2 || cm <= ddof) return false;  // one observation, or too few: the exact kernel's rules
+    // Rounding of the sums: a few ulps of their largest value per row, growing like
+    // the square root of the rows summed (random-signed errors), with a margin of 4.
+    const double growth = 4.0 * kEps * std::sqrt(static_cast<double>(len + w));
+    const double lo = abs_range(out, s0, s1).lo;  // least |output| (NaN rows need no precision)
+    const double top = static_cast<double>(w) * xs.hi;  // bounds every |sum of x|
+    const double wd = static_cast<double>(w), dof = static_cast<double>(cm - ddof);
+    if constexpr (kMoments) {
+        // the variance's error: twice that of the sum of squares, over (c - ddof)
+        const double err = 2.0 * growth * s2max / dof;
+        if constexpr (F == Fast::var) vmin = lo;
+        else if constexpr (F == Fast::std) vmin = lo * lo;
+        // every window's tolerance is at least 1e-9 * max(var, sqrt(var * (c - ddof) / c));
+        // and no window may be (nearly) constant: an exact 0 needs the exact kernel
+        const double floor = std::max(vmin, std::sqrt(vmin * dof / wd));
+        return err <= kBudget * floor && vmin > 64.0 * err;
+    } else if constexpr (F == Fast::sum) {
+        return growth * top <= kBudget * lo;  // tolerance >= 1e-9 * |S|
+    } else {
+        return growth * top <= kBudget * lo * static_cast<double>(cm);  // tolerance >= 1e-9 * |mean|
+    }
+}
+
+template <class W, Fast F>
+void count_fast(Settings cfg, std::int64_t w, ConstColumn x, std::int64_t n, Column out,
+                const CancelToken* token, RowRange rows, auto value, auto finish) {
+    const CountBounds bounds{w};
+    const bool dense = x.stride == 1 && out.stride == 1;
+    if (!dense || w < 4 || w >= n) return run_layout<W>(cfg, bounds, x, n, out, token, rows, value, finish);
+    CancelCheck check(token);
+    const std::int64_t seg = count_segment<W>(w, n);
+    for (std::int64_t s0 = rows.begin; s0 < rows.end; s0 += seg) {
+        check();
+        const std::int64_t s1 = std::min(rows.end, s0 + seg);
+        const bool fast = s0 >= w && s1 - s0 >= 4 * kLanes && fast_segment<F>(x.data, out.data, w, s0, s1, cfg);
+        if (fast) finish(out, s0, s1);
+        else run_layout<W>(cfg, bounds, x, n, out, token, RowRange{s0, s1}, value, finish);
+    }
+}
+
 template <class Bounds>
 void moments(const Spec& spec, std::int64_t minp, ConstColumn x, std::int64_t n, const Bounds& bounds,
              Column out, const CancelToken* token, RowRange rows) {
     const Settings cfg{minp, spec.ddof};
+    if constexpr (kCountBounds<Bounds>) {
+        const std::int64_t w = bounds.window;
+        switch (spec.stat) {
+            case Stat::sum:
+                return count_fast<SumWindow, Fast::sum>(cfg, w, x, n, out, token, rows,
+                    [](const SumWindow& s, std::int64_t) { return s.sum(); }, NoFinish{});
+            case Stat::mean:
+                return count_fast<SumWindow, Fast::mean>(cfg, w, x, n, out, token, rows,
+                    [](const SumWindow& s, std::int64_t) { return s.mean(); }, NoFinish{});
+            case Stat::var:
+                return count_fast<VarWindow, Fast::var>(cfg, w, x, n, out, token, rows,
+                    [](const VarWindow& s, std::int64_t) { return s.var(); }, NoFinish{});
+            case Stat::std:
+                return count_fast<VarWindow, Fast::std>(cfg, w, x, n, out, token, rows,
+                    [](const VarWindow& s, std::int64_t) { return s.var(); }, SqrtFinish{});
+            case Stat::zscore:
+                return count_fast<VarWindow, Fast::zscore>(cfg, w, x, n, out, token, rows,
+                    [x](const VarWindow& s, std::int64_t i) { return (x[i] - s.window_mean()) / std::sqrt(s.var()); },
+                    NoFinish{});
+            default:
+                return;
+        }
+    }
     switch (spec.stat) {
         case Stat::sum:
             return run_layout<SumWindow>(cfg, bounds, x, n, out, token, rows,

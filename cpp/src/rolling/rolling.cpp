@@ -18,6 +18,7 @@
 #include "threadx/rolling/rank.hpp"
 #include "threadx/rolling/slide.hpp"
 #include "threadx/rolling/block_quantile.hpp"
+#include "threadx/rolling/small_quantile.hpp"
 
 namespace threadx::rolling {
 
@@ -80,6 +81,10 @@ void run_column(const ColumnJob& job, const Bounds& bounds) {
 }
 
 void run_count_quantile(const ColumnJob& job) {
+    if (SmallQuantile::fits(job.spec.window)) {
+        SmallQuantile kernel(job.spec.window, QuantileLevels::of(job.spec), job.minp);
+        return kernel.run(job.x, job.n, job.out, job.col, job.token, job.rows);
+    }
     if (!BlockQuantile::fits(job.spec.window, job.n)) return run_column(job, CountBounds{job.spec.window});
     BlockQuantile kernel(job.spec.window, QuantileLevels::of(job.spec), job.minp, job.n);
     kernel.run(job.x, job.n, job.out, job.col, job.token, job.rows);
@@ -139,6 +144,8 @@ void run_validated(const Spec& spec, const ConstMatrix& x, const std::int64_t* t
                              spec.stat == Stat::std || spec.stat == Stat::zscore;
         if (moments) {
             chunk = moments_chunk_rows(spec, x.rows);
+        } else if (sorted_blocks && SmallQuantile::fits(spec.window)) {
+            chunk = kChunkRows;  // any split gives the result of one run
         } else if (sorted_blocks && BlockQuantile::fits(spec.window, x.rows)) {
             const std::int64_t h = BlockQuantile::block_rows(spec.window, x.rows);
             chunk = h * std::max<std::int64_t>(1, kChunkRows / h);

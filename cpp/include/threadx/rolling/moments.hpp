@@ -9,6 +9,11 @@
 // volatile stretch has left), so rounding never outlives the values it came from.  NaN
 // is skipped and not counted; infinities are counted apart (observations whose sum is
 // +-inf or NaN; a window holding one has no finite variance).
+//
+// Count windows over contiguous columns try a faster path per segment first (plain
+// sums slid by two interleaved chains), kept only where a bound on its rounding is far
+// below every output's tolerance and no window is constant; other segments run the
+// kernel above (see fast_segment in moments.cpp).
 #include <cstdint>
 #include <limits>
 

@@ -343,8 +343,8 @@ void register_cycle(std::vector<Info>& r) {
                                      {"real"}, {}, {"inphase", "quadrature"}}));
     r.push_back(make_info<HtCycleFn<SineOut, Unstable::HT_SINE>>(
         {"HT_SINE", "Cycle Indicators", "Hilbert Transform - SineWave", {"real"}, {}, {"sine", "leadsine"}}));
-    r.push_back(make_info<HtCycleFn<TrendModeOut, Unstable::HT_TRENDMODE>>(
-        {"HT_TRENDMODE", "Cycle Indicators", "Hilbert Transform - Trend vs Cycle Mode", {"real"}, {}, {"integer"}}));
+    r.push_back(integer_outputs(make_info<HtCycleFn<TrendModeOut, Unstable::HT_TRENDMODE>>(
+        {"HT_TRENDMODE", "Cycle Indicators", "Hilbert Transform - Trend vs Cycle Mode", {"real"}, {}, {"integer"}})));
     r.push_back(make_info<HtCycleFn<TrendlineOut, Unstable::HT_TRENDLINE>>(
         {"HT_TRENDLINE", "Overlap Studies", "Hilbert Transform - Instantaneous Trendline", {"real"}, {}, {"real"}}));
     r.push_back(make_info<Mama>({"MAMA", "Overlap Studies", "MESA Adaptive Moving Average", {"real"},

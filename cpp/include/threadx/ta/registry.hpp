@@ -95,7 +95,7 @@ std::uint64_t validation_count() noexcept;
 enum class Unstable : int {
     ADX, ADXR, ATR, CMO, DX, EMA, HT_DCPERIOD, HT_DCPHASE, HT_PHASOR, HT_SINE, HT_TRENDLINE,
     HT_TRENDMODE, IMI, KAMA, MAMA, MFI, MINUS_DI, MINUS_DM, NATR, PLUS_DI, PLUS_DM, RSI,
-    STOCHRSI, T3, count
+    STOCHRSI, T3, HA, RVI, count
 };
 int unstable_period(Unstable id) noexcept;
 void set_unstable_period(Unstable id, int n) noexcept;
@@ -156,5 +156,7 @@ void register_price(std::vector<Info>& r);
 void register_math(std::vector<Info>& r);
 void register_oscillator(std::vector<Info>& r);
 void register_transform(std::vector<Info>& r);
+void register_flow(std::vector<Info>& r);
+void register_band(std::vector<Info>& r);
 
 }  // namespace threadx::ta

@@ -15,7 +15,7 @@ from ta_cases import CASES
 talib = pytest.importorskip("talib")
 
 # Order statistics select input values: 1e-12 (docs/design.md).
-ORDER_STATS = {"MAX", "MIN", "DONCHIAN", "MIDPOINT", "MIDPRICE", "MEDPRICE"}
+ORDER_STATS = {"MAX", "MIN", "DONCHIAN", "MIDPOINT", "MIDPRICE", "MEDPRICE", "PERCENTILE"}
 
 # Functions that skip a non-finite bar instead of propagating it: VWAP (TA-Lib 0.8's
 # rule) and SAR / SAREXT, whose value at a bar is the stop set from earlier bars and whose

@@ -28,6 +28,8 @@ std::vector<Info> build() {
     register_pattern_a_h(r);
     register_cycle(r);
     register_pattern_h_z(r);
+    register_flow(r);
+    register_band(r);
     std::sort(r.begin(), r.end(), [](const Info& a, const Info& b) { return a.name < b.name; });
     return r;
 }
@@ -37,8 +39,7 @@ std::array<std::atomic<int>, static_cast<std::size_t>(Unstable::count)> g_unstab
 const char* const kUnstableNames[] = {
     "ADX", "ADXR", "ATR", "CMO", "DX", "EMA", "HT_DCPERIOD", "HT_DCPHASE", "HT_PHASOR",
     "HT_SINE", "HT_TRENDLINE", "HT_TRENDMODE", "IMI", "KAMA", "MAMA", "MFI", "MINUS_DI",
-    "MINUS_DM", "NATR", "PLUS_DI", "PLUS_DM", "RSI", "STOCHRSI", "T3",
-    "RMA"};
+    "MINUS_DM", "NATR", "PLUS_DI", "PLUS_DM", "RSI", "STOCHRSI", "T3", "RMA", "HA", "RVI"};
 static_assert(std::size(kUnstableNames) == static_cast<std::size_t>(Unstable::count));
 
 }  // namespace

@@ -106,8 +106,7 @@ void resolve_params(const Info& info, double* params) noexcept;
 enum class Unstable : int {
     ADX, ADXR, ATR, CMO, DX, EMA, HT_DCPERIOD, HT_DCPHASE, HT_PHASOR, HT_SINE, HT_TRENDLINE,
     HT_TRENDMODE, IMI, KAMA, MAMA, MFI, MINUS_DI, MINUS_DM, NATR, PLUS_DI, PLUS_DM, RSI,
-    STOCHRSI, T3,
-    RMA, count
+    STOCHRSI, T3, RMA, HA, RVI, count
 };
 int unstable_period(Unstable id) noexcept;
 void set_unstable_period(Unstable id, int n) noexcept;
@@ -171,5 +170,7 @@ void register_transform(std::vector<Info>& r);
 void register_pattern_a_h(std::vector<Info>& r);  // candlestick patterns CDL2CROWS ... CDLHIKKAKEMOD
 void register_cycle(std::vector<Info>& r);  // Hilbert transform, MAMA, MAVP, SAREXT, HMA, RMA, ZLEMA
 void register_pattern_h_z(std::vector<Info>& r);  // candlestick patterns CDLHOMINGPIGEON ... CDLXSIDEGAP3METHODS
+void register_flow(std::vector<Info>& r);
+void register_band(std::vector<Info>& r);
 
 }  // namespace threadx::ta

@@ -54,7 +54,8 @@ def ohlcv(n: int, seed: int = SEED) -> dict[str, np.ndarray]:
     low = np.minimum(open_, close) - np.abs(rng.normal(0, 0.6, n))
     volume = np.round(rng.lognormal(0, 0.5, n) * 1e5)
     d = {"open": open_, "high": high, "low": low, "close": close, "volume": volume}
-    d.update(real=close, real0=high, real1=low, session=(np.arange(n) // 390).astype(float))
+    d.update(real=close, real0=high, real1=low, session=(np.arange(n) // 390).astype(float),
+             periods=np.round(np.abs(np.sin(np.arange(n) / 50.0)) * 28 + 2))  # MAVP: periods 2..30
     return d
 
 

@@ -185,6 +185,17 @@ struct TaStream {
     std::vector<double> params;
     std::unique_ptr<ta::Stream> impl;
 
+    // No state yet: what Python's Indicator.__init__ makes first, so that an object whose
+    // parameters then fail validation is a constructed C++ object without a state (its
+    // methods raise) rather than uninitialised memory.
+    TaStream() = default;
+    // Gives a stateless object (the default constructor's) its indicator.
+    void make(std::string n, std::vector<double> p) {
+        TaStream made(std::move(n), std::move(p));
+        name = std::move(made.name);
+        params = std::move(made.params);
+        impl = std::move(made.impl);
+    }
     TaStream(std::string n, std::vector<double> p) : name(std::move(n)), params(std::move(p)) {
         const Info& info = info_of(name);
         FieldErrors errors;
@@ -347,7 +358,10 @@ void bind_ta(py::module_& m) {
     }, py::arg("data"), "The CRC-64 a saved state ends with, of these bytes (for tests).");
 
     py::class_<TaStream>(m, "Stream", py::dynamic_attr())
+        .def(py::init<>(), "A stream without a state (Indicator.__init__ gives it one with _make).")
         .def(py::init<std::string, std::vector<double>>(), py::arg("name"), py::arg("params"))
+        .def("_make", &TaStream::make, py::arg("name"), py::arg("params"),
+             "Give a stream made without a state its indicator (validated).")
         .def("update1", &TaStream::update<py::handle>)
         .def("update2", &TaStream::update<py::handle, py::handle>)
         .def("update3", &TaStream::update<py::handle, py::handle, py::handle>)

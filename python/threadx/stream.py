@@ -62,6 +62,7 @@ class Indicator(_core.ta.Stream):
     spec: Spec
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__()  # the C++ object first, stateless: methods of one whose checks fail below raise
         if getattr(type(self), "spec", None) is None:  # the base (no spec) is not an indicator
             raise ValidationError([{"field": "indicator", "value": type(self).__name__,
                                     "message": "is the base class: make an indicator such as stream.RSI()"}])
@@ -84,7 +85,7 @@ class Indicator(_core.ta.Stream):
         if swept:
             errors.add(swept[0], given[swept[0]], "a streaming indicator takes one value per parameter")
         errors.raise_if_any()
-        super().__init__(s.name, [float(v) for v in sets[0]])
+        self._make(s.name, [float(v) for v in sets[0]])
 
     @property
     def params(self) -> dict[str, Any]:

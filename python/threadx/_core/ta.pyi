@@ -1,7 +1,7 @@
 """Indicators (cpp/bindings/bind_ta.cpp)."""
 
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, overload
 
 import numpy as np
 import numpy.typing as npt
@@ -53,7 +53,12 @@ def _checksum(data: bytes) -> int:
     """The CRC-64 a saved state ends with, of these bytes (for tests)."""
 
 class Stream:
+    @overload
+    def __init__(self) -> None: ...
+    @overload
     def __init__(self, name: str, params: Sequence[float]) -> None: ...
+    def _make(self, name: str, params: Sequence[float]) -> None:
+        """Give a stream made without a state its indicator (validated)."""
     def update1(self, x0: float) -> float | tuple[float, ...]: ...
     def update2(self, x0: float, x1: float) -> float | tuple[float, ...]: ...
     def update3(self, x0: float, x1: float, x2: float) -> float | tuple[float, ...]: ...
